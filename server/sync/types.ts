@@ -1,0 +1,85 @@
+/**
+ * What the sync operations take and return. Resolvers in `server/graphql/` pass a `Caller` built
+ * from the verified token and return these shapes as they are (they match `schema/type-defs.ts`).
+ */
+import type { ConflictStrategy, Limits, Patch, SyncRecord } from "../../core/types.js";
+import type { Storage } from "../storage/storage.js";
+
+/** The verified identity a request acts for, with its pool's limits. */
+export interface Caller {
+  identityId: string;
+  poolId: string;
+  limits: Limits;
+}
+
+/** What the sync operations need from the server. */
+export interface SyncDeps {
+  storage: Storage;
+  /** Server time, epoch ms (injected so tests can move it). */
+  now: () => number;
+  /** Key for signing sync session tokens (HMAC-SHA256). */
+  sessionSecret: Uint8Array;
+}
+
+export interface PushRecordsInput {
+  dataset: string;
+  deviceId: string;
+  mutationId: string;
+  syncSessionToken?: string | null;
+  patches: Patch[];
+}
+
+export interface Conflict {
+  key: string;
+  serverRecord: SyncRecord | null;
+  patchSyncCount: number | null;
+}
+
+export interface PushResult {
+  datasetSyncCount: number;
+  records: SyncRecord[];
+  conflicts: Conflict[];
+  replayed: boolean;
+}
+
+export interface RecordsArgs {
+  dataset: string;
+  sinceSyncCount?: number | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface RecordPage {
+  records: SyncRecord[];
+  datasetSyncCount: number;
+  datasetExists: boolean;
+  deletedAfterSince: boolean;
+  mergedDatasetNames: string[];
+  conflictStrategy: ConflictStrategy;
+  syncSessionToken: string;
+  nextCursor: string | null;
+}
+
+export interface DatasetInfo {
+  name: string;
+  syncCount: number;
+  recordCount: number;
+  sizeBytes: number;
+  conflictStrategy: ConflictStrategy;
+  createdAt: number;
+  lastModifiedAt: number;
+  lastModifiedBy: string | null;
+}
+
+export interface DeleteDatasetResult {
+  name: string;
+  deleted: boolean;
+  syncCount: number;
+}
+
+export interface Usage {
+  identityId: string;
+  datasetCount: number;
+  sizeBytes: number;
+  limits: Limits;
+}
