@@ -1,0 +1,41 @@
+/**
+ * A tiny FIFO async mutex. The SQLite adapter has one writer connection and better-sqlite3 runs
+ * statements synchronously, so a `BEGIN … COMMIT` spanning an async callback must own the
+ * connection until it ends: two such transactions interleaving on one connection would be one
+ * transaction. Waiters run in call order, so no writer starves.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/** Marks the async context of one holder; `held` turns false on release. */
+interface Hold {
+  held: boolean;
+}
+
+/** Serializes async critical sections, in call order. Not reentrant: see `runExclusive`. */
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  readonly #context = new AsyncLocalStorage<Hold>();
+
+  /**
+   * Runs `fn` once every earlier caller has finished, and releases when it settles (either way).
+   * Calling it again from inside `fn` would wait for itself forever, so that throws at once
+   * instead: the deadlock becomes an error with a stack pointing at the culprit.
+   */
+  async runExclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.#context.getStore()?.held) {
+      throw new Error("Mutex is not reentrant: called again from inside its own critical section");
+    }
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    const hold: Hold = { held: true };
+    try {
+      return await this.#context.run(hold, fn);
+    } finally {
+      // Work scheduled by `fn` that outlives it (timers, fire-and-forget) is no longer "inside".
+      hold.held = false;
+      release();
+    }
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The embedded storage: one SQLite file (better-sqlite3, WAL). Two connections: a writer, owned by
+ * one transaction at a time through an async mutex, and a reader, which in WAL mode sees only the
+ * last committed state, so a pull never sees a push that has not committed. SQLite allows one
+ * writer per file anyway, so serializing every write in-process costs nothing and gives
+ * `writeDataset` its guarantee (one writer per dataset) for free.
+ */
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import type { SyncRecord } from "../../core/types.js";
+import { Mutex } from "./mutex.js";
+import { SqliteDatasetTx } from "./sqlite-dataset-tx.js";
+import { migrateSqlite } from "./sqlite-migrations.js";
+import { DATASET_COLUMNS, type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql } from "./sqlite-rows.js";
+import type {
+  DatasetRow,
+  DatasetWriteTx,
+  IdentityRow,
+  ReadRecordsOptions,
+  RecordsSnapshot,
+  Storage,
+  StoredPool,
+} from "./storage.js";
+
+/** How to open the embedded database; only `file` is required. */
+export interface SqliteStorageOptions {
+  /** Path of the database file; its directory is created if missing. */
+  file: string;
+  /**
+   * FULL (default) fsyncs the WAL on every commit, so an acknowledged push survives power loss.
+   * NORMAL may lose the last commits on power loss (never on a process crash); for tests and
+   * throwaway data only.
+   */
+  synchronous?: "FULL" | "NORMAL";
+  /** How long a connection waits for another process's lock before failing. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/** One connection's settings as SQLite reports them. */
+export interface SqliteConnectionSettings {
+  journalMode: string;
+  synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA";
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+}
+
+/** `Storage` plus what only SQLite has: for startup logs and the adapter's own tests. */
+export interface SqliteStorage extends Storage {
+  readonly file: string;
+  /** Reads the settings back from both connections, so durability is checked, not assumed. */
+  connectionSettings(): { writer: SqliteConnectionSettings; reader: SqliteConnectionSettings };
+}
+
+/**
+ * Opens (creating if needed) the SQLite database at `options.file`. Does not migrate: call
+ * `migrate()` before anything else (`openStorage` does).
+ */
+export async function openSqliteStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
+  await mkdir(dirname(options.file), { recursive: true });
+  // The writer first: it switches the file to WAL, which the reader then relies on.
+  const writer = openConnection(options);
+  try {
+    const mode = writer.pragma("journal_mode = WAL", { simple: true });
+    if (mode !== "wal") throw new Error(`SQLite refused WAL mode for ${options.file} (got "${String(mode)}")`);
+    const reader = openConnection(options);
+    reader.pragma("query_only = ON");
+    return new SqliteAdapter(options.file, writer, reader);
+  } catch (error) {
+    writer.close();
+    throw error;
+  }
+}
+
+const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
+
+function readSettings(db: Db): SqliteConnectionSettings {
+  return {
+    journalMode: String(db.pragma("journal_mode", { simple: true })),
+    synchronous: SYNCHRONOUS_NAMES[Number(db.pragma("synchronous", { simple: true }))] ?? "OFF",
+    foreignKeys: db.pragma("foreign_keys", { simple: true }) === 1,
+    busyTimeoutMs: Number(db.pragma("busy_timeout", { simple: true })),
+  };
+}
+
+function openConnection(options: SqliteStorageOptions): Db {
+  const db = new BetterSqlite3(options.file);
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+  db.pragma("foreign_keys = ON");
+  return db;
+}
+
+class SqliteAdapter implements SqliteStorage {
+  readonly kind = "sqlite";
+  readonly file: string;
+  readonly #writer: Db;
+  readonly #reader: Db;
+  readonly #writeLock = new Mutex();
+  #closing: Promise<void> | null = null;
+
+  constructor(file: string, writer: Db, reader: Db) {
+    this.file = file;
+    this.#writer = writer;
+    this.#reader = reader;
+  }
+
+  connectionSettings(): { writer: SqliteConnectionSettings; reader: SqliteConnectionSettings } {
+    this.#assertOpen();
+    return { writer: readSettings(this.#writer), reader: readSettings(this.#reader) };
+  }
+
+  async migrate(): Promise<void> {
+    await this.#write(() => migrateSqlite(this.#writer));
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    sql(this.#reader, "SELECT 1").get();
+  }
+
+  close(): Promise<void> {
+    // Queued behind every write already waiting, so those finish; new calls are refused meanwhile.
+    this.#closing ??= this.#writeLock.runExclusive(() => {
+      this.#reader.close();
+      this.#writer.close();
+    });
+    return this.#closing;
+  }
+
+  async savePool(pool: StoredPool): Promise<void> {
+    await this.#write(() =>
+      sql(
+        this.#writer,
+        `INSERT INTO pools (id, settings, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET settings = excluded.settings`,
+      ).run(pool.id, JSON.stringify(pool.settings), pool.createdAt),
+    );
+  }
+
+  async getPool(id: string): Promise<StoredPool | null> {
+    this.#assertOpen();
+    const row = sql<PoolSqlRow>(this.#reader, "SELECT id, settings, created_at FROM pools WHERE id = ?").get(id);
+    return row ? toPool(row) : null;
+  }
+
+  async listPools(): Promise<StoredPool[]> {
+    this.#assertOpen();
+    return sql<PoolSqlRow>(this.#reader, "SELECT id, settings, created_at FROM pools ORDER BY id").all().map(toPool);
+  }
+
+  async createIdentity(row: IdentityRow): Promise<void> {
+    await this.#write(() =>
+      sql(this.#writer, "INSERT INTO identities (id, pool_id, secret_hash, created_at) VALUES (?, ?, ?, ?)").run(
+        row.id,
+        row.poolId,
+        row.secretHash,
+        row.createdAt,
+      ),
+    );
+  }
+
+  async getIdentity(id: string): Promise<IdentityRow | null> {
+    this.#assertOpen();
+    const row = sql<IdentityRow>(
+      this.#reader,
+      "SELECT id, pool_id AS poolId, secret_hash AS secretHash, created_at AS createdAt FROM identities WHERE id = ?",
+    ).get(id);
+    return row ?? null;
+  }
+
+  async getDataset(identityId: string, name: string): Promise<DatasetRow | null> {
+    this.#assertOpen();
+    return selectDataset(this.#reader, identityId, name);
+  }
+
+  async listDatasets(identityId: string): Promise<DatasetRow[]> {
+    this.#assertOpen();
+    return sql<Stored<DatasetRow>>(
+      this.#reader,
+      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE identity_id = ? AND deleted = 0 ORDER BY name`,
+    )
+      .all(identityId)
+      .map((row) => fromStored(row));
+  }
+
+  async readRecords(identityId: string, dataset: string, options: ReadRecordsOptions): Promise<RecordsSnapshot> {
+    this.#assertOpen();
+    const reader = this.#reader;
+    const { sinceSyncCount, after, limit } = options;
+    const from = "FROM records WHERE identity_id = ? AND dataset = ?";
+    const order = "ORDER BY sync_count, key LIMIT ?";
+    // Only one bound is ever needed: an `after` past sinceSyncCount implies it, one at or before it
+    // is implied by it. A lone bound is a single range scan of records_by_sync_count.
+    const readPage = (): Stored<SyncRecord>[] =>
+      after && after.syncCount > sinceSyncCount
+        ? sql<Stored<SyncRecord>>(reader, `SELECT ${RECORD_COLUMNS} ${from} AND (sync_count, key) > (?, ?) ${order}`).all(
+            identityId,
+            dataset,
+            after.syncCount,
+            after.key,
+            limit,
+          )
+        : sql<Stored<SyncRecord>>(reader, `SELECT ${RECORD_COLUMNS} ${from} AND sync_count > ? ${order}`).all(
+            identityId,
+            dataset,
+            sinceSyncCount,
+            limit,
+          );
+    // One read transaction: the row and the page come from the same committed state.
+    return reader.transaction(() => ({
+      dataset: selectDataset(reader, identityId, dataset),
+      records: readPage().map((row) => fromStored(row)),
+    }))();
+  }
+
+  async writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T> {
+    return this.#write(async () => {
+      const db = this.#writer;
+      // IMMEDIATE takes the file's write lock now, so another process cannot slip in between
+      // reading the dataset row and writing it back.
+      db.exec("BEGIN IMMEDIATE");
+      let tx: SqliteDatasetTx | undefined;
+      try {
+        tx = new SqliteDatasetTx(db, identityId, dataset);
+        const result = await fn(tx);
+        tx.end();
+        if (!db.inTransaction) throw new Error("SQLite rolled the write transaction back on its own (I/O error or disk full)");
+        db.exec("COMMIT"); // may throw (deferred foreign key); the catch below rolls back
+        return result;
+      } catch (error) {
+        tx?.end();
+        if (db.inTransaction) rollbackKeepingError(db);
+        throw error;
+      }
+    });
+  }
+
+  async purgeMutations(beforeMs: number): Promise<number> {
+    return this.#write(() => sql(this.#writer, "DELETE FROM mutations WHERE created_at < ?").run(beforeMs).changes);
+  }
+
+  #write<T>(fn: () => T | Promise<T>): Promise<T> {
+    this.#assertOpen();
+    return this.#writeLock.runExclusive(fn);
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new Error("SQLite storage is closed");
+  }
+}
+
+/** The caller's error says what went wrong; a failing ROLLBACK after it would only hide it. */
+function rollbackKeepingError(db: Db): void {
+  try {
+    db.exec("ROLLBACK");
+  } catch {
+    // The connection is unusable; the next BEGIN will fail loudly.
+  }
+}
+
+interface PoolSqlRow {
+  id: string;
+  settings: string;
+  created_at: number;
+}
+const toPool = (row: PoolSqlRow): StoredPool => ({
+  id: row.id,
+  settings: JSON.parse(row.settings) as Record<string, unknown>,
+  createdAt: row.created_at,
+});

@@ -1,0 +1,157 @@
+/**
+ * Conformance: what reads return. Rows come back exactly as written, pages follow the
+ * (syncCount, key) order with an exclusive cursor, and a page and its dataset row are one snapshot.
+ */
+import { describe, expect, it } from "vitest";
+import type { SyncRecord } from "../../core/types.js";
+import type { Storage } from "../../server/storage/storage.js";
+import {
+  IDENTITY_A,
+  IDENTITY_B,
+  commitPush,
+  compareCodePoints,
+  makeDataset,
+  makeRecord,
+  yieldToOthers,
+} from "./storage-fixtures.js";
+
+/** Registers the read tests; `storage` returns the current test's storage. */
+export function describeDatasetReads(storage: () => Storage): void {
+  const readAll = (identityId: string, name: string, sinceSyncCount = 0) =>
+    storage().readRecords(identityId, name, { sinceSyncCount, limit: 10_000 });
+
+  describe("dataset reads", () => {
+    it("returns a dataset row exactly as saved, nulls and booleans included", async () => {
+      const fresh = makeDataset(IDENTITY_A, "settings", 0, { conflictStrategy: "OPTIMISTIC" });
+      const deleted = makeDataset(IDENTITY_A, "trash", 9, { deleted: true, deletedAtSyncCount: 9, sizeBytes: 42 });
+      for (const row of [fresh, deleted]) {
+        await storage().writeDataset(row.identityId, row.name, (tx) => tx.saveDataset(row));
+      }
+      expect(await storage().getDataset(IDENTITY_A, "settings")).toEqual(fresh);
+      expect(await storage().getDataset(IDENTITY_A, "trash")).toEqual(deleted);
+      expect(await storage().getDataset(IDENTITY_A, "never")).toBeNull();
+    });
+
+    it("returns records exactly as saved: tombstones, ydoc values, unicode keys, large numbers", async () => {
+      const records: SyncRecord[] = [
+        makeRecord("plain", 1),
+        makeRecord("gone", 1, { value: null, deleted: true }),
+        makeRecord("doc", 1, { kind: "YDOC", value: Buffer.from([1, 2, 0, 255]).toString("base64") }),
+        makeRecord("日本語のキー 🔑", 1, { value: "値 — ✓ \"quoted\" \\ back\nslash" }),
+        makeRecord("empty value", 1, { value: "" }),
+        makeRecord("max", 1, { lastModifiedAt: 8_640_000_000_000_000, deviceLastModifiedAt: 0 }),
+      ];
+      await commitPush(storage(), IDENTITY_A, "notes", 1, records);
+      const { records: read } = await readAll(IDENTITY_A, "notes");
+      expect(read).toEqual([...records].sort((a, b) => compareCodePoints(a.key, b.key)));
+    });
+
+    it("returns a 1 MB value unchanged", async () => {
+      const big = `${"ab€🙂".repeat(116_508)}abcd`; // 1 MiB of UTF-8, 1-, 3- and 4-byte characters
+      expect(Buffer.byteLength(big, "utf8")).toBe(1_048_576);
+      await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("big", 1, { value: big })]);
+      const { records } = await readAll(IDENTITY_A, "notes");
+      expect(records[0]?.value?.length).toBe(big.length);
+      expect(records[0]?.value === big).toBe(true);
+    });
+
+    it("replaces a record saved again under the same key", async () => {
+      await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("a", 1), makeRecord("b", 1)]);
+      const tombstone = makeRecord("a", 2, { value: null, deleted: true, lastModifiedBy: "device-b" });
+      await commitPush(storage(), IDENTITY_A, "notes", 2, [tombstone]);
+      expect((await readAll(IDENTITY_A, "notes")).records).toEqual([makeRecord("b", 1), tombstone]);
+    });
+
+    it("orders a page by syncCount, then key in code point order", async () => {
+      // U+FF5E sorts before U+1F600 by code point, after it by UTF-16 code unit.
+      const keys = ["😀", "b", "～", "B", "é", "a"];
+      await commitPush(storage(), IDENTITY_A, "notes", 1, keys.map((key) => makeRecord(key, 1)));
+      await commitPush(storage(), IDENTITY_A, "notes", 2, [makeRecord("A", 2), makeRecord("é", 2)]);
+      const order = (await readAll(IDENTITY_A, "notes")).records.map((r) => [r.syncCount, r.key]);
+      expect(order).toEqual([[1, "B"], [1, "a"], [1, "b"], [1, "～"], [1, "😀"], [2, "A"], [2, "é"]]);
+    });
+
+    it("returns only records changed after sinceSyncCount", async () => {
+      for (let syncCount = 1; syncCount <= 4; syncCount++) {
+        await commitPush(storage(), IDENTITY_A, "notes", syncCount, [makeRecord(`k${syncCount}`, syncCount)]);
+      }
+      expect((await readAll(IDENTITY_A, "notes", 2)).records.map((r) => r.key)).toEqual(["k3", "k4"]);
+      expect((await readAll(IDENTITY_A, "notes", 4)).records).toEqual([]);
+      expect((await readAll(IDENTITY_A, "notes", 4)).dataset?.syncCount).toBe(4);
+    });
+
+    it("pages with an exclusive after position, across equal sync counts, without gaps or repeats", async () => {
+      await commitPush(storage(), IDENTITY_A, "notes", 1, ["e", "d", "c", "b", "a"].map((key) => makeRecord(key, 1)));
+      await commitPush(storage(), IDENTITY_A, "notes", 2, ["c", "z"].map((key) => makeRecord(key, 2)));
+      const seen: string[] = [];
+      let after: { syncCount: number; key: string } | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const { records } = await storage().readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, after, limit: 2 });
+        expect(records.length).toBeLessThanOrEqual(2);
+        if (records.length === 0) break;
+        seen.push(...records.map((r) => `${r.syncCount}:${r.key}`));
+        const last = records.at(-1)!;
+        after = { syncCount: last.syncCount, key: last.key };
+      }
+      expect(seen).toEqual(["1:a", "1:b", "1:d", "1:e", "2:c", "2:z"]);
+    });
+
+    it("applies sinceSyncCount and after together", async () => {
+      await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("a", 1), makeRecord("b", 1)]);
+      await commitPush(storage(), IDENTITY_A, "notes", 2, [makeRecord("c", 2), makeRecord("d", 2)]);
+      const keys = async (sinceSyncCount: number, after: { syncCount: number; key: string }) =>
+        (await storage().readRecords(IDENTITY_A, "notes", { sinceSyncCount, after, limit: 10 })).records.map((r) => r.key);
+      expect(await keys(1, { syncCount: 2, key: "c" })).toEqual(["d"]);
+      expect(await keys(1, { syncCount: 1, key: "a" })).toEqual(["c", "d"]);
+      expect(await keys(2, { syncCount: 1, key: "z" })).toEqual([]);
+      expect(await keys(0, { syncCount: 1, key: "a" })).toEqual(["b", "c", "d"]);
+    });
+
+    it("returns at most limit records", async () => {
+      await commitPush(storage(), IDENTITY_A, "notes", 1, ["a", "b", "c"].map((key) => makeRecord(key, 1)));
+      const page = await storage().readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, limit: 2 });
+      expect(page.records.map((r) => r.key)).toEqual(["a", "b"]);
+    });
+
+    it("reads a dataset that never existed as no row and no records", async () => {
+      expect(await readAll(IDENTITY_A, "never")).toEqual({ dataset: null, records: [] });
+    });
+
+    it("reads the dataset row and the page from one snapshot while pushes commit", async () => {
+      let writing = true;
+      const writer = (async () => {
+        for (let syncCount = 1; syncCount <= 40; syncCount++) {
+          await storage().writeDataset(IDENTITY_A, "notes", async (tx) => {
+            await tx.saveRecords([makeRecord(`k${syncCount % 7}`, syncCount)]);
+            await yieldToOthers();
+            await tx.saveDataset(makeDataset(IDENTITY_A, "notes", syncCount));
+          });
+          await yieldToOthers();
+        }
+      })().finally(() => (writing = false));
+      let reads = 0;
+      while (writing || reads === 0) {
+        const { dataset, records } = await readAll(IDENTITY_A, "notes");
+        const newestInPage = Math.max(0, ...records.map((record) => record.syncCount));
+        expect(newestInPage).toBeLessThanOrEqual(dataset?.syncCount ?? 0);
+        reads++;
+        await yieldToOthers();
+      }
+      await writer;
+      expect((await readAll(IDENTITY_A, "notes")).dataset?.syncCount).toBe(40);
+    });
+
+    it("lists an identity's live datasets ordered by name, never deleted ones or another identity's", async () => {
+      await commitPush(storage(), IDENTITY_A, "zeta", 1, []);
+      await commitPush(storage(), IDENTITY_A, "Alpha", 1, []);
+      await commitPush(storage(), IDENTITY_A, "alpha", 1, []);
+      await commitPush(storage(), IDENTITY_B, "beta", 1, []);
+      const trash = makeDataset(IDENTITY_A, "trash", 3, { deleted: true, deletedAtSyncCount: 3 });
+      await storage().writeDataset(IDENTITY_A, "trash", (tx) => tx.saveDataset(trash));
+      const listed = await storage().listDatasets(IDENTITY_A);
+      expect(listed.map((row) => row.name)).toEqual(["Alpha", "alpha", "zeta"]);
+      expect(listed[0]).toEqual(makeDataset(IDENTITY_A, "Alpha", 1));
+      expect(await storage().listDatasets("local:nobody")).toEqual([]);
+    });
+  });
+}
