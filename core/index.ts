@@ -46,6 +46,7 @@ export {
   assertMutationId,
   assertPatchCount,
   assertRecordKey,
+  assertWellFormed,
   checkClockSkew,
   checkDatasetCount,
   checkDatasetUsage,

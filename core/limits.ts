@@ -76,6 +76,19 @@ function assertLength(value: string, field: string, max: number): void {
   }
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Throws BAD_USER_INPUT when `text` holds a lone UTF-16 surrogate. Such text has no UTF-8 form:
+ * storage would turn it into U+FFFD, so two different keys could become one and a value would not
+ * read back as written.
+ */
+export function assertWellFormed(text: string, field: string): void {
+  if (LONE_SURROGATE.test(text)) {
+    throw badInput(field, "must be well-formed Unicode (it holds a lone surrogate)");
+  }
+}
+
 /** Throws BAD_USER_INPUT unless `name` matches `DATASET_NAME_PATTERN`. */
 export function assertDatasetName(name: string, field = "dataset"): void {
   if (!DATASET_NAME_PATTERN.test(name)) {
@@ -86,16 +99,19 @@ export function assertDatasetName(name: string, field = "dataset"): void {
 /** Throws BAD_USER_INPUT unless `key` is 1 to 1024 characters. */
 export function assertRecordKey(key: string, field = "key"): void {
   assertLength(key, field, PROTOCOL_LIMITS.maxKeyLength);
+  assertWellFormed(key, field);
 }
 
 /** Throws BAD_USER_INPUT unless `id` is 1 to 256 characters. */
 export function assertDeviceId(id: string, field = "deviceId"): void {
   assertLength(id, field, PROTOCOL_LIMITS.maxDeviceIdLength);
+  assertWellFormed(id, field);
 }
 
 /** Throws BAD_USER_INPUT unless `id` is 1 to 128 characters. */
 export function assertMutationId(id: string, field = "mutationId"): void {
   assertLength(id, field, PROTOCOL_LIMITS.maxMutationIdLength);
+  assertWellFormed(id, field);
 }
 
 function limitExceeded(limit: string, max: number, actual: number, what: string): SyncpoolError {

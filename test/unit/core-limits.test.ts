@@ -179,3 +179,13 @@ describe("clock skew", () => {
       .toMatchObject({ code: "BAD_USER_INPUT", details: { field: "patches.1.clock" } });
   });
 });
+
+describe("well-formed text", () => {
+  it("refuses a key, device id or mutation id holding a lone surrogate, which has no UTF-8 form", async () => {
+    const { assertRecordKey, assertDeviceId, assertMutationId, assertWellFormed } = await import("../../core/limits.js");
+    expect(() => assertRecordKey("a\uD800b", "patches[0].key")).toThrow(/lone surrogate/);
+    expect(() => assertDeviceId("\uDC00", "deviceId")).toThrow(/lone surrogate/);
+    expect(() => assertMutationId("x\uD83D", "mutationId")).toThrow(/lone surrogate/);
+    expect(() => assertWellFormed("emoji 😀 is a proper pair", "value")).not.toThrow();
+  });
+});
