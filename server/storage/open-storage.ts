@@ -3,14 +3,19 @@
  * knows which adapters exist, so the rest of the server only sees `Storage`.
  */
 import { join } from "node:path";
+import { openPostgresStorage } from "./postgres.js";
 import { openSqliteStorage } from "./sqlite.js";
 import type { Storage } from "./storage.js";
 
 export interface OpenStorageOptions {
   /** Directory for the embedded database (`syncpool.db` inside it). */
   dataDir: string;
-  /** A `postgres://` URL selects PostgreSQL instead of the embedded SQLite file. */
+  /** A `postgres://` (or `postgresql://`) URL selects PostgreSQL instead of the embedded SQLite file. */
   databaseUrl?: string | undefined;
+  /** PostgreSQL only: the schema holding syncpool's tables (created if missing). Default `public`. */
+  postgresSchema?: string | undefined;
+  /** PostgreSQL only: connections in the pool. Default 10. */
+  postgresPoolSize?: number | undefined;
   /** SQLite only: see `SqliteStorageOptions.synchronous`. Default FULL. */
   sqliteSynchronous?: "FULL" | "NORMAL";
   /** Apply pending migrations before returning. Default true. */
@@ -22,23 +27,47 @@ export const SQLITE_FILE_NAME = "syncpool.db";
 
 /**
  * Opens the configured storage and, unless told otherwise, migrates it, so a server never runs
- * against a schema older than its code. Closes the storage again if migrating fails.
+ * against a schema older than its code. Closes the storage again if migrating fails. PostgreSQL
+ * connects lazily, so a wrong `databaseUrl` surfaces here, from the migration, naming the URL.
  */
 export async function openStorage(options: OpenStorageOptions): Promise<Storage> {
-  if (options.databaseUrl) {
-    throw new Error("PostgreSQL storage (DATABASE_URL) is not available yet; unset it to use the embedded SQLite file");
-  }
-  const storage = await openSqliteStorage({
-    file: join(options.dataDir, SQLITE_FILE_NAME),
-    synchronous: options.sqliteSynchronous ?? "FULL",
-  });
+  const storage = options.databaseUrl ? await openPostgres(options.databaseUrl, options) : await openSqlite(options);
   if (options.migrate ?? true) {
     try {
       await storage.migrate();
     } catch (error) {
       await storage.close();
-      throw error;
+      if (!options.databaseUrl) throw error;
+      // pg's errors ("connect ECONNREFUSED", "database … does not exist") do not say which setting.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`PostgreSQL storage at ${redactUrl(options.databaseUrl)} could not be migrated: ${message}`, { cause: error });
     }
   }
   return storage;
+}
+
+function openSqlite(options: OpenStorageOptions): Promise<Storage> {
+  return openSqliteStorage({ file: join(options.dataDir, SQLITE_FILE_NAME), synchronous: options.sqliteSynchronous ?? "FULL" });
+}
+
+function openPostgres(url: string, options: OpenStorageOptions): Promise<Storage> {
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    throw new Error(`Unsupported database URL ${redactUrl(url)}: only postgres:// and postgresql:// are supported`);
+  }
+  return openPostgresStorage({
+    url,
+    ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),
+    ...(options.postgresPoolSize ? { poolSize: options.postgresPoolSize } : {}),
+  });
+}
+
+/** The URL without its password, for error messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
 }

@@ -112,7 +112,7 @@ describe("sqlite storage", () => {
     await storage.close();
     const reopened = await openMigrated(join(dataDir, "syncpool.db"));
     expect(await reopened.getPool("default")).toEqual({ id: "default", settings: {}, createdAt: 1 });
-    await expect(openStorage({ dataDir, databaseUrl: "postgres://localhost/syncpool" })).rejects.toThrow(/PostgreSQL/);
+    await expect(openStorage({ dataDir, databaseUrl: "mysql://localhost/syncpool" })).rejects.toThrow(/only postgres/);
   });
 });
 

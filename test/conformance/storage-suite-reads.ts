@@ -46,6 +46,39 @@ export function describeDatasetReads(storage: () => Storage): void {
       expect(read).toEqual([...records].sort((a, b) => compareCodePoints(a.key, b.key)));
     });
 
+    it("round-trips U+0000 and U+0001 in keys, values, clocks and device ids, in code point order", async () => {
+      // PostgreSQL text cannot hold U+0000; JavaScript strings and SQLite can, so storage must.
+      const keys = ["a\u0002", "a", "a\u0001", "a\u0000", "a\u0000\u0000", "a\u0001\u0001", "\u0000"];
+      const records = keys.map((key, index) =>
+        makeRecord(key, 1, {
+          value: index % 2 ? `v\u0000${index}\u0001\u0002` : "\u0001",
+          clock: `${index}:0:dev\u0000ice`,
+          lastModifiedBy: "dev\u0000ice\u0001",
+        }),
+      );
+      await commitPush(storage(), IDENTITY_A, "notes", 1, records);
+      const { records: read } = await readAll(IDENTITY_A, "notes");
+      expect(read).toEqual([...records].sort((a, b) => compareCodePoints(a.key, b.key)));
+      expect(read.map((record) => record.key)).toEqual(["\u0000", "a", "a\u0000", "a\u0000\u0000", "a\u0001", "a\u0001\u0001", "a\u0002"]);
+      const found = await storage().writeDataset(IDENTITY_A, "notes", (tx) => tx.getRecords(["a\u0000", "a\u0001", "a"]));
+      expect([...found.keys()].sort()).toEqual(["a", "a\u0000", "a\u0001"]);
+      expect(found.get("a\u0000")).toEqual(records[3]);
+      const page = await storage().readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, after: { syncCount: 1, key: "a\u0000" }, limit: 2 });
+      expect(page.records.map((record) => record.key)).toEqual(["a\u0000\u0000", "a\u0001"]);
+    });
+
+    it("stores a key of 1024 three-byte characters, the longest a key can be in UTF-8", async () => {
+      const key = Array.from({ length: 1024 }, (_, index) => String.fromCodePoint(0x4e00 + ((index * 7919) % 20_000))).join("");
+      expect(Buffer.byteLength(key, "utf8")).toBe(3072);
+      const record = makeRecord(key, 1, { value: key });
+      await commitPush(storage(), IDENTITY_A, "notes", 1, [record]);
+      expect((await readAll(IDENTITY_A, "notes")).records).toEqual([record]);
+      const replaced = makeRecord(key, 2, { value: "replaced" });
+      await commitPush(storage(), IDENTITY_A, "notes", 2, [replaced]);
+      expect((await readAll(IDENTITY_A, "notes")).records).toEqual([replaced]);
+      expect(await storage().writeDataset(IDENTITY_A, "notes", (tx) => tx.getRecords([key]))).toEqual(new Map([[key, replaced]]));
+    });
+
     it("returns a 1 MB value unchanged", async () => {
       const big = `${"ab€🙂".repeat(116_508)}abcd`; // 1 MiB of UTF-8, 1-, 3- and 4-byte characters
       expect(Buffer.byteLength(big, "utf8")).toBe(1_048_576);

@@ -143,6 +143,23 @@ function describeMutations(storage: () => Storage): void {
       expect(await recall(IDENTITY_A, "device-a", "m-1")).toBe(answer);
     });
 
+    it("keeps answers apart for device and mutation ids that differ only by U+0000", async () => {
+      const save = (deviceId: string, mutationId: string, resultJson: string) =>
+        storage().writeDataset(IDENTITY_A, "notes", (tx) =>
+          tx.saveMutation({ deviceId, mutationId, dataset: "notes", resultJson, createdAt: BASE_MS }),
+        );
+      await save("device\u0000a", "m\u0000", '{"n":"\u0000"}');
+      await save("device", "m\u0000", "second");
+      await save("device\u0000a", "m", "third");
+      const answers = await storage().writeDataset(IDENTITY_A, "notes", async (tx) => [
+        await tx.getMutation("device\u0000a", "m\u0000"),
+        await tx.getMutation("device", "m\u0000"),
+        await tx.getMutation("device\u0000a", "m"),
+        await tx.getMutation("device\u0001a", "m\u0000"),
+      ]);
+      expect(answers).toEqual(['{"n":"\u0000"}', "second", "third", null]);
+    });
+
     it("purges answers created before the cutoff and says how many", async () => {
       await remember(IDENTITY_A, "old", BASE_MS - 2000);
       await remember(IDENTITY_B, "older", BASE_MS - 3000);

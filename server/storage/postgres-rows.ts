@@ -1,0 +1,104 @@
+/**
+ * SQL and value mapping shared by the PostgreSQL adapter (`postgres.ts`), its transaction handle
+ * (`postgres-dataset-tx.ts`) and its migrations: column lists aliased to the interface's field
+ * names, int8 parsing, the text codec that lets U+0000 round-trip, and the schema name rule.
+ */
+import { createHash } from "node:crypto";
+import pg from "pg";
+import type { SyncRecord } from "../../core/types.js";
+import type { DatasetRow } from "./storage.js";
+
+/** Anything that runs a query: the pool (autocommit) or one checked-out client (a transaction). */
+export type Queryable = Pick<pg.ClientBase, "query">;
+
+/**
+ * Schema names are interpolated into SQL and into the connection's startup options, so only plain
+ * lowercase identifiers are accepted: they need no quoting anywhere and cannot inject anything.
+ */
+export const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Throws unless `schema` matches `SCHEMA_NAME_PATTERN`. */
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME_PATTERN.test(schema)) {
+    throw new Error(`PostgreSQL schema name "${schema}" must match ${String(SCHEMA_NAME_PATTERN)}`);
+  }
+}
+
+const INT8_OID = 20;
+/**
+ * Type parsers for the pool: pg returns int8 (bigint, and count(*)) as strings because they may
+ * exceed 2^53. Every int8 we store came from a JS number (epoch ms, counts, bytes), so it fits.
+ * Scoped to our pool instead of `pg.types.setTypeParser`, which would change every pg user in the
+ * process.
+ */
+export const PG_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID && format !== "binary" ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/**
+ * PostgreSQL `text` cannot hold U+0000, which SQLite and JavaScript strings can. Client-supplied
+ * free text (keys, values, clocks, device and mutation ids, push answers) therefore goes through
+ * this codec: U+0000 becomes U+0001 U+0001 and U+0001 becomes U+0001 U+0002, everything else is
+ * unchanged. It is a prefix code that maps 0 < 1 < every other character onto sequences in the
+ * same order, so `COLLATE "C"` (byte order) sorts encoded keys exactly as their originals sort by
+ * code point, and equality is preserved. Text without U+0000/U+0001 (nearly all) is stored as is.
+ */
+export function encodeText(text: string): string {
+  if (!text.includes("\u0000") && !text.includes("\u0001")) return text;
+  return text.replace(/[\u0000\u0001]/g, (char) => (char === "\u0000" ? "\u0001\u0001" : "\u0001\u0002"));
+}
+
+/** The inverse of `encodeText`. */
+export function decodeText(text: string): string {
+  if (!text.includes("\u0001")) return text;
+  return text.replace(/\u0001([\u0001\u0002])/g, (_, second: string) => (second === "\u0001" ? "\u0000" : "\u0001"));
+}
+
+/** `encodeText` for nullable columns. */
+export const encodeNullable = (text: string | null): string | null => (text === null ? null : encodeText(text));
+/** `decodeText` for nullable columns. */
+export const decodeNullable = (text: string | null): string | null => (text === null ? null : decodeText(text));
+
+/**
+ * SHA-256 of the stored (encoded) key: the records' primary key uses it instead of the key itself,
+ * because a btree entry is capped at 2704 bytes and a legal key (1024 characters of 3-byte UTF-8)
+ * is 3072 bytes. A collision would need a SHA-256 collision.
+ */
+export function keyHash(storedKey: string): Buffer {
+  return createHash("sha256").update(storedKey, "utf8").digest();
+}
+
+/** Dataset columns aliased to `DatasetRow` fields (quoted: PostgreSQL folds bare aliases to lower case). */
+export const DATASET_COLUMNS = `identity_id AS "identityId", name, sync_count AS "syncCount",
+  record_count AS "recordCount", size_bytes AS "sizeBytes", conflict_strategy AS "conflictStrategy",
+  created_at AS "createdAt", last_modified_at AS "lastModifiedAt", last_modified_by AS "lastModifiedBy",
+  deleted, deleted_at_sync_count AS "deletedAtSyncCount"`;
+/** Record columns aliased to `SyncRecord` fields, still encoded: map rows with `fromRecordRow`. */
+export const RECORD_COLUMNS = `key, value, kind, sync_count AS "syncCount", clock, last_modified_by AS "lastModifiedBy",
+  last_modified_at AS "lastModifiedAt", device_last_modified_at AS "deviceLastModifiedAt", deleted`;
+
+/** A `RECORD_COLUMNS` row back to the interface's shape. */
+export function fromRecordRow(row: SyncRecord): SyncRecord {
+  return {
+    ...row,
+    key: decodeText(row.key),
+    value: decodeNullable(row.value),
+    clock: decodeText(row.clock),
+    lastModifiedBy: decodeText(row.lastModifiedBy),
+  };
+}
+
+/** A `DATASET_COLUMNS` row back to the interface's shape. */
+export function fromDatasetRow(row: DatasetRow): DatasetRow {
+  return { ...row, lastModifiedBy: decodeNullable(row.lastModifiedBy) };
+}
+
+/** The dataset row as `db` sees it now (deleted rows included), or null if it never existed. */
+export async function selectDataset(db: Queryable, identityId: string, name: string): Promise<DatasetRow | null> {
+  const { rows } = await db.query<DatasetRow>(
+    `SELECT ${DATASET_COLUMNS} FROM datasets WHERE identity_id = $1 AND name = $2`,
+    [identityId, name],
+  );
+  return rows[0] ? fromDatasetRow(rows[0]) : null;
+}

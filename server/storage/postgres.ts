@@ -1,0 +1,268 @@
+/**
+ * The scale-out storage: PostgreSQL through a `pg.Pool`, shared by any number of stateless servers.
+ * Every `writeDataset` is one transaction on one pooled client, serialized per dataset across
+ * processes by an advisory lock (see `postgres-dataset-tx.ts` for the locks and their order) and,
+ * within this process, by a `WriteGate` so waiting writers do not sit on pooled connections.
+ * Reads go straight to the pool; `readRecords` reads its row and page in one REPEATABLE READ
+ * snapshot. All tables live in one schema (`public` unless told), set as each connection's
+ * `search_path` at startup, so tests and co-hosted deployments can isolate themselves.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import pg from "pg";
+import type { SyncRecord } from "../../core/types.js";
+import { PostgresDatasetTx } from "./postgres-dataset-tx.js";
+import { migratePostgres } from "./postgres-migrations.js";
+import {
+  DATASET_COLUMNS,
+  PG_TYPES,
+  RECORD_COLUMNS,
+  assertSchemaName,
+  encodeText,
+  fromDatasetRow,
+  fromRecordRow,
+  selectDataset,
+} from "./postgres-rows.js";
+import type { DatasetRow, DatasetWriteTx, IdentityRow, ReadRecordsOptions, RecordsSnapshot, Storage, StoredPool } from "./storage.js";
+import { WriteGate } from "./write-gate.js";
+
+/** How to reach the database; only `url` is required. */
+export interface PostgresStorageOptions {
+  /** A `postgres://` or `postgresql://` connection URL (libpq style parameters allowed). */
+  url: string;
+  /** Schema holding syncpool's tables; created by `migrate()` if missing. Default `public`. */
+  schema?: string;
+  /** Connections in the pool, at least 2 (one is kept free of writers for reads). Default 10. */
+  poolSize?: number;
+  /**
+   * Errors of idle pooled connections (the server restarted, the network dropped). The pool has
+   * already discarded the connection; this is for logs. Without it such errors are ignored
+   * rather than crashing the process as an unhandled 'error' event.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** `Storage` plus what only PostgreSQL has, for startup logs and the adapter's own tests. */
+export interface PostgresStorage extends Storage {
+  readonly schema: string;
+}
+
+/**
+ * Creates the pool for `options.url`. Connects lazily: call `migrate()` before anything else
+ * (`openStorage` does); it is also the first place a wrong URL shows.
+ */
+export async function openPostgresStorage(options: PostgresStorageOptions): Promise<PostgresStorage> {
+  const schema = options.schema ?? "public";
+  assertSchemaName(schema);
+  const poolSize = options.poolSize ?? 10;
+  if (!Number.isInteger(poolSize) || poolSize < 2) throw new Error(`PostgreSQL poolSize must be an integer >= 2, got ${poolSize}`);
+  const searchPath = `-c search_path=${schema}`;
+  const pool = new pg.Pool({
+    connectionString: withStartupOptions(options.url, searchPath),
+    options: searchPath,
+    max: poolSize,
+    types: PG_TYPES,
+    application_name: "syncpool",
+  });
+  pool.on("error", options.onError ?? (() => undefined));
+  return new PostgresAdapter(pool, schema, poolSize);
+}
+
+/**
+ * pg lets parameters in the URL override the config object, so a URL that already carries
+ * `options` would silently drop our search_path: append ours to it instead.
+ */
+function withStartupOptions(url: string, extra: string): string {
+  if (!/[?&]options=/.test(url)) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.set("options", `${parsed.searchParams.get("options") ?? ""} ${extra}`.trim());
+  return parsed.toString();
+}
+
+class PostgresAdapter implements PostgresStorage {
+  readonly kind = "postgres";
+  readonly schema: string;
+  readonly #pool: pg.Pool;
+  readonly #gate: WriteGate;
+  /** Every call in progress, so `close()` can let them finish before ending the pool. */
+  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Set while a `writeDataset` callback runs, to refuse nested writes instead of deadlocking. */
+  readonly #insideWrite = new AsyncLocalStorage<{ active: boolean }>();
+  #closing: Promise<void> | null = null;
+
+  constructor(pool: pg.Pool, schema: string, poolSize: number) {
+    this.#pool = pool;
+    this.schema = schema;
+    this.#gate = new WriteGate(poolSize - 1);
+  }
+
+  async migrate(): Promise<void> {
+    await this.#write(async () => {
+      const client = await this.#pool.connect();
+      let broken: Error | undefined;
+      try {
+        await migratePostgres(client, this.schema);
+      } catch (error) {
+        broken = error as Error; // the connection's state is unknown: do not hand it out again
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.#track(() => this.#pool.query("SELECT 1"));
+  }
+
+  close(): Promise<void> {
+    // New calls are refused from now on; the ones in flight (queued writers included) finish.
+    this.#closing ??= (async () => {
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      await this.#pool.end();
+    })();
+    return this.#closing;
+  }
+
+  async savePool(pool: StoredPool): Promise<void> {
+    await this.#write(() =>
+      this.#pool.query(
+        `INSERT INTO pools (id, settings, created_at) VALUES ($1, $2::jsonb, $3)
+         ON CONFLICT (id) DO UPDATE SET settings = excluded.settings`,
+        [pool.id, JSON.stringify(pool.settings), pool.createdAt],
+      ),
+    );
+  }
+
+  async getPool(id: string): Promise<StoredPool | null> {
+    const { rows } = await this.#track(() =>
+      this.#pool.query<StoredPool>(`SELECT id, settings, created_at AS "createdAt" FROM pools WHERE id = $1`, [id]),
+    );
+    return rows[0] ?? null;
+  }
+
+  async listPools(): Promise<StoredPool[]> {
+    const { rows } = await this.#track(() =>
+      this.#pool.query<StoredPool>(`SELECT id, settings, created_at AS "createdAt" FROM pools ORDER BY id`),
+    );
+    return rows;
+  }
+
+  async createIdentity(row: IdentityRow): Promise<void> {
+    await this.#write(() =>
+      this.#pool.query("INSERT INTO identities (id, pool_id, secret_hash, created_at) VALUES ($1, $2, $3, $4)", [
+        row.id,
+        row.poolId,
+        row.secretHash,
+        row.createdAt,
+      ]),
+    );
+  }
+
+  async getIdentity(id: string): Promise<IdentityRow | null> {
+    const { rows } = await this.#track(() =>
+      this.#pool.query<IdentityRow>(
+        `SELECT id, pool_id AS "poolId", secret_hash AS "secretHash", created_at AS "createdAt" FROM identities WHERE id = $1`,
+        [id],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  async getDataset(identityId: string, name: string): Promise<DatasetRow | null> {
+    return this.#track(() => selectDataset(this.#pool, identityId, name));
+  }
+
+  async listDatasets(identityId: string): Promise<DatasetRow[]> {
+    const { rows } = await this.#track(() =>
+      this.#pool.query<DatasetRow>(
+        `SELECT ${DATASET_COLUMNS} FROM datasets WHERE identity_id = $1 AND NOT deleted ORDER BY name`,
+        [identityId],
+      ),
+    );
+    return rows.map(fromDatasetRow);
+  }
+
+  async readRecords(identityId: string, dataset: string, options: ReadRecordsOptions): Promise<RecordsSnapshot> {
+    const { sinceSyncCount, after, limit } = options;
+    const from = `SELECT ${RECORD_COLUMNS} FROM records WHERE identity_id = $1 AND dataset = $2`;
+    const order = "ORDER BY sync_count, key";
+    // As on SQLite only one bound is needed. The index stops at sync_count (see the migration):
+    // the planner bounds its scan by the row comparison's first column and incrementally sorts
+    // each sync count's few records by key.
+    const [text, values] =
+      after && after.syncCount > sinceSyncCount
+        ? [`${from} AND (sync_count, key) > ($3, $4) ${order} LIMIT $5`, [after.syncCount, encodeText(after.key), limit]]
+        : [`${from} AND sync_count > $3 ${order} LIMIT $4`, [sinceSyncCount, limit]];
+    return this.#track(() =>
+      // One snapshot for both statements: the row and the page come from the same commit.
+      this.#transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", async (client) => ({
+        dataset: await selectDataset(client, identityId, dataset),
+        records: (await client.query<SyncRecord>(text, [identityId, dataset, ...values])).rows.map(fromRecordRow),
+      })),
+    );
+  }
+
+  async writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T> {
+    return this.#write(() =>
+      this.#gate.run(JSON.stringify([identityId, dataset]), () =>
+        // READ COMMITTED explicitly (whatever the server default): each statement after the lock
+        // must see the previous lock holder's commit, which a REPEATABLE READ snapshot would not.
+        this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", async (client) => {
+          const tx = await PostgresDatasetTx.lock(client, this.schema, identityId, dataset);
+          const hold = { active: true };
+          try {
+            return await this.#insideWrite.run(hold, () => fn(tx));
+          } finally {
+            // Work the callback left running (timers, unawaited calls) is no longer "inside".
+            hold.active = false;
+            tx.end();
+          }
+        }),
+      ),
+    );
+  }
+
+  async purgeMutations(beforeMs: number): Promise<number> {
+    const { rowCount } = await this.#write(() => this.#pool.query("DELETE FROM mutations WHERE created_at < $1", [beforeMs]));
+    return rowCount ?? 0;
+  }
+
+  /** Runs `fn` inside `begin` … COMMIT on one client; rolls back and rethrows when anything fails. */
+  async #transaction<T>(begin: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const result = await fn(client);
+      // After a failed statement PostgreSQL answers COMMIT with ROLLBACK instead of an error; a
+      // callback that caught that statement's error must not be told its writes were committed.
+      const { command } = await client.query("COMMIT");
+      if (command !== "COMMIT") throw new Error(`PostgreSQL rolled the transaction back (a statement in it failed)`);
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken); // a connection that cannot even roll back is destroyed, not reused
+    }
+  }
+
+  async #write<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#insideWrite.getStore()?.active) {
+      // Same dataset: it would wait for its own lock forever; another: it could starve the pool.
+      throw new Error("PostgreSQL storage writes are not reentrant: a write was called from inside a writeDataset callback");
+    }
+    return this.#track(fn);
+  }
+
+  async #track<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closing) throw new Error("PostgreSQL storage is closed");
+    const work = fn();
+    this.#inFlight.add(work);
+    try {
+      return await work;
+    } finally {
+      this.#inFlight.delete(work);
+    }
+  }
+}

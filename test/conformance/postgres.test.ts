@@ -1,0 +1,156 @@
+/**
+ * The PostgreSQL adapter: the shared conformance suite, each test on a fresh schema of the test
+ * database, plus what only a pooled, networked backend has (closing a pool with work in flight,
+ * nested writes, a callback reading through a small pool, the deferred foreign key, schemas).
+ * Several instances on one database (like several servers) are in `postgres-instances.test.ts`.
+ */
+import { expect, it, onTestFinished } from "vitest";
+import { openStorage } from "../../server/storage/open-storage.js";
+import type { PostgresStorage } from "../../server/storage/postgres.js";
+import { openPostgresStorage } from "../../server/storage/postgres.js";
+import {
+  createTestSchema,
+  describeWithPostgres,
+  dropTestSchema,
+  openTestPostgresStorage,
+  postgresTestUrl,
+  testSchemaName,
+  withTestClient,
+} from "../helpers/postgres.js";
+import { IDENTITY_A, commitPush, deferred, makeDataset, makeRecord, yieldToOthers } from "./storage-fixtures.js";
+import { runStorageConformance } from "./storage-suite.js";
+
+await describeWithPostgres("PostgreSQL conformance", () => {
+  runStorageConformance("postgres", () => openTestPostgresStorage());
+
+  /** A migrated storage on a fresh schema, closed and dropped when the test finishes. */
+  async function openMigrated(poolSize?: number): Promise<PostgresStorage> {
+    const { storage, cleanup } = await openTestPostgresStorage(poolSize ? { poolSize } : {});
+    onTestFinished(cleanup);
+    await storage.migrate();
+    return storage;
+  }
+  const readAll = (storage: PostgresStorage, name: string) =>
+    storage.readRecords(IDENTITY_A, name, { sinceSyncCount: 0, limit: 10_000 });
+
+  it("close waits for the write in flight, commits it, then refuses new calls", async () => {
+    const storage = await openMigrated();
+    const release = deferred();
+    const push = storage.writeDataset(IDENTITY_A, "notes", async (tx) => {
+      await release.promise;
+      await tx.saveRecords([makeRecord("late", 1)]);
+      await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
+    });
+    const queued = commitPush(storage, IDENTITY_A, "notes", 2, []); // waits behind the first
+    const closed = storage.close();
+    await expect(storage.getDataset(IDENTITY_A, "notes")).rejects.toThrow(/closed/);
+    await expect(storage.savePool({ id: "p", settings: {}, createdAt: 1 })).rejects.toThrow(/closed/);
+    release.resolve();
+    await push;
+    await queued;
+    await closed;
+    await expect(storage.close()).resolves.toBeUndefined();
+    const reopened = await openPostgresStorage({ url: postgresTestUrl, schema: storage.schema });
+    onTestFinished(() => reopened.close());
+    expect((await reopened.getDataset(IDENTITY_A, "notes"))?.syncCount).toBe(2);
+  });
+
+  it("fails fast instead of deadlocking when a write method is called inside writeDataset", async () => {
+    const storage = await openMigrated();
+    const same = storage.writeDataset(IDENTITY_A, "notes", () => storage.writeDataset(IDENTITY_A, "notes", async () => 1));
+    await expect(same).rejects.toThrow(/reentrant/);
+    const other = storage.writeDataset(IDENTITY_A, "notes", () => storage.writeDataset(IDENTITY_A, "other", async () => 1));
+    await expect(other).rejects.toThrow(/reentrant/);
+    const pool = storage.writeDataset(IDENTITY_A, "notes", () => storage.savePool({ id: "p", settings: {}, createdAt: 1 }));
+    await expect(pool).rejects.toThrow(/reentrant/);
+    await expect(storage.writeDataset(IDENTITY_A, "notes", async () => "still usable")).resolves.toBe("still usable");
+  });
+
+  it("lets write callbacks read through the storage even when writers outnumber the pool", async () => {
+    const storage = await openMigrated(2);
+    const datasets = Array.from({ length: 6 }, (_, index) => `dataset-${index}`);
+    await Promise.all(
+      datasets.map((name) =>
+        storage.writeDataset(IDENTITY_A, name, async (tx) => {
+          expect(await storage.getDataset(IDENTITY_A, name)).toBeNull();
+          await yieldToOthers();
+          await tx.saveDataset(makeDataset(IDENTITY_A, name, 1));
+        }),
+      ),
+    );
+    expect((await storage.listDatasets(IDENTITY_A)).map((row) => row.name)).toEqual(datasets);
+  });
+
+  it("refuses to commit records of a dataset that has no row", async () => {
+    const storage = await openMigrated();
+    const orphan = storage.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveRecords([makeRecord("orphan", 1)]));
+    await expect(orphan).rejects.toThrow(/foreign key/);
+    expect(await readAll(storage, "notes")).toEqual({ dataset: null, records: [] });
+  });
+
+  it("does not report a commit when the callback swallowed a failed statement", async () => {
+    const storage = await openMigrated();
+    const answer = { deviceId: "device-a", mutationId: "m-1", dataset: "notes", resultJson: "{}", createdAt: 1 };
+    await storage.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveMutation(answer));
+    const swallowing = storage.writeDataset(IDENTITY_A, "notes", async (tx) => {
+      await tx.saveRecords([makeRecord("a", 1)]);
+      await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
+      await tx.saveMutation(answer).catch(() => undefined); // duplicate: the statement fails
+    });
+    await expect(swallowing).rejects.toThrow(/rolled the transaction back/);
+    expect(await readAll(storage, "notes")).toEqual({ dataset: null, records: [] });
+  });
+
+  it("keeps its tables in its own schema, creating the schema when missing", async () => {
+    const schema = testSchemaName();
+    onTestFinished(() => dropTestSchema(schema));
+    const storage = await openPostgresStorage({ url: postgresTestUrl, schema });
+    onTestFinished(() => storage.close());
+    await storage.migrate();
+    await commitPush(storage, IDENTITY_A, "notes", 1, [makeRecord("a", 1)]);
+    const tables = await withTestClient(async (client) => {
+      const { rows } = await client.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+        [schema],
+      );
+      return rows.map((row) => row.table_name);
+    });
+    expect(tables).toEqual(["datasets", "identities", "mutations", "pools", "records", "schema_migrations"]);
+  });
+
+  it("keeps its schema when the URL carries startup options of its own", async () => {
+    const schema = await createTestSchema();
+    onTestFinished(() => dropTestSchema(schema));
+    const url = `${postgresTestUrl}${postgresTestUrl.includes("?") ? "&" : "?"}options=-c%20statement_timeout%3D5000`;
+    const storage = await openPostgresStorage({ url, schema });
+    onTestFinished(() => storage.close());
+    await storage.migrate();
+    await storage.savePool({ id: "default", settings: {}, createdAt: 1 });
+    const pools = await withTestClient(async (client) => (await client.query(`SELECT id FROM ${schema}.pools`)).rows);
+    expect(pools).toEqual([{ id: "default" }]);
+  });
+
+  it("refuses schema names that would need quoting and pool sizes below 2", async () => {
+    await expect(openPostgresStorage({ url: postgresTestUrl, schema: "Robert'); DROP TABLE x;--" })).rejects.toThrow(/schema name/);
+    await expect(openPostgresStorage({ url: postgresTestUrl, poolSize: 1 })).rejects.toThrow(/poolSize/);
+  });
+
+  it("opens PostgreSQL, migrated, through openStorage with a postgres URL", async () => {
+    const schema = await createTestSchema();
+    onTestFinished(() => dropTestSchema(schema));
+    const storage = await openStorage({ dataDir: "/nonexistent", databaseUrl: postgresTestUrl, postgresSchema: schema });
+    onTestFinished(() => storage.close());
+    expect(storage.kind).toBe("postgres");
+    await storage.savePool({ id: "default", settings: { guestsAllowed: true }, createdAt: 1 });
+    expect(await storage.listPools()).toEqual([{ id: "default", settings: { guestsAllowed: true }, createdAt: 1 }]);
+  });
+
+  it("names the database URL, without its password, when openStorage cannot migrate", async () => {
+    const url = new URL(postgresTestUrl);
+    url.password = "hunter2";
+    url.pathname = "/syncpool_no_such_database";
+    const opening = openStorage({ dataDir: "/nonexistent", databaseUrl: url.toString().replace(/^postgres:/, "postgresql:") });
+    await expect(opening).rejects.toThrow(/PostgreSQL storage at postgresql:\/\/.*:\*\*\*@.*syncpool_no_such_database/);
+    await expect(opening).rejects.not.toThrow(/hunter2/);
+  });
+});
