@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * The `syncpool` command. `syncpool serve` reads the environment and flags once (flags win),
+ * starts the server, and stops it gracefully on SIGTERM/SIGINT. A configuration mistake prints
+ * one plain message per problem to stderr and exits 1, without a stack trace.
+ */
+import { Command } from "commander";
+import { ConfigError, loadConfig } from "./config.js";
+import { closeOnSignals, startServer } from "./node.js";
+
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  config?: string;
+}
+
+const program = new Command()
+  .name("syncpool")
+  .description("Self-hosted, offline-first sync server: identity pools, datasets, GraphQL.")
+  .showHelpAfterError();
+
+program
+  .command("serve")
+  .description("serve the GraphQL sync API (http://127.0.0.1:4000/graphql by default)")
+  .option("--port <port>", "port to listen on; 0 picks a free one (env PORT, default 4000)")
+  .option("--host <host>", "address to bind; 0.0.0.0 serves other machines (env HOST, default 127.0.0.1)")
+  .option("--data-dir <dir>", "where the database and keys live (env SYNCPOOL_DATA_DIR, default ./.syncpool)")
+  .option("--config <file>", "JSON config file with identity pools (env SYNCPOOL_CONFIG)")
+  .action(async (flags: ServeFlags) => {
+    try {
+      const config = loadConfig(process.env, {
+        port: flags.port,
+        host: flags.host,
+        dataDir: flags.dataDir,
+        configFile: flags.config,
+      });
+      closeOnSignals(await startServer(config));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`syncpool: invalid configuration\n${error.message}\n`);
+      process.exit(1);
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,193 @@
+/**
+ * Server configuration, parsed once. This is the only module that reads the environment (and it
+ * takes the environment as an argument, so tests pass their own). Sources, strongest first: CLI
+ * flags, environment variables, the JSON config file, defaults. Any bad value or unknown field
+ * stops start-up with a `ConfigError` naming it.
+ *
+ * HOST defaults to 127.0.0.1: a fresh `npm start` is reachable from this machine only. Set
+ * `HOST=0.0.0.0` to serve other machines (in a container, for example).
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
+
+export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
+
+/** A configuration mistake; the message names the source and the field and is meant for humans. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** The validated configuration the server runs with. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Absolute path of the data directory (database, keys). */
+  dataDir: string;
+  /** Absolute path of the JSON config file, or null when none was given. */
+  configFile: string | null;
+  /** Bearer token of the admin API; null disables the admin API. Never log it. */
+  adminToken: string | null;
+  logLevel: LogLevel;
+  /** NODE_ENV === "production": GraphiQL off. */
+  production: boolean;
+  sqliteSynchronous: "FULL" | "NORMAL";
+  tokenTtlSeconds: number;
+  /** Pools from the config file; empty means "only the default pool". */
+  pools: PoolSettings[];
+  /** Non-fatal remarks for the start-up log (e.g. a SYNCPOOL_ variable nobody reads). */
+  warnings: string[];
+}
+
+/** pino's levels; `silent` turns logging off. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+/** One of `LOG_LEVELS`. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** CLI flags; each one, when given, wins over its environment variable. */
+export interface ConfigOverrides {
+  port?: string | number | undefined;
+  host?: string | undefined;
+  dataDir?: string | undefined;
+  configFile?: string | undefined;
+}
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `expected an integer from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `expected an integer from ${min} to ${max}` }).max(max, { error: `expected an integer from ${min} to ${max}` }));
+
+const hostSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9.:\-[\]]{1,253}$/, { error: "expected a host name or IP address" });
+
+/** Every variable the server reads, with its rule and default. */
+const envSchema = z.object({
+  PORT: intFrom(0, 65535).default(4000),
+  HOST: hostSchema.default("127.0.0.1"),
+  SYNCPOOL_DATA_DIR: z.string().min(1, { error: "expected a directory path" }).default("./.syncpool"),
+  SYNCPOOL_CONFIG: z.string().min(1, { error: "expected a file path" }).optional(),
+  SYNCPOOL_ADMIN_TOKEN: z
+    .string()
+    .min(16, { error: "expected at least 16 characters (it guards the admin API)" })
+    .optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  NODE_ENV: z.string().optional(),
+  SYNCPOOL_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"], { error: "expected FULL or NORMAL" }).default("FULL"),
+  SYNCPOOL_TOKEN_TTL_SECONDS: intFrom(1, 86_400).default(900),
+});
+
+const KNOWN_ENV = new Set(Object.keys(envSchema.shape));
+
+/** The JSON config file. */
+const fileSchema = z
+  .object({
+    pools: z
+      .array(poolSettingsSchema, { error: "expected an array of pools" })
+      .default([])
+      .superRefine((pools, ctx) => {
+        const seen = new Set<string>();
+        pools.forEach((pool, index) => {
+          if (seen.has(pool.id)) ctx.addIssue({ code: "custom", message: `duplicate pool id "${pool.id}"`, path: [index, "id"] });
+          seen.add(pool.id);
+        });
+      }),
+  })
+  .strict();
+
+/**
+ * Builds the configuration from `env` (pass `process.env` in the CLI, a literal in tests) and the
+ * CLI flags. Reads the config file synchronously: it runs once, before the server starts.
+ * @throws ConfigError naming the variable, flag or file field at fault.
+ */
+export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}): ServerConfig {
+  // An empty variable means "unset", as shells make `FOO= cmd` easy to write by accident.
+  const present = Object.fromEntries(Object.entries(env).filter(([name, value]) => KNOWN_ENV.has(name) && value !== ""));
+  const parsedEnv = parseOrThrow(envSchema, present, "environment variable ");
+
+  const flags = {
+    port: overrides.port === undefined ? undefined : parseOrThrow(intFrom(0, 65535), String(overrides.port), "--port: "),
+    host: overrides.host === undefined ? undefined : parseOrThrow(hostSchema, overrides.host, "--host: "),
+    dataDir: emptyToUndefined(overrides.dataDir),
+    configFile: emptyToUndefined(overrides.configFile),
+  };
+
+  const configPath = flags.configFile ?? parsedEnv.SYNCPOOL_CONFIG;
+  const configFile = configPath === undefined ? null : resolve(configPath);
+  const pools = configFile === null ? [] : readConfigFile(configFile).pools;
+
+  const warnings = Object.keys(env)
+    .filter((name) => name.startsWith("SYNCPOOL_") && !KNOWN_ENV.has(name))
+    .map((name) => `environment variable ${name} is not a syncpool setting (ignored)`);
+
+  return {
+    port: flags.port ?? parsedEnv.PORT,
+    host: flags.host ?? parsedEnv.HOST,
+    dataDir: resolve(flags.dataDir ?? parsedEnv.SYNCPOOL_DATA_DIR),
+    configFile,
+    adminToken: parsedEnv.SYNCPOOL_ADMIN_TOKEN ?? null,
+    logLevel: parsedEnv.LOG_LEVEL,
+    production: parsedEnv.NODE_ENV === "production",
+    sqliteSynchronous: parsedEnv.SYNCPOOL_SQLITE_SYNCHRONOUS,
+    tokenTtlSeconds: parsedEnv.SYNCPOOL_TOKEN_TTL_SECONDS,
+    pools,
+    warnings,
+  };
+}
+
+function readConfigFile(file: string): z.output<typeof fileSchema> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(`config file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseOrThrow(fileSchema, json, `config file ${file}: `);
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, label: string): z.output<T> {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ConfigError(describeZodError(result.error, label));
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/**
+ * One line per problem, `<label><path>: <message>`, e.g.
+ * `config file /x.json: pools[0].limits.maxRecords: expected a positive integer`. Unknown fields
+ * are reported at their own path. Shared with the admin API so both speak the same way.
+ */
+export function describeZodError(error: z.ZodError, label: string): string {
+  const lines: string[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) lines.push(`${label}${joinPath([...issue.path, key])}: unknown field`);
+      continue;
+    }
+    const path = joinPath(issue.path);
+    // Needs `reportInput: true` in the parse, so a missing field is told apart from a wrong one.
+    const message = issue.code === "invalid_type" && issue.input === undefined ? "required" : issue.message;
+    lines.push(path === "" ? `${label}${message}` : `${label}${path}: ${message}`);
+  }
+  return lines.join("\n");
+}
+
+/** `["pools", 0, "limits"]` -> `pools[0].limits`. */
+export function joinPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, segment) => {
+    if (typeof segment === "number") return `${text}[${segment}]`;
+    return text === "" ? String(segment) : `${text}.${String(segment)}`;
+  }, "");
+}

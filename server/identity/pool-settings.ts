@@ -1,0 +1,156 @@
+/**
+ * What an identity pool is: its validated settings. One zod schema serves the config file
+ * (`server/config.ts`), the admin API (`createIdentityPool`) and pools read back from storage, so a
+ * pool means the same thing whichever way it arrived. Fields used by later features (providers,
+ * developer logins, sync triggers, the stream) are parsed and kept now so a config file written
+ * today keeps working.
+ */
+import { z } from "zod";
+import { DEFAULT_LIMITS } from "../../core/limits.js";
+
+/** Pool ids: short, URL- and log-safe; a generated one is `<region>:<uuid>`. */
+export const POOL_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,55}$/;
+
+/**
+ * Regions prefix identity ids (`<region>:<uuid>`). At most 18 characters so that an identity id,
+ * 18 + 1 + 36, stays within the 55 characters the data model promises.
+ */
+export const REGION_PATTERN = /^[a-z0-9-]{1,18}$/;
+
+/** GraphQL `Int` is 32-bit signed: every limit must fit so `usage` and `identityPools` can answer it. */
+const GRAPHQL_INT_MAX = 2_147_483_647;
+
+const positiveInt = (max = GRAPHQL_INT_MAX) =>
+  z
+    .number({ error: "expected a positive integer" })
+    .int({ error: "expected a positive integer" })
+    .min(1, { error: "expected a positive integer" })
+    .max(max, { error: `expected an integer of at most ${max}` });
+
+const intInRange = (min: number, max: number) =>
+  z
+    .number({ error: `expected an integer from ${min} to ${max}` })
+    .int({ error: `expected an integer from ${min} to ${max}` })
+    .min(min, { error: `expected an integer from ${min} to ${max}` })
+    .max(max, { error: `expected an integer from ${min} to ${max}` });
+
+const nonEmptyString = (max: number) =>
+  z
+    .string({ error: "expected a string" })
+    .min(1, { error: "expected a non-empty string" })
+    .max(max, { error: `expected at most ${max} characters` });
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+
+/** Per-pool limits; each missing field takes its default from `DEFAULT_LIMITS`. */
+export const limitsSchema = z
+  .object({
+    maxDatasets: positiveInt().default(DEFAULT_LIMITS.maxDatasets),
+    maxRecords: positiveInt().default(DEFAULT_LIMITS.maxRecords),
+    maxDatasetBytes: positiveInt().default(DEFAULT_LIMITS.maxDatasetBytes),
+    maxClockSkewMs: positiveInt().default(DEFAULT_LIMITS.maxClockSkewMs),
+  })
+  .strict();
+
+/** An OIDC provider whose ID tokens sign identities in (verified in a later issue). */
+const providerSchema = z
+  .object({
+    name: nonEmptyString(128),
+    issuer: httpUrl,
+    audiences: z.array(nonEmptyString(256), { error: "expected an array of strings" }).min(1, {
+      error: "expected at least one audience",
+    }),
+    jwksUri: httpUrl,
+  })
+  .strict();
+
+/** The app backend's own login provider; `key` is a shared secret and is never logged. */
+const developerProviderSchema = z
+  .object({
+    name: nonEmptyString(128),
+    key: z.string({ error: "expected a string" }).min(32, { error: "expected a secret of at least 32 characters" }),
+  })
+  .strict();
+
+/**
+ * A sync trigger is either an in-process module or a webhook. Parsed as one strict object and
+ * then checked, so a mistake is reported against the field at fault rather than as "no union
+ * member matched".
+ */
+const syncTriggerSchema = z
+  .object({
+    module: nonEmptyString(1024).optional(),
+    url: httpUrl.optional(),
+    secret: z.string({ error: "expected a string" }).min(16, { error: "expected a secret of at least 16 characters" }).optional(),
+    timeoutMs: intInRange(1, 60_000).optional(),
+  })
+  .strict()
+  .superRefine((trigger, ctx) => {
+    if (trigger.module === undefined && trigger.url === undefined) {
+      ctx.addIssue({ code: "custom", message: 'expected either "module" or "url"', path: [] });
+    }
+    if (trigger.module !== undefined) {
+      for (const field of ["url", "secret", "timeoutMs"] as const) {
+        if (trigger[field] !== undefined) {
+          ctx.addIssue({ code: "custom", message: 'not allowed with "module"', path: [field] });
+        }
+      }
+    } else if (trigger.url !== undefined && trigger.secret === undefined) {
+      ctx.addIssue({ code: "custom", message: 'required with "url"', path: ["secret"] });
+    }
+  })
+  .transform((trigger): SyncTriggerSettings =>
+    trigger.module !== undefined
+      ? { module: trigger.module }
+      : { url: trigger.url!, secret: trigger.secret!, timeoutMs: trigger.timeoutMs ?? 5000 },
+  );
+
+/** Where sync triggers run: an in-process module, or a signed webhook with a time limit. */
+export type SyncTriggerSettings = { module: string } | { url: string; secret: string; timeoutMs: number };
+
+/** The change stream's shape (shards by identity, retention of events). */
+const streamSchema = z
+  .object({
+    shards: intInRange(1, 64).default(4),
+    retentionHours: intInRange(1, 8760).default(24),
+  })
+  .strict();
+
+/** A pool as written by an operator: every field but `id` optional, unknown fields refused. */
+export const poolSettingsSchema = z
+  .object({
+    id: z.string({ error: "expected a string" }).regex(POOL_ID_PATTERN, {
+      error: `expected 1-55 characters of A-Z a-z 0-9 _ . : -`,
+    }),
+    region: z
+      .string({ error: "expected a string" })
+      .regex(REGION_PATTERN, { error: "expected 1-18 characters of a-z 0-9 -" })
+      .default("local"),
+    allowGuests: z.boolean({ error: "expected true or false" }).default(true),
+    limits: limitsSchema.prefault({}),
+    providers: z
+      .array(providerSchema, { error: "expected an array" })
+      .default([])
+      .superRefine((providers, ctx) => {
+        const seen = new Set<string>();
+        providers.forEach((provider, index) => {
+          if (seen.has(provider.name)) {
+            ctx.addIssue({ code: "custom", message: `duplicate provider name "${provider.name}"`, path: [index, "name"] });
+          }
+          seen.add(provider.name);
+        });
+      }),
+    developerProvider: developerProviderSchema.optional(),
+    syncTrigger: syncTriggerSchema.optional(),
+    stream: streamSchema.prefault({}),
+  })
+  .strict();
+
+/** A pool's settings after validation and defaults: what the rest of the server reads. */
+export type PoolSettings = z.output<typeof poolSettingsSchema>;
+
+/** A pool's settings as written (before defaults), e.g. a config file entry. */
+export type PoolSettingsInput = z.input<typeof poolSettingsSchema>;
+
+/** The pool that exists when nothing is configured: guests allowed, default limits. */
+export const DEFAULT_POOL_ID = "default";

@@ -1,0 +1,95 @@
+/**
+ * Identity tokens: short-lived ES256 JWTs the server signs at sign-in (`sub` = identity id,
+ * `aud` = pool id, `iss` = "syncpool") and checks on every data operation. Verification allows
+ * only ES256 and our issuer, and maps every failure to UNAUTHENTICATED with a message a client
+ * can act on ("token expired" means sign in again).
+ */
+import { errors as joseErrors, jwtVerify, SignJWT, type JWK } from "jose";
+import { SyncpoolError } from "../../core/errors.js";
+import { TOKEN_ALGORITHM, type ServerKeys } from "./keys.js";
+
+/** The `iss` of every token this server signs. */
+export const TOKEN_ISSUER = "syncpool";
+
+/** A token and when it stops working (epoch ms). */
+export interface IssuedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** Who a verified token speaks for. */
+export interface TokenClaims {
+  identityId: string;
+  poolId: string;
+}
+
+/** Signs and checks identity tokens with the server's key. */
+export interface TokenService {
+  issue(identityId: string, poolId: string): Promise<IssuedToken>;
+  /**
+   * Checks signature, algorithm, issuer and expiry, and when `poolId` is given, that the token
+   * was issued for that pool.
+   * @throws SyncpoolError UNAUTHENTICATED ("token expired" or "invalid token: ...").
+   */
+  verify(token: string, poolId?: string): Promise<TokenClaims>;
+  /** The public key set, as served at `/.well-known/jwks.json`. */
+  readonly jwks: { keys: JWK[] };
+}
+
+export interface TokenServiceOptions {
+  keys: ServerKeys;
+  ttlSeconds: number;
+  /** Server time, epoch ms; tests move it to expire tokens. */
+  now: () => number;
+}
+
+/** Builds the token service over the server's keys. */
+export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOptions): TokenService {
+  return {
+    jwks: { keys: [keys.publicJwk] },
+
+    async issue(identityId, poolId) {
+      const issuedAtSeconds = Math.floor(now() / 1000);
+      const expiresAtSeconds = issuedAtSeconds + ttlSeconds;
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.kid, typ: "JWT" })
+        .setIssuer(TOKEN_ISSUER)
+        .setSubject(identityId)
+        .setAudience(poolId)
+        .setIssuedAt(issuedAtSeconds)
+        .setExpirationTime(expiresAtSeconds)
+        .sign(keys.privateKey);
+      return { token, expiresAt: expiresAtSeconds * 1000 };
+    },
+
+    async verify(token, poolId) {
+      try {
+        const { payload } = await jwtVerify(token, keys.publicKey, {
+          algorithms: [TOKEN_ALGORITHM],
+          issuer: TOKEN_ISSUER,
+          ...(poolId === undefined ? {} : { audience: poolId }),
+          currentDate: new Date(now()),
+          requiredClaims: ["sub", "aud", "exp"],
+        });
+        if (typeof payload.sub !== "string" || typeof payload.aud !== "string") {
+          throw new SyncpoolError("UNAUTHENTICATED", "invalid token: expected one subject and one audience");
+        }
+        return { identityId: payload.sub, poolId: payload.aud };
+      } catch (error) {
+        throw toUnauthenticated(error);
+      }
+    },
+  };
+}
+
+function toUnauthenticated(error: unknown): SyncpoolError {
+  if (error instanceof SyncpoolError) return error;
+  if (error instanceof joseErrors.JWTExpired) {
+    return new SyncpoolError("UNAUTHENTICATED", "token expired: sign in again", { reason: "TOKEN_EXPIRED" });
+  }
+  if (error instanceof joseErrors.JOSEError) {
+    // jose's messages name the failed check (signature, claim, algorithm) and never echo the token.
+    return new SyncpoolError("UNAUTHENTICATED", `invalid token: ${error.message}`, { reason: "INVALID_TOKEN" });
+  }
+  throw error;
+}

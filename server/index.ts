@@ -1,0 +1,119 @@
+/**
+ * The server-side orchestrator: the one place that wires storage, keys, pools, tokens, the
+ * schema and the yoga plugins into a running sync server. Everything else on the server side is
+ * a part it assembles. It speaks Fetch (`fetch(request)`), so tests can run it in-process;
+ * `server/node.ts` puts it on a socket.
+ *
+ * The public surface of the package's server entry is the export list at the bottom; anything
+ * not listed there is internal and may change.
+ */
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { ServerConfig } from "./config.js";
+import { maskError, useBadUserInputCodes, yogaLogger } from "./errors.js";
+import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
+import { createSyncpoolSchema } from "./graphql/schema.js";
+import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
+import { useQueryLimits } from "./graphql/use-query-limits.js";
+import { useRequestLog } from "./graphql/use-request-log.js";
+import { loadOrCreateKeys } from "./identity/keys.js";
+import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
+import { createTokenService, type TokenService } from "./identity/tokens.js";
+import { createLogger, type Logger } from "./logger.js";
+import { openStorage } from "./storage/open-storage.js";
+import type { Storage } from "./storage/storage.js";
+
+/** What the embedder may replace; everything else comes from the config. */
+export interface SyncpoolServerOptions {
+  /** Defaults to a pino logger at `config.logLevel` on stdout. */
+  logger?: Logger;
+  /**
+   * Defaults to SQLite at `<dataDir>/syncpool.db`, migrated, closed by `close()`. A storage passed
+   * in is migrated but not closed: its owner closes it.
+   */
+  storage?: Storage;
+  /** Server time, epoch ms. Tests move it to expire tokens or skew clocks. */
+  now?: () => number;
+}
+
+/** A ready sync server, not yet bound to a port. */
+export interface SyncpoolServer {
+  /** The yoga instance: a Fetch handler (`yoga.fetch`) and a Node request listener. */
+  yoga: YogaServerInstance<{}, GraphQLContext>;
+  /** Answers one Fetch request (GraphQL at `/graphql`). */
+  fetch(request: Request): Promise<Response>;
+  storage: Storage;
+  pools: PoolRegistry;
+  /** Issues and verifies identity tokens; `tokens.jwks` is the public key set. */
+  tokens: TokenService;
+  logger: Logger;
+  /** Stops using storage (and closes it when the server opened it). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a sync server from a validated config: opens and migrates storage, loads (or creates)
+ * the signing keys, writes the configured pools, and assembles yoga.
+ */
+export async function createSyncpoolServer(config: ServerConfig, options: SyncpoolServerOptions = {}): Promise<SyncpoolServer> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const now = options.now ?? Date.now;
+  const ownsStorage = options.storage === undefined;
+  // openStorage migrates what it opens; a storage passed in is migrated here (a no-op when current).
+  const storage = options.storage ?? (await openStorage({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous }));
+
+  try {
+    if (!ownsStorage) await storage.migrate();
+    const keys = await loadOrCreateKeys(config.dataDir);
+    const tokens = createTokenService({ keys, ttlSeconds: config.tokenTtlSeconds, now });
+    const pools = await openPoolRegistry(storage, config.pools, now);
+    const sync = { storage, now, sessionSecret: keys.sessionSecret };
+
+    const yoga = createYoga<{}, GraphQLContext>({
+      schema: createSyncpoolSchema({ sync, pools, signIn: { storage, pools, tokens, now } }),
+      context: createContextFactory({ tokens, pools, adminToken: config.adminToken }),
+      graphqlEndpoint: "/graphql",
+      graphiql: !config.production,
+      landingPage: false,
+      logging: yogaLogger(logger.child({ component: "graphql" })),
+      // Resolver errors keep their codes; anything unexpected becomes "Unexpected error." and is logged.
+      maskedErrors: { maskError },
+      // Our own limit (below) answers with the limit in the message.
+      maxRequestBodySize: false,
+      // The order matters: each plugin acts at its own stage of a request, listed first to last.
+      plugins: [
+        // 1. Refuse bodies over ~2 MB with 413 before parsing them.
+        useBodyLimit(MAX_REQUEST_BODY_BYTES),
+        // 2. Refuse abusive documents: token count while parsing; depth, aliases, cost while validating.
+        ...useQueryLimits(),
+        // 3. Give parse, validation and variable errors the code BAD_USER_INPUT.
+        useBadUserInputCodes(),
+        // 4. One log line per operation (no variables, no headers).
+        useRequestLog(logger.child({ component: "graphql" }), now),
+      ],
+    });
+
+    let closed: Promise<void> | undefined;
+    return {
+      yoga,
+      fetch: async (request) => yoga.fetch(request),
+      storage,
+      pools,
+      tokens,
+      logger,
+      close: () => (closed ??= (async () => {
+        await yoga.dispose();
+        if (ownsStorage) await storage.close();
+      })()),
+    };
+  } catch (error) {
+    if (ownsStorage) await storage.close();
+    throw error;
+  }
+}
+
+// The public surface, besides createSyncpoolServer and its types above: configuration, logging,
+// the Node server, and the storage interface an embedder may implement.
+export { loadConfig, ConfigError, type ServerConfig, type ConfigOverrides, type PoolSettings } from "./config.js";
+export { createLogger, silentLogger, type Logger } from "./logger.js";
+export { startServer, type RunningServer, type StartServerOptions } from "./node.js";
+export type { Storage } from "./storage/storage.js";
