@@ -33,7 +33,11 @@ export interface ServerConfig {
   /** NODE_ENV === "production": GraphiQL off. */
   production: boolean;
   sqliteSynchronous: "FULL" | "NORMAL";
+  /** PostgreSQL connection URL; null selects the embedded SQLite database in `dataDir`. Never log it whole. */
+  databaseUrl: string | null;
   tokenTtlSeconds: number;
+  /** How long answers to pushes are kept for idempotent replay (at least 24 hours). */
+  mutationRetentionHours: number;
   /** Pools from the config file; empty means "only the default pool". */
   pools: PoolSettings[];
   /** Non-fatal remarks for the start-up log (e.g. a SYNCPOOL_ variable nobody reads). */
@@ -78,6 +82,11 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   SYNCPOOL_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"], { error: "expected FULL or NORMAL" }).default("FULL"),
   SYNCPOOL_TOKEN_TTL_SECONDS: intFrom(1, 86_400).default(900),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, { error: "expected a postgres:// or postgresql:// URL" })
+    .optional(),
+  SYNCPOOL_MUTATION_RETENTION_HOURS: intFrom(24, 8_760).default(48),
 });
 
 const KNOWN_ENV = new Set(Object.keys(envSchema.shape));
@@ -132,7 +141,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     logLevel: parsedEnv.LOG_LEVEL,
     production: parsedEnv.NODE_ENV === "production",
     sqliteSynchronous: parsedEnv.SYNCPOOL_SQLITE_SYNCHRONOUS,
+    databaseUrl: parsedEnv.DATABASE_URL ?? null,
     tokenTtlSeconds: parsedEnv.SYNCPOOL_TOKEN_TTL_SECONDS,
+    mutationRetentionHours: parsedEnv.SYNCPOOL_MUTATION_RETENTION_HOURS,
     pools,
     warnings,
   };

@@ -59,7 +59,9 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   const now = options.now ?? Date.now;
   const ownsStorage = options.storage === undefined;
   // openStorage migrates what it opens; a storage passed in is migrated here (a no-op when current).
-  const storage = options.storage ?? (await openStorage({ dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous }));
+  const storage =
+    options.storage ??
+    (await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl ?? undefined, sqliteSynchronous: config.sqliteSynchronous }));
 
   try {
     if (!ownsStorage) await storage.migrate();
@@ -92,6 +94,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       ],
     });
 
+    const stopPurging = schedulePurge(storage, config.mutationRetentionHours, now, logger);
     let closed: Promise<void> | undefined;
     return {
       yoga,
@@ -101,6 +104,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       tokens,
       logger,
       close: () => (closed ??= (async () => {
+        stopPurging();
         await yoga.dispose();
         if (ownsStorage) await storage.close();
       })()),
@@ -113,6 +117,25 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
 
 // The public surface, besides createSyncpoolServer and its types above: configuration, logging,
 // the Node server, and the storage interface an embedder may implement.
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Forgets answers to pushes older than the retention (idempotent replay needs them only while a
+ * device may still retry), once at start and then hourly. The timer does not keep the process up.
+ */
+function schedulePurge(storage: Storage, retentionHours: number, now: () => number, logger: Logger): () => void {
+  const purge = () => {
+    storage
+      .purgeMutations(now() - retentionHours * 3_600_000)
+      .then((count) => count > 0 && logger.info({ count }, "purged remembered push answers"))
+      .catch((error: unknown) => logger.warn({ err: error }, "purging remembered push answers failed"));
+  };
+  purge();
+  const timer = setInterval(purge, PURGE_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export { loadConfig, ConfigError, type ServerConfig, type ConfigOverrides, type PoolSettings } from "./config.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export { startServer, type RunningServer, type StartServerOptions } from "./node.js";

@@ -54,6 +54,8 @@ describe("environment", () => {
       production: false,
       sqliteSynchronous: "FULL",
       tokenTtlSeconds: 900,
+      databaseUrl: null,
+      mutationRetentionHours: 48,
       pools: [],
       warnings: [],
     });
@@ -69,6 +71,8 @@ describe("environment", () => {
       NODE_ENV: "production",
       SYNCPOOL_SQLITE_SYNCHRONOUS: "NORMAL",
       SYNCPOOL_TOKEN_TTL_SECONDS: "60",
+      DATABASE_URL: "postgres://sync@db.internal:5432/sync",
+      SYNCPOOL_MUTATION_RETENTION_HOURS: "72",
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -79,6 +83,8 @@ describe("environment", () => {
       production: true,
       sqliteSynchronous: "NORMAL",
       tokenTtlSeconds: 60,
+      databaseUrl: "postgres://sync@db.internal:5432/sync",
+      mutationRetentionHours: 72,
     });
   });
 
@@ -109,6 +115,8 @@ describe("environment", () => {
     [{ LOG_LEVEL: "loud" }, "environment variable LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent"],
     [{ SYNCPOOL_SQLITE_SYNCHRONOUS: "OFF" }, "environment variable SYNCPOOL_SQLITE_SYNCHRONOUS: expected FULL or NORMAL"],
     [{ SYNCPOOL_TOKEN_TTL_SECONDS: "0" }, "environment variable SYNCPOOL_TOKEN_TTL_SECONDS: expected an integer from 1 to 86400"],
+    [{ DATABASE_URL: "mysql://db/x" }, "environment variable DATABASE_URL: expected a postgres:// or postgresql:// URL"],
+    [{ SYNCPOOL_MUTATION_RETENTION_HOURS: "1" }, "environment variable SYNCPOOL_MUTATION_RETENTION_HOURS: expected an integer from 24 to 8760"],
     [{ SYNCPOOL_ADMIN_TOKEN: "short" }, "environment variable SYNCPOOL_ADMIN_TOKEN: expected at least 16 characters"],
   ])("refuses %j, naming the variable", (env, message) => {
     expect(configError(() => loadConfig(env))).toContain(message);
