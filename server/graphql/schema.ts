@@ -1,12 +1,25 @@
 /**
- * The executable schema: the contract in `schema/type-defs.ts` bound to the resolvers.
+ * The executable schema: the contract in `schema/type-defs.ts` bound to the resolvers, plus the
+ * areas that extend it (push, stream, identity administration), each bringing its own SDL
+ * (`extend type Query { ... }`) and resolver map. `server/index.ts` decides which areas exist.
  */
 import { createSchema } from "graphql-yoga";
 import { typeDefs } from "../../schema/type-defs.js";
 import type { GraphQLContext } from "./context.js";
 import { createResolvers, type ResolverDeps } from "./resolvers.js";
 
+/** A part of the API that extends the core contract. */
+export interface SchemaArea {
+  /** SDL that extends the core types (`extend type Query`, new types, `type Subscription`). */
+  typeDefs: string;
+  /** Resolvers for what `typeDefs` adds, merged with the others by type and field. */
+  resolvers: Record<string, unknown>;
+}
+
 /** Builds the schema for one server instance. */
-export function createSyncpoolSchema(deps: ResolverDeps) {
-  return createSchema<GraphQLContext>({ typeDefs, resolvers: createResolvers(deps) });
+export function createSyncpoolSchema(deps: ResolverDeps, areas: readonly SchemaArea[] = []) {
+  return createSchema<GraphQLContext>({
+    typeDefs: [typeDefs, ...areas.map((area) => area.typeDefs)],
+    resolvers: [createResolvers(deps), ...areas.map((area) => area.resolvers)] as never,
+  });
 }

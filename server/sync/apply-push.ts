@@ -28,7 +28,7 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
   if (input.syncSessionToken) {
     checkSessionToken(deps.sessionSecret, input.syncSessionToken, caller.identityId, input.dataset);
   }
-  return deps.storage.writeDataset(caller.identityId, input.dataset, async (tx) => {
+  const result = await deps.storage.writeDataset(caller.identityId, input.dataset, async (tx) => {
     const remembered = await tx.getMutation(input.deviceId, input.mutationId);
     if (remembered !== null) return { ...(JSON.parse(remembered) as PushResult), replayed: true };
 
@@ -75,6 +75,20 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
     });
     return result;
   });
+  if (!result.replayed && result.conflicts.length === 0) {
+    deps.onCommitted?.({
+      poolId: caller.poolId,
+      identityId: caller.identityId,
+      dataset: input.dataset,
+      syncCount: result.datasetSyncCount,
+      deviceId: input.deviceId,
+      mutationId: input.mutationId,
+      deleted: false,
+      records: result.records.filter((record) => record.syncCount === result.datasetSyncCount),
+      origin: "device",
+    });
+  }
+  return result;
 }
 
 /** OPTIMISTIC: a patch must be based on the record's current sync count (0 for a key never seen). */

@@ -61,7 +61,7 @@ export async function configureDataset(
  */
 export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string): Promise<DeleteDatasetResult> {
   assertDatasetName(name, "name");
-  return deps.storage.writeDataset(caller.identityId, name, async (tx) => {
+  const result = await deps.storage.writeDataset(caller.identityId, name, async (tx): Promise<DeleteDatasetResult> => {
     const live = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
     if (!live) return { name, deleted: false, syncCount: tx.dataset?.syncCount ?? 0 };
     const syncCount = live.syncCount + 1;
@@ -78,6 +78,20 @@ export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string
     });
     return { name, deleted: true, syncCount };
   });
+  if (result.deleted) {
+    deps.onCommitted?.({
+      poolId: caller.poolId,
+      identityId: caller.identityId,
+      dataset: name,
+      syncCount: result.syncCount,
+      deviceId: null,
+      mutationId: null,
+      deleted: true,
+      records: [],
+      origin: "device",
+    });
+  }
+  return result;
 }
 
 /** The caller's dataset count and bytes against the pool's limits. */

@@ -12,6 +12,26 @@ export interface Caller {
   limits: Limits;
 }
 
+/** Where a committed change came from; carried into notifications and the event stream. */
+export type ChangeOrigin = "device" | "trigger" | "merge" | "bulk-publish";
+
+/** A change that has committed: the records it changed (as stored) or a dataset deletion. */
+export interface CommittedChange {
+  poolId: string;
+  identityId: string;
+  dataset: string;
+  /** The dataset's sync count after the change. */
+  syncCount: number;
+  /** The device that pushed, or null for a dataset deletion or a server-side change. */
+  deviceId: string | null;
+  mutationId: string | null;
+  /** True when the dataset was deleted. */
+  deleted: boolean;
+  /** The records the change stamped with `syncCount` (empty for a deletion). */
+  records: SyncRecord[];
+  origin: ChangeOrigin;
+}
+
 /** What the sync operations need from the server. */
 export interface SyncDeps {
   storage: Storage;
@@ -19,6 +39,11 @@ export interface SyncDeps {
   now: () => number;
   /** Key for signing sync session tokens (HMAC-SHA256). */
   sessionSecret: Uint8Array;
+  /**
+   * Called after a change commits (never for a replay or a rejected push), for push
+   * notifications. It must not throw and must not block: the push has already succeeded.
+   */
+  onCommitted?: (change: CommittedChange) => void;
 }
 
 export interface PushRecordsInput {
