@@ -1,0 +1,167 @@
+/**
+ * `Dataset`: the app's handle on one dataset. Reads and writes are local and work offline; writes
+ * are queued and synced in the background (debounced). See docs/client.md for examples.
+ */
+import type * as Y from "yjs";
+import { SyncpoolError } from "../core/errors.js";
+import { assertDatasetName, assertRecordKey } from "../core/limits.js";
+import type { ConflictStrategy, Limits, PatchOp, RecordKind, SyncRecord } from "../core/types.js";
+import type { Observable } from "./store/read-records.js";
+import type { ConflictHandler } from "./sync/resolve-conflicts.js";
+
+/** A dataset's usage in the local view, against the limits writes are checked with. */
+export interface DatasetUsage {
+  recordCount: number;
+  sizeBytes: number;
+  limits: Limits;
+}
+
+/** What a `Dataset` needs from its client (internal). */
+export interface DatasetHost {
+  write(dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind): Promise<void>;
+  record(dataset: string, key: string): Promise<SyncRecord | undefined>;
+  liveRecords(dataset: string): Promise<SyncRecord[]>;
+  observe<T>(read: () => Promise<T>): Observable<T>;
+  usage(dataset: string): Promise<DatasetUsage>;
+  pending(dataset: string): Promise<number>;
+  flush(dataset: string): Promise<void>;
+  doc(dataset: string, key: string): Y.Doc;
+  sync(dataset: string): Promise<void>;
+  deleteDataset(dataset: string): Promise<void>;
+  configure(dataset: string, conflictStrategy: ConflictStrategy): Promise<void>;
+  setConflictHandler(dataset: string, handler: ConflictHandler | undefined): void;
+}
+
+export class Dataset {
+  constructor(
+    private readonly host: DatasetHost,
+    /** The dataset's name. */
+    readonly name: string,
+  ) {
+    assertDatasetName(name, "dataset");
+  }
+
+  /** The value of `key`, or undefined when absent or removed. YDOC values are base64 Yjs updates. */
+  async get(key: string): Promise<string | undefined> {
+    const record = await this.host.record(this.name, key);
+    return record && !record.deleted ? (record.value ?? undefined) : undefined;
+  }
+
+  /** The whole record of `key` (tombstones included: `deleted: true`), or undefined. */
+  getRecord(key: string): Promise<SyncRecord | undefined> {
+    return this.host.record(this.name, key);
+  }
+
+  /** Every live key and value. */
+  async getAll(): Promise<Record<string, string>> {
+    const all: Record<string, string> = {};
+    for (const record of await this.host.liveRecords(this.name)) all[record.key] = record.value as string;
+    return all;
+  }
+
+  /** Every live record, ordered by key. */
+  records(): Promise<SyncRecord[]> {
+    return this.host.liveRecords(this.name);
+  }
+
+  /**
+   * Sets `key` to `value` locally and queues it for sync. Rejects at once with the server's codes:
+   * BAD_USER_INPUT for a bad key or value, LIMIT_EXCEEDED (`details.limit` names the limit).
+   */
+  async put(key: string, value: string): Promise<void> {
+    assertRecordKey(key);
+    if (typeof value !== "string") {
+      throw new SyncpoolError("BAD_USER_INPUT", "value: must be a string (remove(key) deletes)", { field: "value" });
+    }
+    await this.host.write(this.name, key, "REPLACE", value, "STRING");
+  }
+
+  /** Removes `key` (a tombstone, so other devices learn of it). */
+  async remove(key: string): Promise<void> {
+    assertRecordKey(key);
+    await this.host.write(this.name, key, "REMOVE", null, "STRING");
+  }
+
+  /**
+   * Calls `callback` with the value of `key` now and after every change (local or synced);
+   * without a key, with every live key and value. Returns the function that stops watching.
+   */
+  watch(key: string, callback: (value: string | undefined) => void): () => void;
+  watch(key: undefined, callback: (values: Record<string, string>) => void): () => void;
+  watch(key: string | undefined, callback: ((value: string | undefined) => void) | ((values: Record<string, string>) => void)): () => void {
+    // liveQuery re-runs on any write to the tables a read touched; call back on real changes only.
+    let last: string | null = null;
+    const deliver = (value: string | undefined | Record<string, string>) => {
+      const seen = JSON.stringify(value ?? null);
+      if (seen === last) return;
+      last = seen;
+      (callback as (value: unknown) => void)(value);
+    };
+    const subscription = key === undefined ? this.observeAll().subscribe({ next: deliver }) : this.observe(key).subscribe({ next: deliver });
+    return () => subscription.unsubscribe();
+  }
+
+  /** An observable of the value of `key` (Dexie `liveQuery`; works with RxJS `from()`). */
+  observe(key: string): Observable<string | undefined> {
+    return this.host.observe(() => this.get(key));
+  }
+
+  /** An observable of every live key and value. */
+  observeAll(): Observable<Record<string, string>> {
+    return this.host.observe(() => this.getAll());
+  }
+
+  /**
+   * A `Y.Doc` bound to the YDOC record `key` (created on the first edit). The same doc is returned
+   * until it is destroyed. `await doc.whenLoaded` before reading the stored content.
+   */
+  doc(key: string): Y.Doc {
+    assertRecordKey(key);
+    return this.host.doc(this.name, key);
+  }
+
+  /** Resolves when edits made so far to this dataset's bound docs are saved on the device. */
+  flush(): Promise<void> {
+    return this.host.flush(this.name);
+  }
+
+  /** Pushes this dataset's outbox and pulls to the latest count. */
+  sync(): Promise<void> {
+    return this.host.sync(this.name);
+  }
+
+  /** Deletes the dataset here at once (pending writes included) and on the server at the next sync. */
+  delete(): Promise<void> {
+    return this.host.deleteDataset(this.name);
+  }
+
+  /** Sets the dataset's conflict strategy on the server (needs the network). */
+  configure(options: { conflictStrategy: ConflictStrategy }): Promise<void> {
+    return this.host.configure(this.name, options.conflictStrategy);
+  }
+
+  /** Handles this dataset's OPTIMISTIC conflicts (instead of the client's `onConflict`). */
+  onConflict(handler: ConflictHandler | undefined): void {
+    this.host.setConflictHandler(this.name, handler);
+  }
+
+  /** Live records and bytes in the local view, with the limits. */
+  usage(): Promise<DatasetUsage> {
+    return this.host.usage(this.name);
+  }
+
+  /** UTF-8 bytes of keys and values (tombstones count their key), as the server counts them. */
+  async size(): Promise<number> {
+    return (await this.usage()).sizeBytes;
+  }
+
+  /** Live records. */
+  async recordCount(): Promise<number> {
+    return (await this.usage()).recordCount;
+  }
+
+  /** Local writes not yet acknowledged by the server. */
+  pendingCount(): Promise<number> {
+    return this.host.pending(this.name);
+  }
+}

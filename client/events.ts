@@ -1,0 +1,65 @@
+/**
+ * The client's events and a tiny typed emitter. Listeners run synchronously in registration
+ * order; a listener that throws does not stop the others (the error goes to `console.error`).
+ */
+import type { SyncRecord } from "../core/types.js";
+
+/** An OPTIMISTIC conflict as the `conflict` event reports it (unresolved ones). */
+export interface ConflictReport {
+  dataset: string;
+  key: string;
+  local: SyncRecord | null;
+  remote: SyncRecord | null;
+}
+
+/** Every event and its payload. */
+export interface ClientEvents {
+  /** OPTIMISTIC conflicts that no `onConflict` handler resolved; they stay pending. */
+  conflict: { dataset: string; conflicts: ConflictReport[] };
+  /** A dataset was deleted on the server (by another device or an admin); local copies are gone. */
+  datasetDeleted: { dataset: string };
+  /** Datasets of other identities were merged into this one (a guest signed in with a login). */
+  datasetsMerged: { dataset: string; mergedDatasetNames: string[] };
+  /** A sync pass starts. */
+  syncStart: { datasets: string[] | "all" };
+  /** Records fetched so far for a dataset in this pass; `total` when the server told it. */
+  syncProgress: { dataset: string; fetched: number; total?: number };
+  /** A sync pass finished: everything pushed and pulled to the latest count. */
+  syncDone: { datasets: string[] };
+  /** A sync pass failed; the loop retries with backoff when the error is retryable. */
+  syncError: { error: unknown; dataset?: string; key?: string };
+  /** The server answered after a network failure (or the platform said so). */
+  online: Record<string, never>;
+  /** The server could not be reached (or the platform said so). */
+  offline: Record<string, never>;
+}
+
+export type ClientEventName = keyof ClientEvents;
+export type Listener<E extends ClientEventName> = (payload: ClientEvents[E]) => void;
+
+export class Emitter {
+  readonly #listeners = new Map<ClientEventName, Set<(payload: never) => void>>();
+
+  /** Adds a listener; returns the function that removes it. */
+  on<E extends ClientEventName>(event: E, listener: Listener<E>): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  emit<E extends ClientEventName>(event: E, payload: ClientEvents[E]): void {
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
+      try {
+        (listener as Listener<E>)(payload);
+      } catch (error) {
+        console.error(`syncpool: a '${event}' listener threw`, error);
+      }
+    }
+  }
+
+  /** Number of listeners for `event` (the client warns about unhandled conflicts with it). */
+  count(event: ClientEventName): number {
+    return this.#listeners.get(event)?.size ?? 0;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * syncpool/client: the public surface. Everything not exported here is internal and may change.
+ *
+ *   const client = createClient({ endpoint: "https://sync.example.com/graphql", identityPoolId: "default" });
+ *   await client.signIn();
+ *   await client.dataset("settings").put("theme", "dark");
+ *
+ * See docs/client.md.
+ */
+export { createClient, SyncClient, type DatasetSummary } from "./sync-client.js";
+export type { ClientOptions } from "./options.js";
+export { Dataset, type DatasetUsage } from "./dataset.js";
+export type { SignInOptions, SignInResult, LoginsSource } from "./session.js";
+export type { ClientEvents, ClientEventName, ConflictReport, Listener } from "./events.js";
+export type { Conflict, ConflictHandler } from "./sync/resolve-conflicts.js";
+export type { SyncState } from "./sync/sync-loop.js";
+export type { Observable } from "./store/read-records.js";
+export { REMOTE_ORIGIN } from "./doc/doc-binding.js";
+export { NetworkError, isNetworkError } from "./transport/network-error.js";
+export { createGraphqlTransport, type FetchFunction, type GraphqlTransportOptions } from "./transport/graphql-transport.js";
+export type {
+  Transport,
+  Login,
+  Session,
+  SignInInput,
+  RecordPage,
+  RecordsArgs,
+  PushInput,
+  PushResult,
+  ServerConflict,
+  RemoteDataset,
+  DeleteDatasetResult,
+  Usage,
+} from "./transport/transport.js";
+export { SyncpoolError, isSyncpoolError, ERROR_CODES, type ErrorCode } from "../core/errors.js";
+export type { SyncRecord, RecordKind, ConflictStrategy, Limits, Patch, PatchOp } from "../core/types.js";

@@ -1,0 +1,56 @@
+/**
+ * `createClient` options. Only `endpoint` and `identityPoolId` are required; the rest have
+ * browser defaults, and the injectable parts (IndexedDB, fetch, transport, time) let the same
+ * client run in Node and in tests.
+ */
+import type { Limits } from "../core/types.js";
+import type { LoginsSource } from "./session.js";
+import type { ConflictHandler } from "./sync/resolve-conflicts.js";
+import type { FetchFunction } from "./transport/graphql-transport.js";
+import type { Transport } from "./transport/transport.js";
+
+export interface ClientOptions {
+  /** The server's GraphQL endpoint, e.g. `https://sync.example.com/graphql`. */
+  endpoint: string;
+  /** The identity pool (the app) to sign in to. */
+  identityPoolId: string;
+  /** This device's id; generated once and stored when absent. */
+  deviceId?: string;
+  /** IndexedDB to use (default: the browser's). In Node: `new IDBFactory()` from fake-indexeddb. */
+  indexedDB?: IDBFactory;
+  /** IDBKeyRange matching `indexedDB` (default: the global one). In Node: fake-indexeddb's. */
+  IDBKeyRange?: typeof IDBKeyRange;
+  /** `fetch` for the GraphQL transport (default: the global one). */
+  fetch?: FetchFunction;
+  /**
+   * WebSocket constructor for push notifications (`ws` in Node). Reserved: the server's
+   * `datasetChanged` subscription is not in the schema yet; call `client.notifyRemoteChange()`.
+   */
+  WebSocket?: unknown;
+  /** Provider logins, or a function returning fresh ones (called when the token is renewed). */
+  logins?: LoginsSource;
+  /** Resolves OPTIMISTIC conflicts of every dataset without its own handler. */
+  onConflict?: ConflictHandler;
+  /** Limits local writes are checked against (default: the server's defaults). */
+  limits?: Partial<Limits>;
+  /** Replaces the GraphQL transport (tests, custom protocols). */
+  transport?: Transport;
+  /** Sync in the background after sign-in (default true). `client.sync()` works either way. */
+  autoSync?: boolean;
+  /** Quiet time after a write before syncing. Default 300 ms. */
+  debounceMs?: number;
+  /** Longest a write waits for sync while writes keep coming. Default 3 s. */
+  debounceMaxWaitMs?: number;
+  /** A full background sync this often; 0 turns it off. Default 60 s. */
+  intervalMs?: number;
+  /** Retry delays after a failed sync. Default 1 s doubling to 60 s, with jitter. */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Records per pulled page (the server allows 1 to 1000). Default 500. */
+  pageSize?: number;
+  /** A request taking longer fails and is retried. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Wall clock, epoch ms (tests). Default `Date.now`. */
+  now?: () => number;
+  /** Uniform random in [0, 1) for backoff jitter (tests). Default `Math.random`. */
+  random?: () => number;
+}

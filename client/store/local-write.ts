@@ -1,0 +1,125 @@
+/**
+ * A local write: the record changes and the outbox gains the write in ONE IndexedDB transaction,
+ * so a write is either fully recorded (and will be pushed) or not at all. Limits are checked
+ * inside the same transaction against the local view, with the server's codes, so a write the
+ * server would refuse fails at once instead of sitting in the outbox forever.
+ */
+import { formatClock, type Hlc } from "../../core/clock.js";
+import { checkDatasetCount, checkDatasetUsage } from "../../core/limits.js";
+import { mergeRecordStates, type RecordState } from "../../core/merge.js";
+import type { Limits, PatchOp, RecordKind } from "../../core/types.js";
+import type { IdentityDb } from "./identity-db.js";
+import { datasetMetaId, newDatasetMeta, type LocalRecord, type OutboxRow } from "./rows.js";
+import { toState, usageOf } from "./record-state.js";
+
+/** One write as the app asked for it. YDOC values are incremental Yjs updates (base64). */
+export interface LocalWrite {
+  dataset: string;
+  key: string;
+  op: PatchOp;
+  /** REPLACE: the value (a STRING value or a YDOC update); REMOVE: null. */
+  value: string | null;
+  kind: RecordKind;
+}
+
+/** The device's hybrid logical clock, as the store uses it (core's `HybridClock` fits). */
+export interface WriteClock {
+  /** Stamps a local write. */
+  tick(): string;
+  /** Folds in a clock seen from the server. */
+  receive(clock: string): void;
+  /** The latest clock, to persist. */
+  readonly last: Hlc | null;
+}
+
+/** What a write needs from the client: who writes, its clock, the time and the limits. */
+export interface WriteContext {
+  deviceId: string;
+  clock: WriteClock;
+  now: () => number;
+  limits: Limits;
+}
+
+/** Applies `write` to the local view and queues it; returns the record as it now stands. */
+export async function writeLocal(db: IdentityDb, write: LocalWrite, context: WriteContext): Promise<LocalRecord> {
+  return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
+    const metaId = datasetMetaId(write.dataset);
+    if (!(await db.meta.get(metaId))) {
+      const known = await db.meta.where("id").startsWith("dataset:").count();
+      checkDatasetCount(known + 1, context.limits);
+      await db.meta.put(newDatasetMeta(write.dataset));
+    }
+    const before = await db.records.get([write.dataset, write.key]);
+    const now = context.now();
+    const clock = context.clock.tick();
+    const incoming: RecordState = {
+      key: write.key,
+      value: write.op === "REMOVE" ? null : write.value,
+      kind: write.op === "REMOVE" ? (before?.kind ?? write.kind) : write.kind,
+      clock,
+      lastModifiedBy: context.deviceId,
+      deviceLastModifiedAt: now,
+      deleted: write.op === "REMOVE",
+    };
+    // The new clock is after every clock seen, so a STRING write or a remove wins outright; a
+    // YDOC update joins the stored document. core/merge decides, as it does on the server.
+    const state = before ? mergeRecordStates(toState(before), incoming) : incoming;
+    const record: LocalRecord = {
+      ...state,
+      dataset: write.dataset,
+      syncCount: before?.syncCount ?? 0,
+      lastModifiedAt: before?.lastModifiedAt ?? 0,
+    };
+    await checkGrowth(db, write.dataset, before, record, context.limits);
+
+    const row: OutboxRow = {
+      dataset: write.dataset,
+      key: write.key,
+      op: write.op,
+      value: incoming.value,
+      kind: incoming.kind,
+      clock,
+      baseSyncCount: record.syncCount,
+      deviceLastModifiedAt: now,
+    };
+    await db.records.put(record);
+    await db.outbox.add(row);
+    await persistClock(db, context.clock);
+    return record;
+  });
+}
+
+/** Saves the clock's latest value (inside the caller's transaction). */
+export async function persistClock(db: IdentityDb, clock: WriteClock): Promise<void> {
+  const last = clock.last;
+  await db.meta.put({ id: "clock", last: last ? formatClock(last) : null });
+}
+
+/**
+ * Refuses a write that grows the dataset past a limit (LIMIT_EXCEEDED, as the server). A write
+ * that shrinks or keeps an over-limit dataset passes, so a user can always delete back under it.
+ */
+async function checkGrowth(
+  db: IdentityDb,
+  dataset: string,
+  before: LocalRecord | undefined,
+  after: LocalRecord,
+  limits: Limits,
+): Promise<void> {
+  const grows = usageOf([after]);
+  const was = usageOf(before ? [before] : []);
+  if (grows.recordCount <= was.recordCount && grows.sizeBytes <= was.sizeBytes) return;
+  const others = await db.records
+    .where("dataset")
+    .equals(dataset)
+    .filter((record) => record.key !== after.key)
+    .toArray();
+  const total = usageOf([...others, after]);
+  checkDatasetUsage(
+    {
+      recordCount: grows.recordCount > was.recordCount ? total.recordCount : 0,
+      sizeBytes: grows.sizeBytes > was.sizeBytes ? total.sizeBytes : 0,
+    },
+    limits,
+  );
+}

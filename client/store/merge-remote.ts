@@ -1,0 +1,71 @@
+/**
+ * Folds records from the server into the local view (inside the caller's transaction). A key with
+ * no pending local write takes the server record as it is. A key with pending writes keeps them
+ * visible: in CRDT datasets the local view becomes the join of both (core/merge), which is what the
+ * server will hold once the writes arrive; in OPTIMISTIC datasets the local value stays until the
+ * push settles the conflict. Every clock seen is folded into the device clock.
+ */
+import { mergeRecordStates } from "../../core/merge.js";
+import type { SyncRecord } from "../../core/types.js";
+import type { IdentityDb } from "./identity-db.js";
+import type { WriteClock } from "./local-write.js";
+import { toLocal, toState } from "./record-state.js";
+import { datasetMetaId, type DatasetMeta, type LocalRecord } from "./rows.js";
+
+export interface MergeRemoteOptions {
+  /**
+   * True for pulls: a pending write keeps the sync count it was based on, so an OPTIMISTIC push
+   * can be refused as stale. False for push acks: the server now holds this device's write.
+   */
+  keepPendingBase: boolean;
+}
+
+/** Merges `records` into `dataset`'s local view; returns the local records that changed. */
+export async function mergeRemote(
+  db: IdentityDb,
+  dataset: string,
+  records: readonly SyncRecord[],
+  clock: WriteClock,
+  options: MergeRemoteOptions,
+): Promise<LocalRecord[]> {
+  if (records.length === 0) return [];
+  const meta = (await db.meta.get(datasetMetaId(dataset))) as DatasetMeta | undefined;
+  const optimistic = meta?.conflictStrategy === "OPTIMISTIC";
+  const keys = records.map((record) => [dataset, record.key] as [string, string]);
+  const locals = await db.records.bulkGet(keys);
+  const changed: LocalRecord[] = [];
+  for (const [index, remote] of records.entries()) {
+    clock.receive(remote.clock);
+    const local = locals[index];
+    // An older version than the one held (a replayed push answer, a page read before a later
+    // push): record sync counts only grow, so it has nothing new for this device.
+    if (local && remote.syncCount < local.syncCount) continue;
+    const pending = local ? (await db.outbox.where("[dataset+key]").equals([dataset, remote.key]).count()) > 0 : false;
+    let next: LocalRecord;
+    if (!local || !pending) {
+      next = toLocal(dataset, remote);
+    } else {
+      // Until the first pull tells the strategy, a pending write keeps its base too: if the
+      // dataset is OPTIMISTIC the server must see the write as stale, not silently win.
+      const base = options.keepPendingBase ? local : remote;
+      const state = optimistic ? toState(local) : mergeRecordStates(toState(remote), toState(local));
+      next = { ...state, dataset, syncCount: base.syncCount, lastModifiedAt: base.lastModifiedAt };
+    }
+    if (!local || !sameRecord(local, next)) {
+      await db.records.put(next);
+      changed.push(next);
+    }
+  }
+  return changed;
+}
+
+function sameRecord(a: LocalRecord, b: LocalRecord): boolean {
+  return (
+    a.value === b.value &&
+    a.deleted === b.deleted &&
+    a.kind === b.kind &&
+    a.clock === b.clock &&
+    a.syncCount === b.syncCount &&
+    a.lastModifiedAt === b.lastModifiedAt
+  );
+}

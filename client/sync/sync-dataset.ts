@@ -1,0 +1,197 @@
+/**
+ * One sync pass over one dataset: WHAT a sync does (the loop in `sync-loop.ts` decides when).
+ *
+ * 1. a local dataset delete is sent first;
+ * 2. pushing: the outbox goes out batch by batch; each batch is stored with its mutation id before
+ *    it is sent and acknowledged in one transaction. CLOCK_SKEW re-stamps the batch (new mutation
+ *    id: the content changed) and retries; OPTIMISTIC conflicts go to the app's handler;
+ * 3. pulling: every page since the stored count (a `deletedAfterSince` answer restarts from 0);
+ * 4. applying: the pages in one transaction, the cursor advanced with them.
+ * RATE_LIMITED waits as long as the server says, then retries the call (a few times).
+ */
+import { SyncpoolError } from "../../core/errors.js";
+import type { SyncRecord } from "../../core/types.js";
+import type { DeviceClock } from "../device-clock.js";
+import type { Emitter } from "../events.js";
+import { applyPull, type PullOutcome } from "../store/apply-pull.js";
+import { finishDatasetDelete } from "../store/dataset-store.js";
+import type { IdentityDb } from "../store/identity-db.js";
+import type { WriteContext } from "../store/local-write.js";
+import { ackBatch, setInFlight, takeBatch } from "../store/push-store.js";
+import { readDatasetMeta } from "../store/read-records.js";
+import type { InFlightBatch, LocalRecord } from "../store/rows.js";
+import type { PushResult, RecordPage, Transport } from "../transport/transport.js";
+import { resolveConflicts, type ConflictHandler } from "./resolve-conflicts.js";
+import type { SyncState } from "./sync-loop.js";
+
+/** What a pass needs from the client. */
+export interface SyncContext {
+  db: IdentityDb;
+  transport: Transport;
+  /** Calls the server with a valid token (renewing it once on UNAUTHENTICATED). */
+  authed<T>(request: (token: string) => Promise<T>): Promise<T>;
+  deviceId: string;
+  clock: DeviceClock;
+  write: WriteContext;
+  emitter: Emitter;
+  newMutationId(): string;
+  conflictHandler(dataset: string): ConflictHandler | undefined;
+  /** Local records changed by the server (documents bound to them update). */
+  recordsChanged(dataset: string, records: readonly LocalRecord[]): void;
+  /** Waits; injectable so tests with fake timers control it. */
+  sleep(ms: number): Promise<void>;
+  pageSize: number;
+}
+
+export interface DatasetPassOptions {
+  setState(state: SyncState): void;
+  /** Live records on the server, when known (progress totals on a first pull). */
+  expectedTotal?: number;
+}
+
+/** Most retries of one call after CLOCK_SKEW or RATE_LIMITED before the pass fails. */
+const MAX_CALL_RETRIES = 3;
+/** A guard against a pass that never ends (a handler that keeps picking stale values). */
+const MAX_BATCHES_PER_PASS = 1_000;
+
+/** Runs one pass over `dataset` (see the module comment). Throws CONFLICT when conflicts remain. */
+export async function syncDataset(ctx: SyncContext, dataset: string, options: DatasetPassOptions): Promise<void> {
+  const meta = await readDatasetMeta(ctx.db, dataset);
+  if (meta?.pendingDelete) {
+    await call(ctx, (token) => ctx.transport.deleteDataset(token, dataset));
+    await finishDatasetDelete(ctx.db, dataset);
+  }
+
+  options.setState("pushing");
+  const unresolved = await pushOutbox(ctx, dataset);
+
+  options.setState("pulling");
+  const since = (await readDatasetMeta(ctx.db, dataset))?.pulledSyncCount ?? 0;
+  const pull = await pullAll(ctx, dataset, since, options.expectedTotal);
+
+  options.setState("applying");
+  const applied = await applyPull(ctx.db, pull, ctx.clock);
+  ctx.recordsChanged(dataset, applied.changed);
+  if (pull.dropSynced || (applied.datasetGone && since > 0)) ctx.emitter.emit("datasetDeleted", { dataset });
+  if (pull.mergedDatasetNames.length > 0) {
+    ctx.emitter.emit("datasetsMerged", { dataset, mergedDatasetNames: pull.mergedDatasetNames });
+  }
+  if (unresolved.size > 0) {
+    throw new SyncpoolError("CONFLICT", `${unresolved.size} unresolved conflict(s) in dataset ${dataset}`, {
+      dataset,
+      keys: [...unresolved],
+    });
+  }
+}
+
+/** Pushes the outbox until it is empty (except unresolved conflicts); returns those keys. */
+async function pushOutbox(ctx: SyncContext, dataset: string): Promise<Set<string>> {
+  const unresolved = new Set<string>();
+  for (let round = 0; round < MAX_BATCHES_PER_PASS; round++) {
+    const batch = await takeBatch(ctx.db, dataset, ctx.newMutationId, { skipKeys: unresolved });
+    if (!batch) return unresolved;
+    const { result, sent } = await pushBatch(ctx, dataset, batch);
+    if (result.conflicts.length > 0) {
+      // Nothing was committed; the resolved writes go out in a new batch with a new id.
+      await setInFlight(ctx.db, dataset, null);
+      const outcome = await resolveConflicts(
+        ctx.db,
+        dataset,
+        result.conflicts,
+        ctx.conflictHandler(dataset),
+        ctx.write,
+        ctx.emitter,
+      );
+      for (const key of outcome.unresolved) unresolved.add(key);
+      ctx.recordsChanged(dataset, outcome.changed);
+      continue;
+    }
+    const changed = await ackBatch(ctx.db, dataset, sent, result.records, ctx.clock);
+    ctx.recordsChanged(dataset, changed);
+  }
+  throw new Error(`dataset ${dataset}: the outbox did not drain in ${MAX_BATCHES_PER_PASS} batches`);
+}
+
+/** Sends one batch; after CLOCK_SKEW re-stamps it under a new mutation id and sends again. */
+async function pushBatch(
+  ctx: SyncContext,
+  dataset: string,
+  batch: InFlightBatch,
+): Promise<{ result: PushResult; sent: InFlightBatch }> {
+  let sent = batch;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const input = { dataset, deviceId: ctx.deviceId, mutationId: sent.mutationId, patches: sent.patches };
+      const result = await call(ctx, (token) => ctx.transport.pushRecords(token, input));
+      return { result, sent };
+    } catch (error) {
+      if (!(error instanceof SyncpoolError) || error.code !== "CLOCK_SKEW" || attempt >= MAX_CALL_RETRIES) throw error;
+      const serverTime = Number(error.details.serverTime);
+      if (Number.isFinite(serverTime)) ctx.clock.correct(serverTime);
+      sent = {
+        mutationId: ctx.newMutationId(),
+        seqs: sent.seqs,
+        patches: sent.patches.map((patch) => ({ ...patch, clock: ctx.clock.tick() })),
+      };
+      await setInFlight(ctx.db, dataset, sent);
+    }
+  }
+}
+
+interface PullAll extends PullOutcome {
+  mergedDatasetNames: string[];
+}
+
+/** Fetches every page since `since`; restarts from 0 when the server says the data is gone. */
+async function pullAll(ctx: SyncContext, dataset: string, since: number, expectedTotal?: number): Promise<PullAll> {
+  let from = since;
+  let dropSynced = false;
+  const records: SyncRecord[] = [];
+  const merged = new Set<string>();
+  let after: string | null = null;
+  let page: RecordPage;
+  for (;;) {
+    const args = { dataset, sinceSyncCount: from, first: ctx.pageSize, after };
+    page = await call(ctx, (token) => ctx.transport.records(token, args));
+    if (page.deletedAfterSince && from > 0) {
+      dropSynced = true;
+      from = 0;
+      after = null;
+      records.length = 0;
+      continue;
+    }
+    for (const name of page.mergedDatasetNames) merged.add(name);
+    records.push(...page.records);
+    after = page.nextCursor;
+    const total = expectedTotal !== undefined && from === 0 ? Math.max(expectedTotal, records.length) : undefined;
+    ctx.emitter.emit("syncProgress", { dataset, fetched: records.length, ...(total !== undefined ? { total } : {}) });
+    if (after === null) break;
+  }
+  return {
+    dataset,
+    records,
+    datasetSyncCount: page.datasetSyncCount,
+    conflictStrategy: page.conflictStrategy,
+    dropSynced,
+    datasetExists: page.datasetExists,
+    mergedDatasetNames: [...merged],
+  };
+}
+
+/** A server call with RATE_LIMITED handled: wait as told, retry a few times. */
+async function call<T>(ctx: SyncContext, request: (token: string) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.authed(request);
+    } catch (error) {
+      if (!(error instanceof SyncpoolError) || error.code !== "RATE_LIMITED" || attempt >= MAX_CALL_RETRIES) throw error;
+      await ctx.sleep(retryAfterMs(error));
+    }
+  }
+}
+
+/** The wait a RATE_LIMITED error asks for (1 s when it does not say). */
+export function retryAfterMs(error: SyncpoolError): number {
+  const ms = Number(error.details.retryAfterMs);
+  return Number.isFinite(ms) && ms >= 0 ? ms : 1_000;
+}

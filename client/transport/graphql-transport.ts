@@ -1,0 +1,123 @@
+/**
+ * `Transport` over GraphQL: one POST per operation through an injected `fetch` (the global one by
+ * default). The operations are exactly those of `schema/type-defs.ts`. GraphQL errors become
+ * `SyncpoolError`s with the server's `extensions.code` (the other extensions land in `details`);
+ * anything else (no answer, a non-JSON body, an error without a known code) is a `NetworkError`.
+ */
+import { ERROR_CODES, SyncpoolError, type ErrorCode } from "../../core/errors.js";
+import type { ConflictStrategy } from "../../core/types.js";
+import { NetworkError } from "./network-error.js";
+import type {
+  DeleteDatasetResult,
+  PushInput,
+  PushResult,
+  RecordPage,
+  RecordsArgs,
+  RemoteDataset,
+  Session,
+  SignInInput,
+  Transport,
+  Usage,
+} from "./transport.js";
+
+/** The subset of `fetch` the transport needs, so tests can wrap or replace it. */
+export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface GraphqlTransportOptions {
+  /** The GraphQL endpoint, e.g. `https://sync.example.com/graphql`. */
+  endpoint: string;
+  fetch?: FetchFunction;
+  /** A request taking longer fails with a NetworkError. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+const RECORD = "key value kind syncCount clock lastModifiedBy lastModifiedAt deviceLastModifiedAt deleted";
+const DATASET = "name syncCount recordCount sizeBytes conflictStrategy createdAt lastModifiedAt lastModifiedBy";
+
+const SIGN_IN = `mutation SignIn($input: SignInInput!) {
+  signIn(input: $input) { identityId token expiresAt deviceSecret mergedIdentityIds }
+}`;
+const RECORDS = `query Records($dataset: String!, $sinceSyncCount: Int, $first: Int, $after: String) {
+  records(dataset: $dataset, sinceSyncCount: $sinceSyncCount, first: $first, after: $after) {
+    records { ${RECORD} } datasetSyncCount datasetExists deletedAfterSince mergedDatasetNames
+    conflictStrategy syncSessionToken nextCursor
+  }
+}`;
+const PUSH = `mutation Push($input: PushRecordsInput!) {
+  pushRecords(input: $input) {
+    datasetSyncCount records { ${RECORD} } replayed
+    conflicts { key patchSyncCount serverRecord { ${RECORD} } }
+  }
+}`;
+const DATASETS = `query Datasets { datasets { ${DATASET} } }`;
+const CONFIGURE = `mutation Configure($name: String!, $conflictStrategy: ConflictStrategy!) {
+  configureDataset(name: $name, conflictStrategy: $conflictStrategy) { ${DATASET} }
+}`;
+const DELETE = `mutation Delete($name: String!) { deleteDataset(name: $name) { name deleted syncCount } }`;
+const USAGE = `query Usage { usage { identityId datasetCount sizeBytes
+  limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } } }`;
+
+interface GraphqlError {
+  message: string;
+  extensions?: Record<string, unknown>;
+}
+
+/** Builds the GraphQL transport. */
+export function createGraphqlTransport(options: GraphqlTransportOptions): Transport {
+  const fetchFn: FetchFunction = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+
+  async function call<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response: Response;
+    let body: { data?: Record<string, unknown> | null; errors?: GraphqlError[] };
+    try {
+      response = await fetchFn(options.endpoint, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json, application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: controller.signal,
+      });
+      body = (await response.json()) as typeof body;
+    } catch (error) {
+      throw new NetworkError(`cannot reach ${options.endpoint}: ${describe(error)}`, undefined, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    const first = body.errors?.[0];
+    if (first) throw toError(first, response.status);
+    const data = body.data ? Object.values(body.data)[0] : undefined;
+    if (data === undefined) throw new NetworkError(`empty answer (HTTP ${response.status})`, response.status);
+    return data as T;
+  }
+
+  return {
+    signIn: (input: SignInInput) => call<Session>(SIGN_IN, { input }),
+    records: (token: string, args: RecordsArgs) => call<RecordPage>(RECORDS, { ...args }, token),
+    pushRecords: (token: string, input: PushInput) => call<PushResult>(PUSH, { input }, token),
+    datasets: (token: string) => call<RemoteDataset[]>(DATASETS, {}, token),
+    configureDataset: (token: string, name: string, conflictStrategy: ConflictStrategy) =>
+      call<RemoteDataset>(CONFIGURE, { name, conflictStrategy }, token),
+    deleteDataset: (token: string, name: string) => call<DeleteDatasetResult>(DELETE, { name }, token),
+    usage: (token: string) => call<Usage>(USAGE, {}, token),
+  };
+}
+
+/** A GraphQL error as a SyncpoolError with the server's code, or a NetworkError when it has none. */
+function toError(error: GraphqlError, status: number): Error {
+  const { code, ...details } = error.extensions ?? {};
+  if (typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code)) {
+    return new SyncpoolError(code as ErrorCode, error.message, details);
+  }
+  // Masked server faults and unknown codes are not verdicts on the request: retry later.
+  return new NetworkError(`server error (HTTP ${status}): ${error.message}`, status);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

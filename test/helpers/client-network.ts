@@ -1,0 +1,125 @@
+/**
+ * A controllable network between test clients and a real syncpool server. Each device gets its own
+ * fake-indexeddb instance and a `fetch` that routes to whichever server is running now, so the
+ * server can stop and come back (same data directory, new port) while clients keep one endpoint.
+ * Per device the network can be offline, and can drop or duplicate push deliveries:
+ * - `drop`: the request reaches the server (which commits it), the answer is lost;
+ * - `duplicate`: the request is delivered twice; the client reads the second answer.
+ *
+ *   const net = await TestNetwork.start();
+ *   const a = net.device("a");
+ *   const client = a.client();
+ *   await client.signIn();
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
+import { createClient, type ClientOptions, type SyncClient } from "../../client/index.js";
+import { startTestServer, type TestServer, type TestServerOptions } from "./server.js";
+
+/** What happens to one delivery of a push. */
+export type PushFault = "drop" | "duplicate";
+
+/** The fake endpoint clients are configured with; the network rewrites it to the live server. */
+export const TEST_ENDPOINT = "http://syncpool.test/graphql";
+
+export class DeviceLink {
+  /** When true every request fails as if the device had no network. */
+  offline = false;
+  /** Faults applied to the next push deliveries, in order. */
+  readonly pushFaults: PushFault[] = [];
+  /** Decides a fault for each push without a queued one (random faults in convergence tests). */
+  randomFault: (() => PushFault | null) | null = null;
+  /** Push requests delivered to the server (duplicates count twice). */
+  pushesDelivered = 0;
+  readonly indexedDB = new IDBFactory();
+
+  constructor(
+    private readonly network: TestNetwork,
+    readonly name: string,
+  ) {}
+
+  /** The fetch this device's clients use. */
+  readonly fetch = async (_url: string, init: RequestInit): Promise<Response> => {
+    const server = this.network.server;
+    if (this.offline || !server) throw new TypeError(`fetch failed: ${this.name} is offline`);
+    const isPush = typeof init.body === "string" && init.body.includes("pushRecords(");
+    const fault = isPush ? (this.pushFaults.shift() ?? this.randomFault?.() ?? null) : null;
+    if (fault === "duplicate") {
+      this.pushesDelivered += 1;
+      await (await fetch(server.graphqlUrl, init)).text();
+    }
+    const response = await fetch(server.graphqlUrl, init);
+    if (isPush) this.pushesDelivered += 1;
+    if (fault === "drop") {
+      await response.text();
+      throw new TypeError(`fetch failed: the answer to ${this.name}'s push was lost`);
+    }
+    return response;
+  };
+
+  /** A new client on this device (same IndexedDB each time: a restarted app). */
+  client(options: Partial<ClientOptions> = {}): SyncClient {
+    const client = createClient({
+      endpoint: TEST_ENDPOINT,
+      identityPoolId: "default",
+      indexedDB: this.indexedDB,
+      IDBKeyRange: IDBKeyRange as unknown as typeof globalThis.IDBKeyRange,
+      fetch: this.fetch,
+      autoSync: false,
+      intervalMs: 0,
+      ...options,
+    });
+    this.network.clients.add(client);
+    return client;
+  }
+}
+
+export class TestNetwork {
+  server: TestServer | null = null;
+  readonly clients = new Set<SyncClient>();
+  readonly #devices = new Map<string, DeviceLink>();
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly serverOptions: TestServerOptions,
+  ) {}
+
+  /** Starts a server on a fresh data directory. */
+  static async start(serverOptions: TestServerOptions = {}): Promise<TestNetwork> {
+    const network = new TestNetwork(mkdtempSync(join(tmpdir(), "syncpool-client-")), serverOptions);
+    await network.startServer();
+    return network;
+  }
+
+  /** The device `name` (created on first use). */
+  device(name: string): DeviceLink {
+    let link = this.#devices.get(name);
+    if (!link) this.#devices.set(name, (link = new DeviceLink(this, name)));
+    return link;
+  }
+
+  /** Forgets a device and its IndexedDB (free memory between convergence seeds). */
+  forgetDevice(name: string): void {
+    this.#devices.delete(name);
+  }
+
+  async startServer(): Promise<void> {
+    if (this.server) return;
+    this.server = await startTestServer({ ...this.serverOptions, dataDir: this.dataDir });
+  }
+
+  async stopServer(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    await server?.close();
+  }
+
+  /** Stops every client and the server, and deletes the data directory. */
+  async close(): Promise<void> {
+    for (const client of this.clients) await client.close();
+    await this.stopServer();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
