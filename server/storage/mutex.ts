@@ -11,10 +11,16 @@ interface Hold {
   held: boolean;
 }
 
+/**
+ * Which mutexes the current async context holds. One instance for the whole process: every
+ * AsyncLocalStorage adds a cost to every promise in the process until it is disabled, so one per
+ * storage (opened again on each server restart) would slow everything down over time.
+ */
+const heldHere = new AsyncLocalStorage<ReadonlyMap<Mutex, Hold>>();
+
 /** Serializes async critical sections, in call order. Not reentrant: see `runExclusive`. */
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
-  readonly #context = new AsyncLocalStorage<Hold>();
 
   /**
    * Runs `fn` once every earlier caller has finished, and releases when it settles (either way).
@@ -22,7 +28,8 @@ export class Mutex {
    * instead: the deadlock becomes an error with a stack pointing at the culprit.
    */
   async runExclusive<T>(fn: () => T | Promise<T>): Promise<T> {
-    if (this.#context.getStore()?.held) {
+    const outer = heldHere.getStore();
+    if (outer?.get(this)?.held) {
       throw new Error("Mutex is not reentrant: called again from inside its own critical section");
     }
     const previous = this.#tail;
@@ -31,7 +38,7 @@ export class Mutex {
     await previous;
     const hold: Hold = { held: true };
     try {
-      return await this.#context.run(hold, fn);
+      return await heldHere.run(new Map(outer).set(this, hold), fn);
     } finally {
       // Work scheduled by `fn` that outlives it (timers, fire-and-forget) is no longer "inside".
       hold.held = false;
