@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   "CONFLICT",
   "CLOCK_SKEW",
   "TRIGGER_REJECTED",
+  // The sync trigger did not answer in time, answered something malformed, or failed: nothing committed.
+  "TRIGGER_FAILED",
   "RATE_LIMITED",
   "NOT_FOUND",
 ] as const;

@@ -104,7 +104,10 @@ type RecordPage {
   datasetExists: Boolean!
   "True when the dataset was deleted after sinceSyncCount: drop local records and pull from 0."
   deletedAfterSince: Boolean!
-  "Names of datasets merged into this one from other identities since sinceSyncCount."
+  """
+  Conflict copies (<name>.merged.<identityId>) that identity merges made of this dataset since
+  sinceSyncCount: the merged identity's records that differed, for the app to resolve.
+  """
   mergedDatasetNames: [String!]!
   conflictStrategy: ConflictStrategy!
   "Opaque token tying a following push to this pull; optional in pushRecords."

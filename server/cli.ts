@@ -7,6 +7,7 @@
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "./config.js";
 import { closeOnSignals, startServer } from "./node.js";
+import { registerStreamCommands } from "./stream/stream-cli.js";
 
 interface ServeFlags {
   port?: string;
@@ -42,5 +43,8 @@ program
       process.exit(1);
     }
   });
+
+// syncpool stream read | bulk-publish (server/stream/stream-cli.ts)
+registerStreamCommands(program);
 
 await program.parseAsync(process.argv);

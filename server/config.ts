@@ -11,6 +11,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
+import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.js";
+import { streamEnvShape, toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 
@@ -42,6 +44,10 @@ export interface ServerConfig {
   pools: PoolSettings[];
   /** Non-fatal remarks for the start-up log (e.g. a SYNCPOOL_ variable nobody reads). */
   warnings: string[];
+  /** Live subscriptions, registered devices and their delivery (`server/push/push-config.ts`). */
+  push: PushConfig;
+  /** The event stream's consumers: dead-letter attempts, the NATS relay (`server/stream/stream-config.ts`). */
+  stream: StreamConfig;
 }
 
 /** pino's levels; `silent` turns logging off. */
@@ -87,6 +93,8 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\/.+/, { error: "expected a postgres:// or postgresql:// URL" })
     .optional(),
   SYNCPOOL_MUTATION_RETENTION_HOURS: intFrom(24, 8_760).default(48),
+  ...pushEnvShape,
+  ...streamEnvShape,
 });
 
 const KNOWN_ENV = new Set(Object.keys(envSchema.shape));
@@ -146,6 +154,10 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     mutationRetentionHours: parsedEnv.SYNCPOOL_MUTATION_RETENTION_HOURS,
     pools,
     warnings,
+    push: toPushConfig(parsedEnv, (message) => {
+      throw new ConfigError(message);
+    }),
+    stream: toStreamConfig(parsedEnv),
   };
 }
 

@@ -11,16 +11,23 @@ import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { ServerConfig } from "./config.js";
 import { maskError, useBadUserInputCodes, yogaLogger } from "./errors.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
+import { createIdentityArea } from "./graphql/identity-area.js";
 import { createSyncpoolSchema } from "./graphql/schema.js";
 import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
 import { useQueryLimits } from "./graphql/use-query-limits.js";
 import { useRequestLog } from "./graphql/use-request-log.js";
 import { loadOrCreateKeys } from "./identity/keys.js";
+import type { IdentityDeps } from "./identity/identity-deps.js";
+import { createJwksCache, type FetchLike } from "./identity/jwks-cache.js";
 import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
+import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createPushService, type PushService } from "./push/push-service.js";
 import { openStorage } from "./storage/open-storage.js";
 import type { Storage } from "./storage/storage.js";
+import type { StreamHandler } from "./stream/consumer.js";
+import { createStreamRuntime, type StreamOptions } from "./stream/stream-runtime.js";
 
 /** What the embedder may replace; everything else comes from the config. */
 export interface SyncpoolServerOptions {
@@ -33,6 +40,12 @@ export interface SyncpoolServerOptions {
   storage?: Storage;
   /** Server time, epoch ms. Tests move it to expire tokens or skew clocks. */
   now?: () => number;
+  /** In-process stream consumers: each sees every event of its pools, at least once, in order per shard. */
+  handlers?: readonly StreamHandler[];
+  /** Stream tuning (consumer timing, the HTTP client of webhooks and triggers); see `StreamOptions`. */
+  stream?: StreamOptions;
+  /** How OIDC discovery documents and key sets are fetched; the global fetch by default. */
+  fetch?: FetchLike;
 }
 
 /** A ready sync server, not yet bound to a port. */
@@ -46,6 +59,8 @@ export interface SyncpoolServer {
   /** Issues and verifies identity tokens; `tokens.jwks` is the public key set. */
   tokens: TokenService;
   logger: Logger;
+  /** Push sync: the change bus, live subscriptions, registered devices (`server/push/`). */
+  push: PushService;
   /** Stops using storage (and closes it when the server opened it). Idempotent. */
   close(): Promise<void>;
 }
@@ -68,11 +83,19 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const keys = await loadOrCreateKeys(config.dataDir);
     const tokens = createTokenService({ keys, ttlSeconds: config.tokenTtlSeconds, now });
     const pools = await openPoolRegistry(storage, config.pools, now);
-    const sync = { storage, now, sessionSecret: keys.sessionSecret };
+    // Push sync hears every committed change (after commit) and adds its area to the schema.
+    const push = await createPushService({ config: config.push, dataDir: config.dataDir, storage, now, logger: logger.child({ component: "push" }) });
+    // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`.
+    const stream = await createStreamRuntime({ storage, pools, config, now, logger, handlers: options.handlers, options: options.stream });
+    const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync };
+    // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
+    const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
+    const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync };
 
     const yoga = createYoga<{}, GraphQLContext>({
-      schema: createSyncpoolSchema({ sync, pools, signIn: { storage, pools, tokens, now } }),
-      context: createContextFactory({ tokens, pools, adminToken: config.adminToken }),
+      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity)]),
+      // Who is asking (token, identity status, role), and the rate limits per identity and address.
+      context: createContextFactory({ tokens, pools, storage, limiter: createRateLimiter(), adminToken: config.adminToken }),
       graphqlEndpoint: "/graphql",
       graphiql: !config.production,
       landingPage: false,
@@ -95,6 +118,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     });
 
     const stopPurging = schedulePurge(storage, config.mutationRetentionHours, now, logger);
+    stream.start();
     let closed: Promise<void> | undefined;
     return {
       yoga,
@@ -103,8 +127,11 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       pools,
       tokens,
       logger,
+      push,
       close: () => (closed ??= (async () => {
         stopPurging();
+        await stream.close();
+        await push.close();
         await yoga.dispose();
         if (ownsStorage) await storage.close();
       })()),
@@ -140,3 +167,8 @@ export { loadConfig, ConfigError, type ServerConfig, type ConfigOverrides, type 
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export { startServer, type RunningServer, type StartServerOptions } from "./node.js";
 export type { Storage } from "./storage/storage.js";
+export type { StreamHandler, StreamRecord } from "./stream/consumer.js";
+export type { StreamEventBody, KinesisSyncRecord } from "./stream/event-body.js";
+export type { StreamOptions } from "./stream/stream-runtime.js";
+export type { SyncTriggerEvent } from "./stream/trigger-contract.js";
+export { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./stream/signature.js";

@@ -33,6 +33,8 @@ const REDACT_PATHS: string[] = [
   "pools[*].syncTrigger.secret",
   "config.pools[*].developerProvider.key",
   "config.pools[*].syncTrigger.secret",
+  "pools[*].stream.webhooks[*].secret",
+  "config.pools[*].stream.webhooks[*].secret",
 ];
 
 export interface LoggerOptions {

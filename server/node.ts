@@ -4,10 +4,11 @@
  *   GET /healthz               200 {"status":"ok"} while the process serves requests
  *   GET /readyz                200 when storage answers, 503 otherwise (load balancers)
  *   GET /.well-known/jwks.json the public keys that verify identity tokens
- *   /graphql                   GraphQL over HTTP (GraphiQL in a browser unless production)
+ *   /graphql                   GraphQL over HTTP (GraphiQL in a browser unless production),
+ *                              subscriptions over SSE, and graphql-ws on a WebSocket upgrade
  *
- * The `http.Server` stays reachable (`RunningServer.httpServer`): the graphql-ws WebSocket
- * endpoint attaches to it in the subscriptions issue.
+ * The `http.Server` stays reachable (`RunningServer.httpServer`); the graphql-ws endpoint
+ * (`server/push/ws-endpoint.ts`) is attached to it once it listens.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -59,6 +60,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     throw error;
   }
 
+  server.push.attachWebSockets(httpServer, server.yoga);
+
   const { port, address, family } = httpServer.address() as AddressInfo;
   const url = `http://${displayHost(address, family)}:${port}`;
   const graphqlUrl = `${url}/graphql`;
@@ -73,8 +76,14 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
+      // WebSockets and SSE streams never go idle: end them, or closing would wait for the force.
+      await server.push.closeConnections();
       const force = setTimeout(() => httpServer.closeAllConnections(), graceMs);
+      // A response that finishes now leaves its keep-alive socket idle, and close() would wait out
+      // the keep-alive timeout for it: close such sockets as they go idle.
+      const sweep = setInterval(() => httpServer.closeIdleConnections(), 25);
       await stopped;
+      clearInterval(sweep);
       clearTimeout(force);
       await server.close();
       logger.info("syncpool stopped");

@@ -1,45 +1,86 @@
 /**
- * Who is asking. Built once per request from the `Authorization` header and checked lazily: a
- * resolver that acts for an identity awaits `caller()`, an admin resolver awaits
- * `requireAdmin()`, and `signIn` needs neither. The check runs at most once per request.
+ * Who is asking, and may they. Built once per request from the `Authorization` header and the
+ * client's address, and checked lazily: a resolver that acts for an identity awaits `caller()` or
+ * `authorize(dataset, ...actions)` (once), an admin resolver awaits `requireAdmin()`, and the
+ * unauthenticated entry points (`signIn`, `getTokenForDeveloperIdentity`) await
+ * `throttleAddress(poolId)`. The token check runs at most once per request and covers: signature
+ * and expiry, the pool, the identity's status (a disabled or merged identity's tokens stop
+ * working at once), and the rate limits (per identity, and per client address within the pool).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { SyncpoolError } from "../../core/errors.js";
+import { DEFAULT_RATE_LIMITS, type PolicyAction } from "../identity/access-settings.js";
+import type { PoolSettings } from "../identity/pool-settings.js";
 import type { PoolRegistry } from "../identity/pools.js";
+import { isAllowed, type PolicySubject } from "../identity/policy.js";
+import type { RateLimiter } from "../identity/rate-limiter.js";
 import type { TokenService } from "../identity/tokens.js";
+import { identityDisabled, type IdentityStore } from "../storage/identity-store.js";
 import type { Caller } from "../sync/types.js";
 
 /** What resolvers find in their context. */
 export interface GraphQLContext {
   /**
    * The identity the bearer token speaks for, with its pool's limits.
-   * @throws SyncpoolError UNAUTHENTICATED without a valid, unexpired token of an existing pool.
+   * @throws SyncpoolError UNAUTHENTICATED without a valid, unexpired token of an existing pool and
+   *   an active identity; RATE_LIMITED (with `retryAfterMs`) when its bucket is empty.
    */
   caller(): Promise<Caller>;
+  /**
+   * `caller()`, after checking that its role may do every one of `actions` on `dataset`.
+   * @throws SyncpoolError FORBIDDEN (`reason: POLICY_DENIED`) when a policy denies it, or as `caller()`.
+   */
+  authorize(dataset: string, ...actions: PolicyAction[]): Promise<Caller>;
+  /** A test of which datasets the caller may read (for listings), after `caller()`'s checks. */
+  readableDatasets(): Promise<(dataset: string) => boolean>;
   /**
    * Resolves when the request carries the admin token.
    * @throws SyncpoolError FORBIDDEN when the admin API is disabled or an identity token was sent,
    *   UNAUTHENTICATED when the token is missing or wrong.
    */
   requireAdmin(): Promise<void>;
+  /** The bearer token as sent, or null (the developer key of `getTokenForDeveloperIdentity`). */
+  bearerToken(): string | null;
+  /**
+   * Takes a token from this client address's bucket in the pool (unknown pools share one bucket).
+   * @throws SyncpoolError RATE_LIMITED.
+   */
+  throttleAddress(poolId: string): Promise<void>;
 }
 
+/** What the context needs from the server. */
 export interface ContextDeps {
   tokens: TokenService;
   pools: PoolRegistry;
+  /** Identity status, checked on every authenticated request. */
+  storage: Pick<IdentityStore, "getIdentityStatus">;
+  limiter: RateLimiter;
   /** SYNCPOOL_ADMIN_TOKEN, or null when the admin API is disabled. */
   adminToken: string | null;
 }
 
+/** What yoga hands the context factory: the request, and under Node the socket's request. */
+interface InitialContext {
+  request: Request;
+  req?: { socket?: { remoteAddress?: string | undefined } };
+}
+
+interface Verified {
+  caller: Caller;
+  subject: PolicySubject;
+  pool: PoolSettings;
+}
+
 /** Returns yoga's `context` function. */
-export function createContextFactory(deps: ContextDeps): (initial: { request: Request }) => GraphQLContext {
+export function createContextFactory(deps: ContextDeps): (initial: InitialContext) => GraphQLContext {
   const adminDigest = deps.adminToken === null ? null : sha256(deps.adminToken);
 
-  return ({ request }) => {
-    const header = request.headers.get("authorization");
-    let callerPromise: Promise<Caller> | undefined;
-
-    const caller = () => (callerPromise ??= resolveCaller(deps, header));
+  return (initial) => {
+    const header = initial.request.headers.get("authorization");
+    // Behind a proxy every client shares the proxy's address: size `perAddress` for that.
+    const address = initial.req?.socket?.remoteAddress ?? "in-process";
+    let verified: Promise<Verified> | undefined;
+    const verify = () => (verified ??= verifyCaller(deps, header, address));
 
     const requireAdmin = async () => {
       if (adminDigest === null) {
@@ -47,17 +88,40 @@ export function createContextFactory(deps: ContextDeps): (initial: { request: Re
       }
       const token = bearerToken(header);
       if (token !== null && timingSafeEqual(sha256(token), adminDigest)) return;
-      if (token !== null && (await caller().then(() => true, () => false))) {
+      if (token !== null && (await verify().then(() => true, () => false))) {
         throw new SyncpoolError("FORBIDDEN", "an identity token cannot call admin operations: send the admin token");
       }
       throw new SyncpoolError("UNAUTHENTICATED", "admin operations need 'Authorization: Bearer <admin token>'");
     };
 
-    return { caller, requireAdmin };
+    return {
+      caller: async () => (await verify()).caller,
+      async authorize(dataset, ...actions) {
+        const { caller, subject, pool } = await verify();
+        if (!isAllowed(pool, subject, actions, dataset)) {
+          throw new SyncpoolError("FORBIDDEN", `role "${subject.role ?? "(none)"}" may not ${actions.join(" and ")} dataset "${dataset}"`, {
+            reason: "POLICY_DENIED",
+            actions,
+            dataset,
+          });
+        }
+        return caller;
+      },
+      async readableDatasets() {
+        const { subject, pool } = await verify();
+        return (dataset) => isAllowed(pool, subject, ["read"], dataset);
+      },
+      requireAdmin,
+      bearerToken: () => bearerToken(header),
+      async throttleAddress(poolId) {
+        const pool = await deps.pools.get(poolId);
+        deps.limiter.take("perAddress", `${pool?.id ?? "\u0000unknown"}\u0000${address}`, pool?.rateLimits.perAddress ?? DEFAULT_RATE_LIMITS.perAddress);
+      },
+    };
   };
 }
 
-async function resolveCaller(deps: ContextDeps, header: string | null): Promise<Caller> {
+async function verifyCaller(deps: ContextDeps, header: string | null, address: string): Promise<Verified> {
   const token = bearerToken(header);
   if (token === null) {
     throw new SyncpoolError("UNAUTHENTICATED", "sign in first: send 'Authorization: Bearer <token>' from signIn");
@@ -65,7 +129,16 @@ async function resolveCaller(deps: ContextDeps, header: string | null): Promise<
   const claims = await deps.tokens.verify(token);
   const pool = await deps.pools.get(claims.poolId);
   if (!pool) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: its identity pool does not exist");
-  return { identityId: claims.identityId, poolId: claims.poolId, limits: pool.limits };
+  const status = await deps.storage.getIdentityStatus(claims.identityId);
+  if (status === null || status.poolId !== pool.id) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: its identity does not exist");
+  if (status.disabledAt !== null) throw identityDisabled(status);
+  deps.limiter.take("perIdentity", claims.identityId, pool.rateLimits.perIdentity);
+  deps.limiter.take("perAddress", `${pool.id}\u0000${address}`, pool.rateLimits.perAddress);
+  return {
+    caller: { identityId: claims.identityId, poolId: claims.poolId, limits: pool.limits },
+    subject: { identityId: claims.identityId, poolId: claims.poolId, role: claims.role, tags: claims.tags },
+    pool,
+  };
 }
 
 /** The token of `Authorization: Bearer <token>`, or null when absent. */

@@ -1,7 +1,10 @@
 /**
- * Resolvers: thin. Each one finds out who is asking (context), hands typed arguments to
- * `server/sync` or `server/identity`, and returns the answer as it is (the shapes match the
- * schema). Caller mistakes (`SyncpoolError`) become GraphQL errors with their code here, so only
+ * Resolvers: thin. Each one finds out who is asking and checks the pool's policy for what it is
+ * about to do, once (`context.authorize(dataset, ...actions)`: denied is FORBIDDEN and nothing
+ * happens), hands typed arguments to `server/sync` or `server/identity`, and returns the answer as
+ * it is (the shapes match the schema). Actions: `records`/`dataset` read, `datasets` lists only
+ * readable datasets, `pushRecords` write (and delete when it removes a key), `configureDataset`
+ * configure, `deleteDataset` delete; `usage` needs only a valid token. Caller mistakes (`SyncpoolError`) become GraphQL errors with their code here, so only
  * real surprises reach error masking.
  */
 import type { GraphQLFieldResolver } from "graphql";
@@ -28,7 +31,7 @@ export interface ResolverDeps {
 type Resolver<Args> = GraphQLFieldResolver<unknown, GraphQLContext, Args>;
 
 /** Runs a resolver body, turning a `SyncpoolError` into a GraphQL error with its code. */
-function resolver<Args>(body: (args: Args, context: GraphQLContext) => Promise<unknown>): Resolver<Args> {
+export function resolver<Args>(body: (args: Args, context: GraphQLContext) => Promise<unknown>): Resolver<Args> {
   return async (_parent, args, context) => {
     try {
       return await body(args, context);
@@ -43,22 +46,33 @@ export function createResolvers({ sync, signIn: signInDeps, pools }: ResolverDep
   return {
     Timestamp: TimestampScalar,
     Query: {
-      datasets: resolver(async (_args: object, context) => listDatasets(sync, await context.caller())),
-      dataset: resolver(async (args: { name: string }, context) => getDataset(sync, await context.caller(), args.name)),
+      datasets: resolver(async (_args: object, context) => {
+        const readable = await context.readableDatasets();
+        return (await listDatasets(sync, await context.caller())).filter((dataset) => readable(dataset.name));
+      }),
+      dataset: resolver(async (args: { name: string }, context) => getDataset(sync, await context.authorize(args.name, "read"), args.name)),
       usage: resolver(async (_args: object, context) => getUsage(sync, await context.caller())),
-      records: resolver(async (args: RecordsArgs, context) => pullRecords(sync, await context.caller(), args)),
+      records: resolver(async (args: RecordsArgs, context) => pullRecords(sync, await context.authorize(args.dataset, "read"), args)),
       identityPools: resolver(async (_args: object, context) => {
         await context.requireAdmin();
         return pools.list();
       }),
     },
     Mutation: {
-      signIn: resolver(async (args: { input: unknown }) => signIn(signInDeps, parseSignInInput(args.input))),
-      pushRecords: resolver(async (args: { input: PushRecordsInput }, context) => applyPush(sync, await context.caller(), args.input)),
+      signIn: resolver(async (args: { input: unknown }, context) => {
+        const input = parseSignInInput(args.input);
+        await context.throttleAddress(input.identityPoolId);
+        return signIn(signInDeps, input);
+      }),
+      pushRecords: resolver(async (args: { input: PushRecordsInput }, context) => {
+        const removes = args.input.patches.some((patch) => patch.op === "REMOVE");
+        const caller = await context.authorize(args.input.dataset, ...(removes ? (["write", "delete"] as const) : (["write"] as const)));
+        return applyPush(sync, caller, args.input);
+      }),
       configureDataset: resolver(async (args: { name: string; conflictStrategy: ConflictStrategy }, context) =>
-        configureDataset(sync, await context.caller(), args.name, args.conflictStrategy),
+        configureDataset(sync, await context.authorize(args.name, "configure"), args.name, args.conflictStrategy),
       ),
-      deleteDataset: resolver(async (args: { name: string }, context) => deleteDataset(sync, await context.caller(), args.name)),
+      deleteDataset: resolver(async (args: { name: string }, context) => deleteDataset(sync, await context.authorize(args.name, "delete"), args.name)),
       createIdentityPool: resolver(async (args: { input: CreateIdentityPoolInput }, context) => {
         await context.requireAdmin();
         return pools.create(parseCreateIdentityPoolInput(args.input));

@@ -1,12 +1,14 @@
 /**
  * What an identity pool is: its validated settings. One zod schema serves the config file
  * (`server/config.ts`), the admin API (`createIdentityPool`) and pools read back from storage, so a
- * pool means the same thing whichever way it arrived. Fields used by later features (providers,
- * developer logins, sync triggers, the stream) are parsed and kept now so a config file written
- * today keeps working.
+ * pool means the same thing whichever way it arrived. Fields used by later features (sync
+ * triggers, the stream) are parsed and kept now so a config file written today keeps working.
+ * Roles, role mappings, principal tags and rate limits are in `access-settings.ts`.
  */
 import { z } from "zod";
+import { webhooksSchema } from "../stream/stream-config.js";
 import { DEFAULT_LIMITS } from "../../core/limits.js";
+import { accessSettingsShape, checkAccessSettings } from "./access-settings.js";
 
 /** Pool ids: short, URL- and log-safe; a generated one is `<region>:<uuid>`. */
 export const POOL_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,55}$/;
@@ -52,17 +54,45 @@ export const limitsSchema = z
   })
   .strict();
 
-/** An OIDC provider whose ID tokens sign identities in (verified in a later issue). */
+/**
+ * True for URLs that stay on this machine. Plain-http issuers and key sets are refused unless they
+ * are loopback (a provider running beside the server, or a test's) or the provider opts in with
+ * `allowInsecureHttp`: keys fetched over the network without TLS could be swapped by anyone on path.
+ */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * An OIDC provider whose ID tokens sign identities in (`server/identity/oidc-verifier.ts`).
+ * `issuer` must be written exactly as the tokens' `iss` (some providers end it with a slash);
+ * without `jwksUri` the key set is found through the issuer's OpenID configuration.
+ */
 const providerSchema = z
   .object({
     name: nonEmptyString(128),
-    issuer: httpUrl,
+    issuer: httpUrl.max(512, { error: "expected at most 512 characters" }),
     audiences: z.array(nonEmptyString(256), { error: "expected an array of strings" }).min(1, {
       error: "expected at least one audience",
     }),
-    jwksUri: httpUrl,
+    jwksUri: httpUrl.optional(),
+    allowInsecureHttp: z.boolean({ error: "expected true or false" }).default(false),
+    /** How long discovery and key-set requests may take before the sign-in is refused. */
+    jwksTimeoutMs: intInRange(50, 30_000).default(5000),
   })
-  .strict();
+  .strict()
+  .superRefine((provider, ctx) => {
+    for (const field of ["issuer", "jwksUri"] as const) {
+      const url = provider[field];
+      if (url !== undefined && url.startsWith("http:") && !provider.allowInsecureHttp && !isLoopbackUrl(url)) {
+        ctx.addIssue({ code: "custom", message: 'expected an https URL (http only for loopback or with "allowInsecureHttp": true)', path: [field] });
+      }
+    }
+  });
+
+/** A configured OIDC provider, after defaults. */
+export type ProviderSettings = z.output<typeof providerSchema>;
 
 /** The app backend's own login provider; `key` is a shared secret and is never logged. */
 const developerProviderSchema = z
@@ -113,6 +143,8 @@ const streamSchema = z
   .object({
     shards: intInRange(1, 64).default(4),
     retentionHours: intInRange(1, 8760).default(24),
+    // Consumers that POST each event of this pool (server/stream/webhook-consumer.ts).
+    webhooks: webhooksSchema,
   })
   .strict();
 
@@ -143,8 +175,10 @@ export const poolSettingsSchema = z
     developerProvider: developerProviderSchema.optional(),
     syncTrigger: syncTriggerSchema.optional(),
     stream: streamSchema.prefault({}),
+    ...accessSettingsShape,
   })
-  .strict();
+  .strict()
+  .superRefine(checkAccessSettings);
 
 /** A pool's settings after validation and defaults: what the rest of the server reads. */
 export type PoolSettings = z.output<typeof poolSettingsSchema>;

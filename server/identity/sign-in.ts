@@ -1,102 +1,109 @@
 /**
- * Sign-in: creates guest identities and signs returning ones in, answering a short-lived token.
+ * Sign-in: creates guest identities, signs returning ones in, and signs in with logins from the
+ * pool's OIDC providers, answering a short-lived token.
+ *
  * A guest proves who it is with the device secret it was given at creation; without it nobody
  * can act as that guest (Cognito let anyone holding a guest id get its credentials; we do not).
- * Logins (OIDC, developer) arrive in a later issue: the field is accepted now, unknown providers
- * are refused by name, configured ones answer "not supported yet".
+ * Once an identity has a login it is no longer a guest: it signs in with a login (its device
+ * secret still proves it when merging, but alone it gets no token).
+ *
+ * With logins (`login-identity.ts`): the login's identity, created on first use; a guest naming
+ * itself (id + secret) is upgraded in place when the login is new, or merged into the login's
+ * identity when the login already has one (`Session.mergedIdentityIds` says so). The first login
+ * decides the token's role and principal tags.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { SyncpoolError } from "../../core/errors.js";
-import type { Storage } from "../storage/storage.js";
+import { identityDisabled } from "../storage/identity-store.js";
+import type { IdentityDeps, Session } from "./identity-deps.js";
+import { issueSession } from "./issue-session.js";
+import { resolveLoginIdentity, type ClaimedIdentity } from "./login-identity.js";
 import type { PoolSettings } from "./pool-settings.js";
-import type { PoolRegistry } from "./pools.js";
-import type { TokenService } from "./tokens.js";
+import { verifyLogins, type LoginInput } from "./verify-logins.js";
+
+export type { Session } from "./identity-deps.js";
 
 /** What a device sends to sign in (validated for shape and length by the GraphQL layer). */
 export interface SignInInput {
   identityPoolId: string;
   identityId?: string | null;
   deviceSecret?: string | null;
-  logins?: ReadonlyArray<{ provider: string; token: string }> | null;
+  logins?: ReadonlyArray<LoginInput> | null;
 }
 
-/** The answer to a sign-in; `deviceSecret` is set only when a guest was just created. */
-export interface Session {
-  identityId: string;
-  token: string;
-  expiresAt: number;
-  deviceSecret: string | null;
-  mergedIdentityIds: string[];
-}
-
-export interface SignInDeps {
-  storage: Storage;
-  pools: PoolRegistry;
-  tokens: TokenService;
-  now: () => number;
-}
+/** What sign-in needs (the identity operations' dependencies). */
+export type SignInDeps = IdentityDeps;
 
 /** The same answer for every failed guest check, so it never tells which identities exist. */
 const GUEST_REFUSED = "unknown identity or wrong device secret";
 
 /**
  * Signs a device in to a pool.
- * @throws SyncpoolError NOT_FOUND (no such pool), FORBIDDEN (the pool takes no guests),
- *   UNAUTHENTICATED (a returning guest's secret is missing or wrong, or the identity is not in
- *   this pool), BAD_USER_INPUT (an unknown login provider, a secret without an identity id).
+ * @throws SyncpoolError NOT_FOUND (no such pool), FORBIDDEN (the pool takes no guests; role rules
+ *   deny the login), UNAUTHENTICATED (a returning guest's secret is missing or wrong, the identity
+ *   is not in this pool, is disabled or merged, or has logins; a login token does not verify),
+ *   BAD_USER_INPUT (an unknown login provider, a secret without an identity id), CONFLICT (logins
+ *   of two identities), LIMIT_EXCEEDED (a guest merge would break the target's limits).
  */
 export async function signIn(deps: SignInDeps, input: SignInInput): Promise<Session> {
   const pool = await deps.pools.get(input.identityPoolId);
   if (!pool) {
     throw new SyncpoolError("NOT_FOUND", `identity pool "${input.identityPoolId}" not found`, { field: "identityPoolId" });
   }
-  checkLogins(pool, input.logins ?? []);
+  if (input.deviceSecret && !input.identityId) {
+    throw new SyncpoolError("BAD_USER_INPUT", "deviceSecret needs the identityId it belongs to", { field: "identityId" });
+  }
+  if (input.logins && input.logins.length > 0) return signInWithLogins(deps, pool, input, input.logins);
   if (!pool.allowGuests) {
     throw new SyncpoolError("FORBIDDEN", `identity pool "${pool.id}" does not allow guest identities`, { field: "identityPoolId" });
   }
 
   if (input.identityId !== undefined && input.identityId !== null) {
-    await checkReturningGuest(deps.storage, pool, input.identityId, input.deviceSecret ?? null);
-    const issued = await deps.tokens.issue(input.identityId, pool.id);
-    return { identityId: input.identityId, ...issued, deviceSecret: null, mergedIdentityIds: [] };
-  }
-  if (input.deviceSecret !== undefined && input.deviceSecret !== null) {
-    throw new SyncpoolError("BAD_USER_INPUT", "deviceSecret needs the identityId it belongs to", { field: "identityId" });
+    await checkReturningGuest(deps, pool, input.identityId, input.deviceSecret ?? null);
+    return issueSession(deps, pool, input.identityId, null);
   }
 
   const identityId = `${pool.region}:${randomUUID()}`;
   const deviceSecret = randomBytes(32).toString("base64url");
   await deps.storage.createIdentity({ id: identityId, poolId: pool.id, secretHash: hashDeviceSecret(deviceSecret), createdAt: deps.now() });
-  const issued = await deps.tokens.issue(identityId, pool.id);
-  return { identityId, ...issued, deviceSecret, mergedIdentityIds: [] };
+  return issueSession(deps, pool, identityId, null, { deviceSecret });
 }
 
-function checkLogins(pool: PoolSettings, logins: ReadonlyArray<{ provider: string }>): void {
-  for (const { provider } of logins) {
-    const configured =
-      pool.developerProvider?.name === provider ||
-      pool.providers.some((candidate) => candidate.name === provider || new URL(candidate.issuer).host === provider);
-    if (!configured) {
-      throw new SyncpoolError("BAD_USER_INPUT", `unknown login provider "${provider}" for identity pool "${pool.id}"`, {
-        field: "logins",
-        provider,
-      });
-    }
-    throw new SyncpoolError("BAD_USER_INPUT", `sign-in with login provider "${provider}" is not supported yet`, {
-      field: "logins",
-      provider,
-      reason: "NOT_SUPPORTED",
-    });
+async function signInWithLogins(deps: SignInDeps, pool: PoolSettings, input: SignInInput, logins: readonly LoginInput[]): Promise<Session> {
+  const verified = await verifyLogins(deps, pool, logins);
+  let claimed: ClaimedIdentity | null = null;
+  if (input.identityId) {
+    // A secret proves the claim (needed to upgrade or merge it); an id alone may just name the owner.
+    if (input.deviceSecret) await checkGuestSecret(deps, pool, input.identityId, input.deviceSecret);
+    claimed = { id: input.identityId, proven: Boolean(input.deviceSecret) };
   }
+  const resolved = await resolveLoginIdentity(
+    deps,
+    pool,
+    verified.map((login) => login.key),
+    claimed,
+    { allowMerge: true },
+  );
+  return issueSession(deps, pool, resolved.identityId, verified[0]!, { mergedIdentityIds: resolved.mergedIdentityIds });
 }
 
-async function checkReturningGuest(storage: Storage, pool: PoolSettings, identityId: string, deviceSecret: string | null): Promise<void> {
+async function checkReturningGuest(deps: SignInDeps, pool: PoolSettings, identityId: string, deviceSecret: string | null): Promise<void> {
   if (deviceSecret === null) {
     throw new SyncpoolError("UNAUTHENTICATED", "deviceSecret is required to sign in as an existing guest identity", {
       field: "deviceSecret",
     });
   }
-  const identity = await storage.getIdentity(identityId);
+  await checkGuestSecret(deps, pool, identityId, deviceSecret);
+  // Only now, to someone holding the secret, does the answer say more than "refused".
+  const status = await deps.storage.getIdentityStatus(identityId);
+  if (status?.disabledAt != null) throw identityDisabled(status);
+  if ((await deps.storage.listLogins(identityId)).length > 0) {
+    throw new SyncpoolError("UNAUTHENTICATED", "this identity has logins: sign in with one of them", { reason: "LOGIN_REQUIRED" });
+  }
+}
+
+async function checkGuestSecret(deps: SignInDeps, pool: PoolSettings, identityId: string, deviceSecret: string): Promise<void> {
+  const identity = await deps.storage.getIdentity(identityId);
   const matches = identity !== null && identity.poolId === pool.id && identity.secretHash !== null && deviceSecretMatches(deviceSecret, identity.secretHash);
   if (!matches) throw new SyncpoolError("UNAUTHENTICATED", GUEST_REFUSED);
 }

@@ -1,8 +1,11 @@
 /**
  * Identity tokens: short-lived ES256 JWTs the server signs at sign-in (`sub` = identity id,
- * `aud` = pool id, `iss` = "syncpool") and checks on every data operation. Verification allows
- * only ES256 and our issuer, and maps every failure to UNAUTHENTICATED with a message a client
- * can act on ("token expired" means sign in again).
+ * `aud` = pool id, `iss` = "syncpool") and checks on every data operation. A token also names the
+ * role and principal tags it was issued with (`role`, `tags`) and whether its identity signed in
+ * with a login (`amr`: ["authenticated"] or ["unauthenticated"], as Cognito's tokens say), so a
+ * change to a pool's role rules applies to tokens issued afterwards, never to one in flight.
+ * Verification allows only ES256 and our issuer, and maps every failure to UNAUTHENTICATED with a
+ * message a client can act on ("token expired" means sign in again).
  */
 import { errors as joseErrors, jwtVerify, SignJWT, type JWK } from "jose";
 import { SyncpoolError } from "../../core/errors.js";
@@ -17,15 +20,29 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
-/** Who a verified token speaks for. */
-export interface TokenClaims {
+/** What a token grants besides its identity: decided at sign-in, carried unchanged until it expires. */
+export interface TokenGrant {
+  /** The role the identity acts in; null when the pool defines no roles (everything allowed). */
+  role: string | null;
+  /** Principal tags taken from the login's claims, for `${tag:NAME}` in policies. */
+  tags: Record<string, string>;
+  /** True when the identity signed in with a login (OIDC or developer), false for a guest. */
+  authenticated: boolean;
+}
+
+/** Who a verified token speaks for, and what it grants. */
+export interface TokenClaims extends TokenGrant {
   identityId: string;
   poolId: string;
 }
 
+/** What a token without grant claims (issued before roles existed) is read as: a guest's default. */
+const NO_GRANT: TokenGrant = { role: null, tags: {}, authenticated: false };
+
 /** Signs and checks identity tokens with the server's key. */
 export interface TokenService {
-  issue(identityId: string, poolId: string): Promise<IssuedToken>;
+  /** Signs a token for the identity; `grant` defaults to a guest without a role. */
+  issue(identityId: string, poolId: string, grant?: TokenGrant): Promise<IssuedToken>;
   /**
    * Checks signature, algorithm, issuer and expiry, and when `poolId` is given, that the token
    * was issued for that pool.
@@ -48,10 +65,15 @@ export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOption
   return {
     jwks: { keys: [keys.publicJwk] },
 
-    async issue(identityId, poolId) {
+    async issue(identityId, poolId, grant = NO_GRANT) {
       const issuedAtSeconds = Math.floor(now() / 1000);
       const expiresAtSeconds = issuedAtSeconds + ttlSeconds;
-      const token = await new SignJWT({})
+      const claims = {
+        ...(grant.role === null ? {} : { role: grant.role }),
+        ...(Object.keys(grant.tags).length === 0 ? {} : { tags: grant.tags }),
+        amr: [grant.authenticated ? "authenticated" : "unauthenticated"],
+      };
+      const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.kid, typ: "JWT" })
         .setIssuer(TOKEN_ISSUER)
         .setSubject(identityId)
@@ -74,11 +96,21 @@ export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOption
         if (typeof payload.sub !== "string" || typeof payload.aud !== "string") {
           throw new SyncpoolError("UNAUTHENTICATED", "invalid token: expected one subject and one audience");
         }
-        return { identityId: payload.sub, poolId: payload.aud };
+        return { identityId: payload.sub, poolId: payload.aud, ...grantOf(payload) };
       } catch (error) {
         throw toUnauthenticated(error);
       }
     },
+  };
+}
+
+/** The grant claims of a verified payload (we signed them, so only their absence needs care). */
+function grantOf(payload: Record<string, unknown>): TokenGrant {
+  const tags = payload["tags"];
+  return {
+    role: typeof payload["role"] === "string" ? payload["role"] : null,
+    tags: tags !== null && typeof tags === "object" && !Array.isArray(tags) ? (tags as Record<string, string>) : {},
+    authenticated: Array.isArray(payload["amr"]) && payload["amr"].includes("authenticated"),
   };
 }
 

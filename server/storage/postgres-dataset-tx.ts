@@ -20,6 +20,8 @@ import {
   selectDataset,
 } from "./postgres-rows.js";
 import type { DatasetRow, DatasetWriteTx, MutationRow } from "./storage.js";
+import { appendPostgresEvent } from "./postgres-stream.js";
+import type { AppendEventInput, AppendedEvent } from "./stream-store.js";
 
 /**
  * The handle `writeDataset` passes to its callback. It works only while the callback runs: once
@@ -174,6 +176,11 @@ export class PostgresDatasetTx implements DatasetWriteTx {
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [this.identityId, encodeText(row.deviceId), encodeText(row.mutationId), row.dataset, encodeText(row.resultJson), row.createdAt],
     );
+  }
+
+  async appendEvent(event: AppendEventInput): Promise<AppendedEvent> {
+    this.#assertActive();
+    return appendPostgresEvent(this.client, event);
   }
 
   async #lockIdentity(): Promise<void> {

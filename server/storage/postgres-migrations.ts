@@ -5,6 +5,9 @@
  */
 import type pg from "pg";
 import { assertSchemaName } from "./postgres-rows.js";
+import { POSTGRES_DEVICES_MIGRATION } from "./postgres-devices.js";
+import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
+import { POSTGRES_STREAM_MIGRATION } from "./postgres-stream.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */
 export interface PostgresMigration {
@@ -89,6 +92,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX mutations_by_created_at ON mutations (created_at);
     `,
   },
+  // Version 2: push devices and their dataset subscriptions (the SQL is in postgres-devices.ts).
+  POSTGRES_DEVICES_MIGRATION,
+  // Version 3: the event stream, consumer checkpoints, dead letters (the SQL is in postgres-stream.ts).
+  POSTGRES_STREAM_MIGRATION,
+  // Version 4: logins, identity status, dataset merges (the SQL is in postgres-identities.ts).
+  POSTGRES_IDENTITIES_MIGRATION,
 ];
 
 /**

@@ -11,7 +11,13 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import type { SyncRecord } from "../../core/types.js";
 import { PostgresDatasetTx } from "./postgres-dataset-tx.js";
+import { PostgresDeviceStore } from "./postgres-devices.js";
+import type { RegisteredDevice } from "./device-store.js";
+import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
+import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgres-identities.js";
 import { migratePostgres } from "./postgres-migrations.js";
+import { PostgresStreamStore } from "./postgres-stream.js";
+import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
 import {
   DATASET_COLUMNS,
   PG_TYPES,
@@ -24,6 +30,24 @@ import {
 } from "./postgres-rows.js";
 import type { DatasetRow, DatasetWriteTx, IdentityRow, ReadRecordsOptions, RecordsSnapshot, Storage, StoredPool } from "./storage.js";
 import { WriteGate } from "./write-gate.js";
+
+/**
+ * Which storages the current async context is writing through. One AsyncLocalStorage for the
+ * process: each instance adds a cost to every promise until disabled, so one per storage (opened
+ * again on every server restart) would slow the whole process over time.
+ */
+const writesHere = new AsyncLocalStorage<ReadonlyMap<object, { active: boolean }>>();
+
+/** The `run`/`getStore` pair of one storage over the shared `writesHere`. */
+class WriteContext {
+  constructor(private readonly owner: object) {}
+  run<T>(hold: { active: boolean }, fn: () => T): T {
+    return writesHere.run(new Map(writesHere.getStore()).set(this.owner, hold), fn);
+  }
+  getStore(): { active: boolean } | undefined {
+    return writesHere.getStore()?.get(this.owner);
+  }
+}
 
 /** How to reach the database; only `url` is required. */
 export interface PostgresStorageOptions {
@@ -86,7 +110,8 @@ class PostgresAdapter implements PostgresStorage {
   /** Every call in progress, so `close()` can let them finish before ending the pool. */
   readonly #inFlight = new Set<Promise<unknown>>();
   /** Set while a `writeDataset` callback runs, to refuse nested writes instead of deadlocking. */
-  readonly #insideWrite = new AsyncLocalStorage<{ active: boolean }>();
+  /** This storage's entry in `writesHere`: marks async contexts inside one of its writes. */
+  readonly #insideWrite = new WriteContext(this);
   #closing: Promise<void> | null = null;
 
   constructor(pool: pg.Pool, schema: string, poolSize: number) {
@@ -209,6 +234,7 @@ class PostgresAdapter implements PostgresStorage {
         // must see the previous lock holder's commit, which a REPEATABLE READ snapshot would not.
         this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", async (client) => {
           const tx = await PostgresDatasetTx.lock(client, this.schema, identityId, dataset);
+          await assertPostgresIdentityWritable(client, identityId); // a disabled or merged identity writes nothing
           const hold = { active: true };
           try {
             return await this.#insideWrite.run(hold, () => fn(tx));
@@ -226,6 +252,69 @@ class PostgresAdapter implements PostgresStorage {
     const { rowCount } = await this.#write(() => this.#pool.query("DELETE FROM mutations WHERE created_at < $1", [beforeMs]));
     return rowCount ?? 0;
   }
+
+  // Registered push devices (DeviceStore): the SQL is in postgres-devices.ts, on this pool.
+  readonly #devices = new PostgresDeviceStore({
+    read: (fn) => this.#track(() => fn(this.#pool)),
+    write: (fn) => this.#write(() => fn(this.#pool)),
+  });
+  saveDevice(device: RegisteredDevice) { return this.#devices.saveDevice(device); }
+  getDevice(identityId: string, deviceId: string) { return this.#devices.getDevice(identityId, deviceId); }
+  listDevices(identityId: string) { return this.#devices.listDevices(identityId); }
+  deleteDevice(identityId: string, deviceId: string, onlyIfUrl?: string) { return this.#devices.deleteDevice(identityId, deviceId, onlyIfUrl); }
+  subscribeDevice(identityId: string, deviceId: string, dataset: string, createdAt: number) { return this.#devices.subscribeDevice(identityId, deviceId, dataset, createdAt); }
+  unsubscribeDevice(identityId: string, deviceId: string, dataset: string) { return this.#devices.unsubscribeDevice(identityId, deviceId, dataset); }
+  listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
+  listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
+
+  // The event stream (StreamStore): the SQL is in postgres-stream.ts, on this pool.
+  readonly #stream = new PostgresStreamStore({
+    read: (fn) => this.#track(() => fn(this.#pool)),
+    write: (fn) => this.#write(() => fn(this.#pool)),
+    transaction: (fn) => this.#write(() => this.#transaction("BEGIN", fn)),
+  });
+  streamShards(poolId: string) { return this.#stream.streamShards(poolId); }
+  streamHeads() { return this.#stream.streamHeads(); }
+  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number) { return this.#stream.readStreamEvents(poolId, shard, fromSequence, limit); }
+  findStreamSequenceAt(poolId: string, shard: number, atMs: number) { return this.#stream.findStreamSequenceAt(poolId, shard, atMs); }
+  trimStream(poolId: string, shard: number, beforeMs: number, limit: number) { return this.#stream.trimStream(poolId, shard, beforeMs, limit); }
+  getCheckpoints(consumer: string) { return this.#stream.getCheckpoints(consumer); }
+  saveCheckpoint(checkpoint: Checkpoint) { return this.#stream.saveCheckpoint(checkpoint); }
+  addDeadLetter(row: NewDeadLetter) { return this.#stream.addDeadLetter(row); }
+  listDeadLetters(filter: DeadLetterFilter) { return this.#stream.listDeadLetters(filter); }
+  getDeadLetter(id: number) { return this.#stream.getDeadLetter(id); }
+  updateDeadLetter(id: number, attempts: number, lastError: string, failedAt: number) { return this.#stream.updateDeadLetter(id, attempts, lastError, failedAt); }
+  deleteDeadLetter(id: number) { return this.#stream.deleteDeadLetter(id); }
+  listPoolDatasets(poolId: string, after: DatasetKey | null, limit: number) { return this.#stream.listPoolDatasets(poolId, after, limit); }
+  countPoolDatasets(poolId: string) { return this.#stream.countPoolDatasets(poolId); }
+  claimBulkPublish(row: BulkPublishRow, staleBeforeMs: number) { return this.#stream.claimBulkPublish(row, staleBeforeMs); }
+  updateBulkPublish(row: BulkPublishRow) { return this.#stream.updateBulkPublish(row); }
+  getBulkPublish(poolId: string) { return this.#stream.getBulkPublish(poolId); }
+
+  // Logins, identity status and merges (IdentityStore): the SQL is in postgres-identities.ts, on this pool.
+  readonly #identities = new PostgresIdentityStore({
+    read: (fn) => this.#track(() => fn(this.#pool)),
+    write: (fn) => this.#write(() => fn(this.#pool)),
+    // READ COMMITTED as in writeDataset; the callback counts as "inside a write", like writeDataset's.
+    transaction: (fn) =>
+      this.#write(() =>
+        this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => {
+          const hold = { active: true };
+          return this.#insideWrite.run(hold, () => fn(client)).finally(() => (hold.active = false));
+        }),
+      ),
+    schema: () => this.schema,
+  });
+  getIdentityStatus(id: string) { return this.#identities.getIdentityStatus(id); }
+  findLoginOwner(poolId: string, login: LoginKey) { return this.#identities.findLoginOwner(poolId, login); }
+  createIdentityWithLogins(identity: IdentityRow, logins: readonly LoginKey[]) { return this.#identities.createIdentityWithLogins(identity, logins); }
+  linkLogins(identityId: string, poolId: string, logins: readonly LoginKey[], linkedAt: number) { return this.#identities.linkLogins(identityId, poolId, logins, linkedAt); }
+  unlinkLogins(identityId: string, provider: string) { return this.#identities.unlinkLogins(identityId, provider); }
+  listLogins(identityId: string) { return this.#identities.listLogins(identityId); }
+  disableIdentity(id: string, disabledAt: number) { return this.#identities.disableIdentity(id, disabledAt); }
+  listIdentities(poolId: string, afterId: string | null, limit: number) { return this.#identities.listIdentities(poolId, afterId, limit); }
+  writeMerge<T>(sourceId: string, targetId: string, datasets: readonly DatasetRef[], fn: (tx: MergeWriteTx) => Promise<T>) { return this.#identities.writeMerge(sourceId, targetId, datasets, fn); }
+  listMergedDatasetNames(identityId: string, dataset: string, since: number, until: number) { return this.#identities.listMergedDatasetNames(identityId, dataset, since, until); }
 
   /** Runs `fn` inside `begin` … COMMIT on one client; rolls back and rethrows when anything fails. */
   async #transaction<T>(begin: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

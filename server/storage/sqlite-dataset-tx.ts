@@ -5,6 +5,8 @@
 import type { SyncRecord } from "../../core/types.js";
 import { type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql, toStored } from "./sqlite-rows.js";
 import type { DatasetRow, DatasetWriteTx, MutationRow } from "./storage.js";
+import { appendSqliteEvent } from "./sqlite-stream.js";
+import type { AppendEventInput, AppendedEvent } from "./stream-store.js";
 
 /**
  * The handle `writeDataset` passes to its callback. It works only while the callback runs: once
@@ -111,6 +113,11 @@ export class SqliteDatasetTx implements DatasetWriteTx {
       `INSERT INTO mutations (identity_id, device_id, mutation_id, dataset, result_json, created_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ).run(this.identityId, row.deviceId, row.mutationId, row.dataset, row.resultJson, row.createdAt);
+  }
+
+  async appendEvent(event: AppendEventInput): Promise<AppendedEvent> {
+    this.#assertActive();
+    return appendSqliteEvent(this.db, event);
   }
 
   #assertActive(): void {

@@ -4,6 +4,9 @@
  * the next version; never edit one that has shipped, since databases in the field already ran it.
  */
 import type BetterSqlite3 from "better-sqlite3";
+import { SQLITE_DEVICES_MIGRATION } from "./sqlite-devices.js";
+import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
+import { SQLITE_STREAM_MIGRATION } from "./sqlite-stream.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */
 export interface SqliteMigration {
@@ -91,6 +94,12 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX mutations_by_created_at ON mutations (created_at);
     `,
   },
+  // Version 2: push devices and their dataset subscriptions (the SQL is in sqlite-devices.ts).
+  SQLITE_DEVICES_MIGRATION,
+  // Version 3: the event stream, consumer checkpoints, dead letters (the SQL is in sqlite-stream.ts).
+  SQLITE_STREAM_MIGRATION,
+  // Version 4: logins, identity status, dataset merges (the SQL is in sqlite-identities.ts).
+  SQLITE_IDENTITIES_MIGRATION,
 ];
 
 /**

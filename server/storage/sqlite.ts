@@ -11,7 +11,13 @@ import BetterSqlite3 from "better-sqlite3";
 import type { SyncRecord } from "../../core/types.js";
 import { Mutex } from "./mutex.js";
 import { SqliteDatasetTx } from "./sqlite-dataset-tx.js";
+import { SqliteDeviceStore } from "./sqlite-devices.js";
+import type { RegisteredDevice } from "./device-store.js";
+import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
+import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-identities.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
+import { SqliteStreamStore } from "./sqlite-stream.js";
+import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
 import { DATASET_COLUMNS, type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql } from "./sqlite-rows.js";
 import type {
   DatasetRow,
@@ -222,6 +228,7 @@ class SqliteAdapter implements SqliteStorage {
       db.exec("BEGIN IMMEDIATE");
       let tx: SqliteDatasetTx | undefined;
       try {
+        assertSqliteIdentityWritable(db, identityId); // a disabled or merged identity writes nothing
         tx = new SqliteDatasetTx(db, identityId, dataset);
         const result = await fn(tx);
         tx.end();
@@ -239,6 +246,59 @@ class SqliteAdapter implements SqliteStorage {
   async purgeMutations(beforeMs: number): Promise<number> {
     return this.#write(() => sql(this.#writer, "DELETE FROM mutations WHERE created_at < ?").run(beforeMs).changes);
   }
+
+  // Registered push devices (DeviceStore): the SQL is in sqlite-devices.ts, on these connections.
+  readonly #devices = new SqliteDeviceStore({
+    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
+    write: (fn) => this.#write(() => fn(this.#writer)),
+  });
+  saveDevice(device: RegisteredDevice) { return this.#devices.saveDevice(device); }
+  getDevice(identityId: string, deviceId: string) { return this.#devices.getDevice(identityId, deviceId); }
+  listDevices(identityId: string) { return this.#devices.listDevices(identityId); }
+  deleteDevice(identityId: string, deviceId: string, onlyIfUrl?: string) { return this.#devices.deleteDevice(identityId, deviceId, onlyIfUrl); }
+  subscribeDevice(identityId: string, deviceId: string, dataset: string, createdAt: number) { return this.#devices.subscribeDevice(identityId, deviceId, dataset, createdAt); }
+  unsubscribeDevice(identityId: string, deviceId: string, dataset: string) { return this.#devices.unsubscribeDevice(identityId, deviceId, dataset); }
+  listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
+  listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
+
+  // The event stream (StreamStore): the SQL is in sqlite-stream.ts, on these connections.
+  readonly #stream = new SqliteStreamStore({
+    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
+    write: (fn) => this.#write(() => fn(this.#writer)),
+  });
+  streamShards(poolId: string) { return this.#stream.streamShards(poolId); }
+  streamHeads() { return this.#stream.streamHeads(); }
+  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number) { return this.#stream.readStreamEvents(poolId, shard, fromSequence, limit); }
+  findStreamSequenceAt(poolId: string, shard: number, atMs: number) { return this.#stream.findStreamSequenceAt(poolId, shard, atMs); }
+  trimStream(poolId: string, shard: number, beforeMs: number, limit: number) { return this.#stream.trimStream(poolId, shard, beforeMs, limit); }
+  getCheckpoints(consumer: string) { return this.#stream.getCheckpoints(consumer); }
+  saveCheckpoint(checkpoint: Checkpoint) { return this.#stream.saveCheckpoint(checkpoint); }
+  addDeadLetter(row: NewDeadLetter) { return this.#stream.addDeadLetter(row); }
+  listDeadLetters(filter: DeadLetterFilter) { return this.#stream.listDeadLetters(filter); }
+  getDeadLetter(id: number) { return this.#stream.getDeadLetter(id); }
+  updateDeadLetter(id: number, attempts: number, lastError: string, failedAt: number) { return this.#stream.updateDeadLetter(id, attempts, lastError, failedAt); }
+  deleteDeadLetter(id: number) { return this.#stream.deleteDeadLetter(id); }
+  listPoolDatasets(poolId: string, after: DatasetKey | null, limit: number) { return this.#stream.listPoolDatasets(poolId, after, limit); }
+  countPoolDatasets(poolId: string) { return this.#stream.countPoolDatasets(poolId); }
+  claimBulkPublish(row: BulkPublishRow, staleBeforeMs: number) { return this.#stream.claimBulkPublish(row, staleBeforeMs); }
+  updateBulkPublish(row: BulkPublishRow) { return this.#stream.updateBulkPublish(row); }
+  getBulkPublish(poolId: string) { return this.#stream.getBulkPublish(poolId); }
+
+  // Logins, identity status and merges (IdentityStore): the SQL is in sqlite-identities.ts, on these connections.
+  readonly #identities = new SqliteIdentityStore({
+    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
+    write: (fn) => this.#write(() => fn(this.#writer)),
+  });
+  getIdentityStatus(id: string) { return this.#identities.getIdentityStatus(id); }
+  findLoginOwner(poolId: string, login: LoginKey) { return this.#identities.findLoginOwner(poolId, login); }
+  createIdentityWithLogins(identity: IdentityRow, logins: readonly LoginKey[]) { return this.#identities.createIdentityWithLogins(identity, logins); }
+  linkLogins(identityId: string, poolId: string, logins: readonly LoginKey[], linkedAt: number) { return this.#identities.linkLogins(identityId, poolId, logins, linkedAt); }
+  unlinkLogins(identityId: string, provider: string) { return this.#identities.unlinkLogins(identityId, provider); }
+  listLogins(identityId: string) { return this.#identities.listLogins(identityId); }
+  disableIdentity(id: string, disabledAt: number) { return this.#identities.disableIdentity(id, disabledAt); }
+  listIdentities(poolId: string, afterId: string | null, limit: number) { return this.#identities.listIdentities(poolId, afterId, limit); }
+  writeMerge<T>(sourceId: string, targetId: string, datasets: readonly DatasetRef[], fn: (tx: MergeWriteTx) => Promise<T>) { return this.#identities.writeMerge(sourceId, targetId, datasets, fn); }
+  listMergedDatasetNames(identityId: string, dataset: string, since: number, until: number) { return this.#identities.listMergedDatasetNames(identityId, dataset, since, until); }
 
   #write<T>(fn: () => T | Promise<T>): Promise<T> {
     this.#assertOpen();

@@ -5,6 +5,9 @@
  * guarantee the rules need, that writers to one dataset are serialized (`writeDataset`).
  */
 import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
+import type { DeviceStore } from "./device-store.js";
+import type { IdentityStore } from "./identity-store.js";
+import type { AppendEventInput, AppendedEvent, StreamStore } from "./stream-store.js";
 
 /** An identity pool as stored; `settings` is the pool's validated settings object as JSON. */
 export interface StoredPool {
@@ -97,9 +100,20 @@ export interface DatasetWriteTx {
   deleteAllRecords(): Promise<void>;
   /** Remembers a push answer. */
   saveMutation(row: Omit<MutationRow, "identityId">): Promise<void>;
+  /**
+   * Appends a stream event, committed with everything else in this transaction (the outbox of
+   * `stream-store.ts`): takes the next sequence of the event's shard, and holds that shard's
+   * counter until commit, so sequences are gap-free and increase in commit order. Call it last,
+   * just before the callback returns, to hold the shard for as short a time as possible.
+   */
+  appendEvent(event: AppendEventInput): Promise<AppendedEvent>;
 }
 
-export interface Storage {
+/**
+ * Also a `DeviceStore` (registered push devices, `device-store.ts`), a `StreamStore` (the event stream,
+ * `stream-store.ts`) and an `IdentityStore` (logins, identity status, merges, `identity-store.ts`).
+ */
+export interface Storage extends DeviceStore, StreamStore, IdentityStore {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
   /** Applies pending versioned migrations. Safe to call on every start. */

@@ -7,20 +7,36 @@
  *    be decided under the lock, or two concurrent retries would both apply);
  * 3. OPTIMISTIC datasets: any patch based on a stale record sync count rejects the whole push
  *    with the server's records as conflicts, committing nothing;
- * 4. merge each patch into its stored record (core/merge), stamp clockless patches with a clock
- *    after the stored one, move usage by deltas and check limits;
+ * 4. merge each patch into its stored record (`push-plan.ts`); with a sync trigger, apply its
+ *    answer to the merged records; move usage by deltas and check limits;
  * 5. bump the dataset sync count by exactly one, stamp changed records with it, remember the
- *    answer under (identity, deviceId, mutationId), commit.
+ *    answer under (identity, deviceId, mutationId), append the stream event, commit. The event is
+ *    in the same transaction: a committed push is always in the stream, exactly once.
+ *
+ * Sync triggers and the lock. SQLite has one writer for the whole database, so a trigger called
+ * under the lock (up to its time limit, 5 s by default) would stall every push of every dataset.
+ * So a trigger runs with no lock held: a short read-only pass under the lock plans the push and
+ * notes the dataset's version (sync count, deleted, strategy; every change to its records moves
+ * the count); the trigger sees that plan; the commit pass re-plans under the lock and applies the
+ * answer only if the version is unchanged. If another writer got in between, the trigger runs
+ * again on the new state; after `OPTIMISTIC_TRIGGER_ATTEMPTS` such races it runs under the lock,
+ * so a hot dataset still makes progress. A trigger may therefore run more than once for one push.
  */
-import { formatClock, parseClock, receiveClock, compareClocks } from "../../core/clock.js";
-import { checkDatasetCount, checkDatasetUsage } from "../../core/limits.js";
-import { mergeRecordStates, stateChanged, type RecordState } from "../../core/merge.js";
-import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
+import { SyncpoolError } from "../../core/errors.js";
+import { checkDatasetCount } from "../../core/limits.js";
+import type { ConflictStrategy } from "../../core/types.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
+import { appendChangeEvent } from "../stream/event-body.js";
+import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.js";
+import { finalizePush, findConflicts, planPush, type PushPlan } from "./push-plan.js";
 import { checkSessionToken } from "./session-token.js";
-import type { Caller, Conflict, PushRecordsInput, PushResult, SyncDeps } from "./types.js";
-import { moveUsage, type DatasetUsage } from "./usage.js";
+import { applyTriggerDecisions, toTriggerEvent } from "./trigger-decisions.js";
+import type { Caller, PoolStream, PushRecordsInput, PushResult, SyncDeps } from "./types.js";
+import type { DatasetUsage } from "./usage.js";
 import { validatePush, type CheckedPatch } from "./validate-push.js";
+
+/** Races with other writers tolerated before a trigger runs under the dataset lock. */
+export const OPTIMISTIC_TRIGGER_ATTEMPTS = 3;
 
 /** Applies a push for `caller`; see the module comment for the order of work. */
 export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecordsInput): Promise<PushResult> {
@@ -28,54 +44,13 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
   if (input.syncSessionToken) {
     checkSessionToken(deps.sessionSecret, input.syncSessionToken, caller.identityId, input.dataset);
   }
-  const result = await deps.storage.writeDataset(caller.identityId, input.dataset, async (tx) => {
-    const remembered = await tx.getMutation(input.deviceId, input.mutationId);
-    if (remembered !== null) return { ...(JSON.parse(remembered) as PushResult), replayed: true };
-
-    const now = deps.now();
-    const existing = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
-    if (!existing) checkDatasetCount((await tx.countLiveDatasets()) + 1, caller.limits);
-    const strategy: ConflictStrategy = existing?.conflictStrategy ?? "CRDT";
-    const stored = await tx.getRecords(patches.map((patch) => patch.key));
-
-    if (strategy === "OPTIMISTIC") {
-      const conflicts = findConflicts(patches, stored);
-      if (conflicts.length > 0) {
-        return { datasetSyncCount: tx.dataset?.syncCount ?? 0, records: [], conflicts, replayed: false };
-      }
-    }
-
-    const syncCount = (tx.dataset?.syncCount ?? 0) + 1;
-    const merged = mergePatches(patches, stored, strategy, input.deviceId, now);
-    const records: SyncRecord[] = [];
-    const changed: SyncRecord[] = [];
-    let usage: DatasetUsage = existing ?? { recordCount: 0, sizeBytes: 0 };
-    for (const { patch, state } of merged) {
-      const before = stored.get(patch.key) ?? null;
-      if (before && !stateChanged(before, state)) {
-        records.push(before);
-        continue;
-      }
-      const record: SyncRecord = { ...state, syncCount, lastModifiedAt: now };
-      usage = moveUsage(usage, before, record);
-      records.push(record);
-      changed.push(record);
-    }
-    checkUsageGrowth(existing ?? { recordCount: 0, sizeBytes: 0 }, usage, caller.limits);
-
-    await tx.saveRecords(changed);
-    await tx.saveDataset(nextDatasetRow(tx.dataset, caller.identityId, input, usage, syncCount, strategy, now));
-    const result: PushResult = { datasetSyncCount: syncCount, records, conflicts: [], replayed: false };
-    await tx.saveMutation({
-      deviceId: input.deviceId,
-      mutationId: input.mutationId,
-      dataset: input.dataset,
-      resultJson: JSON.stringify(result),
-      createdAt: now,
-    });
-    return result;
-  });
+  const pool = await deps.stream.poolStream(caller.poolId);
+  const push: Push = { deps, caller, input, patches, pool };
+  const outcome = pool.trigger ? await pushWithTrigger(push, pool.trigger) : await commitPush(push, null);
+  if (outcome === RACED) throw new Error("unreachable: a push without a version check cannot race");
+  const { result, triggered } = outcome;
   if (!result.replayed && result.conflicts.length === 0) {
+    deps.stream.onAppended();
     deps.onCommitted?.({
       poolId: caller.poolId,
       identityId: caller.identityId,
@@ -85,77 +60,148 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
       mutationId: input.mutationId,
       deleted: false,
       records: result.records.filter((record) => record.syncCount === result.datasetSyncCount),
-      origin: "device",
+      origin: triggered ? "trigger" : "device",
     });
   }
   return result;
 }
 
-/** OPTIMISTIC: a patch must be based on the record's current sync count (0 for a key never seen). */
-function findConflicts(patches: readonly CheckedPatch[], stored: Map<string, SyncRecord>): Conflict[] {
-  const conflicts: Conflict[] = [];
-  for (const patch of patches) {
-    const current = stored.get(patch.key) ?? null;
-    if (patch.baseSyncCount !== (current?.syncCount ?? 0)) {
-      conflicts.push({ key: patch.key, serverRecord: current, patchSyncCount: patch.baseSyncCount });
-    }
+interface Push {
+  deps: SyncDeps;
+  caller: Caller;
+  input: PushRecordsInput;
+  patches: CheckedPatch[];
+  pool: PoolStream;
+}
+
+/** The push's answer, and whether a trigger changed any record of it. */
+interface Outcome {
+  result: PushResult;
+  triggered: boolean;
+}
+
+/** The commit pass found the dataset changed since the trigger saw it. */
+const RACED = Symbol("raced");
+
+/** Turns the plan into the plan to commit (a trigger's answer applied), or RACED. */
+type Decide = (tx: DatasetWriteTx, plan: PushPlan) => Promise<PushPlan | typeof RACED>;
+
+async function pushWithTrigger(push: Push, trigger: SyncTrigger): Promise<Outcome> {
+  const { deps, caller, input } = push;
+  for (let attempt = 0; attempt < OPTIMISTIC_TRIGGER_ATTEMPTS; attempt++) {
+    const seen = await deps.storage.writeDataset(caller.identityId, input.dataset, (tx) => planUnderLock(push, tx));
+    if ("result" in seen) return seen; // a replay or OPTIMISTIC conflicts: the trigger is not asked
+    const answer = await askTrigger(push, trigger, seen.plan);
+    if (answer.outcome === "reject") throw rejection(answer.message); // nothing to commit: no second pass
+    const outcome = await commitPush(push, async (tx, plan) =>
+      versionOf(tx.dataset) === seen.version ? applyAnswer(push, tx, plan, answer) : RACED,
+    );
+    if (outcome !== RACED) return outcome;
   }
-  return conflicts;
+  // Still racing: hold the lock while the trigger runs, so this push cannot lose again.
+  const outcome = await commitPush(push, async (tx, plan) => applyAnswer(push, tx, plan, await askTrigger(push, trigger, plan)));
+  if (outcome === RACED) throw new Error("unreachable: the locked pass never races");
+  return outcome;
 }
 
-/** Each patch as the record state it leaves behind. */
-function mergePatches(
-  patches: readonly CheckedPatch[],
-  stored: Map<string, SyncRecord>,
-  strategy: ConflictStrategy,
-  deviceId: string,
-  now: number,
-): Array<{ patch: CheckedPatch; state: RecordState }> {
-  return patches.map((patch) => {
-    const before = stored.get(patch.key) ?? null;
-    const incoming: RecordState = {
-      key: patch.key,
-      value: patch.value,
-      kind: patch.op === "REMOVE" ? (before?.kind ?? patch.kind) : patch.kind,
-      clock: patch.clock ?? stampAfter(before, deviceId, now),
-      lastModifiedBy: deviceId,
-      deviceLastModifiedAt: patch.deviceLastModifiedAt,
-      deleted: patch.op === "REMOVE",
-    };
-    if (!before) return { patch, state: incoming };
-    if (strategy === "OPTIMISTIC" && !(incoming.kind === "YDOC" && before.kind === "YDOC" && !incoming.deleted && !before.deleted)) {
-      // The sync count check already decided this write wins; keep the stored clock ordering
-      // monotonic so CRDT readers of the same record never see time go backwards.
-      const clock = compareClocks(incoming.clock, before.clock) > 0 ? incoming.clock : stampAfter(before, deviceId, now);
-      return { patch, state: { ...incoming, clock } };
-    }
-    return { patch, state: mergeRecordStates(toState(before), incoming) };
-  });
-}
-
-/** A server-made clock later than the stored record's: the server has seen that write. */
-function stampAfter(before: SyncRecord | null, deviceId: string, now: number): string {
-  const seen = before ? parseClock(before.clock) : null;
-  return formatClock(seen ? receiveClock(null, seen, now, deviceId) : { wallMs: now, counter: 0, deviceId });
-}
-
-function toState(record: SyncRecord): RecordState {
-  const { syncCount: _syncCount, lastModifiedAt: _lastModifiedAt, ...state } = record;
-  return state;
+/** The read-only pass: the plan the trigger is shown, and the dataset version it was made from. */
+async function planUnderLock(push: Push, tx: DatasetWriteTx): Promise<Outcome | { plan: PushPlan; version: string }> {
+  const state = await readState(push, tx);
+  if ("result" in state) return state;
+  return { plan: state.plan, version: versionOf(tx.dataset) };
 }
 
 /**
- * Limits bind writes that grow a dataset. A push that shrinks or keeps a dataset that is already
- * over a (lowered) limit still commits, so users can always delete their way back under it.
+ * The commit pass: everything in one write transaction, the stream event included. `decide`
+ * (with a trigger) turns the merged plan into the plan to commit, or gives up with RACED.
  */
-function checkUsageGrowth(before: DatasetUsage, after: DatasetUsage, limits: Limits): void {
-  checkDatasetUsage(
-    {
-      recordCount: after.recordCount > before.recordCount ? after.recordCount : 0,
-      sizeBytes: after.sizeBytes > before.sizeBytes ? after.sizeBytes : 0,
-    },
-    limits,
+async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | typeof RACED> {
+  const { deps, caller, input, pool } = push;
+  return deps.storage.writeDataset(caller.identityId, input.dataset, async (tx): Promise<Outcome | typeof RACED> => {
+    const state = await readState(push, tx);
+    if ("result" in state) return state;
+    const plan = decide ? await decide(tx, state.plan) : state.plan;
+    if (plan === RACED) return RACED;
+
+    const now = deps.now();
+    const existing = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
+    const syncCount = (tx.dataset?.syncCount ?? 0) + 1;
+    const final = finalizePush(plan, existing, syncCount, now, caller.limits);
+    await tx.saveRecords(final.changed);
+    await tx.saveDataset(nextDatasetRow(tx.dataset, caller.identityId, input, final.usage, syncCount, plan.strategy, now));
+    const result: PushResult = { datasetSyncCount: syncCount, records: final.records, conflicts: [], replayed: false };
+    await tx.saveMutation({
+      deviceId: input.deviceId,
+      mutationId: input.mutationId,
+      dataset: input.dataset,
+      resultJson: JSON.stringify(result),
+      createdAt: now,
+    });
+    await appendChangeEvent(tx, pool.shards, {
+      poolId: caller.poolId,
+      identityId: caller.identityId,
+      dataset: input.dataset,
+      syncCount,
+      deviceId: input.deviceId,
+      mutationId: input.mutationId,
+      deleted: false,
+      records: final.changed,
+      origin: "device",
+      triggerKeys: final.triggerKeys,
+      committedAt: now,
+    });
+    return { result, triggered: final.triggerKeys.size > 0 };
+  });
+}
+
+/**
+ * Steps 2-4 under the lock: a remembered answer, the dataset limit, OPTIMISTIC conflicts (each
+ * an early answer), or the merged plan.
+ */
+async function readState(push: Push, tx: DatasetWriteTx): Promise<Outcome | { plan: PushPlan }> {
+  const { deps, caller, input, patches } = push;
+  const remembered = await tx.getMutation(input.deviceId, input.mutationId);
+  if (remembered !== null) return { result: { ...(JSON.parse(remembered) as PushResult), replayed: true }, triggered: false };
+  const existing = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
+  if (!existing) checkDatasetCount((await tx.countLiveDatasets()) + 1, caller.limits);
+  const strategy: ConflictStrategy = existing?.conflictStrategy ?? "CRDT";
+  const stored = await tx.getRecords(patches.map((patch) => patch.key));
+  if (strategy === "OPTIMISTIC") {
+    const conflicts = findConflicts(patches, stored);
+    if (conflicts.length > 0) {
+      return { result: { datasetSyncCount: tx.dataset?.syncCount ?? 0, records: [], conflicts, replayed: false }, triggered: false };
+    }
+  }
+  return { plan: planPush(patches, stored, strategy, input.deviceId, deps.now()) };
+}
+
+async function askTrigger(push: Push, trigger: SyncTrigger, plan: PushPlan): Promise<SyncTriggerAnswer> {
+  const { caller, input, pool } = push;
+  return trigger(
+    toTriggerEvent(plan, {
+      region: pool.region,
+      poolId: caller.poolId,
+      identityId: caller.identityId,
+      dataset: input.dataset,
+      deviceId: input.deviceId,
+      mutationId: input.mutationId,
+    }),
   );
+}
+
+async function applyAnswer(push: Push, tx: DatasetWriteTx, plan: PushPlan, answer: SyncTriggerAnswer): Promise<PushPlan> {
+  if (answer.outcome === "reject") throw rejection(answer.message);
+  return applyTriggerDecisions(plan, answer.records, (keys) => tx.getRecords(keys), push.input.deviceId, push.deps.now());
+}
+
+/** TRIGGER_REJECTED carrying the trigger's own message (for the app to show). */
+function rejection(message: string): SyncpoolError {
+  return new SyncpoolError("TRIGGER_REJECTED", message, { triggerMessage: message });
+}
+
+/** Every change to a dataset's records moves its sync count; configuring it changes the strategy. */
+function versionOf(row: DatasetRow | null): string {
+  return row ? `${row.syncCount}:${row.deleted}:${row.conflictStrategy}` : "none";
 }
 
 function nextDatasetRow(

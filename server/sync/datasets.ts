@@ -5,6 +5,7 @@
 import { assertDatasetName, checkDatasetCount } from "../../core/limits.js";
 import type { ConflictStrategy } from "../../core/types.js";
 import type { DatasetRow } from "../storage/storage.js";
+import { appendChangeEvent } from "../stream/event-body.js";
 import type { Caller, DatasetInfo, DeleteDatasetResult, SyncDeps, Usage } from "./types.js";
 
 /** The caller's live datasets, by name. */
@@ -57,28 +58,44 @@ export async function configureDataset(
 
 /**
  * Deletes a dataset's records and marks the row deleted at a new sync count; devices pulling from
- * an older count are told `deletedAfterSince`. Deleting an absent dataset is not an error.
+ * an older count are told `deletedAfterSince`. Deleting an absent dataset is not an error. The
+ * deletion's stream event (`operation: remove`) commits with it.
  */
 export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string): Promise<DeleteDatasetResult> {
   assertDatasetName(name, "name");
+  const { shards } = await deps.stream.poolStream(caller.poolId);
   const result = await deps.storage.writeDataset(caller.identityId, name, async (tx): Promise<DeleteDatasetResult> => {
     const live = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
     if (!live) return { name, deleted: false, syncCount: tx.dataset?.syncCount ?? 0 };
     const syncCount = live.syncCount + 1;
+    const now = deps.now();
     await tx.deleteAllRecords();
     await tx.saveDataset({
       ...live,
       syncCount,
       recordCount: 0,
       sizeBytes: 0,
-      lastModifiedAt: deps.now(),
+      lastModifiedAt: now,
       lastModifiedBy: null,
       deleted: true,
       deletedAtSyncCount: syncCount,
     });
+    await appendChangeEvent(tx, shards, {
+      poolId: caller.poolId,
+      identityId: caller.identityId,
+      dataset: name,
+      syncCount,
+      deviceId: null,
+      mutationId: null,
+      deleted: true,
+      records: [],
+      origin: "device",
+      committedAt: now,
+    });
     return { name, deleted: true, syncCount };
   });
   if (result.deleted) {
+    deps.stream.onAppended();
     deps.onCommitted?.({
       poolId: caller.poolId,
       identityId: caller.identityId,

@@ -44,7 +44,12 @@ export async function pullRecords(deps: SyncDeps, caller: Caller, args: RecordsA
     deletedAfterSince:
       sinceSyncCount > 0 &&
       ((dataset?.deletedAtSyncCount ?? 0) > sinceSyncCount || sinceSyncCount > datasetSyncCount),
-    mergedDatasetNames: [],
+    // Conflict copies guest merges made of this dataset since the device's count (and within this
+    // snapshot's count, so a merge committing right now shows up with its records, not before).
+    mergedDatasetNames:
+      dataset && !dataset.deleted
+        ? await deps.storage.listMergedDatasetNames(caller.identityId, args.dataset, sinceSyncCount, datasetSyncCount)
+        : [],
     conflictStrategy: dataset && !dataset.deleted ? dataset.conflictStrategy : "CRDT",
     syncSessionToken: issueSessionToken(deps.sessionSecret, {
       identityId: caller.identityId,

@@ -4,6 +4,7 @@
  */
 import type { ConflictStrategy, Limits, Patch, SyncRecord } from "../../core/types.js";
 import type { Storage } from "../storage/storage.js";
+import type { SyncTrigger } from "../stream/trigger-contract.js";
 
 /** The verified identity a request acts for, with its pool's limits. */
 export interface Caller {
@@ -44,6 +45,26 @@ export interface SyncDeps {
    * notifications. It must not throw and must not block: the push has already succeeded.
    */
   onCommitted?: (change: CommittedChange) => void;
+  /** The event stream: every committed change appends its event in the same transaction. */
+  stream: SyncStreamDeps;
+}
+
+/** What the sync operations need from the event stream (`server/stream/`). */
+export interface SyncStreamDeps {
+  /** The pool's stream shape and sync trigger, read on every push (pools are cached). */
+  poolStream(poolId: string): Promise<PoolStream>;
+  /** Called after a change and its event committed, to wake this process's consumers. Must not throw. */
+  onAppended(): void;
+}
+
+/** A pool's stream settings as a push uses them. */
+export interface PoolStream {
+  /** Shard count: events go to `shardOf(identityId, shards)`. */
+  shards: number;
+  /** The pool's region, for the trigger event. */
+  region: string;
+  /** The pool's sync trigger, or null when it has none. */
+  trigger: SyncTrigger | null;
 }
 
 export interface PushRecordsInput {

@@ -10,6 +10,9 @@ import type { Storage } from "../../server/storage/storage.js";
 import { BASE_MS, IDENTITY_A, IDENTITY_B, makeRecord } from "./storage-fixtures.js";
 import { describeDatasetReads } from "./storage-suite-reads.js";
 import { describeDatasetWrites } from "./storage-suite-writes.js";
+import { describeIdentityStore } from "./storage-suite-identities.js";
+import { describeDevices } from "./storage-suite-devices.js";
+import { describeStream } from "./storage-suite-stream.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
 export type OpenStorageForTest = () => Promise<{ storage: Storage; cleanup(): Promise<void> }>;
@@ -39,6 +42,9 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeMutations(current);
     describeDatasetReads(current);
     describeDatasetWrites(current);
+    describeIdentityStore(current);
+    describeDevices(current);
+    describeStream(current);
   });
 }
 

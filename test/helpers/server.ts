@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { GraphQLFormattedError } from "graphql";
 import { loadConfig, type ServerConfig } from "../../server/config.js";
 import { createLogger, silentLogger, type Logger } from "../../server/logger.js";
-import { startServer, type RunningServer } from "../../server/node.js";
+import { startServer, type RunningServer, type StartServerOptions } from "../../server/node.js";
 import type { Storage } from "../../server/storage/storage.js";
 
 export interface TestServerOptions {
@@ -26,6 +26,8 @@ export interface TestServerOptions {
   captureLogs?: boolean;
   /** Reuse a data directory (restart tests); it is then not deleted by `close()`. */
   dataDir?: string;
+  /** More options for the server (stream handlers, stream tuning, ...). */
+  serverOptions?: Omit<StartServerOptions, "logger" | "now">;
 }
 
 /** What a GraphQL request answered. */
@@ -76,7 +78,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ? createLogger({ level: "trace", destination: { write: (line: string) => void lines.push(line) } })
     : silentLogger();
 
-  const running = await startServer(config, { logger, ...(options.now ? { now: options.now } : {}) });
+  const running = await startServer(config, { ...options.serverOptions, logger, ...(options.now ? { now: options.now } : {}) });
 
   const gql = async <T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResponse<T>> => {
     const response = await fetch(running.graphqlUrl, {

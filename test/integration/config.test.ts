@@ -35,10 +35,33 @@ const validPool = {
   region: "eu-west-1",
   allowGuests: false,
   limits: { maxDatasets: 5, maxRecords: 10, maxDatasetBytes: 2048, maxClockSkewMs: 1000 },
-  providers: [{ name: "google", issuer: "https://accounts.google.com", audiences: ["client-1"], jwksUri: "https://www.googleapis.com/oauth2/v3/certs" }],
+  providers: [
+    {
+      name: "google",
+      issuer: "https://accounts.google.com",
+      audiences: ["client-1"],
+      jwksUri: "https://www.googleapis.com/oauth2/v3/certs",
+      allowInsecureHttp: false,
+      jwksTimeoutMs: 2000,
+    },
+  ],
   developerProvider: { name: "login.example.app", key: "k".repeat(32) },
   syncTrigger: { url: "https://hooks.example.com/sync", secret: "s".repeat(16), timeoutMs: 2000 },
   stream: { shards: 8, retentionHours: 48 },
+  roles: {
+    reader: { policies: [{ effect: "allow", actions: ["read"], datasets: ["*"] }] },
+    editor: { policies: [{ effect: "allow", actions: ["read", "write", "delete", "configure"], datasets: ["team-${tag:team}", "own-*"] }] },
+  },
+  authenticatedRole: "reader",
+  roleMappings: {
+    google: {
+      type: "rules",
+      rules: [{ claim: "hd", matchType: "Equals", value: "example.com", role: "editor" }],
+      ambiguousRoleResolution: "AUTHENTICATED_ROLE",
+    },
+  },
+  principalTags: { team: "custom:team" },
+  rateLimits: { perIdentity: { burst: 10, perSecond: 1 }, perAddress: { burst: 100, perSecond: 5 } },
 };
 
 describe("environment", () => {
@@ -143,6 +166,10 @@ describe("config file", () => {
       limits: DEFAULT_LIMITS,
       providers: [],
       stream: { shards: 4, retentionHours: 24 },
+      roles: {},
+      roleMappings: {},
+      principalTags: { sub: "sub", aud: "aud" },
+      rateLimits: { perIdentity: { burst: 600, perSecond: 50 }, perAddress: { burst: 3000, perSecond: 200 } },
     });
   });
 
@@ -185,7 +212,17 @@ describe("config file", () => {
     ["a provider with a bad issuer", withPool({ providers: [{ ...validPool.providers[0], issuer: "accounts" }] }), "pools[0].providers[0].issuer: expected an http(s) URL"],
     ["a provider without audiences", withPool({ providers: [{ ...validPool.providers[0], audiences: [] }] }), "pools[0].providers[0].audiences: expected at least one audience"],
     ["a provider with an unknown field", withPool({ providers: [{ ...validPool.providers[0], scope: "x" }] }), "pools[0].providers[0].scope: unknown field"],
-    ["a provider without a JWKS URI", withPool({ providers: [{ name: "g", issuer: "https://g.example", audiences: ["a"] }] }), "pools[0].providers[0].jwksUri: required"],
+    ["a plain-http issuer that is not loopback", withPool({ providers: [{ name: "g", issuer: "http://g.example", audiences: ["a"] }] }), "pools[0].providers[0].issuer: expected an https URL (http only for loopback"],
+    ["a plain-http JWKS URI that is not loopback", withPool({ providers: [{ ...validPool.providers[0], jwksUri: "http://g.example/keys" }] }), "pools[0].providers[0].jwksUri: expected an https URL"],
+    ["a role with an unknown action", withPool({ roles: { r: { policies: [{ effect: "allow", actions: ["admin"], datasets: ["*"] }] } }, authenticatedRole: "r", guestRole: "r" }), "pools[0].roles.r.policies[0].actions[0]: expected one of read, write, delete, configure"],
+    ["a dataset pattern with a bad variable", withPool({ roles: { r: { policies: [{ effect: "deny", actions: ["read"], datasets: ["x-${env:HOME}"] }] } }, authenticatedRole: "r", guestRole: "r" }), "pools[0].roles.r.policies[0].datasets[0]: expected dataset-name characters"],
+    ["roles without an authenticated role", withPool({ roles: { r: {} }, guestRole: "r" }), "pools[0].authenticatedRole: required when roles are defined"],
+    ["roles without a guest role in a pool with guests", withPool({ roles: { r: {} }, authenticatedRole: "r" }), "pools[0].guestRole: required when roles are defined and guests are allowed"],
+    ["an unknown guest role", withPool({ roles: { r: {} }, authenticatedRole: "r", guestRole: "nobody" }), 'pools[0].guestRole: unknown role "nobody"'],
+    ["a rule naming an unknown role", withPool({ ...validPool, id: "app", roleMappings: { google: { type: "rules", rules: [{ claim: "c", matchType: "Equals", value: "v", role: "admin" }] } } }), 'pools[0].roleMappings.google.rules[0].role: unknown role "admin"'],
+    ["a role mapping of an unknown provider", withPool({ ...validPool, id: "app", roleMappings: { facebook: { type: "token" } } }), 'pools[0].roleMappings.facebook: no provider named "facebook"'],
+    ["a rule with an unknown match type", withPool({ ...validPool, id: "app", roleMappings: { google: { type: "rules", rules: [{ claim: "c", matchType: "Like", value: "v", role: "reader" }] } } }), "pools[0].roleMappings.google.rules[0].matchType: expected Equals, Contains, StartsWith or NotEqual"],
+    ["a rate limit of zero per second", withPool({ rateLimits: { perIdentity: { burst: 1, perSecond: 0 } } }), "pools[0].rateLimits.perIdentity.perSecond: expected a positive number"],
     ["two providers with one name", withPool({ providers: [validPool.providers[0], validPool.providers[0]] }), 'pools[0].providers[1].name: duplicate provider name "google"'],
     ["a short developer key", withPool({ developerProvider: { name: "dev", key: "short" } }), "pools[0].developerProvider.key: expected a secret of at least 32 characters"],
     ["a developer provider with an unknown field", withPool({ developerProvider: { name: "dev", key: "k".repeat(32), ttl: 1 } }), "pools[0].developerProvider.ttl: unknown field"],

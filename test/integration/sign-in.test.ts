@@ -217,12 +217,12 @@ describe("configured pools and the admin API", () => {
     expect(error.extensions).toMatchObject({ code: "FORBIDDEN" });
   });
 
-  it("answers 'not supported yet' for a configured login provider", async () => {
+  it("refuses a login token that is not a JWT before fetching any of the provider's keys", async () => {
     const error = firstError(
       await server.gql(SIGN_IN, { input: { identityPoolId: "with-logins", logins: [{ provider: "accounts.google.com", token: "t" }] } }),
     );
-    expect(error.message).toContain("not supported yet");
-    expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "NOT_SUPPORTED" });
+    expect(error.message).toContain("not a JWT");
+    expect(error.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "INVALID_LOGIN", provider: "google" });
   });
 
   it("needs the admin token for admin operations", async () => {

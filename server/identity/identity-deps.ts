@@ -1,0 +1,32 @@
+/**
+ * What the identity operations (sign-in, developer identities, linking, administration) need from
+ * the server, assembled once in `server/index.ts`.
+ */
+import type { Storage } from "../storage/storage.js";
+import type { SyncDeps } from "../sync/types.js";
+import type { JwksCache } from "./jwks-cache.js";
+import type { PoolRegistry } from "./pools.js";
+import type { TokenService } from "./tokens.js";
+
+/** The identity operations' dependencies. */
+export interface IdentityDeps {
+  storage: Storage;
+  pools: PoolRegistry;
+  tokens: TokenService;
+  /** Server time, epoch ms. */
+  now: () => number;
+  /** OIDC providers' key sets. */
+  jwks: JwksCache;
+  /** The sync layer, for guest merges (`server/sync/merge-identities.ts`). */
+  sync: SyncDeps;
+}
+
+/** The answer to a sign-in; `deviceSecret` is set only when a guest was just created. */
+export interface Session {
+  identityId: string;
+  token: string;
+  expiresAt: number;
+  deviceSecret: string | null;
+  /** Identities merged into this one during this call. */
+  mergedIdentityIds: string[];
+}

@@ -1,0 +1,78 @@
+/**
+ * The change bus: how a committed change reaches the live subscriptions of its identity, wherever
+ * they are connected. `SyncDeps.onCommitted` publishes every committed change; each live
+ * subscription listens for its caller's identity only.
+ *
+ * This file holds the contract and the in-process implementation (one server). Scale-out
+ * implementations (PostgreSQL LISTEN/NOTIFY, Redis pub/sub; issue 7) implement the same interface
+ * and are chosen in `server/index.ts`; nothing else changes.
+ */
+import type { CommittedChange } from "../sync/types.js";
+
+/** Called with each change of the identity it listens to. Must not throw and must not block. */
+export type ChangeListener = (change: CommittedChange) => void;
+
+/**
+ * Publish/subscribe of committed changes, keyed by identity.
+ *
+ * Contract for implementations:
+ * - `publish` never throws and never waits on subscribers: it runs after a push has committed,
+ *   and the push has already succeeded.
+ * - A listener receives only changes whose `identityId` is the one it subscribed with.
+ * - A listener receives the changes of its identity in the order they were published, none twice.
+ *   Publishing happens after each commit, so that is nearly always sync count order, but not
+ *   promised; subscribers apply by sync count (see `docs/push.md`). Delivery is best effort: a
+ *   listener may miss changes (a network partition, a restart), which is why every subscriber can
+ *   resume from a sync count and pull.
+ * - A listener subscribed before `publish` is called receives that change; one subscribed after
+ *   it returns does not.
+ */
+export interface ChangeBus {
+  /** Hands `change` to every listener of `change.identityId`. */
+  publish(change: CommittedChange): void;
+  /** Listens to one identity's changes until the returned function is called (idempotent). */
+  subscribe(identityId: string, listener: ChangeListener): () => void;
+  /** Listeners currently subscribed, over all identities (for metrics and tests). */
+  listenerCount(): number;
+}
+
+/**
+ * A bus inside one process: a map from identity to its listeners. Correct for a single server
+ * (SQLite, or one PostgreSQL-backed instance). A listener that throws is reported to `onError`
+ * and does not keep the change from the others.
+ */
+export function createInProcessChangeBus(onError: (error: unknown) => void = () => undefined): ChangeBus {
+  const listeners = new Map<string, Set<ChangeListener>>();
+  let count = 0;
+  return {
+    publish(change) {
+      const set = listeners.get(change.identityId);
+      if (!set) return;
+      // A copy: a listener may unsubscribe (or subscribe another) while we iterate.
+      for (const listener of [...set]) {
+        try {
+          listener(change);
+        } catch (error) {
+          onError(error);
+        }
+      }
+    },
+    subscribe(identityId, listener) {
+      let set = listeners.get(identityId);
+      if (!set) listeners.set(identityId, (set = new Set()));
+      // One entry per subscription, even when the same function subscribes twice.
+      const entry: ChangeListener = (change) => listener(change);
+      set.add(entry);
+      count++;
+      let subscribed = true;
+      return () => {
+        if (!subscribed) return;
+        subscribed = false;
+        count--;
+        set.delete(entry);
+        if (set.size === 0 && listeners.get(identityId) === set) listeners.delete(identityId);
+      };
+    },
+    listenerCount: () => count,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Live connections per identity: a graphql-ws WebSocket counts once from its `connection_init`
+ * to its close, an SSE subscription (one HTTP response) counts while it streams. Bounding them
+ * per identity keeps one identity (or a stolen token) from holding the server's sockets and memory.
+ * Counts are per server process; behind a load balancer the limit applies per instance.
+ */
+
+/** Counts live connections per identity against one limit. */
+export class ConnectionLimits {
+  readonly #maxPerIdentity: number;
+  readonly #open = new Map<string, number>();
+
+  constructor(maxPerIdentity: number) {
+    this.#maxPerIdentity = maxPerIdentity;
+  }
+
+  /** The limit, for error messages. */
+  get maxPerIdentity(): number {
+    return this.#maxPerIdentity;
+  }
+
+  /**
+   * Takes a slot for `identityId`: returns its release function (idempotent), or null when the
+   * identity already holds `maxPerIdentity` connections.
+   */
+  acquire(identityId: string): (() => void) | null {
+    const open = this.#open.get(identityId) ?? 0;
+    if (open >= this.#maxPerIdentity) return null;
+    this.#open.set(identityId, open + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const now = (this.#open.get(identityId) ?? 1) - 1;
+      if (now === 0) this.#open.delete(identityId);
+      else this.#open.set(identityId, now);
+    };
+  }
+
+  /** Connections `identityId` holds now. */
+  count(identityId: string): number {
+    return this.#open.get(identityId) ?? 0;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * `datasetChanged`: the event stream of one live subscription, independent of the transport.
+ *
+ * Order of work, and why:
+ * 1. listen on the change bus first, so no change committed while we look at the dataset is lost;
+ * 2. when the device resumes (`sinceSyncCount` for one dataset), read the dataset's count and,
+ *    when the server is ahead, put a `behind` event before anything already queued: the device
+ *    learns at once that it must pull;
+ * 3. then forward each change of the caller's identity (of the one dataset, when given) newer than
+ *    `sinceSyncCount`, until the consumer stops, the token expires or the consumer falls behind.
+ */
+import { SyncpoolError } from "../../core/errors.js";
+import { assertDatasetName } from "../../core/limits.js";
+import type { Storage } from "../storage/storage.js";
+import type { Caller } from "../sync/types.js";
+import type { ChangeBus } from "./change-bus.js";
+import { behindEvent, toDatasetEvent, type DatasetChangeEvent } from "./dataset-event.js";
+import { EventQueue } from "./event-queue.js";
+
+/** Why a subscription is being cut short. */
+export type DropReason = "slow-consumer" | "token-expired";
+
+/** What a live subscription listens to and reads: the bus, the dataset rows, the clock. */
+export interface DatasetChangesDeps {
+  bus: ChangeBus;
+  storage: Pick<Storage, "getDataset">;
+  /** Server time, epoch ms. */
+  now: () => number;
+  /** Open subscriptions, so a stopping server can end them (`end()` finishes the stream). */
+  live?: Set<{ end(): void }>;
+}
+
+/** One subscription as asked for, after the caller was verified (and authorized for `dataset`). */
+export interface DatasetChangesRequest {
+  caller: Caller;
+  /** One dataset, or null for all of the caller's datasets. */
+  dataset: string | null;
+  /** With no `dataset`: which datasets the caller may read (the pool's policies); others are not told. */
+  canRead?: ((dataset: string) => boolean) | undefined;
+  /** The count the device already has (one dataset only), or null. */
+  sinceSyncCount: number | null;
+  /** When the caller's token expires, epoch ms; the subscription ends then. */
+  expiresAtMs: number;
+  /** Bytes that may wait for this subscriber before it is dropped. */
+  maxPendingBytes: number;
+  /**
+   * Drops the whole connection (graphql-ws: close the socket with a code). Without it (SSE, one
+   * stream per subscription) the stream ends with an error carrying the reason's code instead.
+   */
+  drop?: ((reason: DropReason) => void) | undefined;
+  /** Called once when the subscription ends, however it ends. */
+  onEnd?: (() => void) | undefined;
+}
+
+/**
+ * Opens the subscription; resolves once it is listening (and the `behind` check is done).
+ * @throws SyncpoolError BAD_USER_INPUT for a bad dataset name, or `sinceSyncCount` without a
+ *   dataset or below 0.
+ */
+export async function openDatasetChanges(deps: DatasetChangesDeps, request: DatasetChangesRequest): Promise<AsyncIterableIterator<DatasetChangeEvent>> {
+  const { caller, dataset, sinceSyncCount } = request;
+  if (dataset !== null) assertDatasetName(dataset, "dataset");
+  if (sinceSyncCount !== null) {
+    if (dataset === null) throw badInput("sinceSyncCount", "sinceSyncCount needs a dataset: a count belongs to one dataset");
+    if (sinceSyncCount < 0) throw badInput("sinceSyncCount", "sinceSyncCount must be 0 or more");
+  }
+
+  let stopListening = () => {};
+  let expiryTimer: NodeJS.Timeout | undefined;
+  const dropOrFail = (reason: DropReason) => {
+    if (request.drop) request.drop(reason);
+    else queue.fail(dropError(reason, request.maxPendingBytes));
+  };
+  const queue = new EventQueue<DatasetChangeEvent>({
+    maxPendingBytes: request.maxPendingBytes,
+    onOverflow: () => dropOrFail("slow-consumer"),
+    onClose: () => {
+      deps.live?.delete(queue);
+      stopListening();
+      clearTimeout(expiryTimer);
+      request.onEnd?.();
+    },
+  });
+
+  const expired = () => deps.now() >= request.expiresAtMs;
+  stopListening = deps.bus.subscribe(caller.identityId, (change) => {
+    // The bus only hands us our identity's changes; checked again, as this is the one rule that must never break.
+    if (change.identityId !== caller.identityId) return;
+    if (dataset !== null && change.dataset !== dataset) return;
+    if (request.canRead && !request.canRead(change.dataset)) return;
+    if (sinceSyncCount !== null && change.syncCount <= sinceSyncCount) return;
+    if (expired()) return dropOrFail("token-expired");
+    queue.push(toDatasetEvent(change));
+  });
+  // Wall-clock expiry for an idle subscription (setTimeout caps at 2^31-1 ms, about 24 days).
+  expiryTimer = setTimeout(() => dropOrFail("token-expired"), Math.min(Math.max(request.expiresAtMs - deps.now(), 0), 2 ** 31 - 1));
+  expiryTimer.unref();
+  deps.live?.add(queue);
+
+  try {
+    if (dataset !== null && sinceSyncCount !== null) {
+      const row = await deps.storage.getDataset(caller.identityId, dataset);
+      if (row && row.syncCount > sinceSyncCount) queue.pushFront(behindEvent(row));
+    }
+  } catch (error) {
+    await queue.return();
+    throw error;
+  }
+  return queue;
+}
+
+function dropError(reason: DropReason, maxPendingBytes: number): SyncpoolError {
+  return reason === "token-expired"
+    ? new SyncpoolError("UNAUTHENTICATED", "token expired: sign in again and resubscribe with your last sync count", { reason: "TOKEN_EXPIRED" })
+    : new SyncpoolError(
+        "LIMIT_EXCEEDED",
+        `slow consumer: more than ${maxPendingBytes} bytes of events waited for this subscriber; resubscribe with your last sync count`,
+        { limit: "maxBufferedBytes", max: maxPendingBytes },
+      );
+}
+
+function badInput(field: string, message: string): SyncpoolError {
+  return new SyncpoolError("BAD_USER_INPUT", message, { field });
+}

@@ -1,0 +1,118 @@
+/**
+ * Push sync, assembled: the change bus, the live subscriptions (SSE through yoga, WebSocket
+ * through `ws-endpoint.ts`), registered devices and their notifier. `server/index.ts` builds one
+ * per server, hands `onCommitted` to the sync operations and `area` to the schema; `server/node.ts`
+ * attaches the WebSocket endpoint to its HTTP server.
+ *
+ * Order on each committed change (`onCommitted`, called after the commit): publish to the bus (live
+ * subscribers hear it at once), then schedule notifications (background; never awaited).
+ */
+import type { Server } from "node:http";
+import type { YogaServerInstance } from "graphql-yoga";
+import type { GraphQLContext } from "../graphql/context.js";
+import type { SchemaArea } from "../graphql/schema.js";
+import type { Logger } from "../logger.js";
+import type { Storage } from "../storage/storage.js";
+import type { CommittedChange } from "../sync/types.js";
+import { createInProcessChangeBus, type ChangeBus } from "./change-bus.js";
+import { ConnectionLimits } from "./connection-limits.js";
+import { createHttpPost, type HttpPost } from "./http-post.js";
+import { createNotifier, type Notifier } from "./notifier.js";
+import type { PushConfig } from "./push-config.js";
+import { loadPushSecrets } from "./push-secrets.js";
+import { createPushArea } from "./resolvers.js";
+import { attachWebSocketEndpoint, type WebSocketEndpoint } from "./ws-endpoint.js";
+
+/** What `server/index.ts` hands push sync; `bus` and `post` are for scale-out and tests. */
+export interface PushServiceOptions {
+  config: PushConfig;
+  /** Where VAPID keys and the webhook secret are kept when not configured. */
+  dataDir: string;
+  storage: Storage;
+  now: () => number;
+  logger: Logger;
+  /** Defaults to the in-process bus; scale-out buses (issue 7) are passed here. */
+  bus?: ChangeBus;
+  /** Defaults to `fetch` with a 10 s timeout. */
+  post?: HttpPost;
+}
+
+/** Push sync for one server. */
+export interface PushService {
+  readonly bus: ChangeBus;
+  readonly notifier: Notifier;
+  /** The schema area: `datasetChanged`, device registration, `webPushPublicKey`. */
+  readonly area: SchemaArea;
+  /** The VAPID public key browsers subscribe with. */
+  readonly vapidPublicKey: string;
+  /** For `SyncDeps.onCommitted`: publishes and schedules notifications; never throws or blocks. */
+  readonly onCommitted: (change: CommittedChange) => void;
+  /** Serves graphql-ws on `httpServer` at `/graphql`. Call once. */
+  attachWebSockets(httpServer: Server, yoga: YogaServerInstance<{}, GraphQLContext>): WebSocketEndpoint;
+  /** Live connections of `identityId` (WebSockets and SSE streams). */
+  connectionCount(identityId: string): number;
+  /**
+   * Ends every live connection: WebSockets close with 1001, SSE streams end. Live connections never
+   * go idle, so a server stopping must end them before waiting for its HTTP connections. Idempotent.
+   */
+  closeConnections(): Promise<void>;
+  /** `closeConnections`, then drops pending notifications and waits for deliveries in flight. */
+  close(): Promise<void>;
+}
+
+/** Builds push sync: loads (or creates) the VAPID keys and webhook secret. */
+export async function createPushService(options: PushServiceOptions): Promise<PushService> {
+  const { config, storage, now, logger } = options;
+  const secrets = await loadPushSecrets(options.dataDir, config);
+  const bus = options.bus ?? createInProcessChangeBus((error) => logger.error({ err: error }, "change listener failed"));
+  const shutdown = new AbortController();
+  const notifier = createNotifier({ storage, secrets, config, post: options.post ?? createHttpPost(10_000, shutdown.signal), logger, now });
+  const connections = new ConnectionLimits(config.maxConnectionsPerIdentity);
+  // Every open live subscription, so closing can end SSE streams (WebSockets are closed by their endpoint).
+  const live = new Set<{ end(): void }>();
+  let webSockets: WebSocketEndpoint | undefined;
+
+  const area = createPushArea({
+    changes: { bus, storage, now, live },
+    devices: { storage, config, now },
+    connections,
+    maxPendingBytes: config.maxBufferedBytes,
+    vapidPublicKey: secrets.vapidPublicKey,
+  });
+
+  let closingConnections: Promise<void> | undefined;
+  const closeConnections = () =>
+    (closingConnections ??= (async () => {
+      for (const subscription of [...live]) subscription.end();
+      await webSockets?.close();
+    })());
+  let closing: Promise<void> | undefined;
+
+  return {
+    bus,
+    notifier,
+    area,
+    vapidPublicKey: secrets.vapidPublicKey,
+    onCommitted: (change) => {
+      try {
+        bus.publish(change);
+        notifier.notify(change);
+      } catch (error) {
+        logger.error({ err: error }, "push: handling a committed change failed"); // the push succeeded regardless
+      }
+    },
+    attachWebSockets(httpServer, yoga) {
+      if (webSockets) throw new Error("the WebSocket endpoint is already attached");
+      webSockets = attachWebSocketEndpoint(httpServer, { yoga, connections, config, logger, now });
+      return webSockets;
+    },
+    connectionCount: (identityId) => connections.count(identityId),
+    closeConnections,
+    close: () =>
+      (closing ??= (async () => {
+        await closeConnections();
+        shutdown.abort(); // deliveries in flight end now; notifications are hints
+        await notifier.close();
+      })()),
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * GraphQL over WebSocket (graphql-ws protocol) on the same `/graphql` URL as HTTP: the documented
+ * yoga + graphql-ws setup (`useServer` on a `ws` server attached to the Node HTTP server), where
+ * every operation runs through yoga's envelop, so parsing limits, validation, error masking and
+ * request logs are the same as over HTTP. What this file adds is the socket's lifecycle:
+ *
+ * - `connection_init` must carry `{ authorization: "Bearer <token>" }` (or `{ token }`); without a
+ *   valid one the socket closes with 4401 (1013 when rate limited). The token is checked here
+ *   and again, with the identity's policies and rate limits, by every operation; when it expires
+ *   the socket closes with 4401 too (the client signs in again and reconnects).
+ * - one connection slot per identity is taken on init (4420 when none is left) and given back on close;
+ * - at most `maxSubscriptionsPerConnection` operations at once (LIMIT_EXCEEDED for the one over);
+ * - before each event, the socket's send buffer is checked (`admitSend`, 4413 when over);
+ * - keep-alive: ws pings every `keepAliveMs`; a socket that does not pong in time is terminated.
+ */
+import type { Server } from "node:http";
+import { CloseCode } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { createGraphQLError, type YogaServerInstance } from "graphql-yoga";
+import { decodeJwt } from "jose";
+import { WebSocketServer, type WebSocket } from "ws";
+import { isSyncpoolError } from "../../core/errors.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { MAX_REQUEST_BODY_BYTES } from "../graphql/use-body-limit.js";
+import type { Logger } from "../logger.js";
+import type { Caller } from "../sync/types.js";
+import { admitSend, dropSocket } from "./backpressure.js";
+import { PUSH_CLOSE_CODES } from "./close-codes.js";
+import type { ConnectionLimits } from "./connection-limits.js";
+import type { DropReason } from "./dataset-changes.js";
+import type { PushConfig } from "./push-config.js";
+import type { LiveConnection } from "./resolvers.js";
+
+/** What the WebSocket endpoint needs: yoga (to run operations), the limits, a logger and the clock. */
+export interface WebSocketEndpointDeps {
+  yoga: YogaServerInstance<{}, GraphQLContext>;
+  connections: ConnectionLimits;
+  config: Pick<PushConfig, "maxSubscriptionsPerConnection" | "maxBufferedBytes" | "keepAliveMs">;
+  logger: Logger;
+  /** Server time, epoch ms. */
+  now: () => number;
+}
+
+/** The endpoint, attached; `close()` closes every socket with 1001 (going away) and stops accepting. */
+export interface WebSocketEndpoint {
+  /** Open, authenticated connections. */
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+/** The root value operations carry: yoga's enveloped execute and subscribe for this operation. */
+type EnvelopedRoot = Pick<ReturnType<YogaServerInstance<{}, GraphQLContext>["getEnveloped"]>, "execute" | "subscribe">;
+
+/** One authenticated socket. */
+interface Connection extends LiveConnection {
+  caller: Caller;
+  /** `Authorization` header value every operation's context is built from. */
+  authorization: string;
+  release: () => void;
+  expiryTimer: NodeJS.Timeout;
+}
+
+/** Attaches graphql-ws to `httpServer` at `/graphql`. */
+export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpointDeps): WebSocketEndpoint {
+  const { yoga, config, logger } = deps;
+  const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: MAX_REQUEST_BODY_BYTES });
+  const open = new Map<WebSocket, Connection>();
+  // yoga reads headers from a Fetch request; a socket's operations get one carrying the init token.
+  const requestFor = (authorization: string) => new Request("http://syncpool.internal/graphql", { headers: { authorization } });
+
+  const drop = (socket: WebSocket, reason: DropReason) =>
+    reason === "token-expired"
+      ? dropSocket(socket, PUSH_CLOSE_CODES.UNAUTHORIZED, "token expired: sign in again and reconnect")
+      : dropSocket(socket, PUSH_CLOSE_CODES.SLOW_CONSUMER, `slow consumer: over ${config.maxBufferedBytes} bytes waiting; reconnect and resume`);
+
+  const server = useServer<Record<string, unknown>>(
+    {
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const authorization = authorizationFrom(ctx.connectionParams);
+        if (authorization === null) {
+          dropSocket(socket, PUSH_CLOSE_CODES.UNAUTHORIZED, "unauthorized: send { authorization: 'Bearer <token>' } in connection_init");
+          return false;
+        }
+        let caller: Caller;
+        try {
+          caller = await (await yoga.getEnveloped({ request: requestFor(authorization), req: ctx.extra.request }).contextFactory()).caller();
+        } catch (error) {
+          if (isSyncpoolError(error)) {
+            dropSocket(socket, closeCodeFor(error.code), `${error.code === "UNAUTHENTICATED" ? "unauthorized" : "refused"}: ${error.message}`);
+          } else {
+            // Not the caller's fault (storage down, a bug): say so, and keep the cause in the log.
+            logger.error({ err: error }, "WebSocket connection_init failed unexpectedly");
+            dropSocket(socket, CloseCode.InternalServerError, "internal server error");
+          }
+          return false;
+        }
+        const release = deps.connections.acquire(caller.identityId);
+        if (release === null) {
+          dropSocket(socket, PUSH_CLOSE_CODES.TOO_MANY_CONNECTIONS, `too many connections for this identity (limit ${deps.connections.maxPerIdentity})`);
+          return false;
+        }
+        const expiresAtMs = (decodeJwt(authorization.slice("Bearer ".length)).exp ?? 0) * 1000;
+        const expiryTimer = setTimeout(() => drop(socket, "token-expired"), Math.min(Math.max(expiresAtMs - deps.now(), 0), 2 ** 31 - 1));
+        expiryTimer.unref();
+        open.set(socket, { caller, authorization, release, expiryTimer, expiresAtMs, drop: (reason) => drop(socket, reason) });
+        return { identityId: caller.identityId, expiresAt: expiresAtMs };
+      },
+
+      onSubscribe: async (ctx, _id, payload) => {
+        const connection = open.get(ctx.extra.socket);
+        if (!connection) return [createGraphQLError("the connection is not authenticated", { extensions: { code: "UNAUTHENTICATED" } })];
+        if (deps.now() >= connection.expiresAtMs) {
+          connection.drop("token-expired");
+          return [createGraphQLError("token expired: sign in again", { extensions: { code: "UNAUTHENTICATED", reason: "TOKEN_EXPIRED" } })];
+        }
+        // graphql-ws registered this operation before calling us, so it is counted.
+        const active = Object.keys(ctx.subscriptions).length;
+        if (active > config.maxSubscriptionsPerConnection) {
+          return [
+            createGraphQLError(`too many operations on this connection: ${active} exceeds the limit of ${config.maxSubscriptionsPerConnection}`, {
+              extensions: { code: "LIMIT_EXCEEDED", limit: "maxSubscriptionsPerConnection", max: config.maxSubscriptionsPerConnection, actual: active },
+            }),
+          ];
+        }
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          request: requestFor(connection.authorization),
+          req: ctx.extra.request, // the client's address, for per-address rate limits
+          params: payload,
+          pushConnection: { expiresAtMs: connection.expiresAtMs, drop: connection.drop } satisfies LiveConnection,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [createGraphQLError((error as Error).message, { extensions: { code: "BAD_USER_INPUT" } })];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          operationName: payload.operationName ?? null,
+          document,
+          variableValues: payload.variables ?? null,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+
+      // Runs before each result is sent: refuse to grow a send buffer that is already over the bound.
+      onNext: (ctx) => {
+        admitSend(ctx.extra.socket, config.maxBufferedBytes);
+      },
+
+      onClose: (ctx) => {
+        const connection = open.get(ctx.extra.socket);
+        if (!connection) return;
+        open.delete(ctx.extra.socket);
+        clearTimeout(connection.expiryTimer);
+        connection.release();
+      },
+
+      // Every operation runs through yoga's envelop (masking, limits, logs) via the root value.
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+    },
+    wss,
+    config.keepAliveMs,
+  );
+  wss.on("error", (error) => logger.error({ err: error }, "WebSocket server error"));
+
+  return {
+    connectionCount: () => open.size,
+    close: () => server.dispose() as Promise<void>,
+  };
+}
+
+/**
+ * The close code for a refused `connection_init`: 4401 when the token is the problem (the client
+ * signs in again), 1013 "try again later" when rate limited (the graphql-ws client retries it with
+ * backoff), 4403 for anything else the caller caused.
+ */
+function closeCodeFor(code: string): number {
+  if (code === "UNAUTHENTICATED") return PUSH_CLOSE_CODES.UNAUTHORIZED;
+  if (code === "RATE_LIMITED") return PUSH_CLOSE_CODES.TRY_AGAIN_LATER;
+  return CloseCode.Forbidden;
+}
+
+/** `Bearer <token>` from the `connection_init` payload, or null when it carries none. */
+function authorizationFrom(params: Readonly<Record<string, unknown>> | undefined): string | null {
+  const header = params?.["authorization"] ?? params?.["Authorization"];
+  if (typeof header === "string") {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    return token ? `Bearer ${token}` : null;
+  }
+  const token = params?.["token"];
+  return typeof token === "string" && /^\S+$/.test(token) ? `Bearer ${token}` : null;
+}

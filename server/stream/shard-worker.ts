@@ -1,0 +1,178 @@
+/**
+ * Feeds one consumer the events of one shard, in sequence order, at least once. Progress is the
+ * checkpoint: every event up to it is done. It is saved after each batch and before each backoff
+ * wait, so a crash re-offers at most one batch. A failing event is retried with capped
+ * exponential backoff; after the consumer's `maxAttempts` it is parked in the dead letters (the
+ * checkpoint moves past it in the same transaction) and the shard moves on.
+ *
+ * Before each batch the worker asks `claim`: today it always may; with leases across instances
+ * (issue 7) only the instance holding the shard's lease may. A worker that regains a claim
+ * reloads the checkpoint, since another instance may have moved it meanwhile.
+ */
+import { setTimeout as delay } from "node:timers/promises";
+import type { Logger } from "../logger.js";
+import type { StreamStore } from "../storage/stream-store.js";
+import { toStreamRecord, type Consumer } from "./consumer.js";
+
+/** May this instance feed `consumer` the shard now? The seam for leases. */
+export type ClaimShard = (consumer: string, poolId: string, shard: number) => Promise<boolean>;
+
+/** Retry timing. */
+export interface RetryPolicy {
+  /** Wait after the first failure; doubles after each further one. */
+  baseMs: number;
+  /** Longest wait. */
+  maxMs: number;
+}
+
+/** What every worker of a runner shares. */
+export interface ShardWorkerDeps {
+  storage: StreamStore;
+  claim: ClaimShard;
+  retry: RetryPolicy;
+  batchSize: number;
+  now: () => number;
+  logger: Logger;
+  /** Aborted when the runner stops; waits end early on it. */
+  signal: AbortSignal;
+}
+
+/** Progress of one (consumer, pool, shard), for the admin API. */
+export interface ShardProgress {
+  poolId: string;
+  shard: number;
+  /** Last sequence done (delivered or dead-lettered); 0 before the first. */
+  checkpoint: number;
+  /** Newest sequence seen in the shard. */
+  lastSequence: number;
+  /** Failures of the event being retried now (0 when none). */
+  attempts: number;
+  lastError: string | null;
+}
+
+/** One consumer on one shard. */
+export class ShardWorker {
+  #checkpoint: number;
+  #saved: number;
+  #head = 0;
+  #running: Promise<void> | null = null;
+  #claimed = true;
+  #attempts = 0;
+  #lastError: string | null = null;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly poolId: string,
+    private readonly shard: number,
+    checkpoint: number,
+    private readonly deps: ShardWorkerDeps,
+  ) {
+    this.#checkpoint = this.#saved = checkpoint;
+  }
+
+  /** The shard's newest sequence is `lastSequence`: start feeding if behind and idle. */
+  notify(lastSequence: number): void {
+    this.#head = Math.max(this.#head, lastSequence);
+    if (this.#running === null && this.#checkpoint < this.#head && !this.deps.signal.aborted) {
+      this.#running = this.#run().finally(() => (this.#running = null));
+    }
+  }
+
+  /** Resolves when the current run (if any) has ended. */
+  idle(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
+  progress(): ShardProgress {
+    return {
+      poolId: this.poolId,
+      shard: this.shard,
+      checkpoint: this.#checkpoint,
+      lastSequence: this.#head,
+      attempts: this.#attempts,
+      lastError: this.#lastError,
+    };
+  }
+
+  async #run(): Promise<void> {
+    const { storage, batchSize, logger } = this.deps;
+    try {
+      while (!this.deps.signal.aborted && this.#checkpoint < this.#head) {
+        if (!(await this.#claim())) return;
+        const events = await storage.readStreamEvents(this.poolId, this.shard, this.#checkpoint + 1, batchSize);
+        const first = events[0]?.sequence ?? this.#head + 1;
+        if (first > this.#checkpoint + 1) {
+          // Retention trimmed events this consumer never saw: they are gone for every reader.
+          logger.warn({ consumer: this.consumer.name, pool: this.poolId, shard: this.shard, from: this.#checkpoint + 1, to: first - 1 }, "events expired before this consumer read them");
+          this.#checkpoint = Math.min(first - 1, this.#head);
+        }
+        for (const event of events) {
+          if (!(await this.#deliver(event))) return;
+        }
+        await this.#save();
+      }
+    } catch (error) {
+      // Storage trouble (or a lost claim): report, and let the next tick start the shard again.
+      logger.error({ err: error, consumer: this.consumer.name, pool: this.poolId, shard: this.shard }, "stream consumer stopped on an error");
+      await this.#sleep(this.deps.retry.baseMs);
+    } finally {
+      await this.#save().catch(() => undefined);
+    }
+  }
+
+  /** Delivers one event until it succeeds or goes to the dead letters; false when stopped. */
+  async #deliver(event: Awaited<ReturnType<StreamStore["readStreamEvents"]>>[number]): Promise<boolean> {
+    const { consumer } = this;
+    for (;;) {
+      try {
+        await consumer.deliver(toStreamRecord(event));
+        this.#checkpoint = event.sequence;
+        this.#attempts = 0;
+        this.#lastError = null;
+        return true;
+      } catch (error) {
+        this.#attempts += 1;
+        this.#lastError = error instanceof Error ? error.message : String(error);
+        const context = { consumer: consumer.name, pool: this.poolId, shard: this.shard, sequence: event.sequence, attempts: this.#attempts };
+        if (this.#attempts >= consumer.maxAttempts) {
+          await this.deps.storage.addDeadLetter({ ...event, consumer: consumer.name, attempts: this.#attempts, lastError: this.#lastError, failedAt: this.deps.now() });
+          this.deps.logger.error({ ...context, error: this.#lastError }, "event moved to the dead letters");
+          this.#checkpoint = this.#saved = event.sequence;
+          this.#attempts = 0;
+          return true;
+        }
+        this.deps.logger.warn({ ...context, error: this.#lastError }, "stream consumer failed; retrying");
+        await this.#save(); // the events before this one are done: do not offer them again after a crash
+        await this.#sleep(backoffMs(this.#attempts, this.deps.retry));
+        if (this.deps.signal.aborted) return false;
+      }
+    }
+  }
+
+  async #claim(): Promise<boolean> {
+    const claimed = await this.deps.claim(this.consumer.name, this.poolId, this.shard);
+    if (claimed && !this.#claimed) {
+      const stored = (await this.deps.storage.getCheckpoints(this.consumer.name)).find((c) => c.poolId === this.poolId && c.shard === this.shard);
+      this.#checkpoint = this.#saved = Math.max(this.#checkpoint, stored?.sequence ?? 0);
+    }
+    this.#claimed = claimed;
+    return claimed;
+  }
+
+  async #save(): Promise<void> {
+    if (this.#checkpoint <= this.#saved) return;
+    const sequence = this.#checkpoint;
+    await this.deps.storage.saveCheckpoint({ consumer: this.consumer.name, poolId: this.poolId, shard: this.shard, sequence, updatedAt: this.deps.now() });
+    this.#saved = Math.max(this.#saved, sequence);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return delay(ms, undefined, { signal: this.deps.signal }).catch(() => undefined); // aborted: the runner stops
+  }
+}
+
+/** `baseMs · 2^(attempts-1)`, at most `maxMs`, less up to a fifth at random so retries spread out. */
+export function backoffMs(attempts: number, policy: RetryPolicy): number {
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempts - 1, 30));
+  return Math.round(ceiling * (1 - Math.random() * 0.2));
+}
