@@ -164,4 +164,9 @@ export class Dataset {
   pendingCount(): Promise<number> {
     return this.host.pending(this.name);
   }
+
+  /** An observable of `pendingCount()`: emits after every write and every acknowledged push. */
+  observePendingCount(): Observable<number> {
+    return this.host.observe(() => this.pendingCount());
+  }
 }

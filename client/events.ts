@@ -32,6 +32,8 @@ export interface ClientEvents {
   online: Record<string, never>;
   /** The server could not be reached (or the platform said so). */
   offline: Record<string, never>;
+  /** The identity signed out, in this tab or another one of this browser (`wiped`: data deleted). */
+  signedOut: { wiped: boolean };
 }
 
 export type ClientEventName = keyof ClientEvents;

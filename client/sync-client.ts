@@ -1,33 +1,40 @@
 /**
  * `SyncClient`: the client's ORCHESTRATOR. It wires the parts together and holds no rules of its
  * own: sign-in (`session.ts`), the identity database (`store/`), the sync loop (`sync/sync-loop.ts`
- * deciding when, `sync/run-pass.ts` and `sync/sync-dataset.ts` deciding what), bound documents
- * (`doc/`), and the transport (`transport/`).
+ * deciding when, `sync/run-pass.ts` and `sync/sync-dataset.ts` deciding what), the tabs sharing
+ * the database in a browser (`tabs/`), bound documents (`doc/`), and the transport (`transport/`).
  */
-import type * as Y from "yjs";
 import { SyncpoolError } from "../core/errors.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/types.js";
 import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
 import { DeviceClock } from "./device-clock.js";
-import { DocBinding } from "./doc/doc-binding.js";
+import { DocRegistry } from "./doc/doc-registry.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
 import type { ClientOptions } from "./options.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
 import { deleteDatasetLocally, saveConflictStrategy } from "./store/dataset-store.js";
 import { DeviceStore } from "./store/device-db.js";
-import { deleteIdentityDb, openIdentityDb, type IdentityDb, type IndexedDbDependencies } from "./store/identity-db.js";
+import {
+  deleteIdentityDb,
+  identityDbName,
+  openIdentityDb,
+  type IdentityDb,
+  type IndexedDbDependencies,
+} from "./store/identity-db.js";
 import { writeLocal, type LocalWrite } from "./store/local-write.js";
 import { toSyncRecord } from "./store/record-state.js";
 import * as reads from "./store/read-records.js";
-import type { ClockMeta, LocalRecord } from "./store/rows.js";
+import type { ClockMeta } from "./store/rows.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import { reportedErrors, runSyncPass } from "./sync/run-pass.js";
 import { retryAfterMs, type SyncContext } from "./sync/sync-dataset.js";
 import { SyncLoop, type SyncState } from "./sync/sync-loop.js";
+import { acrossTabs, platformTabs, type TabPlatform } from "./tabs/tab-coordinator.js";
+import { TabSync } from "./tabs/tab-sync.js";
 import { createGraphqlTransport } from "./transport/graphql-transport.js";
 import { isNetworkError } from "./transport/network-error.js";
-import { trackConnectivity } from "./transport/track-connectivity.js";
+import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
 import type { RemoteDataset, Transport } from "./transport/transport.js";
 
 /** A dataset as `client.datasets()` lists it: what this device holds, and what the server says. */
@@ -50,7 +57,8 @@ interface Active {
   db: IdentityDb;
   clock: DeviceClock;
   loop: SyncLoop;
-  docs: Map<string, DocBinding>;
+  tabs: TabSync;
+  docs: DocRegistry;
   ctx: SyncContext;
 }
 
@@ -69,10 +77,12 @@ export class SyncClient {
   readonly #limits: Limits;
   readonly #now: () => number;
   readonly #handlers = new Map<string, ConflictHandler>();
+  /** Tabs share the database only when it is the platform's IndexedDB (not an injected one). */
+  readonly #tabPlatform: TabPlatform | null;
   #deviceId: string | null = null;
   #active: Active | null = null;
   #signingIn: Promise<unknown> = Promise.resolve();
-  #removePlatformListeners: () => void = () => {};
+  readonly #removePlatformListeners: () => void;
 
   constructor(options: ClientOptions) {
     this.#options = options;
@@ -83,6 +93,7 @@ export class SyncClient {
       ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
     };
     this.#devices = new DeviceStore(options.identityPoolId, this.#deps);
+    this.#tabPlatform = options.indexedDB ? null : platformTabs();
     const transport =
       options.transport ??
       createGraphqlTransport({
@@ -98,7 +109,10 @@ export class SyncClient {
       now: this.#now,
       ...(options.logins ? { logins: options.logins } : {}),
     });
-    this.#listenToPlatform();
+    this.#removePlatformListeners = listenToPlatform((online) => {
+      this.#active?.tabs.setOnline(online);
+      this.#emitter.emit(online ? "online" : "offline", {});
+    });
   }
 
   /** This device's id (after the first `signIn`). */
@@ -116,6 +130,11 @@ export class SyncClient {
     return this.#active?.loop.state ?? "stopped";
   }
 
+  /** True when this tab runs the background sync (always, outside browsers); false when signed out. */
+  get leadsSync(): boolean {
+    return this.#active?.tabs.isLeader ?? false;
+  }
+
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<E extends ClientEventName>(event: E, listener: Listener<E>): () => void {
     return this.#emitter.on(event, listener);
@@ -127,28 +146,39 @@ export class SyncClient {
    * created on another device. Opens that identity's database and starts syncing.
    */
   signIn(options: SignInOptions = {}): Promise<SignInResult> {
-    const run = this.#signingIn.then(() => this.#signIn(options));
+    // One tab at a time, so two tabs opened at once on a new device do not create two guests.
+    const deviceLock = `syncpool:device:${this.#options.identityPoolId}`;
+    const run = this.#signingIn.then(() =>
+      this.#tabPlatform ? acrossTabs(deviceLock, this.#tabPlatform, () => this.#signIn(options)) : this.#signIn(options),
+    );
     this.#signingIn = run.catch(() => undefined);
     return run;
   }
 
-  /** Signs out: stops syncing and closes the database; `wipe` deletes it and forgets the guest. */
+  /**
+   * Signs out: stops syncing and closes the database; `wipe` deletes it and forgets the guest.
+   * Other tabs of this browser signed in as the same identity sign out with it.
+   */
   async signOut(options: { wipe?: boolean } = {}): Promise<void> {
+    const wiped = Boolean(options.wipe);
     const active = this.#active;
     // Saves of doc edits go through the active identity: flush them before letting it go.
-    if (active && !options.wipe) await flushDocs(active).catch(() => undefined);
+    if (active && !wiped) await active.docs.flushed().catch(() => undefined);
     this.#active = null;
     if (active) {
+      // Other tabs close the database first, or they would re-open (re-create) it after the wipe.
+      active.tabs.signedOut(wiped);
       this.#deactivate(active);
-      if (options.wipe) await deleteIdentityDb(active.identityId, this.#deps);
+      if (wiped) await deleteIdentityDb(active.identityId, this.#deps);
     }
-    await this.#session.signOut(Boolean(options.wipe));
+    await this.#session.signOut(wiped);
+    if (active) this.#emitter.emit("signedOut", { wiped });
   }
 
   /** Pushes every outbox and pulls every dataset to its latest count; rejects with the failure. */
   async sync(): Promise<void> {
     const active = this.#require();
-    await flushDocs(active);
+    await active.docs.flushed();
     return active.loop.sync("all");
   }
 
@@ -188,14 +218,14 @@ export class SyncClient {
    * Notifications are hints; a missed one is caught up by the next sync.
    */
   notifyRemoteChange(dataset: string): void {
-    this.#active?.loop.request(dataset);
+    this.#active?.tabs.remoteChanged(dataset);
   }
 
   /** Stops syncing and closes the databases without signing out (an app shutting down). */
   async close(): Promise<void> {
     const active = this.#active;
     // Saves of doc edits go through the active identity: flush them before letting it go.
-    if (active) await flushDocs(active).catch(() => undefined);
+    if (active) await active.docs.flushed().catch(() => undefined);
     this.#active = null;
     if (active) this.#deactivate(active);
     this.#removePlatformListeners();
@@ -216,7 +246,15 @@ export class SyncClient {
     const db = await openIdentityDb(identityId, this.#deps);
     const stored = (await db.meta.get("clock")) as ClockMeta | undefined;
     const clock = new DeviceClock(deviceId, this.#now, stored?.last ?? null);
-    const docs = new Map<string, DocBinding>();
+    const docs = new DocRegistry({
+      load: async (name, key) => {
+        const record = await reads.readRecord(db, name, key);
+        return record ? toSyncRecord(record) : undefined;
+      },
+      // Bound to this identity's session, even if another one signs in meanwhile.
+      save: (name, key, update) => this.#write(active, { dataset: name, key, op: "REPLACE", value: update, kind: "YDOC" }),
+      reportError: (error, name, key) => this.#emitter.emit("syncError", { error, dataset: name, key }),
+    });
     const ctx: SyncContext = {
       db,
       transport: this.#transport,
@@ -227,13 +265,16 @@ export class SyncClient {
       emitter: this.#emitter,
       newMutationId: () => globalThis.crypto.randomUUID(),
       conflictHandler: (dataset) => this.#handlers.get(dataset) ?? this.#options.onConflict,
-      recordsChanged: (dataset, records) => applyToDocs(docs, dataset, records),
+      recordsChanged: (dataset, records) => {
+        docs.apply(dataset, records);
+        tabs.synced(dataset, records.map((record) => record.key));
+      },
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       pageSize: this.#options.pageSize ?? 500,
     };
     const autoSync = this.#options.autoSync ?? true;
-    const loop = new SyncLoop({
-      runPass: (target, setState) => runSyncPass(ctx, target, setState),
+    const loop: SyncLoop = new SyncLoop({
+      runPass: (target, setState) => tabs.exclusive(() => runSyncPass(ctx, target, setState)),
       isRetryable,
       onError: (error) => {
         if (typeof error === "object" && error !== null && reportedErrors.has(error)) return;
@@ -246,14 +287,36 @@ export class SyncClient {
       ...(this.#options.debounceMaxWaitMs !== undefined ? { debounceMaxWaitMs: this.#options.debounceMaxWaitMs } : {}),
       backoff: { ...this.#options.backoff, ...(this.#options.random ? { random: this.#options.random } : {}) },
     });
-    loop.start({ syncNow: autoSync });
-    return { identityId, db, clock, loop, docs, ctx };
+    const tabs: TabSync = new TabSync({
+      name: identityDbName(identityId),
+      loop,
+      emitter: this.#emitter,
+      autoSync,
+      platform: this.#tabPlatform,
+      onRecordsChanged: (dataset, keys) => void docs.reload(dataset, keys),
+      onSignedOut: (wiped) => void this.#signedOutElsewhere(active, wiped),
+    });
+    const active: Active = { identityId, db, clock, loop, tabs, docs, ctx };
+    // Starts the loop; in a browser it runs in the background only in the tab leading sync.
+    tabs.start();
+    return active;
   }
 
   #deactivate(active: Active): void {
     active.loop.stop();
-    for (const binding of [...active.docs.values()]) binding.doc.destroy();
+    active.tabs.close();
+    active.docs.destroyAll();
     active.db.close();
+  }
+
+  /** Another tab signed this identity out: let go of the database the same way. */
+  async #signedOutElsewhere(active: Active, wiped: boolean): Promise<void> {
+    if (!wiped) await active.docs.flushed().catch(() => undefined);
+    if (this.#active !== active) return;
+    this.#active = null;
+    this.#deactivate(active);
+    await this.#session.signOut(false);
+    this.#emitter.emit("signedOut", { wiped });
   }
 
   #require(): Active {
@@ -276,20 +339,17 @@ export class SyncClient {
       limits: this.#limits,
     }),
     pending: (dataset) => reads.countPending(this.#require().db, dataset),
-    flush: async (dataset) => {
-      const active = this.#require();
-      await Promise.all([...active.docs.values()].filter((b) => b.dataset === dataset).map((b) => b.flushed()));
-    },
-    doc: (dataset, key) => this.#doc(dataset, key),
+    flush: (dataset) => this.#require().docs.flushed(dataset),
+    doc: (dataset, key) => this.#require().docs.open(dataset, key),
     sync: async (dataset) => {
       const active = this.#require();
-      await flushDocs(active);
+      await active.docs.flushed();
       return active.loop.sync(dataset);
     },
     deleteDataset: async (dataset) => {
       const active = this.#require();
       await deleteDatasetLocally(active.db, dataset);
-      if (this.#options.autoSync ?? true) active.loop.request(dataset);
+      active.tabs.wrote(dataset, [], { debounce: false });
     },
     configure: async (dataset: string, conflictStrategy: ConflictStrategy) => {
       const active = this.#require();
@@ -304,51 +364,7 @@ export class SyncClient {
 
   async #write(active: Active, write: LocalWrite): Promise<void> {
     await writeLocal(active.db, write, active.ctx.write);
-    if (this.#options.autoSync ?? true) active.loop.request(write.dataset, { debounce: true });
-  }
-
-  #doc(dataset: string, key: string): Y.Doc {
-    const active = this.#require();
-    const id = `${dataset}\u0000${key}`;
-    const existing = active.docs.get(id);
-    if (existing) return existing.doc;
-    const binding = new DocBinding(
-      {
-        load: async (name, recordKey) => {
-          const record = await reads.readRecord(active.db, name, recordKey);
-          return record ? toSyncRecord(record) : undefined;
-        },
-        // Bound to the identity the doc was opened for, even if another one signs in meanwhile.
-        save: (name, recordKey, update) =>
-          this.#write(active, { dataset: name, key: recordKey, op: "REPLACE", value: update, kind: "YDOC" }),
-        reportError: (error, name, recordKey) => this.#emitter.emit("syncError", { error, dataset: name, key: recordKey }),
-      },
-      dataset,
-      key,
-      () => active.docs.delete(id),
-    );
-    active.docs.set(id, binding);
-    return binding.doc;
-  }
-
-  /** Browsers report connectivity; Node has no such events and relies on retries. */
-  #listenToPlatform(): void {
-    const target = globalThis as unknown as Partial<Pick<EventTarget, "addEventListener" | "removeEventListener">>;
-    if (typeof target.addEventListener !== "function" || typeof target.removeEventListener !== "function") return;
-    const online = () => {
-      this.#active?.loop.setOnline(true);
-      this.#emitter.emit("online", {});
-    };
-    const offline = () => {
-      this.#active?.loop.setOnline(false);
-      this.#emitter.emit("offline", {});
-    };
-    target.addEventListener("online", online);
-    target.addEventListener("offline", offline);
-    this.#removePlatformListeners = () => {
-      target.removeEventListener?.("online", online);
-      target.removeEventListener?.("offline", offline);
-    };
+    active.tabs.wrote(write.dataset, [write.key], { debounce: true });
   }
 }
 
@@ -356,14 +372,4 @@ export class SyncClient {
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof SyncpoolError)) return true;
   return error.code === "RATE_LIMITED" || error.code === "CLOCK_SKEW";
-}
-
-/** Waits until edits made to bound docs so far are saved (so a sync includes them). */
-async function flushDocs(active: Active): Promise<void> {
-  await Promise.all([...active.docs.values()].map((binding) => binding.flushed()));
-}
-
-function applyToDocs(docs: Map<string, DocBinding>, dataset: string, records: readonly LocalRecord[]): void {
-  if (docs.size === 0) return;
-  for (const record of records) docs.get(`${dataset}\u0000${record.key}`)?.applyRemote(record);
 }

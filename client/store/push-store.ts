@@ -3,7 +3,7 @@
  * - `takeBatch` returns the stored in-flight batch, or builds one from the outbox and stores it
  *   BEFORE it is sent, so a retry (after a crash, a lost answer) re-sends the same mutation id;
  * - `ackBatch` removes the acknowledged rows, applies the records the server returned and clears
- *   the in-flight batch, all together;
+ *   the in-flight batch (when it is still that batch: tabs may share the database), all together;
  * - `setInFlight` replaces or clears it (a re-stamped batch, a batch the server refused).
  */
 import type { SyncRecord } from "../../core/types.js";
@@ -59,7 +59,9 @@ export async function ackBatch(
   return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
     await db.outbox.bulkDelete(batch.seqs);
     const meta = ((await db.meta.get(datasetMetaId(dataset))) as DatasetMeta | undefined) ?? newDatasetMeta(dataset);
-    await db.meta.put({ ...meta, inFlight: null });
+    // Another tab sharing this database may have acked this batch already and stored its next
+    // one: clearing that would re-send its rows under a new mutation id, applying them twice.
+    if (meta.inFlight?.mutationId === batch.mutationId) await db.meta.put({ ...meta, inFlight: null });
     // After an ack the device's own write is the base of any later OPTIMISTIC write.
     const changed = await mergeRemote(db, dataset, records, clock, { keepPendingBase: false });
     await persistClock(db, clock);

@@ -87,13 +87,22 @@ export class SyncLoop {
     return this.#online;
   }
 
-  /** Starts the interval and (unless `syncNow: false`) syncs everything once. */
-  start(options: { syncNow?: boolean } = {}): void {
+  /**
+   * Starts the loop: the interval (unless `interval: false`) and one sync of everything (unless
+   * `syncNow: false`). A browser tab that does not lead sync starts with neither.
+   */
+  start(options: { syncNow?: boolean; interval?: boolean } = {}): void {
     if (this.#state !== "stopped") return;
     this.#setState("idle");
-    const intervalMs = this.#options.intervalMs ?? 60_000;
-    if (intervalMs > 0) this.#intervalTimer = setInterval(() => this.#timerFired("all"), intervalMs);
+    if (options.interval ?? true) this.startInterval();
     if (options.syncNow ?? true) this.request("all");
+  }
+
+  /** Starts the periodic full sync (a tab that became the sync leader); a no-op when it runs or is off. */
+  startInterval(): void {
+    const intervalMs = this.#options.intervalMs ?? 60_000;
+    if (this.#state === "stopped" || this.#intervalTimer || intervalMs <= 0) return;
+    this.#intervalTimer = setInterval(() => this.#timerFired("all"), intervalMs);
   }
 
   /** Stops timers; a running pass finishes; waiting `sync()` calls reject. */

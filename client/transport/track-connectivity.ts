@@ -1,7 +1,8 @@
 /**
- * Wraps a transport to notice when the server becomes unreachable or reachable again: a
- * `NetworkError` reports offline, any answer from the server (even an error verdict) reports
- * online. Only transitions are reported.
+ * Connectivity, as the client learns it: `trackConnectivity` wraps a transport to notice when the
+ * server becomes unreachable or reachable again (a `NetworkError` reports offline, any answer
+ * from the server, even an error verdict, reports online; only transitions are reported), and
+ * `listenToPlatform` hears the browser's `online` and `offline` events.
  */
 import { isNetworkError } from "./network-error.js";
 import type { Transport } from "./transport.js";
@@ -36,5 +37,22 @@ export function trackConnectivity(transport: Transport, onChange: (online: boole
     configureDataset: wrap(transport.configureDataset.bind(transport)),
     deleteDataset: wrap(transport.deleteDataset.bind(transport)),
     usage: wrap(transport.usage.bind(transport)),
+  };
+}
+
+/**
+ * Calls `onChange` on the platform's `online`/`offline` events; returns the function that stops.
+ * Browsers have them; Node does not, and the client relies on retries there.
+ */
+export function listenToPlatform(onChange: (online: boolean) => void): () => void {
+  const target = globalThis as unknown as Partial<Pick<EventTarget, "addEventListener" | "removeEventListener">>;
+  if (typeof target.addEventListener !== "function" || typeof target.removeEventListener !== "function") return () => {};
+  const online = () => onChange(true);
+  const offline = () => onChange(false);
+  target.addEventListener("online", online);
+  target.addEventListener("offline", offline);
+  return () => {
+    target.removeEventListener?.("online", online);
+    target.removeEventListener?.("offline", offline);
   };
 }

@@ -1,0 +1,110 @@
+/**
+ * The notes app's entry point: creates the syncpool client, signs in (as this device's guest, or
+ * as the guest a transfer link names: `?identityId=…&deviceSecret=…`) and mounts the views.
+ *
+ * The GraphQL endpoint is `/graphql` on the page's own origin (the dev server proxies it to the
+ * sync server); `?endpoint=` points elsewhere, `?pool=` picks another identity pool.
+ */
+import { createClient, isNetworkError, type SignInOptions, type SignInResult, type SyncClient } from "../../../client/index.js";
+import { createBodyEditor } from "./body-editor.js";
+import { byId, listen } from "./dom.js";
+import { mountNotes } from "./notes-view.js";
+import { mountSettings } from "./settings-view.js";
+import { mountStatus } from "./status-view.js";
+
+declare global {
+  interface Window {
+    /** The app's client, for the console and the end-to-end tests. */
+    notesApp: { client: SyncClient };
+  }
+}
+
+const params = new URLSearchParams(location.search);
+const client = createClient({
+  endpoint: params.get("endpoint") ?? new URL("/graphql", location.href).href,
+  identityPoolId: params.get("pool") ?? "default",
+  // No push channel yet: the tab leading sync pulls every 10 s while the app is open.
+  intervalMs: 10_000,
+});
+window.notesApp = { client };
+
+let unmount: (() => void) | null = null;
+
+function showError(error: unknown): void {
+  const banner = byId("app-error");
+  banner.textContent = error instanceof Error ? error.message : String(error);
+  banner.hidden = false;
+}
+
+function showSignedIn(signedIn: boolean): void {
+  byId("signed-in").hidden = !signedIn;
+  byId("signed-out").hidden = signedIn;
+}
+
+async function signIn(options: SignInOptions = {}): Promise<void> {
+  byId("app-error").hidden = true;
+  try {
+    mount(await client.signIn(options));
+  } catch (error) {
+    showError(error);
+    showSignedIn(false);
+  }
+}
+
+function mount(result: SignInResult): void {
+  unmount?.();
+  showSignedIn(true);
+  const editor = createBodyEditor(client);
+  const stops = [
+    mountStatus(client, showError),
+    mountSettings(client),
+    mountNotes(client, (id) => void editor.open(id).catch(showError)),
+    mountAccount(result),
+  ];
+  unmount = () => {
+    for (const stop of stops.reverse()) stop();
+    void editor.open(null);
+  };
+}
+
+/** The identity, its transfer link, and the sign-out buttons. */
+function mountAccount(result: SignInResult): () => void {
+  byId("identity").textContent = result.identityId;
+  const link = byId<HTMLAnchorElement>("transfer-link");
+  link.hidden = result.deviceSecret === null;
+  if (result.deviceSecret !== null) {
+    const url = new URL(location.href);
+    url.searchParams.set("identityId", result.identityId);
+    url.searchParams.set("deviceSecret", result.deviceSecret);
+    link.href = url.href;
+  }
+  const stops = [
+    listen(byId("sign-out"), "click", () => void client.signOut().catch(showError)),
+    listen(byId("wipe"), "click", () => void client.signOut({ wipe: true }).catch(showError)),
+  ];
+  return () => stops.forEach((stop) => stop());
+}
+
+// Signed out here or in another tab of this browser.
+client.on("signedOut", () => {
+  unmount?.();
+  unmount = null;
+  showSignedIn(false);
+});
+// Being offline is normal here; other failures are worth showing.
+client.on("syncError", ({ error }) => {
+  if (!isNetworkError(error)) showError(error);
+});
+listen(byId("sign-in"), "click", () => void signIn());
+
+const identityId = params.get("identityId");
+const deviceSecret = params.get("deviceSecret");
+if (identityId && deviceSecret) {
+  // The secret has done its job: keep it out of the address bar and the history.
+  params.delete("identityId");
+  params.delete("deviceSecret");
+  history.replaceState(null, "", `${location.pathname}${params.size > 0 ? `?${params}` : ""}`);
+  void signIn({ identityId, deviceSecret });
+} else {
+  void signIn();
+}

@@ -1,0 +1,54 @@
+/**
+ * What `syncpool/client` costs a web app: `client/index.ts` bundled for browsers (ESM, minified,
+ * ES2022) with esbuild, gzipped, with its dependencies (Dexie, Yjs) and without them (an app that
+ * already ships them). The figures are printed and written to `test/e2e/artifacts/`; the budgets
+ * catch a dependency or a Node built-in slipping into the browser build.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const entry = resolve(here, "../../client/index.ts");
+const ARTIFACTS_DIR = join(here, "artifacts");
+
+/** Generous enough for ordinary growth, tight enough to notice a new dependency. */
+const BUDGET_GZIP_BYTES = { withDependencies: 80 * 1024, ownCode: 16 * 1024 };
+
+async function measure(external: string[]): Promise<{ minifiedBytes: number; gzipBytes: number }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    minify: true,
+    platform: "browser",
+    target: "es2022",
+    external,
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  return { minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+describe("the client bundle for browsers", () => {
+  it("builds for browsers and stays within its size budget", async () => {
+    const withDependencies = await measure([]);
+    const ownCode = await measure(["dexie", "yjs"]);
+    const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+    const report = [
+      `syncpool/client, ESM, minified (esbuild, es2022):`,
+      `  with dexie + yjs: ${kb(withDependencies.minifiedBytes)} min, ${kb(withDependencies.gzipBytes)} gzip`,
+      `  own code only:    ${kb(ownCode.minifiedBytes)} min, ${kb(ownCode.gzipBytes)} gzip`,
+    ].join("\n");
+    console.log(report);
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    writeFileSync(join(ARTIFACTS_DIR, "client-bundle.json"), JSON.stringify({ withDependencies, ownCode }, null, 2));
+
+    expect(withDependencies.gzipBytes).toBeLessThan(BUDGET_GZIP_BYTES.withDependencies);
+    expect(ownCode.gzipBytes).toBeLessThan(BUDGET_GZIP_BYTES.ownCode);
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * The notes app (examples/notes) for end-to-end tests: built with Vite into a temporary directory,
+ * served by Vite's preview server on port 0 with `/graphql` proxied to a test sync server, and a
+ * few page helpers that act as a user would (clicks and typing) or, for bulk writes and checks,
+ * through `window.notesApp.client`.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { build, preview } from "vite";
+import { expect } from "vitest";
+import { graphqlProxy } from "../../examples/notes/vite.config.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const appRoot = resolve(here, "../../examples/notes");
+
+/** Where the tests put screenshots (git-ignored; CI keeps them as artifacts). */
+export const ARTIFACTS_DIR = join(here, "artifacts");
+
+/** The app, served. */
+export interface NotesApp {
+  /** e.g. `http://127.0.0.1:39123/` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the app and serves it, proxying `/graphql` to `syncServerUrl`. */
+export async function startNotesApp(syncServerUrl: string): Promise<NotesApp> {
+  const outDir = mkdtempSync(join(tmpdir(), "syncpool-notes-"));
+  const configFile = join(appRoot, "vite.config.ts");
+  await build({ configFile, mode: "production", logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  const server = await preview({
+    configFile,
+    logLevel: "warn",
+    build: { outDir },
+    preview: { port: 0, host: "127.0.0.1", strictPort: true, proxy: graphqlProxy(syncServerUrl) },
+  });
+  const address = server.httpServer.address();
+  if (address === null || typeof address === "string") throw new Error("the preview server has no port");
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    async close() {
+      await server.close();
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A guest's transfer code, as the app's "Open on another device" link carries it. */
+export interface Transfer {
+  identityId: string;
+  deviceSecret: string;
+}
+
+/** Opens the app in `page` (as the guest `transfer` names, if given) and waits until signed in. */
+export async function openApp(page: Page, appUrl: string, transfer?: Transfer): Promise<void> {
+  const url = new URL(appUrl);
+  if (transfer) {
+    url.searchParams.set("identityId", transfer.identityId);
+    url.searchParams.set("deviceSecret", transfer.deviceSecret);
+  }
+  await page.goto(url.href);
+  await page.locator("#signed-in").waitFor({ state: "visible" });
+}
+
+/** The signed-in guest's transfer code, read from the app's link. */
+export async function transferOf(page: Page): Promise<Transfer> {
+  const href = await page.locator("#transfer-link").getAttribute("href");
+  const params = new URL(href ?? "", "http://x").searchParams;
+  const identityId = params.get("identityId");
+  const deviceSecret = params.get("deviceSecret");
+  if (!identityId || !deviceSecret) throw new Error(`no transfer code in ${href}`);
+  return { identityId, deviceSecret };
+}
+
+/** Runs a full sync in the page (what "Sync now" does), failing the test if it fails. */
+export async function syncNow(page: Page): Promise<void> {
+  await page.evaluate(() => window.notesApp.client.sync());
+}
+
+/** Creates a note with `title` through the UI and leaves it open; returns its id. */
+export async function addNote(page: Page, title: string): Promise<string> {
+  const before = await noteIds(page);
+  await page.click("#new-note");
+  await page.locator("#note-title").fill(title);
+  await expect.poll(() => noteTitles(page)).toContain(title);
+  const id = (await noteIds(page)).find((candidate) => !before.includes(candidate));
+  if (!id) throw new Error(`note "${title}" did not appear`);
+  return id;
+}
+
+/** Opens the note titled `title` and waits until its body can be edited. */
+export async function openNote(page: Page, title: string): Promise<void> {
+  await page.locator("#note-list li", { hasText: title }).click();
+  await page.locator("#note-body:not([disabled])").waitFor();
+}
+
+/** Types `text` into the open note's body at its start or end. */
+export async function typeInBody(page: Page, where: "start" | "end", text: string): Promise<void> {
+  await page.click("#note-body");
+  await page.keyboard.press(where === "start" ? "Control+Home" : "Control+End");
+  await page.keyboard.type(text);
+}
+
+/** The titles in the list, in order. */
+export function noteTitles(page: Page): Promise<string[]> {
+  return page.locator("#note-list li").allTextContents();
+}
+
+function noteIds(page: Page): Promise<string[]> {
+  return page.locator("#note-list li").evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.id ?? ""));
+}
+
+/** The open note's body as the textarea shows it. */
+export function bodyText(page: Page): Promise<string> {
+  return page.locator("#note-body").inputValue();
+}
+
+/** The pending-changes count the status badge shows. */
+export async function pendingShown(page: Page): Promise<number> {
+  return Number(await page.locator("#app-status").getAttribute("data-pending"));
+}
+
+/** Saves a screenshot of `page` as `test/e2e/artifacts/<name>.png`. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const path = join(ARTIFACTS_DIR, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Saves the screenshots at `paths` side by side, labelled, as one picture at `outPath`. */
+export async function sideBySide(browser: Browser, shots: Array<{ label: string; path: string }>, outPath: string): Promise<void> {
+  // Large enough for both: an element screenshot is cut at the viewport.
+  const page = await browser.newPage({ viewport: { width: 2000, height: 1000 } });
+  const figures = shots.map(({ label, path }) => {
+    const source = `data:image/png;base64,${readFileSync(path).toString("base64")}`;
+    return `<figure><figcaption>${label}</figcaption><img src="${source}"></figure>`;
+  });
+  await page.setContent(
+    `<style>body{margin:0}#shots{display:inline-flex;gap:16px;padding:16px;background:#e5e7eb;font:600 16px system-ui}
+      figure{margin:0}figcaption{margin:0 0 8px}img{display:block;border:1px solid #9ca3af}</style>
+      <div id="shots">${figures.join("")}</div>`,
+  );
+  await page.locator("#shots").screenshot({ path: outPath });
+  await page.close();
+}

@@ -1,0 +1,115 @@
+/**
+ * Two devices of one identity in a real browser: two Chromium contexts (separate profiles, so
+ * separate IndexedDB) running the notes app against a real sync server. One goes offline and
+ * edits; the other edits the same note body; after reconnecting both show the same notes and a
+ * body holding both edits.
+ */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { describeInBrowser, launchChromium } from "./browser.js";
+import {
+  addNote,
+  bodyText,
+  noteTitles,
+  openApp,
+  openNote,
+  pendingShown,
+  screenshot,
+  sideBySide,
+  startNotesApp,
+  syncNow,
+  transferOf,
+  typeInBody,
+  type NotesApp,
+} from "./notes-app.js";
+
+describeInBrowser("notes app on two devices", () => {
+  let server: TestServer;
+  let app: NotesApp;
+  let browser: Browser;
+  let contextA: BrowserContext;
+  let contextB: BrowserContext;
+  let deviceA: Page;
+  let deviceB: Page;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    [app, browser] = await Promise.all([startNotesApp(server.url), launchChromium()]);
+    const viewport = { width: 900, height: 480 };
+    contextA = await browser.newContext({ viewport });
+    contextB = await browser.newContext({ viewport, colorScheme: "dark" });
+    deviceA = await contextA.newPage();
+    deviceB = await contextB.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await server?.close();
+  });
+
+  it("moves a guest to a second device with the transfer link and pulls its notes", async () => {
+    await openApp(deviceA, app.url);
+    await addNote(deviceA, "Groceries");
+    await deviceA.locator("#note-body:not([disabled])").waitFor();
+    await typeInBody(deviceA, "end", "milk");
+    await deviceA.selectOption("#theme", "dark");
+    await syncNow(deviceA);
+    expect(await pendingShown(deviceA)).toBe(0);
+
+    await openApp(deviceB, app.url, await transferOf(deviceA));
+    await syncNow(deviceB);
+    expect(await noteTitles(deviceB)).toEqual(["Groceries"]);
+    await openNote(deviceB, "Groceries");
+    expect(await bodyText(deviceB)).toBe("milk");
+    expect(await deviceB.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    // The first sync on B fetched everything with a known total: the progress bar filled up.
+    const progress = deviceB.locator("#sync-progress");
+    expect(Number(await progress.getAttribute("data-total"))).toBeGreaterThanOrEqual(3);
+    expect(await progress.getAttribute("data-fetched")).toBe(await progress.getAttribute("data-total"));
+  });
+
+  it("merges notes and body edits made while one device was offline", async () => {
+    await contextA.setOffline(true);
+    await expect.poll(() => deviceA.locator("#app-status").getAttribute("data-online")).toBe("false");
+
+    // A, offline: a new note, and text appended to the shared note's body.
+    await addNote(deviceA, "Written offline");
+    await typeInBody(deviceA, "end", " offline-body");
+    await openNote(deviceA, "Groceries");
+    await typeInBody(deviceA, "end", " and bread");
+    await expect(syncNow(deviceA)).rejects.toThrow();
+    await expect.poll(() => pendingShown(deviceA)).toBeGreaterThan(0);
+
+    // B, online: text inserted at the start of the same body.
+    await typeInBody(deviceB, "start", "Buy: ");
+    await syncNow(deviceB);
+
+    // A reconnects: the leader syncs by itself on `online`; wait for its outbox to drain.
+    await contextA.setOffline(false);
+    await expect.poll(() => pendingShown(deviceA), { timeout: 15_000 }).toBe(0);
+    await syncNow(deviceA);
+    await syncNow(deviceB);
+
+    for (const device of [deviceA, deviceB]) {
+      expect(await noteTitles(device)).toEqual(["Groceries", "Written offline"]);
+      await expect.poll(() => bodyText(device)).toBe("Buy: milk and bread");
+      await expect.poll(() => device.locator("#app-status").getAttribute("data-online")).toBe("true");
+    }
+    await openNote(deviceB, "Written offline");
+    expect(await bodyText(deviceB)).toBe(" offline-body");
+
+    await openNote(deviceB, "Groceries");
+    const shots = [
+      { label: "Device A (was offline)", path: await screenshot(deviceA, "device-a") },
+      { label: "Device B", path: await screenshot(deviceB, "device-b") },
+    ];
+    // `SYNCPOOL_DOCS_SCREENSHOT=1` refreshes the README's picture from this state.
+    if (process.env.SYNCPOOL_DOCS_SCREENSHOT === "1") {
+      await sideBySide(browser, shots, resolve(dirname(fileURLToPath(import.meta.url)), "../../docs/notes-demo.png"));
+    }
+  });
+});
