@@ -6,9 +6,10 @@
  * this directory's contents too.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { readOrCreateSecretFile } from "../secret-file.js";
 
 /** The algorithm of identity tokens; verification allows only this one. */
 export const TOKEN_ALGORITHM = "ES256";
@@ -37,7 +38,7 @@ export async function loadOrCreateKeys(dataDir: string): Promise<ServerKeys> {
   const dir = join(dataDir, "keys");
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
-  const privateJwkText = await readOrCreate(join(dir, SIGNING_KEY_FILE), async () => {
+  const privateJwkText = await readOrCreateSecretFile(join(dir, SIGNING_KEY_FILE), async () => {
     const { privateKey } = await generateKeyPair(TOKEN_ALGORITHM, { extractable: true });
     return JSON.stringify(await exportJWK(privateKey));
   });
@@ -47,7 +48,7 @@ export async function loadOrCreateKeys(dataDir: string): Promise<ServerKeys> {
   const privateKey = (await importJWK(privateJwk, TOKEN_ALGORITHM)) as CryptoKey;
   const publicKey = (await importJWK(publicPart, TOKEN_ALGORITHM)) as CryptoKey;
 
-  const secretText = await readOrCreate(join(dir, SESSION_SECRET_FILE), async () => randomBytes(32).toString("base64url"));
+  const secretText = await readOrCreateSecretFile(join(dir, SESSION_SECRET_FILE), async () => randomBytes(32).toString("base64url"));
   const sessionSecret = new Uint8Array(Buffer.from(secretText.trim(), "base64url"));
   if (sessionSecret.length < 32) throw new Error(`${join(dir, SESSION_SECRET_FILE)} holds fewer than 32 bytes`);
 
@@ -58,26 +59,4 @@ export async function loadOrCreateKeys(dataDir: string): Promise<ServerKeys> {
     publicJwk: { ...publicPart, kid, alg: TOKEN_ALGORITHM, use: "sig" },
     sessionSecret,
   };
-}
-
-/** Reads `file`, or writes `create()`'s text to it (mode 0600, fsynced) and returns that. */
-async function readOrCreate(file: string, create: () => Promise<string>): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const text = await create();
-  await writeFile(temporary, text, { mode: 0o600, flush: true });
-  await chmod(temporary, 0o600); // the umask may have narrowed it further, never widened: make it exact
-  try {
-    await link(temporary, file);
-    return text;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    return await readFile(file, "utf8");
-  } finally {
-    await unlink(temporary);
-  }
 }

@@ -6,10 +6,11 @@
  * identity keys in `server/identity/keys.ts`. Several servers must share these files or settings.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import webpush from "web-push";
 import type { PushConfig } from "./push-config.js";
+import { readOrCreateSecretFile } from "../secret-file.js";
 
 /** The keys push deliveries are made with. Only `vapidPublicKey` may be published. */
 export interface PushSecrets {
@@ -34,37 +35,11 @@ export async function loadPushSecrets(dataDir: string, config: Pick<PushConfig, 
     vapid = { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey };
   } else {
     const file = join(dir, VAPID_FILE);
-    const text = await readOrCreate(file, async () => JSON.stringify(webpush.generateVAPIDKeys()));
+    const text = await readOrCreateSecretFile(file, async () => JSON.stringify(webpush.generateVAPIDKeys()));
     vapid = JSON.parse(text) as { publicKey: string; privateKey: string };
     if (typeof vapid.publicKey !== "string" || typeof vapid.privateKey !== "string") throw new Error(`${file} does not hold a VAPID key pair`);
   }
 
-  const webhookSecret = config.webhookSecret ?? (await readOrCreate(join(dir, WEBHOOK_SECRET_FILE), async () => randomBytes(32).toString("base64url"))).trim();
+  const webhookSecret = config.webhookSecret ?? (await readOrCreateSecretFile(join(dir, WEBHOOK_SECRET_FILE), async () => randomBytes(32).toString("base64url"))).trim();
   return { vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, webhookSecret };
-}
-
-/**
- * Reads `file`, or writes `create()`'s text to it (0600, fsynced) and returns that. Safe when two
- * processes start at once: the file is published with `link`, which fails when another process
- * got there first, and then that one's file is used.
- */
-async function readOrCreate(file: string, create: () => Promise<string>): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const text = await create();
-  await writeFile(temporary, text, { mode: 0o600, flush: true });
-  await chmod(temporary, 0o600);
-  try {
-    await link(temporary, file);
-    return text;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    return await readFile(file, "utf8");
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
 }
