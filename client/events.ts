@@ -18,8 +18,13 @@ export interface ClientEvents {
   conflict: { dataset: string; conflicts: ConflictReport[] };
   /** A dataset was deleted on the server (by another device or an admin); local copies are gone. */
   datasetDeleted: { dataset: string };
-  /** Datasets of other identities were merged into this one (a guest signed in with a login). */
-  datasetsMerged: { dataset: string; mergedDatasetNames: string[] };
+  /**
+   * Data of other identities was merged into `dataset` (a guest signed in with a login that
+   * already had an identity). Emitted on sign-in for each dataset the guest held on this device,
+   * with `mergedIdentityIds`; and by a pull whose page lists conflict copies
+   * (`<dataset>.merged.<guestId>`, OPTIMISTIC datasets) in `mergedDatasetNames`.
+   */
+  datasetsMerged: { dataset: string; mergedDatasetNames: string[]; mergedIdentityIds?: string[] };
   /** A sync pass starts. */
   syncStart: { datasets: string[] | "all" };
   /** Records fetched so far for a dataset in this pass; `total` when the server told it. */

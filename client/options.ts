@@ -23,10 +23,17 @@ export interface ClientOptions {
   /** `fetch` for the GraphQL transport (default: the global one). */
   fetch?: FetchFunction;
   /**
-   * WebSocket constructor for push notifications (`ws` in Node). Reserved: the server's
-   * `datasetChanged` subscription is not in the schema yet; call `client.notifyRemoteChange()`.
+   * WebSocket constructor for live updates (default: the browser's; in Node pass the `ws`
+   * package's default export). See `live`.
    */
   WebSocket?: unknown;
+  /**
+   * Live updates: the tab leading sync holds a WebSocket subscription to the server's
+   * `datasetChanged` and applies other devices' changes as they are committed, without polling.
+   * Default: on when `autoSync` is on and a WebSocket is available. `true` without a WebSocket
+   * throws; `false` leaves only the interval (and `notifyRemoteChange`).
+   */
+  live?: boolean;
   /** Provider logins, or a function returning fresh ones (called when the token is renewed). */
   logins?: LoginsSource;
   /** Resolves OPTIMISTIC conflicts of every dataset without its own handler. */
@@ -41,7 +48,7 @@ export interface ClientOptions {
   debounceMs?: number;
   /** Longest a write waits for sync while writes keep coming. Default 3 s. */
   debounceMaxWaitMs?: number;
-  /** A full background sync this often; 0 turns it off. Default 60 s. */
+  /** A full background sync this often; 0 turns it off. Default 60 s (a fallback with live updates). */
   intervalMs?: number;
   /** Retry delays after a failed sync. Default 1 s doubling to 60 s, with jitter. */
   backoff?: { baseMs?: number; maxMs?: number };

@@ -120,6 +120,17 @@ export class Session {
     }
   }
 
+  /** A valid token for the current identity (renewed silently when near expiry). */
+  token(): Promise<string> {
+    return this.#validToken();
+  }
+
+  /** Drops a token the server refused (expired by its clock, revoked) and gets a new one. */
+  renewToken(): Promise<string> {
+    this.#token = null;
+    return this.#validToken();
+  }
+
   async #validToken(): Promise<string> {
     if (!this.#identity) throw new SyncpoolError("UNAUTHENTICATED", "not signed in: call signIn() first");
     if (this.#token && this.#token.expiresAt - EXPIRY_MARGIN_MS > this.#options.now()) return this.#token.value;
@@ -177,6 +188,13 @@ export class Session {
     const token = { value: session.token, expiresAt: session.expiresAt };
     this.#adopt(identity, token);
     await this.#remember({ ...identity, token });
+    // A merged guest's secret no longer signs in (IDENTITY_MERGED): forget it.
+    if (guest && session.mergedIdentityIds.includes(guest.identityId)) {
+      await this.#options.devices.update((state) => ({
+        ...state,
+        guest: state.guest?.identityId === guest.identityId ? null : state.guest,
+      }));
+    }
     return {
       identityId: identity.identityId,
       deviceSecret: identity.deviceSecret,

@@ -1,39 +1,31 @@
 /**
  * `SyncClient`: the client's ORCHESTRATOR. It wires the parts together and holds no rules of its
- * own: sign-in (`session.ts`), the identity database (`store/`), the sync loop (`sync/sync-loop.ts`
- * deciding when, `sync/run-pass.ts` and `sync/sync-dataset.ts` deciding what), the tabs sharing
- * the database in a browser (`tabs/`), bound documents (`doc/`), and the transport (`transport/`).
+ * own: sign-in (`session.ts`), the signed-in identity's parts (`active-identity.ts`: its database
+ * in `store/`, the sync loop in `sync/sync-loop.ts` deciding when, `sync/run-pass.ts` and
+ * `sync/sync-dataset.ts` deciding what, live changes in `sync/live-changes.ts`, the tabs sharing
+ * the database in a browser in `tabs/`, bound documents in `doc/`), and the transport
+ * (`transport/`, with the live subscription in `transport/subscription.ts`).
  */
 import { SyncpoolError } from "../core/errors.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/types.js";
+import { activateIdentity, deactivateIdentity, writeTo, type Active } from "./active-identity.js";
 import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
-import { DeviceClock } from "./device-clock.js";
-import { DocRegistry } from "./doc/doc-registry.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
+import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
 import type { ClientOptions } from "./options.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
 import { deleteDatasetLocally, saveConflictStrategy } from "./store/dataset-store.js";
 import { DeviceStore } from "./store/device-db.js";
-import {
-  deleteIdentityDb,
-  identityDbName,
-  openIdentityDb,
-  type IdentityDb,
-  type IndexedDbDependencies,
-} from "./store/identity-db.js";
-import { writeLocal, type LocalWrite } from "./store/local-write.js";
+import { deleteIdentityDb, type IndexedDbDependencies } from "./store/identity-db.js";
 import { toSyncRecord } from "./store/record-state.js";
 import * as reads from "./store/read-records.js";
-import type { ClockMeta } from "./store/rows.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
-import { reportedErrors, runSyncPass } from "./sync/run-pass.js";
-import { retryAfterMs, type SyncContext } from "./sync/sync-dataset.js";
-import { SyncLoop, type SyncState } from "./sync/sync-loop.js";
+import type { SyncState } from "./sync/sync-loop.js";
 import { acrossTabs, platformTabs, type TabPlatform } from "./tabs/tab-coordinator.js";
-import { TabSync } from "./tabs/tab-sync.js";
 import { createGraphqlTransport } from "./transport/graphql-transport.js";
 import { isNetworkError } from "./transport/network-error.js";
+import { platformWebSocket, type WebSocketConstructor } from "./transport/subscription.js";
 import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
 import type { RemoteDataset, Transport } from "./transport/transport.js";
 
@@ -49,17 +41,6 @@ export interface DatasetSummary {
   pendingCount: number;
   /** The server's description; undefined when the server lacks it or could not be asked. */
   remote?: RemoteDataset;
-}
-
-/** The signed-in part of the client: one identity's database, clock, loop and docs. */
-interface Active {
-  identityId: string;
-  db: IdentityDb;
-  clock: DeviceClock;
-  loop: SyncLoop;
-  tabs: TabSync;
-  docs: DocRegistry;
-  ctx: SyncContext;
 }
 
 /** Creates a client. Nothing touches the network or IndexedDB until `signIn()`. */
@@ -79,6 +60,8 @@ export class SyncClient {
   readonly #handlers = new Map<string, ConflictHandler>();
   /** Tabs share the database only when it is the platform's IndexedDB (not an injected one). */
   readonly #tabPlatform: TabPlatform | null;
+  /** The WebSocket for live updates; null when they are off. */
+  readonly #webSocket: WebSocketConstructor | null;
   #deviceId: string | null = null;
   #active: Active | null = null;
   #signingIn: Promise<unknown> = Promise.resolve();
@@ -94,6 +77,11 @@ export class SyncClient {
     };
     this.#devices = new DeviceStore(options.identityPoolId, this.#deps);
     this.#tabPlatform = options.indexedDB ? null : platformTabs();
+    const webSocket = options.WebSocket ?? platformWebSocket() ?? null;
+    if (options.live === true && !webSocket) {
+      throw new SyncpoolError("BAD_USER_INPUT", "live: true needs a WebSocket (pass the `ws` package in Node)", { field: "WebSocket" });
+    }
+    this.#webSocket = (options.live ?? options.autoSync ?? true) ? webSocket : null;
     const transport =
       options.transport ??
       createGraphqlTransport({
@@ -111,6 +99,7 @@ export class SyncClient {
     });
     this.#removePlatformListeners = listenToPlatform((online) => {
       this.#active?.tabs.setOnline(online);
+      if (online) this.#active?.subscription?.wake();
       this.#emitter.emit(online ? "online" : "offline", {});
     });
   }
@@ -235,78 +224,40 @@ export class SyncClient {
   async #signIn(options: SignInOptions): Promise<SignInResult> {
     const device = await this.#devices.load(() => globalThis.crypto.randomUUID(), this.#options.deviceId);
     this.#deviceId = device.deviceId;
+    const previous = this.#active;
+    // Signing in with a login may merge the guest into another identity: its pending writes go
+    // to the server first, so the merge carries them.
+    if (options.logins && previous) await pushBeforeMerge(previous);
     const result = await this.#session.signIn(options);
     if (this.#active?.identityId === result.identityId) return result;
     if (this.#active) this.#deactivate(this.#active);
     this.#active = await this.#activate(result.identityId, device.deviceId);
+    if (previous && result.mergedIdentityIds.includes(previous.identityId)) {
+      await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#deps, emitter: this.#emitter });
+    }
     return result;
   }
 
-  async #activate(identityId: string, deviceId: string): Promise<Active> {
-    const db = await openIdentityDb(identityId, this.#deps);
-    const stored = (await db.meta.get("clock")) as ClockMeta | undefined;
-    const clock = new DeviceClock(deviceId, this.#now, stored?.last ?? null);
-    const docs = new DocRegistry({
-      load: async (name, key) => {
-        const record = await reads.readRecord(db, name, key);
-        return record ? toSyncRecord(record) : undefined;
-      },
-      // Bound to this identity's session, even if another one signs in meanwhile.
-      save: (name, key, update) => this.#write(active, { dataset: name, key, op: "REPLACE", value: update, kind: "YDOC" }),
-      reportError: (error, name, key) => this.#emitter.emit("syncError", { error, dataset: name, key }),
-    });
-    const ctx: SyncContext = {
-      db,
-      transport: this.#transport,
-      authed: (request) => this.#session.authed(request),
+  #activate(identityId: string, deviceId: string): Promise<Active> {
+    return activateIdentity({
+      identityId,
       deviceId,
-      clock,
-      write: { deviceId, clock, now: this.#now, limits: this.#limits },
+      options: this.#options,
+      indexedDb: this.#deps,
+      transport: this.#transport,
+      session: this.#session,
       emitter: this.#emitter,
-      newMutationId: () => globalThis.crypto.randomUUID(),
+      limits: this.#limits,
+      now: this.#now,
       conflictHandler: (dataset) => this.#handlers.get(dataset) ?? this.#options.onConflict,
-      recordsChanged: (dataset, records) => {
-        docs.apply(dataset, records);
-        tabs.synced(dataset, records.map((record) => record.key));
-      },
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      pageSize: this.#options.pageSize ?? 500,
-    };
-    const autoSync = this.#options.autoSync ?? true;
-    const loop: SyncLoop = new SyncLoop({
-      runPass: (target, setState) => tabs.exclusive(() => runSyncPass(ctx, target, setState)),
-      isRetryable,
-      onError: (error) => {
-        if (typeof error === "object" && error !== null && reportedErrors.has(error)) return;
-        this.#emitter.emit("syncError", { error });
-      },
-      retryAfterMs: (error) =>
-        error instanceof SyncpoolError && error.code === "RATE_LIMITED" ? retryAfterMs(error) : undefined,
-      intervalMs: autoSync ? (this.#options.intervalMs ?? 60_000) : 0,
-      ...(this.#options.debounceMs !== undefined ? { debounceMs: this.#options.debounceMs } : {}),
-      ...(this.#options.debounceMaxWaitMs !== undefined ? { debounceMaxWaitMs: this.#options.debounceMaxWaitMs } : {}),
-      backoff: { ...this.#options.backoff, ...(this.#options.random ? { random: this.#options.random } : {}) },
+      tabPlatform: this.#tabPlatform,
+      webSocket: this.#webSocket,
+      onSignedOutElsewhere: (active, wiped) => void this.#signedOutElsewhere(active, wiped),
     });
-    const tabs: TabSync = new TabSync({
-      name: identityDbName(identityId),
-      loop,
-      emitter: this.#emitter,
-      autoSync,
-      platform: this.#tabPlatform,
-      onRecordsChanged: (dataset, keys) => void docs.reload(dataset, keys),
-      onSignedOut: (wiped) => void this.#signedOutElsewhere(active, wiped),
-    });
-    const active: Active = { identityId, db, clock, loop, tabs, docs, ctx };
-    // Starts the loop; in a browser it runs in the background only in the tab leading sync.
-    tabs.start();
-    return active;
   }
 
   #deactivate(active: Active): void {
-    active.loop.stop();
-    active.tabs.close();
-    active.docs.destroyAll();
-    active.db.close();
+    deactivateIdentity(active);
   }
 
   /** Another tab signed this identity out: let go of the database the same way. */
@@ -327,7 +278,7 @@ export class SyncClient {
   /** What `Dataset` handles call; each call acts on the identity signed in at that moment. */
   readonly #host: DatasetHost = {
     write: (dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind) =>
-      this.#write(this.#require(), { dataset, key, op, value, kind }),
+      writeTo(this.#require(), { dataset, key, op, value, kind }),
     record: async (dataset, key) => {
       const record = await reads.readRecord(this.#require().db, dataset, key);
       return record ? toSyncRecord(record) : undefined;
@@ -361,15 +312,4 @@ export class SyncClient {
       else this.#handlers.delete(dataset);
     },
   };
-
-  async #write(active: Active, write: LocalWrite): Promise<void> {
-    await writeLocal(active.db, write, active.ctx.write);
-    active.tabs.wrote(write.dataset, [write.key], { debounce: true });
-  }
-}
-
-/** Failures worth retrying with backoff: the network, rate limits, unexpected faults. */
-function isRetryable(error: unknown): boolean {
-  if (!(error instanceof SyncpoolError)) return true;
-  return error.code === "RATE_LIMITED" || error.code === "CLOCK_SKEW";
 }

@@ -3,8 +3,9 @@
  * same identity share its database (`syncpool:<identityId>`); one of them leads sync.
  *
  * - The leader runs the background loop: the interval, debounced pushes after writes (its own and
- *   the followers'), `online`, push notifications. A follower's loop stays idle but for explicit
- *   `sync()` calls. When the leader goes, the next tab takes over and syncs everything at once.
+ *   the followers'), `online`, push notifications, and it holds the live subscription (`onLead`).
+ *   A follower's loop stays idle but for explicit `sync()` calls. When the leader goes, the next
+ *   tab takes over and syncs everything at once.
  * - Every pass, in any tab, runs under the pass lock: a batch is acknowledged before another tab
  *   reads the outbox, so no outbox entry is pushed by two tabs.
  * - Followers see changes through IndexedDB: `watch`/`observe` (Dexie's liveQuery follows other
@@ -42,6 +43,8 @@ export interface TabSyncOptions {
   onRecordsChanged(dataset: string, keys: readonly string[]): void;
   /** Another tab signed this identity out. */
   onSignedOut(wiped: boolean): void;
+  /** This tab began leading sync (at once without tabs): it opens the live subscription. */
+  onLead?(): void;
 }
 
 /** One tab's part in syncing an identity (see the module comment). */
@@ -51,6 +54,8 @@ export class TabSync {
   #online = true;
   #replaying = false;
   #stopRelay: () => void = () => {};
+  /** Tasks of this tab run one at a time (the pass lock serializes them across tabs). */
+  #exclusiveChain: Promise<unknown> = Promise.resolve();
 
   constructor(options: TabSyncOptions) {
     this.#options = options;
@@ -75,9 +80,11 @@ export class TabSync {
     return this.#coordinator?.isLeader ?? true;
   }
 
-  /** Runs one sync pass while no other tab runs one. */
+  /** Runs one sync pass (or live change) while no other one runs, in this tab or another. */
   exclusive<T>(pass: () => Promise<T>): Promise<T> {
-    return this.#coordinator ? this.#coordinator.exclusive(pass) : pass();
+    const run = this.#exclusiveChain.then(() => (this.#coordinator ? this.#coordinator.exclusive(pass) : pass()));
+    this.#exclusiveChain = run.catch(() => undefined);
+    return run;
   }
 
   /** This tab stored writes to `keys` (none: a dataset delete): the other tabs hear, the leader syncs. */
@@ -119,6 +126,7 @@ export class TabSync {
     loop.setOnline(this.#online);
     // A new leader may inherit writes the old one never pushed.
     if (autoSync) loop.request("all");
+    this.#options.onLead?.();
   }
 
   #request(dataset: string, debounce: boolean): void {

@@ -2,7 +2,7 @@
  * Two devices of one identity in a real browser: two Chromium contexts (separate profiles, so
  * separate IndexedDB) running the notes app against a real sync server. One goes offline and
  * edits; the other edits the same note body; after reconnecting both show the same notes and a
- * body holding both edits.
+ * body holding both edits. Then a note written on one shows on the other live (no sync, no polling).
  */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,6 +101,14 @@ describeInBrowser("notes app on two devices", () => {
     }
     await openNote(deviceB, "Written offline");
     expect(await bodyText(deviceB)).toBe(" offline-body");
+
+    // Live updates through the dev server's WebSocket proxy: A's new note and its body reach B
+    // while B neither syncs nor polls.
+    await addNote(deviceA, "Live");
+    await typeInBody(deviceA, "end", "typed on A");
+    await expect.poll(() => noteTitles(deviceB), { timeout: 5_000 }).toContain("Live");
+    await openNote(deviceB, "Live");
+    await expect.poll(() => bodyText(deviceB), { timeout: 5_000 }).toBe("typed on A");
 
     await openNote(deviceB, "Groceries");
     const shots = [

@@ -2,7 +2,8 @@
  * A controllable network between test clients and a real syncpool server. Each device gets its own
  * fake-indexeddb instance and a `fetch` that routes to whichever server is running now, so the
  * server can stop and come back (same data directory, new port) while clients keep one endpoint.
- * Per device the network can be offline, and can drop or duplicate push deliveries:
+ * Live updates go through the device's `WebSocket` (the `ws` package), likewise routed to the
+ * server running now. Per device the network can be offline, and can drop or duplicate push deliveries:
  * - `drop`: the request reaches the server (which commits it), the answer is lost;
  * - `duplicate`: the request is delivered twice; the client reads the second answer.
  *
@@ -15,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
+import WebSocket from "ws";
 import { createClient, type ClientOptions, type SyncClient } from "../../client/index.js";
 import { startTestServer, type TestServer, type TestServerOptions } from "./server.js";
 
@@ -34,11 +36,32 @@ export class DeviceLink {
   /** Push requests delivered to the server (duplicates count twice). */
   pushesDelivered = 0;
   readonly indexedDB = new IDBFactory();
+  /** Open live-update sockets of this device's clients. */
+  readonly sockets = new Set<WebSocket>();
+  /** `subscribe` messages this device's clients sent (one per (re)subscription). */
+  liveSubscribes = 0;
+  /** The WebSocket constructor this device's clients use: to the running server, refused while offline. */
+  readonly WebSocket: new (url: string | URL, protocols?: string | string[]) => WebSocket;
 
   constructor(
     private readonly network: TestNetwork,
     readonly name: string,
-  ) {}
+  ) {
+    const link = this;
+    this.WebSocket = class RoutedWebSocket extends WebSocket {
+      constructor(_url: string | URL, protocols?: string | string[]) {
+        const server = link.network.server;
+        // Port 9 (discard) refuses on loopback: the connection fails as with no network.
+        super(link.offline || !server ? "ws://127.0.0.1:9/graphql" : server.graphqlUrl.replace(/^http/, "ws"), protocols);
+        link.sockets.add(this);
+        this.on("close", () => link.sockets.delete(this));
+      }
+      override send(data: unknown, ...rest: unknown[]): void {
+        if (typeof data === "string" && data.includes('"type":"subscribe"')) link.liveSubscribes += 1;
+        (super.send as (...args: unknown[]) => void)(data, ...rest);
+      }
+    };
+  }
 
   /** The fetch this device's clients use. */
   readonly fetch = async (_url: string, init: RequestInit): Promise<Response> => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SyncpoolError } from "../../core/errors.js";
 import { backoffDelayMs, nominalBackoffMs } from "../../client/sync/backoff.js";
+import { isRetryable } from "../../client/sync/retry-policy.js";
 import { SyncLoop, type SyncLoopOptions, type SyncTarget } from "../../client/sync/sync-loop.js";
 import { NetworkError } from "../../client/transport/network-error.js";
 
@@ -137,6 +138,28 @@ describe("SyncLoop timing", () => {
     expect(passes).toHaveLength(1);
     expect(errors).toEqual([state.failing]);
     expect(loop.state).toBe("idle");
+  });
+
+  it("retries TRIGGER_FAILED with backoff but not TRIGGER_REJECTED (the client's retry policy)", async () => {
+    const failed = makeLoop({ isRetryable });
+    failed.state.failing = new SyncpoolError("TRIGGER_FAILED", "the trigger timed out");
+    failed.loop.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failed.loop.state).toBe("backoff");
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(failed.passes).toHaveLength(2);
+    failed.state.failing = null;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(failed.passes).toHaveLength(3);
+    expect(failed.loop.state).toBe("idle");
+
+    const rejected = makeLoop({ isRetryable });
+    rejected.state.failing = new SyncpoolError("TRIGGER_REJECTED", "the trigger said no");
+    rejected.loop.start();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(rejected.passes).toHaveLength(1);
+    expect(rejected.loop.state).toBe("idle");
+    expect(rejected.errors).toEqual([rejected.state.failing]);
   });
 
   it("syncs at once when coming back online, skipping the remaining backoff", async () => {
