@@ -1,0 +1,42 @@
+/**
+ * What the numbers were measured on: every result file carries these facts, and the load average
+ * at start and end, because the machine may be shared with other work while a run goes on.
+ */
+import { cpus, freemem, loadavg, totalmem, release, platform } from "node:os";
+
+/** The machine and runtime of one run. */
+export interface MachineFacts {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  freeMemoryGiB: number;
+  node: string;
+  os: string;
+  loadAverage1m: number;
+  openFilesLimit: number | null;
+}
+
+/** Reads the facts now; `openFilesLimit` comes from the runner (`ulimit -n`), as Node has no API for it. */
+export function machineFacts(openFilesLimit: number | null): MachineFacts {
+  const processors = cpus();
+  return {
+    cpuModel: processors[0]?.model.trim() ?? "unknown",
+    cores: processors.length,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    freeMemoryGiB: round(freemem() / 2 ** 30, 1),
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    loadAverage1m: round(loadavg()[0] ?? 0, 2),
+    openFilesLimit,
+  };
+}
+
+/** The 1-minute load average, for the note on noise. */
+export function currentLoad(): number {
+  return round(loadavg()[0] ?? 0, 2);
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

@@ -1,0 +1,140 @@
+/**
+ * Scenario 2, write throughput: single-patch pushes with 1, 16 and 64 concurrent clients, and
+ * 100-patch pushes with 16, on SQLite (synchronous FULL, the default, and NORMAL) and on
+ * PostgreSQL (a fresh schema, dropped afterwards). Each client is its own identity pushing to its
+ * own dataset, one push after another; the server runs in its own process, so the clients (this
+ * process) and the server each have a core.
+ *
+ * Baselines in the same run: better-sqlite3 alone (one commit per row with the same synchronous
+ * setting; rows in one transaction for 100-patch pushes) and a bare node:http server answering the
+ * same POSTs at the same concurrency.
+ */
+import { performance } from "node:perf_hooks";
+import { startChildServer } from "../lib/child-server.js";
+import { probePostgres } from "../lib/bench-server.js";
+import { pushRecords, signInGuests, type BenchPatch } from "../lib/gql.js";
+import type { Baseline, ResultRow, ScenarioResult } from "../lib/report.js";
+import { summarize } from "../lib/stats.js";
+import type { SqliteInsertBaseline } from "../baselines/sqlite-inserts.js";
+import { measureHttpThroughput } from "../baselines/http-round-trip.js";
+
+interface Cell {
+  clients: number;
+  patchesPerPush: number;
+}
+
+const CELLS: Cell[] = [
+  { clients: 1, patchesPerPush: 1 },
+  { clients: 16, patchesPerPush: 1 },
+  { clients: 64, patchesPerPush: 1 },
+  { clients: 16, patchesPerPush: 100 },
+];
+
+type Backend = { label: string; options: { storage: "sqlite" | "postgres"; sqliteSynchronous?: "FULL" | "NORMAL" } };
+
+/** Runs scenario 2 against the SQLite baselines already measured in this run. */
+export async function runWriteThroughput(quick: boolean, sqlite: SqliteInsertBaseline, httpUrl: string): Promise<ScenarioResult> {
+  const windowMs = quick ? 700 : 5000;
+  const postgres = await probePostgres();
+  const backends: Backend[] = [
+    { label: "SQLite FULL", options: { storage: "sqlite", sqliteSynchronous: "FULL" } },
+    // NORMAL (no fsync per commit) shows what durability costs; the quick run leaves it out.
+    ...(quick ? [] : [{ label: "SQLite NORMAL", options: { storage: "sqlite", sqliteSynchronous: "NORMAL" } } satisfies Backend]),
+    { label: `PostgreSQL ${postgres.version.split(" ")[0] ?? ""}`.trim(), options: { storage: "postgres" } },
+  ];
+  const httpRate = new Map<number, number>();
+  for (const clients of new Set(CELLS.map((cell) => cell.clients))) httpRate.set(clients, await measureHttpThroughput(httpUrl, clients, quick ? 500 : 2000));
+
+  const rows: ResultRow[] = [];
+  const details: Record<string, unknown> = { windowMs, rawHttpRequestsPerSecond: Object.fromEntries(httpRate) };
+  for (const backend of backends) {
+    if (backend.options.storage === "postgres" && !postgres.reachable) {
+      for (const cell of CELLS) rows.push({ scenario: "2 write throughput", case: `${backend.label}: ${describe(cell)}`, value: Number.NaN, unit: "", better: "higher", baselines: [], skipped: `skipped: PostgreSQL unreachable (${postgres.reason})` });
+      continue;
+    }
+    const server = await startChildServer("syncpool", backend.options);
+    try {
+      const guests = await signInGuests(server.url, Math.max(...CELLS.map((cell) => cell.clients)));
+      for (const [index, cell] of CELLS.entries()) {
+        const measured = await measureCell(server.url, guests.slice(0, cell.clients).map((guest) => guest.token), cell, windowMs, `c${index}`);
+        details[`${backend.label}: ${describe(cell)}`] = measured;
+        // Requests per second compare with pushes per second; a 100-patch push's records have no HTTP counterpart.
+        const baselines: Baseline[] = cell.patchesPerPush === 1 ? [{ name: `raw HTTP req/s at ${cell.clients}`, value: httpRate.get(cell.clients)! }] : [];
+        if (backend.options.storage === "sqlite") {
+          const synchronous = backend.options.sqliteSynchronous!;
+          baselines.unshift(
+            cell.patchesPerPush === 1
+              ? { name: `better-sqlite3 commits/s (${synchronous})`, value: synchronous === "FULL" ? sqlite.commitEachFullPerSecond : sqlite.commitEachNormalPerSecond }
+              : { name: "better-sqlite3 rows/s in one tx", value: sqlite.oneTransactionPerSecond },
+          );
+        }
+        const isGoalCell = backend.label === "SQLite FULL" && cell.clients === 64 && cell.patchesPerPush === 1;
+        rows.push({
+          scenario: "2 write throughput",
+          case: `${backend.label}: ${describe(cell)}`,
+          // 100-patch pushes compare records per second with rows per second.
+          value: cell.patchesPerPush === 1 ? measured.pushesPerSecond : measured.recordsPerSecond,
+          unit: cell.patchesPerPush === 1 ? "pushes/s" : "records/s",
+          better: "higher",
+          baselines,
+          ...(isGoalCell ? { goal: { text: "5,000 pushes/s at 64 clients, SQLite", met: measured.pushesPerSecond >= 5000 } } : {}),
+        });
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  const chartBackends = backends.filter((backend) => backend.options.storage === "sqlite" || postgres.reachable);
+  return {
+    name: "write-throughput",
+    title: "Write throughput",
+    rows,
+    details,
+    charts: [
+      {
+        file: "write-throughput.svg",
+        title: "Single-patch pushes per second (higher is better)",
+        xLabel: "concurrent clients",
+        yLabel: "pushes / s",
+        kind: "bar",
+        categories: ["1", "16", "64"],
+        series: [
+          ...chartBackends.map((backend) => ({
+            name: `syncpool ${backend.label}`,
+            points: [1, 16, 64].map((clients, index): [number, number] => [index, (details[`${backend.label}: ${clients} clients x 1 patch`] as { pushesPerSecond: number } | undefined)?.pushesPerSecond ?? Number.NaN]),
+          })),
+          { name: "raw HTTP req/s", points: [1, 16, 64].map((clients, index): [number, number] => [index, httpRate.get(clients)!]) },
+        ],
+      },
+    ],
+  };
+}
+
+function describe(cell: Cell): string {
+  return `${cell.clients} clients x ${cell.patchesPerPush} patch${cell.patchesPerPush > 1 ? "es" : ""}`;
+}
+
+/** Each token pushes to its own dataset, one push after another, for `windowMs` (after a short warm-up). */
+async function measureCell(url: string, tokens: string[], cell: Cell, windowMs: number, tag: string) {
+  const value = "x".repeat(40);
+  let sequence = 0;
+  const patches = (push: number): BenchPatch[] => Array.from({ length: cell.patchesPerPush }, (_, index) => ({ op: "REPLACE", key: `k${(push * cell.patchesPerPush + index) % 1000}`, value }));
+  const loop = async (token: string, client: number, until: number, latencies: number[] | null) => {
+    let pushes = 0;
+    while (performance.now() < until) {
+      const push = sequence++;
+      const sentAt = performance.now();
+      await pushRecords(url, token, { dataset: `bench-${tag}`, deviceId: `device-${client}`, mutationId: `${tag}-${push}`, patches: patches(push) });
+      latencies?.push(performance.now() - sentAt);
+      pushes += 1;
+    }
+    return pushes;
+  };
+  await Promise.all(tokens.map((token, client) => loop(token, client, performance.now() + 300, null)));
+  const latencies: number[] = [];
+  const started = performance.now();
+  const counts = await Promise.all(tokens.map((token, client) => loop(token, client, started + windowMs, latencies)));
+  const seconds = (performance.now() - started) / 1000;
+  const pushes = counts.reduce((sum, count) => sum + count, 0);
+  return { pushes, seconds, pushesPerSecond: pushes / seconds, recordsPerSecond: (pushes * cell.patchesPerPush) / seconds, latency: summarize(latencies) };
+}
