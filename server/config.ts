@@ -13,6 +13,7 @@ import { z } from "zod";
 import { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.js";
 import { streamEnvShape, toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
+import { awsEnvShape, toAwsConfig, type AwsConfig } from "./aws/aws-config.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 
@@ -37,6 +38,12 @@ export interface ServerConfig {
   sqliteSynchronous: "FULL" | "NORMAL";
   /** PostgreSQL connection URL; null selects the embedded SQLite database in `dataDir`. Never log it whole. */
   databaseUrl: string | null;
+  /** PostgreSQL only: the schema holding syncpool's tables (created if missing). */
+  databaseSchema: string;
+  /** PostgreSQL only: connections in this instance's pool (plus one for LISTEN when fan-out uses NOTIFY). */
+  databasePoolSize: number;
+  /** Redis for change fan-out across instances (wins over PostgreSQL NOTIFY); null when unset. Never log it whole. */
+  redisUrl: string | null;
   tokenTtlSeconds: number;
   /** How long answers to pushes are kept for idempotent replay (at least 24 hours). */
   mutationRetentionHours: number;
@@ -48,6 +55,8 @@ export interface ServerConfig {
   push: PushConfig;
   /** The event stream's consumers: dead-letter attempts, the NATS relay (`server/stream/stream-config.ts`). */
   stream: StreamConfig;
+  /** The AWS-compatible endpoints: path prefix, credential lifetime (`server/aws/aws-config.ts`). */
+  aws: AwsConfig;
 }
 
 /** pino's levels; `silent` turns logging off. */
@@ -92,9 +101,19 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, { error: "expected a postgres:// or postgresql:// URL" })
     .optional(),
+  SYNCPOOL_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "expected a lowercase PostgreSQL schema name (a-z 0-9 _)" })
+    .default("public"),
+  SYNCPOOL_DATABASE_POOL_SIZE: intFrom(2, 1000).default(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, { error: "expected a redis:// or rediss:// URL" })
+    .optional(),
   SYNCPOOL_MUTATION_RETENTION_HOURS: intFrom(24, 8_760).default(48),
   ...pushEnvShape,
   ...streamEnvShape,
+  ...awsEnvShape,
 });
 
 const KNOWN_ENV = new Set(Object.keys(envSchema.shape));
@@ -150,6 +169,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     production: parsedEnv.NODE_ENV === "production",
     sqliteSynchronous: parsedEnv.SYNCPOOL_SQLITE_SYNCHRONOUS,
     databaseUrl: parsedEnv.DATABASE_URL ?? null,
+    databaseSchema: parsedEnv.SYNCPOOL_DATABASE_SCHEMA,
+    databasePoolSize: parsedEnv.SYNCPOOL_DATABASE_POOL_SIZE,
+    redisUrl: parsedEnv.REDIS_URL ?? null,
     tokenTtlSeconds: parsedEnv.SYNCPOOL_TOKEN_TTL_SECONDS,
     mutationRetentionHours: parsedEnv.SYNCPOOL_MUTATION_RETENTION_HOURS,
     pools,
@@ -158,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       throw new ConfigError(message);
     }),
     stream: toStreamConfig(parsedEnv),
+    aws: toAwsConfig(parsedEnv),
   };
 }
 

@@ -7,7 +7,10 @@
  * The public surface of the package's server entry is the export list at the bottom; anything
  * not listed there is internal and may change.
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createAwsService, type AwsService } from "./aws/aws-service.js";
 import type { ServerConfig } from "./config.js";
 import { maskError, useBadUserInputCodes, yogaLogger } from "./errors.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
@@ -23,6 +26,7 @@ import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
 import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
+import { openChangeBus } from "./push/open-change-bus.js";
 import { createPushService, type PushService } from "./push/push-service.js";
 import { openStorage } from "./storage/open-storage.js";
 import type { Storage } from "./storage/storage.js";
@@ -61,6 +65,8 @@ export interface SyncpoolServer {
   logger: Logger;
   /** Push sync: the change bus, live subscriptions, registered devices (`server/push/`). */
   push: PushService;
+  /** The AWS-compatible endpoints (Cognito Identity, Cognito Sync, Kinesis read side) under `config.aws.pathPrefix`. */
+  aws: AwsService;
   /** Stops using storage (and closes it when the server opened it). Idempotent. */
   close(): Promise<void>;
 }
@@ -76,21 +82,43 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   // openStorage migrates what it opens; a storage passed in is migrated here (a no-op when current).
   const storage =
     options.storage ??
-    (await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl ?? undefined, sqliteSynchronous: config.sqliteSynchronous }));
+    (await openStorage({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl ?? undefined,
+      postgresSchema: config.databaseSchema,
+      postgresPoolSize: config.databasePoolSize,
+      sqliteSynchronous: config.sqliteSynchronous,
+    }));
+  // Names this process to the other instances: tags its relayed changes and holds its consumer leases.
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  let bus: Awaited<ReturnType<typeof openChangeBus>> | undefined;
 
   try {
     if (!ownsStorage) await storage.migrate();
     const keys = await loadOrCreateKeys(config.dataDir);
     const tokens = createTokenService({ keys, ttlSeconds: config.tokenTtlSeconds, now });
     const pools = await openPoolRegistry(storage, config.pools, now);
+    // Committed changes reach live subscribers on every instance: in-process, PostgreSQL NOTIFY or Redis.
+    bus = await openChangeBus(config, instanceId, logger);
+    if (bus.kind !== "in-process") logger.info({ changeBus: bus.kind, instanceId }, "changes fan out across instances");
     // Push sync hears every committed change (after commit) and adds its area to the schema.
-    const push = await createPushService({ config: config.push, dataDir: config.dataDir, storage, now, logger: logger.child({ component: "push" }) });
-    // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`.
-    const stream = await createStreamRuntime({ storage, pools, config, now, logger, handlers: options.handlers, options: options.stream });
+    const push = await createPushService({ config: config.push, dataDir: config.dataDir, storage, now, logger: logger.child({ component: "push" }), bus });
+    // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
+    // consumers run on every instance, each shard fed by the instance holding its lease.
+    const stream = await createStreamRuntime({ storage, pools, config, now, logger, instanceId, handlers: options.handlers, options: options.stream });
     const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync };
     // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
     const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
     const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync };
+    // Apps on the AWS SDKs: the same identities, datasets and stream, spoken as AWS speaks (`server/aws/`).
+    const aws = createAwsService({
+      config: config.aws,
+      identity,
+      sync,
+      devices: { storage, config: config.push, now },
+      sessionSecret: keys.sessionSecret,
+      logger: logger.child({ component: "aws" }),
+    });
 
     const yoga = createYoga<{}, GraphQLContext>({
       schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity)]),
@@ -122,21 +150,25 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     let closed: Promise<void> | undefined;
     return {
       yoga,
-      fetch: async (request) => yoga.fetch(request),
+      fetch: async (request) => (aws.handles(new URL(request.url).pathname) ? aws.fetch(request) : yoga.fetch(request)),
       storage,
       pools,
       tokens,
       logger,
       push,
+      aws,
       close: () => (closed ??= (async () => {
         stopPurging();
+        await aws.close();
         await stream.close();
         await push.close();
+        await bus?.close();
         await yoga.dispose();
         if (ownsStorage) await storage.close();
       })()),
     };
   } catch (error) {
+    await bus?.close();
     if (ownsStorage) await storage.close();
     throw error;
   }

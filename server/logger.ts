@@ -20,6 +20,11 @@ const SECRET_FIELDS = [
   "privateKey",
   "sessionSecret",
   "password",
+  // AWS endpoints: developer credentials' secret, temporary credentials, signed-request headers.
+  "secretAccessKey",
+  "SecretKey",
+  "SessionToken",
+  "x-amz-security-token",
 ];
 
 /**

@@ -6,11 +6,13 @@
  *   GET /.well-known/jwks.json the public keys that verify identity tokens
  *   /graphql                   GraphQL over HTTP (GraphiQL in a browser unless production),
  *                              subscriptions over SSE, and graphql-ws on a WebSocket upgrade
+ *   /aws/cognito-identity, /aws/cognito-sync, /aws/kinesis
+ *                              the AWS-compatible endpoints (`server/aws/`; prefix SYNCPOOL_AWS_PATH_PREFIX)
  *
  * The `http.Server` stays reachable (`RunningServer.httpServer`); the graphql-ws endpoint
  * (`server/push/ws-endpoint.ts`) is attached to it once it listens.
  */
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServerConfig } from "./config.js";
 import { createSyncpoolServer, type SyncpoolServer, type SyncpoolServerOptions } from "./index.js";
@@ -50,6 +52,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     if (isRead && path === "/healthz") return sendJson(response, 200, { status: "ok" });
     if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
     if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, jwksBody, { "cache-control": "public, max-age=300" });
+    if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, server.aws.fetch, logger);
     return void server.yoga.requestListener(request, response);
   });
 
@@ -126,6 +129,37 @@ async function checkReady(server: SyncpoolServer): Promise<[number, object]> {
     return [503, { status: "unavailable" }];
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Bodies the Fetch-style routes (the AWS endpoints) read at most; they check their own, smaller limit. */
+const MAX_FETCH_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Answers a Node request with a Fetch handler: reads the body (bounded), writes the Response. */
+async function serveFetch(request: IncomingMessage, response: ServerResponse, handler: (request: Request) => Promise<Response>, logger: SyncpoolServer["logger"]): Promise<void> {
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_FETCH_BODY_BYTES) return sendJson(response, 413, { message: "request body too large" });
+      chunks.push(chunk);
+    }
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, item);
+    }
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    const answer = await handler(
+      new Request(`http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`, { method: request.method, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
+    );
+    const body = Buffer.from(await answer.arrayBuffer());
+    response.writeHead(answer.status, { ...Object.fromEntries(answer.headers), "content-length": body.length });
+    response.end(request.method === "HEAD" ? undefined : body);
+  } catch (error) {
+    logger.error({ err: error }, "serving a request failed");
+    if (!response.headersSent) sendJson(response, 500, { message: "Unexpected error." });
+    else response.destroy();
   }
 }
 

@@ -148,6 +148,17 @@ const streamSchema = z
   })
   .strict();
 
+/**
+ * The access key pair of a pool's developer on the AWS-compatible endpoints (Cognito Sync's
+ * developer operations, the Kinesis API). The secret signs requests (SigV4) and is never logged.
+ */
+const developerCredentialsSchema = z
+  .object({
+    accessKeyId: z.string({ error: "expected a string" }).regex(/^[A-Z0-9]{16,128}$/, { error: "expected 16-128 characters of A-Z 0-9" }),
+    secretAccessKey: z.string({ error: "expected a string" }).min(32, { error: "expected a secret of at least 32 characters" }).max(128),
+  })
+  .strict();
+
 /** A pool as written by an operator: every field but `id` optional, unknown fields refused. */
 export const poolSettingsSchema = z
   .object({
@@ -175,6 +186,10 @@ export const poolSettingsSchema = z
     developerProvider: developerProviderSchema.optional(),
     syncTrigger: syncTriggerSchema.optional(),
     stream: streamSchema.prefault({}),
+    // The AWS-compatible endpoints (`server/aws/`, docs/aws-compatibility.md).
+    awsGuestAccess: z.enum(["open", "secret"], { error: "expected open or secret" }).default("secret"),
+    defaultConflictStrategy: z.enum(["CRDT", "OPTIMISTIC"], { error: "expected CRDT or OPTIMISTIC" }).default("CRDT"),
+    developerCredentials: developerCredentialsSchema.optional(),
     ...accessSettingsShape,
   })
   .strict()

@@ -46,7 +46,8 @@ export function toDatasetEvent(change: CommittedChange): DatasetChangeEvent {
   let event = converted.get(change);
   if (event) return event;
   const recordsBytes = Buffer.byteLength(JSON.stringify(change.records), "utf8");
-  const inline = recordsBytes < MAX_INLINE_RECORDS_BYTES;
+  // A change relayed from another instance without its records says so: never inline an empty list for it.
+  const inline = change.recordsOmitted !== true && recordsBytes < MAX_INLINE_RECORDS_BYTES;
   event = {
     dataset: change.dataset,
     syncCount: change.syncCount,

@@ -7,6 +7,7 @@ import type pg from "pg";
 import { assertSchemaName } from "./postgres-rows.js";
 import { POSTGRES_DEVICES_MIGRATION } from "./postgres-devices.js";
 import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
+import { POSTGRES_LEASES_MIGRATION } from "./postgres-leases.js";
 import { POSTGRES_STREAM_MIGRATION } from "./postgres-stream.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */
@@ -98,6 +99,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   POSTGRES_STREAM_MIGRATION,
   // Version 4: logins, identity status, dataset merges (the SQL is in postgres-identities.ts).
   POSTGRES_IDENTITIES_MIGRATION,
+  // Version 5: consumer leases across instances (the SQL is in postgres-leases.ts).
+  POSTGRES_LEASES_MIGRATION,
 ];
 
 /**

@@ -15,6 +15,8 @@ import { PostgresDeviceStore } from "./postgres-devices.js";
 import type { RegisteredDevice } from "./device-store.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgres-identities.js";
+import type { LeaseKey, LeaseRequest } from "./lease-store.js";
+import { PostgresLeaseStore } from "./postgres-leases.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PostgresStreamStore } from "./postgres-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -266,6 +268,16 @@ class PostgresAdapter implements PostgresStorage {
   unsubscribeDevice(identityId: string, deviceId: string, dataset: string) { return this.#devices.unsubscribeDevice(identityId, deviceId, dataset); }
   listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
   listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
+
+  // Consumer leases (LeaseStore): the SQL is in postgres-leases.ts, on this pool.
+  readonly #leases = new PostgresLeaseStore({
+    read: (fn) => this.#track(() => fn(this.#pool)),
+    write: (fn) => this.#write(() => fn(this.#pool)),
+  });
+  acquireLease(request: LeaseRequest) { return this.#leases.acquireLease(request); }
+  renewLeases(holder: string, expiresAt: number) { return this.#leases.renewLeases(holder, expiresAt); }
+  releaseLeases(holder: string, keys?: readonly LeaseKey[]) { return this.#leases.releaseLeases(holder, keys); }
+  listLeases(consumer?: string) { return this.#leases.listLeases(consumer); }
 
   // The event stream (StreamStore): the SQL is in postgres-stream.ts, on this pool.
   readonly #stream = new PostgresStreamStore({

@@ -6,6 +6,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { SQLITE_DEVICES_MIGRATION } from "./sqlite-devices.js";
 import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
+import { SQLITE_LEASES_MIGRATION } from "./sqlite-leases.js";
 import { SQLITE_STREAM_MIGRATION } from "./sqlite-stream.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */
@@ -100,6 +101,8 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   SQLITE_STREAM_MIGRATION,
   // Version 4: logins, identity status, dataset merges (the SQL is in sqlite-identities.ts).
   SQLITE_IDENTITIES_MIGRATION,
+  // Version 5: consumer leases across instances (the SQL is in sqlite-leases.ts).
+  SQLITE_LEASES_MIGRATION,
 ];
 
 /**

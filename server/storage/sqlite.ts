@@ -15,6 +15,8 @@ import { SqliteDeviceStore } from "./sqlite-devices.js";
 import type { RegisteredDevice } from "./device-store.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-identities.js";
+import type { LeaseKey, LeaseRequest } from "./lease-store.js";
+import { SqliteLeaseStore } from "./sqlite-leases.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { SqliteStreamStore } from "./sqlite-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -260,6 +262,16 @@ class SqliteAdapter implements SqliteStorage {
   unsubscribeDevice(identityId: string, deviceId: string, dataset: string) { return this.#devices.unsubscribeDevice(identityId, deviceId, dataset); }
   listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
   listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
+
+  // Consumer leases (LeaseStore): the SQL is in sqlite-leases.ts, on these connections.
+  readonly #leases = new SqliteLeaseStore({
+    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
+    write: (fn) => this.#write(() => fn(this.#writer)),
+  });
+  acquireLease(request: LeaseRequest) { return this.#leases.acquireLease(request); }
+  renewLeases(holder: string, expiresAt: number) { return this.#leases.renewLeases(holder, expiresAt); }
+  releaseLeases(holder: string, keys?: readonly LeaseKey[]) { return this.#leases.releaseLeases(holder, keys); }
+  listLeases(consumer?: string) { return this.#leases.listLeases(consumer); }
 
   // The event stream (StreamStore): the SQL is in sqlite-stream.ts, on these connections.
   readonly #stream = new SqliteStreamStore({

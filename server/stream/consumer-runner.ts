@@ -20,7 +20,7 @@ export interface ConsumerRunnerOptions {
   retryMaxMs?: number;
   /** Events read per batch (and at most re-offered after a crash). Default 100. */
   batchSize?: number;
-  /** Whether this instance may feed a (consumer, shard) now; default always (one instance). */
+  /** Whether this instance may feed a (consumer, shard) now (consumer leases); default always. */
   claim?: ClaimShard;
 }
 
@@ -64,7 +64,7 @@ export class ConsumerRunner {
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#workerDeps = {
       storage: deps.storage,
-      claim: options.claim ?? (async () => true),
+      claim: options.claim ?? (async () => "held" as const),
       retry: { baseMs: options.retryBaseMs ?? 500, maxMs: options.retryMaxMs ?? 60_000 },
       batchSize: options.batchSize ?? 100,
       now: deps.now,

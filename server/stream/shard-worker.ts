@@ -5,17 +5,24 @@
  * exponential backoff; after the consumer's `maxAttempts` it is parked in the dead letters (the
  * checkpoint moves past it in the same transaction) and the shard moves on.
  *
- * Before each batch the worker asks `claim`: today it always may; with leases across instances
- * (issue 7) only the instance holding the shard's lease may. A worker that regains a claim
- * reloads the checkpoint, since another instance may have moved it meanwhile.
+ * Before each batch the worker asks `claim`: only the instance holding the shard's lease may feed
+ * it (`consumer-leases.ts`). A worker that (re)gains a claim reloads the checkpoint, since another
+ * instance may have moved it meanwhile.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "../logger.js";
 import type { StreamStore } from "../storage/stream-store.js";
 import { toStreamRecord, type Consumer } from "./consumer.js";
 
-/** May this instance feed `consumer` the shard now? The seam for leases. */
-export type ClaimShard = (consumer: string, poolId: string, shard: number) => Promise<boolean>;
+/**
+ * The answer of `ClaimShard`: `"held"` (this instance kept the shard since it last asked),
+ * `"acquired"` (it just took the shard: another instance may have fed it meanwhile, so the
+ * checkpoint is reloaded) or `false` (another instance holds it: do not feed it now).
+ */
+export type ShardClaim = "held" | "acquired" | false;
+
+/** May this instance feed `consumer` the shard now? The seam for leases; throwing counts as a storage error. */
+export type ClaimShard = (consumer: string, poolId: string, shard: number) => Promise<ShardClaim>;
 
 /** Retry timing. */
 export interface RetryPolicy {
@@ -150,8 +157,9 @@ export class ShardWorker {
   }
 
   async #claim(): Promise<boolean> {
-    const claimed = await this.deps.claim(this.consumer.name, this.poolId, this.shard);
-    if (claimed && !this.#claimed) {
+    const claim = await this.deps.claim(this.consumer.name, this.poolId, this.shard);
+    const claimed = claim !== false;
+    if (claim === "acquired" || (claimed && !this.#claimed)) {
       const stored = (await this.deps.storage.getCheckpoints(this.consumer.name)).find((c) => c.poolId === this.poolId && c.shard === this.shard);
       this.#checkpoint = this.#saved = Math.max(this.#checkpoint, stored?.sequence ?? 0);
     }

@@ -78,6 +78,7 @@ async function runCommand(flags: StorageFlags, body: (storage: Storage, pool: Po
   const storage = await openStorage({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl ?? undefined,
+    postgresSchema: config.databaseSchema,
     sqliteSynchronous: config.sqliteSynchronous,
     migrate: false,
   });

@@ -11,6 +11,11 @@ import { z } from "zod";
 export interface StreamConfig {
   /** Failures before a consumer's event goes to the dead letters (handlers may override). */
   maxAttempts: number;
+  /**
+   * How long an instance's lease on a consumer's shard lasts without renewal (renewed every third
+   * of it): after a crash, a survivor takes the shard over within about this long. Default 15000.
+   */
+  leaseTtlMs?: number;
   /** Relay every event to NATS JetStream; null when `SYNCPOOL_NATS_URL` is unset. */
   nats: { url: string; subjectPrefix: string; streamName: string } | null;
 }
@@ -25,6 +30,7 @@ const int = (min: number, max: number) =>
 /** The environment variables of the stream, for `server/config.ts`'s schema. */
 export const streamEnvShape = {
   SYNCPOOL_STREAM_MAX_ATTEMPTS: int(1, 1000).default(10),
+  SYNCPOOL_STREAM_LEASE_MS: int(500, 600_000).default(15_000),
   SYNCPOOL_NATS_URL: z
     .string()
     .regex(/^(nats|tls|wss?):\/\/[^\s]+$/, { error: "expected a nats://host:port URL" })
@@ -42,12 +48,14 @@ export const streamEnvShape = {
 /** The parsed stream variables as the server's config object. */
 export function toStreamConfig(env: {
   SYNCPOOL_STREAM_MAX_ATTEMPTS: number;
+  SYNCPOOL_STREAM_LEASE_MS: number;
   SYNCPOOL_NATS_URL?: string | undefined;
   SYNCPOOL_NATS_SUBJECT_PREFIX: string;
   SYNCPOOL_NATS_STREAM: string;
 }): StreamConfig {
   return {
     maxAttempts: env.SYNCPOOL_STREAM_MAX_ATTEMPTS,
+    leaseTtlMs: env.SYNCPOOL_STREAM_LEASE_MS,
     nats: env.SYNCPOOL_NATS_URL
       ? { url: env.SYNCPOOL_NATS_URL, subjectPrefix: env.SYNCPOOL_NATS_SUBJECT_PREFIX, streamName: env.SYNCPOOL_NATS_STREAM }
       : null,

@@ -5,7 +5,8 @@
  * trigger), adds `area` to the schema, and calls `start()` and `close()`.
  *
  * What runs: the consumers (in-process handlers, each pool's webhooks, the NATS relay) under one
- * `ConsumerRunner`; retention trimming; bulk publishes started through the API.
+ * `ConsumerRunner`, each shard fed only while this instance holds its lease (`ConsumerLeases`), so
+ * every instance may run every consumer; retention trimming; bulk publishes started through the API.
  */
 import { dirname } from "node:path";
 import { SyncpoolError } from "../../core/errors.js";
@@ -17,6 +18,7 @@ import type { Storage } from "../storage/storage.js";
 import type { SyncStreamDeps } from "../sync/types.js";
 import { bulkPublishDetails, startBulkPublish, type BulkPublishDeps } from "./bulk-publish.js";
 import { handlerConsumer, type Consumer, type StreamHandler } from "./consumer.js";
+import { ConsumerLeases } from "./consumer-leases.js";
 import { ConsumerRunner, type ConsumerRunnerOptions } from "./consumer-runner.js";
 import { natsRelayConsumer } from "./nats-relay.js";
 import { postSigned, type PostSigned } from "./post-signed.js";
@@ -45,6 +47,8 @@ export interface StreamRuntimeDeps {
   config: { configFile: string | null; stream: StreamConfig };
   now: () => number;
   logger: Logger;
+  /** This server instance, unique per process: the holder of its consumer leases. */
+  instanceId: string;
   handlers?: readonly StreamHandler[] | undefined;
   options?: StreamOptions | undefined;
 }
@@ -61,6 +65,9 @@ export interface StreamRuntime {
   close(): Promise<void>;
 }
 
+/** How long a consumer lease lasts unless `SYNCPOOL_STREAM_LEASE_MS` says otherwise. */
+const DEFAULT_LEASE_TTL_MS = 15_000;
+
 /** Builds the stream for one server; see the module comment. */
 export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<StreamRuntime> {
   const { storage, pools, config, now } = deps;
@@ -75,7 +82,12 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
     for (const webhook of settings?.stream.webhooks ?? []) consumers.push(webhookConsumer(view.id, webhook, { post, now, maxAttempts }));
   }
   if (config.stream.nats) consumers.push(natsRelayConsumer(config.stream.nats, { logger, maxAttempts }));
-  const runner = new ConsumerRunner({ storage, consumers, now, logger, options: options.consumers });
+  // Leases let every instance run every consumer; an embedder's own `claim` replaces them.
+  const leases = options.consumers?.claim
+    ? null
+    : new ConsumerLeases({ storage, holder: deps.instanceId, ttlMs: config.stream.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, now, logger });
+  const runnerOptions = leases ? { ...options.consumers, claim: leases.claim } : options.consumers;
+  const runner = new ConsumerRunner({ storage, consumers, now, logger, options: runnerOptions });
 
   const triggers = new Map<string, SyncTrigger>();
   const triggerOf = (settings: PoolSettings): SyncTrigger | null => {
@@ -98,7 +110,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
     async poolStream(poolId) {
       const settings = await pools.get(poolId);
       if (!settings) throw new SyncpoolError("NOT_FOUND", `identity pool "${poolId}" does not exist`);
-      return { shards: settings.stream.shards, region: settings.region, trigger: triggerOf(settings) };
+      return { shards: settings.stream.shards, region: settings.region, trigger: triggerOf(settings), defaultConflictStrategy: settings.defaultConflictStrategy };
     },
     onAppended: () => runner.wake(),
   };
@@ -126,6 +138,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
     sync,
     area,
     start() {
+      if (consumers.length > 0) leases?.start();
       runner.start();
       const retentionOf = async (poolId: string) => (await pools.get(poolId))?.stream.retentionHours ?? null;
       stopTrim ??= scheduleTrim(storage, retentionOf, now, logger, options.trimIntervalMs ?? TRIM_INTERVAL_MS);
@@ -136,6 +149,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
         stopBulk.abort();
         await Promise.allSettled([...bulkJobs]);
         await runner.close();
+        await leases?.close(); // after the workers saved their checkpoints: the next holder starts there
       })()),
   };
 }

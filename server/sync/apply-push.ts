@@ -164,7 +164,8 @@ async function readState(push: Push, tx: DatasetWriteTx): Promise<Outcome | { pl
   if (remembered !== null) return { result: { ...(JSON.parse(remembered) as PushResult), replayed: true }, triggered: false };
   const existing = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
   if (!existing) checkDatasetCount((await tx.countLiveDatasets()) + 1, caller.limits);
-  const strategy: ConflictStrategy = existing?.conflictStrategy ?? "CRDT";
+  // A push that creates the dataset gives it the pool's default strategy (OPTIMISTIC for apps migrating from Cognito).
+  const strategy: ConflictStrategy = existing?.conflictStrategy ?? push.pool.defaultConflictStrategy ?? "CRDT";
   const stored = await tx.getRecords(patches.map((patch) => patch.key));
   if (strategy === "OPTIMISTIC") {
     const conflicts = findConflicts(patches, stored);

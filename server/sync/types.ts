@@ -31,6 +31,12 @@ export interface CommittedChange {
   /** The records the change stamped with `syncCount` (empty for a deletion). */
   records: SyncRecord[];
   origin: ChangeOrigin;
+  /**
+   * True when the change reached this instance from another one without its records (too large
+   * for the change bus, `server/push/relayed-change-bus.ts`): `records` is empty and subscribers
+   * must pull. Absent on the instance that committed it.
+   */
+  recordsOmitted?: boolean;
 }
 
 /** What the sync operations need from the server. */
@@ -65,6 +71,8 @@ export interface PoolStream {
   region: string;
   /** The pool's sync trigger, or null when it has none. */
   trigger: SyncTrigger | null;
+  /** The strategy of datasets created by a push (the pool's `defaultConflictStrategy`); CRDT when absent. */
+  defaultConflictStrategy?: ConflictStrategy;
 }
 
 export interface PushRecordsInput {

@@ -13,6 +13,7 @@ import { describeDatasetWrites } from "./storage-suite-writes.js";
 import { describeIdentityStore } from "./storage-suite-identities.js";
 import { describeDevices } from "./storage-suite-devices.js";
 import { describeStream } from "./storage-suite-stream.js";
+import { describeLeases } from "./storage-suite-leases.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
 export type OpenStorageForTest = () => Promise<{ storage: Storage; cleanup(): Promise<void> }>;
@@ -45,6 +46,7 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeIdentityStore(current);
     describeDevices(current);
     describeStream(current);
+    describeLeases(current);
   });
 }
 

@@ -4,11 +4,16 @@
  * directory; directories of servers a crashed test never closed are deleted when the process
  * exits.
  *
+ * With `SYNCPOOL_TEST_BACKEND=postgres` (the "postgres" project of `vitest.config.ts`) each server
+ * stores its data in a fresh PostgreSQL schema instead of SQLite, dropped by `close()`; a server
+ * restarted on the same data directory finds the same schema again (its name is kept in the
+ * directory), and schemas of directories the test passed in are dropped when the file's tests end.
+ *
  *   const server = await startTestServer();
  *   const { token } = await server.signInGuest();
  *   const { data, errors } = await server.gql("{ datasets { name } }", {}, token);
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GraphQLFormattedError } from "graphql";
@@ -16,6 +21,8 @@ import { loadConfig, type ServerConfig } from "../../server/config.js";
 import { createLogger, silentLogger, type Logger } from "../../server/logger.js";
 import { startServer, type RunningServer, type StartServerOptions } from "../../server/node.js";
 import type { Storage } from "../../server/storage/storage.js";
+import { afterAll } from "vitest";
+import { createTestSchema, dropTestSchema, postgresTestUrl } from "./postgres.js";
 
 export interface TestServerOptions {
   /** Fields of the server config to set (pools, adminToken, tokenTtlSeconds...). */
@@ -60,16 +67,49 @@ process.once("exit", () => {
   for (const dir of pendingCleanup) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The test run's storage backend for servers: SQLite unless the postgres project says otherwise. */
+export const testBackend: "sqlite" | "postgres" = process.env["SYNCPOOL_TEST_BACKEND"] === "postgres" ? "postgres" : "sqlite";
+
+/**
+ * Connections per test server's pool on PostgreSQL (plus one for LISTEN). Small, so that parallel
+ * test files, several servers per test and both projects stay within PostgreSQL's 100 connections.
+ */
+const TEST_POOL_SIZE = 3;
+/** Schemas of data directories the test passed in (restart tests): dropped when the file's tests end. */
+const sharedSchemas = new Set<string>();
+afterAll(async () => {
+  await Promise.all([...sharedSchemas].map((schema) => dropTestSchema(schema).catch(() => undefined)));
+  sharedSchemas.clear();
+});
+
+/** The schema of `dataDir`'s server on PostgreSQL: created on first use, remembered in the directory. */
+async function schemaFor(dataDir: string, ownsDir: boolean): Promise<string> {
+  const file = join(dataDir, ".test-postgres-schema");
+  if (existsSync(file)) return readFileSync(file, "utf8");
+  let schema: string;
+  try {
+    schema = await createTestSchema();
+  } catch (error) {
+    throw new Error(`the postgres test project needs PostgreSQL at ${postgresTestUrl}: ${(error as Error).message}; set SYNCPOOL_TEST_DATABASE_URL`, { cause: error });
+  }
+  writeFileSync(file, schema);
+  if (!ownsDir) sharedSchemas.add(schema);
+  return schema;
+}
+
 /** Starts a server on 127.0.0.1, port 0. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "syncpool-test-"));
   if (ownsDir) pendingCleanup.add(dataDir);
 
+  const usePostgres = testBackend === "postgres" && !options.serverOptions?.storage && !options.config?.databaseUrl;
+  const schema = usePostgres ? await schemaFor(dataDir, ownsDir) : null;
   const config: ServerConfig = {
     ...loadConfig({ LOG_LEVEL: "silent" }, { port: 0, host: "127.0.0.1", dataDir }),
     // Tests do not pull the plug; the crash test runs the real CLI with FULL.
     sqliteSynchronous: "NORMAL",
+    ...(schema ? { databaseUrl: postgresTestUrl, databaseSchema: schema, databasePoolSize: TEST_POOL_SIZE } : {}),
     ...options.config,
   };
   const lines: string[] = [];
@@ -107,6 +147,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logText: () => lines.join(""),
     async close() {
       await running.close();
+      if (schema && ownsDir) await dropTestSchema(schema);
       if (ownsDir) {
         rmSync(dataDir, { recursive: true, force: true });
         pendingCleanup.delete(dataDir);

@@ -48,6 +48,9 @@ const validPool = {
   developerProvider: { name: "login.example.app", key: "k".repeat(32) },
   syncTrigger: { url: "https://hooks.example.com/sync", secret: "s".repeat(16), timeoutMs: 2000 },
   stream: { shards: 8, retentionHours: 48 },
+  awsGuestAccess: "open",
+  defaultConflictStrategy: "OPTIMISTIC",
+  developerCredentials: { accessKeyId: "AKIACONFIGTEST000001", secretAccessKey: "a-developer-secret-of-32-characters-or-more" },
   roles: {
     reader: { policies: [{ effect: "allow", actions: ["read"], datasets: ["*"] }] },
     editor: { policies: [{ effect: "allow", actions: ["read", "write", "delete", "configure"], datasets: ["team-${tag:team}", "own-*"] }] },
@@ -166,6 +169,8 @@ describe("config file", () => {
       limits: DEFAULT_LIMITS,
       providers: [],
       stream: { shards: 4, retentionHours: 24 },
+      awsGuestAccess: "secret",
+      defaultConflictStrategy: "CRDT",
       roles: {},
       roleMappings: {},
       principalTags: { sub: "sub", aud: "aud" },

@@ -1,0 +1,125 @@
+/**
+ * The AWS-compatible endpoints' orchestrator: builds the three services (Cognito Identity, Cognito
+ * Sync, Kinesis read side) over the server's identity, sync, push and stream parts, and answers
+ * Fetch requests under the configured prefix (`/aws` by default):
+ *
+ *   <prefix>/cognito-identity  AWS JSON 1.1, X-Amz-Target: AWSCognitoIdentityService.<Op>
+ *   <prefix>/cognito-sync      REST-JSON, the Cognito Sync paths
+ *   <prefix>/kinesis           AWS JSON 1.1, X-Amz-Target: Kinesis_20131202.<Op>
+ *
+ * Per request, in order: read the body (bounded), authenticate (SigV4; unsigned only for the
+ * Cognito Identity calls AWS serves unsigned), run the operation, answer JSON; every failure is
+ * answered as the service would (`aws-errors.ts`), and anything unexpected is logged and masked.
+ * `server/index.ts` creates it; `server/node.ts` routes the prefix to `fetch`.
+ */
+import { createHmac } from "node:crypto";
+import type { IdentityDeps } from "../identity/identity-deps.js";
+import type { Logger } from "../logger.js";
+import type { DeviceDeps } from "../push/devices.js";
+import { startBulkPublish, bulkPublishDetails, type BulkPublishDeps } from "../stream/bulk-publish.js";
+import type { SyncDeps } from "../sync/types.js";
+import { authenticate, type AwsAuthDeps } from "./aws-auth.js";
+import type { AwsConfig } from "./aws-config.js";
+import { errorResponse, internalError, jsonResponse, toAwsError, AwsError, type AwsServiceName } from "./aws-errors.js";
+import { readAwsRequest } from "./aws-request.js";
+import { cognitoIdentityOperation, UNSIGNED_IDENTITY_OPERATIONS } from "./cognito-identity.js";
+import { cognitoSyncOperation, type CognitoSyncDeps } from "./cognito-sync.js";
+import { kinesisOperation, type KinesisDeps } from "./kinesis.js";
+import { createCredentialIssuer } from "./temporary-credentials.js";
+
+/** What the AWS endpoints are built from (`server/index.ts` assembles it). */
+export interface AwsServiceDeps {
+  config: AwsConfig;
+  identity: IdentityDeps;
+  sync: SyncDeps;
+  devices: DeviceDeps;
+  /** The server's HMAC secret; credential and iterator keys are derived from it. */
+  sessionSecret: Uint8Array;
+  logger: Logger;
+}
+
+/** The AWS endpoints of one server. */
+export interface AwsService {
+  /** True when `path` belongs to one of the three services (and the endpoints are enabled). */
+  handles(path: string): boolean;
+  /** Answers one request under the prefix. */
+  fetch(request: Request): Promise<Response>;
+  /** Stops bulk publishes this process started. Idempotent. */
+  close(): Promise<void>;
+}
+
+const TARGET_PREFIX = { "cognito-identity": "AWSCognitoIdentityService.", kinesis: "Kinesis_20131202." } as const;
+const SERVICES: readonly AwsServiceName[] = ["cognito-identity", "cognito-sync", "kinesis"];
+
+/** Builds the AWS endpoints; see the module comment. */
+export function createAwsService(deps: AwsServiceDeps): AwsService {
+  const { config, identity, sync, logger } = deps;
+  const { storage, pools, now } = identity;
+  const derive = (label: string) => createHmac("sha256", deps.sessionSecret).update(label).digest();
+  const credentials = createCredentialIssuer(deps.sessionSecret, config.credentialsTtlSeconds, now);
+  const auth: AwsAuthDeps = { pools, credentials, storage, now };
+  const kinesis: KinesisDeps = { storage, pools, iteratorKey: derive("syncpool kinesis iterators v1"), now };
+
+  const bulk: BulkPublishDeps = { storage, now, logger };
+  const stopBulk = new AbortController();
+  const bulkJobs = new Set<Promise<unknown>>();
+  const cognitoSync: CognitoSyncDeps = {
+    storage,
+    pools,
+    bulk,
+    sync,
+    devices: deps.devices,
+    pushGatewayUrl: config.pushGatewayUrl,
+    async startBulkPublish(pool) {
+      const { run } = await startBulkPublish(bulk, pool.id, pool.stream.shards, { onProgress: () => sync.stream.onAppended(), signal: stopBulk.signal });
+      const job = run().finally(() => bulkJobs.delete(job));
+      bulkJobs.add(job);
+      return bulkPublishDetails(bulk, pool.id);
+    },
+  };
+
+  const serviceOf = (path: string): AwsServiceName | null => {
+    if (!config.enabled) return null;
+    return SERVICES.find((service) => path === `${config.pathPrefix}/${service}` || path.startsWith(`${config.pathPrefix}/${service}/`)) ?? null;
+  };
+
+  const run = async (service: AwsServiceName, request: Request): Promise<unknown> => {
+    const read = await readAwsRequest(request, `${config.pathPrefix}/${service}`);
+    if (service === "cognito-sync") return cognitoSyncOperation(cognitoSync, read, await authenticate(auth, read, service));
+    if (read.method.toUpperCase() !== "POST") throw new AwsError("UnknownOperationException", 404, `${service} takes POST requests.`);
+    const target = read.headers.get("x-amz-target") ?? "";
+    const prefix = TARGET_PREFIX[service];
+    if (!target.startsWith(prefix)) throw new AwsError("UnknownOperationException", 400, `X-Amz-Target must be ${prefix}<Operation>.`);
+    const operation = target.slice(prefix.length);
+    const body = read.json();
+    if (service === "kinesis") return kinesisOperation(kinesis, operation, body, await authenticate(auth, read, service));
+    const principal = UNSIGNED_IDENTITY_OPERATIONS.has(operation) ? null : await authenticate(auth, read, service);
+    return cognitoIdentityOperation({ identity, credentials }, operation, body, principal);
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    handles: (path) => serviceOf(path) !== null,
+    async fetch(request) {
+      const service = serviceOf(new URL(request.url).pathname);
+      if (service === null) return new Response("Not Found", { status: 404 });
+      const protocol = service === "cognito-sync" ? "rest-json" : "json";
+      try {
+        return jsonResponse(await run(service, request), protocol);
+      } catch (error) {
+        const known = toAwsError(service, error);
+        if (known) {
+          logger.debug({ service, type: known.type }, known.message);
+          return errorResponse(known, protocol);
+        }
+        logger.error({ err: error, service }, "unexpected error in an AWS endpoint (masked in the response)");
+        return errorResponse(internalError(service), protocol);
+      }
+    },
+    close: () =>
+      (closing ??= (async () => {
+        stopBulk.abort();
+        await Promise.allSettled([...bulkJobs]);
+      })()),
+  };
+}

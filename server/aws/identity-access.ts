@@ -1,0 +1,87 @@
+/**
+ * Which identity an unsigned Cognito Identity call (GetId, GetCredentialsForIdentity,
+ * GetOpenIdToken, UnlinkIdentity) may act for, and with what grant. These calls carry no
+ * signature: the `Logins` map is the proof.
+ *
+ * - OIDC logins: the identity holding them (created on first use by GetId). Named with an
+ *   `IdentityId` that is a guest, a new login upgrades the guest in place and a login that already
+ *   has an identity merges the guest into it, as Cognito does, when the guest is proven.
+ * - A token of ours (`cognito-identity.amazonaws.com`): the identity it was issued for.
+ * - No login: a guest. With `awsGuestAccess: "secret"` (the default) the `syncpool.guest` entry
+ *   must hold the guest's device secret; with `"open"` its id alone suffices, as in Cognito
+ *   (weaker: anyone who learns a guest's id can act as it).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IdentityDeps } from "../identity/identity-deps.js";
+import { resolveLoginIdentity } from "../identity/login-identity.js";
+import type { PoolSettings } from "../identity/pool-settings.js";
+import { resolveGrant } from "../identity/resolve-grant.js";
+import { hashDeviceSecret } from "../identity/sign-in.js";
+import type { TokenGrant } from "../identity/tokens.js";
+import { AwsError } from "./aws-errors.js";
+import { GUEST_SECRET_LOGIN, readLogins } from "./aws-logins.js";
+
+/** An identity a call may act for. */
+export interface IdentityAccess {
+  identityId: string;
+  pool: PoolSettings;
+  grant: TokenGrant;
+}
+
+/** The pool of an identity id, with its status checked. */
+async function poolOfIdentity(deps: IdentityDeps, identityId: string): Promise<{ pool: PoolSettings; hasLogins: boolean }> {
+  const status = await deps.storage.getIdentityStatus(identityId);
+  const pool = status ? await deps.pools.get(status.poolId) : null;
+  if (!status || !pool) throw new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
+  if (status.disabledAt !== null) throw new AwsError("NotAuthorizedException", 400, status.mergedInto ? `Identity '${identityId}' was merged into ${status.mergedInto}.` : "Identity is disabled.");
+  return { pool, hasLogins: (await deps.storage.listLogins(identityId)).length > 0 };
+}
+
+/**
+ * The identity `identityId` with `logins` may act as (for GetCredentialsForIdentity and friends).
+ * @throws AwsError NotAuthorizedException, ResourceNotFoundException; SyncpoolError from merges.
+ */
+export async function accessIdentity(deps: IdentityDeps, identityId: string, logins: Record<string, string>): Promise<IdentityAccess> {
+  const { pool, hasLogins } = await poolOfIdentity(deps, identityId);
+  const proven = await readLogins(deps, pool, logins);
+  const guestProven = !hasLogins && (await guestProof(deps, pool, identityId, proven.guestSecret));
+
+  if (proven.oidc.length > 0) {
+    const resolved = await resolveLoginIdentity(
+      deps,
+      pool,
+      proven.oidc.map((login) => login.key),
+      // Only a proven guest may take a new login or be merged. An identity that has logins is reached
+      // through one of them (the owner is then the named identity), never by naming its id alone.
+      { id: identityId, proven: guestProven },
+      { allowMerge: guestProven },
+    );
+    return { identityId: resolved.identityId, pool, grant: resolveGrant(pool, proven.oidc[0]!) };
+  }
+  if (proven.ownToken) {
+    if (proven.ownToken.identityId !== identityId) throw new AwsError("NotAuthorizedException", 400, "Invalid login token. The token is for another identity.");
+    const { role, tags, authenticated } = proven.ownToken;
+    return { identityId, pool, grant: { role, tags, authenticated } };
+  }
+  if (hasLogins) throw new AwsError("NotAuthorizedException", 400, "Logins don't match. Please include at least one valid login for this identity or identity pool.");
+  if (!pool.allowGuests) throw new AwsError("NotAuthorizedException", 400, "Unauthenticated access is not supported for this identity pool.");
+  if (!guestProven) {
+    throw new AwsError("NotAuthorizedException", 400, `This identity pool requires the guest's device secret as the '${GUEST_SECRET_LOGIN}' login.`);
+  }
+  return { identityId, pool, grant: resolveGrant(pool, null) };
+}
+
+/** True when the guest is proven: its secret matches, or the pool is "open". */
+async function guestProof(deps: IdentityDeps, pool: PoolSettings, identityId: string, secret: string | null): Promise<boolean> {
+  if (secret !== null) {
+    const identity = await deps.storage.getIdentity(identityId);
+    if (identity?.secretHash && sameText(hashDeviceSecret(secret), identity.secretHash)) return true;
+    throw new AwsError("NotAuthorizedException", 400, "Invalid login token. The guest secret does not match.");
+  }
+  return pool.awsGuestAccess === "open";
+}
+
+function sameText(a: string, b: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
