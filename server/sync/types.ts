@@ -2,7 +2,8 @@
  * What the sync operations take and return. Resolvers in `server/graphql/` pass a `Caller` built
  * from the verified token and return these shapes as they are (they match `schema/type-defs.ts`).
  */
-import type { ConflictStrategy, Limits, Patch, SyncRecord } from "../../core/types.js";
+import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
+import type { Conflict, DatasetInfo, DeleteDatasetResult, PushRecordsInput, PushResult, RecordPage, Usage } from "../../schema/wire-types.js";
 import type { Storage } from "../storage/storage.js";
 import type { SyncTrigger } from "../stream/trigger-contract.js";
 
@@ -75,27 +76,6 @@ export interface PoolStream {
   defaultConflictStrategy?: ConflictStrategy;
 }
 
-export interface PushRecordsInput {
-  dataset: string;
-  deviceId: string;
-  mutationId: string;
-  syncSessionToken?: string | null;
-  patches: Patch[];
-}
-
-export interface Conflict {
-  key: string;
-  serverRecord: SyncRecord | null;
-  patchSyncCount: number | null;
-}
-
-export interface PushResult {
-  datasetSyncCount: number;
-  records: SyncRecord[];
-  conflicts: Conflict[];
-  replayed: boolean;
-}
-
 export interface RecordsArgs {
   dataset: string;
   sinceSyncCount?: number | null;
@@ -103,37 +83,4 @@ export interface RecordsArgs {
   after?: string | null;
 }
 
-export interface RecordPage {
-  records: SyncRecord[];
-  datasetSyncCount: number;
-  datasetExists: boolean;
-  deletedAfterSince: boolean;
-  mergedDatasetNames: string[];
-  conflictStrategy: ConflictStrategy;
-  syncSessionToken: string;
-  nextCursor: string | null;
-}
-
-export interface DatasetInfo {
-  name: string;
-  syncCount: number;
-  recordCount: number;
-  sizeBytes: number;
-  conflictStrategy: ConflictStrategy;
-  createdAt: number;
-  lastModifiedAt: number;
-  lastModifiedBy: string | null;
-}
-
-export interface DeleteDatasetResult {
-  name: string;
-  deleted: boolean;
-  syncCount: number;
-}
-
-export interface Usage {
-  identityId: string;
-  datasetCount: number;
-  sizeBytes: number;
-  limits: Limits;
-}
+export type { Conflict, DatasetInfo, DeleteDatasetResult, PushRecordsInput, PushResult, RecordPage, Usage };
