@@ -47,6 +47,11 @@ export interface ServerConfig {
   tokenTtlSeconds: number;
   /** How long answers to pushes are kept for idempotent replay (at least 24 hours). */
   mutationRetentionHours: number;
+  /**
+   * Origins whose web apps may call `/graphql` from a browser: `["*"]` (any) or exact origins.
+   * Credentials (cookies) are never allowed: identities travel as bearer tokens.
+   */
+  corsOrigins: string[];
   /** Pools from the config file; empty means "only the default pool". */
   pools: PoolSettings[];
   /** Non-fatal remarks for the start-up log (e.g. a SYNCPOOL_ variable nobody reads). */
@@ -111,6 +116,15 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\/.+/, { error: "expected a redis:// or rediss:// URL" })
     .optional(),
   SYNCPOOL_MUTATION_RETENTION_HOURS: intFrom(24, 8_760).default(48),
+  SYNCPOOL_CORS_ORIGINS: z
+    .string()
+    .transform((text) => text.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
+    .pipe(
+      z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, { error: "expected * or origins like https://app.example.com, comma-separated" })).min(1, {
+        error: "expected * or origins like https://app.example.com, comma-separated",
+      }),
+    )
+    .default(["*"]),
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
@@ -174,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     redisUrl: parsedEnv.REDIS_URL ?? null,
     tokenTtlSeconds: parsedEnv.SYNCPOOL_TOKEN_TTL_SECONDS,
     mutationRetentionHours: parsedEnv.SYNCPOOL_MUTATION_RETENTION_HOURS,
+    corsOrigins: parsedEnv.SYNCPOOL_CORS_ORIGINS,
     pools,
     warnings,
     push: toPushConfig(parsedEnv, (message) => {

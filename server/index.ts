@@ -127,6 +127,12 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       graphqlEndpoint: "/graphql",
       graphiql: !config.production,
       landingPage: false,
+      // Browsers' apps authenticate with bearer tokens, never cookies: no credentials, ever.
+      cors: {
+        origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+        credentials: false,
+        allowedHeaders: ["authorization", "content-type"],
+      },
       logging: yogaLogger(logger.child({ component: "graphql" })),
       // Resolver errors keep their codes; anything unexpected becomes "Unexpected error." and is logged.
       maskedErrors: { maskError },

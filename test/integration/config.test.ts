@@ -141,6 +141,7 @@ describe("environment", () => {
     [{ LOG_LEVEL: "loud" }, "environment variable LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent"],
     [{ SYNCPOOL_SQLITE_SYNCHRONOUS: "OFF" }, "environment variable SYNCPOOL_SQLITE_SYNCHRONOUS: expected FULL or NORMAL"],
     [{ SYNCPOOL_TOKEN_TTL_SECONDS: "0" }, "environment variable SYNCPOOL_TOKEN_TTL_SECONDS: expected an integer from 1 to 86400"],
+    [{ SYNCPOOL_CORS_ORIGINS: "app.example.com" }, "environment variable SYNCPOOL_CORS_ORIGINS[0]: expected * or origins like https://app.example.com, comma-separated"],
     [{ DATABASE_URL: "mysql://db/x" }, "environment variable DATABASE_URL: expected a postgres:// or postgresql:// URL"],
     [{ SYNCPOOL_MUTATION_RETENTION_HOURS: "1" }, "environment variable SYNCPOOL_MUTATION_RETENTION_HOURS: expected an integer from 24 to 8760"],
     [{ SYNCPOOL_ADMIN_TOKEN: "short" }, "environment variable SYNCPOOL_ADMIN_TOKEN: expected at least 16 characters"],

@@ -219,3 +219,40 @@ describe("production mode", () => {
     }
   });
 });
+
+describe("CORS", () => {
+  async function preflight(url: string, origin: string) {
+    const response = await fetch(url, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+    });
+    return response.headers;
+  }
+
+  it("lets any origin's app call /graphql with a bearer token, never with cookies", async () => {
+    const server = await startTestServer();
+    try {
+      const headers = await preflight(server.graphqlUrl, "https://notes.example.com");
+      // Any origin is allowed: named back (with Vary: Origin) or as "*".
+      expect(["*", "https://notes.example.com"]).toContain(headers.get("access-control-allow-origin"));
+      expect(headers.get("access-control-allow-credentials")).not.toBe("true");
+      expect(headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("names only the configured origins when SYNCPOOL_CORS_ORIGINS lists them", async () => {
+    const server = await startTestServer({ config: { corsOrigins: ["https://app.example.com"] } });
+    try {
+      expect((await preflight(server.graphqlUrl, "https://app.example.com")).get("access-control-allow-origin")).toBe(
+        "https://app.example.com",
+      );
+      expect((await preflight(server.graphqlUrl, "https://evil.example.net")).get("access-control-allow-origin")).not.toBe(
+        "https://evil.example.net",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
