@@ -52,6 +52,8 @@ export interface ServerConfig {
    * Credentials (cookies) are never allowed: identities travel as bearer tokens.
    */
   corsOrigins: string[];
+  /** Proxies in front of the server whose X-Forwarded-For entries name the client (0: trust none). */
+  trustedProxyHops: number;
   /** Pools from the config file; empty means "only the default pool". */
   pools: PoolSettings[];
   /** Non-fatal remarks for the start-up log (e.g. a SYNCPOOL_ variable nobody reads). */
@@ -125,6 +127,7 @@ const envSchema = z.object({
       }),
     )
     .default(["*"]),
+  SYNCPOOL_TRUSTED_PROXY_HOPS: intFrom(0, 10).default(0),
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
@@ -189,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     tokenTtlSeconds: parsedEnv.SYNCPOOL_TOKEN_TTL_SECONDS,
     mutationRetentionHours: parsedEnv.SYNCPOOL_MUTATION_RETENTION_HOURS,
     corsOrigins: parsedEnv.SYNCPOOL_CORS_ORIGINS,
+    trustedProxyHops: parsedEnv.SYNCPOOL_TRUSTED_PROXY_HOPS,
     pools,
     warnings,
     push: toPushConfig(parsedEnv, (message) => {

@@ -123,7 +123,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const yoga = createYoga<{}, GraphQLContext>({
       schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity)]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
-      context: createContextFactory({ tokens, pools, storage, limiter: createRateLimiter(), adminToken: config.adminToken }),
+      context: createContextFactory({ tokens, pools, storage, limiter: createRateLimiter(), adminToken: config.adminToken, trustedProxyHops: config.trustedProxyHops }),
       graphqlEndpoint: "/graphql",
       graphiql: !config.production,
       landingPage: false,

@@ -17,6 +17,7 @@ import type { RateLimiter } from "../identity/rate-limiter.js";
 import type { TokenService } from "../identity/tokens.js";
 import { identityDisabled, type IdentityStore } from "../storage/identity-store.js";
 import type { Caller } from "../sync/types.js";
+import { clientAddress } from "../client-address.js";
 
 /** What resolvers find in their context. */
 export interface GraphQLContext {
@@ -57,6 +58,8 @@ export interface ContextDeps {
   limiter: RateLimiter;
   /** SYNCPOOL_ADMIN_TOKEN, or null when the admin API is disabled. */
   adminToken: string | null;
+  /** Proxies in front of the server whose X-Forwarded-For entries are trusted (0: none). */
+  trustedProxyHops?: number;
 }
 
 /** What yoga hands the context factory: the request, and under Node the socket's request. */
@@ -77,8 +80,8 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
 
   return (initial) => {
     const header = initial.request.headers.get("authorization");
-    // Behind a proxy every client shares the proxy's address: size `perAddress` for that.
-    const address = initial.req?.socket?.remoteAddress ?? "in-process";
+    // Behind a proxy every client shares the proxy's address unless its hops are trusted.
+    const address = clientAddress(initial.req?.socket?.remoteAddress, initial.request.headers.get("x-forwarded-for"), deps.trustedProxyHops ?? 0);
     let verified: Promise<Verified> | undefined;
     const verify = () => (verified ??= verifyCaller(deps, header, address));
 
