@@ -9,6 +9,7 @@ import { decodeBase64, encodeBase64 } from "../../core/base64.js";
 import { compareClocks, formatClock } from "../../core/clock.js";
 import { mergeRecordStates, stateChanged, type RecordState } from "../../core/merge.js";
 import { canonicalYdocValue } from "../../core/ydoc.js";
+import { ydocUpdatePoolArb } from "../helpers/ydoc-arbitrary.js";
 
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20_241_122;
 
@@ -24,37 +25,7 @@ const metaArb = fc.record({
   deviceLastModifiedAt: fc.integer({ min: 0, max: 2 }),
 });
 
-// Three Yjs replicas with fixed client ids make random edits to a Y.Text and a Y.Map, syncing
-// now and then. The pool holds every incremental update (partial updates whose dependencies may
-// be missing) and each replica's full state.
-const editArb = fc.record({
-  replica: fc.nat(2),
-  op: fc.constantFrom("insert", "insert", "delete", "set", "sync"),
-  at: fc.nat(40),
-  text: fc.string({ minLength: 1, maxLength: 3 }),
-  to: fc.nat(2),
-});
-const ydocPoolArb = fc.array(editArb, { minLength: 1, maxLength: 25 }).map((edits) => {
-  const docs = [101, 202, 303].map((clientID) => Object.assign(new Y.Doc(), { clientID }));
-  const pool: string[] = [];
-  for (const doc of docs) {
-    doc.on("update", (update: Uint8Array, origin: unknown) => {
-      if (origin !== "sync") pool.push(encodeBase64(update));
-    });
-  }
-  for (const { replica, op, at, text, to } of edits) {
-    const doc = docs[replica]!;
-    const t = doc.getText("t");
-    if (op === "insert") t.insert(at % (t.length + 1), text);
-    if (op === "delete" && t.length > 0) {
-      const from = at % t.length;
-      t.delete(from, Math.min(2, t.length - from));
-    }
-    if (op === "set") doc.getMap("m").set(text, at);
-    if (op === "sync") Y.applyUpdate(docs[to]!, Y.encodeStateAsUpdate(doc), "sync");
-  }
-  return [...pool, ...docs.map((doc) => encodeBase64(Y.encodeStateAsUpdate(doc)))];
-});
+const ydocPoolArb = ydocUpdatePoolArb(25);
 
 const stringStateArb: fc.Arbitrary<RecordState> = fc
   .record({ meta: metaArb, deleted: fc.boolean(), value: fc.constantFrom("", "x", "y") })

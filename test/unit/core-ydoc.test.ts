@@ -11,6 +11,7 @@ import {
   validateYdocUpdate,
   ydocValuesEqual,
 } from "../../core/ydoc.js";
+import { ydocUpdatePoolArb } from "../helpers/ydoc-arbitrary.js";
 
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20_241_122;
 
@@ -40,37 +41,7 @@ function docWith(clientID: number, edit: (doc: Y.Doc) => void): Y.Doc {
 
 const valueOf = (doc: Y.Doc) => encodeBase64(Y.encodeStateAsUpdate(doc));
 
-// Three replicas (fixed client ids) editing a Y.Text and a Y.Map and syncing now and then; every
-// incremental update and every final state goes into the pool, so partial updates with missing
-// dependencies are included.
-const editArb = fc.record({
-  replica: fc.nat(2),
-  op: fc.constantFrom("insert", "delete", "set", "sync"),
-  at: fc.nat(60),
-  text: fc.string({ minLength: 1, maxLength: 4 }),
-  to: fc.nat(2),
-});
-const ydocPoolArb = fc.array(editArb, { minLength: 1, maxLength: 30 }).map((edits) => {
-  const docs = [11, 22, 33].map((id) => docWith(id, () => {}));
-  const pool: string[] = [];
-  for (const doc of docs) {
-    doc.on("update", (update: Uint8Array, origin: unknown) => {
-      if (origin !== "sync") pool.push(encodeBase64(update));
-    });
-  }
-  for (const { replica, op, at, text, to } of edits) {
-    const doc = docs[replica]!;
-    const t = doc.getText("t");
-    if (op === "insert") t.insert(at % (t.length + 1), text);
-    if (op === "delete" && t.length > 0) {
-      const from = at % t.length;
-      t.delete(from, Math.min(3, t.length - from));
-    }
-    if (op === "set") doc.getMap("m").set(text, at);
-    if (op === "sync") Y.applyUpdate(docs[to]!, Y.encodeStateAsUpdate(doc), "sync");
-  }
-  return [...pool, ...docs.map(valueOf)];
-});
+const ydocPoolArb = ydocUpdatePoolArb(30);
 const pick = (pool: string[], i: number) => pool[i % pool.length]!;
 
 describe("base64", () => {
