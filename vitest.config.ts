@@ -4,7 +4,7 @@ import { defineConfig, type TestProjectInlineConfiguration, type ViteUserConfig 
 
 const require = createRequire(import.meta.url);
 
-// The whole suite runs on SQLite; the integration tests run again with every test server on its
+// The whole suite runs on SQLite; the integration and security tests run again with every test server on its
 // own fresh PostgreSQL schema (`test/helpers/server.ts` reads SYNCPOOL_TEST_BACKEND). The storage
 // conformance suite covers both backends by itself, so it runs in the sqlite project only.
 const postgresUrl = process.env.SYNCPOOL_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -52,7 +52,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                 extends: true,
                 test: {
                   name: "postgres",
-                  include: ["test/integration/**/*.test.ts"],
+                  include: ["test/integration/**/*.test.ts", "test/security/**/*.test.ts"],
                   exclude: sqliteOnly,
                   env: { SYNCPOOL_TEST_BACKEND: "postgres" },
                 },
