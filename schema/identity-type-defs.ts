@@ -21,13 +21,30 @@ extend type Mutation {
   """
   Links a login to the caller's identity and answers a fresh token. A login of another identity
   is CONFLICT (reason LOGIN_LINKED_ELSEWHERE) unless merge is true: then the caller's identity
-  merges into the login's, and the session is the login's identity.
+  merges into the login's, and the session is the login's identity. Needs proof besides the token
+  (see IdentityProofInput); without it the answer is UNAUTHENTICATED, reason PROOF_REQUIRED.
   """
-  linkLogin(login: LoginInput!, merge: Boolean = false): Session!
-  "Unlinks the caller's logins of a provider (name or issuer host). Refused for the last way in."
-  unlinkLogin(provider: String!): Identity!
+  linkLogin(login: LoginInput!, merge: Boolean = false, proof: IdentityProofInput): Session!
+  """
+  Unlinks the caller's logins of a provider (name or issuer host). Refused for the last way in.
+  Needs proof besides the token, as linkLogin does.
+  """
+  unlinkLogin(provider: String!, proof: IdentityProofInput): Identity!
   "Admin: disables an identity; its tokens stop working at once. Idempotent."
   disableIdentity(identityId: String!): Identity!
+}
+
+"""
+Fresh proof that the caller owns its identity, beside its token (a token alone may have leaked).
+Give one: a guest's deviceSecret (only while the identity has no login), a login token of a
+login the identity holds, or the pool's developer key (the app's backend acting for a user).
+The argument is optional in the schema so that an older client gets a clear PROOF_REQUIRED
+error instead of a validation error.
+"""
+input IdentityProofInput {
+  deviceSecret: String
+  login: LoginInput
+  developerKey: String
 }
 
 "A login linked to an identity."

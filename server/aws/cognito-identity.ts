@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { IdentityDeps } from "../identity/identity-deps.js";
 import { resolveLoginIdentity } from "../identity/login-identity.js";
-import { unlinkLogin } from "../identity/link-logins.js";
+import { unlinkProvenLogin } from "../identity/link-logins.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
 import { resolveGrant } from "../identity/resolve-grant.js";
 import { hashDeviceSecret } from "../identity/sign-in.js";
@@ -111,7 +111,7 @@ async function unlinkIdentity(deps: IdentityDeps, body: Body): Promise<Record<st
   if (!Array.isArray(remove) || remove.some((item) => typeof item !== "string")) throw new AwsError("InvalidParameterException", 400, "LoginsToRemove must be a list of provider names.");
   for (const key of remove as string[]) {
     const provider = key === access.pool.developerProvider?.name ? key : providerFor(access.pool, key).name;
-    await unlinkLogin(deps, { identityId: access.identityId, poolId: access.pool.id }, provider);
+    await unlinkProvenLogin(deps, { identityId: access.identityId, poolId: access.pool.id }, provider);
   }
   return {};
 }

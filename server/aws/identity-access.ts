@@ -28,13 +28,26 @@ export interface IdentityAccess {
   grant: TokenGrant;
 }
 
-/** The pool of an identity id, with its status checked. */
-async function poolOfIdentity(deps: IdentityDeps, identityId: string): Promise<{ pool: PoolSettings; hasLogins: boolean }> {
+/**
+ * The pool of an identity id, with its status checked. A disabled or merged identity looks like an
+ * unknown one unless `logins` prove it (its guest secret, or a token of ours for it): naming an id
+ * must not tell a stranger whether it exists, was disabled, or where it was merged.
+ */
+async function poolOfIdentity(deps: IdentityDeps, identityId: string, logins: Record<string, string>): Promise<{ pool: PoolSettings; hasLogins: boolean }> {
   const status = await deps.storage.getIdentityStatus(identityId);
   const pool = status ? await deps.pools.get(status.poolId) : null;
-  if (!status || !pool) throw new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
-  if (status.disabledAt !== null) throw new AwsError("NotAuthorizedException", 400, status.mergedInto ? `Identity '${identityId}' was merged into ${status.mergedInto}.` : "Identity is disabled.");
-  return { pool, hasLogins: (await deps.storage.listLogins(identityId)).length > 0 };
+  const notFound = new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
+  if (!status || !pool) throw notFound;
+  const hasLogins = (await deps.storage.listLogins(identityId)).length > 0;
+  if (status.disabledAt !== null) {
+    const proven = await readLogins(deps, pool, logins).then(
+      async (read) => read.ownToken?.identityId === identityId || (!hasLogins && (await guestProof(deps, pool, identityId, read.guestSecret).catch(() => false)) && read.guestSecret !== null),
+      () => false,
+    );
+    if (!proven) throw notFound;
+    throw new AwsError("NotAuthorizedException", 400, status.mergedInto ? `Identity '${identityId}' was merged into ${status.mergedInto}.` : "Identity is disabled.");
+  }
+  return { pool, hasLogins };
 }
 
 /**
@@ -42,7 +55,7 @@ async function poolOfIdentity(deps: IdentityDeps, identityId: string): Promise<{
  * @throws AwsError NotAuthorizedException, ResourceNotFoundException; SyncpoolError from merges.
  */
 export async function accessIdentity(deps: IdentityDeps, identityId: string, logins: Record<string, string>): Promise<IdentityAccess> {
-  const { pool, hasLogins } = await poolOfIdentity(deps, identityId);
+  const { pool, hasLogins } = await poolOfIdentity(deps, identityId, logins);
   const proven = await readLogins(deps, pool, logins);
   const guestProven = !hasLogins && (await guestProof(deps, pool, identityId, proven.guestSecret));
 

@@ -10,7 +10,7 @@ import { getTokenForDeveloperIdentity } from "../identity/developer-identities.j
 import type { IdentityDeps } from "../identity/identity-deps.js";
 import { linkLogin, unlinkLogin } from "../identity/link-logins.js";
 import type { IdentitySummary } from "../storage/identity-store.js";
-import { parseBoundedArgument, parseDeveloperIdentityInput, parseLoginInput } from "./inputs.js";
+import { parseBoundedArgument, parseDeveloperIdentityInput, parseLoginInput, parseProofInput } from "./inputs.js";
 import { resolver } from "./resolvers.js";
 import type { SchemaArea } from "./schema.js";
 
@@ -45,13 +45,13 @@ export function createIdentityArea(deps: IdentityDeps): SchemaArea {
           await context.throttleAddress(input.identityPoolId);
           return getTokenForDeveloperIdentity(deps, input, context.bearerToken());
         }),
-        linkLogin: resolver(async (args: { login: unknown; merge?: boolean | null }, context) => {
+        linkLogin: resolver(async (args: { login: unknown; merge?: boolean | null; proof?: unknown }, context) => {
           const login = parseLoginInput(args.login);
-          return linkLogin(deps, await context.caller(), login, args.merge ?? false);
+          return linkLogin(deps, await context.caller(), login, args.merge ?? false, parseProofInput(args.proof));
         }),
-        unlinkLogin: resolver(async (args: { provider: unknown }, context) => {
+        unlinkLogin: resolver(async (args: { provider: unknown; proof?: unknown }, context) => {
           const provider = parseBoundedArgument("provider", args.provider, 256);
-          return toIdentity(await unlinkLogin(deps, await context.caller(), provider));
+          return toIdentity(await unlinkLogin(deps, await context.caller(), provider, parseProofInput(args.proof)));
         }),
         disableIdentity: resolver(async (args: { identityId: unknown }, context) => {
           await context.requireAdmin();

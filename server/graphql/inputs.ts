@@ -12,6 +12,7 @@ import { describeZodError, joinPath, poolSettingsSchema, type PoolSettings } fro
 import type { DeveloperIdentityInput } from "../identity/developer-identities.js";
 import type { SignInInput } from "../identity/sign-in.js";
 import type { LoginInput } from "../identity/verify-logins.js";
+import type { IdentityProof } from "../identity/prove-identity.js";
 
 const bounded = (max: number) => z.string().min(1, { error: "expected a non-empty string" }).max(max, { error: `expected at most ${max} characters` });
 
@@ -44,6 +45,14 @@ export function parseDeveloperIdentityInput(input: unknown): DeveloperIdentityIn
 /** `linkLogin`'s login, bounded like a sign-in login. */
 export function parseLoginInput(input: unknown): LoginInput {
   return parseOrThrow(z.object({ login: loginSchema }), { login: input }).login;
+}
+
+const proofSchema = z.object({ deviceSecret: bounded(256).nullish(), login: loginSchema.nullish(), developerKey: bounded(256).nullish() });
+
+/** `linkLogin` / `unlinkLogin`'s `proof`, bounded; null when absent. */
+export function parseProofInput(input: unknown): IdentityProof | null {
+  if (input === undefined || input === null) return null;
+  return parseOrThrow(z.object({ proof: proofSchema }), { proof: input }).proof;
 }
 
 /** A single bounded string argument (`unlinkLogin`'s provider, `disableIdentity`'s id...). */

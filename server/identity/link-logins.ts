@@ -3,11 +3,13 @@
  * that belongs to another identity is refused (CONFLICT, `reason: LOGIN_LINKED_ELSEWHERE`) unless
  * the caller asks to merge, in which case the caller's identity merges into the login's, exactly
  * like a guest signing in with that login, and the answer is a session for the login's identity.
+ * Both need fresh proof beside the caller's token (`prove-identity.ts`).
  */
 import { SyncpoolError } from "../../core/errors.js";
 import type { IdentityStatus, IdentitySummary } from "../storage/identity-store.js";
 import type { IdentityDeps, Session } from "./identity-deps.js";
 import { issueSession } from "./issue-session.js";
+import { proveIdentity, type IdentityProof } from "./prove-identity.js";
 import { resolveLoginIdentity } from "./login-identity.js";
 import type { PoolSettings } from "./pool-settings.js";
 import { findProvider, verifyLogins, type LoginInput } from "./verify-logins.js";
@@ -21,11 +23,13 @@ export interface IdentityRef {
 /**
  * Links `login` to the caller's identity and answers a fresh session (the token now carries the
  * login's role and tags); with `merge`, a login of another identity merges the caller into it.
- * @throws SyncpoolError CONFLICT (linked elsewhere, no merge), UNAUTHENTICATED (the token of the
- *   login does not verify), BAD_USER_INPUT (unknown provider), LIMIT_EXCEEDED (merge refused).
+ * @throws SyncpoolError CONFLICT (linked elsewhere, no merge), UNAUTHENTICATED (no or wrong `proof`;
+ *   the token of the login does not verify), BAD_USER_INPUT (unknown provider), LIMIT_EXCEEDED
+ *   (merge refused).
  */
-export async function linkLogin(deps: IdentityDeps, caller: IdentityRef, login: LoginInput, merge: boolean): Promise<Session> {
+export async function linkLogin(deps: IdentityDeps, caller: IdentityRef, login: LoginInput, merge: boolean, proof: IdentityProof | null): Promise<Session> {
   const pool = await poolOf(deps, caller);
+  await proveIdentity(deps, pool, caller.identityId, proof);
   const [verified] = await verifyLogins(deps, pool, [login]);
   const resolved = await resolveLoginIdentity(deps, pool, [verified!.key], { id: caller.identityId, proven: true }, { allowMerge: merge });
   return issueSession(deps, pool, resolved.identityId, verified!, { mergedIdentityIds: resolved.mergedIdentityIds });
@@ -34,10 +38,21 @@ export async function linkLogin(deps: IdentityDeps, caller: IdentityRef, login: 
 /**
  * Unlinks the caller's logins of `provider` (a provider name or issuer host, or the developer
  * provider's name) and answers the identity as it is now.
- * @throws SyncpoolError FORBIDDEN (`reason: LAST_LOGIN`) when nothing could sign the identity in
- *   afterwards (no device secret, no other login), BAD_USER_INPUT (unknown provider).
+ * @throws SyncpoolError UNAUTHENTICATED (no or wrong `proof`), FORBIDDEN (`reason: LAST_LOGIN`)
+ *   when nothing could sign the identity in afterwards (no device secret, no other login),
+ *   BAD_USER_INPUT (unknown provider).
  */
-export async function unlinkLogin(deps: IdentityDeps, caller: IdentityRef, provider: string): Promise<IdentitySummary> {
+export async function unlinkLogin(deps: IdentityDeps, caller: IdentityRef, provider: string, proof: IdentityProof | null): Promise<IdentitySummary> {
+  const pool = await poolOf(deps, caller);
+  await proveIdentity(deps, pool, caller.identityId, proof);
+  return unlinkProvenLogin(deps, caller, provider);
+}
+
+/**
+ * `unlinkLogin` for a caller already proven by other means (the AWS endpoints check the `Logins`
+ * map of every call).
+ */
+export async function unlinkProvenLogin(deps: IdentityDeps, caller: IdentityRef, provider: string): Promise<IdentitySummary> {
   const pool = await poolOf(deps, caller);
   const key = pool.developerProvider?.name === provider ? provider : findProvider(pool, provider).issuer;
   const status = (await deps.storage.getIdentityStatus(caller.identityId))!;

@@ -69,8 +69,9 @@ export async function resolveLoginIdentity(
     }
 
     if (owner === null) {
-      await assertActive(deps, pool, claimed!.id);
+      // Proof first: an unproven caller learns nothing of the identity it named (exists, disabled, merged).
       if (!claimed!.proven) throw unproven();
+      await assertActive(deps, pool, claimed!.id);
       const { linkedElsewhere } = await deps.storage.linkLogins(claimed!.id, pool.id, logins, deps.now());
       if (linkedElsewhere === null) return { identityId: claimed!.id, mergedIdentityIds: [] };
       continue;
@@ -120,8 +121,9 @@ async function assertActive(deps: IdentityDeps, pool: PoolSettings, identityId: 
   return status;
 }
 
+/** The same answer whether the named identity exists or not, so naming ids probes nothing. */
 function unproven(): SyncpoolError {
-  return new SyncpoolError("UNAUTHENTICATED", "deviceSecret is required to bring this identity's data to the login", {
+  return new SyncpoolError("UNAUTHENTICATED", "unknown identity or missing device secret: a guest's device secret is required to bring its data to the login", {
     field: "deviceSecret",
   });
 }

@@ -21,6 +21,9 @@ export const LOGIN_CLOCK_LEEWAY_SECONDS = 60;
 /** Longest `sub` accepted (OpenID Connect Core says at most 255 ASCII characters). */
 export const MAX_SUBJECT_LENGTH = 255;
 
+/** Header `typ` values of OAuth access tokens (RFC 9068), compared lowercased. */
+const ACCESS_TOKEN_TYPES = new Set(["at+jwt", "application/at+jwt"]);
+
 /** A login whose token checked out. */
 export interface VerifiedLogin {
   /** The provider's configured name (role mappings are keyed by it). */
@@ -51,6 +54,9 @@ export async function verifyOidcLogin(deps: OidcVerifierDeps, provider: Provider
     if (!(LOGIN_ALGORITHMS as readonly unknown[]).includes(header.alg)) {
       throw invalid(provider, `algorithm "${String(header.alg)}" is not allowed (use ${LOGIN_ALGORITHMS.join(", ")})`);
     }
+    if (typeof header.typ === "string" && ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())) {
+      throw invalid(provider, "this is an access token (typ at+jwt): send the provider's ID token");
+    }
     kid = header.kid;
   } catch (error) {
     if (error instanceof SyncpoolError) throw error;
@@ -79,10 +85,10 @@ export async function verifyOidcLogin(deps: OidcVerifierDeps, provider: Provider
   return { providerName: provider.name, key: { provider: provider.issuer, subject }, claims: payload };
 }
 
-/** `aud` (a string or an array) names one of `audiences`, or `azp` does. */
+/** `aud` (a string or an array) names one of `audiences`; `azp` alone never counts. */
 function audienceMatches(payload: JWTPayload, audiences: readonly string[]): boolean {
   const aud = typeof payload.aud === "string" ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
-  return aud.some((value) => audiences.includes(value)) || (typeof payload["azp"] === "string" && audiences.includes(payload["azp"]));
+  return aud.some((value) => audiences.includes(value));
 }
 
 function fromJose(provider: ProviderSettings, error: unknown): SyncpoolError {

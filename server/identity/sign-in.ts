@@ -4,8 +4,13 @@
  *
  * A guest proves who it is with the device secret it was given at creation; without it nobody
  * can act as that guest (Cognito let anyone holding a guest id get its credentials; we do not).
- * Once an identity has a login it is no longer a guest: it signs in with a login (its device
- * secret still proves it when merging, but alone it gets no token).
+ * A device secret is proof only while its identity has no login: linking the first login clears the
+ * stored secret (in the same transaction), so a secret copied from an upgraded guest's device can
+ * neither sign in nor link or merge anything. Identities upgraded before that rule may still hold
+ * a hash, so the check below also refuses a secret of any identity that has a login.
+ *
+ * Failed checks all answer alike (`GUEST_REFUSED`): whether the identity exists, is disabled or was
+ * merged is told only to a caller whose secret matched.
  *
  * With logins (`login-identity.ts`): the login's identity, created on first use; a guest naming
  * itself (id + secret) is upgraded in place when the login is new, or merged into the login's
@@ -97,15 +102,13 @@ async function checkReturningGuest(deps: SignInDeps, pool: PoolSettings, identit
   // Only now, to someone holding the secret, does the answer say more than "refused".
   const status = await deps.storage.getIdentityStatus(identityId);
   if (status?.disabledAt != null) throw identityDisabled(status);
-  if ((await deps.storage.listLogins(identityId)).length > 0) {
-    throw new SyncpoolError("UNAUTHENTICATED", "this identity has logins: sign in with one of them", { reason: "LOGIN_REQUIRED" });
-  }
 }
 
+/** Refuses unless `deviceSecret` is the secret of a login-less identity of `pool` (see the module comment). */
 async function checkGuestSecret(deps: SignInDeps, pool: PoolSettings, identityId: string, deviceSecret: string): Promise<void> {
   const identity = await deps.storage.getIdentity(identityId);
   const matches = identity !== null && identity.poolId === pool.id && identity.secretHash !== null && deviceSecretMatches(deviceSecret, identity.secretHash);
-  if (!matches) throw new SyncpoolError("UNAUTHENTICATED", GUEST_REFUSED);
+  if (!matches || (await deps.storage.listLogins(identityId)).length > 0) throw new SyncpoolError("UNAUTHENTICATED", GUEST_REFUSED);
 }
 
 /**

@@ -110,7 +110,9 @@ export interface IdentityStore {
   ): Promise<CreatedOrFound>;
   /**
    * Links `logins` to the identity, all or nothing: a login it already holds is fine; when one is
-   * held by another identity of the pool nothing is linked and that identity is returned.
+   * held by another identity of the pool nothing is linked and that identity is returned. Linking
+   * a new login clears the identity's device secret in the same transaction: from then on only a
+   * login proves it.
    */
   linkLogins(identityId: string, poolId: string, logins: readonly LoginKey[], linkedAt: number): Promise<{ linkedElsewhere: string | null }>;
   /** Unlinks the identity's logins of `provider`; returns how many. */

@@ -137,11 +137,17 @@ export class PostgresIdentityStore implements IdentityStore {
   async linkLogins(identityId: string, poolId: string, logins: readonly LoginKey[], linkedAt: number): Promise<{ linkedElsewhere: string | null }> {
     try {
       return await this.db.transaction(async (client) => {
+        let inserted = false;
         for (const login of logins) {
-          if (await insertLogin(client, poolId, login, identityId, linkedAt)) continue;
+          if (await insertLogin(client, poolId, login, identityId, linkedAt)) {
+            inserted = true;
+            continue;
+          }
           const owner = (await ownerOf(client, poolId, login))!;
           if (owner !== identityId) throw new Found(owner);
         }
+        // A device secret proves a guest only while it has no login (server/identity/sign-in.ts).
+        if (inserted) await client.query("UPDATE identities SET secret_hash = NULL WHERE id = $1", [identityId]);
         return { linkedElsewhere: null };
       });
     } catch (error) {

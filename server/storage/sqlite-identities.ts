@@ -131,6 +131,8 @@ export class SqliteIdentityStore implements IdentityStore {
           if (owner === null) unlinked.push(login);
         }
         for (const login of unlinked) insertLogin(writer, poolId, login, identityId, linkedAt);
+        // A device secret proves a guest only while it has no login (server/identity/sign-in.ts).
+        if (unlinked.length > 0) sql(writer, "UPDATE identities SET secret_hash = NULL WHERE id = ?").run(identityId);
         return { linkedElsewhere: null };
       }).immediate(),
     );

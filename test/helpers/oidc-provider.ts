@@ -39,6 +39,8 @@ export interface TokenOptions {
   kid?: string;
   /** More claims (roles, groups, email...). */
   claims?: JWTPayload;
+  /** The header's `typ`; default "JWT" (an OAuth access token says "at+jwt"). */
+  typ?: string;
 }
 
 export interface TestIdentityProvider {
@@ -121,7 +123,7 @@ export async function startTestIdentityProvider(options: { now?: () => number } 
     },
     async token(options = {}) {
       const key = current(options.alg ?? "RS256");
-      return new SignJWT(claimsOf(options)).setProtectedHeader({ alg: key.alg, kid: options.kid ?? key.kid, typ: "JWT" }).sign(key.privateKey);
+      return new SignJWT(claimsOf(options)).setProtectedHeader({ alg: key.alg, kid: options.kid ?? key.kid, typ: options.typ ?? "JWT" }).sign(key.privateKey);
     },
     async tokenSignedByStranger(options = {}) {
       const published = current("RS256");

@@ -13,8 +13,13 @@ const DEVELOPER_KEY = "developer-key-for-tests-0123456789abcdef";
 const DEV_TOKEN = `mutation ($pool: String!, $user: String!, $identityId: String) {
   getTokenForDeveloperIdentity(identityPoolId: $pool, developerUserId: $user, identityId: $identityId) { identityId token mergedIdentityIds }
 }`;
-const LINK = `mutation ($login: LoginInput!, $merge: Boolean) { linkLogin(login: $login, merge: $merge) { identityId token mergedIdentityIds } }`;
-const UNLINK = `mutation ($provider: String!) { unlinkLogin(provider: $provider) { identityId hasDeviceSecret logins { provider subject } } }`;
+const LINK = `mutation ($login: LoginInput!, $merge: Boolean, $proof: IdentityProofInput) {
+  linkLogin(login: $login, merge: $merge, proof: $proof) { identityId token mergedIdentityIds }
+}`;
+const UNLINK = `mutation ($provider: String!, $proof: IdentityProofInput) {
+  unlinkLogin(provider: $provider, proof: $proof) { identityId hasDeviceSecret logins { provider subject } }
+}`;
+const BACKEND_PROOF = { developerKey: DEVELOPER_KEY };
 const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { identityId token deviceSecret mergedIdentityIds } }`;
 
 describe("developer identities and linked logins", () => {
@@ -92,7 +97,7 @@ describe("developer identities and linked logins", () => {
     it("links a second login to the caller's identity, after which either reaches it", async () => {
       const session = (await server.gql(SIGN_IN, { input: { identityPoolId: "app", logins: [await oidcLogin("first-login")] } })).data.signIn;
       const developer = (await developerToken("linker")).data.getTokenForDeveloperIdentity;
-      const linked = (await server.gql(LINK, { login: await oidcLogin("second-login") }, developer.token)).data.linkLogin;
+      const linked = (await server.gql(LINK, { login: await oidcLogin("second-login"), proof: BACKEND_PROOF }, developer.token)).data.linkLogin;
       expect(linked).toMatchObject({ identityId: developer.identityId, mergedIdentityIds: [] });
       const viaOidc = (await server.gql(SIGN_IN, { input: { identityPoolId: "app", logins: [await oidcLogin("second-login")] } })).data.signIn;
       expect(viaOidc.identityId).toBe(developer.identityId);
@@ -102,22 +107,22 @@ describe("developer identities and linked logins", () => {
     it("refuses a login linked elsewhere with CONFLICT unless merging is asked for", async () => {
       const owner = (await server.gql(SIGN_IN, { input: { identityPoolId: "app", logins: [await oidcLogin("taken")] } })).data.signIn;
       const guest = (await server.gql(SIGN_IN, { input: { identityPoolId: "app" } })).data.signIn;
-      const refused = errorOf(await server.gql(LINK, { login: await oidcLogin("taken") }, guest.token));
+      const refused = errorOf(await server.gql(LINK, { login: await oidcLogin("taken"), proof: { deviceSecret: guest.deviceSecret } }, guest.token));
       expect(refused.extensions).toMatchObject({ code: "CONFLICT", reason: "LOGIN_LINKED_ELSEWHERE", identityId: owner.identityId });
       expect(await server.storage.getIdentityStatus(guest.identityId)).toMatchObject({ disabledAt: null });
 
-      const merged = (await server.gql(LINK, { login: await oidcLogin("taken"), merge: true }, guest.token)).data.linkLogin;
+      const merged = (await server.gql(LINK, { login: await oidcLogin("taken"), merge: true, proof: { deviceSecret: guest.deviceSecret } }, guest.token)).data.linkLogin;
       expect(merged).toMatchObject({ identityId: owner.identityId, mergedIdentityIds: [guest.identityId] });
       expect(await server.storage.getIdentityStatus(guest.identityId)).toMatchObject({ mergedInto: owner.identityId });
     });
 
     it("unlinks a provider's logins, but never the last way in", async () => {
       const developer = (await developerToken("unlinker")).data.getTokenForDeveloperIdentity;
-      await server.gql(LINK, { login: await oidcLogin("unlink-me") }, developer.token);
-      const { data } = await server.gql(UNLINK, { provider: "test-idp" }, developer.token);
+      await server.gql(LINK, { login: await oidcLogin("unlink-me"), proof: BACKEND_PROOF }, developer.token);
+      const { data } = await server.gql(UNLINK, { provider: "test-idp", proof: BACKEND_PROOF }, developer.token);
       expect(data.unlinkLogin).toEqual({ identityId: developer.identityId, hasDeviceSecret: false, logins: [{ provider: "backend", subject: "unlinker" }] });
       expect(await server.storage.findLoginOwner("app", { provider: idp.issuer, subject: "unlink-me" })).toBeNull();
-      const last = errorOf(await server.gql(UNLINK, { provider: "backend" }, developer.token));
+      const last = errorOf(await server.gql(UNLINK, { provider: "backend", proof: BACKEND_PROOF }, developer.token));
       expect(last.extensions).toMatchObject({ code: "FORBIDDEN", reason: "LAST_LOGIN" });
     });
   });

@@ -72,10 +72,11 @@ describe("guest merge", () => {
       theme: { value: "dark", clock: at(1000, "phone"), deleted: false },
       font: { value: null, clock: at(3000, "phone"), deleted: true },
     });
-    // The same login reaches it from any device now, and the secret alone no longer signs it in.
+    // The same login reaches it from any device now, and the secret, cleared by the upgrade, no longer signs it in.
     expect((await signIn({ identityPoolId: "app", logins: await login("upgrader") })).identityId).toBe(phone.identityId);
     const secretOnly = await call({ identityPoolId: "app", identityId: phone.identityId, deviceSecret: phone.deviceSecret });
-    expect(secretOnly.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "LOGIN_REQUIRED" });
+    expect(secretOnly.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
+    expect(await server.storage.getIdentityStatus(phone.identityId)).toMatchObject({ hasSecret: false });
   });
 
   it("merges a guest into the login's identity record by record, by clock, and disables the guest", async () => {
