@@ -79,6 +79,9 @@ export interface ConfigOverrides {
   configFile?: string | undefined;
 }
 
+/** Shortest admin token accepted: 32 random characters cannot be guessed, even without the lockout. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
 const intFrom = (min: number, max: number) =>
   z
     .string()
@@ -98,7 +101,7 @@ const envSchema = z.object({
   SYNCPOOL_CONFIG: z.string().min(1, { error: "expected a file path" }).optional(),
   SYNCPOOL_ADMIN_TOKEN: z
     .string()
-    .min(16, { error: "expected at least 16 characters (it guards the admin API)" })
+    .min(MIN_ADMIN_TOKEN_LENGTH, { error: `expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters (it guards the admin API; generate one with: openssl rand -hex 32)` })
     .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   NODE_ENV: z.string().optional(),

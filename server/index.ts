@@ -19,6 +19,7 @@ import { createSyncpoolSchema } from "./graphql/schema.js";
 import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
 import { useQueryLimits } from "./graphql/use-query-limits.js";
 import { useRequestLog } from "./graphql/use-request-log.js";
+import { createAdminLockout } from "./identity/admin-lockout.js";
 import { loadOrCreateKeys } from "./identity/keys.js";
 import type { IdentityDeps } from "./identity/identity-deps.js";
 import { createJwksCache, type FetchLike } from "./identity/jwks-cache.js";
@@ -123,7 +124,16 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const yoga = createYoga<{}, GraphQLContext>({
       schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity)]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
-      context: createContextFactory({ tokens, pools, storage, limiter: createRateLimiter(), adminToken: config.adminToken, trustedProxyHops: config.trustedProxyHops }),
+      // Wrong admin tokens lock their address out with a growing delay (on the server's clock).
+      context: createContextFactory({
+        tokens,
+        pools,
+        storage,
+        limiter: createRateLimiter(),
+        adminToken: config.adminToken,
+        adminLockout: createAdminLockout(now),
+        trustedProxyHops: config.trustedProxyHops,
+      }),
       graphqlEndpoint: "/graphql",
       graphiql: !config.production,
       landingPage: false,

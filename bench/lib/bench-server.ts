@@ -25,7 +25,7 @@ import type { StreamHandler } from "../../server/stream/consumer.js";
 export const BENCH_DATABASE_URL = process.env.SYNCPOOL_BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** The admin token bench servers start with (the stream scenario reads the stream with it). */
-export const BENCH_ADMIN_TOKEN = "bench-admin-token-not-secret";
+export const BENCH_ADMIN_TOKEN = "bench-admin-token-not-secret-0123456789";
 
 /** Rate limits no bench reaches. */
 const UNTHROTTLED = { burst: 1_000_000, perSecond: 1_000_000 };

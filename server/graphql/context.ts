@@ -11,6 +11,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { SyncpoolError } from "../../core/errors.js";
 import { DEFAULT_RATE_LIMITS, type PolicyAction } from "../identity/access-settings.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
+import type { AdminLockout } from "../identity/admin-lockout.js";
 import type { PoolRegistry } from "../identity/pools.js";
 import { isAllowed, type PolicySubject } from "../identity/policy.js";
 import type { RateLimiter } from "../identity/rate-limiter.js";
@@ -37,7 +38,8 @@ export interface GraphQLContext {
   /**
    * Resolves when the request carries the admin token.
    * @throws SyncpoolError FORBIDDEN when the admin API is disabled or an identity token was sent,
-   *   UNAUTHENTICATED when the token is missing or wrong.
+   *   UNAUTHENTICATED when the token is missing or wrong, RATE_LIMITED (`reason: ADMIN_LOCKOUT`)
+   *   while the client's address is locked out after repeated wrong tokens.
    */
   requireAdmin(): Promise<void>;
   /** The bearer token as sent, or null (the developer key of `getTokenForDeveloperIdentity`). */
@@ -58,6 +60,8 @@ export interface ContextDeps {
   limiter: RateLimiter;
   /** SYNCPOOL_ADMIN_TOKEN, or null when the admin API is disabled. */
   adminToken: string | null;
+  /** Locks out addresses that keep sending wrong admin tokens. */
+  adminLockout: AdminLockout;
   /** Proxies in front of the server whose X-Forwarded-For entries are trusted (0: none). */
   trustedProxyHops?: number;
 }
@@ -89,11 +93,18 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
       if (adminDigest === null) {
         throw new SyncpoolError("FORBIDDEN", "the admin API is disabled: start the server with SYNCPOOL_ADMIN_TOKEN set");
       }
+      // Checked before the token, so a locked-out address learns nothing from any guess.
+      deps.adminLockout.check(address);
       const token = bearerToken(header);
-      if (token !== null && timingSafeEqual(sha256(token), adminDigest)) return;
+      if (token !== null && timingSafeEqual(sha256(token), adminDigest)) {
+        deps.adminLockout.succeed(address);
+        return;
+      }
       if (token !== null && (await verify().then(() => true, () => false))) {
         throw new SyncpoolError("FORBIDDEN", "an identity token cannot call admin operations: send the admin token");
       }
+      // A missing token is a mistake, not a guess; only wrong tokens count toward a lockout.
+      if (token !== null) deps.adminLockout.fail(address);
       throw new SyncpoolError("UNAUTHENTICATED", "admin operations need 'Authorization: Bearer <admin token>'");
     };
 

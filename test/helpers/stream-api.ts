@@ -10,7 +10,7 @@ import type { StreamEventBody } from "../../server/stream/event-body.js";
 import { syncApi } from "./sync-api.js";
 
 /** The admin token test servers are started with (`config: { adminToken: ADMIN_TOKEN }`). */
-export const ADMIN_TOKEN = "admin-token-for-stream-tests";
+export const ADMIN_TOKEN = "admin-token-for-stream-tests-0123456789";
 
 export interface StreamRecordAnswer {
   shard: number;

@@ -144,7 +144,7 @@ describe("environment", () => {
     [{ SYNCPOOL_CORS_ORIGINS: "app.example.com" }, "environment variable SYNCPOOL_CORS_ORIGINS[0]: expected * or origins like https://app.example.com, comma-separated"],
     [{ DATABASE_URL: "mysql://db/x" }, "environment variable DATABASE_URL: expected a postgres:// or postgresql:// URL"],
     [{ SYNCPOOL_MUTATION_RETENTION_HOURS: "1" }, "environment variable SYNCPOOL_MUTATION_RETENTION_HOURS: expected an integer from 24 to 8760"],
-    [{ SYNCPOOL_ADMIN_TOKEN: "short" }, "environment variable SYNCPOOL_ADMIN_TOKEN: expected at least 16 characters"],
+    [{ SYNCPOOL_ADMIN_TOKEN: "short" }, "environment variable SYNCPOOL_ADMIN_TOKEN: expected at least 32 characters"],
   ])("refuses %j, naming the variable", (env, message) => {
     expect(configError(() => loadConfig(env))).toContain(message);
   });
