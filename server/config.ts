@@ -32,6 +32,11 @@ export interface ServerConfig {
   configFile: string | null;
   /** Bearer token of the admin API; null disables the admin API. Never log it. */
   adminToken: string | null;
+  /**
+   * SYNCPOOL_MASTER_KEY: the 32-byte key that seals secrets at rest; null uses (and creates)
+   * `<dataDir>/keys/master-key`. Never log it.
+   */
+  masterKey: Uint8Array | null;
   logLevel: LogLevel;
   /** NODE_ENV === "production": GraphiQL off. */
   production: boolean;
@@ -102,6 +107,11 @@ const envSchema = z.object({
   SYNCPOOL_ADMIN_TOKEN: z
     .string()
     .min(MIN_ADMIN_TOKEN_LENGTH, { error: `expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters (it guards the admin API; generate one with: openssl rand -hex 32)` })
+    .optional(),
+  SYNCPOOL_MASTER_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, { error: "expected 32 bytes in base64 (generate with: openssl rand -base64 32)" })
+    .transform((text) => new Uint8Array(Buffer.from(text, "base64")))
     .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   NODE_ENV: z.string().optional(),
@@ -185,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     dataDir: resolve(flags.dataDir ?? parsedEnv.SYNCPOOL_DATA_DIR),
     configFile,
     adminToken: parsedEnv.SYNCPOOL_ADMIN_TOKEN ?? null,
+    masterKey: parsedEnv.SYNCPOOL_MASTER_KEY ?? null,
     logLevel: parsedEnv.LOG_LEVEL,
     production: parsedEnv.NODE_ENV === "production",
     sqliteSynchronous: parsedEnv.SYNCPOOL_SQLITE_SYNCHRONOUS,

@@ -29,7 +29,9 @@ import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openChangeBus } from "./push/open-change-bus.js";
 import { createPushService, type PushService } from "./push/push-service.js";
-import { openStorage } from "./storage/open-storage.js";
+import { openStorage, SQLITE_FILE_NAME } from "./storage/open-storage.js";
+import { createSecretBox, loadMasterKey } from "./secret-box.js";
+import { restrictDataDir } from "./secret-file.js";
 import type { Storage } from "./storage/storage.js";
 import type { StreamHandler } from "./stream/consumer.js";
 import { createStreamRuntime, type StreamOptions } from "./stream/stream-runtime.js";
@@ -80,6 +82,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const now = options.now ?? Date.now;
   const ownsStorage = options.storage === undefined;
+  // The data directory holds the database and keys: private to this user before anything is written.
+  await restrictDataDir(config.dataDir, []);
   // openStorage migrates what it opens; a storage passed in is migrated here (a no-op when current).
   const storage =
     options.storage ??
@@ -97,8 +101,19 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   try {
     if (!ownsStorage) await storage.migrate();
     const keys = await loadOrCreateKeys(config.dataDir);
+    // Pool secrets are sealed at rest under the master key (`secret-box.ts`).
+    const box = createSecretBox(await loadMasterKey(config.dataDir, config.masterKey));
+    // The database files exist now; the driver created them with the umask's mode.
+    await restrictDataDir(config.dataDir, SQLITE_FILES);
     const tokens = createTokenService({ keys, ttlSeconds: config.tokenTtlSeconds, now });
-    const pools = await openPoolRegistry(storage, config.pools, now);
+    // Config pools are written, pools the file no longer names are retired (each logged).
+    const pools = await openPoolRegistry(storage, {
+      configured: config.pools,
+      hasConfigFile: config.configFile !== null,
+      box,
+      now,
+      warn: (message) => logger.warn(message),
+    });
     // Committed changes reach live subscribers on every instance: in-process, PostgreSQL NOTIFY or Redis.
     bus = await openChangeBus(config, instanceId, logger);
     if (bus.kind !== "in-process") logger.info({ changeBus: bus.kind, instanceId }, "changes fan out across instances");
@@ -189,6 +204,9 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     throw error;
   }
 }
+
+/** The embedded database's files in the data directory (WAL mode adds a journal and shared memory). */
+const SQLITE_FILES = [SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`, `${SQLITE_FILE_NAME}-shm`];
 
 // The public surface, besides createSyncpoolServer and its types above: configuration, logging,
 // the Node server, and the storage interface an embedder may implement.

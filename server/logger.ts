@@ -15,6 +15,7 @@ const SECRET_FIELDS = [
   "token",
   "deviceSecret",
   "adminToken",
+  "masterKey",
   "secret",
   "key",
   "privateKey",

@@ -1,9 +1,11 @@
 /**
- * Secret files in the data directory (signing keys, VAPID keys, webhook secrets): created once,
- * readable only by the server's user, and safe when several processes start at once.
+ * Secret files in the data directory (signing keys, VAPID keys, webhook secrets, the master key):
+ * created once, readable only by the server's user, and safe when several processes start at
+ * once; and the data directory itself, kept private.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, link, readFile, unlink, writeFile } from "node:fs/promises";
+import { chmod, link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 /**
  * Reads `file`, or writes `create()`'s text to it (mode 0600, fsynced) and returns that. The file
@@ -29,4 +31,25 @@ export async function readOrCreateSecretFile(file: string, create: () => Promise
   } finally {
     await unlink(temporary).catch(() => undefined);
   }
+}
+
+/**
+ * Makes the data directory private to the server's user: the directory and its `keys/` 0700, the
+ * files it names 0600 (the SQLite database and its journal files, created by the driver with the
+ * umask's mode). Files that do not exist yet are skipped; the directory's own mode already keeps
+ * other users out of anything created inside it later.
+ */
+export async function restrictDataDir(dataDir: string, files: readonly string[]): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const keys = join(dataDir, "keys");
+  await chmod(keys, 0o700).catch(ignoreMissing);
+  const keyFiles = await readdir(keys).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? [] : Promise.reject(error)));
+  for (const file of [...files.map((name) => join(dataDir, name)), ...keyFiles.map((name) => join(keys, name))]) {
+    await chmod(file, 0o600).catch(ignoreMissing);
+  }
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== "ENOENT") throw error;
 }

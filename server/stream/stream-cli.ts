@@ -14,8 +14,10 @@ import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { isSyncpoolError } from "../../core/errors.js";
 import { ConfigError, loadConfig, type ServerConfig } from "../config.js";
-import { poolSettingsSchema, type PoolSettings } from "../identity/pool-settings.js";
+import type { PoolSettings } from "../identity/pool-settings.js";
+import { readStoredPool } from "../identity/pools.js";
 import { silentLogger } from "../logger.js";
+import { createSecretBox, loadMasterKey } from "../secret-box.js";
 import { openStorage } from "../storage/open-storage.js";
 import type { Storage } from "../storage/storage.js";
 import { bulkPublishDetails, startBulkPublish } from "./bulk-publish.js";
@@ -101,7 +103,8 @@ async function findPool(storage: Storage, config: ServerConfig, poolId: string):
   const configured = config.pools.find((pool) => pool.id === poolId);
   if (configured) return configured;
   const stored = await storage.getPool(poolId);
-  return stored ? poolSettingsSchema.parse(stored.settings) : null;
+  // Stored settings carry the pool's origin and sealed secrets: read them as the server does.
+  return stored ? readStoredPool(stored, createSecretBox(await loadMasterKey(config.dataDir, config.masterKey))).settings : null;
 }
 
 interface ReadOptions {
