@@ -14,6 +14,7 @@ import { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.
 import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.js";
 import { streamEnvShape, toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
 import { awsEnvShape, toAwsConfig, type AwsConfig } from "./aws/aws-config.js";
+import { findExampleSecrets, isLoopbackHost } from "./example-secrets.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 
@@ -189,15 +190,24 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     .filter((name) => name.startsWith("SYNCPOOL_") && !KNOWN_ENV.has(name))
     .map((name) => `environment variable ${name} is not a syncpool setting (ignored)`);
 
+  const host = flags.host ?? parsedEnv.HOST;
+  const production = parsedEnv.NODE_ENV === "production";
+  const published = findExampleSecrets(pools).map((use) => `config file ${configFile}: ${use.path}: this is an example secret printed in the docs`);
+  // On a developer's machine the documented commands must work as written; anywhere else a public secret is a hole.
+  if (published.length > 0 && (production || !isLoopbackHost(host))) {
+    throw new ConfigError(published.map((line) => `${line}: generate your own (openssl rand -hex 32)`).join("\n"));
+  }
+  warnings.push(...published.map((line) => `${line}: fine for trying the examples on this machine, refused with NODE_ENV=production or a non-loopback HOST`));
+
   return {
     port: flags.port ?? parsedEnv.PORT,
-    host: flags.host ?? parsedEnv.HOST,
+    host,
     dataDir: resolve(flags.dataDir ?? parsedEnv.SYNCPOOL_DATA_DIR),
     configFile,
     adminToken: parsedEnv.SYNCPOOL_ADMIN_TOKEN ?? null,
     masterKey: parsedEnv.SYNCPOOL_MASTER_KEY ?? null,
     logLevel: parsedEnv.LOG_LEVEL,
-    production: parsedEnv.NODE_ENV === "production",
+    production,
     sqliteSynchronous: parsedEnv.SYNCPOOL_SQLITE_SYNCHRONOUS,
     databaseUrl: parsedEnv.DATABASE_URL ?? null,
     databaseSchema: parsedEnv.SYNCPOOL_DATABASE_SCHEMA,
