@@ -68,6 +68,16 @@ export function describeIdentityStore(storage: () => Storage): void {
       expect(await storage().findLoginOwner("default", login("carol"))).toBeNull();
     });
 
+    it("clears the device secret when a login is linked, and keeps it when the link is refused", async () => {
+      await storage().createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
+      await storage().createIdentityWithLogins(identity(IDENTITY_B), [login("bob")]);
+      expect(await storage().linkLogins(IDENTITY_A, "default", [login("bob")], BASE_MS)).toEqual({ linkedElsewhere: IDENTITY_B });
+      expect((await storage().getIdentity(IDENTITY_A))?.secretHash).toBe("sha256:abc");
+      await storage().linkLogins(IDENTITY_A, "default", [login("alice")], BASE_MS + 1);
+      expect((await storage().getIdentity(IDENTITY_A))?.secretHash).toBeNull();
+      expect(await storage().getIdentityStatus(IDENTITY_A)).toEqual(active(IDENTITY_A, false));
+    });
+
     it("unlinks the logins of one provider and says how many", async () => {
       await storage().createIdentityWithLogins(identity(IDENTITY_A), [login("a1"), login("a2"), login("dev", "developer")]);
       expect(await storage().unlinkLogins(IDENTITY_A, ISSUER)).toBe(2);
@@ -129,7 +139,7 @@ export function describeIdentityStore(storage: () => Storage): void {
     it("commits every dataset, the moved logins and the source's status together", async () => {
       await twoIdentities();
       const result = await storage().writeMerge(IDENTITY_A, IDENTITY_B, pairs, async (tx) => {
-        expect(tx.source).toEqual(active(IDENTITY_A, true));
+        expect(tx.source).toEqual(active(IDENTITY_A, false)); // its linked login cleared the secret
         expect((await tx.listDatasets(IDENTITY_A)).map((row) => row.name)).toEqual(["notes"]);
         const target = tx.dataset(IDENTITY_B, "notes");
         expect(target.dataset?.syncCount).toBe(3);
@@ -155,7 +165,7 @@ export function describeIdentityStore(storage: () => Storage): void {
       expect((await readAll(IDENTITY_B, "notes")).records.map((record) => record.key)).toEqual(["target", "guest"]);
       expect((await readAll(IDENTITY_B, "notes.merged")).dataset?.syncCount).toBe(1);
       expect(await storage().findLoginOwner("default", login("guest-login"))).toBe(IDENTITY_B);
-      expect(await storage().getIdentityStatus(IDENTITY_A)).toEqual({ ...active(IDENTITY_A, true), disabledAt: BASE_MS + 7, mergedInto: IDENTITY_B });
+      expect(await storage().getIdentityStatus(IDENTITY_A)).toEqual({ ...active(IDENTITY_A, false), disabledAt: BASE_MS + 7, mergedInto: IDENTITY_B });
       expect(await storage().listMergedDatasetNames(IDENTITY_B, "notes", 3, 4)).toEqual(["notes.merged"]);
       expect(await storage().listMergedDatasetNames(IDENTITY_B, "notes", 4, 4)).toEqual([]);
       expect(await storage().listMergedDatasetNames(IDENTITY_B, "notes", 0, 3)).toEqual([]);
@@ -179,7 +189,7 @@ export function describeIdentityStore(storage: () => Storage): void {
       await expect(merge).rejects.toBe(boom);
       expect(await readAll(IDENTITY_B, "notes")).toEqual(before);
       expect(await storage().findLoginOwner("default", login("guest-login"))).toBe(IDENTITY_A);
-      expect(await storage().getIdentityStatus(IDENTITY_A)).toEqual(active(IDENTITY_A, true));
+      expect(await storage().getIdentityStatus(IDENTITY_A)).toEqual(active(IDENTITY_A, false));
     });
 
     it("holds its datasets until commit: a waiting push to the source is then refused, one to the target sees the merge", async () => {
