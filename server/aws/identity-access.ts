@@ -41,7 +41,9 @@ async function poolOfIdentity(deps: IdentityDeps, identityId: string, logins: Re
   const hasLogins = (await deps.storage.listLogins(identityId)).length > 0;
   if (status.disabledAt !== null) {
     const proven = await readLogins(deps, pool, logins).then(
-      async (read) => read.ownToken?.identityId === identityId || (!hasLogins && (await guestProof(deps, pool, identityId, read.guestSecret).catch(() => false)) && read.guestSecret !== null),
+      async (read) =>
+        read.ownToken?.identityId === identityId ||
+        (!hasLogins && read.guestSecret !== null && (await guestProof(deps, pool, identityId, read.guestSecret).catch(() => false))),
       () => false,
     );
     if (!proven) throw notFound;

@@ -9,8 +9,10 @@
  * - `login`: an ID token of one of the pool's OIDC providers for a login the identity holds;
  * - `developerKey`: the pool's developer key, for the app's backend acting for one of its users.
  *
- * Every failure answers the same UNAUTHENTICATED (`reason: PROOF_REQUIRED`), so a token holder
- * learns nothing about which proof would work.
+ * A missing or non-matching proof answers the same UNAUTHENTICATED (`reason: PROOF_REQUIRED`), so a
+ * token holder learns nothing about which proof would work. A login token that does not verify at
+ * all is refused with its own reason (`INVALID_LOGIN`, `LOGIN_EXPIRED`...), which says something
+ * about that token only.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { SyncpoolError } from "../../core/errors.js";
