@@ -87,20 +87,38 @@ function greaterClock(a: string | null | undefined, b: string | null | undefined
 }
 
 /**
- * Joins two nodes at one path and prunes what `hiddenBelow` (the greatest floor of the
- * ancestors; "" hides nothing) hides. Returns undefined when nothing of the node is left.
+ * Joins two nodes at one path and prunes what `hiddenBelow` (the greatest floor of the merged
+ * ancestors; "" hides nothing) hides. `aHidden` and `bHidden` are the greatest floors above each
+ * side in its own state; states are canonical (already pruned against their own floors), so a
+ * side alone under no newer floor comes back as it is, untouched subtrees cost nothing, and an
+ * update of one field of a large record stays cheap. `canonicalize` turns that shortcut off for
+ * nodes built by hand. Returns undefined when nothing of the node is left.
  */
-function mergeNodes(a: JsonNode | undefined, b: JsonNode | undefined, hiddenBelow: string): JsonNode | undefined {
+function mergeNodes(
+  a: JsonNode | undefined,
+  b: JsonNode | undefined,
+  hidden: { below: string; a: string; b: string },
+  canonicalize: boolean,
+): JsonNode | undefined {
+  if (!canonicalize) {
+    if (b === undefined && hidden.below === hidden.a) return a;
+    if (a === undefined && hidden.below === hidden.b) return b;
+    if (a === b && hidden.a === hidden.b) return a;
+  }
   let write = greaterWrite(a?.write, b?.write);
-  if (write !== null && compareClocks(write.clock, hiddenBelow) < 0) write = null;
+  if (write !== null && compareClocks(write.clock, hidden.below) < 0) write = null;
   let floor = greaterClock(a?.floor, b?.floor);
-  if (floor !== null && compareClocks(floor, hiddenBelow) < 0) floor = null;
-  const childrenHiddenBelow = floor !== null && compareClocks(floor, hiddenBelow) > 0 ? floor : hiddenBelow;
+  if (floor !== null && compareClocks(floor, hidden.below) < 0) floor = null;
+  const childHidden = {
+    below: greaterClock(floor, hidden.below) ?? "",
+    a: greaterClock(a?.floor, hidden.a) ?? "",
+    b: greaterClock(b?.floor, hidden.b) ?? "",
+  };
 
   const fields = new Map<string, JsonNode>();
   const names = new Set([...(a?.fields.keys() ?? []), ...(b?.fields.keys() ?? [])]);
   for (const name of names) {
-    const merged = mergeNodes(a?.fields.get(name), b?.fields.get(name), childrenHiddenBelow);
+    const merged = mergeNodes(a?.fields.get(name), b?.fields.get(name), childHidden, canonicalize);
     if (merged !== undefined) fields.set(name, merged);
   }
   // A floor never outlives its node's write (it is at or before it), so no write means no floor.
@@ -112,18 +130,19 @@ function mergeNodes(a: JsonNode | undefined, b: JsonNode | undefined, hiddenBelo
  * The merge of two states of one JSON record: per node the later write and the later floor,
  * then everything older than a floor above it dropped. Commutative, associative and idempotent
  * for all states (property-tested in test/unit/core-json-merge.test.ts), so replicas that have
- * seen the same writes hold the same state whatever the order and grouping of merges.
+ * seen the same writes hold the same state whatever the order and grouping of merges. Both
+ * states must come from the `applyJson*` functions, `decodeJsonState` or earlier merges.
  */
 export function mergeJsonStates(a: JsonState, b: JsonState): JsonState {
-  return mergeNodes(a, b, "") ?? EMPTY_JSON_STATE;
+  return mergeNodes(a, b, { below: "", a: "", b: "" }, false) ?? EMPTY_JSON_STATE;
 }
 
 /**
- * Builds a node from parts, pruning as a merge would. For state constructors (updates,
- * decoding) that assemble nodes by hand.
+ * The canonical state of a tree assembled by hand (by an update, by the decoder): everything a
+ * floor above hides dropped, empty nodes gone. Every state the merge is given must be canonical.
  */
 export function canonicalJsonState(root: JsonNode): JsonState {
-  return mergeJsonStates(root, EMPTY_JSON_STATE);
+  return mergeNodes(root, undefined, { below: "", a: "", b: "" }, true) ?? EMPTY_JSON_STATE;
 }
 
 /**
