@@ -36,19 +36,10 @@ export {
   ydocValuesEqual,
 } from "./ydoc.js";
 export { mergeRecordStates, stateChanged } from "./merge.js";
-export {
-  JSON_RECORD_LIMITS,
-  canonicalJson,
-  isPlainObject,
-  normalizeJsonValue,
-} from "./json-value.js";
+export type { RecordState } from "./merge.js";
+export { JSON_RECORD_LIMITS, canonicalJson } from "./json-value.js";
 export type { JsonInputReason, JsonObject, JsonValue } from "./json-value.js";
-export {
-  EMPTY_JSON_STATE,
-  compareJsonWrites,
-  latestJsonClock,
-  mergeJsonStates,
-} from "./json-state.js";
+export { EMPTY_JSON_STATE, latestJsonClock, mergeJsonStates } from "./json-state.js";
 export type { JsonNode, JsonState, JsonWrite } from "./json-state.js";
 export {
   applyJsonPut,
@@ -60,7 +51,6 @@ export {
 export { decodeJsonState, encodeJsonState, jsonStateSizeBytes } from "./json-codec.js";
 export { listOverwrittenJsonWrites } from "./json-overwritten.js";
 export type { OverwrittenJsonWrite } from "./json-overwritten.js";
-export type { RecordState } from "./merge.js";
 export {
   DATASET_NAME_PATTERN,
   DEFAULT_LIMITS,

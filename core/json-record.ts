@@ -161,8 +161,8 @@ export function materializeJsonNode(node: JsonNode): JsonValue | undefined {
 }
 
 /**
- * The record's value as a plain object (fields in code-unit order, the same on every replica),
- * or null when it is removed or was never written. A fresh object each call.
+ * The record's value as a plain object, or null when it is removed or was never written. Fields
+ * are added in code-unit order, so every replica gives the same key order. A fresh object each call.
  */
 export function materializeJson(state: JsonState): JsonObject | null {
   const value = materializeJsonNode(state);
