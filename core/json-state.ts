@@ -87,9 +87,9 @@ function greaterClock(a: string | null | undefined, b: string | null | undefined
 }
 
 /**
- * Joins two nodes at one path and prunes what `hiddenBelow` (the greatest floor of the merged
- * ancestors; "" hides nothing) hides. `aHidden` and `bHidden` are the greatest floors above each
- * side in its own state; states are canonical (already pruned against their own floors), so a
+ * Joins two nodes at one path and prunes what `hidden.below` (the greatest floor of the merged
+ * ancestors; "" hides nothing) hides. `hidden.a` and `hidden.b` are the greatest floors above
+ * each side in its own state; states are canonical (already pruned against their own floors), so a
  * side alone under no newer floor comes back as it is, untouched subtrees cost nothing, and an
  * update of one field of a large record stays cheap. `canonicalize` turns that shortcut off for
  * nodes built by hand. Returns undefined when nothing of the node is left.
