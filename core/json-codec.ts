@@ -6,7 +6,9 @@
  * Form: `{"r":<node>,"v":1}`, a node being `{"c":{<name>:<node>,...},"w":<write>}` (either key
  * left out when empty) and a write one of `[clock,"v",value]`, `[clock,"o"]`, `[clock,"u"]`,
  * `[clock,"e"]` or `[clock,"e",floor]`. Replacing writes (`v`, `o`, `u`) set the node's floor
- * to their own clock, so only an `exists` write spells a floor out.
+ * to their own clock, so only an `exists` write spells a floor out. A clock equal to the clock of
+ * the parent node's write is written `0`: the fields of one put share its clock, and a clock is
+ * most of a field's bytes.
  */
 import { compareClocks, parseClock } from "./clock.js";
 import { canonicalJsonState, type JsonNode, type JsonState, type JsonWrite } from "./json-state.js";
@@ -26,27 +28,28 @@ import { utf8Length } from "./limits.js";
 const FORMAT_VERSION = 1;
 const KIND_TAGS = { value: "v", object: "o", exists: "e", unset: "u" } as const;
 
-function encodeWrite(write: JsonWrite, floor: string | null): string {
-  const clock = JSON.stringify(write.clock);
+function encodeWrite(write: JsonWrite, floor: string | null, parentClock: string | null): string {
+  const clock = write.clock === parentClock ? "0" : JSON.stringify(write.clock);
   if (write.kind === "value") return `[${clock},"v",${canonicalJson(write.value)}]`;
   if (write.kind === "exists" && floor !== null) return `[${clock},"e",${JSON.stringify(floor)}]`;
   return `[${clock},"${KIND_TAGS[write.kind]}"]`;
 }
 
-function encodeNode(node: JsonNode): string {
+function encodeNode(node: JsonNode, parentClock: string | null): string {
   const parts: string[] = [];
   if (node.fields.size > 0) {
     const names = [...node.fields.keys()].sort(compareCodeUnits);
-    const fields = names.map((name) => `${JSON.stringify(name)}:${encodeNode(node.fields.get(name)!)}`);
+    const clock = node.write?.clock ?? null;
+    const fields = names.map((name) => `${JSON.stringify(name)}:${encodeNode(node.fields.get(name)!, clock)}`);
     parts.push(`"c":{${fields.join(",")}}`);
   }
-  if (node.write !== null) parts.push(`"w":${encodeWrite(node.write, node.floor)}`);
+  if (node.write !== null) parts.push(`"w":${encodeWrite(node.write, node.floor, parentClock)}`);
   return `{${parts.join(",")}}`;
 }
 
 /** The text form of a state; equal states give equal text. */
 export function encodeJsonState(state: JsonState): string {
-  return `{"r":${encodeNode(state)},"v":${FORMAT_VERSION}}`;
+  return `{"r":${encodeNode(state, null)},"v":${FORMAT_VERSION}}`;
 }
 
 /** What a JSON record counts against `maxDatasetBytes`: the UTF-8 bytes of its text form. */
@@ -73,9 +76,18 @@ function decodeClock(text: unknown, path: string): string {
 // No budget limit on decoding: merged states legitimately hold more fields than one write may.
 const UNLIMITED: FieldBudget = { remaining: Number.POSITIVE_INFINITY };
 
-function decodeWrite(raw: unknown, path: string, depth: number, isRoot: boolean): { write: JsonWrite; floor: string | null } {
+function decodeWrite(
+  raw: unknown,
+  path: string,
+  depth: number,
+  parentClock: string | null,
+): { write: JsonWrite; floor: string | null } {
   if (!Array.isArray(raw) || raw.length < 2) throw malformed(path, "a write is [clock, kind, ...]");
-  const clock = decodeClock(raw[0], path);
+  if (raw[0] === 0 && parentClock === null) throw malformed(path, "clock 0 (the parent's) where the parent has no write");
+  // Writing out a clock equal to the parent's would give a second text for one state.
+  if (raw[0] === parentClock) throw malformed(path, "a clock equal to the parent's is written 0");
+  const isRoot = depth === 0;
+  const clock = raw[0] === 0 ? parentClock! : decodeClock(raw[0], path);
   const tag: unknown = raw[1];
   if (tag === "v" && raw.length === 3 && !isRoot) {
     const value = normalizeJsonValue(raw[2], path, depth, UNLIMITED, FIELD);
@@ -95,22 +107,22 @@ function decodeWrite(raw: unknown, path: string, depth: number, isRoot: boolean)
   throw malformed(path, `unknown write ${JSON.stringify(tag)}`);
 }
 
-function decodeNode(raw: unknown, path: string, depth: number): JsonNode {
+function decodeNode(raw: unknown, path: string, depth: number, parentClock: string | null): JsonNode {
   if (!isPlainObject(raw)) throw malformed(path, "a node is an object");
   if (depth > JSON_RECORD_LIMITS.maxDepth) throw jsonInputError("too-deep", path, "the state nests too deep", FIELD);
   for (const key of Object.keys(raw)) {
     if (key !== "c" && key !== "w") throw malformed(path, `unknown node key ${JSON.stringify(key)}`);
   }
+  const { write, floor } = raw.w === undefined ? { write: null, floor: null } : decodeWrite(raw.w, path, depth, parentClock);
   const fields = new Map<string, JsonNode>();
   if (raw.c !== undefined) {
     if (!isPlainObject(raw.c)) throw malformed(path, "fields are an object");
     for (const name of Object.keys(raw.c)) {
       const fieldPath = childPath(path, name);
       assertFieldName(name, fieldPath, FIELD);
-      fields.set(name, decodeNode(raw.c[name], fieldPath, depth + 1));
+      fields.set(name, decodeNode(raw.c[name], fieldPath, depth + 1, write?.clock ?? null));
     }
   }
-  const { write, floor } = raw.w === undefined ? { write: null, floor: null } : decodeWrite(raw.w, path, depth, depth === 0);
   return { write, floor, fields };
 }
 
@@ -130,5 +142,5 @@ export function decodeJsonState(text: string): JsonState {
   if (!isPlainObject(raw) || raw.v !== FORMAT_VERSION || Object.keys(raw).length !== 2 || !("r" in raw)) {
     throw malformed("", `expected {"r": node, "v": ${FORMAT_VERSION}}`);
   }
-  return canonicalJsonState(decodeNode(raw.r, "", 0));
+  return canonicalJsonState(decodeNode(raw.r, "", 0, null));
 }

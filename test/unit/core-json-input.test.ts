@@ -115,9 +115,12 @@ describe("JSON record text form", () => {
     const other = applyJsonPut(EMPTY_JSON_STATE, { a: 1, b: { x: [{ p: 2, q: 1 }], y: 1 } }, at(1));
     expect(encodeJsonState(one)).toBe(encodeJsonState(other));
     expect(encodeJsonState(one)).toBe(
-      `{"r":{"c":{"a":{"w":["${at(1)}","v",1]},"b":{"c":{"x":{"w":["${at(1)}","v",[{"p":2,"q":1}]]},` +
-        `"y":{"w":["${at(1)}","v",1]}},"w":["${at(1)}","o"]}},"w":["${at(1)}","o"]},"v":1}`,
+      `{"r":{"c":{"a":{"w":[0,"v",1]},"b":{"c":{"x":{"w":[0,"v",[{"p":2,"q":1}]]},"y":{"w":[0,"v",1]}},"w":[0,"o"]}},` +
+        `"w":["${at(1)}","o"]},"v":1}`,
     );
+    const updated = applyJsonUpdate(one, { "b.y": 2 }, at(2));
+    expect(encodeJsonState(updated)).toContain(`"y":{"w":[0,"v",2]}},"w":[0,"e","${at(1)}"]}},"w":["${at(2)}","e","${at(1)}"]}`);
+    expect(encodeJsonState(updated)).toContain(`"x":{"w":["${at(1)}","v"`);
   });
 
   it("counts the UTF-8 bytes of the text form for quota", () => {
@@ -144,6 +147,8 @@ describe("JSON record text form", () => {
     ["a scalar at the root", JSON.stringify({ r: { w: [at(1), "v", 1] }, v: 1 })],
     ["an object as a field value", JSON.stringify({ r: { c: { a: { w: [at(1), "v", {}] } } }, v: 1 })],
     ["an exists floor not before its clock", JSON.stringify({ r: { w: [at(1), "e", at(1)] }, v: 1 })],
+    ["the parent's clock 0 under a node with no write", JSON.stringify({ r: { c: { a: { w: [0, "v", 1] } } }, v: 1 })],
+    ["the parent's clock written out", JSON.stringify({ r: { c: { a: { w: [at(1), "v", 1] } }, w: [at(1), "o"] }, v: 1 })],
     ["fields that are not an object", JSON.stringify({ r: { c: [] }, v: 1 })],
   ])("refuses a state with %s", (_what, text) => {
     expect(refusal(() => decodeJsonState(text)).details).toMatchObject({ field: "value", reason: "malformed-state" });
