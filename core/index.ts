@@ -1,6 +1,6 @@
 /**
  * The public API of `syncpool/core`: the pure rules the server and the client share (types,
- * error codes, clocks, base64, YDOC values, record merge, limits). No I/O and no Node built-ins,
+ * error codes, clocks, base64, YDOC values, record merge, JSON records, limits). No I/O and no Node built-ins,
  * so it runs in browsers. Anything not exported here is internal.
  */
 export type {
@@ -37,6 +37,20 @@ export {
 } from "./ydoc.js";
 export { mergeRecordStates, stateChanged } from "./merge.js";
 export type { RecordState } from "./merge.js";
+export { JSON_RECORD_LIMITS, canonicalJson } from "./json-value.js";
+export type { JsonInputReason, JsonObject, JsonValue } from "./json-value.js";
+export { EMPTY_JSON_STATE, latestJsonClock, mergeJsonStates } from "./json-state.js";
+export type { JsonNode, JsonState, JsonWrite } from "./json-state.js";
+export {
+  applyJsonPut,
+  applyJsonRemove,
+  applyJsonUpdate,
+  materializeJson,
+  parseFieldPath,
+} from "./json-record.js";
+export { decodeJsonState, encodeJsonState, jsonStateSizeBytes } from "./json-codec.js";
+export { listOverwrittenJsonWrites } from "./json-overwritten.js";
+export type { OverwrittenJsonWrite } from "./json-overwritten.js";
 export {
   DATASET_NAME_PATTERN,
   DEFAULT_LIMITS,
