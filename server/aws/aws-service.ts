@@ -22,7 +22,7 @@ import { authenticate, type AwsAuthDeps } from "./aws-auth.js";
 import type { AwsConfig } from "./aws-config.js";
 import { errorResponse, internalError, jsonResponse, toAwsError, AwsError, type AwsServiceName } from "./aws-errors.js";
 import { readAwsRequest } from "./aws-request.js";
-import { cognitoIdentityOperation, UNSIGNED_IDENTITY_OPERATIONS } from "./cognito-identity.js";
+import { cognitoIdentityOperation, IDENTITY_OPERATIONS, UNSIGNED_IDENTITY_OPERATIONS } from "./cognito-identity.js";
 import { cognitoSyncOperation, type CognitoSyncDeps } from "./cognito-sync.js";
 import { kinesisOperation, type KinesisDeps } from "./kinesis.js";
 import { createCredentialIssuer } from "./temporary-credentials.js";
@@ -91,6 +91,7 @@ export function createAwsService(deps: AwsServiceDeps): AwsService {
     const prefix = TARGET_PREFIX[service];
     if (!target.startsWith(prefix)) throw new AwsError("UnknownOperationException", 400, `X-Amz-Target must be ${prefix}<Operation>.`);
     const operation = target.slice(prefix.length);
+    if (service === "cognito-identity" && !IDENTITY_OPERATIONS.has(operation)) throw new AwsError("UnknownOperationException", 400, `Unknown operation ${operation.slice(0, 128)}`);
     const body = read.json();
     if (service === "kinesis") return kinesisOperation(kinesis, operation, body, await authenticate(auth, read, service));
     const principal = UNSIGNED_IDENTITY_OPERATIONS.has(operation) ? null : await authenticate(auth, read, service);

@@ -22,8 +22,21 @@ import type { CredentialIssuer } from "./temporary-credentials.js";
 /** Operations that AWS serves without a signature. */
 export const UNSIGNED_IDENTITY_OPERATIONS = new Set(["GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "UnlinkIdentity"]);
 
+/** Every operation served; any other target is UnknownOperationException, before any signature check. */
+export const IDENTITY_OPERATIONS: ReadonlySet<string> = new Set([
+  ...UNSIGNED_IDENTITY_OPERATIONS,
+  "GetOpenIdTokenForDeveloperIdentity",
+  "LookupDeveloperIdentity",
+  "DescribeIdentity",
+  "ListIdentities",
+  "DescribeIdentityPool",
+  "ListIdentityPools",
+]);
+
 /** Shortest guest secret accepted in `syncpool.guest` when a guest is created. */
 const MIN_GUEST_SECRET_LENGTH = 32;
+/** Longest one: a secret is random text, and a megabyte of it is only a way to waste our hashing. */
+const MAX_GUEST_SECRET_LENGTH = 1024;
 
 /** What the operations need. */
 export interface CognitoIdentityDeps {
@@ -97,8 +110,8 @@ async function getId(deps: IdentityDeps, body: Body): Promise<{ IdentityId: stri
   if (secret === null && pool.awsGuestAccess === "secret") {
     throw new AwsError("NotAuthorizedException", 400, `This identity pool requires a guest secret: pass '${GUEST_SECRET_LOGIN}': <at least ${MIN_GUEST_SECRET_LENGTH} random characters> in Logins.`);
   }
-  if (secret !== null && secret.length < MIN_GUEST_SECRET_LENGTH) {
-    throw new AwsError("InvalidParameterException", 400, `The '${GUEST_SECRET_LOGIN}' secret must have at least ${MIN_GUEST_SECRET_LENGTH} characters.`);
+  if (secret !== null && (secret.length < MIN_GUEST_SECRET_LENGTH || secret.length > MAX_GUEST_SECRET_LENGTH)) {
+    throw new AwsError("InvalidParameterException", 400, `The '${GUEST_SECRET_LOGIN}' secret must have ${MIN_GUEST_SECRET_LENGTH} to ${MAX_GUEST_SECRET_LENGTH} characters.`);
   }
   const identityId = `${pool.region}:${randomUUID()}`;
   await deps.storage.createIdentity({ id: identityId, poolId: pool.id, secretHash: secret === null ? null : hashDeviceSecret(secret), createdAt: deps.now() });
