@@ -52,7 +52,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     if (isRead && path === "/healthz") return sendJson(response, 200, { status: "ok" });
     if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
     if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, jwksBody, { "cache-control": "public, max-age=300" });
-    if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, server.aws.fetch, logger);
+    if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, (fetchRequest) => server.aws.fetch(fetchRequest, request.socket.remoteAddress), logger);
     return void server.yoga.requestListener(request, response);
   });
 

@@ -19,6 +19,7 @@ import { resolveGrant } from "../identity/resolve-grant.js";
 import { hashDeviceSecret } from "../identity/sign-in.js";
 import type { TokenGrant } from "../identity/tokens.js";
 import { AwsError } from "./aws-errors.js";
+import type { AwsThrottle } from "./aws-throttle.js";
 import { GUEST_SECRET_LOGIN, readLogins } from "./aws-logins.js";
 
 /** An identity a call may act for. */
@@ -29,20 +30,30 @@ export interface IdentityAccess {
 }
 
 /** The pool of an identity id, with its status checked. */
-async function poolOfIdentity(deps: IdentityDeps, identityId: string): Promise<{ pool: PoolSettings; hasLogins: boolean }> {
+async function poolOfIdentity(deps: IdentityDeps, identityId: string, throttle: AwsThrottle): Promise<{ pool: PoolSettings; hasLogins: boolean }> {
   const status = await deps.storage.getIdentityStatus(identityId);
   const pool = status ? await deps.pools.get(status.poolId) : null;
+  throttle.address(pool);
   if (!status || !pool) throw new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
   if (status.disabledAt !== null) throw new AwsError("NotAuthorizedException", 400, status.mergedInto ? `Identity '${identityId}' was merged into ${status.mergedInto}.` : "Identity is disabled.");
   return { pool, hasLogins: (await deps.storage.listLogins(identityId)).length > 0 };
 }
 
 /**
- * The identity `identityId` with `logins` may act as (for GetCredentialsForIdentity and friends).
- * @throws AwsError NotAuthorizedException, ResourceNotFoundException; SyncpoolError from merges.
+ * The identity `identityId` with `logins` may act as (for GetCredentialsForIdentity and friends),
+ * after taking from the address's bucket (before any login is verified) and, once the caller is
+ * proven, from the identity's.
+ * @throws AwsError NotAuthorizedException, ResourceNotFoundException; SyncpoolError from merges,
+ *   RATE_LIMITED.
  */
-export async function accessIdentity(deps: IdentityDeps, identityId: string, logins: Record<string, string>): Promise<IdentityAccess> {
-  const { pool, hasLogins } = await poolOfIdentity(deps, identityId);
+export async function accessIdentity(deps: IdentityDeps, identityId: string, logins: Record<string, string>, throttle: AwsThrottle): Promise<IdentityAccess> {
+  const access = await resolveAccess(deps, identityId, logins, throttle);
+  throttle.identity(access.pool, access.identityId);
+  return access;
+}
+
+async function resolveAccess(deps: IdentityDeps, identityId: string, logins: Record<string, string>, throttle: AwsThrottle): Promise<IdentityAccess> {
+  const { pool, hasLogins } = await poolOfIdentity(deps, identityId, throttle);
   const proven = await readLogins(deps, pool, logins);
   const guestProven = !hasLogins && (await guestProof(deps, pool, identityId, proven.guestSecret));
 
