@@ -60,11 +60,11 @@ export async function cognitoIdentityOperation(deps: CognitoIdentityDeps, operat
       return getId(identity, body, deps.throttle);
     case "GetCredentialsForIdentity": {
       const access = await accessIdentity(identity, requireString(body, "IdentityId", 55), loginsOf(body), deps.throttle);
-      return { IdentityId: access.identityId, Credentials: deps.credentials.issue(access.identityId, access.pool.id, access.grant) };
+      return { IdentityId: access.identityId, Credentials: deps.credentials.issue(access.identityId, access.pool.id, access.grant, access.notAfterMs ?? undefined) };
     }
     case "GetOpenIdToken": {
       const access = await accessIdentity(identity, requireString(body, "IdentityId", 55), loginsOf(body), deps.throttle);
-      const issued = await identity.tokens.issue(access.identityId, access.pool.id, access.grant);
+      const issued = await identity.tokens.issue(access.identityId, access.pool.id, access.grant, access.notAfterMs ?? undefined);
       return { IdentityId: access.identityId, Token: issued.token };
     }
     case "UnlinkIdentity":
