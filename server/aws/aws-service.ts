@@ -7,8 +7,10 @@
  *   <prefix>/cognito-sync      REST-JSON, the Cognito Sync paths
  *   <prefix>/kinesis           AWS JSON 1.1, X-Amz-Target: Kinesis_20131202.<Op>
  *
- * Per request, in order: read the body (bounded), authenticate (SigV4; unsigned only for the
- * Cognito Identity calls AWS serves unsigned), run the operation, answer JSON; every failure is
+ * Per request, in order: read the body (bounded), refuse an unknown operation, authenticate
+ * (SigV4; unsigned only for the Cognito Identity calls AWS serves unsigned), take from the rate
+ * limits shared with GraphQL (`aws-throttle.ts`: as soon as the pool is known, and per identity
+ * once proven), run the operation, answer JSON; every failure is
  * answered as the service would (`aws-errors.ts`), and anything unexpected is logged and masked.
  * `server/index.ts` creates it; `server/node.ts` routes the prefix to `fetch`.
  */
