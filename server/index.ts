@@ -24,6 +24,7 @@ import { loadOrCreateKeys } from "./identity/keys.js";
 import type { IdentityDeps } from "./identity/identity-deps.js";
 import { createJwksCache, type FetchLike } from "./identity/jwks-cache.js";
 import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
+import { createGuestQuota } from "./identity/guest-quota.js";
 import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -53,6 +54,11 @@ export interface SyncpoolServerOptions {
   stream?: StreamOptions;
   /** How OIDC discovery documents and key sets are fetched; the global fetch by default. */
   fetch?: FetchLike;
+  /**
+   * Monotonic milliseconds for the rate limits' token buckets (requests and new guests);
+   * `performance.now` by default. Tests advance it to refill buckets instead of waiting.
+   */
+  rateLimitClock?: () => number;
 }
 
 /** A ready sync server, not yet bound to a port. */
@@ -125,7 +131,10 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync };
     // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
     const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
-    const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync };
+    // One set of buckets for both APIs, so a client gets no more by switching between GraphQL and /aws.
+    const limiter = createRateLimiter({ ...(options.rateLimitClock ? { clock: options.rateLimitClock } : {}) });
+    const guestQuota = createGuestQuota({ ...(options.rateLimitClock ? { clock: options.rateLimitClock } : {}) });
+    const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync, guestQuota };
     // Apps on the AWS SDKs: the same identities, datasets and stream, spoken as AWS speaks (`server/aws/`).
     const aws = createAwsService({
       config: config.aws,
@@ -133,6 +142,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       sync,
       devices: { storage, config: config.push, now },
       sessionSecret: keys.sessionSecret,
+      limiter,
+      trustedProxyHops: config.trustedProxyHops,
       logger: logger.child({ component: "aws" }),
     });
 
@@ -144,7 +155,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         tokens,
         pools,
         storage,
-        limiter: createRateLimiter(),
+        limiter,
         adminToken: config.adminToken,
         adminLockout: createAdminLockout(now),
         trustedProxyHops: config.trustedProxyHops,
@@ -181,7 +192,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     let closed: Promise<void> | undefined;
     return {
       yoga,
-      fetch: async (request) => (aws.handles(new URL(request.url).pathname) ? aws.fetch(request) : yoga.fetch(request)),
+      fetch: async (request) => (aws.handles(new URL(request.url).pathname) ? aws.fetch(request, undefined) : yoga.fetch(request)),
       storage,
       pools,
       tokens,

@@ -52,7 +52,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     if (isRead && path === "/healthz") return sendJson(response, 200, { status: "ok" });
     if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
     if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, jwksBody, { "cache-control": "public, max-age=300" });
-    if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, server.aws.fetch, logger);
+    if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, (fetchRequest) => server.aws.fetch(fetchRequest, request.socket.remoteAddress), logger);
     return void server.yoga.requestListener(request, response);
   });
 
@@ -150,13 +150,17 @@ async function serveFetch(request: IncomingMessage, response: ServerResponse, ha
       for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, item);
     }
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    // The URL's host is a constant: a client's malformed Host header (a space, a bad port) must not
+    // make the URL unparsable. Handlers read the Host they need (SigV4 signs it) from the headers.
     const answer = await handler(
-      new Request(`http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`, { method: request.method, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
+      new Request(`http://localhost${(request.url ?? "/").startsWith("/") ? request.url : "/"}`, { method: request.method, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
     );
     const body = Buffer.from(await answer.arrayBuffer());
     response.writeHead(answer.status, { ...Object.fromEntries(answer.headers), "content-length": body.length });
     response.end(request.method === "HEAD" ? undefined : body);
   } catch (error) {
+    // A client that hangs up mid-body is not the server's fault: nothing to answer, nothing to alert on.
+    if (request.destroyed || request.errored) return void logger.debug({ err: error }, "the client went away while sending its request");
     logger.error({ err: error }, "serving a request failed");
     if (!response.headersSent) sendJson(response, 500, { message: "Unexpected error." });
     else response.destroy();

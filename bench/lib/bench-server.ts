@@ -54,7 +54,7 @@ export function benchServerConfig(dataDir: string, options: BenchServerOptions):
     ...loadConfig({ LOG_LEVEL: "silent", SYNCPOOL_ADMIN_TOKEN: BENCH_ADMIN_TOKEN }, { port: 0, host: "127.0.0.1", dataDir }),
     sqliteSynchronous: options.sqliteSynchronous ?? "FULL",
     push: { ...DEFAULT_PUSH_CONFIG, maxConnectionsPerIdentity: options.maxConnectionsPerIdentity ?? 20_000 },
-    pools: [poolSettingsSchema.parse({ id: "default", rateLimits: { perIdentity: UNTHROTTLED, perAddress: UNTHROTTLED } })],
+    pools: [poolSettingsSchema.parse({ id: "default", rateLimits: { perIdentity: UNTHROTTLED, perAddress: UNTHROTTLED, maxGuestIdentitiesPerAddressPerHour: 1_000_000 } })],
   };
 }
 

@@ -49,6 +49,8 @@ export interface GraphQLContext {
    * @throws SyncpoolError RATE_LIMITED.
    */
   throttleAddress(poolId: string): Promise<void>;
+  /** The client's address (`server/client-address.ts`), for per-address quotas such as new guests. */
+  clientAddress(): string;
 }
 
 /** What the context needs from the server. */
@@ -127,6 +129,7 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
       },
       requireAdmin,
       bearerToken: () => bearerToken(header),
+      clientAddress: () => address,
       async throttleAddress(poolId) {
         const pool = await deps.pools.get(poolId);
         deps.limiter.take("perAddress", `${pool?.id ?? "\u0000unknown"}\u0000${address}`, pool?.rateLimits.perAddress ?? DEFAULT_RATE_LIMITS.perAddress);

@@ -120,11 +120,23 @@ export const DEFAULT_RATE_LIMITS = Object.freeze({
   perAddress: Object.freeze({ burst: 3000, perSecond: 200 }),
 });
 
-/** Per-pool rate limits: one bucket per identity, one per client address (and pool). */
+/** New guest identities one client address may create in a pool per hour (GraphQL signIn and AWS GetId together). */
+export const DEFAULT_MAX_GUEST_IDENTITIES_PER_ADDRESS_PER_HOUR = 100;
+
+/**
+ * Per-pool rate limits: one bucket per identity, one per client address (and pool), and the
+ * hourly allowance of new guests per address (`guest-quota.ts`).
+ */
 export const rateLimitsSchema = z
   .object({
     perIdentity: bucketSchema.default({ ...DEFAULT_RATE_LIMITS.perIdentity }),
     perAddress: bucketSchema.default({ ...DEFAULT_RATE_LIMITS.perAddress }),
+    maxGuestIdentitiesPerAddressPerHour: z
+      .number({ error: "expected a number" })
+      .int({ error: "expected an integer" })
+      .min(1, { error: "expected at least 1 (to refuse guests, set allowGuests: false)" })
+      .max(1_000_000)
+      .default(DEFAULT_MAX_GUEST_IDENTITIES_PER_ADDRESS_PER_HOUR),
   })
   .strict();
 

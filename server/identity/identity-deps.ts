@@ -4,6 +4,7 @@
  */
 import type { Storage } from "../storage/storage.js";
 import type { SyncDeps } from "../sync/types.js";
+import type { GuestQuota } from "./guest-quota.js";
 import type { JwksCache } from "./jwks-cache.js";
 import type { PoolRegistry } from "./pools.js";
 import type { TokenService } from "./tokens.js";
@@ -19,6 +20,8 @@ export interface IdentityDeps {
   jwks: JwksCache;
   /** The sync layer, for guest merges (`server/sync/merge-identities.ts`). */
   sync: SyncDeps;
+  /** New guests per client address and hour, shared by every door that creates guests. */
+  guestQuota: GuestQuota;
 }
 
 /** The answer to a sign-in; `deviceSecret` is set only when a guest was just created. */

@@ -64,7 +64,7 @@ const validPool = {
     },
   },
   principalTags: { team: "custom:team" },
-  rateLimits: { perIdentity: { burst: 10, perSecond: 1 }, perAddress: { burst: 100, perSecond: 5 } },
+  rateLimits: { perIdentity: { burst: 10, perSecond: 1 }, perAddress: { burst: 100, perSecond: 5 }, maxGuestIdentitiesPerAddressPerHour: 20 },
 };
 
 describe("environment", () => {
@@ -175,7 +175,7 @@ describe("config file", () => {
       roles: {},
       roleMappings: {},
       principalTags: { sub: "sub", aud: "aud" },
-      rateLimits: { perIdentity: { burst: 600, perSecond: 50 }, perAddress: { burst: 3000, perSecond: 200 } },
+      rateLimits: { perIdentity: { burst: 600, perSecond: 50 }, perAddress: { burst: 3000, perSecond: 200 }, maxGuestIdentitiesPerAddressPerHour: 100 },
     });
   });
 
