@@ -17,6 +17,7 @@ export type { SyncState } from "./sync/sync-loop.js";
 export type { Observable } from "./store/read-records.js";
 export { REMOTE_ORIGIN } from "./doc/doc-binding.js";
 export { NetworkError, isNetworkError } from "./transport/network-error.js";
+export { BadEndpointError, isBadEndpointError } from "./transport/bad-endpoint-error.js";
 export { createGraphqlTransport, type FetchFunction, type GraphqlTransportOptions } from "./transport/graphql-transport.js";
 export type {
   Transport,
