@@ -9,9 +9,9 @@
  */
 export { createClient, SyncClient, type DatasetSummary } from "./sync-client.js";
 export type { ClientOptions } from "./options.js";
-export { Dataset, type DatasetUsage } from "./dataset.js";
+export { Dataset, type DatasetUsage, type PendingWrite } from "./dataset.js";
 export type { SignInOptions, SignInResult, LoginsSource } from "./session.js";
-export type { ClientEvents, ClientEventName, ConflictReport, Listener } from "./events.js";
+export type { ClientEvents, ClientEventName, ConflictReport, Listener, RejectedWrite } from "./events.js";
 export type { Conflict, ConflictHandler } from "./sync/resolve-conflicts.js";
 export type { SyncState } from "./sync/sync-loop.js";
 export type { Observable } from "./store/read-records.js";

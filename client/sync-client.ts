@@ -17,6 +17,7 @@ import type { ClientOptions } from "./options.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
 import { deleteDatasetLocally, saveConflictStrategy } from "./store/dataset-store.js";
 import { DeviceStore } from "./store/device-db.js";
+import { dropPending, readPending } from "./store/drop-pending.js";
 import { deleteIdentityDb, type IndexedDbDependencies } from "./store/identity-db.js";
 import { toSyncRecord } from "./store/record-state.js";
 import * as reads from "./store/read-records.js";
@@ -96,6 +97,7 @@ export class SyncClient {
       devices: this.#devices,
       now: this.#now,
       ...(options.logins ? { logins: options.logins } : {}),
+      onLimits: (limits) => this.#learnLimits(limits),
     });
     this.#removePlatformListeners = listenToPlatform((online) => {
       this.#active?.tabs.setOnline(online);
@@ -238,6 +240,20 @@ export class SyncClient {
     return result;
   }
 
+  /**
+   * The pool's limits, from a sign-in answer. Local writes are checked against them from now on
+   * (the object is shared with the write path, so it is updated in place); a limit the app set
+   * lower in `options.limits` stays, so an app may be stricter than its server, never looser.
+   */
+  #learnLimits(server: Limits): void {
+    const own: Partial<Limits> = this.#options.limits ?? {};
+    for (const name of Object.keys(this.#limits) as (keyof Limits)[]) {
+      const value = server[name];
+      if (typeof value !== "number") continue;
+      this.#limits[name] = Math.min(value, own[name] ?? Number.POSITIVE_INFINITY);
+    }
+  }
+
   #activate(identityId: string, deviceId: string): Promise<Active> {
     return activateIdentity({
       identityId,
@@ -306,6 +322,24 @@ export class SyncClient {
       const active = this.#require();
       const info = await this.#session.authed((token) => this.#transport.configureDataset(token, dataset, conflictStrategy));
       await saveConflictStrategy(active.db, dataset, info.conflictStrategy);
+    },
+    pendingWrites: async (dataset) =>
+      (await readPending(this.#require().db, dataset)).map((row) => ({
+        key: row.key,
+        op: row.op,
+        value: row.value,
+        kind: row.kind,
+        deviceLastModifiedAt: row.deviceLastModifiedAt,
+      })),
+    discardPending: async (dataset, key) => {
+      const active = this.#require();
+      // After a running pass, so a batch being sent is either acknowledged or dropped, not both.
+      const dropped = await active.tabs.exclusive(() => dropPending(active.db, dataset, (row) => key === undefined || row.key === key));
+      if (dropped.rows.length === 0) return 0;
+      active.docs.apply(dataset, dropped.removed);
+      // The pull that brings the server's values back (at once, when online).
+      active.tabs.wrote(dataset, [...new Set(dropped.rows.map((row) => row.key))], { debounce: false });
+      return dropped.rows.length;
     },
     setConflictHandler: (dataset, handler) => {
       if (handler) this.#handlers.set(dataset, handler);

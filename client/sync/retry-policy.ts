@@ -18,3 +18,15 @@ export function isRetryable(error: unknown): boolean {
   if (!(error instanceof SyncpoolError)) return true;
   return RETRYABLE_CODES.has(error.code);
 }
+
+/**
+ * Server verdicts on a push that no retry can change: the writes themselves are refused (a limit,
+ * the pool's or the trigger's rules, the caller's rights). The client drops such a batch from the
+ * outbox and reports it (`writeRejected`) instead of sending it again forever.
+ */
+const PERMANENT_REFUSALS: ReadonlySet<ErrorCode> = new Set(["LIMIT_EXCEEDED", "TRIGGER_REJECTED", "BAD_USER_INPUT", "FORBIDDEN"]);
+
+/** True when a push that failed with `error` was refused for good (see PERMANENT_REFUSALS). */
+export function isPermanentRefusal(error: unknown): error is SyncpoolError {
+  return error instanceof SyncpoolError && PERMANENT_REFUSALS.has(error.code);
+}

@@ -37,7 +37,8 @@ const RECORD = "key value kind syncCount clock lastModifiedBy lastModifiedAt dev
 const DATASET = "name syncCount recordCount sizeBytes conflictStrategy createdAt lastModifiedAt lastModifiedBy";
 
 const SIGN_IN = `mutation SignIn($input: SignInInput!) {
-  signIn(input: $input) { identityId token expiresAt deviceSecret mergedIdentityIds }
+  signIn(input: $input) { identityId token expiresAt deviceSecret mergedIdentityIds
+    limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } }
 }`;
 const RECORDS = `query Records($dataset: String!, $sinceSyncCount: Int, $first: Int, $after: String) {
   records(dataset: $dataset, sinceSyncCount: $sinceSyncCount, first: $first, after: $after) {
