@@ -66,6 +66,10 @@ export class SyncClient {
   #deviceId: string | null = null;
   #active: Active | null = null;
   #signingIn: Promise<unknown> = Promise.resolve();
+  /** What the platform or the app (`setOnline`) last said; an identity signing in starts with it. */
+  #online = true;
+  /** The last `online`/`offline` event emitted. */
+  #announced = true;
   readonly #removePlatformListeners: () => void;
 
   constructor(options: ClientOptions) {
@@ -90,7 +94,7 @@ export class SyncClient {
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       });
-    this.#transport = trackConnectivity(transport, (online) => this.#emitter.emit(online ? "online" : "offline", {}));
+    this.#transport = trackConnectivity(transport, (online) => this.#announce(online));
     this.#session = new Session({
       identityPoolId: options.identityPoolId,
       transport: this.#transport,
@@ -99,11 +103,28 @@ export class SyncClient {
       ...(options.logins ? { logins: options.logins } : {}),
       onLimits: (limits) => this.#learnLimits(limits),
     });
-    this.#removePlatformListeners = listenToPlatform((online) => {
-      this.#active?.tabs.setOnline(online);
-      if (online) this.#active?.subscription?.wake();
-      this.#emitter.emit(online ? "online" : "offline", {});
-    });
+    this.#removePlatformListeners = listenToPlatform((online) => this.setOnline(online));
+  }
+
+  /**
+   * Tells the client whether the network is up, where the platform has no `online`/`offline`
+   * events (React Native's NetInfo, Electron's main process, Node): offline, timers stop starting
+   * passes; online, it syncs everything and reconnects live updates at once. Browsers call it by
+   * themselves. Emits `online` or `offline`.
+   */
+  setOnline(online: boolean): void {
+    if (online === this.#online) return;
+    this.#online = online;
+    this.#active?.tabs.setOnline(online);
+    if (online) this.#active?.subscription?.wake();
+    this.#announce(online);
+  }
+
+  /** Emits `online`/`offline` on a change only: the platform, the app and the transport all report. */
+  #announce(online: boolean): void {
+    if (online === this.#announced) return;
+    this.#announced = online;
+    this.#emitter.emit(online ? "online" : "offline", {});
   }
 
   /** This device's id (after the first `signIn`). */
@@ -234,6 +255,7 @@ export class SyncClient {
     if (this.#active?.identityId === result.identityId) return result;
     if (this.#active) this.#deactivate(this.#active);
     this.#active = await this.#activate(result.identityId, device.deviceId);
+    if (!this.#online) this.#active.tabs.setOnline(false);
     if (previous && result.mergedIdentityIds.includes(previous.identityId)) {
       await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#deps, emitter: this.#emitter });
     }
