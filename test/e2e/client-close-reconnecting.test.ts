@@ -70,8 +70,9 @@ describeInBrowser("a live client closed in the browser while reconnecting", () =
         constructor(url: string | URL, protocols?: string | string[]) {
           super(url, protocols);
           state.attempts += 1;
-          this.addEventListener("open", () => (state.open += 1));
-          this.addEventListener("close", () => (state.open -= 1));
+          let opened = false;
+          this.addEventListener("open", () => ((opened = true), (state.open += 1)));
+          this.addEventListener("close", () => opened && (state.open -= 1));
         }
       };
       const client = createClient({
