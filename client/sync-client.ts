@@ -14,10 +14,10 @@ import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
 import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
 import type { ClientOptions } from "./options.js";
+import { discardPendingWrites, listPendingWrites } from "./pending-writes.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
 import { deleteDatasetLocally, saveConflictStrategy } from "./store/dataset-store.js";
 import { DeviceStore } from "./store/device-db.js";
-import { dropPending, readPending } from "./store/drop-pending.js";
 import { deleteIdentityDb, type IndexedDbDependencies } from "./store/identity-db.js";
 import { toSyncRecord } from "./store/record-state.js";
 import * as reads from "./store/read-records.js";
@@ -345,24 +345,8 @@ export class SyncClient {
       const info = await this.#session.authed((token) => this.#transport.configureDataset(token, dataset, conflictStrategy));
       await saveConflictStrategy(active.db, dataset, info.conflictStrategy);
     },
-    pendingWrites: async (dataset) =>
-      (await readPending(this.#require().db, dataset)).map((row) => ({
-        key: row.key,
-        op: row.op,
-        value: row.value,
-        kind: row.kind,
-        deviceLastModifiedAt: row.deviceLastModifiedAt,
-      })),
-    discardPending: async (dataset, key) => {
-      const active = this.#require();
-      // After a running pass, so a batch being sent is either acknowledged or dropped, not both.
-      const dropped = await active.tabs.exclusive(() => dropPending(active.db, dataset, (row) => key === undefined || row.key === key));
-      if (dropped.rows.length === 0) return 0;
-      active.docs.apply(dataset, dropped.removed);
-      // The pull that brings the server's values back (at once, when online).
-      active.tabs.wrote(dataset, [...new Set(dropped.rows.map((row) => row.key))], { debounce: false });
-      return dropped.rows.length;
-    },
+    pendingWrites: (dataset) => listPendingWrites(this.#require(), dataset),
+    discardPending: (dataset, key) => discardPendingWrites(this.#require(), dataset, key),
     setConflictHandler: (dataset, handler) => {
       if (handler) this.#handlers.set(dataset, handler);
       else this.#handlers.delete(dataset);
