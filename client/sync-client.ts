@@ -290,7 +290,9 @@ export class SyncClient {
       conflictHandler: (dataset) => this.#handlers.get(dataset) ?? this.#options.onConflict,
       tabPlatform: this.#tabPlatform,
       webSocket: this.#webSocket,
-      onSignedOutElsewhere: (active, wiped) => void this.#signedOutElsewhere(active, wiped),
+      // Nothing awaits this: a failure (the device database closed meanwhile) is reported, never left unhandled.
+      onSignedOutElsewhere: (active, wiped) =>
+        void this.#signedOutElsewhere(active, wiped).catch((error: unknown) => this.#emitter.emit("syncError", { error })),
     });
   }
 
