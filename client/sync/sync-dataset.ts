@@ -7,7 +7,8 @@
  *    id: the content changed) and retries; OPTIMISTIC conflicts go to the app's handler; a batch
  *    the server refuses for good (LIMIT_EXCEEDED, TRIGGER_REJECTED, BAD_USER_INPUT, FORBIDDEN)
  *    leaves the outbox and is reported as `writeRejected`, and the server's values come back with
- *    the pull. Any other push failure still lets the pull run, and fails the pass after it;
+ *    the pull. Any other verdict of the server (TRIGGER_FAILED, RATE_LIMITED past its retries...)
+ *    still lets the pull run, and fails the pass after it; a network failure ends the pass;
  * 3. pulling: every page since the stored count (a `deletedAfterSince` answer restarts from 0);
  * 4. applying: the pages in one transaction, the cursor advanced with them.
  * RATE_LIMITED waits as long as the server says, then retries the call (a few times).
@@ -24,6 +25,7 @@ import type { WriteContext } from "../store/local-write.js";
 import { ackBatch, setInFlight, takeBatch } from "../store/push-store.js";
 import { readDatasetMeta } from "../store/read-records.js";
 import type { InFlightBatch, LocalRecord } from "../store/rows.js";
+import { isNetworkError } from "../transport/network-error.js";
 import type { PushResult, RecordPage, Transport } from "../transport/transport.js";
 import { resolveConflicts, type ConflictHandler } from "./resolve-conflicts.js";
 import { isPermanentRefusal } from "./retry-policy.js";
@@ -68,13 +70,15 @@ export async function syncDataset(ctx: SyncContext, dataset: string, options: Da
   }
 
   options.setState("pushing");
-  // A push that fails must not stop the pull: this device still gets everyone else's changes.
-  // The failure is raised once the pull is applied (the loop retries it when retryable).
+  // A push the server refuses must not stop the pull: this device still gets everyone else's
+  // changes. The failure is raised once the pull is applied (the loop retries it when retryable).
+  // A network failure ends the pass at once: the pull would only meet it (or its timeout) again.
   let pushFailure: { error: unknown } | null = null;
   let unresolved = new Set<string>();
   try {
     unresolved = await pushOutbox(ctx, dataset);
   } catch (error) {
+    if (isNetworkError(error)) throw error;
     pushFailure = { error };
   }
 
