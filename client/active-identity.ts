@@ -74,7 +74,7 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
     },
     // Bound to this identity's session, even if another one signs in meanwhile.
     save: (name, key, update) => writeTo(active, { dataset: name, key, op: "REPLACE", value: update, kind: "YDOC" }),
-    reportError: (error, name, key) => emitter.emit("syncError", { error, dataset: name, key }),
+    reportError: (error, name, key) => db.isOpen() && emitter.emit("syncError", { error, dataset: name, key }),
   });
   const ctx: SyncContext = {
     db,
@@ -101,6 +101,8 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
     isRetryable,
     onError: (error) => {
       if (typeof error === "object" && error !== null && reportedErrors.has(error)) return;
+      // A pass ended by this client's own close() or signOut() is no failure to report.
+      if (!db.isOpen()) return;
       emitter.emit("syncError", { error });
     },
     retryAfterMs: (error) => (error instanceof SyncpoolError && error.code === "RATE_LIMITED" ? retryAfterMs(error) : undefined),
@@ -113,7 +115,7 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
     ctx,
     exclusive: (task) => tabs.exclusive(task),
     requestPull: (dataset) => loop.request(dataset),
-    onError: (error, dataset) => emitter.emit("syncError", { error, dataset }),
+    onError: (error, dataset) => db.isOpen() && emitter.emit("syncError", { error, dataset }),
   });
   const webSocket = deps.webSocket;
   const tabs: TabSync = new TabSync({

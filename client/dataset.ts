@@ -16,6 +16,17 @@ export interface DatasetUsage {
   limits: Limits;
 }
 
+/** A local write waiting for the server, as `dataset.pendingWrites()` lists it. */
+export interface PendingWrite {
+  key: string;
+  op: PatchOp;
+  /** The value written (a YDOC value is the incremental Yjs update); null for a remove. */
+  value: string | null;
+  kind: RecordKind;
+  /** Device time of the write, epoch ms. */
+  deviceLastModifiedAt: number;
+}
+
 /** What a `Dataset` needs from its client (internal). */
 export interface DatasetHost {
   write(dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind): Promise<void>;
@@ -30,6 +41,8 @@ export interface DatasetHost {
   deleteDataset(dataset: string): Promise<void>;
   configure(dataset: string, conflictStrategy: ConflictStrategy): Promise<void>;
   setConflictHandler(dataset: string, handler: ConflictHandler | undefined): void;
+  pendingWrites(dataset: string): Promise<PendingWrite[]>;
+  discardPending(dataset: string, key?: string): Promise<number>;
 }
 
 export class Dataset {
@@ -168,5 +181,21 @@ export class Dataset {
   /** An observable of `pendingCount()`: emits after every write and every acknowledged push. */
   observePendingCount(): Observable<number> {
     return this.host.observe(() => this.pendingCount());
+  }
+
+  /** The local writes not yet acknowledged by the server, in write order. */
+  pendingWrites(): Promise<PendingWrite[]> {
+    return this.host.pendingWrites(this.name);
+  }
+
+  /**
+   * Drops the pending writes of `key` (or of every key) so they are never sent: a key the server
+   * never had disappears at once, the others take the server's value back at the next pull (at
+   * once when online). Waits for a running sync pass; a write already acknowledged stays. Resolves
+   * to the number of writes dropped.
+   */
+  discardPending(key?: string): Promise<number> {
+    if (key !== undefined) assertRecordKey(key);
+    return this.host.discardPending(this.name, key);
   }
 }

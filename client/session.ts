@@ -5,6 +5,7 @@
  * refused token is renewed silently (guest secret or logins) and the request retried once.
  */
 import { SyncpoolError } from "../core/errors.js";
+import type { Limits } from "../core/types.js";
 import type { DeviceStore, StoredIdentity } from "./store/device-db.js";
 import { isNetworkError } from "./transport/network-error.js";
 import type { Login, Transport } from "./transport/transport.js";
@@ -35,6 +36,8 @@ export interface SessionOptions {
   devices: DeviceStore;
   logins?: LoginsSource;
   now: () => number;
+  /** Hears the pool's limits from every sign-in answer that carries them. */
+  onLimits?: (limits: Limits) => void;
 }
 
 /** Renew a token this long before it expires. */
@@ -154,6 +157,7 @@ export class Session {
       throw new SyncpoolError("UNAUTHENTICATED", "the session expired and no logins are available to renew it");
     }
     const session = await this.#options.transport.signIn(input);
+    if (session.limits) this.#options.onLimits?.(session.limits);
     if (session.identityId !== identity.identityId) {
       throw new SyncpoolError("UNAUTHENTICATED", `signed in as ${session.identityId}, expected ${identity.identityId}`);
     }
@@ -181,6 +185,7 @@ export class Session {
       await this.#remember(fallback);
       return { identityId: fallback.identityId, deviceSecret: fallback.deviceSecret, mergedIdentityIds: [] };
     }
+    if (session.limits) this.#options.onLimits?.(session.limits);
     const viaLogins = Boolean(logins && logins.length > 0);
     const identity: StoredIdentity = viaLogins
       ? { identityId: session.identityId, deviceSecret: null, viaLogins }

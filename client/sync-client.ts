@@ -14,6 +14,7 @@ import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
 import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
 import type { ClientOptions } from "./options.js";
+import { discardPendingWrites, listPendingWrites } from "./pending-writes.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
 import { deleteDatasetLocally, saveConflictStrategy } from "./store/dataset-store.js";
 import { DeviceStore } from "./store/device-db.js";
@@ -65,6 +66,10 @@ export class SyncClient {
   #deviceId: string | null = null;
   #active: Active | null = null;
   #signingIn: Promise<unknown> = Promise.resolve();
+  /** What the platform or the app (`setOnline`) last said; an identity signing in starts with it. */
+  #online = true;
+  /** The last `online`/`offline` event emitted. */
+  #announced = true;
   readonly #removePlatformListeners: () => void;
 
   constructor(options: ClientOptions) {
@@ -89,19 +94,37 @@ export class SyncClient {
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       });
-    this.#transport = trackConnectivity(transport, (online) => this.#emitter.emit(online ? "online" : "offline", {}));
+    this.#transport = trackConnectivity(transport, (online) => this.#announce(online));
     this.#session = new Session({
       identityPoolId: options.identityPoolId,
       transport: this.#transport,
       devices: this.#devices,
       now: this.#now,
       ...(options.logins ? { logins: options.logins } : {}),
+      onLimits: (limits) => this.#learnLimits(limits),
     });
-    this.#removePlatformListeners = listenToPlatform((online) => {
-      this.#active?.tabs.setOnline(online);
-      if (online) this.#active?.subscription?.wake();
-      this.#emitter.emit(online ? "online" : "offline", {});
-    });
+    this.#removePlatformListeners = listenToPlatform((online) => this.setOnline(online));
+  }
+
+  /**
+   * Tells the client whether the network is up, where the platform has no `online`/`offline`
+   * events (React Native's NetInfo, Electron's main process, Node): offline, timers stop starting
+   * passes; online, it syncs everything and reconnects live updates at once. Browsers call it by
+   * themselves. Emits `online` or `offline`.
+   */
+  setOnline(online: boolean): void {
+    if (online === this.#online) return;
+    this.#online = online;
+    this.#active?.tabs.setOnline(online);
+    if (online) this.#active?.subscription?.wake();
+    this.#announce(online);
+  }
+
+  /** Emits `online`/`offline` on a change only: the platform, the app and the transport all report. */
+  #announce(online: boolean): void {
+    if (online === this.#announced) return;
+    this.#announced = online;
+    this.#emitter.emit(online ? "online" : "offline", {});
   }
 
   /** This device's id (after the first `signIn`). */
@@ -232,10 +255,25 @@ export class SyncClient {
     if (this.#active?.identityId === result.identityId) return result;
     if (this.#active) this.#deactivate(this.#active);
     this.#active = await this.#activate(result.identityId, device.deviceId);
+    if (!this.#online) this.#active.tabs.setOnline(false);
     if (previous && result.mergedIdentityIds.includes(previous.identityId)) {
       await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#deps, emitter: this.#emitter });
     }
     return result;
+  }
+
+  /**
+   * The pool's limits, from a sign-in answer. Local writes are checked against them from now on
+   * (the object is shared with the write path, so it is updated in place); a limit the app set
+   * lower in `options.limits` stays, so an app may be stricter than its server, never looser.
+   */
+  #learnLimits(server: Limits): void {
+    const own: Partial<Limits> = this.#options.limits ?? {};
+    for (const name of Object.keys(this.#limits) as (keyof Limits)[]) {
+      const value = server[name];
+      if (typeof value !== "number") continue;
+      this.#limits[name] = Math.min(value, own[name] ?? Number.POSITIVE_INFINITY);
+    }
   }
 
   #activate(identityId: string, deviceId: string): Promise<Active> {
@@ -252,7 +290,9 @@ export class SyncClient {
       conflictHandler: (dataset) => this.#handlers.get(dataset) ?? this.#options.onConflict,
       tabPlatform: this.#tabPlatform,
       webSocket: this.#webSocket,
-      onSignedOutElsewhere: (active, wiped) => void this.#signedOutElsewhere(active, wiped),
+      // Nothing awaits this: a failure (the device database closed meanwhile) is reported, never left unhandled.
+      onSignedOutElsewhere: (active, wiped) =>
+        void this.#signedOutElsewhere(active, wiped).catch((error: unknown) => this.#emitter.emit("syncError", { error })),
     });
   }
 
@@ -307,6 +347,8 @@ export class SyncClient {
       const info = await this.#session.authed((token) => this.#transport.configureDataset(token, dataset, conflictStrategy));
       await saveConflictStrategy(active.db, dataset, info.conflictStrategy);
     },
+    pendingWrites: (dataset) => listPendingWrites(this.#require(), dataset),
+    discardPending: (dataset, key) => discardPendingWrites(this.#require(), dataset, key),
     setConflictHandler: (dataset, handler) => {
       if (handler) this.#handlers.set(dataset, handler);
       else this.#handlers.delete(dataset);
