@@ -14,6 +14,7 @@ import { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.
 import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.js";
 import { streamEnvShape, toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
 import { awsEnvShape, toAwsConfig, type AwsConfig } from "./aws/aws-config.js";
+import { toYdocConfig, ydocEnvShape, type YdocConfig } from "./ydoc/ydoc-config.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 
@@ -64,6 +65,8 @@ export interface ServerConfig {
   stream: StreamConfig;
   /** The AWS-compatible endpoints: path prefix, credential lifetime (`server/aws/aws-config.ts`). */
   aws: AwsConfig;
+  /** YDOC work: the worker pool, its time limit, the update budget (`server/ydoc/ydoc-config.ts`). */
+  ydoc: YdocConfig;
 }
 
 /** pino's levels; `silent` turns logging off. */
@@ -131,6 +134,7 @@ const envSchema = z.object({
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
+  ...ydocEnvShape,
 });
 
 const KNOWN_ENV = new Set(Object.keys(envSchema.shape));
@@ -200,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }),
     stream: toStreamConfig(parsedEnv),
     aws: toAwsConfig(parsedEnv),
+    ydoc: toYdocConfig(parsedEnv),
   };
 }
 
