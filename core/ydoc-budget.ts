@@ -13,6 +13,7 @@
  * (`server/ydoc/ydoc-pool.ts`) is what bounds the cost of updates inside the budget.
  */
 import * as Y from "yjs";
+import { decodeBase64 } from "./base64.js";
 import { SyncpoolError } from "./errors.js";
 
 /** The structural counts of one Yjs update. */
@@ -75,26 +76,54 @@ export function measureYdocUpdate(bytes: Uint8Array, field: string): YdocShape {
 }
 
 /**
+ * The O(1) part of the budget, for the event loop: a v1 update starts with the number of clients
+ * whose structs it carries, so a base64 `value` claiming more clients than its size allows is
+ * refused from its first characters, before anything is decoded. Does nothing when the header
+ * does not parse (the full check reports that).
+ * @throws SyncpoolError BAD_USER_INPUT with `{field, reason: "YDOC_TOO_COMPLEX", limit: "clients", max, actual}`.
+ */
+export function checkYdocHeader(value: string, budget: YdocBudget, field: string): void {
+  let head: Uint8Array;
+  try {
+    head = decodeBase64(value.slice(0, 8), field);
+  } catch {
+    return;
+  }
+  let claimed = 0;
+  for (let index = 0, shift = 1; index < head.length && index < 5; index++, shift *= 128) {
+    claimed += (head[index]! & 0x7f) * shift;
+    if (head[index]! < 0x80) {
+      const sizeBytes = Math.floor((value.length * 3) / 4);
+      tooComplexIf("clients", claimed, allowance(sizeBytes, budget.maxClients, budget.clientsPerKiB), sizeBytes, field);
+      return;
+    }
+  }
+}
+
+/**
  * Refuses an update whose shape exceeds `budget`, and returns the shape otherwise.
  * @throws SyncpoolError BAD_USER_INPUT with `{field, reason: "YDOC_TOO_COMPLEX", limit, max, actual}`.
  */
 export function checkYdocBudget(bytes: Uint8Array, budget: YdocBudget, field: string): YdocShape {
   const shape = measureYdocUpdate(bytes, field);
-  const kib = Math.max(1, bytes.length / 1024);
-  const checks: Array<[keyof YdocShape, number, number]> = [
-    ["clients", budget.maxClients, budget.clientsPerKiB],
-    ["structs", budget.maxStructs, budget.structsPerKiB],
-    ["deleteRanges", budget.maxDeleteRanges, budget.deleteRangesPerKiB],
-  ];
-  for (const [count, absoluteMax, perKiB] of checks) {
-    const max = Math.min(absoluteMax, Math.floor(perKiB * kib));
-    if (shape[count] > max) {
-      throw new SyncpoolError(
-        "BAD_USER_INPUT",
-        `${field}: Yjs update too complex (${shape[count]} ${count}, at most ${max} for ${bytes.length} bytes)`,
-        { field, reason: YDOC_TOO_COMPLEX, limit: count, max, actual: shape[count] },
-      );
-    }
-  }
+  tooComplexIf("clients", shape.clients, allowance(bytes.length, budget.maxClients, budget.clientsPerKiB), bytes.length, field);
+  tooComplexIf("structs", shape.structs, allowance(bytes.length, budget.maxStructs, budget.structsPerKiB), bytes.length, field);
+  tooComplexIf("deleteRanges", shape.deleteRanges, allowance(bytes.length, budget.maxDeleteRanges, budget.deleteRangesPerKiB), bytes.length, field);
   return shape;
+}
+
+/** The cap for an update of `sizeBytes`: proportional to its size (never below one KiB's worth), and absolute. */
+function allowance(sizeBytes: number, absoluteMax: number, perKiB: number): number {
+  return Math.min(absoluteMax, Math.floor(perKiB * Math.max(1, sizeBytes / 1024)));
+}
+
+function tooComplexIf(count: keyof YdocShape, actual: number, max: number, sizeBytes: number, field: string): void {
+  if (actual <= max) return;
+  throw new SyncpoolError("BAD_USER_INPUT", `${field}: Yjs update too complex (${actual} ${count}, at most ${max} for ${sizeBytes} bytes)`, {
+    field,
+    reason: YDOC_TOO_COMPLEX,
+    limit: count,
+    max,
+    actual,
+  });
 }

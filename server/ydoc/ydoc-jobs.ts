@@ -4,12 +4,14 @@
  * strings and booleans so they cross a thread boundary cheaply.
  */
 import { isSyncpoolError, type ErrorCode, type ErrorDetails } from "../../core/errors.js";
+import { decodeBase64 } from "../../core/base64.js";
+import { checkYdocBudget, type YdocBudget } from "../../core/ydoc-budget.js";
 import { mergeYdocValues, validateYdocUpdate, ydocValuesEqual } from "../../core/ydoc.js";
 
 /** One unit of Yjs work. */
 export type YdocJob =
-  /** Apply the update to an empty document: does it decode and integrate? */
-  | { op: "validate"; value: string; field: string }
+  /** Check the update's shape against `budget`, then apply it to an empty document. */
+  | { op: "validate"; value: string; field: string; budget: YdocBudget }
   /** Merge `incoming` into `stored`, and say whether the result differs from `stored`. */
   | { op: "merge"; stored: string; incoming: string }
   /** Do two values hold the same document state? */
@@ -32,6 +34,7 @@ export interface YdocJobFailure {
 export function runYdocJob(job: YdocJob): YdocJobResult {
   switch (job.op) {
     case "validate":
+      checkYdocBudget(decodeBase64(job.value, job.field), job.budget, job.field);
       validateYdocUpdate(job.value, job.field);
       return { op: "validate" };
     case "merge": {

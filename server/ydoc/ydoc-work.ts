@@ -1,12 +1,14 @@
 /**
  * The server's YDOC work, as the sync operations see it: every value that comes in is checked
- * against the structural budget first (linear, on the event loop), then validated; every merge
- * and document comparison runs in the worker pool under its time limit. Work too small to matter
- * runs in place: an update of a few structs cannot be expensive to integrate, and a round trip to
- * a worker would cost more than the work.
+ * against the structural budget first, then validated; every merge and document comparison runs
+ * in the worker pool under its time limit. Even the budget check of a large update runs in the
+ * worker: decoding 100 KB of structs costs tens of milliseconds the event loop cannot spare.
+ * Work too small to matter runs in place: a value of a few KB decodes in well under a
+ * millisecond, an update of a few structs cannot be expensive to integrate, and a round trip to a
+ * worker would cost more than the work.
  */
 import { decodeBase64 } from "../../core/base64.js";
-import { checkYdocBudget, type YdocBudget } from "../../core/ydoc-budget.js";
+import { checkYdocBudget, checkYdocHeader, type YdocBudget } from "../../core/ydoc-budget.js";
 import { runYdocJob, type YdocJob, type YdocJobResult } from "./ydoc-jobs.js";
 import type { YdocPool } from "./ydoc-pool.js";
 
@@ -23,7 +25,9 @@ export interface YdocWork {
   equal(a: string, b: string): Promise<boolean>;
 }
 
-/** Structs (plus delete ranges) an update may have and still be validated in place. */
+/** Values up to this many base64 characters have their budget checked in place. */
+export const INLINE_BUDGET_MAX_CHARS = 4096;
+/** Structs (plus delete ranges) such a value may have and still be validated in place. */
 export const INLINE_VALIDATE_MAX_STRUCTS = 64;
 /** Merges whose two values together are at most this many base64 characters run in place. */
 export const INLINE_MERGE_MAX_CHARS = 1024;
@@ -32,10 +36,16 @@ export const INLINE_MERGE_MAX_CHARS = 1024;
 export function createYdocWork(pool: YdocPool, budget: YdocBudget): YdocWork {
   return {
     async validate(value, field) {
-      const shape = checkYdocBudget(decodeBase64(value, field), budget, field);
-      const job: YdocJob = { op: "validate", value, field };
-      if (shape.structs + shape.deleteRanges <= INLINE_VALIDATE_MAX_STRUCTS) runYdocJob(job);
-      else await pool.run(job);
+      const job: YdocJob = { op: "validate", value, field, budget };
+      checkYdocHeader(value, budget, field);
+      if (value.length <= INLINE_BUDGET_MAX_CHARS) {
+        const shape = checkYdocBudget(decodeBase64(value, field), budget, field);
+        if (shape.structs + shape.deleteRanges <= INLINE_VALIDATE_MAX_STRUCTS) {
+          runYdocJob(job);
+          return;
+        }
+      }
+      await pool.run(job);
     },
     async merge(stored, incoming) {
       const job: YdocJob = { op: "merge", stored, incoming };

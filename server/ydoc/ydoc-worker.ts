@@ -3,7 +3,12 @@
  * posts each answer back with the job's id. A job that runs too long is not this file's concern:
  * the pool terminates the whole thread.
  */
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
+import * as Y from "yjs";
+import { encodeBase64 } from "../../core/base64.js";
+import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import { runYdocJob, toJobFailure, type YdocJob } from "./ydoc-jobs.js";
 
 /** A job as the pool sends it. */
@@ -13,6 +18,7 @@ export interface YdocJobMessage {
 }
 
 if (!parentPort) throw new Error("ydoc-worker.ts runs only as a worker thread");
+lowerThreadPriority();
 const port = parentPort;
 port.on("message", ({ id, job }: YdocJobMessage) => {
   try {
@@ -21,5 +27,34 @@ port.on("message", ({ id, job }: YdocJobMessage) => {
     port.postMessage({ id, failure: toJobFailure(error) });
   }
 });
-// Loaded: the pool starts the time limit of a job only from here on.
+warmUp();
+// Loaded and warm: the pool starts the time limit of a job only from here on.
 port.postMessage({ ready: true });
+
+/**
+ * Yjs work gives way to the server's event loop when they compete for a core: the thread lowers
+ * its own scheduling priority (nice 19). Linux applies `setpriority` to a single thread when given
+ * its thread id, which `/proc/thread-self` names; elsewhere this is skipped.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, 19);
+  } catch {
+    // Not Linux, or not allowed: the work runs at normal priority.
+  }
+}
+
+/**
+ * Runs each kind of job once on a tiny document, so that a fresh worker's first real job is not
+ * charged for loading and compiling Yjs's code paths against its time limit.
+ */
+function warmUp(): void {
+  const doc = new Y.Doc();
+  doc.getText("t").insert(0, "warm");
+  const value = encodeBase64(Y.encodeStateAsUpdate(doc));
+  doc.destroy();
+  runYdocJob({ op: "validate", value, field: "warm-up", budget: DEFAULT_YDOC_BUDGET });
+  runYdocJob({ op: "merge", stored: value, incoming: value });
+  runYdocJob({ op: "equal", a: value, b: value });
+}
