@@ -3,8 +3,6 @@
  * posts each answer back with the job's id. A job that runs too long is not this file's concern:
  * the pool terminates the whole thread.
  */
-import { readlinkSync } from "node:fs";
-import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import * as Y from "yjs";
 import { encodeBase64 } from "../../core/base64.js";
@@ -18,7 +16,6 @@ export interface YdocJobMessage {
 }
 
 if (!parentPort) throw new Error("ydoc-worker.ts runs only as a worker thread");
-lowerThreadPriority();
 const port = parentPort;
 port.on("message", ({ id, job }: YdocJobMessage) => {
   try {
@@ -30,20 +27,6 @@ port.on("message", ({ id, job }: YdocJobMessage) => {
 warmUp();
 // Loaded and warm: the pool starts the time limit of a job only from here on.
 port.postMessage({ ready: true });
-
-/**
- * Yjs work gives way to the server's event loop when they compete for a core: the thread lowers
- * its own scheduling priority (nice 19). Linux applies `setpriority` to a single thread when given
- * its thread id, which `/proc/thread-self` names; elsewhere this is skipped.
- */
-function lowerThreadPriority(): void {
-  try {
-    const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, 19);
-  } catch {
-    // Not Linux, or not allowed: the work runs at normal priority.
-  }
-}
 
 /**
  * Runs each kind of job once on a tiny document, so that a fresh worker's first real job is not
