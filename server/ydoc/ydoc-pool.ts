@@ -91,7 +91,7 @@ export function createYdocPool(options: YdocPoolOptions): YdocPool {
     finish(slot);
     if (pending) {
       killedWorkers++;
-      pending.reject(tooComplex(`the Yjs work stopped: ${cause.message}`));
+      pending.reject(tooComplex(`the Yjs work stopped: ${cause.message}`, pending.job));
     } else if (!wasReady) {
       // It never loaded (a broken install): fail the waiting jobs rather than restart forever.
       for (const waiting of queue.splice(0)) waiting.reject(new Error(`YDOC worker failed to start: ${cause.message}`));
@@ -122,7 +122,7 @@ export function createYdocPool(options: YdocPoolOptions): YdocPool {
         finish(slot);
         killedWorkers++;
         void worker.terminate();
-        pending.reject(tooComplex(`the Yjs work ran over its ${options.timeLimitMs} ms limit`));
+        pending.reject(tooComplex(`the Yjs work ran over its ${options.timeLimitMs} ms limit`, pending.job));
         dispatch();
       }, options.timeLimitMs);
       worker.postMessage({ id: pending.id, job: pending.job });
@@ -177,8 +177,11 @@ function spawnYdocWorker(maxHeapMb: number): Worker {
   return new Worker(new URL("./ydoc-worker.js", import.meta.url), { resourceLimits });
 }
 
-function tooComplex(message: string): SyncpoolError {
-  return new SyncpoolError("BAD_USER_INPUT", `YDOC value too complex to merge (${message})`, { reason: YDOC_TOO_COMPLEX });
+// A validation names the field it checked; a merge's inputs are the push's and the stored value.
+function tooComplex(message: string, job: YdocJob): SyncpoolError {
+  const field = job.op === "validate" ? { field: job.field } : {};
+  const prefix = job.op === "validate" ? `${job.field}: ` : "";
+  return new SyncpoolError("BAD_USER_INPUT", `${prefix}YDOC value too complex to merge (${message})`, { ...field, reason: YDOC_TOO_COMPLEX });
 }
 
 function fromFailure(failure: YdocJobFailure): Error {
