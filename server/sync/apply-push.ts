@@ -27,18 +27,18 @@
 import { SyncpoolError } from "../../core/errors.js";
 import { checkDatasetCount } from "../../core/limits.js";
 import type { ConflictStrategy } from "../../core/types.js";
+import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
 import { appendChangeEvent } from "../stream/event-body.js";
 import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.js";
+import { prepareYdocMerges } from "../ydoc/ydoc-merges.js";
+import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
 import { finalizePush, findConflicts, planPush, type PushPlan } from "./push-plan.js";
 import { checkSessionToken } from "./session-token.js";
 import { applyTriggerDecisions, toTriggerEvent } from "./trigger-decisions.js";
 import type { Caller, PoolStream, PushRecordsInput, PushResult, SyncDeps } from "./types.js";
 import type { DatasetUsage } from "./usage.js";
 import { validatePush, validateYdocPatches, type CheckedPatch } from "./validate-push.js";
-import { prepareYdocMerges } from "../ydoc/ydoc-merges.js";
-import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
-import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 
 /** Races with other writers tolerated before a trigger runs under the dataset lock. */
 export const OPTIMISTIC_TRIGGER_ATTEMPTS = 3;

@@ -24,11 +24,11 @@ import { SyncpoolError } from "../../core/errors.js";
 import { DATASET_NAME_PATTERN, checkDatasetCount } from "../../core/limits.js";
 import type { RecordState } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
+import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { DatasetRef, MergeWriteTx } from "../storage/identity-store.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
 import { appendChangeEvent } from "../stream/event-body.js";
 import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
-import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import { checkMergeGrowth, prepareDatasetMerge, type DatasetMergePlan } from "./merge-plan.js";
 import type { CommittedChange, SyncDeps } from "./types.js";
 
