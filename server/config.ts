@@ -15,6 +15,7 @@ import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.
 import { streamEnvShape, toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
 import { awsEnvShape, toAwsConfig, type AwsConfig } from "./aws/aws-config.js";
 import { findExampleSecrets, isLoopbackHost } from "./example-secrets.js";
+import { toYdocConfig, ydocEnvShape, type YdocConfig } from "./ydoc/ydoc-config.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 
@@ -70,6 +71,8 @@ export interface ServerConfig {
   stream: StreamConfig;
   /** The AWS-compatible endpoints: path prefix, credential lifetime (`server/aws/aws-config.ts`). */
   aws: AwsConfig;
+  /** YDOC work: the worker pool, its time limit, the update budget (`server/ydoc/ydoc-config.ts`). */
+  ydoc: YdocConfig;
 }
 
 /** pino's levels; `silent` turns logging off. */
@@ -145,6 +148,7 @@ const envSchema = z.object({
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
+  ...ydocEnvShape,
 });
 
 const KNOWN_ENV = new Set(Object.keys(envSchema.shape));
@@ -224,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }),
     stream: toStreamConfig(parsedEnv),
     aws: toAwsConfig(parsedEnv),
+    ydoc: toYdocConfig(parsedEnv),
   };
 }
 

@@ -36,6 +36,8 @@ import { restrictDataDir } from "./secret-file.js";
 import type { Storage } from "./storage/storage.js";
 import type { StreamHandler } from "./stream/consumer.js";
 import { createStreamRuntime, type StreamOptions } from "./stream/stream-runtime.js";
+import { createYdocPool, type YdocPool } from "./ydoc/ydoc-pool.js";
+import { createYdocWork } from "./ydoc/ydoc-work.js";
 
 /** What the embedder may replace; everything else comes from the config. */
 export interface SyncpoolServerOptions {
@@ -103,6 +105,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   // Names this process to the other instances: tags its relayed changes and holds its consumer leases.
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   let bus: Awaited<ReturnType<typeof openChangeBus>> | undefined;
+  let ydocPool: YdocPool | undefined;
 
   try {
     if (!ownsStorage) await storage.migrate();
@@ -128,7 +131,10 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
     // consumers run on every instance, each shard fed by the instance holding its lease.
     const stream = await createStreamRuntime({ storage, pools, config, now, logger, instanceId, handlers: options.handlers, options: options.stream });
-    const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync };
+    // Yjs work (YDOC validation and merges) runs in worker threads under a time limit, never on this event loop.
+    ydocPool = createYdocPool({ workers: config.ydoc.workers, timeLimitMs: config.ydoc.timeLimitMs });
+    const ydoc = createYdocWork(ydocPool, config.ydoc.budget);
+    const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync, ydoc };
     // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
     const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
     // One set of buckets for both APIs, so a client gets no more by switching between GraphQL and /aws.
@@ -206,10 +212,12 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         await push.close();
         await bus?.close();
         await yoga.dispose();
+        await ydocPool?.close();
         if (ownsStorage) await storage.close();
       })()),
     };
   } catch (error) {
+    await ydocPool?.close();
     await bus?.close();
     if (ownsStorage) await storage.close();
     throw error;
