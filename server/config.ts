@@ -33,8 +33,14 @@ export interface ServerConfig {
   /** Bearer token of the admin API; null disables the admin API. Never log it. */
   adminToken: string | null;
   logLevel: LogLevel;
-  /** NODE_ENV === "production": GraphiQL off. */
+  /** NODE_ENV === "production". `dev` may not be set with it. */
   production: boolean;
+  /**
+   * `syncpool serve --dev` (what `npm run dev` runs): GraphiQL on `GET /graphql`, schema
+   * introspection, and any origin for CORS unless SYNCPOOL_CORS_ORIGINS says otherwise. Off by
+   * default, so a server started any other way shows attackers neither a console nor its schema.
+   */
+  dev: boolean;
   sqliteSynchronous: "FULL" | "NORMAL";
   /** PostgreSQL connection URL; null selects the embedded SQLite database in `dataDir`. Never log it whole. */
   databaseUrl: string | null;
@@ -48,8 +54,10 @@ export interface ServerConfig {
   /** How long answers to pushes are kept for idempotent replay (at least 24 hours). */
   mutationRetentionHours: number;
   /**
-   * Origins whose web apps may call `/graphql` from a browser: `["*"]` (any) or exact origins.
-   * Credentials (cookies) are never allowed: identities travel as bearer tokens.
+   * Origins whose web apps may call `/graphql` from a browser: `["*"]` (any) or exact origins; empty
+   * (the default outside `dev`): none, so only an app served from the server's own origin (or
+   * through a proxy on the app's) can call it from a browser. Credentials (cookies) are never
+   * allowed: identities travel as bearer tokens.
    */
   corsOrigins: string[];
   /** Proxies in front of the server whose X-Forwarded-For entries name the client (0: trust none). */
@@ -77,6 +85,8 @@ export interface ConfigOverrides {
   host?: string | undefined;
   dataDir?: string | undefined;
   configFile?: string | undefined;
+  /** `--dev`: GraphiQL, introspection and open CORS for local development. */
+  dev?: boolean | undefined;
 }
 
 const intFrom = (min: number, max: number) =>
@@ -126,7 +136,7 @@ const envSchema = z.object({
         error: "expected * or origins like https://app.example.com, comma-separated",
       }),
     )
-    .default(["*"]),
+    .optional(),
   SYNCPOOL_TRUSTED_PROXY_HOPS: intFrom(0, 10).default(0),
   ...pushEnvShape,
   ...streamEnvShape,
@@ -168,6 +178,10 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     configFile: emptyToUndefined(overrides.configFile),
   };
 
+  const production = parsedEnv.NODE_ENV === "production";
+  const dev = overrides.dev === true;
+  if (dev && production) throw new ConfigError("--dev: not allowed with NODE_ENV=production (it turns on GraphiQL, introspection and open CORS)");
+
   const configPath = flags.configFile ?? parsedEnv.SYNCPOOL_CONFIG;
   const configFile = configPath === undefined ? null : resolve(configPath);
   const pools = configFile === null ? [] : readConfigFile(configFile).pools;
@@ -183,7 +197,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     configFile,
     adminToken: parsedEnv.SYNCPOOL_ADMIN_TOKEN ?? null,
     logLevel: parsedEnv.LOG_LEVEL,
-    production: parsedEnv.NODE_ENV === "production",
+    production,
+    dev,
     sqliteSynchronous: parsedEnv.SYNCPOOL_SQLITE_SYNCHRONOUS,
     databaseUrl: parsedEnv.DATABASE_URL ?? null,
     databaseSchema: parsedEnv.SYNCPOOL_DATABASE_SCHEMA,
@@ -191,7 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     redisUrl: parsedEnv.REDIS_URL ?? null,
     tokenTtlSeconds: parsedEnv.SYNCPOOL_TOKEN_TTL_SECONDS,
     mutationRetentionHours: parsedEnv.SYNCPOOL_MUTATION_RETENTION_HOURS,
-    corsOrigins: parsedEnv.SYNCPOOL_CORS_ORIGINS,
+    corsOrigins: parsedEnv.SYNCPOOL_CORS_ORIGINS ?? (dev ? ["*"] : []),
     trustedProxyHops: parsedEnv.SYNCPOOL_TRUSTED_PROXY_HOPS,
     pools,
     warnings,

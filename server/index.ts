@@ -17,6 +17,7 @@ import { createContextFactory, type GraphQLContext } from "./graphql/context.js"
 import { createIdentityArea } from "./graphql/identity-area.js";
 import { createSyncpoolSchema } from "./graphql/schema.js";
 import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
+import { useIntrospectionGuard } from "./graphql/use-introspection-guard.js";
 import { useQueryLimits } from "./graphql/use-query-limits.js";
 import { useRequestLog } from "./graphql/use-request-log.js";
 import { loadOrCreateKeys } from "./identity/keys.js";
@@ -125,14 +126,20 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
       context: createContextFactory({ tokens, pools, storage, limiter: createRateLimiter(), adminToken: config.adminToken, trustedProxyHops: config.trustedProxyHops }),
       graphqlEndpoint: "/graphql",
-      graphiql: !config.production,
+      // A console and the schema are for local development only (`syncpool serve --dev`).
+      graphiql: config.dev,
       landingPage: false,
-      // Browsers' apps authenticate with bearer tokens, never cookies: no credentials, ever.
-      cors: {
-        origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
-        credentials: false,
-        allowedHeaders: ["authorization", "content-type"],
-      },
+      // Browsers' apps authenticate with bearer tokens, never cookies: no credentials, ever. No
+      // origin is named unless configured (or `--dev`): a browser then lets only same-origin apps
+      // call. (`false`, not an empty list: yoga reads an empty list as "any origin".)
+      cors:
+        config.corsOrigins.length === 0
+          ? false
+          : {
+              origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+              credentials: false,
+              allowedHeaders: ["authorization", "content-type"],
+            },
       logging: yogaLogger(logger.child({ component: "graphql" })),
       // Resolver errors keep their codes; anything unexpected becomes "Unexpected error." and is logged.
       maskedErrors: { maskError },
@@ -148,6 +155,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         useBadUserInputCodes(),
         // 4. One log line per operation (no variables, no headers).
         useRequestLog(logger.child({ component: "graphql" }), now),
+        // 5. Outside `--dev`, refuse `__schema` and `__type` while validating.
+        ...(config.dev ? [] : [useIntrospectionGuard()]),
       ],
     });
 

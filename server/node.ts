@@ -4,7 +4,7 @@
  *   GET /healthz               200 {"status":"ok"} while the process serves requests
  *   GET /readyz                200 when storage answers, 503 otherwise (load balancers)
  *   GET /.well-known/jwks.json the public keys that verify identity tokens
- *   /graphql                   GraphQL over HTTP (GraphiQL in a browser unless production),
+ *   /graphql                   GraphQL over HTTP (GraphiQL in a browser with --dev),
  *                              subscriptions over SSE, and graphql-ws on a WebSocket upgrade
  *   /aws/cognito-identity, /aws/cognito-sync, /aws/kinesis
  *                              the AWS-compatible endpoints (`server/aws/`; prefix SYNCPOOL_AWS_PATH_PREFIX)
@@ -70,7 +70,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const graphqlUrl = `${url}/graphql`;
   for (const warning of config.warnings) logger.warn(warning);
   logger.info(
-    { url, graphqlUrl, dataDir: config.dataDir, storage: server.storage.kind, adminApi: config.adminToken !== null, graphiql: !config.production },
+    { url, graphqlUrl, dataDir: config.dataDir, storage: server.storage.kind, adminApi: config.adminToken !== null, graphiql: config.dev },
     `syncpool listening on ${graphqlUrl} ${describePools(config)}`,
   );
 

@@ -78,6 +78,8 @@ describe("environment", () => {
       adminToken: null,
       logLevel: "info",
       production: false,
+      dev: false,
+      corsOrigins: [],
       sqliteSynchronous: "FULL",
       tokenTtlSeconds: 900,
       databaseUrl: null,
