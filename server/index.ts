@@ -103,7 +103,15 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     bus = await openChangeBus(config, instanceId, logger);
     if (bus.kind !== "in-process") logger.info({ changeBus: bus.kind, instanceId }, "changes fan out across instances");
     // Push sync hears every committed change (after commit) and adds its area to the schema.
-    const push = await createPushService({ config: config.push, dataDir: config.dataDir, storage, now, logger: logger.child({ component: "push" }), bus });
+    const push = await createPushService({
+      config: config.push,
+      dataDir: config.dataDir,
+      storage,
+      now,
+      logger: logger.child({ component: "push" }),
+      bus,
+      trustedProxyHops: config.trustedProxyHops,
+    });
     // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
     // consumers run on every instance, each shard fed by the instance holding its lease.
     const stream = await createStreamRuntime({ storage, pools, config, now, logger, instanceId, handlers: options.handlers, options: options.stream });

@@ -11,6 +11,10 @@ export interface PushConfig {
   maxSubscriptionsPerConnection: number;
   /** Live connections (WebSockets and SSE streams) one identity may hold at once. */
   maxConnectionsPerIdentity: number;
+  /** Live connections this process holds at once, from everyone (HTTP 429 beyond). */
+  maxConnections: number;
+  /** Live connections from one client address (an IPv6 /64) at once (HTTP 429 beyond). */
+  maxConnectionsPerAddress: number;
   /**
    * Bytes that may wait for one slow connection (events queued for a subscription plus the
    * socket's send buffer) before it is dropped with close code 4413 instead of buffering more.
@@ -44,6 +48,8 @@ export interface PushConfig {
 export const DEFAULT_PUSH_CONFIG: Readonly<PushConfig> = Object.freeze({
   maxSubscriptionsPerConnection: 25,
   maxConnectionsPerIdentity: 20,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 256,
   maxBufferedBytes: 1_048_576,
   keepAliveMs: 12_000,
   maxDevicesPerIdentity: 20,
@@ -81,6 +87,8 @@ const origins = z
 export const pushEnvShape = {
   SYNCPOOL_PUSH_MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 1000).optional(),
   SYNCPOOL_PUSH_MAX_CONNECTIONS_PER_IDENTITY: int(1, 100_000).optional(),
+  SYNCPOOL_PUSH_MAX_CONNECTIONS: int(1, 1_000_000).optional(),
+  SYNCPOOL_PUSH_MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).optional(),
   SYNCPOOL_PUSH_MAX_BUFFERED_BYTES: int(65_536, 1_073_741_824).optional(),
   SYNCPOOL_PUSH_KEEPALIVE_MS: int(1000, 600_000).optional(),
   SYNCPOOL_PUSH_MAX_DEVICES_PER_IDENTITY: int(1, 1000).optional(),
@@ -108,6 +116,8 @@ export function toPushConfig(env: PushEnv, fail: (message: string) => never): Pu
     ...d,
     maxSubscriptionsPerConnection: env.SYNCPOOL_PUSH_MAX_SUBSCRIPTIONS_PER_CONNECTION ?? d.maxSubscriptionsPerConnection,
     maxConnectionsPerIdentity: env.SYNCPOOL_PUSH_MAX_CONNECTIONS_PER_IDENTITY ?? d.maxConnectionsPerIdentity,
+    maxConnections: env.SYNCPOOL_PUSH_MAX_CONNECTIONS ?? d.maxConnections,
+    maxConnectionsPerAddress: env.SYNCPOOL_PUSH_MAX_CONNECTIONS_PER_ADDRESS ?? d.maxConnectionsPerAddress,
     maxBufferedBytes: env.SYNCPOOL_PUSH_MAX_BUFFERED_BYTES ?? d.maxBufferedBytes,
     keepAliveMs: env.SYNCPOOL_PUSH_KEEPALIVE_MS ?? d.keepAliveMs,
     maxDevicesPerIdentity: env.SYNCPOOL_PUSH_MAX_DEVICES_PER_IDENTITY ?? d.maxDevicesPerIdentity,

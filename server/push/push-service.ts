@@ -15,6 +15,7 @@ import type { Logger } from "../logger.js";
 import type { Storage } from "../storage/storage.js";
 import type { CommittedChange } from "../sync/types.js";
 import { createInProcessChangeBus, type ChangeBus } from "./change-bus.js";
+import { ConnectionCaps } from "./connection-caps.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import { createHttpPost, type HttpPost } from "./http-post.js";
 import { createNotifier, type Notifier } from "./notifier.js";
@@ -35,6 +36,8 @@ export interface PushServiceOptions {
   bus?: ChangeBus;
   /** Defaults to `fetch` with a 10 s timeout. */
   post?: HttpPost;
+  /** Proxies whose X-Forwarded-For entries name the client, for the per-address connection cap (default 0). */
+  trustedProxyHops?: number;
 }
 
 /** Push sync for one server. */
@@ -49,6 +52,8 @@ export interface PushService {
   readonly onCommitted: (change: CommittedChange) => void;
   /** Serves graphql-ws on `httpServer` at `/graphql`. Call once. */
   attachWebSockets(httpServer: Server, yoga: YogaServerInstance<{}, GraphQLContext>): WebSocketEndpoint;
+  /** Caps on live connections per address and in total, taken before a WebSocket upgrade or an SSE response. */
+  readonly caps: ConnectionCaps;
   /** Live connections of `identityId` (WebSockets and SSE streams). */
   connectionCount(identityId: string): number;
   /**
@@ -68,6 +73,11 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
   const shutdown = new AbortController();
   const notifier = createNotifier({ storage, secrets, config, post: options.post ?? createHttpPost(10_000, shutdown.signal), logger, now });
   const connections = new ConnectionLimits(config.maxConnectionsPerIdentity);
+  const caps = new ConnectionCaps({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    trustedProxyHops: options.trustedProxyHops ?? 0,
+  });
   // Every open live subscription, so closing can end SSE streams (WebSockets are closed by their endpoint).
   const live = new Set<{ end(): void }>();
   let webSockets: WebSocketEndpoint | undefined;
@@ -103,9 +113,10 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
     },
     attachWebSockets(httpServer, yoga) {
       if (webSockets) throw new Error("the WebSocket endpoint is already attached");
-      webSockets = attachWebSocketEndpoint(httpServer, { yoga, connections, config, logger, now });
+      webSockets = attachWebSocketEndpoint(httpServer, { yoga, connections, caps, config, logger, now });
       return webSockets;
     },
+    caps,
     connectionCount: (identityId) => connections.count(identityId),
     closeConnections,
     close: () =>
