@@ -24,6 +24,7 @@ import { loadOrCreateKeys } from "./identity/keys.js";
 import type { IdentityDeps } from "./identity/identity-deps.js";
 import { createJwksCache, type FetchLike } from "./identity/jwks-cache.js";
 import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
+import { DEFAULT_RATE_LIMITS } from "./identity/access-settings.js";
 import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -33,6 +34,7 @@ import { openStorage } from "./storage/open-storage.js";
 import type { Storage } from "./storage/storage.js";
 import type { StreamHandler } from "./stream/consumer.js";
 import { createStreamRuntime, type StreamOptions } from "./stream/stream-runtime.js";
+import type { SyncDeps } from "./sync/types.js";
 
 /** What the embedder may replace; everything else comes from the config. */
 export interface SyncpoolServerOptions {
@@ -115,7 +117,19 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
     // consumers run on every instance, each shard fed by the instance holding its lease.
     const stream = await createStreamRuntime({ storage, pools, config, now, logger, instanceId, handlers: options.handlers, options: options.stream });
-    const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync };
+    // One set of token buckets for requests (per identity, per address) and pushed bytes (per identity).
+    const limiter = createRateLimiter();
+    const sync: SyncDeps = {
+      storage,
+      now,
+      sessionSecret: keys.sessionSecret,
+      onCommitted: push.onCommitted,
+      stream: stream.sync,
+      spendPushBytes: async (caller, bytes) => {
+        const pool = await pools.get(caller.poolId);
+        limiter.take("pushBytes", caller.identityId, pool?.rateLimits.pushBytes ?? DEFAULT_RATE_LIMITS.pushBytes, bytes);
+      },
+    };
     // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
     const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
     const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync };
@@ -132,7 +146,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const yoga = createYoga<{}, GraphQLContext>({
       schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity)]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
-      context: createContextFactory({ tokens, pools, storage, limiter: createRateLimiter(), adminToken: config.adminToken, trustedProxyHops: config.trustedProxyHops }),
+      context: createContextFactory({ tokens, pools, storage, limiter, adminToken: config.adminToken, trustedProxyHops: config.trustedProxyHops }),
       graphqlEndpoint: "/graphql",
       // A console and the schema are for local development only (`syncpool serve --dev`).
       graphiql: config.dev,

@@ -184,6 +184,21 @@ export class PostgresStreamStore implements StreamStore {
     });
   }
 
+  trimStreamToBytes(poolId: string, shard: number, maxBytes: number, limit: number): Promise<number> {
+    // Bytes of each event and all newer ones (octet_length reads TOAST headers, not bodies); those past maxBytes go.
+    return this.pool.write(async (db) => {
+      const { rowCount } = await db.query(
+        `DELETE FROM stream_events WHERE pool_id = $1 AND shard = $2 AND sequence IN (
+           SELECT sequence FROM (
+             SELECT sequence, sum(octet_length(data)) OVER (ORDER BY sequence DESC) AS newer_bytes
+             FROM stream_events WHERE pool_id = $1 AND shard = $2) AS sized
+           WHERE newer_bytes > $3 ORDER BY sequence LIMIT $4)`,
+        [poolId, shard, maxBytes, limit],
+      );
+      return rowCount ?? 0;
+    });
+  }
+
   trimStream(poolId: string, shard: number, beforeMs: number, limit: number): Promise<number> {
     // Deleting old rows takes no lock that appends wait for (they insert new rows and update
     // stream_shards), so trimming never blocks writers.

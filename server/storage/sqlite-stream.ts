@@ -173,6 +173,21 @@ export class SqliteStreamStore implements StreamStore {
     );
   }
 
+  trimStreamToBytes(poolId: string, shard: number, maxBytes: number, limit: number): Promise<number> {
+    // Bytes of each event and all newer ones (lengths only, no bodies read); those past maxBytes go.
+    return this.db.write(
+      (writer) =>
+        sql(
+          writer,
+          `DELETE FROM stream_events WHERE pool_id = @poolId AND shard = @shard AND sequence IN (
+             SELECT sequence FROM (
+               SELECT sequence, sum(octet_length(data)) OVER (ORDER BY sequence DESC) AS newer_bytes
+               FROM stream_events WHERE pool_id = @poolId AND shard = @shard)
+             WHERE newer_bytes > @maxBytes ORDER BY sequence LIMIT @limit)`,
+        ).run({ poolId, shard, maxBytes, limit }).changes,
+    );
+  }
+
   trimStream(poolId: string, shard: number, beforeMs: number, limit: number): Promise<number> {
     // Arrivals never decrease within a shard, so "arrived before" is always a prefix of the shard.
     return this.db.write(

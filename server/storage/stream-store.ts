@@ -149,6 +149,12 @@ export interface StreamStore {
    * so the deletion never holds up writers for long.
    */
   trimStream(poolId: string, shard: number, beforeMs: number, limit: number): Promise<number>;
+  /**
+   * Deletes at most `limit` of the shard's oldest events while its event bodies total more than
+   * `maxBytes` (the newest events that fit are kept); returns how many were deleted. Retention by
+   * size, beside retention by age: a flood of large events cannot grow the stream without bound.
+   */
+  trimStreamToBytes(poolId: string, shard: number, maxBytes: number, limit: number): Promise<number>;
 
   /** The consumer's checkpoints, every pool and shard. */
   getCheckpoints(consumer: string): Promise<Checkpoint[]>;

@@ -140,7 +140,10 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
     start() {
       if (consumers.length > 0) leases?.start();
       runner.start();
-      const retentionOf = async (poolId: string) => (await pools.get(poolId))?.stream.retentionHours ?? null;
+      const retentionOf = async (poolId: string) => {
+        const stream = (await pools.get(poolId))?.stream;
+        return stream ? { hours: stream.retentionHours, bytes: stream.retentionBytes } : null;
+      };
       stopTrim ??= scheduleTrim(storage, retentionOf, now, logger, options.trimIntervalMs ?? TRIM_INTERVAL_MS);
     },
     close: () =>

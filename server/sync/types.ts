@@ -54,6 +54,11 @@ export interface SyncDeps {
   onCommitted?: (change: CommittedChange) => void;
   /** The event stream: every committed change appends its event in the same transaction. */
   stream: SyncStreamDeps;
+  /**
+   * Takes `bytes` from the identity's budget of pushed bytes before a push touches storage.
+   * Throws RATE_LIMITED (with `retryAfterMs`) when the budget is spent; absent: no budget.
+   */
+  spendPushBytes?: (caller: Caller, bytes: number) => Promise<void>;
 }
 
 /** What the sync operations need from the event stream (`server/stream/`). */
