@@ -21,8 +21,8 @@ describe("reading a shard of large events", () => {
     server = await startTestServer({
       config: {
         adminToken: ADMIN_TOKEN,
-        // One shard, so every event is in the page read below.
-        pools: [poolSettingsSchema.parse({ id: "default", stream: { shards: 1 } })],
+        // One shard, so every event is in the page read below; a byte budget that lets the pushes through.
+        pools: [poolSettingsSchema.parse({ id: "default", stream: { shards: 1 }, rateLimits: { pushBytes: { burst: 10_000_000, perSecond: 1_000_000 } } })],
       },
     });
     const { token } = await server.signInGuest();
