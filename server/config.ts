@@ -14,6 +14,7 @@ import { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.
 import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.js";
 import { streamEnvShape, toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
 import { awsEnvShape, toAwsConfig, type AwsConfig } from "./aws/aws-config.js";
+import type { OutboundPolicy } from "./outbound-http.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 
@@ -72,6 +73,11 @@ export interface ServerConfig {
   stream: StreamConfig;
   /** The AWS-compatible endpoints: path prefix, credential lifetime (`server/aws/aws-config.ts`). */
   aws: AwsConfig;
+  /**
+   * What requests to URLs others chose (push deliveries, webhooks, sync triggers, OIDC discovery)
+   * may reach (`server/outbound-http.ts`). Private addresses only for tests and on-premises receivers.
+   */
+  outbound: OutboundPolicy;
 }
 
 /** pino's levels; `silent` turns logging off. */
@@ -138,6 +144,7 @@ const envSchema = z.object({
     )
     .optional(),
   SYNCPOOL_TRUSTED_PROXY_HOPS: intFrom(0, 10).default(0),
+  SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: z.enum(["true", "false"], { error: "expected true or false" }).default("false"),
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
@@ -215,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }),
     stream: toStreamConfig(parsedEnv),
     aws: toAwsConfig(parsedEnv),
+    outbound: { allowPrivateAddresses: parsedEnv.SYNCPOOL_OUTBOUND_ALLOW_PRIVATE === "true" },
   };
 }
 

@@ -28,6 +28,7 @@ import { DEFAULT_RATE_LIMITS } from "./identity/access-settings.js";
 import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
+import { outboundFetch } from "./outbound-http.js";
 import { openChangeBus } from "./push/open-change-bus.js";
 import { createPushService, type PushService } from "./push/push-service.js";
 import { openStorage } from "./storage/open-storage.js";
@@ -51,7 +52,7 @@ export interface SyncpoolServerOptions {
   handlers?: readonly StreamHandler[];
   /** Stream tuning (consumer timing, the HTTP client of webhooks and triggers); see `StreamOptions`. */
   stream?: StreamOptions;
-  /** How OIDC discovery documents and key sets are fetched; the global fetch by default. */
+  /** How OIDC discovery documents and key sets are fetched; the outbound guard (`server/outbound-http.ts`) by default. */
   fetch?: FetchLike;
 }
 
@@ -113,6 +114,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       logger: logger.child({ component: "push" }),
       bus,
       trustedProxyHops: config.trustedProxyHops,
+      outbound: config.outbound,
     });
     // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
     // consumers run on every instance, each shard fed by the instance holding its lease.
@@ -131,14 +133,15 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       },
     };
     // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
-    const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
+    // Discovery and key sets are fetched under the outbound guard: public addresses, no redirects, capped answers.
+    const jwks = createJwksCache({ fetch: options.fetch ?? outboundFetch(config.outbound), now });
     const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync };
     // Apps on the AWS SDKs: the same identities, datasets and stream, spoken as AWS speaks (`server/aws/`).
     const aws = createAwsService({
       config: config.aws,
       identity,
       sync,
-      devices: { storage, config: config.push, now },
+      devices: { storage, config: config.push, now, outbound: config.outbound },
       sessionSecret: keys.sessionSecret,
       logger: logger.child({ component: "aws" }),
     });

@@ -31,6 +31,11 @@ export interface PushConfig {
   vapidPrivateKey: string | null;
   /** HMAC-SHA256 key of webhook signatures; null: kept in `<dataDir>/keys/push-webhook-secret`. Never log it. */
   webhookSecret: string | null;
+  /**
+   * Origins a WEB_PUSH subscription's endpoint may be on: the browsers' push services by default.
+   * A host may start with `*.` (any subdomain). An on-premises push service is added here.
+   */
+  pushServiceOrigins: string[];
   /** Origins (`https://gateway.example.com`) a WEBHOOK device may name; empty refuses WEBHOOK registrations. */
   webhookOrigins: string[];
   /** Accept `http:` push endpoints and webhook URLs (tests, local development). Never in production. */
@@ -42,6 +47,24 @@ export interface PushConfig {
   retryMaxMs: number;
   /** Notifications waiting for delivery; beyond it new ones are dropped (they are hints) and logged. */
   maxQueuedDeliveries: number;
+}
+
+/** The push services of current browsers: Chrome and Edge (FCM), Firefox (autopush), Safari (Apple), legacy Edge (WNS). */
+export const PUBLIC_PUSH_SERVICE_ORIGINS: readonly string[] = Object.freeze([
+  "https://fcm.googleapis.com",
+  "https://updates.push.services.mozilla.com",
+  "https://web.push.apple.com",
+  "https://*.notify.windows.com",
+]);
+
+/** Whether `url`'s origin is one of `origins`, where an origin's host may start with `*.` (any subdomain of the rest). */
+export function originAllowed(url: URL, origins: readonly string[]): boolean {
+  return origins.some((pattern) => {
+    const wildcard = /^(https?:\/\/)\*\.(.+)$/.exec(pattern);
+    if (!wildcard) return url.origin === pattern;
+    const [, scheme, suffix] = wildcard;
+    return url.origin.startsWith(scheme!) && url.origin.endsWith(`.${suffix}`) && !url.origin.slice(scheme!.length).includes("/");
+  });
 }
 
 /** The defaults, also used by tests that replace a few fields. */
@@ -57,6 +80,7 @@ export const DEFAULT_PUSH_CONFIG: Readonly<PushConfig> = Object.freeze({
   vapidPublicKey: null,
   vapidPrivateKey: null,
   webhookSecret: null,
+  pushServiceOrigins: [...PUBLIC_PUSH_SERVICE_ORIGINS],
   webhookOrigins: [],
   allowHttpEndpoints: false,
   deliveryAttempts: 5,
@@ -97,6 +121,10 @@ export const pushEnvShape = {
   SYNCPOOL_VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: "expected a base64url P-256 private key (43 characters)" }).optional(),
   SYNCPOOL_PUSH_WEBHOOK_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
   SYNCPOOL_PUSH_WEBHOOK_ORIGINS: origins.optional(),
+  SYNCPOOL_PUSH_SERVICE_ORIGINS: z
+    .string()
+    .transform((text) => text.split(",").map((part) => part.trim()).filter((part) => part !== ""))
+    .pipe(z.array(z.string().regex(/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: "expected comma-separated origins like https://push.example.com (a host may start with *.)" }))),
   SYNCPOOL_PUSH_ALLOW_HTTP: z.enum(["true", "false"], { error: "expected true or false" }).optional(),
   SYNCPOOL_PUSH_DELIVERY_ATTEMPTS: int(1, 20).optional(),
 };
@@ -126,6 +154,7 @@ export function toPushConfig(env: PushEnv, fail: (message: string) => never): Pu
     vapidPrivateKey: env.SYNCPOOL_VAPID_PRIVATE_KEY ?? null,
     webhookSecret: env.SYNCPOOL_PUSH_WEBHOOK_SECRET ?? null,
     webhookOrigins: env.SYNCPOOL_PUSH_WEBHOOK_ORIGINS ?? [],
+    pushServiceOrigins: env.SYNCPOOL_PUSH_SERVICE_ORIGINS ?? [...d.pushServiceOrigins],
     allowHttpEndpoints: env.SYNCPOOL_PUSH_ALLOW_HTTP === "true",
     deliveryAttempts: env.SYNCPOOL_PUSH_DELIVERY_ATTEMPTS ?? d.deliveryAttempts,
   };

@@ -17,6 +17,7 @@ import type { CommittedChange } from "../sync/types.js";
 import { createInProcessChangeBus, type ChangeBus } from "./change-bus.js";
 import { ConnectionCaps } from "./connection-caps.js";
 import { ConnectionLimits } from "./connection-limits.js";
+import type { OutboundPolicy } from "../outbound-http.js";
 import { createHttpPost, type HttpPost } from "./http-post.js";
 import { createNotifier, type Notifier } from "./notifier.js";
 import type { PushConfig } from "./push-config.js";
@@ -38,6 +39,8 @@ export interface PushServiceOptions {
   post?: HttpPost;
   /** Proxies whose X-Forwarded-For entries name the client, for the per-address connection cap (default 0). */
   trustedProxyHops?: number;
+  /** What registered endpoints may reach (default: public addresses only). */
+  outbound?: OutboundPolicy;
 }
 
 /** Push sync for one server. */
@@ -71,7 +74,8 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
   const secrets = await loadPushSecrets(options.dataDir, config);
   const bus = options.bus ?? createInProcessChangeBus((error) => logger.error({ err: error }, "change listener failed"));
   const shutdown = new AbortController();
-  const notifier = createNotifier({ storage, secrets, config, post: options.post ?? createHttpPost(10_000, shutdown.signal), logger, now });
+  const outbound = options.outbound ?? { allowPrivateAddresses: false };
+  const notifier = createNotifier({ storage, secrets, config, post: options.post ?? createHttpPost(10_000, shutdown.signal, outbound), logger, now });
   const connections = new ConnectionLimits(config.maxConnectionsPerIdentity);
   const caps = new ConnectionCaps({
     maxConnections: config.maxConnections,
@@ -84,7 +88,7 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
 
   const area = createPushArea({
     changes: { bus, storage, now, live },
-    devices: { storage, config, now },
+    devices: { storage, config, now, outbound },
     connections,
     maxPendingBytes: config.maxBufferedBytes,
     vapidPublicKey: secrets.vapidPublicKey,
