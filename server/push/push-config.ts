@@ -124,7 +124,7 @@ export const pushEnvShape = {
   SYNCPOOL_PUSH_SERVICE_ORIGINS: z
     .string()
     .transform((text) => text.split(",").map((part) => part.trim()).filter((part) => part !== ""))
-    .pipe(z.array(z.string().regex(/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: "expected comma-separated origins like https://push.example.com (a host may start with *.)" }))),
+    .pipe(z.array(z.string().regex(/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: "expected comma-separated origins like https://push.example.com (a host may start with *.)" }))).optional(),
   SYNCPOOL_PUSH_ALLOW_HTTP: z.enum(["true", "false"], { error: "expected true or false" }).optional(),
   SYNCPOOL_PUSH_DELIVERY_ATTEMPTS: int(1, 20).optional(),
 };
