@@ -34,6 +34,7 @@ import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.
 import { prepareYdocMerges } from "../ydoc/ydoc-merges.js";
 import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
 import { finalizePush, findConflicts, planPush, type PushPlan } from "./push-plan.js";
+import { rememberAnswer, replayAnswer } from "./remembered-answer.js";
 import { checkSessionToken } from "./session-token.js";
 import { applyTriggerDecisions, toTriggerEvent } from "./trigger-decisions.js";
 import type { Caller, PoolStream, PushRecordsInput, PushResult, SyncDeps } from "./types.js";
@@ -49,6 +50,9 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
   if (input.syncSessionToken) {
     checkSessionToken(deps.sessionSecret, input.syncSessionToken, caller.identityId, input.dataset);
   }
+  // Every push writes its bytes again into the stream (and storage churn), even when it replaces
+  // a value within quota: the identity's byte budget bounds how fast it can make the database grow.
+  await deps.spendPushBytes?.(caller, pushedBytes(patches));
   const ydoc = deps.ydoc ?? INLINE_YDOC_WORK;
   await validateYdocPatches(patches, ydoc);
   const pool = await deps.stream.poolStream(caller.poolId);
@@ -145,7 +149,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
       deviceId: input.deviceId,
       mutationId: input.mutationId,
       dataset: input.dataset,
-      resultJson: JSON.stringify(result),
+      resultJson: rememberAnswer(result), // keys and counts only; a replay reads the records again
       createdAt: now,
     });
     await appendChangeEvent(tx, pool.shards, {
@@ -172,7 +176,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
 async function readState(push: Push, tx: DatasetWriteTx): Promise<Outcome | { plan: PushPlan }> {
   const { deps, caller, input, patches } = push;
   const remembered = await tx.getMutation(input.deviceId, input.mutationId);
-  if (remembered !== null) return { result: { ...(JSON.parse(remembered) as PushResult), replayed: true }, triggered: false };
+  if (remembered !== null) return { result: await replayAnswer(remembered, (keys) => tx.getRecords(keys)), triggered: false };
   const existing = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
   if (!existing) checkDatasetCount((await tx.countLiveDatasets()) + 1, caller.limits);
   // A push that creates the dataset gives it the pool's default strategy (OPTIMISTIC for apps migrating from Cognito).
@@ -209,6 +213,11 @@ async function askTrigger(push: Push, trigger: SyncTrigger, plan: PushPlan): Pro
 async function applyAnswer(push: Push, tx: DatasetWriteTx, plan: PushPlan, answer: SyncTriggerAnswer): Promise<PushPlan> {
   if (answer.outcome === "reject") throw rejection(answer.message);
   return applyTriggerDecisions(plan, answer.records, (keys) => tx.getRecords(keys), push.input.deviceId, push.deps.now());
+}
+
+/** UTF-8 bytes of the patches' keys and values, as the dataset quota counts them. */
+function pushedBytes(patches: readonly CheckedPatch[]): number {
+  return patches.reduce((sum, patch) => sum + Buffer.byteLength(patch.key) + ((patch.value === null ? 0 : Buffer.byteLength(patch.value))), 0);
 }
 
 /** TRIGGER_REJECTED carrying the trigger's own message (for the app to show). */

@@ -60,6 +60,11 @@ export interface SyncDeps {
    * worker pool; when absent (tests that build deps by hand) the work runs in place.
    */
   ydoc?: YdocWork;
+  /**
+   * Takes `bytes` from the identity's budget of pushed bytes before a push touches storage.
+   * Throws RATE_LIMITED (with `retryAfterMs`) when the budget is spent; absent: no budget.
+   */
+  spendPushBytes?: (caller: Caller, bytes: number) => Promise<void>;
 }
 
 /** What the sync operations need from the event stream (`server/stream/`). */
