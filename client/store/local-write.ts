@@ -5,6 +5,7 @@
  * server would refuse fails at once instead of sitting in the outbox forever.
  */
 import { formatClock, type Hlc } from "../../core/clock.js";
+import { assertKindKept } from "../../core/kind-change.js";
 import { checkDatasetCount, checkDatasetUsage } from "../../core/limits.js";
 import { mergeRecordStates, type RecordState } from "../../core/merge.js";
 import type { Limits, PatchOp, RecordKind } from "../../core/types.js";
@@ -50,6 +51,8 @@ export async function writeLocal(db: IdentityDb, write: LocalWrite, context: Wri
       await db.meta.put(newDatasetMeta(write.dataset));
     }
     const before = await db.records.get([write.dataset, write.key]);
+    // The server refuses it too; refusing here keeps the write out of the outbox.
+    assertKindKept(before, { key: write.key, kind: write.kind, remove: write.op === "REMOVE" });
     const now = context.now();
     const clock = context.clock.tick();
     const incoming: RecordState = {

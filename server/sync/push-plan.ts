@@ -6,6 +6,7 @@
  * it to the trigger, and applies the trigger's answer to the plan (`trigger-decisions.ts`).
  */
 import { compareClocks, formatClock, parseClock, receiveClock } from "../../core/clock.js";
+import { assertKindKept } from "../../core/kind-change.js";
 import { checkDatasetUsage } from "../../core/limits.js";
 import { mergeRecordStates, stateChanged, type RecordState } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
@@ -52,7 +53,10 @@ export function findConflicts(patches: readonly CheckedPatch[], stored: Map<stri
   return conflicts;
 }
 
-/** Each patch merged into its stored record. */
+/**
+ * Each patch merged into its stored record.
+ * @throws SyncpoolError BAD_USER_INPUT (`reason: KIND_CHANGE`) when a patch changes a live key's kind.
+ */
 export function planPush(
   patches: readonly CheckedPatch[],
   stored: Map<string, SyncRecord>,
@@ -60,8 +64,9 @@ export function planPush(
   deviceId: string,
   now: number,
 ): PushPlan {
-  const records = patches.map((patch): PlannedRecord => {
+  const records = patches.map((patch, index): PlannedRecord => {
     const before = stored.get(patch.key) ?? null;
+    assertKindKept(before, { key: patch.key, kind: patch.kind, remove: patch.op === "REMOVE" }, `patches[${index}].kind`);
     const incoming: RecordState = {
       key: patch.key,
       value: patch.value,
