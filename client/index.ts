@@ -10,6 +10,7 @@
 export { createClient, SyncClient, type DatasetSummary } from "./sync-client.js";
 export type { ClientOptions } from "./options.js";
 export { Dataset, type DatasetUsage } from "./dataset.js";
+export type { Entries, TransactionDataset, WriteTransaction } from "./write-batch.js";
 export type { SignInOptions, SignInResult, LoginsSource } from "./session.js";
 export type { ClientEvents, ClientEventName, ConflictReport, Listener } from "./events.js";
 export type { Conflict, ConflictHandler } from "./sync/resolve-conflicts.js";

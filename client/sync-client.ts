@@ -9,7 +9,7 @@
 import { SyncpoolError } from "../core/errors.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/types.js";
-import { activateIdentity, deactivateIdentity, writeTo, type Active } from "./active-identity.js";
+import { activateIdentity, deactivateIdentity, writeManyTo, writeTo, type Active } from "./active-identity.js";
 import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
 import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
@@ -28,6 +28,7 @@ import { isNetworkError } from "./transport/network-error.js";
 import { platformWebSocket, type WebSocketConstructor } from "./transport/subscription.js";
 import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
 import type { RemoteDataset, Transport } from "./transport/transport.js";
+import { WriteBatch, type WriteTransaction } from "./write-batch.js";
 
 /** A dataset as `client.datasets()` lists it: what this device holds, and what the server says. */
 export interface DatasetSummary {
@@ -171,6 +172,18 @@ export class SyncClient {
     return active.loop.sync("all");
   }
 
+  /**
+   * Runs `fn`, collecting the writes it makes through `tx`, then stores them all in ONE local
+   * transaction (all or none; limits checked once per dataset). If `fn` throws, nothing is
+   * stored. Reads inside `fn` see the data as it was before. Resolves to `fn`'s result.
+   */
+  async transaction<T>(fn: (tx: WriteTransaction) => T | Promise<T>): Promise<T> {
+    const batch = new WriteBatch();
+    const result = await fn(batch);
+    await writeManyTo(this.#require(), batch.writes);
+    return result;
+  }
+
   /** A handle on the dataset `name` (it exists once written to or pulled). */
   dataset(name: string): Dataset {
     return new Dataset(this.#host, name);
@@ -279,6 +292,7 @@ export class SyncClient {
   readonly #host: DatasetHost = {
     write: (dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind) =>
       writeTo(this.#require(), { dataset, key, op, value, kind }),
+    writeMany: (writes) => writeManyTo(this.#require(), writes),
     record: async (dataset, key) => {
       const record = await reads.readRecord(this.#require().db, dataset, key);
       return record ? toSyncRecord(record) : undefined;
