@@ -6,7 +6,7 @@ import type * as Y from "yjs";
 import { SyncpoolError } from "../core/errors.js";
 import { assertDatasetName, assertRecordKey } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind, SyncRecord } from "../core/types.js";
-import type { Observable } from "./store/read-records.js";
+import type { Observable } from "./follow-identity.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { LocalWrite } from "./store/local-write.js";
 import { WriteBatch, type Entries } from "./write-batch.js";
@@ -24,7 +24,8 @@ export interface DatasetHost {
   writeMany(writes: readonly LocalWrite[]): Promise<void>;
   record(dataset: string, key: string): Promise<SyncRecord | undefined>;
   liveRecords(dataset: string): Promise<SyncRecord[]>;
-  observe<T>(read: () => Promise<T>): Observable<T>;
+  /** `read` re-run on every change, following the identity signed in; `signedOut` while nobody is. */
+  observe<T>(read: () => Promise<T>, signedOut: T): Observable<T>;
   usage(dataset: string): Promise<DatasetUsage>;
   pending(dataset: string): Promise<number>;
   flush(dataset: string): Promise<void>;
@@ -97,31 +98,29 @@ export class Dataset {
 
   /**
    * Calls `callback` with the value of `key` now and after every change (local or synced);
-   * without a key, with every live key and value. Returns the function that stops watching.
+   * without a key, with every live key and value. It follows the identity signed in: made
+   * before `signIn()` or kept across a sign-out, it receives undefined (or `{}`) while nobody is
+   * signed in and the new identity's value after the next sign-in. Equal values are not repeated.
+   * Returns the function that stops watching.
    */
   watch(key: string, callback: (value: string | undefined) => void): () => void;
   watch(key: undefined, callback: (values: Record<string, string>) => void): () => void;
   watch(key: string | undefined, callback: ((value: string | undefined) => void) | ((values: Record<string, string>) => void)): () => void {
-    // liveQuery re-runs on any write to the tables a read touched; call back on real changes only.
-    let last: string | null = null;
-    const deliver = (value: string | undefined | Record<string, string>) => {
-      const seen = JSON.stringify(value ?? null);
-      if (seen === last) return;
-      last = seen;
-      (callback as (value: unknown) => void)(value);
-    };
-    const subscription = key === undefined ? this.observeAll().subscribe({ next: deliver }) : this.observe(key).subscribe({ next: deliver });
-    return () => subscription.unsubscribe();
+    const observable: Observable<unknown> = key === undefined ? this.observeAll() : this.observe(key);
+    return observable.subscribe(callback as (value: unknown) => void);
   }
 
-  /** An observable of the value of `key` (Dexie `liveQuery`; works with RxJS `from()`). */
+  /**
+   * An observable of the value of `key` (undefined while signed out). Works as a Svelte store
+   * and with RxJS `from()`; see `Observable`.
+   */
   observe(key: string): Observable<string | undefined> {
-    return this.host.observe(() => this.get(key));
+    return this.host.observe(() => this.get(key), undefined);
   }
 
-  /** An observable of every live key and value. */
+  /** An observable of every live key and value (`{}` while signed out). */
   observeAll(): Observable<Record<string, string>> {
-    return this.host.observe(() => this.getAll());
+    return this.host.observe(() => this.getAll(), {});
   }
 
   /**
@@ -180,6 +179,6 @@ export class Dataset {
 
   /** An observable of `pendingCount()`: emits after every write and every acknowledged push. */
   observePendingCount(): Observable<number> {
-    return this.host.observe(() => this.pendingCount());
+    return this.host.observe(() => this.pendingCount(), 0);
   }
 }

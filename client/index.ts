@@ -15,7 +15,7 @@ export type { SignInOptions, SignInResult, LoginsSource } from "./session.js";
 export type { ClientEvents, ClientEventName, ConflictReport, Listener } from "./events.js";
 export type { Conflict, ConflictHandler } from "./sync/resolve-conflicts.js";
 export type { SyncState } from "./sync/sync-loop.js";
-export type { Observable } from "./store/read-records.js";
+export type { Observable, Observer, Unsubscribe } from "./follow-identity.js";
 export { REMOTE_ORIGIN } from "./doc/doc-binding.js";
 export { NetworkError, isNetworkError } from "./transport/network-error.js";
 export { createGraphqlTransport, type FetchFunction, type GraphqlTransportOptions } from "./transport/graphql-transport.js";

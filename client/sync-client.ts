@@ -12,6 +12,7 @@ import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/type
 import { activateIdentity, deactivateIdentity, writeManyTo, writeTo, type Active } from "./active-identity.js";
 import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
+import { followIdentity, IdentitySignal } from "./follow-identity.js";
 import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
 import type { ClientOptions } from "./options.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
@@ -65,6 +66,8 @@ export class SyncClient {
   readonly #webSocket: WebSocketConstructor | null;
   #deviceId: string | null = null;
   #active: Active | null = null;
+  /** Announces every change of `#active`, so watchers follow the identity signed in. */
+  readonly #identity = new IdentitySignal<Active>();
   #signingIn: Promise<unknown> = Promise.resolve();
   readonly #removePlatformListeners: () => void;
 
@@ -154,7 +157,7 @@ export class SyncClient {
     const active = this.#active;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active && !wiped) await active.docs.flushed().catch(() => undefined);
-    this.#active = null;
+    this.#setActive(null);
     if (active) {
       // Other tabs close the database first, or they would re-open (re-create) it after the wipe.
       active.tabs.signedOut(wiped);
@@ -228,7 +231,7 @@ export class SyncClient {
     const active = this.#active;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active) await active.docs.flushed().catch(() => undefined);
-    this.#active = null;
+    this.#setActive(null);
     if (active) this.#deactivate(active);
     this.#removePlatformListeners();
     this.#devices.close();
@@ -244,7 +247,7 @@ export class SyncClient {
     const result = await this.#session.signIn(options);
     if (this.#active?.identityId === result.identityId) return result;
     if (this.#active) this.#deactivate(this.#active);
-    this.#active = await this.#activate(result.identityId, device.deviceId);
+    this.#setActive(await this.#activate(result.identityId, device.deviceId));
     if (previous && result.mergedIdentityIds.includes(previous.identityId)) {
       await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#deps, emitter: this.#emitter });
     }
@@ -269,6 +272,11 @@ export class SyncClient {
     });
   }
 
+  #setActive(active: Active | null): void {
+    this.#active = active;
+    this.#identity.set(active);
+  }
+
   #deactivate(active: Active): void {
     deactivateIdentity(active);
   }
@@ -277,7 +285,7 @@ export class SyncClient {
   async #signedOutElsewhere(active: Active, wiped: boolean): Promise<void> {
     if (!wiped) await active.docs.flushed().catch(() => undefined);
     if (this.#active !== active) return;
-    this.#active = null;
+    this.#setActive(null);
     this.#deactivate(active);
     await this.#session.signOut(false);
     this.#emitter.emit("signedOut", { wiped });
@@ -298,7 +306,7 @@ export class SyncClient {
       return record ? toSyncRecord(record) : undefined;
     },
     liveRecords: async (dataset) => (await reads.readLiveRecords(this.#require().db, dataset)).map(toSyncRecord),
-    observe: (read) => reads.observe(read),
+    observe: (read, signedOut) => followIdentity(this.#identity, () => reads.observe(read), signedOut),
     usage: async (dataset): Promise<DatasetUsage> => ({
       ...(await reads.readUsage(this.#require().db, dataset)),
       limits: this.#limits,
