@@ -29,6 +29,7 @@ import { isNetworkError } from "./transport/network-error.js";
 import { platformWebSocket, type WebSocketConstructor } from "./transport/subscription.js";
 import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
 import type { RemoteDataset, Transport } from "./transport/transport.js";
+import { encodeTransferCode } from "./transfer-code.js";
 import { WriteBatch, type WriteTransaction } from "./write-batch.js";
 
 /** A dataset as `client.datasets()` lists it: what this device holds, and what the server says. */
@@ -128,6 +129,21 @@ export class SyncClient {
     return this.#active?.tabs.isLeader ?? false;
   }
 
+  /**
+   * A code that signs this guest in on another device (`signIn({ transferCode })`). It is a
+   * bearer credential: anyone holding it can act as this guest. Show it only to its owner.
+   * @throws SyncpoolError UNAUTHENTICATED when signed out, FORBIDDEN for an identity from logins
+   *   (sign in with the login on the other device instead).
+   */
+  transferCode(): string {
+    this.#require();
+    const identity = this.#session.identity;
+    if (!identity || identity.viaLogins || !identity.deviceSecret) {
+      throw new SyncpoolError("FORBIDDEN", "only a guest has a transfer code; sign in with the same login on the other device");
+    }
+    return encodeTransferCode(identity.identityId, identity.deviceSecret);
+  }
+
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<E extends ClientEventName>(event: E, listener: Listener<E>): () => void {
     return this.#emitter.on(event, listener);
@@ -135,8 +151,8 @@ export class SyncClient {
 
   /**
    * Signs in: with no argument as the identity stored on this device (offline too) or a new guest;
-   * with `logins` as the identity they belong to; with `{identityId, deviceSecret}` as a guest
-   * created on another device. Opens that identity's database and starts syncing.
+   * with `logins` as the identity they belong to; with `{identityId, deviceSecret}` (as another
+   * device's `signIn()` returned them) or `{transferCode}` as a guest created on another device. Opens that identity's database and starts syncing.
    */
   signIn(options: SignInOptions = {}): Promise<SignInResult> {
     // One tab at a time, so two tabs opened at once on a new device do not create two guests.
