@@ -23,6 +23,7 @@ import { toSyncRecord } from "./store/record-state.js";
 import * as reads from "./store/read-records.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { SyncState } from "./sync/sync-loop.js";
+import { sameRealmTabs } from "./tabs/same-realm-tabs.js";
 import { acrossTabs, platformTabs, type TabPlatform } from "./tabs/tab-coordinator.js";
 import { createGraphqlTransport } from "./transport/graphql-transport.js";
 import { isNetworkError } from "./transport/network-error.js";
@@ -61,8 +62,11 @@ export class SyncClient {
   readonly #limits: Limits;
   readonly #now: () => number;
   readonly #handlers = new Map<string, ConflictHandler>();
-  /** Tabs share the database only when it is the platform's IndexedDB (not an injected one). */
-  readonly #tabPlatform: TabPlatform | null;
+  /**
+   * How clients sharing the database coordinate: the browser's tab primitives for its own
+   * IndexedDB; for an injected one, in-realm primitives shared by every client of that factory.
+   */
+  readonly #tabPlatform: TabPlatform;
   /** The WebSocket for live updates; null when they are off. */
   readonly #webSocket: WebSocketConstructor | null;
   #deviceId: string | null = null;
@@ -81,7 +85,7 @@ export class SyncClient {
       ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
     };
     this.#devices = new DeviceStore(options.identityPoolId, this.#deps);
-    this.#tabPlatform = options.indexedDB ? null : platformTabs();
+    this.#tabPlatform = options.indexedDB ? sameRealmTabs(options.indexedDB) : platformTabs();
     const webSocket = options.WebSocket ?? platformWebSocket() ?? null;
     if (options.live === true && !webSocket) {
       throw new SyncpoolError("BAD_USER_INPUT", "live: true needs a WebSocket (pass the `ws` package in Node)", { field: "WebSocket" });
