@@ -45,7 +45,11 @@ export class Dataset {
     assertDatasetName(name, "dataset");
   }
 
-  /** The value of `key`, or undefined when absent or removed. YDOC values are base64 Yjs updates. */
+  /**
+   * The value of `key`, or undefined when absent or removed. A YDOC record's value is its whole
+   * document as a base64 Yjs update (`Y.applyUpdate(doc, base64ToBytes(value))`); use `doc(key)`
+   * to edit it.
+   */
   async get(key: string): Promise<string | undefined> {
     const record = await this.host.record(this.name, key);
     return record && !record.deleted ? (record.value ?? undefined) : undefined;
@@ -56,10 +60,15 @@ export class Dataset {
     return this.host.record(this.name, key);
   }
 
-  /** Every live key and value. */
-  async getAll(): Promise<Record<string, string>> {
+  /**
+   * Every live key and value. YDOC records' values are base64 Yjs updates (the whole document);
+   * `{ kind: "STRING" }` keeps only plain values, `{ kind: "YDOC" }` only documents.
+   */
+  async getAll(options: { kind?: RecordKind } = {}): Promise<Record<string, string>> {
     const all: Record<string, string> = {};
-    for (const record of await this.host.liveRecords(this.name)) all[record.key] = record.value as string;
+    for (const record of await this.host.liveRecords(this.name)) {
+      if (options.kind === undefined || record.kind === options.kind) all[record.key] = record.value as string;
+    }
     return all;
   }
 

@@ -58,3 +58,16 @@ describe("a live key keeps its kind on the client", () => {
     expect(copy.getText("t").toString()).toBe("now a doc");
   });
 });
+
+describe("getAll by kind", () => {
+  it("keeps only plain values with { kind: 'STRING' } and only documents with { kind: 'YDOC' }", async () => {
+    const client = await signedIn();
+    const notes = client.dataset("notes");
+    await notes.put("title", "plain");
+    notes.doc("body").getText("t").insert(0, "doc");
+    await notes.flush();
+    expect(Object.keys(await notes.getAll()).sort()).toEqual(["body", "title"]);
+    expect(await notes.getAll({ kind: "STRING" })).toEqual({ title: "plain" });
+    expect(Object.keys(await notes.getAll({ kind: "YDOC" }))).toEqual(["body"]);
+  });
+});
