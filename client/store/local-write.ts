@@ -10,9 +10,9 @@ import { checkDatasetCount, checkDatasetUsage } from "../../core/limits.js";
 import { mergeRecordStates, type RecordState } from "../../core/merge.js";
 import type { Limits, PatchOp, RecordKind } from "../../core/types.js";
 import type { IdentityDb } from "./identity-db.js";
-import { datasetMetaId, newDatasetMeta, type LocalRecord, type OutboxRow } from "./rows.js";
+import { datasetMetaId, newDatasetMeta, type ClockMeta, type LocalRecord, type MetaRow, type OutboxRow, type UsageMeta } from "./rows.js";
 import { toState, type DatasetUsage } from "./record-state.js";
-import { moveUsage, readTotals, saveTotals } from "./usage-totals.js";
+import { moveUsage, readTotals, usageMetaId, usageRow } from "./usage-totals.js";
 
 /** One write as the app asked for it. YDOC values are incremental Yjs updates (base64). */
 export interface LocalWrite {
@@ -60,8 +60,10 @@ export async function writeLocalBatch(db: IdentityDb, writes: readonly LocalWrit
     const written: LocalRecord[] = [];
     for (const write of writes) {
       if (!totals.has(write.dataset)) {
-        await ensureDatasetMeta(db, write.dataset, context.limits);
-        const current = await readTotals(db, write.dataset);
+        // One read for both rows: a put is a handful of IndexedDB requests, each one counts.
+        const [meta, stored] = await db.meta.bulkGet([datasetMetaId(write.dataset), usageMetaId(write.dataset)]);
+        if (!meta) await createDatasetMeta(db, write.dataset, context.limits);
+        const current = stored ? { recordCount: (stored as UsageMeta).recordCount, sizeBytes: (stored as UsageMeta).sizeBytes } : await readTotals(db, write.dataset);
         startTotals.set(write.dataset, current);
         totals.set(write.dataset, current);
       }
@@ -70,18 +72,18 @@ export async function writeLocalBatch(db: IdentityDb, writes: readonly LocalWrit
       totals.set(write.dataset, moveUsage(totals.get(write.dataset) as DatasetUsage, before, record));
       written.push(record);
     }
+    const metaRows: MetaRow[] = [clockRow(context.clock)];
     for (const [dataset, end] of totals) {
       checkGrowth(startTotals.get(dataset) as DatasetUsage, end, context.limits);
-      await saveTotals(db, dataset, end);
+      metaRows.push(usageRow(dataset, end));
     }
-    await persistClock(db, context.clock);
+    await db.meta.bulkPut(metaRows);
     return written;
   });
 }
 
 /** Creates the dataset's meta row on its first write, within the dataset count limit. */
-async function ensureDatasetMeta(db: IdentityDb, dataset: string, limits: Limits): Promise<void> {
-  if (await db.meta.get(datasetMetaId(dataset))) return;
+async function createDatasetMeta(db: IdentityDb, dataset: string, limits: Limits): Promise<void> {
   const known = await db.meta.where("id").startsWith("dataset:").count();
   checkDatasetCount(known + 1, limits);
   await db.meta.put(newDatasetMeta(dataset));
@@ -128,8 +130,13 @@ async function applyOne(db: IdentityDb, write: LocalWrite, before: LocalRecord |
 
 /** Saves the clock's latest value (inside the caller's transaction). */
 export async function persistClock(db: IdentityDb, clock: WriteClock): Promise<void> {
+  await db.meta.put(clockRow(clock));
+}
+
+/** The meta row persisting the clock's latest value. */
+function clockRow(clock: WriteClock): ClockMeta {
   const last = clock.last;
-  await db.meta.put({ id: "clock", last: last ? formatClock(last) : null });
+  return { id: "clock", last: last ? formatClock(last) : null };
 }
 
 /**

@@ -25,8 +25,12 @@ export async function readTotals(db: IdentityDb, dataset: string): Promise<Datas
 
 /** Stores the dataset's totals (inside the caller's transaction). */
 export async function saveTotals(db: IdentityDb, dataset: string, usage: DatasetUsage): Promise<void> {
-  const row: UsageMeta = { id: usageMetaId(dataset), recordCount: usage.recordCount, sizeBytes: usage.sizeBytes };
-  await db.meta.put(row);
+  await db.meta.put(usageRow(dataset, usage));
+}
+
+/** The totals row of a dataset. */
+export function usageRow(dataset: string, usage: DatasetUsage): UsageMeta {
+  return { id: usageMetaId(dataset), recordCount: usage.recordCount, sizeBytes: usage.sizeBytes };
 }
 
 /** `usage` with `before` replaced by `after` (either may be absent). */
