@@ -12,7 +12,7 @@ import type { Emitter } from "./events.js";
 import type { ClientOptions } from "./options.js";
 import type { Session } from "./session.js";
 import { identityDbName, openIdentityDb, type IdentityDb, type IndexedDbDependencies } from "./store/identity-db.js";
-import { writeLocal, type LocalWrite } from "./store/local-write.js";
+import { writeLocal, writeLocalBatch, type LocalWrite } from "./store/local-write.js";
 import * as reads from "./store/read-records.js";
 import { toSyncRecord } from "./store/record-state.js";
 import type { ClockMeta } from "./store/rows.js";
@@ -164,4 +164,13 @@ export function deactivateIdentity(active: Active): void {
 export async function writeTo(active: Active, write: LocalWrite): Promise<void> {
   await writeLocal(active.db, write, active.ctx.write);
   active.tabs.wrote(write.dataset, [write.key], { debounce: true });
+}
+
+/** Stores several local writes in one transaction (all or none) and has them synced. */
+export async function writeManyTo(active: Active, writes: readonly LocalWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  await writeLocalBatch(active.db, writes, active.ctx.write);
+  const keysByDataset = new Map<string, string[]>();
+  for (const write of writes) keysByDataset.set(write.dataset, [...(keysByDataset.get(write.dataset) ?? []), write.key]);
+  for (const [dataset, keys] of keysByDataset) active.tabs.wrote(dataset, keys, { debounce: true });
 }

@@ -9,9 +9,10 @@
 import { SyncpoolError } from "../core/errors.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/types.js";
-import { activateIdentity, deactivateIdentity, writeTo, type Active } from "./active-identity.js";
+import { activateIdentity, deactivateIdentity, writeManyTo, writeTo, type Active } from "./active-identity.js";
 import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
+import { followIdentity, IdentitySignal } from "./follow-identity.js";
 import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
 import type { ClientOptions } from "./options.js";
 import { discardPendingWrites, listPendingWrites } from "./pending-writes.js";
@@ -23,12 +24,15 @@ import { toSyncRecord } from "./store/record-state.js";
 import * as reads from "./store/read-records.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { SyncState } from "./sync/sync-loop.js";
+import { sameRealmTabs } from "./tabs/same-realm-tabs.js";
 import { acrossTabs, platformTabs, type TabPlatform } from "./tabs/tab-coordinator.js";
 import { createGraphqlTransport } from "./transport/graphql-transport.js";
 import { isNetworkError } from "./transport/network-error.js";
 import { platformWebSocket, type WebSocketConstructor } from "./transport/subscription.js";
 import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
 import type { RemoteDataset, Transport } from "./transport/transport.js";
+import { encodeTransferCode } from "./transfer-code.js";
+import { WriteBatch, type WriteTransaction } from "./write-batch.js";
 
 /** A dataset as `client.datasets()` lists it: what this device holds, and what the server says. */
 export interface DatasetSummary {
@@ -59,12 +63,17 @@ export class SyncClient {
   readonly #limits: Limits;
   readonly #now: () => number;
   readonly #handlers = new Map<string, ConflictHandler>();
-  /** Tabs share the database only when it is the platform's IndexedDB (not an injected one). */
-  readonly #tabPlatform: TabPlatform | null;
+  /**
+   * How clients sharing the database coordinate: the browser's tab primitives for its own
+   * IndexedDB; for an injected one, in-realm primitives shared by every client of that factory.
+   */
+  readonly #tabPlatform: TabPlatform;
   /** The WebSocket for live updates; null when they are off. */
   readonly #webSocket: WebSocketConstructor | null;
   #deviceId: string | null = null;
   #active: Active | null = null;
+  /** Announces every change of `#active`, so watchers follow the identity signed in. */
+  readonly #identity = new IdentitySignal<Active>();
   #signingIn: Promise<unknown> = Promise.resolve();
   /** What the platform or the app (`setOnline`) last said; an identity signing in starts with it. */
   #online = true;
@@ -81,7 +90,7 @@ export class SyncClient {
       ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
     };
     this.#devices = new DeviceStore(options.identityPoolId, this.#deps);
-    this.#tabPlatform = options.indexedDB ? null : platformTabs();
+    this.#tabPlatform = options.indexedDB ? sameRealmTabs(options.indexedDB) : platformTabs();
     const webSocket = options.WebSocket ?? platformWebSocket() ?? null;
     if (options.live === true && !webSocket) {
       throw new SyncpoolError("BAD_USER_INPUT", "live: true needs a WebSocket (pass the `ws` package in Node)", { field: "WebSocket" });
@@ -147,6 +156,21 @@ export class SyncClient {
     return this.#active?.tabs.isLeader ?? false;
   }
 
+  /**
+   * A code that signs this guest in on another device (`signIn({ transferCode })`). It is a
+   * bearer credential: anyone holding it can act as this guest. Show it only to its owner.
+   * @throws SyncpoolError UNAUTHENTICATED when signed out, FORBIDDEN for an identity from logins
+   *   (sign in with the login on the other device instead).
+   */
+  transferCode(): string {
+    this.#require();
+    const identity = this.#session.identity;
+    if (!identity || identity.viaLogins || !identity.deviceSecret) {
+      throw new SyncpoolError("FORBIDDEN", "only a guest has a transfer code; sign in with the same login on the other device");
+    }
+    return encodeTransferCode(identity.identityId, identity.deviceSecret);
+  }
+
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<E extends ClientEventName>(event: E, listener: Listener<E>): () => void {
     return this.#emitter.on(event, listener);
@@ -154,8 +178,8 @@ export class SyncClient {
 
   /**
    * Signs in: with no argument as the identity stored on this device (offline too) or a new guest;
-   * with `logins` as the identity they belong to; with `{identityId, deviceSecret}` as a guest
-   * created on another device. Opens that identity's database and starts syncing.
+   * with `logins` as the identity they belong to; with `{identityId, deviceSecret}` (as another
+   * device's `signIn()` returned them) or `{transferCode}` as a guest created on another device. Opens that identity's database and starts syncing.
    */
   signIn(options: SignInOptions = {}): Promise<SignInResult> {
     // One tab at a time, so two tabs opened at once on a new device do not create two guests.
@@ -176,7 +200,7 @@ export class SyncClient {
     const active = this.#active;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active && !wiped) await active.docs.flushed().catch(() => undefined);
-    this.#active = null;
+    this.#setActive(null);
     if (active) {
       // Other tabs close the database first, or they would re-open (re-create) it after the wipe.
       active.tabs.signedOut(wiped);
@@ -192,6 +216,18 @@ export class SyncClient {
     const active = this.#require();
     await active.docs.flushed();
     return active.loop.sync("all");
+  }
+
+  /**
+   * Runs `fn`, collecting the writes it makes through `tx`, then stores them all in ONE local
+   * transaction (all or none; limits checked once per dataset). If `fn` throws, nothing is
+   * stored. Reads inside `fn` see the data as it was before. Resolves to `fn`'s result.
+   */
+  async transaction<T>(fn: (tx: WriteTransaction) => T | Promise<T>): Promise<T> {
+    const batch = new WriteBatch();
+    const result = await fn(batch);
+    await writeManyTo(this.#require(), batch.writes);
+    return result;
   }
 
   /** A handle on the dataset `name` (it exists once written to or pulled). */
@@ -238,7 +274,7 @@ export class SyncClient {
     const active = this.#active;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active) await active.docs.flushed().catch(() => undefined);
-    this.#active = null;
+    this.#setActive(null);
     if (active) this.#deactivate(active);
     this.#removePlatformListeners();
     this.#devices.close();
@@ -254,8 +290,9 @@ export class SyncClient {
     const result = await this.#session.signIn(options);
     if (this.#active?.identityId === result.identityId) return result;
     if (this.#active) this.#deactivate(this.#active);
-    this.#active = await this.#activate(result.identityId, device.deviceId);
-    if (!this.#online) this.#active.tabs.setOnline(false);
+    const active = await this.#activate(result.identityId, device.deviceId);
+    this.#setActive(active);
+    if (!this.#online) active.tabs.setOnline(false);
     if (previous && result.mergedIdentityIds.includes(previous.identityId)) {
       await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#deps, emitter: this.#emitter });
     }
@@ -296,6 +333,11 @@ export class SyncClient {
     });
   }
 
+  #setActive(active: Active | null): void {
+    this.#active = active;
+    this.#identity.set(active);
+  }
+
   #deactivate(active: Active): void {
     deactivateIdentity(active);
   }
@@ -304,7 +346,7 @@ export class SyncClient {
   async #signedOutElsewhere(active: Active, wiped: boolean): Promise<void> {
     if (!wiped) await active.docs.flushed().catch(() => undefined);
     if (this.#active !== active) return;
-    this.#active = null;
+    this.#setActive(null);
     this.#deactivate(active);
     await this.#session.signOut(false);
     this.#emitter.emit("signedOut", { wiped });
@@ -319,12 +361,13 @@ export class SyncClient {
   readonly #host: DatasetHost = {
     write: (dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind) =>
       writeTo(this.#require(), { dataset, key, op, value, kind }),
+    writeMany: (writes) => writeManyTo(this.#require(), writes),
     record: async (dataset, key) => {
       const record = await reads.readRecord(this.#require().db, dataset, key);
       return record ? toSyncRecord(record) : undefined;
     },
     liveRecords: async (dataset) => (await reads.readLiveRecords(this.#require().db, dataset)).map(toSyncRecord),
-    observe: (read) => reads.observe(read),
+    observe: (read, signedOut) => followIdentity(this.#identity, () => reads.observe(read), signedOut),
     usage: async (dataset): Promise<DatasetUsage> => ({
       ...(await reads.readUsage(this.#require().db, dataset)),
       limits: this.#limits,

@@ -6,6 +6,7 @@
  * it to the trigger, and applies the trigger's answer to the plan (`trigger-decisions.ts`).
  */
 import { compareClocks, formatClock, parseClock, receiveClock } from "../../core/clock.js";
+import { assertKindKept } from "../../core/kind-change.js";
 import { checkDatasetUsage } from "../../core/limits.js";
 import { INLINE_YDOC_OPS, mergeRecordStates, stateChanged, type RecordState, type YdocMergeOps } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
@@ -57,6 +58,7 @@ export function findConflicts(patches: readonly CheckedPatch[], stored: Map<stri
 /**
  * Each patch merged into its stored record. YDOC merges go through `ydoc`: the server passes
  * answers prepared off the event loop (`server/ydoc/ydoc-merges.ts`); the default works in place.
+ * @throws SyncpoolError BAD_USER_INPUT (`reason: KIND_CHANGE`) when a patch changes a live key's kind.
  */
 export function planPush(
   patches: readonly CheckedPatch[],
@@ -66,8 +68,9 @@ export function planPush(
   now: number,
   ydoc: YdocMergeOps = INLINE_YDOC_OPS,
 ): PushPlan {
-  const records = patches.map((patch): PlannedRecord => {
+  const records = patches.map((patch, index): PlannedRecord => {
     const before = stored.get(patch.key) ?? null;
+    assertKindKept(before, { key: patch.key, kind: patch.kind, remove: patch.op === "REMOVE" }, `patches[${index}].kind`);
     const incoming: RecordState = {
       key: patch.key,
       value: patch.value,
