@@ -8,7 +8,8 @@ describe("one identity can neither read nor write another's data", () => {
   let mallory: SyncApi;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // The last test reads the schema through introspection, which only `--dev` serves.
+    server = await startTestServer({ config: { dev: true } });
     alice = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
     mallory = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
     await alice.push({ dataset: "secrets", deviceId: "alice-phone", mutationId: "m-1", patches: [{ op: "REPLACE", key: "pin", value: "1234" }] });

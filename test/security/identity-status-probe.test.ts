@@ -37,7 +37,7 @@ describe("probing an identity's status without proof", () => {
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
     const pools = [poolSettingsSchema.parse({ id: "app", region: "us-east-1", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }] })];
-    server = await startTestServer({ config: { pools, adminToken: ADMIN_TOKEN } });
+    server = await startTestServer({ config: { pools, adminToken: ADMIN_TOKEN, outbound: { allowPrivateAddresses: true } } });
     const disabled = (await signIn({ identityPoolId: "app" })).data.signIn;
     await server.gql(`mutation ($id: String!) { disableIdentity(identityId: $id) { identityId } }`, { id: disabled.identityId }, ADMIN_TOKEN);
     ids.disabled = disabled.identityId;

@@ -22,7 +22,7 @@ describe("an upgraded guest's device secret", () => {
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
     const pools = [poolSettingsSchema.parse({ id: "app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }] })];
-    server = await startTestServer({ config: { pools } });
+    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }); // the identity provider is on loopback
   });
   afterAll(async () => {
     await server?.close();
