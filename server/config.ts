@@ -70,7 +70,17 @@ export interface ServerConfig {
   stream: StreamConfig;
   /** The AWS-compatible endpoints: path prefix, credential lifetime (`server/aws/aws-config.ts`). */
   aws: AwsConfig;
+  /**
+   * SYNCPOOL_METRICS: who may read `GET /metrics`. `off` (default): nobody (404); `on`: anyone who
+   * reaches the port; `admin`: callers with the admin token as a bearer (needs SYNCPOOL_ADMIN_TOKEN).
+   */
+  metrics: MetricsMode;
 }
+
+/** Values of SYNCPOOL_METRICS. */
+export const METRICS_MODES = ["on", "admin", "off"] as const;
+/** One of `METRICS_MODES`. */
+export type MetricsMode = (typeof METRICS_MODES)[number];
 
 /** pino's levels; `silent` turns logging off. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -142,6 +152,7 @@ const envSchema = z.object({
     )
     .default(["*"]),
   SYNCPOOL_TRUSTED_PROXY_HOPS: intFrom(0, 10).default(0),
+  SYNCPOOL_METRICS: z.enum(METRICS_MODES, { error: `expected one of ${METRICS_MODES.join(", ")}` }).default("off"),
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
@@ -197,6 +208,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   if (published.length > 0 && (production || !isLoopbackHost(host))) {
     throw new ConfigError(published.map((line) => `${line}: generate your own (openssl rand -hex 32)`).join("\n"));
   }
+  if (parsedEnv.SYNCPOOL_METRICS === "admin" && parsedEnv.SYNCPOOL_ADMIN_TOKEN === undefined) {
+    throw new ConfigError("environment variable SYNCPOOL_METRICS: admin needs SYNCPOOL_ADMIN_TOKEN (the token /metrics asks for)");
+  }
   warnings.push(...published.map((line) => `${line}: fine for trying the examples on this machine, refused with NODE_ENV=production or a non-loopback HOST`));
 
   return {
@@ -224,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }),
     stream: toStreamConfig(parsedEnv),
     aws: toAwsConfig(parsedEnv),
+    metrics: parsedEnv.SYNCPOOL_METRICS,
   };
 }
 

@@ -33,8 +33,13 @@ import { openStorage, SQLITE_FILE_NAME } from "./storage/open-storage.js";
 import { createSecretBox, loadMasterKey } from "./secret-box.js";
 import { restrictDataDir } from "./secret-file.js";
 import type { Storage } from "./storage/storage.js";
+import type { CommittedChange } from "./sync/types.js";
 import type { StreamHandler } from "./stream/consumer.js";
 import { createStreamRuntime, type StreamOptions } from "./stream/stream-runtime.js";
+import { CONSOLE_PATH, createConsoleRoute, findConsoleDir } from "./console/serve-console.js";
+import { createMetricsRoute, METRICS_PATH } from "./metrics/metrics-route.js";
+import { createSyncpoolMetrics, type SyncpoolMetrics } from "./metrics/syncpool-metrics.js";
+import { useMetrics } from "./metrics/use-metrics.js";
 
 /** What the embedder may replace; everything else comes from the config. */
 export interface SyncpoolServerOptions {
@@ -70,6 +75,10 @@ export interface SyncpoolServer {
   push: PushService;
   /** The AWS-compatible endpoints (Cognito Identity, Cognito Sync, Kinesis read side) under `config.aws.pathPrefix`. */
   aws: AwsService;
+  /** This instance's Prometheus metrics (its own registry). */
+  metrics: SyncpoolMetrics;
+  /** The operations routes beside GraphQL: `/metrics` and the admin console at `/console`. */
+  operations: { handles(path: string): boolean; fetch(request: Request): Promise<Response> };
   /** Stops using storage (and closes it when the server opened it). Idempotent. */
   close(): Promise<void>;
 }
@@ -122,7 +131,17 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
     // consumers run on every instance, each shard fed by the instance holding its lease.
     const stream = await createStreamRuntime({ storage, pools, config, now, logger, instanceId, handlers: options.handlers, options: options.stream });
-    const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync };
+    // Gauges read their sources when scraped; counters move through the committed-change hook and a yoga plugin.
+    const metrics = createSyncpoolMetrics({
+      liveConnections: () => push.connectionTotals(),
+      consumers: () => stream.consumers(),
+      connectionStats: () => storage.connectionStats?.() ?? null,
+    });
+    const onCommitted = (change: CommittedChange) => {
+      metrics.onCommitted(change);
+      push.onCommitted(change);
+    };
+    const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted, stream: stream.sync };
     // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
     const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
     const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync };
@@ -173,21 +192,39 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         useBadUserInputCodes(),
         // 4. One log line per operation (no variables, no headers).
         useRequestLog(logger.child({ component: "graphql" }), now),
+        // 5. Request, error, push-latency, rate-limit and sign-in metrics (`server/metrics/`).
+        useMetrics(metrics, now),
       ],
     });
+
+    const operationRoutes: Record<string, (request: Request) => Promise<Response>> = {
+      [METRICS_PATH]: createMetricsRoute({ mode: config.metrics, adminToken: config.adminToken, metrics, logger }),
+      [CONSOLE_PATH]: createConsoleRoute(findConsoleDir()),
+    };
+    const routeOf = (path: string) => operationRoutes[path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`) ? CONSOLE_PATH : path];
+    const operations = {
+      handles: (path: string) => routeOf(path) !== undefined,
+      fetch: (request: Request) => routeOf(new URL(request.url).pathname)!(request),
+    };
 
     const stopPurging = schedulePurge(storage, config.mutationRetentionHours, now, logger);
     stream.start();
     let closed: Promise<void> | undefined;
     return {
       yoga,
-      fetch: async (request) => (aws.handles(new URL(request.url).pathname) ? aws.fetch(request) : yoga.fetch(request)),
+      fetch: async (request) => {
+        const path = new URL(request.url).pathname;
+        if (operations.handles(path)) return operations.fetch(request);
+        return aws.handles(path) ? aws.fetch(request) : yoga.fetch(request);
+      },
       storage,
       pools,
       tokens,
       logger,
       push,
       aws,
+      metrics,
+      operations,
       close: () => (closed ??= (async () => {
         stopPurging();
         await aws.close();

@@ -6,6 +6,8 @@
  *   GET /.well-known/jwks.json the public keys that verify identity tokens
  *   /graphql                   GraphQL over HTTP (GraphiQL in a browser unless production),
  *                              subscriptions over SSE, and graphql-ws on a WebSocket upgrade
+ *   GET /metrics               Prometheus metrics when SYNCPOOL_METRICS is on or admin (404 when off)
+ *   GET /console               the admin console (`console/`, built into dist/console)
  *   /aws/cognito-identity, /aws/cognito-sync, /aws/kinesis
  *                              the AWS-compatible endpoints (`server/aws/`; prefix SYNCPOOL_AWS_PATH_PREFIX)
  *
@@ -53,6 +55,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
     if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, jwksBody, { "cache-control": "public, max-age=300" });
     if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, server.aws.fetch, logger);
+    if (server.operations.handles(path ?? "/")) return void serveFetch(request, response, server.operations.fetch, logger);
     return void server.yoga.requestListener(request, response);
   });
 

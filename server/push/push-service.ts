@@ -15,7 +15,7 @@ import type { Logger } from "../logger.js";
 import type { Storage } from "../storage/storage.js";
 import type { CommittedChange } from "../sync/types.js";
 import { createInProcessChangeBus, type ChangeBus } from "./change-bus.js";
-import { ConnectionLimits } from "./connection-limits.js";
+import { ConnectionLimits, type LiveTransport } from "./connection-limits.js";
 import { createHttpPost, type HttpPost } from "./http-post.js";
 import { createNotifier, type Notifier } from "./notifier.js";
 import type { PushConfig } from "./push-config.js";
@@ -51,6 +51,8 @@ export interface PushService {
   attachWebSockets(httpServer: Server, yoga: YogaServerInstance<{}, GraphQLContext>): WebSocketEndpoint;
   /** Live connections of `identityId` (WebSockets and SSE streams). */
   connectionCount(identityId: string): number;
+  /** Live connections of every identity, per transport (for metrics). */
+  connectionTotals(): Record<LiveTransport, number>;
   /**
    * Ends every live connection: WebSockets close with 1001, SSE streams end. Live connections never
    * go idle, so a server stopping must end them before waiting for its HTTP connections. Idempotent.
@@ -107,6 +109,7 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
       return webSockets;
     },
     connectionCount: (identityId) => connections.count(identityId),
+    connectionTotals: () => connections.totals(),
     closeConnections,
     close: () =>
       (closing ??= (async () => {

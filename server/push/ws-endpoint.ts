@@ -95,7 +95,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           }
           return false;
         }
-        const release = deps.connections.acquire(caller.identityId);
+        const release = deps.connections.acquire(caller.identityId, "websocket");
         if (release === null) {
           dropSocket(socket, PUSH_CLOSE_CODES.TOO_MANY_CONNECTIONS, `too many connections for this identity (limit ${deps.connections.maxPerIdentity})`);
           return false;
