@@ -14,6 +14,7 @@ import { createAwsService, type AwsService } from "./aws/aws-service.js";
 import type { ServerConfig } from "./config.js";
 import { maskError, useBadUserInputCodes, yogaLogger } from "./errors.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
+import { createAdminArea } from "./graphql/admin-area.js";
 import { createIdentityArea } from "./graphql/identity-area.js";
 import { createSyncpoolSchema } from "./graphql/schema.js";
 import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
@@ -156,7 +157,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     });
 
     const yoga = createYoga<{}, GraphQLContext>({
-      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity)]),
+      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity })]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
       // Wrong admin tokens lock their address out with a growing delay (on the server's clock).
       context: createContextFactory({
