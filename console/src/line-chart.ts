@@ -25,7 +25,11 @@ export function lineChart(id: string, title: string, format: (value: number) => 
   line.setAttribute("fill", "none");
   line.setAttribute("stroke", "currentColor");
   line.setAttribute("stroke-width", "2");
-  svg.append(line);
+  // The newest point, marked: a single point draws no line, and the eye looks for "now".
+  const latest = document.createElementNS(SVG, "circle");
+  latest.setAttribute("r", "3");
+  latest.setAttribute("fill", "currentColor");
+  svg.append(line, latest);
   const current = h("span", { class: "figure" }, "-");
   const element = h("figure", { class: "chart", id }, h("figcaption", {}, title, " ", current));
   element.append(svg);
@@ -40,10 +44,11 @@ export function lineChart(id: string, title: string, format: (value: number) => 
       const top = Math.max(...known, 1e-9);
       const step = WIDTH / (points - 1);
       const offset = points - values.length;
-      line.setAttribute(
-        "points",
-        values.map((point, index) => `${((offset + index) * step).toFixed(1)},${(HEIGHT - 2 - ((point ?? 0) / top) * (HEIGHT - 4)).toFixed(1)}`).join(" "),
-      );
+      const coordinates = values.map((point, index) => [((offset + index) * step).toFixed(1), (HEIGHT - 3 - ((point ?? 0) / top) * (HEIGHT - 6)).toFixed(1)] as const);
+      line.setAttribute("points", coordinates.map(([x, y]) => `${x},${y}`).join(" "));
+      const [x, y] = coordinates.at(-1)!;
+      latest.setAttribute("cx", String(Math.min(Number(x), WIDTH - 3)));
+      latest.setAttribute("cy", y);
       current.textContent = value === null ? "-" : format(value);
       element.dataset["value"] = value === null ? "" : String(value);
     },

@@ -134,7 +134,7 @@ function consumerTable(consumers: ConsumerView[]) {
 
 function deadLetterTable(api: AdminApi, letters: DeadLetterView[], showError: (error: unknown) => void, reload: () => void) {
   if (letters.length === 0) return h("p", { id: "dead-letters", class: "hint" }, "No dead letters.");
-  return h("table", { id: "dead-letters" },
+  return h("div", {}, h("h3", {}, "Dead letters"), h("table", { id: "dead-letters" },
     h("thead", {}, h("tr", {}, h("th", {}, "Consumer"), h("th", {}, "Event"), h("th", {}, "Attempts"), h("th", {}, "Error"), h("th", {}, "Failed"), h("th", {}))),
     h("tbody", {}, ...letters.map((letter) =>
       h("tr", { "data-dead-letter": letter.id },
@@ -146,5 +146,5 @@ function deadLetterTable(api: AdminApi, letters: DeadLetterView[], showError: (e
         ),
       ),
     )),
-  );
+  ));
 }
