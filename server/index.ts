@@ -59,6 +59,8 @@ export interface SyncpoolServerOptions {
   stream?: StreamOptions;
   /** How OIDC discovery documents and key sets are fetched; the global fetch by default. */
   fetch?: FetchLike;
+  /** The built admin console served at `/console`; `dist/console` of the package by default. */
+  consoleDir?: string;
 }
 
 /** A ready sync server, not yet bound to a port. */
@@ -200,7 +202,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
 
     const operationRoutes: Record<string, (request: Request) => Promise<Response>> = {
       [METRICS_PATH]: createMetricsRoute({ mode: config.metrics, adminToken: config.adminToken, metrics, logger }),
-      [CONSOLE_PATH]: createConsoleRoute(findConsoleDir()),
+      [CONSOLE_PATH]: createConsoleRoute(options.consoleDir ?? findConsoleDir()),
     };
     const routeOf = (path: string) => operationRoutes[path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`) ? CONSOLE_PATH : path];
     const operations = {

@@ -2,7 +2,9 @@
  * The admin console under test: built once by Vite into `dist/console` (where the server serves it
  * from), a server seeded with data for every page, and small steps a test takes in the page.
  */
-import { resolve } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { build } from "vite";
@@ -19,9 +21,15 @@ export const CONSOLE_DEVELOPER_KEY = "console-developer-key-0123456789abcdefghij
 
 const consoleConfig = resolve(fileURLToPath(new URL("../../console/vite.config.ts", import.meta.url)));
 
-/** Builds the console into `dist/console` (about a second). */
-export async function buildConsole(): Promise<void> {
-  await build({ configFile: consoleConfig, logLevel: "warn" });
+/**
+ * Builds the console into `console/` of a fresh temporary directory (about a second) and answers
+ * that path: test files running side by side must not empty each other's build. The caller
+ * removes its parent when done (the parent also holds files the console must not serve).
+ */
+export async function buildConsole(): Promise<string> {
+  const outDir = join(mkdtempSync(join(tmpdir(), "syncpool-console-")), "console");
+  await build({ configFile: consoleConfig, logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  return outDir;
 }
 
 /** A seeded server and what was seeded. */
@@ -34,13 +42,14 @@ export interface SeededConsole {
  * A server with metrics behind the admin token, a pool with a developer key, a guest with a STRING
  * and a YDOC record, and a consumer that fails every event (so a dead letter exists).
  */
-export async function startSeededConsole(): Promise<SeededConsole> {
+export async function startSeededConsole(consoleDir: string): Promise<SeededConsole> {
   const pools = [poolSettingsSchema.parse({ id: "default", developerProvider: { name: "backend", key: CONSOLE_DEVELOPER_KEY }, limits: { maxDatasets: 4 } })];
   const server = await startTestServer({
     config: { pools, adminToken: CONSOLE_ADMIN_TOKEN, metrics: "admin" },
     serverOptions: {
       handlers: [{ name: "always-failing", maxAttempts: 1, handle: () => Promise.reject(new Error("receiver is down")) }],
       stream: { consumers: { pollIntervalMs: 50, retryBaseMs: 10, retryMaxMs: 20 } },
+      consoleDir,
     },
   });
   const guest = await server.signInGuest();

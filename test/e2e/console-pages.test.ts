@@ -5,6 +5,8 @@
  * makes its next sign-in fail, dropping a dead letter removes it. Screenshots go to
  * test/e2e/artifacts/.
  */
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { syncApi } from "../helpers/sync-api.js";
@@ -15,17 +17,19 @@ import { screenshot } from "./notes-app.js";
 describeInBrowser("admin console pages", () => {
   let seeded: SeededConsole;
   let browser: Browser;
+  let consoleDir: string;
   let page: Page;
 
   beforeAll(async () => {
-    await buildConsole();
-    [seeded, browser] = await Promise.all([startSeededConsole(), launchChromium()]);
+    consoleDir = await buildConsole();
+    [seeded, browser] = await Promise.all([startSeededConsole(consoleDir), launchChromium()]);
     page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
     await signInToConsole(page, seeded.server.url, CONSOLE_ADMIN_TOKEN);
   });
   afterAll(async () => {
     await browser?.close();
     await seeded?.server.close();
+    if (consoleDir) rmSync(dirname(consoleDir), { recursive: true, force: true });
   });
 
   it("shows the pools with their limits and providers, the developer key masked", async () => {
