@@ -3,6 +3,7 @@
  * `admin`. After real traffic (sign-ins, pushes, errors, a rate limit, a live subscription, a
  * stream consumer holding an event) the scrape, parsed as Prometheus text, shows every counter moved.
  */
+import { readFileSync } from "node:fs";
 import parsePrometheusTextFormat, { type PrometheusFamily } from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
@@ -111,6 +112,16 @@ describe("metrics after traffic", () => {
 
     releaseHeld();
     await expect.poll(lag, { timeout: 10_000 }).toBe(0);
+  });
+
+  it("serves every metric the Grafana dashboard in docs/ queries", async () => {
+    const dashboard = readFileSync(new URL("../../docs/grafana-dashboard.json", import.meta.url), "utf8");
+    const queried = new Set([...dashboard.matchAll(/syncpool_[a-z_]+/g)].map(([name]) => name.replace(/_(bucket|count|sum)$/, "")));
+    expect(queried.size).toBeGreaterThanOrEqual(10);
+    const served = new Set((await scrape(server)).map((family) => family.name));
+    // The pool gauge exists only on PostgreSQL.
+    if (testBackend === "sqlite") queried.delete("syncpool_db_pool_connections");
+    expect([...queried].filter((name) => !served.has(name))).toEqual([]);
   });
 
   it.runIf(testBackend === "postgres")("reports the database pool's connections on PostgreSQL", async () => {
