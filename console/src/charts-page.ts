@@ -11,6 +11,7 @@ import { buckets, parsePrometheusText, quantileBetween, total, type Sample } fro
 /** Time between scrapes. */
 const SCRAPE_MS = 2000;
 
+/** The live charts page (see the module comment). */
 export const chartsPage: ConsolePage = {
   id: "charts",
   title: "Live metrics",

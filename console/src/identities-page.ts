@@ -42,6 +42,7 @@ const RECORDS = `query ($id: String!, $dataset: String!) { identityRecords(ident
 const DELETE = `mutation ($id: String!, $dataset: String!) { deleteIdentityDataset(identityId: $id, dataset: $dataset) { deleted } }`;
 const DISABLE = `mutation ($id: String!) { disableIdentity(identityId: $id) { ${IDENTITY} } }`;
 
+/** The identities page (see the module comment). */
 export const identitiesPage: ConsolePage = {
   id: "identities",
   title: "Identities",

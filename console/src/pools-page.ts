@@ -20,6 +20,7 @@ const POOLS = `{ identityPools { id region allowGuests createdAt limits { maxDat
 const SETTINGS = `query ($id: String!) { identityPoolSettings(identityPoolId: $id) }`;
 const CREATE = `mutation ($input: CreateIdentityPoolInput!) { createIdentityPool(input: $input) { id } }`;
 
+/** The pools page (see the module comment). */
 export const poolsPage: ConsolePage = {
   id: "pools",
   title: "Identity pools",

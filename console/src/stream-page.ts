@@ -44,6 +44,7 @@ const POLL_MS = 1000;
 /** Events the tail keeps on screen. */
 const TAIL_LENGTH = 50;
 
+/** The stream page (see the module comment). */
 export const streamPage: ConsolePage = {
   id: "stream",
   title: "Event stream",

@@ -6,7 +6,7 @@
  * An operation is labelled by its first root field (`pushRecords`, `records`, ...), not by its
  * client-chosen name: names are unbounded and would make label cardinality the client's choice.
  */
-import { getArgumentValues, getOperationAST, type FieldNode, type GraphQLError, type GraphQLSchema } from "graphql";
+import { getArgumentValues, getOperationAST, type DocumentNode, type FieldNode, type GraphQLError, type GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { SignInMethod, SyncpoolMetrics } from "./syncpool-metrics.js";
 
@@ -16,10 +16,16 @@ const SIGN_IN_FIELDS = new Set(["signIn", "getTokenForDeveloperIdentity"]);
 /** Counts operations into `metrics`; `now` is epoch ms (the server's clock). */
 export function useMetrics(metrics: SyncpoolMetrics, now: () => number = Date.now): Plugin {
   return {
+    // A document refused while validating (unknown field, too deep, too costly) never executes:
+    // count it here, with the code the error plugins give it.
+    onValidate({ params }) {
+      return ({ valid }) => {
+        if (!valid) metrics.recordRequest(rootField(params.documentAST, undefined)?.name.value ?? "unknown", "BAD_USER_INPUT");
+      };
+    },
     onExecute({ args }) {
       const startedAt = now();
-      const operation = getOperationAST(args.document, args.operationName ?? undefined);
-      const root = operation?.selectionSet.selections.find((selection): selection is FieldNode => selection.kind === "Field");
+      const root = rootField(args.document, args.operationName ?? undefined);
       const field = root?.name.value ?? "unknown";
       return {
         onExecuteDone({ result }) {
@@ -40,6 +46,12 @@ export function useMetrics(metrics: SyncpoolMetrics, now: () => number = Date.no
       };
     },
   };
+}
+
+/** The first root field of the operation that runs. */
+function rootField(document: DocumentNode, operationName: string | undefined): FieldNode | undefined {
+  const operation = getOperationAST(document, operationName);
+  return operation?.selectionSet.selections.find((selection): selection is FieldNode => selection.kind === "Field");
 }
 
 /** `developer` for the backend's call; for `signIn`, `login` when it carries logins, else `guest`. */

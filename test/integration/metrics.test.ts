@@ -76,6 +76,7 @@ describe("metrics after traffic", () => {
     // An unknown pool: a failed sign-in; an unauthenticated query: an error by code.
     await server.gql(`mutation { signIn(input: { identityPoolId: "nope" }) { identityId } }`);
     await server.gql(`{ usage { identityId } }`);
+    await server.gql(`{ usage { noSuchField } }`);
     // The tight pool's bucket holds one request: the second is refused.
     const tight = await server.signInGuest("tight");
     await server.gql(`{ usage { identityId } }`, {}, tight.token);
@@ -86,6 +87,7 @@ describe("metrics after traffic", () => {
     expect(sample(families, "syncpool_graphql_requests_total", { operation: "pushRecords", code: "OK" })).toBe(2);
     expect(sample(families, "syncpool_graphql_requests_total", { operation: "usage", code: "UNAUTHENTICATED" })).toBe(1);
     expect(sample(families, "syncpool_graphql_requests_total", { operation: "usage", code: "RATE_LIMITED" })).toBe(1);
+    expect(sample(families, "syncpool_graphql_requests_total", { operation: "usage", code: "BAD_USER_INPUT" })).toBe(1);
     expect(sample(families, "syncpool_push_duration_seconds")).toBe(2);
     const pushRecords = families.find((family) => family.name === "syncpool_push_records")!.metrics[0]!;
     expect(pushRecords).toMatchObject({ count: "2", sum: "4" });
