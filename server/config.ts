@@ -87,7 +87,17 @@ export interface ServerConfig {
    * may reach (`server/outbound-http.ts`). Private addresses only for tests and on-premises receivers.
    */
   outbound: OutboundPolicy;
+  /**
+   * SYNCPOOL_METRICS: who may read `GET /metrics`. `off` (default): nobody (404); `on`: anyone who
+   * reaches the port; `admin`: callers with the admin token as a bearer (needs SYNCPOOL_ADMIN_TOKEN).
+   */
+  metrics: MetricsMode;
 }
+
+/** Values of SYNCPOOL_METRICS. */
+export const METRICS_MODES = ["on", "admin", "off"] as const;
+/** One of `METRICS_MODES`. */
+export type MetricsMode = (typeof METRICS_MODES)[number];
 
 /** pino's levels; `silent` turns logging off. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -162,6 +172,7 @@ const envSchema = z.object({
     .optional(),
   SYNCPOOL_TRUSTED_PROXY_HOPS: intFrom(0, 10).default(0),
   SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: z.enum(["true", "false"], { error: "expected true or false" }).default("false"),
+  SYNCPOOL_METRICS: z.enum(METRICS_MODES, { error: `expected one of ${METRICS_MODES.join(", ")}` }).default("off"),
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
@@ -221,6 +232,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   if (published.length > 0 && (production || !isLoopbackHost(host))) {
     throw new ConfigError(published.map((line) => `${line}: generate your own (openssl rand -hex 32)`).join("\n"));
   }
+  if (parsedEnv.SYNCPOOL_METRICS === "admin" && parsedEnv.SYNCPOOL_ADMIN_TOKEN === undefined) {
+    throw new ConfigError("environment variable SYNCPOOL_METRICS: admin needs SYNCPOOL_ADMIN_TOKEN (the token /metrics asks for)");
+  }
   warnings.push(...published.map((line) => `${line}: fine for trying the examples on this machine, refused with NODE_ENV=production or a non-loopback HOST`));
 
   return {
@@ -251,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     aws: toAwsConfig(parsedEnv),
     ydoc: toYdocConfig(parsedEnv),
     outbound: { allowPrivateAddresses: parsedEnv.SYNCPOOL_OUTBOUND_ALLOW_PRIVATE === "true" },
+    metrics: parsedEnv.SYNCPOOL_METRICS,
   };
 }
 

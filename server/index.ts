@@ -14,6 +14,7 @@ import { createAwsService, type AwsService } from "./aws/aws-service.js";
 import type { ServerConfig } from "./config.js";
 import { maskError, useBadUserInputCodes, yogaLogger } from "./errors.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
+import { createAdminArea } from "./graphql/admin-area.js";
 import { createIdentityArea } from "./graphql/identity-area.js";
 import { createSyncpoolSchema } from "./graphql/schema.js";
 import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
@@ -37,11 +38,16 @@ import { openStorage, SQLITE_FILE_NAME } from "./storage/open-storage.js";
 import { createSecretBox, loadMasterKey } from "./secret-box.js";
 import { restrictDataDir } from "./secret-file.js";
 import type { Storage } from "./storage/storage.js";
+import type { CommittedChange } from "./sync/types.js";
 import type { StreamHandler } from "./stream/consumer.js";
 import { createStreamRuntime, type StreamOptions } from "./stream/stream-runtime.js";
 import { createYdocPool, type YdocPool } from "./ydoc/ydoc-pool.js";
 import { createYdocWork } from "./ydoc/ydoc-work.js";
 import type { SyncDeps } from "./sync/types.js";
+import { CONSOLE_PATH, createConsoleRoute, findConsoleDir } from "./console/serve-console.js";
+import { createMetricsRoute, METRICS_PATH } from "./metrics/metrics-route.js";
+import { createSyncpoolMetrics, type SyncpoolMetrics } from "./metrics/syncpool-metrics.js";
+import { useMetrics } from "./metrics/use-metrics.js";
 
 /** What the embedder may replace; everything else comes from the config. */
 export interface SyncpoolServerOptions {
@@ -65,6 +71,8 @@ export interface SyncpoolServerOptions {
    * `performance.now` by default. Tests advance it to refill buckets instead of waiting.
    */
   rateLimitClock?: () => number;
+  /** The built admin console served at `/console`; `dist/console` of the package by default. */
+  consoleDir?: string;
 }
 
 /** A ready sync server, not yet bound to a port. */
@@ -82,6 +90,10 @@ export interface SyncpoolServer {
   push: PushService;
   /** The AWS-compatible endpoints (Cognito Identity, Cognito Sync, Kinesis read side) under `config.aws.pathPrefix`. */
   aws: AwsService;
+  /** This instance's Prometheus metrics (its own registry). */
+  metrics: SyncpoolMetrics;
+  /** The operations routes beside GraphQL: `/metrics` and the admin console at `/console`. */
+  operations: { handles(path: string): boolean; fetch(request: Request): Promise<Response> };
   /** Stops using storage (and closes it when the server opened it). Idempotent. */
   close(): Promise<void>;
 }
@@ -144,6 +156,16 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
     // consumers run on every instance, each shard fed by the instance holding its lease.
     const stream = await createStreamRuntime({ storage, pools, config, now, logger, instanceId, handlers: options.handlers, options: options.stream });
+    // Gauges read their sources when scraped; counters move through the committed-change hook and a yoga plugin.
+    const metrics = createSyncpoolMetrics({
+      liveConnections: () => push.connectionTotals(),
+      consumers: () => stream.consumers(),
+      connectionStats: () => storage.connectionStats?.() ?? null,
+    });
+    const onCommitted = (change: CommittedChange) => {
+      metrics.onCommitted(change);
+      push.onCommitted(change);
+    };
     // Yjs work (YDOC validation and merges) runs in worker threads under a time limit, never on this event loop.
     ydocPool = createYdocPool({ workers: config.ydoc.workers, timeLimitMs: config.ydoc.timeLimitMs });
     const ydoc = createYdocWork(ydocPool, config.ydoc.budget);
@@ -155,7 +177,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       storage,
       now,
       sessionSecret: keys.sessionSecret,
-      onCommitted: push.onCommitted,
+      onCommitted,
       stream: stream.sync,
       ydoc,
       spendPushBytes: async (caller, bytes) => {
@@ -180,7 +202,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     });
 
     const yoga = createYoga<{}, GraphQLContext>({
-      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity)]),
+      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity })]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
       // Wrong admin tokens lock their address out with a growing delay (on the server's clock).
       context: createContextFactory({
@@ -224,21 +246,39 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         useRequestLog(logger.child({ component: "graphql" }), now),
         // 5. Outside `--dev`, refuse `__schema` and `__type` while validating.
         ...(config.dev ? [] : [useIntrospectionGuard()]),
+        // 6. Request, error, push-latency, rate-limit and sign-in metrics (`server/metrics/`).
+        useMetrics(metrics, now),
       ],
     });
+
+    const operationRoutes: Record<string, (request: Request) => Promise<Response>> = {
+      [METRICS_PATH]: createMetricsRoute({ mode: config.metrics, adminToken: config.adminToken, metrics, logger }),
+      [CONSOLE_PATH]: createConsoleRoute(options.consoleDir ?? findConsoleDir()),
+    };
+    const routeOf = (path: string) => operationRoutes[path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`) ? CONSOLE_PATH : path];
+    const operations = {
+      handles: (path: string) => routeOf(path) !== undefined,
+      fetch: (request: Request) => routeOf(new URL(request.url).pathname)!(request),
+    };
 
     const stopPurging = schedulePurge(storage, config.mutationRetentionHours, now, logger);
     stream.start();
     let closed: Promise<void> | undefined;
     return {
       yoga,
-      fetch: async (request) => (aws.handles(new URL(request.url).pathname) ? aws.fetch(request, undefined) : yoga.fetch(request)),
+      fetch: async (request) => {
+        const path = new URL(request.url).pathname;
+        if (operations.handles(path)) return operations.fetch(request);
+        return aws.handles(path) ? aws.fetch(request, undefined) : yoga.fetch(request);
+      },
       storage,
       pools,
       tokens,
       logger,
       push,
       aws,
+      metrics,
+      operations,
       close: () => (closed ??= (async () => {
         stopPurging();
         await aws.close();

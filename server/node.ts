@@ -7,6 +7,8 @@
  *   /graphql                   GraphQL over HTTP (GraphiQL in a browser with --dev),
  *                              subscriptions over SSE, and graphql-ws on a WebSocket upgrade
  *                              (both under the live-connection caps, `server/push/connection-caps.ts`)
+ *   GET /metrics               Prometheus metrics when SYNCPOOL_METRICS is on or admin (404 when off)
+ *   GET /console               the admin console (`console/`, built into dist/console)
  *   /aws/cognito-identity, /aws/cognito-sync, /aws/kinesis
  *                              the AWS-compatible endpoints (`server/aws/`; prefix SYNCPOOL_AWS_PATH_PREFIX)
  *
@@ -55,9 +57,10 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
     if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, jwksBody, { "cache-control": "public, max-age=300" });
     if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, (fetchRequest) => server.aws.fetch(fetchRequest, request.socket.remoteAddress), logger);
+    if (server.operations.handles(path ?? "/")) return void serveFetch(request, response, server.operations.fetch, logger);
     // An SSE stream is a live connection: it takes a slot of the per-address and total caps while it streams.
     if (path === "/graphql" && (request.headers.accept ?? "").includes("text/event-stream")) {
-      const admission = server.push.caps.admit(request);
+      const admission = server.push.caps.admit(request, "sse");
       if ("refused" in admission) {
         const { body, headers } = ConnectionCaps.refusal(admission.refused, server.push.caps.settings);
         logger.warn({ limit: admission.refused }, "SSE request refused: connection cap reached");

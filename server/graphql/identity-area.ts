@@ -15,7 +15,7 @@ import { resolver } from "./resolvers.js";
 import type { SchemaArea } from "./schema.js";
 
 /** The `Identity` GraphQL type's shape. */
-function toIdentity(summary: IdentitySummary) {
+export function toIdentity(summary: IdentitySummary) {
   return {
     identityId: summary.id,
     identityPoolId: summary.poolId,

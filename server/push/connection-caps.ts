@@ -13,7 +13,7 @@
 import type { IncomingMessage } from "node:http";
 import { clientAddress } from "../client-address.js";
 import { addressBucket } from "../ip-address.js";
-import { ConnectionLimits } from "./connection-limits.js";
+import { ConnectionLimits, type LiveTransport } from "./connection-limits.js";
 
 /** Seconds a refused client is told to wait: live connections end at their own pace. */
 export const CONNECTION_CAP_RETRY_AFTER_SECONDS = 5;
@@ -46,13 +46,13 @@ export class ConnectionCaps {
    * Takes a slot for the connection `request` opens: its release function (idempotent), or the cap
    * that refuses it. The caller releases when the socket or response closes.
    */
-  admit(request: IncomingMessage): { release: () => void } | { refused: CapRefusal } {
+  admit(request: IncomingMessage, transport: LiveTransport): { release: () => void } | { refused: CapRefusal } {
     if (this.#total >= this.settings.maxConnections) return { refused: "maxConnections" };
     const forwardedFor = request.headers["x-forwarded-for"];
     const address = addressBucket(
       clientAddress(request.socket.remoteAddress, Array.isArray(forwardedFor) ? forwardedFor.join(",") : (forwardedFor ?? null), this.settings.trustedProxyHops),
     );
-    const releaseAddress = this.#perAddress.acquire(address);
+    const releaseAddress = this.#perAddress.acquire(address, transport);
     if (releaseAddress === null) return { refused: "maxConnectionsPerAddress" };
     this.#total += 1;
     let held = true;

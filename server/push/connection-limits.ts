@@ -5,10 +5,15 @@
  * Counts are per server process; behind a load balancer the limit applies per instance.
  */
 
+/** How a live connection reaches the server. */
+export type LiveTransport = "websocket" | "sse";
+
 /** Counts live connections per identity against one limit. */
 export class ConnectionLimits {
   readonly #maxPerIdentity: number;
   readonly #open = new Map<string, number>();
+  // Totals per transport, for the `syncpool_live_connections` gauge.
+  readonly #byTransport: Record<LiveTransport, number> = { websocket: 0, sse: 0 };
 
   constructor(maxPerIdentity: number) {
     this.#maxPerIdentity = maxPerIdentity;
@@ -23,18 +28,25 @@ export class ConnectionLimits {
    * Takes a slot for `identityId`: returns its release function (idempotent), or null when the
    * identity already holds `maxPerIdentity` connections.
    */
-  acquire(identityId: string): (() => void) | null {
+  acquire(identityId: string, transport: LiveTransport): (() => void) | null {
     const open = this.#open.get(identityId) ?? 0;
     if (open >= this.#maxPerIdentity) return null;
     this.#open.set(identityId, open + 1);
+    this.#byTransport[transport] += 1;
     let held = true;
     return () => {
       if (!held) return;
       held = false;
+      this.#byTransport[transport] -= 1;
       const now = (this.#open.get(identityId) ?? 1) - 1;
       if (now === 0) this.#open.delete(identityId);
       else this.#open.set(identityId, now);
     };
+  }
+
+  /** Connections held now by every identity, per transport. */
+  totals(): Record<LiveTransport, number> {
+    return { ...this.#byTransport };
   }
 
   /** Connections `identityId` holds now. */

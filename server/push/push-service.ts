@@ -16,7 +16,7 @@ import type { Storage } from "../storage/storage.js";
 import type { CommittedChange } from "../sync/types.js";
 import { createInProcessChangeBus, type ChangeBus } from "./change-bus.js";
 import { ConnectionCaps } from "./connection-caps.js";
-import { ConnectionLimits } from "./connection-limits.js";
+import { ConnectionLimits, type LiveTransport } from "./connection-limits.js";
 import type { OutboundPolicy } from "../outbound-http.js";
 import { createHttpPost, type HttpPost } from "./http-post.js";
 import { createNotifier, type Notifier } from "./notifier.js";
@@ -59,6 +59,8 @@ export interface PushService {
   readonly caps: ConnectionCaps;
   /** Live connections of `identityId` (WebSockets and SSE streams). */
   connectionCount(identityId: string): number;
+  /** Live connections of every identity, per transport (for metrics). */
+  connectionTotals(): Record<LiveTransport, number>;
   /**
    * Ends every live connection: WebSockets close with 1001, SSE streams end. Live connections never
    * go idle, so a server stopping must end them before waiting for its HTTP connections. Idempotent.
@@ -122,6 +124,7 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
     },
     caps,
     connectionCount: (identityId) => connections.count(identityId),
+    connectionTotals: () => connections.totals(),
     closeConnections,
     close: () =>
       (closing ??= (async () => {

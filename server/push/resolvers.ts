@@ -78,7 +78,7 @@ export function createPushArea(deps: PushResolverDeps): SchemaArea {
             const canRead = dataset !== null ? undefined : await context.readableDatasets();
             const live = context.pushConnection;
             // Over SSE this subscription is a connection of its own.
-            const release = live ? undefined : deps.connections.acquire(caller.identityId);
+            const release = live ? undefined : deps.connections.acquire(caller.identityId, "sse");
             if (release === null) {
               throw new SyncpoolError("LIMIT_EXCEEDED", `too many live connections for this identity (limit ${deps.connections.maxPerIdentity})`, {
                 limit: "maxConnectionsPerIdentity",

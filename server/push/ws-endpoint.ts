@@ -73,7 +73,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
     maxPayload: MAX_REQUEST_BODY_BYTES,
     // Runs before the upgrade is answered: an over-cap client gets a plain 429, no socket.
     verifyClient: (info, accept) => {
-      const admission = deps.caps.admit(info.req);
+      const admission = deps.caps.admit(info.req, "websocket");
       if ("refused" in admission) {
         const { body, headers } = ConnectionCaps.refusal(admission.refused, deps.caps.settings);
         logger.warn({ limit: admission.refused }, "WebSocket upgrade refused: connection cap reached");
@@ -115,7 +115,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           }
           return false;
         }
-        const release = deps.connections.acquire(caller.identityId);
+        const release = deps.connections.acquire(caller.identityId, "websocket");
         if (release === null) {
           dropSocket(socket, PUSH_CLOSE_CODES.TOO_MANY_CONNECTIONS, `too many connections for this identity (limit ${deps.connections.maxPerIdentity})`);
           return false;

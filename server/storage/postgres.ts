@@ -30,7 +30,7 @@ import {
   fromRecordRow,
   selectDataset,
 } from "./postgres-rows.js";
-import type { DatasetRow, DatasetWriteTx, IdentityRow, ReadRecordsOptions, RecordsSnapshot, Storage, StoredPool } from "./storage.js";
+import type { ConnectionStats, DatasetRow, DatasetWriteTx, IdentityRow, ReadRecordsOptions, RecordsSnapshot, Storage, StoredPool } from "./storage.js";
 import { WriteGate } from "./write-gate.js";
 
 /**
@@ -139,6 +139,11 @@ class PostgresAdapter implements PostgresStorage {
 
   async ping(): Promise<void> {
     await this.#track(() => this.#pool.query("SELECT 1"));
+  }
+
+  connectionStats(): ConnectionStats {
+    const { totalCount, idleCount, waitingCount } = this.#pool;
+    return { active: totalCount - idleCount, idle: idleCount, waiting: waitingCount };
   }
 
   close(): Promise<void> {

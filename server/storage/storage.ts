@@ -110,6 +110,16 @@ export interface DatasetWriteTx {
   appendEvent(event: AppendEventInput): Promise<AppendedEvent>;
 }
 
+/** A connection pool's use at one moment. */
+export interface ConnectionStats {
+  /** Connections running a query or held by a transaction. */
+  active: number;
+  /** Open connections waiting for work. */
+  idle: number;
+  /** Callers queued for a connection. */
+  waiting: number;
+}
+
 /**
  * Also a `DeviceStore` (registered push devices, `device-store.ts`), a `StreamStore` (the event stream,
  * `stream-store.ts`), an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
@@ -124,6 +134,8 @@ export interface Storage extends DeviceStore, StreamStore, IdentityStore, LeaseS
   ping(): Promise<void>;
   /** Closes connections; pending transactions finish first. */
   close(): Promise<void>;
+  /** The connection pool's use now, for metrics; absent on a backend without a pool (SQLite). */
+  connectionStats?(): ConnectionStats;
 
   savePool(pool: StoredPool): Promise<void>;
   getPool(id: string): Promise<StoredPool | null>;

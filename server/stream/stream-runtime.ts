@@ -19,7 +19,7 @@ import type { SyncStreamDeps } from "../sync/types.js";
 import { bulkPublishDetails, startBulkPublish, type BulkPublishDeps } from "./bulk-publish.js";
 import { handlerConsumer, type Consumer, type StreamHandler } from "./consumer.js";
 import { ConsumerLeases } from "./consumer-leases.js";
-import { ConsumerRunner, type ConsumerRunnerOptions } from "./consumer-runner.js";
+import { ConsumerRunner, type ConsumerRunnerOptions, type ConsumerStatus } from "./consumer-runner.js";
 import { natsRelayConsumer } from "./nats-relay.js";
 import type { OutboundPolicy } from "../outbound-http.js";
 import { createPostSigned, type PostSigned } from "./post-signed.js";
@@ -60,6 +60,8 @@ export interface StreamRuntime {
   sync: SyncStreamDeps;
   /** For `createSyncpoolSchema`. */
   area: SchemaArea;
+  /** The consumers running here and their checkpoints per shard (for metrics). */
+  consumers(): ConsumerStatus[];
   /** Starts consumers and retention. */
   start(): void;
   /** Stops consumers, retention and bulk publishes of this process. Idempotent. */
@@ -138,6 +140,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
   return {
     sync,
     area,
+    consumers: () => runner.status(),
     start() {
       if (consumers.length > 0) leases?.start();
       runner.start();
