@@ -108,9 +108,12 @@ export function coordinateTabs(name: string, platform: TabPlatform, handlers: Ta
         })
       : null;
   // Without a channel, the deletion of the database is how a wipe in another tab shows.
-  const stopDeleted = leased && lease && !channel ? lease.store.onDeleted(() => {
-    if (!closed) handlers.onMessage({ type: "signedOut", wiped: true });
-  }) : () => {};
+  const stopDeleted =
+    leased && lease && !channel
+      ? lease.store.onDeleted(() => {
+          if (!closed) handlers.onMessage({ type: "signedOut", wiped: true });
+        })
+      : () => {};
 
   if (channel) {
     channel.onmessage = (event) => {
