@@ -12,6 +12,7 @@ import type { Emitter } from "./events.js";
 import type { ClientOptions } from "./options.js";
 import type { Session } from "./session.js";
 import { identityDbName, openIdentityDb, type IdentityDb, type IndexedDbDependencies } from "./store/identity-db.js";
+import { databaseLease } from "./store/lease.js";
 import { writeLocal, writeLocalBatch, type LocalWrite } from "./store/local-write.js";
 import * as reads from "./store/read-records.js";
 import { toSyncRecord } from "./store/record-state.js";
@@ -124,6 +125,7 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
     emitter,
     autoSync,
     platform: deps.tabPlatform,
+    lease: { store: databaseLease(db), now: deps.now },
     onRecordsChanged: (dataset, keys) => void docs.reload(dataset, keys),
     onSignedOut: (wiped) => deps.onSignedOutElsewhere(active, wiped),
     onLead: () => {
@@ -142,6 +144,10 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
         },
         backoff: { baseMs: 1_000, maxMs: 60_000, ...backoff },
       });
+    },
+    onFollow: () => {
+      active.subscription?.stop();
+      active.subscription = null;
     },
   });
   const active: Active = { identityId, db, clock, loop, tabs, docs, ctx, live, subscription: null };

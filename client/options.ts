@@ -6,6 +6,7 @@
 import type { Limits } from "../core/types.js";
 import type { LoginsSource } from "./session.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
+import type { TabPlatform } from "./tabs/tab-coordinator.js";
 import type { FetchFunction } from "./transport/graphql-transport.js";
 import type { Transport } from "./transport/transport.js";
 
@@ -60,6 +61,12 @@ export interface ClientOptions {
   pageSize?: number;
   /** A request taking longer fails and is retried. Default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * The primitives clients sharing the database coordinate with (Web Locks, BroadcastChannel, the
+   * lease length). Default: the browser's, or in-realm ones shared by the clients given the same
+   * `indexedDB`. Without `locks`, the clients elect a leader by a lease in the database.
+   */
+  tabs?: TabPlatform;
   /** Wall clock, epoch ms (tests). Default `Date.now`. */
   now?: () => number;
   /** Uniform random in [0, 1) for backoff jitter (tests). Default `Math.random`. */

@@ -90,7 +90,7 @@ export class SyncClient {
       ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
     };
     this.#devices = new DeviceStore(options.identityPoolId, this.#deps);
-    this.#tabPlatform = options.indexedDB ? sameRealmTabs(options.indexedDB) : platformTabs();
+    this.#tabPlatform = options.tabs ?? (options.indexedDB ? sameRealmTabs(options.indexedDB) : platformTabs());
     const webSocket = options.WebSocket ?? platformWebSocket() ?? null;
     if (options.live === true && !webSocket) {
       throw new SyncpoolError("BAD_USER_INPUT", "live: true needs a WebSocket (pass the `ws` package in Node)", { field: "WebSocket" });

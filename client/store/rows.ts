@@ -69,7 +69,20 @@ export interface UsageMeta {
   sizeBytes: number;
 }
 
-export type MetaRow = DatasetMeta | ClockMeta | UsageMeta;
+/**
+ * Which tab leads sync where there are no Web Locks (see `store/lease.ts`). Absent: nobody leads.
+ */
+export interface LeaseMeta {
+  id: "lease";
+  /** The leading tab's random id. */
+  holder: string;
+  /** Epoch ms; after it any tab may take the lead. */
+  expiresAt: number;
+  /** A follower stored writes and asks the leader for a pass (there may be no channel to ask on). */
+  syncWanted?: boolean;
+}
+
+export type MetaRow = DatasetMeta | ClockMeta | UsageMeta | LeaseMeta;
 
 /** The meta row id of a dataset. Dataset names cannot contain the reserved id `clock`'s form. */
 export function datasetMetaId(dataset: string): string {

@@ -105,6 +105,12 @@ export class SyncLoop {
     this.#intervalTimer = setInterval(() => this.#timerFired("all"), intervalMs);
   }
 
+  /** Stops the periodic full sync (a tab that stopped leading); requests still run. */
+  stopInterval(): void {
+    if (this.#intervalTimer) clearInterval(this.#intervalTimer);
+    this.#intervalTimer = null;
+  }
+
   /** Stops timers; a running pass finishes; waiting `sync()` calls reject. */
   stop(): void {
     this.#clearTimers();

@@ -7,11 +7,16 @@
  * - a pass lock (`<name>:pass`), held for one sync pass, so passes of two tabs never overlap;
  * - a BroadcastChannel (`<name>`) for small messages between the tabs (never to the sender).
  *
- * Without Web Locks (old browsers, pages that are not a secure context) every tab leads and passes
- * are not serialized across tabs; the database still sends each write in one push only (the
- * in-flight batch and its mutation id are shared, see `store/push-store.ts`). Without
- * BroadcastChannel the tabs send no messages.
+ * Without Web Locks (old browsers, pages that are not a secure context) the tab holding the
+ * database's lease leads instead (`lease-leader.ts`); passes are then not serialized across tabs,
+ * but only the leader runs them in the background and the database still sends each write in one
+ * push only (the in-flight batch and its mutation id are shared, see `store/push-store.ts`).
+ * Without BroadcastChannel the tabs send no messages; a follower asks for a pass through the lease
+ * row, and a wipe reaches the others as the deletion of the database itself.
  */
+import type { LeaseStore } from "../store/lease.js";
+import { DEFAULT_LEASE_MS, leadByLease, type LeaseLeader } from "./lease-leader.js";
+
 
 /** A message between tabs of one identity. */
 export type TabMessage =
@@ -40,24 +45,34 @@ export interface ChannelLike {
 export interface TabPlatform {
   locks?: LocksLike | undefined;
   BroadcastChannel?: (new (name: string) => ChannelLike) | undefined;
+  /** The leader lease's length without Web Locks, ms. Default 10 s. */
+  leaseMs?: number | undefined;
+}
+
+/** Without Web Locks: the database's lease, and the clock its expiry is read with. */
+export interface LeaseAccess {
+  store: LeaseStore;
+  now(): number;
 }
 
 /** One tab's view of the others. */
 export interface TabCoordinator {
-  /** True while this tab leads (holds the leader lock; always without Web Locks). */
+  /** True while this tab leads (holds the leader lock, or without Web Locks the lease). */
   readonly isLeader: boolean;
   /** Runs `task` while no other tab runs one (at once without Web Locks). */
   exclusive<T>(task: () => Promise<T>): Promise<T>;
   /** Sends `message` to the other tabs. */
   post(message: TabMessage): void;
-  /** Gives up leadership (the next tab in line takes it) and stops listening. */
+  /** Gives up leadership (the next tab in line takes it, or the lease is freed) and stops listening. */
   close(): void;
 }
 
 /** What a coordinator reports. Neither is called synchronously from `coordinateTabs`. */
 export interface TabHandlers {
-  /** This tab became the leader (never called without Web Locks: it leads from the start). */
+  /** This tab became the leader. */
   onLeader(): void;
+  /** This tab led and no longer does (its lease expired while it was frozen, and another took it). */
+  onFollower?(): void;
   onMessage(message: TabMessage): void;
 }
 
@@ -73,13 +88,32 @@ export function acrossTabs<T>(name: string, platform: TabPlatform, task: () => P
 }
 
 /** Joins the tabs sharing `name` (see the module comment). */
-export function coordinateTabs(name: string, platform: TabPlatform, handlers: TabHandlers): TabCoordinator {
+export function coordinateTabs(name: string, platform: TabPlatform, handlers: TabHandlers, lease?: LeaseAccess): TabCoordinator {
   const { locks } = platform;
   const channel = platform.BroadcastChannel ? new platform.BroadcastChannel(name) : null;
   let closed = false;
-  let leader = !locks;
+  // Without Web Locks and without a lease (no shared database) the tab leads alone.
+  let leader = !locks && !lease;
   let release: () => void = () => {};
   const abort = new AbortController();
+  const leased: LeaseLeader | null =
+    !locks && lease
+      ? leadByLease({
+          lease: lease.store,
+          leaseMs: platform.leaseMs ?? DEFAULT_LEASE_MS,
+          now: lease.now,
+          onLeader: () => handlers.onLeader(),
+          onFollower: () => handlers.onFollower?.(),
+          onSyncWanted: () => handlers.onMessage({ type: "sync", dataset: "all", debounce: false }),
+        })
+      : null;
+  // Without a channel, the deletion of the database is how a wipe in another tab shows.
+  const stopDeleted =
+    leased && lease && !channel
+      ? lease.store.onDeleted(() => {
+          if (!closed) handlers.onMessage({ type: "signedOut", wiped: true });
+        })
+      : () => {};
 
   if (channel) {
     channel.onmessage = (event) => {
@@ -101,19 +135,23 @@ export function coordinateTabs(name: string, platform: TabPlatform, handlers: Ta
 
   return {
     get isLeader() {
-      return leader && !closed;
+      return (leased ? leased.isLeader : leader) && !closed;
     },
     exclusive<T>(task: () => Promise<T>): Promise<T> {
       return acrossTabs(`${name}:pass`, platform, task);
     },
     post(message) {
-      if (!closed) channel?.postMessage(message);
+      if (closed) return;
+      if (channel) channel.postMessage(message);
+      else if (message.type === "sync") leased?.requestSync();
     },
     close() {
       if (closed) return;
       closed = true;
       abort.abort();
       release();
+      leased?.close();
+      stopDeleted();
       channel?.close();
     },
   };

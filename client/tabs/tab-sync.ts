@@ -18,7 +18,7 @@
  */
 import type { ClientEventName, ClientEvents, Emitter } from "../events.js";
 import type { SyncLoop } from "../sync/sync-loop.js";
-import { coordinateTabs, type TabCoordinator, type TabMessage, type TabPlatform } from "./tab-coordinator.js";
+import { coordinateTabs, type LeaseAccess, type TabCoordinator, type TabMessage, type TabPlatform } from "./tab-coordinator.js";
 
 /** Events re-emitted in the other tabs (their payloads are plain data). */
 const RELAYED_EVENTS = [
@@ -45,6 +45,10 @@ export interface TabSyncOptions {
   onSignedOut(wiped: boolean): void;
   /** This tab began leading sync (at once without tabs): it opens the live subscription. */
   onLead?(): void;
+  /** This tab stopped leading (a lost lease): it closes the live subscription. */
+  onFollow?(): void;
+  /** The database's leader lease, used where the platform has no Web Locks. */
+  lease?: LeaseAccess;
 }
 
 /** One tab's part in syncing an identity (see the module comment). */
@@ -66,10 +70,16 @@ export class TabSync {
     const { loop, platform, name } = this.#options;
     loop.start({ syncNow: false, interval: false });
     if (platform) {
-      this.#coordinator = coordinateTabs(name, platform, {
-        onLeader: () => this.#lead(),
-        onMessage: (message) => this.#receive(message),
-      });
+      this.#coordinator = coordinateTabs(
+        name,
+        platform,
+        {
+          onLeader: () => this.#lead(),
+          onFollower: () => this.#follow(),
+          onMessage: (message) => this.#receive(message),
+        },
+        this.#options.lease,
+      );
       this.#stopRelay = this.#relayEvents();
     }
     if (this.isLeader) this.#lead();
@@ -127,6 +137,11 @@ export class TabSync {
     // A new leader may inherit writes the old one never pushed.
     if (autoSync) loop.request("all");
     this.#options.onLead?.();
+  }
+
+  #follow(): void {
+    this.#options.loop.stopInterval();
+    this.#options.onFollow?.();
   }
 
   #request(dataset: string, debounce: boolean): void {
