@@ -67,8 +67,15 @@ describe("one identity can neither read nor write another's data", () => {
     }
     // Only sign-in names an identity (a returning guest proves it with its device secret), and
     // pool administration names pools (`identityPoolId` is a pool). Outside the data API: the
-    // developer backend's call (it holds the developer key) and the admin API's disableIdentity.
-    const outsideDataApi = ["Mutation.getTokenForDeveloperIdentity(identityId)", "Mutation.disableIdentity(identityId)"];
+    // developer backend's call (it holds the developer key) and the admin API (the admin token).
+    const outsideDataApi = [
+      "Mutation.getTokenForDeveloperIdentity(identityId)",
+      "Mutation.disableIdentity(identityId)",
+      "Query.identity(identityId)",
+      "Query.identityDatasets(identityId)",
+      "Query.identityRecords(identityId)",
+      "Mutation.deleteIdentityDataset(identityId)",
+    ];
     const namesPool = (where: string) => where.includes("IdentityPool") || where.endsWith("(identityPoolId)");
     expect(naming.filter((where) => !where.startsWith("SignInInput.") && !namesPool(where) && !outsideDataApi.includes(where))).toEqual([]);
   });
