@@ -20,13 +20,13 @@ import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.j
 import { useQueryLimits } from "./graphql/use-query-limits.js";
 import { useRequestLog } from "./graphql/use-request-log.js";
 import { createAdminLockout } from "./identity/admin-lockout.js";
-import { loadOrCreateKeys } from "./identity/keys.js";
 import type { IdentityDeps } from "./identity/identity-deps.js";
 import { createJwksCache, type FetchLike } from "./identity/jwks-cache.js";
 import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
 import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
+import { openKeyRing, type KeyRing } from "./keys/key-ring.js";
 import { openChangeBus } from "./push/open-change-bus.js";
 import { createPushService, type PushService } from "./push/push-service.js";
 import { openStorage, SQLITE_FILE_NAME } from "./storage/open-storage.js";
@@ -65,6 +65,8 @@ export interface SyncpoolServer {
   pools: PoolRegistry;
   /** Issues and verifies identity tokens; `tokens.jwks` is the public key set. */
   tokens: TokenService;
+  /** The server keys shared through the database (`server/keys/key-ring.ts`). */
+  keys: KeyRing;
   logger: Logger;
   /** Push sync: the change bus, live subscriptions, registered devices (`server/push/`). */
   push: PushService;
@@ -97,15 +99,19 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   // Names this process to the other instances: tags its relayed changes and holds its consumer leases.
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   let bus: Awaited<ReturnType<typeof openChangeBus>> | undefined;
+  let keys: KeyRing | undefined;
 
   try {
     if (!ownsStorage) await storage.migrate();
-    const keys = await loadOrCreateKeys(config.dataDir);
-    // Pool secrets are sealed at rest under the master key (`secret-box.ts`).
+    // Pool secrets and the server's own keys are sealed at rest under the master key (`secret-box.ts`).
     const box = createSecretBox(await loadMasterKey(config.dataDir, config.masterKey));
+    // Signing keys, session secrets, VAPID and webhook secrets live in the database, shared by every
+    // instance; a rotation on any instance reaches this one within a poll (`server/keys/key-ring.ts`).
+    keys = await openKeyRing({ store: storage, box, dataDir: config.dataDir, now, logger: logger.child({ component: "keys" }) });
+    const ring = keys;
     // The database files exist now; the driver created them with the umask's mode.
     await restrictDataDir(config.dataDir, SQLITE_FILES);
-    const tokens = createTokenService({ keys, ttlSeconds: config.tokenTtlSeconds, now });
+    const tokens = createTokenService({ keys: ring.signing, ttlSeconds: config.tokenTtlSeconds, now });
     // Config pools are written, pools the file no longer names are retired (each logged).
     const pools = await openPoolRegistry(storage, {
       configured: config.pools,
@@ -118,11 +124,11 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     bus = await openChangeBus(config, instanceId, logger);
     if (bus.kind !== "in-process") logger.info({ changeBus: bus.kind, instanceId }, "changes fan out across instances");
     // Push sync hears every committed change (after commit) and adds its area to the schema.
-    const push = await createPushService({ config: config.push, dataDir: config.dataDir, storage, now, logger: logger.child({ component: "push" }), bus });
+    const push = await createPushService({ config: config.push, storedSecrets: ring.pushSecrets(), storage, now, logger: logger.child({ component: "push" }), bus });
     // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
     // consumers run on every instance, each shard fed by the instance holding its lease.
     const stream = await createStreamRuntime({ storage, pools, config, now, logger, instanceId, handlers: options.handlers, options: options.stream });
-    const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync };
+    const sync = { storage, now, sessionSecrets: ring.sessionSecrets, onCommitted: push.onCommitted, stream: stream.sync };
     // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
     const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
     const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync };
@@ -132,7 +138,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       identity,
       sync,
       devices: { storage, config: config.push, now },
-      sessionSecret: keys.sessionSecret,
+      sessionSecret: ring.awsSecret(),
       logger: logger.child({ component: "aws" }),
     });
 
@@ -185,11 +191,13 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       storage,
       pools,
       tokens,
+      keys: ring,
       logger,
       push,
       aws,
       close: () => (closed ??= (async () => {
         stopPurging();
+        ring.close();
         await aws.close();
         await stream.close();
         await push.close();
@@ -199,6 +207,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       })()),
     };
   } catch (error) {
+    keys?.close();
     await bus?.close();
     if (ownsStorage) await storage.close();
     throw error;

@@ -44,14 +44,13 @@ const READINESS_TIMEOUT_MS = 2000;
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const server = await createSyncpoolServer(config, options);
   const { logger } = server;
-  const jwksBody = JSON.stringify(server.tokens.jwks);
 
   const httpServer = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0];
     const isRead = request.method === "GET" || request.method === "HEAD";
     if (isRead && path === "/healthz") return sendJson(response, 200, { status: "ok" });
     if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
-    if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, jwksBody, { "cache-control": "public, max-age=300" });
+    if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, server.tokens.jwks, { "cache-control": "public, max-age=300" });
     if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, server.aws.fetch, logger);
     return void server.yoga.requestListener(request, response);
   });

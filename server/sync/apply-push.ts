@@ -42,7 +42,7 @@ export const OPTIMISTIC_TRIGGER_ATTEMPTS = 3;
 export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecordsInput): Promise<PushResult> {
   const patches = validatePush(input, caller.limits, deps.now());
   if (input.syncSessionToken) {
-    checkSessionToken(deps.sessionSecret, input.syncSessionToken, caller.identityId, input.dataset);
+    checkSessionToken(deps.sessionSecrets(), input.syncSessionToken, caller.identityId, input.dataset);
   }
   const pool = await deps.stream.poolStream(caller.poolId);
   const push: Push = { deps, caller, input, patches, pool };
