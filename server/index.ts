@@ -26,6 +26,7 @@ import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
 import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createKeysArea } from "./keys/keys-area.js";
 import { openKeyRing, type KeyRing } from "./keys/key-ring.js";
 import { openChangeBus } from "./push/open-change-bus.js";
 import { createPushService, type PushService } from "./push/push-service.js";
@@ -143,7 +144,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     });
 
     const yoga = createYoga<{}, GraphQLContext>({
-      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity)]),
+      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createKeysArea({ store: storage, box, ring, now })]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
       // Wrong admin tokens lock their address out with a growing delay (on the server's clock).
       context: createContextFactory({

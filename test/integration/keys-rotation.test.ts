@@ -15,6 +15,7 @@ import { rotateServerKeys } from "../../server/keys/key-ring.js";
 import { createSecretBox, loadMasterKey } from "../../server/secret-box.js";
 import { issueSessionToken } from "../../server/sync/session-token.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { ADMIN_TOKEN } from "../helpers/stream-api.js";
 import { GraphQLFailure, syncApi } from "../helpers/sync-api.js";
 
 const dirs: string[] = [];
@@ -31,7 +32,7 @@ function freshDir(): string {
 }
 
 async function start(dataDir: string): Promise<TestServer> {
-  const server = await startTestServer({ dataDir });
+  const server = await startTestServer({ dataDir, config: { adminToken: ADMIN_TOKEN } });
   servers.push(server);
   return server;
 }
@@ -110,6 +111,25 @@ describe("server keys across restarts and rotations", () => {
     const { errors } = await server.gql(`{ usage { identityId } }`, {}, oldest.token);
     expect(errors?.[0]).toMatchObject({ message: expect.stringContaining("no longer holds"), extensions: { code: "UNAUTHENTICATED" } });
     expect(await accepted(server, middle)).toBe(true);
+  });
+
+  it("rotates through the admin API, signing with the new key as soon as it answers; refuses anyone else and changes nothing", async () => {
+    const server = await start(freshDir());
+    const guest = await server.signInGuest();
+    const rotate = `mutation { rotateServerKeys { generation rotated { kind keyId } } }`;
+    const before = await server.storage.listServerKeys();
+
+    const refused = await server.gql(rotate, {}, guest.token);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(await server.storage.listServerKeys()).toEqual(before);
+
+    const { data, errors } = await server.gql<{ rotateServerKeys: { generation: number; rotated: Array<{ kind: string; keyId: string }> } }>(rotate, {}, ADMIN_TOKEN);
+    expect(errors).toBeUndefined();
+    expect(data!.rotateServerKeys.rotated.map((row) => row.kind)).toEqual(["token-signing", "session"]);
+    expect(data!.rotateServerKeys.generation).toBe(Math.max(...before.map((row) => row.generation)) + 2);
+    const newKid = data!.rotateServerKeys.rotated[0]!.keyId;
+    expect(kidOf((await server.signInGuest()).token)).toBe(newKid);
+    expect(await accepted(server, guest.token)).toBe(true);
   });
 
   it("imports the key files of a data directory from before keys moved to the database", async () => {
