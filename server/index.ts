@@ -112,7 +112,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const ring = keys;
     // The database files exist now; the driver created them with the umask's mode.
     await restrictDataDir(config.dataDir, SQLITE_FILES);
-    const tokens = createTokenService({ keys: ring.signing, ttlSeconds: config.tokenTtlSeconds, now });
+    const tokens = createTokenService({ keys: ring.signing, refreshKeys: ring.refreshSoon, ttlSeconds: config.tokenTtlSeconds, now });
     // Config pools are written, pools the file no longer names are retired (each logged).
     const pools = await openPoolRegistry(storage, {
       configured: config.pools,

@@ -56,13 +56,18 @@ export interface TokenService {
 export interface TokenServiceOptions {
   /** The keys in use, read on every call: after a rotation the newest signs and all verify. */
   keys: () => SigningKeySet;
+  /**
+   * Called when a token names a key not in `keys()`, then the lookup is tried once more: another
+   * instance may have rotated and signed with the new key before this one noticed. Optional.
+   */
+  refreshKeys?: () => Promise<void>;
   ttlSeconds: number;
   /** Server time, epoch ms; tests move it to expire tokens. */
   now: () => number;
 }
 
 /** Builds the token service over the server's keys. */
-export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOptions): TokenService {
+export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: TokenServiceOptions): TokenService {
   return {
     get jwks() {
       return { keys: keys().all.map((key) => key.publicJwk) };
@@ -90,7 +95,13 @@ export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOption
 
     async verify(token, poolId) {
       try {
-        const { payload } = await jwtVerify(token, verifyingKey(keys(), token), {
+        let key = verifyingKey(keys(), token);
+        if (key === null && refreshKeys !== undefined) {
+          await refreshKeys();
+          key = verifyingKey(keys(), token);
+        }
+        if (key === null) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: signed with a key this server does not hold (sign in again)", { reason: "INVALID_TOKEN" });
+        const { payload } = await jwtVerify(token, key, {
           algorithms: [TOKEN_ALGORITHM],
           issuer: TOKEN_ISSUER,
           ...(poolId === undefined ? {} : { audience: poolId }),
@@ -109,10 +120,11 @@ export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOption
 }
 
 /**
- * The key named by the token's `kid` among those that still verify. A token without a `kid` (none
- * of ours) is tried against the current key, so it fails on its signature like any forgery.
+ * The key named by the token's `kid` among those that still verify, null when none is. A token
+ * without a `kid` (none of ours) is tried against the current key, so it fails on its signature
+ * like any forgery.
  */
-function verifyingKey(keys: SigningKeySet, token: string): CryptoKey {
+function verifyingKey(keys: SigningKeySet, token: string): CryptoKey | null {
   let kid: string | undefined;
   try {
     ({ kid } = decodeProtectedHeader(token));
@@ -120,9 +132,7 @@ function verifyingKey(keys: SigningKeySet, token: string): CryptoKey {
     throw new SyncpoolError("UNAUTHENTICATED", "invalid token: not a JWT", { reason: "INVALID_TOKEN" });
   }
   if (kid === undefined) return keys.current.publicKey;
-  const key = keys.all.find((candidate) => candidate.kid === kid);
-  if (key === undefined) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: signed with a key this server no longer holds (sign in again)", { reason: "INVALID_TOKEN" });
-  return key.publicKey;
+  return keys.all.find((candidate) => candidate.kid === kid)?.publicKey ?? null;
 }
 
 /** The grant claims of a verified payload (we signed them, so only their absence needs care). */

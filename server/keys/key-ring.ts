@@ -34,8 +34,14 @@ export interface KeyRing {
   pushSecrets(): StoredPushSecrets;
   /** The store's generation this state was read at. */
   generation(): number;
-  /** Reads the keys again when the generation moved; `onPoll` does it on a timer. */
+  /** Reads the keys again when the generation moved; the poll does it on a timer. */
   refresh(): Promise<void>;
+  /**
+   * `refresh`, at most once per poll interval: for a token naming a key this instance has not seen
+   * (signed by another instance right after a rotation), without letting made-up key ids turn
+   * every request into a database read.
+   */
+  refreshSoon(): Promise<void>;
   /** Stops polling. */
   close(): void;
 }
@@ -72,6 +78,12 @@ export async function openKeyRing(options: KeyRingOptions): Promise<KeyRing> {
     })());
 
   const pollMs = options.pollMs ?? DEFAULT_KEY_POLL_MS;
+  let lastEagerRefreshAt = -Infinity;
+  const refreshSoon = async () => {
+    if (refreshing === undefined && performance.now() - lastEagerRefreshAt < pollMs) return;
+    lastEagerRefreshAt = performance.now();
+    await refresh();
+  };
   const timer = pollMs > 0 ? setInterval(() => void refresh().catch((error: unknown) => logger.warn({ err: error }, "checking for rotated server keys failed")), pollMs) : undefined;
   timer?.unref();
 
@@ -82,6 +94,7 @@ export async function openKeyRing(options: KeyRingOptions): Promise<KeyRing> {
     pushSecrets: () => state.pushSecrets,
     generation: () => state.generation,
     refresh,
+    refreshSoon,
     close: () => clearInterval(timer),
   };
 }
