@@ -17,6 +17,8 @@ export class AwsError extends Error {
     readonly type: string,
     readonly status: number,
     message: string,
+    /** For throttling: when to try again, sent as `Retry-After` (whole seconds). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -49,7 +51,7 @@ const COGNITO_IDENTITY: Mapping = {
   CLOCK_SKEW: ["InvalidParameterException", 400],
   TRIGGER_REJECTED: ["InvalidParameterException", 400],
   TRIGGER_FAILED: ["InternalErrorException", 500],
-  RATE_LIMITED: ["TooManyRequestsException", 400],
+  RATE_LIMITED: ["TooManyRequestsException", 429],
   NOT_FOUND: ["ResourceNotFoundException", 400],
 };
 
@@ -62,7 +64,8 @@ const KINESIS: Mapping = {
   CLOCK_SKEW: ["InvalidArgumentException", 400],
   TRIGGER_REJECTED: ["InvalidArgumentException", 400],
   TRIGGER_FAILED: ["InternalFailure", 500],
-  RATE_LIMITED: ["ProvisionedThroughputExceededException", 400],
+  // Kinesis's throttling exception, which its SDK retries with backoff; 429 as the other two.
+  RATE_LIMITED: ["ProvisionedThroughputExceededException", 429],
   NOT_FOUND: ["ResourceNotFoundException", 400],
 };
 
@@ -74,7 +77,8 @@ export function toAwsError(service: AwsServiceName, error: unknown): AwsError | 
   if (error instanceof AwsError) return error;
   if (isSyncpoolError(error)) {
     const [type, status] = MAPPINGS[service][error.code];
-    return new AwsError(type, status, error.message);
+    const retryAfterMs = error.details["retryAfterMs"];
+    return new AwsError(type, status, error.message, typeof retryAfterMs === "number" ? retryAfterMs : undefined);
   }
   return null;
 }
@@ -93,6 +97,7 @@ export function errorResponse(error: AwsError, protocol: "json" | "rest-json"): 
       "content-type": protocol === "json" ? "application/x-amz-json-1.1" : "application/json",
       "x-amzn-errortype": error.type,
       "x-amzn-requestid": crypto.randomUUID(),
+      ...(error.retryAfterMs === undefined ? {} : { "retry-after": String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) }),
     },
   });
 }

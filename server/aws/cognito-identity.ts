@@ -13,6 +13,7 @@ import { resolveGrant } from "../identity/resolve-grant.js";
 import { hashDeviceSecret } from "../identity/sign-in.js";
 import { requireDeveloper, type AwsPrincipal } from "./aws-auth.js";
 import { AwsError } from "./aws-errors.js";
+import type { AwsThrottle } from "./aws-throttle.js";
 import { GUEST_SECRET_LOGIN, providerFor, readLogins } from "./aws-logins.js";
 import { loginsOf, optionalString, requireString } from "./aws-request.js";
 import { describeIdentityOp, listIdentitiesOp, lookupDeveloperIdentityOp } from "./cognito-identity-admin.js";
@@ -22,13 +23,28 @@ import type { CredentialIssuer } from "./temporary-credentials.js";
 /** Operations that AWS serves without a signature. */
 export const UNSIGNED_IDENTITY_OPERATIONS = new Set(["GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "UnlinkIdentity"]);
 
+/** Every operation served; any other target is UnknownOperationException, before any signature check. */
+export const IDENTITY_OPERATIONS: ReadonlySet<string> = new Set([
+  ...UNSIGNED_IDENTITY_OPERATIONS,
+  "GetOpenIdTokenForDeveloperIdentity",
+  "LookupDeveloperIdentity",
+  "DescribeIdentity",
+  "ListIdentities",
+  "DescribeIdentityPool",
+  "ListIdentityPools",
+]);
+
 /** Shortest guest secret accepted in `syncpool.guest` when a guest is created. */
 const MIN_GUEST_SECRET_LENGTH = 32;
+/** Longest one: a secret is random text, and a megabyte of it is only a way to waste our hashing. */
+const MAX_GUEST_SECRET_LENGTH = 1024;
 
 /** What the operations need. */
 export interface CognitoIdentityDeps {
   identity: IdentityDeps;
   credentials: CredentialIssuer;
+  /** This request's rate limits (signed calls were throttled when authenticated). */
+  throttle: AwsThrottle;
 }
 
 type Body = Record<string, unknown>;
@@ -41,18 +57,18 @@ export async function cognitoIdentityOperation(deps: CognitoIdentityDeps, operat
   const { identity } = deps;
   switch (operation) {
     case "GetId":
-      return getId(identity, body);
+      return getId(identity, body, deps.throttle);
     case "GetCredentialsForIdentity": {
-      const access = await accessIdentity(identity, requireString(body, "IdentityId", 55), loginsOf(body));
-      return { IdentityId: access.identityId, Credentials: deps.credentials.issue(access.identityId, access.pool.id, access.grant) };
+      const access = await accessIdentity(identity, requireString(body, "IdentityId", 55), loginsOf(body), deps.throttle);
+      return { IdentityId: access.identityId, Credentials: deps.credentials.issue(access.identityId, access.pool.id, access.grant, access.notAfterMs ?? undefined) };
     }
     case "GetOpenIdToken": {
-      const access = await accessIdentity(identity, requireString(body, "IdentityId", 55), loginsOf(body));
-      const issued = await identity.tokens.issue(access.identityId, access.pool.id, access.grant);
+      const access = await accessIdentity(identity, requireString(body, "IdentityId", 55), loginsOf(body), deps.throttle);
+      const issued = await identity.tokens.issue(access.identityId, access.pool.id, access.grant, access.notAfterMs ?? undefined);
       return { IdentityId: access.identityId, Token: issued.token };
     }
     case "UnlinkIdentity":
-      return unlinkIdentity(identity, body);
+      return unlinkIdentity(identity, body, deps.throttle);
   }
   const pool = developerPool(principal, body, operation);
   switch (operation) {
@@ -82,9 +98,10 @@ function developerPool(principal: AwsPrincipal | null, body: Body, operation: st
   return principal.pool;
 }
 
-async function getId(deps: IdentityDeps, body: Body): Promise<{ IdentityId: string }> {
+async function getId(deps: IdentityDeps, body: Body, throttle: AwsThrottle): Promise<{ IdentityId: string }> {
   const poolId = requireString(body, "IdentityPoolId", 55);
   const pool = await deps.pools.get(poolId);
+  throttle.address(pool);
   if (!pool) throw new AwsError("ResourceNotFoundException", 400, `IdentityPool '${poolId}' not found.`);
   const proven = await readLogins(deps, pool, loginsOf(body));
   if (proven.oidc.length > 0) {
@@ -97,16 +114,17 @@ async function getId(deps: IdentityDeps, body: Body): Promise<{ IdentityId: stri
   if (secret === null && pool.awsGuestAccess === "secret") {
     throw new AwsError("NotAuthorizedException", 400, `This identity pool requires a guest secret: pass '${GUEST_SECRET_LOGIN}': <at least ${MIN_GUEST_SECRET_LENGTH} random characters> in Logins.`);
   }
-  if (secret !== null && secret.length < MIN_GUEST_SECRET_LENGTH) {
-    throw new AwsError("InvalidParameterException", 400, `The '${GUEST_SECRET_LOGIN}' secret must have at least ${MIN_GUEST_SECRET_LENGTH} characters.`);
+  if (secret !== null && (secret.length < MIN_GUEST_SECRET_LENGTH || secret.length > MAX_GUEST_SECRET_LENGTH)) {
+    throw new AwsError("InvalidParameterException", 400, `The '${GUEST_SECRET_LOGIN}' secret must have ${MIN_GUEST_SECRET_LENGTH} to ${MAX_GUEST_SECRET_LENGTH} characters.`);
   }
+  throttle.newGuest(pool);
   const identityId = `${pool.region}:${randomUUID()}`;
   await deps.storage.createIdentity({ id: identityId, poolId: pool.id, secretHash: secret === null ? null : hashDeviceSecret(secret), createdAt: deps.now() });
   return { IdentityId: identityId };
 }
 
-async function unlinkIdentity(deps: IdentityDeps, body: Body): Promise<Record<string, never>> {
-  const access = await accessIdentity(deps, requireString(body, "IdentityId", 55), loginsOf(body));
+async function unlinkIdentity(deps: IdentityDeps, body: Body, throttle: AwsThrottle): Promise<Record<string, never>> {
+  const access = await accessIdentity(deps, requireString(body, "IdentityId", 55), loginsOf(body), throttle);
   const remove = body["LoginsToRemove"];
   if (!Array.isArray(remove) || remove.some((item) => typeof item !== "string")) throw new AwsError("InvalidParameterException", 400, "LoginsToRemove must be a list of provider names.");
   for (const key of remove as string[]) {

@@ -6,7 +6,9 @@
  * - OIDC logins: the identity holding them (created on first use by GetId). Named with an
  *   `IdentityId` that is a guest, a new login upgrades the guest in place and a login that already
  *   has an identity merges the guest into it, as Cognito does, when the guest is proven.
- * - A token of ours (`cognito-identity.amazonaws.com`): the identity it was issued for.
+ * - A token of ours (`cognito-identity.amazonaws.com`): the identity it was issued for, with the
+ *   grant resolved again from the pool and the identity's logins as they are now
+ *   (`renewed-grant.ts`), and nothing issued that outlives the token.
  * - No login: a guest. With `awsGuestAccess: "secret"` (the default) the `syncpool.guest` entry
  *   must hold the guest's device secret; with `"open"` its id alone suffices, as in Cognito
  *   (weaker: anyone who learns a guest's id can act as it).
@@ -15,10 +17,13 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IdentityDeps } from "../identity/identity-deps.js";
 import { resolveLoginIdentity } from "../identity/login-identity.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
+import { renewedGrant } from "../identity/renewed-grant.js";
 import { resolveGrant } from "../identity/resolve-grant.js";
 import { hashDeviceSecret } from "../identity/sign-in.js";
 import type { TokenGrant } from "../identity/tokens.js";
+import type { LinkedLogin } from "../storage/identity-store.js";
 import { AwsError } from "./aws-errors.js";
+import type { AwsThrottle } from "./aws-throttle.js";
 import { GUEST_SECRET_LOGIN, readLogins } from "./aws-logins.js";
 
 /** An identity a call may act for. */
@@ -26,38 +31,57 @@ export interface IdentityAccess {
   identityId: string;
   pool: PoolSettings;
   grant: TokenGrant;
+  /** Epoch ms that what is issued must not outlive: the presented token's expiry on a renewal, else null. */
+  notAfterMs: number | null;
 }
 
 /**
- * The pool of an identity id, with its status checked. A disabled or merged identity looks like an
- * unknown one unless `logins` prove it (its guest secret, or a token of ours for it): naming an id
- * must not tell a stranger whether it exists, was disabled, or where it was merged.
+ * The pool of an identity id, with its status checked, after taking from the address's bucket. A
+ * disabled or merged identity looks like an unknown one unless `logins` prove it (its guest secret,
+ * or a token of ours for it): naming an id must not tell a stranger whether it exists, was
+ * disabled, or where it was merged.
  */
-async function poolOfIdentity(deps: IdentityDeps, identityId: string, logins: Record<string, string>): Promise<{ pool: PoolSettings; hasLogins: boolean }> {
+async function poolOfIdentity(
+  deps: IdentityDeps,
+  identityId: string,
+  logins: Record<string, string>,
+  throttle: AwsThrottle,
+): Promise<{ pool: PoolSettings; logins: LinkedLogin[] }> {
   const status = await deps.storage.getIdentityStatus(identityId);
   const pool = status ? await deps.pools.get(status.poolId) : null;
+  throttle.address(pool);
   const notFound = new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
   if (!status || !pool) throw notFound;
-  const hasLogins = (await deps.storage.listLogins(identityId)).length > 0;
+  const linked = await deps.storage.listLogins(identityId);
   if (status.disabledAt !== null) {
     const proven = await readLogins(deps, pool, logins).then(
       async (read) =>
         read.ownToken?.identityId === identityId ||
-        (!hasLogins && read.guestSecret !== null && (await guestProof(deps, pool, identityId, read.guestSecret).catch(() => false))),
+        (linked.length === 0 && read.guestSecret !== null && (await guestProof(deps, pool, identityId, read.guestSecret).catch(() => false))),
       () => false,
     );
     if (!proven) throw notFound;
     throw new AwsError("NotAuthorizedException", 400, status.mergedInto ? `Identity '${identityId}' was merged into ${status.mergedInto}.` : "Identity is disabled.");
   }
-  return { pool, hasLogins };
+  return { pool, logins: linked };
 }
 
 /**
- * The identity `identityId` with `logins` may act as (for GetCredentialsForIdentity and friends).
- * @throws AwsError NotAuthorizedException, ResourceNotFoundException; SyncpoolError from merges.
+ * The identity `identityId` with `logins` may act as (for GetCredentialsForIdentity and friends),
+ * after taking from the address's bucket (before any login is verified) and, once the caller is
+ * proven, from the identity's.
+ * @throws AwsError NotAuthorizedException, ResourceNotFoundException; SyncpoolError from merges,
+ *   RATE_LIMITED.
  */
-export async function accessIdentity(deps: IdentityDeps, identityId: string, logins: Record<string, string>): Promise<IdentityAccess> {
-  const { pool, hasLogins } = await poolOfIdentity(deps, identityId, logins);
+export async function accessIdentity(deps: IdentityDeps, identityId: string, logins: Record<string, string>, throttle: AwsThrottle): Promise<IdentityAccess> {
+  const access = await resolveAccess(deps, identityId, logins, throttle);
+  throttle.identity(access.pool, access.identityId);
+  return access;
+}
+
+async function resolveAccess(deps: IdentityDeps, identityId: string, logins: Record<string, string>, throttle: AwsThrottle): Promise<IdentityAccess> {
+  const { pool, logins: linked } = await poolOfIdentity(deps, identityId, logins, throttle);
+  const hasLogins = linked.length > 0;
   const proven = await readLogins(deps, pool, logins);
   const guestProven = !hasLogins && (await guestProof(deps, pool, identityId, proven.guestSecret));
 
@@ -71,19 +95,20 @@ export async function accessIdentity(deps: IdentityDeps, identityId: string, log
       { id: identityId, proven: guestProven },
       { allowMerge: guestProven },
     );
-    return { identityId: resolved.identityId, pool, grant: resolveGrant(pool, proven.oidc[0]!) };
+    return { identityId: resolved.identityId, pool, grant: resolveGrant(pool, proven.oidc[0]!), notAfterMs: null };
   }
   if (proven.ownToken) {
     if (proven.ownToken.identityId !== identityId) throw new AwsError("NotAuthorizedException", 400, "Invalid login token. The token is for another identity.");
-    const { role, tags, authenticated } = proven.ownToken;
-    return { identityId, pool, grant: { role, tags, authenticated } };
+    // A renewal: the grant as the pool and the identity's logins decide it now, never the token's
+    // own claims, and nothing issued from it outlives it, so one token cannot renew itself forever.
+    return { identityId, pool, grant: renewedGrant(pool, proven.ownToken, linked), notAfterMs: proven.ownToken.expiresAt };
   }
   if (hasLogins) throw new AwsError("NotAuthorizedException", 400, "Logins don't match. Please include at least one valid login for this identity or identity pool.");
   if (!pool.allowGuests) throw new AwsError("NotAuthorizedException", 400, "Unauthenticated access is not supported for this identity pool.");
   if (!guestProven) {
     throw new AwsError("NotAuthorizedException", 400, `This identity pool requires the guest's device secret as the '${GUEST_SECRET_LOGIN}' login.`);
   }
-  return { identityId, pool, grant: resolveGrant(pool, null) };
+  return { identityId, pool, grant: resolveGrant(pool, null), notAfterMs: null };
 }
 
 /** True when the guest is proven: its secret matches, or the pool is "open". */

@@ -8,6 +8,11 @@
  * "Create a canonical request"); the cryptography is node:crypto's HMAC-SHA256, and the comparison
  * is constant-time. The canonicalization mirrors smithy's signer (double-encoded path, sorted
  * query, trimmed header values), which the integration tests check against the real SDK clients.
+ *
+ * The signature covers the body through its SHA-256, which we always compute from the bytes
+ * received. `x-amz-content-sha256` is only a claim by the sender: when present it must equal our
+ * hash, and the unsigned forms (`UNSIGNED-PAYLOAD`, `STREAMING-*`, which S3 allows) are refused,
+ * so a captured request cannot be replayed with another body.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { AwsError } from "./aws-errors.js";
@@ -72,8 +77,9 @@ export function verifySignature(request: SignedRequest, auth: SigV4Authorization
   if (Math.abs(nowMs - dateMs) > MAX_REQUEST_SKEW_MS) {
     throw new AwsError("InvalidSignatureException", 403, `Signature expired: ${amzDate} is now earlier or later than 15 min from ${formatAmzDate(nowMs)}.`);
   }
+  const payloadHash = receivedPayloadHash(request);
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest(request, auth.signedHeaders))].join("\n");
+  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest(request, auth.signedHeaders, payloadHash))].join("\n");
   const key = [auth.date, auth.region, auth.service, "aws4_request"].reduce<Buffer>(
     (previous, part) => hmac(previous, part),
     Buffer.from(`AWS4${secretAccessKey}`, "utf8"),
@@ -89,10 +95,28 @@ export function verifySignature(request: SignedRequest, auth: SigV4Authorization
   }
 }
 
-/** The canonical request of AWS's specification, over the headers the client signed. */
-export function canonicalRequest(request: SignedRequest, signedHeaders: readonly string[]): string {
+/**
+ * The hex SHA-256 of the body as received, after checking `x-amz-content-sha256` against it.
+ * @throws AwsError InvalidSignatureException for an unsigned or streaming payload, or a header
+ *   that does not match the body.
+ */
+export function receivedPayloadHash(request: SignedRequest): string {
+  const computed = sha256Hex(request.body);
+  const declared = request.headers.get("x-amz-content-sha256");
+  if (declared === null) return computed;
+  const claim = declared.trim();
+  if (claim === "UNSIGNED-PAYLOAD" || claim.startsWith("STREAMING-")) {
+    throw new AwsError("InvalidSignatureException", 403, `x-amz-content-sha256 '${claim.slice(0, 64)}' is not accepted by this service: sign the payload.`);
+  }
+  if (claim.toLowerCase() !== computed) {
+    throw new AwsError("InvalidSignatureException", 403, "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  }
+  return computed;
+}
+
+/** The canonical request of AWS's specification, over the headers the client signed and the body's hash. */
+export function canonicalRequest(request: SignedRequest, signedHeaders: readonly string[], payloadHash: string): string {
   const headers = signedHeaders.map((name) => `${name}:${(request.headers.get(name) ?? "").trim().replace(/\s+/g, " ")}`);
-  const payloadHash = request.headers.get("x-amz-content-sha256") ?? sha256Hex(request.body);
   return [request.method.toUpperCase(), canonicalPath(request.rawPath), canonicalQuery(request.rawQuery), ...headers, "", signedHeaders.join(";"), payloadHash].join("\n");
 }
 

@@ -32,7 +32,8 @@ export interface AwsCredentials {
 
 /** Issues and checks temporary credentials. */
 export interface CredentialIssuer {
-  issue(identityId: string, poolId: string, grant: TokenGrant): AwsCredentials;
+  /** Credentials for the identity, lasting the configured TTL, or until `notAfterMs` (epoch ms) when sooner. */
+  issue(identityId: string, poolId: string, grant: TokenGrant, notAfterMs?: number): AwsCredentials;
   /**
    * The claims of a session token and the secret key of its access key id.
    * @throws AwsError UnrecognizedClientException (not ours, or for another access key),
@@ -51,10 +52,10 @@ export function createCredentialIssuer(sessionSecret: Uint8Array, ttlSeconds: nu
   const sign = (payload: string) => createHmac("sha256", key).update(`token:${payload}`).digest("base64url");
 
   return {
-    issue(identityId, poolId, grant) {
+    issue(identityId, poolId, grant, notAfterMs) {
       // "ASIA" marks temporary credentials in AWS; 16 more characters of base32, as AWS's ids.
       const accessKeyId = `ASIA${[...randomBytes(16)].map((byte) => ACCESS_KEY_ALPHABET[byte % 32]).join("")}`;
-      const expiresAtSeconds = Math.floor(now() / 1000) + ttlSeconds;
+      const expiresAtSeconds = Math.min(Math.floor(now() / 1000) + ttlSeconds, notAfterMs === undefined ? Infinity : Math.floor(notAfterMs / 1000));
       const claims: CredentialClaims = { identityId, poolId, accessKeyId, expiresAtSeconds, ...grant };
       const payload = Buffer.from(JSON.stringify(claims), "utf8").toString("base64url");
       return { AccessKeyId: accessKeyId, SecretKey: secretOf(accessKeyId), SessionToken: `${VERSION}.${payload}.${sign(payload)}`, Expiration: expiresAtSeconds };

@@ -19,6 +19,7 @@ import type { TokenService } from "../identity/tokens.js";
 import { identityDisabled, type IdentityStore } from "../storage/identity-store.js";
 import type { Caller } from "../sync/types.js";
 import { clientAddress } from "../client-address.js";
+import { addressBucket } from "../ip-address.js";
 
 /** What resolvers find in their context. */
 export interface GraphQLContext {
@@ -49,6 +50,8 @@ export interface GraphQLContext {
    * @throws SyncpoolError RATE_LIMITED.
    */
   throttleAddress(poolId: string): Promise<void>;
+  /** The client's address (`server/client-address.ts`), for per-address quotas such as new guests. */
+  clientAddress(): string;
 }
 
 /** What the context needs from the server. */
@@ -84,8 +87,9 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
 
   return (initial) => {
     const header = initial.request.headers.get("authorization");
-    // Behind a proxy every client shares the proxy's address unless its hops are trusted.
-    const address = clientAddress(initial.req?.socket?.remoteAddress, initial.request.headers.get("x-forwarded-for"), deps.trustedProxyHops ?? 0);
+    // Behind a proxy every client shares the proxy's address unless its hops are trusted; an IPv6
+    // client counts by its /64, the block one subscriber is handed.
+    const address = addressBucket(clientAddress(initial.req?.socket?.remoteAddress, initial.request.headers.get("x-forwarded-for"), deps.trustedProxyHops ?? 0));
     let verified: Promise<Verified> | undefined;
     const verify = () => (verified ??= verifyCaller(deps, header, address));
 
@@ -127,6 +131,7 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
       },
       requireAdmin,
       bearerToken: () => bearerToken(header),
+      clientAddress: () => address,
       async throttleAddress(poolId) {
         const pool = await deps.pools.get(poolId);
         deps.limiter.take("perAddress", `${pool?.id ?? "\u0000unknown"}\u0000${address}`, pool?.rateLimits.perAddress ?? DEFAULT_RATE_LIMITS.perAddress);

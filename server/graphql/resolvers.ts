@@ -62,7 +62,7 @@ export function createResolvers({ sync, signIn: signInDeps, pools }: ResolverDep
       signIn: resolver(async (args: { input: unknown }, context) => {
         const input = parseSignInInput(args.input);
         await context.throttleAddress(input.identityPoolId);
-        return signIn(signInDeps, input);
+        return signIn(signInDeps, input, context.clientAddress());
       }),
       pushRecords: resolver(async (args: { input: PushRecordsInput }, context) => {
         const removes = args.input.patches.some((patch) => patch.op === "REMOVE");

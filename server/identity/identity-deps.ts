@@ -2,8 +2,10 @@
  * What the identity operations (sign-in, developer identities, linking, administration) need from
  * the server, assembled once in `server/index.ts`.
  */
+import type { Limits } from "../../core/types.js";
 import type { Storage } from "../storage/storage.js";
 import type { SyncDeps } from "../sync/types.js";
+import type { GuestQuota } from "./guest-quota.js";
 import type { JwksCache } from "./jwks-cache.js";
 import type { PoolRegistry } from "./pools.js";
 import type { TokenService } from "./tokens.js";
@@ -19,6 +21,8 @@ export interface IdentityDeps {
   jwks: JwksCache;
   /** The sync layer, for guest merges (`server/sync/merge-identities.ts`). */
   sync: SyncDeps;
+  /** New guests per client address and hour, shared by every door that creates guests. */
+  guestQuota: GuestQuota;
 }
 
 /** The answer to a sign-in; `deviceSecret` is set only when a guest was just created. */
@@ -29,4 +33,6 @@ export interface Session {
   deviceSecret: string | null;
   /** Identities merged into this one during this call. */
   mergedIdentityIds: string[];
+  /** The pool's limits: clients check local writes against them. */
+  limits: Limits;
 }

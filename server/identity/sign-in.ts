@@ -43,14 +43,15 @@ export type SignInDeps = IdentityDeps;
 const GUEST_REFUSED = "unknown identity or wrong device secret";
 
 /**
- * Signs a device in to a pool.
+ * Signs a device in to a pool; `clientAddress` is where the request came from, for the new-guest quota.
  * @throws SyncpoolError NOT_FOUND (no such pool), FORBIDDEN (the pool takes no guests; role rules
  *   deny the login), UNAUTHENTICATED (a returning guest's secret is missing or wrong, the identity
  *   is not in this pool, is disabled or merged, or has logins; a login token does not verify),
  *   BAD_USER_INPUT (an unknown login provider, a secret without an identity id), CONFLICT (logins
- *   of two identities), LIMIT_EXCEEDED (a guest merge would break the target's limits).
+ *   of two identities), LIMIT_EXCEEDED (a guest merge would break the target's limits),
+ *   RATE_LIMITED (`clientAddress` created its hourly allowance of new guests already).
  */
-export async function signIn(deps: SignInDeps, input: SignInInput): Promise<Session> {
+export async function signIn(deps: SignInDeps, input: SignInInput, clientAddress = "unknown"): Promise<Session> {
   const pool = await deps.pools.get(input.identityPoolId);
   if (!pool) {
     throw new SyncpoolError("NOT_FOUND", `identity pool "${input.identityPoolId}" not found`, { field: "identityPoolId" });
@@ -68,6 +69,7 @@ export async function signIn(deps: SignInDeps, input: SignInInput): Promise<Sess
     return issueSession(deps, pool, input.identityId, null);
   }
 
+  deps.guestQuota.admit(pool, clientAddress);
   const identityId = `${pool.region}:${randomUUID()}`;
   const deviceSecret = randomBytes(32).toString("base64url");
   await deps.storage.createIdentity({ id: identityId, poolId: pool.id, secretHash: hashDeviceSecret(deviceSecret), createdAt: deps.now() });

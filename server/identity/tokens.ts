@@ -34,6 +34,8 @@ export interface TokenGrant {
 export interface TokenClaims extends TokenGrant {
   identityId: string;
   poolId: string;
+  /** When the token stops working, epoch ms (a token renewed from it must not outlive it). */
+  expiresAt: number;
 }
 
 /** What a token without grant claims (issued before roles existed) is read as: a guest's default. */
@@ -41,8 +43,11 @@ const NO_GRANT: TokenGrant = { role: null, tags: {}, authenticated: false };
 
 /** Signs and checks identity tokens with the server's key. */
 export interface TokenService {
-  /** Signs a token for the identity; `grant` defaults to a guest without a role. */
-  issue(identityId: string, poolId: string, grant?: TokenGrant): Promise<IssuedToken>;
+  /**
+   * Signs a token for the identity; `grant` defaults to a guest without a role. `notAfterMs`
+   * (epoch ms) shortens its life, for a token renewed from another: it expires no later than that.
+   */
+  issue(identityId: string, poolId: string, grant?: TokenGrant, notAfterMs?: number): Promise<IssuedToken>;
   /**
    * Checks signature, algorithm, issuer and expiry, and when `poolId` is given, that the token
    * was issued for that pool.
@@ -73,9 +78,9 @@ export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: Token
       return { keys: keys().all.map((key) => key.publicJwk) };
     },
 
-    async issue(identityId, poolId, grant = NO_GRANT) {
+    async issue(identityId, poolId, grant = NO_GRANT, notAfterMs) {
       const issuedAtSeconds = Math.floor(now() / 1000);
-      const expiresAtSeconds = issuedAtSeconds + ttlSeconds;
+      const expiresAtSeconds = Math.min(issuedAtSeconds + ttlSeconds, notAfterMs === undefined ? Infinity : Math.floor(notAfterMs / 1000));
       const claims = {
         ...(grant.role === null ? {} : { role: grant.role }),
         ...(Object.keys(grant.tags).length === 0 ? {} : { tags: grant.tags }),
@@ -111,7 +116,7 @@ export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: Token
         if (typeof payload.sub !== "string" || typeof payload.aud !== "string") {
           throw new SyncpoolError("UNAUTHENTICATED", "invalid token: expected one subject and one audience");
         }
-        return { identityId: payload.sub, poolId: payload.aud, ...grantOf(payload) };
+        return { identityId: payload.sub, poolId: payload.aud, expiresAt: payload.exp! * 1000, ...grantOf(payload) };
       } catch (error) {
         throw toUnauthenticated(error);
       }

@@ -6,8 +6,9 @@
  * it to the trigger, and applies the trigger's answer to the plan (`trigger-decisions.ts`).
  */
 import { compareClocks, formatClock, parseClock, receiveClock } from "../../core/clock.js";
+import { assertKindKept } from "../../core/kind-change.js";
 import { checkDatasetUsage } from "../../core/limits.js";
-import { mergeRecordStates, stateChanged, type RecordState } from "../../core/merge.js";
+import { INLINE_YDOC_OPS, mergeRecordStates, stateChanged, type RecordState, type YdocMergeOps } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
 import type { DatasetRow } from "../storage/storage.js";
 import type { Conflict } from "./types.js";
@@ -27,6 +28,8 @@ export interface PlannedRecord {
 export interface PushPlan {
   strategy: ConflictStrategy;
   records: PlannedRecord[];
+  /** The Yjs answers the plan was made with (prepared in the worker pool by the server). */
+  ydoc: YdocMergeOps;
 }
 
 /** What a plan turns into once the new sync count is known. */
@@ -52,16 +55,22 @@ export function findConflicts(patches: readonly CheckedPatch[], stored: Map<stri
   return conflicts;
 }
 
-/** Each patch merged into its stored record. */
+/**
+ * Each patch merged into its stored record. YDOC merges go through `ydoc`: the server passes
+ * answers prepared off the event loop (`server/ydoc/ydoc-merges.ts`); the default works in place.
+ * @throws SyncpoolError BAD_USER_INPUT (`reason: KIND_CHANGE`) when a patch changes a live key's kind.
+ */
 export function planPush(
   patches: readonly CheckedPatch[],
   stored: Map<string, SyncRecord>,
   strategy: ConflictStrategy,
   deviceId: string,
   now: number,
+  ydoc: YdocMergeOps = INLINE_YDOC_OPS,
 ): PushPlan {
-  const records = patches.map((patch): PlannedRecord => {
+  const records = patches.map((patch, index): PlannedRecord => {
     const before = stored.get(patch.key) ?? null;
+    assertKindKept(before, { key: patch.key, kind: patch.kind, remove: patch.op === "REMOVE" }, `patches[${index}].kind`);
     const incoming: RecordState = {
       key: patch.key,
       value: patch.value,
@@ -78,14 +87,14 @@ export function planPush(
       const clock = compareClocks(incoming.clock, before.clock) > 0 ? incoming.clock : stampAfter(before.clock, deviceId, now);
       return { key: patch.key, before, state: { ...incoming, clock }, byTrigger: false };
     }
-    return { key: patch.key, before, state: mergeRecordStates(toState(before), incoming), byTrigger: false };
+    return { key: patch.key, before, state: mergeRecordStates(toState(before), incoming, ydoc), byTrigger: false };
   });
-  return { strategy, records };
+  return { strategy, records, ydoc };
 }
 
 /** True when the planned state differs from what is stored (a new key always does). */
-export function isChange(record: PlannedRecord): boolean {
-  return record.before === null || stateChanged(record.before, record.state);
+export function isChange(record: PlannedRecord, ydoc: YdocMergeOps): boolean {
+  return record.before === null || stateChanged(record.before, record.state, ydoc);
 }
 
 /**
@@ -96,7 +105,7 @@ export function finalizePush(plan: PushPlan, existing: DatasetRow | null, syncCo
   const start: DatasetUsage = existing ?? { recordCount: 0, sizeBytes: 0 };
   const result: FinalPush = { records: [], changed: [], triggerKeys: new Set(), usage: start };
   for (const planned of plan.records) {
-    if (!isChange(planned)) {
+    if (!isChange(planned, plan.ydoc)) {
       result.records.push(planned.before!);
       continue;
     }

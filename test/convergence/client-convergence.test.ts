@@ -15,6 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dataset, SyncClient } from "../../client/index.js";
 import type { DeviceLink } from "../helpers/client-network.js";
+import { poolSettingsSchema } from "../../server/config.js";
 import { TestNetwork } from "../helpers/client-network.js";
 
 const SEEDS = Number(process.env.SEEDS ?? 200);
@@ -45,7 +46,9 @@ type Latest = Map<string, { clock: string; value: string | null }>;
 
 let net: TestNetwork;
 beforeAll(async () => {
-  net = await TestNetwork.start();
+  // Every seed signs a new guest in from this one address: lift the hourly new-guest cap above SEEDS.
+  const pool = poolSettingsSchema.parse({ id: "default", rateLimits: { maxGuestIdentitiesPerAddressPerHour: 1_000_000 } });
+  net = await TestNetwork.start({ config: { pools: [pool] } });
 });
 afterAll(async () => {
   await net.close();

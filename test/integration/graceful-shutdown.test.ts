@@ -52,7 +52,8 @@ async function startServerWithTrigger(triggerUrl: string, env: Record<string, st
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const configFile = join(dataDir, "syncpool.json");
   writeFileSync(configFile, JSON.stringify({ pools: [{ id: "default", syncTrigger: { url: triggerUrl, secret: TRIGGER_SECRET, timeoutMs: 30_000 } }] }));
-  const { child, graphqlUrl } = await startChildServer(dataDir, { SYNCPOOL_CONFIG: configFile, ...env });
+  // The trigger endpoint listens on loopback, which the outbound guard refuses unless told otherwise.
+  const { child, graphqlUrl } = await startChildServer(dataDir, { SYNCPOOL_CONFIG: configFile, SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: "true", ...env });
   cleanups.push(() => (child.exitCode === null && child.signalCode === null ? child.kill("SIGKILL") : undefined));
   return { child, graphqlUrl, dataDir, logLines: logLinesOf(child) };
 }
