@@ -102,7 +102,8 @@ export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: Token
       try {
         let key = verifyingKey(keys(), token);
         if (key === null && refreshKeys !== undefined) {
-          await refreshKeys();
+          // A failed check (database briefly away) leaves the keys as they were: the token is judged on those.
+          await refreshKeys().catch(() => undefined);
           key = verifyingKey(keys(), token);
         }
         if (key === null) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: signed with a key this server does not hold (sign in again)", { reason: "INVALID_TOKEN" });
