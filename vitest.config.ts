@@ -11,9 +11,14 @@ const postgresUrl = process.env.SYNCPOOL_TEST_DATABASE_URL ?? "postgres://postgr
 
 // Tests that drive the CLI on a SQLite data directory (SIGKILL durability of the file, `syncpool
 // stream` commands on it): they are about the embedded database and stay in the sqlite project.
-const sqliteOnly = ["test/integration/crash-durability.test.ts", "test/integration/stream-crash.test.ts", "test/integration/stream-cli.test.ts"];
+const sqliteOnly = [
+  "test/integration/crash-durability.test.ts",
+  "test/integration/stream-crash.test.ts",
+  "test/integration/stream-cli.test.ts",
+  "test/integration/graceful-shutdown.test.ts",
+];
 // Need several servers on one PostgreSQL database: the postgres project only.
-const postgresOnly = ["test/integration/scale-out.test.ts", "test/integration/change-bus-fanout.test.ts"];
+const postgresOnly = ["test/integration/scale-out.test.ts", "test/integration/change-bus-fanout.test.ts", "test/integration/keys-scale-out.test.ts"];
 
 /** Whether PostgreSQL answers; without it the postgres project is left out, except on CI where its tests must fail. */
 async function postgresReachable(): Promise<string | null> {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `syncpool` command. `syncpool serve` reads the environment and flags once (flags win),
- * starts the server, and stops it gracefully on SIGTERM/SIGINT. A configuration mistake prints
+ * starts the server, and stops it gracefully on SIGTERM/SIGINT (within
+ * SYNCPOOL_SHUTDOWN_TIMEOUT_MS). A configuration mistake prints
  * one plain message per problem to stderr and exits 1, without a stack trace.
  */
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "./config.js";
+import { registerKeysCommands } from "./keys/keys-cli.js";
 import { closeOnSignals, startServer } from "./node.js";
 import { registerStreamCommands } from "./stream/stream-cli.js";
 
@@ -39,7 +41,7 @@ program
         configFile: flags.config,
         dev: flags.dev,
       });
-      closeOnSignals(await startServer(config));
+      closeOnSignals(await startServer(config), config.shutdownTimeoutMs);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       process.stderr.write(`syncpool: invalid configuration\n${error.message}\n`);
@@ -49,5 +51,7 @@ program
 
 // syncpool stream read | bulk-publish (server/stream/stream-cli.ts)
 registerStreamCommands(program);
+// syncpool keys rotate (server/keys/keys-cli.ts)
+registerKeysCommands(program);
 
 await program.parseAsync(process.argv);

@@ -36,8 +36,9 @@ export interface ServerConfig {
   /** Bearer token of the admin API; null disables the admin API. Never log it. */
   adminToken: string | null;
   /**
-   * SYNCPOOL_MASTER_KEY: the 32-byte key that seals secrets at rest; null uses (and creates)
-   * `<dataDir>/keys/master-key`. Never log it.
+   * SYNCPOOL_MASTER_KEY: the 32-byte key that seals secrets and the server's keys at rest; null uses
+   * (and creates) `<dataDir>/keys/master-key`. Required with PostgreSQL in production or on a
+   * non-loopback host, where instances share nothing but the database. Never log it.
    */
   masterKey: Uint8Array | null;
   logLevel: LogLevel;
@@ -59,6 +60,8 @@ export interface ServerConfig {
   /** Redis for change fan-out across instances (wins over PostgreSQL NOTIFY); null when unset. Never log it whole. */
   redisUrl: string | null;
   tokenTtlSeconds: number;
+  /** How long a stopping server waits for requests and pushes in flight before it exits anyway. */
+  shutdownTimeoutMs: number;
   /** How long answers to pushes are kept for idempotent replay (at least 24 hours). */
   mutationRetentionHours: number;
   /**
@@ -147,6 +150,7 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   SYNCPOOL_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"], { error: "expected FULL or NORMAL" }).default("FULL"),
   SYNCPOOL_TOKEN_TTL_SECONDS: intFrom(1, 86_400).default(900),
+  SYNCPOOL_SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, { error: "expected a postgres:// or postgresql:// URL" })
@@ -235,6 +239,14 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   if (parsedEnv.SYNCPOOL_METRICS === "admin" && parsedEnv.SYNCPOOL_ADMIN_TOKEN === undefined) {
     throw new ConfigError("environment variable SYNCPOOL_METRICS: admin needs SYNCPOOL_ADMIN_TOKEN (the token /metrics asks for)");
   }
+  // Instances on one PostgreSQL database open each other's keys only with one shared master key; a
+  // key generated per data directory would split them (and lose the keys with the directory).
+  if (parsedEnv.DATABASE_URL !== undefined && parsedEnv.SYNCPOOL_MASTER_KEY === undefined && (production || !isLoopbackHost(host))) {
+    throw new ConfigError(
+      "environment variable SYNCPOOL_MASTER_KEY: required with DATABASE_URL when NODE_ENV=production or HOST is not loopback; " +
+        "give every instance the same key (generate once with: openssl rand -base64 32, and back it up)",
+    );
+  }
   warnings.push(...published.map((line) => `${line}: fine for trying the examples on this machine, refused with NODE_ENV=production or a non-loopback HOST`));
 
   return {
@@ -253,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     databasePoolSize: parsedEnv.SYNCPOOL_DATABASE_POOL_SIZE,
     redisUrl: parsedEnv.REDIS_URL ?? null,
     tokenTtlSeconds: parsedEnv.SYNCPOOL_TOKEN_TTL_SECONDS,
+    shutdownTimeoutMs: parsedEnv.SYNCPOOL_SHUTDOWN_TIMEOUT_MS,
     mutationRetentionHours: parsedEnv.SYNCPOOL_MUTATION_RETENTION_HOURS,
     corsOrigins: parsedEnv.SYNCPOOL_CORS_ORIGINS ?? (dev ? ["*"] : []),
     trustedProxyHops: parsedEnv.SYNCPOOL_TRUSTED_PROXY_HOPS,

@@ -22,7 +22,6 @@ import { useIntrospectionGuard } from "./graphql/use-introspection-guard.js";
 import { useQueryLimits } from "./graphql/use-query-limits.js";
 import { useRequestLog } from "./graphql/use-request-log.js";
 import { createAdminLockout } from "./identity/admin-lockout.js";
-import { loadOrCreateKeys } from "./identity/keys.js";
 import type { IdentityDeps } from "./identity/identity-deps.js";
 import { createJwksCache, type FetchLike } from "./identity/jwks-cache.js";
 import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
@@ -31,6 +30,8 @@ import { DEFAULT_RATE_LIMITS } from "./identity/access-settings.js";
 import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createKeysArea } from "./keys/keys-area.js";
+import { openKeyRing, type KeyRing } from "./keys/key-ring.js";
 import { outboundFetch } from "./outbound-http.js";
 import { openChangeBus } from "./push/open-change-bus.js";
 import { createPushService, type PushService } from "./push/push-service.js";
@@ -85,6 +86,8 @@ export interface SyncpoolServer {
   pools: PoolRegistry;
   /** Issues and verifies identity tokens; `tokens.jwks` is the public key set. */
   tokens: TokenService;
+  /** The server keys shared through the database (`server/keys/key-ring.ts`). */
+  keys: KeyRing;
   logger: Logger;
   /** Push sync: the change bus, live subscriptions, registered devices (`server/push/`). */
   push: PushService;
@@ -121,16 +124,20 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   // Names this process to the other instances: tags its relayed changes and holds its consumer leases.
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   let bus: Awaited<ReturnType<typeof openChangeBus>> | undefined;
+  let keys: KeyRing | undefined;
   let ydocPool: YdocPool | undefined;
 
   try {
     if (!ownsStorage) await storage.migrate();
-    const keys = await loadOrCreateKeys(config.dataDir);
-    // Pool secrets are sealed at rest under the master key (`secret-box.ts`).
+    // Pool secrets and the server's own keys are sealed at rest under the master key (`secret-box.ts`).
     const box = createSecretBox(await loadMasterKey(config.dataDir, config.masterKey));
+    // Signing keys, session secrets, VAPID and webhook secrets live in the database, shared by every
+    // instance; a rotation on any instance reaches this one within a poll (`server/keys/key-ring.ts`).
+    keys = await openKeyRing({ store: storage, box, dataDir: config.dataDir, now, logger: logger.child({ component: "keys" }) });
+    const ring = keys;
     // The database files exist now; the driver created them with the umask's mode.
     await restrictDataDir(config.dataDir, SQLITE_FILES);
-    const tokens = createTokenService({ keys, ttlSeconds: config.tokenTtlSeconds, now });
+    const tokens = createTokenService({ keys: ring.signing, refreshKeys: ring.refreshSoon, ttlSeconds: config.tokenTtlSeconds, now });
     // Config pools are written, pools the file no longer names are retired (each logged).
     const pools = await openPoolRegistry(storage, {
       configured: config.pools,
@@ -145,7 +152,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     // Push sync hears every committed change (after commit) and adds its area to the schema.
     const push = await createPushService({
       config: config.push,
-      dataDir: config.dataDir,
+      storedSecrets: ring.pushSecrets(),
       storage,
       now,
       logger: logger.child({ component: "push" }),
@@ -176,7 +183,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const sync: SyncDeps = {
       storage,
       now,
-      sessionSecret: keys.sessionSecret,
+      sessionSecrets: ring.sessionSecrets,
       onCommitted,
       stream: stream.sync,
       ydoc,
@@ -195,14 +202,14 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       identity,
       sync,
       devices: { storage, config: config.push, now, outbound: config.outbound },
-      sessionSecret: keys.sessionSecret,
+      sessionSecret: ring.awsSecret(),
       limiter,
       trustedProxyHops: config.trustedProxyHops,
       logger: logger.child({ component: "aws" }),
     });
 
     const yoga = createYoga<{}, GraphQLContext>({
-      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity })]),
+      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity }), createKeysArea({ store: storage, box, ring, now })]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
       // Wrong admin tokens lock their address out with a growing delay (on the server's clock).
       context: createContextFactory({
@@ -274,6 +281,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       storage,
       pools,
       tokens,
+      keys: ring,
       logger,
       push,
       aws,
@@ -281,6 +289,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       operations,
       close: () => (closed ??= (async () => {
         stopPurging();
+        ring.close();
         await aws.close();
         await stream.close();
         await push.close();
@@ -291,6 +300,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       })()),
     };
   } catch (error) {
+    keys?.close();
     await ydocPool?.close();
     await bus?.close();
     if (ownsStorage) await storage.close();

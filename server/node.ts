@@ -14,6 +14,11 @@
  *
  * The `http.Server` stays reachable (`RunningServer.httpServer`); the graphql-ws endpoint
  * (`server/push/ws-endpoint.ts`) is attached to it once it listens.
+ *
+ * Stopping (`close`, and SIGTERM/SIGINT through `closeOnSignals`): requests that arrive from then
+ * on get 503, WebSockets close with 1001 (going away) and SSE streams end, requests in flight
+ * (pushes included) finish and are answered, then storage closes. All of it within a time limit
+ * (SYNCPOOL_SHUTDOWN_TIMEOUT_MS), past which the process exits anyway.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -36,8 +41,9 @@ export interface RunningServer {
   /** The underlying HTTP server (for the WebSocket upgrade handler). */
   httpServer: Server;
   /**
-   * Stops accepting connections, lets in-flight requests finish (forcing them after
-   * `graceMs`), then closes the sync server and its storage. Idempotent.
+   * Stops accepting connections, refuses new requests on open ones with 503, lets in-flight
+   * requests finish (forcing them after `graceMs`), then closes the sync server and its storage.
+   * Idempotent.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -48,14 +54,17 @@ const READINESS_TIMEOUT_MS = 2000;
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const server = await createSyncpoolServer(config, options);
   const { logger } = server;
-  const jwksBody = JSON.stringify(server.tokens.jwks);
 
+  let stopping = false;
   const httpServer = createServer((request, response) => {
+    // A keep-alive connection may still carry a request after stopping began: turn it away, and
+    // close the connection so the client's next attempt goes to another instance.
+    if (stopping) return sendJson(response, 503, { message: "server is shutting down" }, { connection: "close", "retry-after": "1" });
     const path = (request.url ?? "/").split("?")[0];
     const isRead = request.method === "GET" || request.method === "HEAD";
     if (isRead && path === "/healthz") return sendJson(response, 200, { status: "ok" });
     if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
-    if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, jwksBody, { "cache-control": "public, max-age=300" });
+    if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, server.tokens.jwks, { "cache-control": "public, max-age=300" });
     if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, (fetchRequest) => server.aws.fetch(fetchRequest, request.socket.remoteAddress), logger);
     if (server.operations.handles(path ?? "/")) return void serveFetch(request, response, server.operations.fetch, logger);
     // An SSE stream is a live connection: it takes a slot of the per-address and total caps while it streams.
@@ -93,6 +102,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   let closing: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
     (closing ??= (async () => {
+      stopping = true;
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       // WebSockets and SSE streams never go idle: end them, or closing would wait for the force.
@@ -112,13 +122,19 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
 }
 
 /**
- * Closes `running` gracefully on SIGTERM or SIGINT, then exits. For the CLI: a library embedding
- * the server decides about its own signals.
+ * Closes `running` gracefully on SIGTERM or SIGINT, then exits 0. Past `timeoutMs` it exits 1
+ * whatever is still running (orchestrators kill a process that outstays its grace period anyway;
+ * exiting first at least logs why). For the CLI: a library embedding the server decides about its
+ * own signals.
  */
-export function closeOnSignals(running: RunningServer): void {
+export function closeOnSignals(running: RunningServer, timeoutMs = 10_000): void {
   const onSignal = (signal: NodeJS.Signals) => {
-    running.server.logger.info({ signal }, "shutting down");
-    running.close().then(
+    running.server.logger.info({ signal, timeoutMs }, "shutting down");
+    setTimeout(() => {
+      running.server.logger.error({ timeoutMs }, "shutdown timed out: exiting with work unfinished");
+      process.exit(1);
+    }, timeoutMs).unref();
+    running.close(timeoutMs).then(
       () => process.exit(0),
       (error: unknown) => {
         running.server.logger.error({ err: error }, "shutdown failed");

@@ -1,12 +1,13 @@
 /**
  * Secrets at rest: pool settings hold secrets (developer keys, AWS secret keys, trigger and webhook
- * signing secrets) that must not be readable by whoever can read the database or a backup of it.
+ * signing secrets), and the server's own keys live in the database (`server/keys/`); none may be
+ * readable by whoever can read the database or a backup of it.
  * They are sealed with AES-256-GCM under a master key before they are stored, and opened when
  * read.
  *
  * The master key is `SYNCPOOL_MASTER_KEY` (base64 of 32 bytes) when set, else `<dataDir>/keys/master-key`,
  * created once (mode 0600). Every instance sharing a database must use the same key: set the
- * variable on each, or share the keys directory as for the token signing key.
+ * variable on each (`server/config.ts` requires it with PostgreSQL in production).
  *
  * A sealed value is `sealed:v1:<base64url of 12-byte IV | ciphertext | 16-byte tag>`. The caller's
  * `context` (e.g. `pool:<id>:developerProvider.key`) is authenticated with it, so a sealed value

@@ -1,7 +1,8 @@
 /**
- * Secret files in the data directory (signing keys, VAPID keys, webhook secrets, the master key):
- * created once, readable only by the server's user, and safe when several processes start at
- * once; and the data directory itself, kept private.
+ * Secret files in the data directory (the master key; data directories from before keys moved to
+ * the database also hold signing keys, VAPID keys and webhook secrets, imported once by
+ * `server/keys/key-ring.ts`): created once, readable only by the server's user, and safe when
+ * several processes start at once; and the data directory itself, kept private.
  */
 import { randomBytes } from "node:crypto";
 import { chmod, link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";

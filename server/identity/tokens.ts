@@ -7,9 +7,9 @@
  * Verification allows only ES256 and our issuer, and maps every failure to UNAUTHENTICATED with a
  * message a client can act on ("token expired" means sign in again).
  */
-import { errors as joseErrors, jwtVerify, SignJWT, type JWK } from "jose";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWK } from "jose";
 import { SyncpoolError } from "../../core/errors.js";
-import { TOKEN_ALGORITHM, type ServerKeys } from "./keys.js";
+import { TOKEN_ALGORITHM, type SigningKeySet } from "./keys.js";
 
 /** The `iss` of every token this server signs. */
 export const TOKEN_ISSUER = "syncpool";
@@ -54,21 +54,29 @@ export interface TokenService {
    * @throws SyncpoolError UNAUTHENTICATED ("token expired" or "invalid token: ...").
    */
   verify(token: string, poolId?: string): Promise<TokenClaims>;
-  /** The public key set, as served at `/.well-known/jwks.json`. */
+  /** The public key set, as served at `/.well-known/jwks.json`: every key that still verifies, newest first. */
   readonly jwks: { keys: JWK[] };
 }
 
 export interface TokenServiceOptions {
-  keys: ServerKeys;
+  /** The keys in use, read on every call: after a rotation the newest signs and all verify. */
+  keys: () => SigningKeySet;
+  /**
+   * Called when a token names a key not in `keys()`, then the lookup is tried once more: another
+   * instance may have rotated and signed with the new key before this one noticed. Optional.
+   */
+  refreshKeys?: () => Promise<void>;
   ttlSeconds: number;
   /** Server time, epoch ms; tests move it to expire tokens. */
   now: () => number;
 }
 
 /** Builds the token service over the server's keys. */
-export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOptions): TokenService {
+export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: TokenServiceOptions): TokenService {
   return {
-    jwks: { keys: [keys.publicJwk] },
+    get jwks() {
+      return { keys: keys().all.map((key) => key.publicJwk) };
+    },
 
     async issue(identityId, poolId, grant = NO_GRANT, notAfterMs) {
       const issuedAtSeconds = Math.floor(now() / 1000);
@@ -78,20 +86,28 @@ export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOption
         ...(Object.keys(grant.tags).length === 0 ? {} : { tags: grant.tags }),
         amr: [grant.authenticated ? "authenticated" : "unauthenticated"],
       };
+      const { current } = keys();
       const token = await new SignJWT(claims)
-        .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.kid, typ: "JWT" })
+        .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: current.kid, typ: "JWT" })
         .setIssuer(TOKEN_ISSUER)
         .setSubject(identityId)
         .setAudience(poolId)
         .setIssuedAt(issuedAtSeconds)
         .setExpirationTime(expiresAtSeconds)
-        .sign(keys.privateKey);
+        .sign(current.privateKey);
       return { token, expiresAt: expiresAtSeconds * 1000 };
     },
 
     async verify(token, poolId) {
       try {
-        const { payload } = await jwtVerify(token, keys.publicKey, {
+        let key = verifyingKey(keys(), token);
+        if (key === null && refreshKeys !== undefined) {
+          // A failed check (database briefly away) leaves the keys as they were: the token is judged on those.
+          await refreshKeys().catch(() => undefined);
+          key = verifyingKey(keys(), token);
+        }
+        if (key === null) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: signed with a key this server does not hold (sign in again)", { reason: "INVALID_TOKEN" });
+        const { payload } = await jwtVerify(token, key, {
           algorithms: [TOKEN_ALGORITHM],
           issuer: TOKEN_ISSUER,
           ...(poolId === undefined ? {} : { audience: poolId }),
@@ -107,6 +123,22 @@ export function createTokenService({ keys, ttlSeconds, now }: TokenServiceOption
       }
     },
   };
+}
+
+/**
+ * The key named by the token's `kid` among those that still verify, null when none is. A token
+ * without a `kid` (none of ours) is tried against the current key, so it fails on its signature
+ * like any forgery.
+ */
+function verifyingKey(keys: SigningKeySet, token: string): CryptoKey | null {
+  let kid: string | undefined;
+  try {
+    ({ kid } = decodeProtectedHeader(token));
+  } catch {
+    throw new SyncpoolError("UNAUTHENTICATED", "invalid token: not a JWT", { reason: "INVALID_TOKEN" });
+  }
+  if (kid === undefined) return keys.current.publicKey;
+  return keys.all.find((candidate) => candidate.kid === kid)?.publicKey ?? null;
 }
 
 /** The grant claims of a verified payload (we signed them, so only their absence needs care). */

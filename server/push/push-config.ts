@@ -26,10 +26,10 @@ export interface PushConfig {
   maxDevicesPerIdentity: number;
   /** VAPID `sub`: a `mailto:` or `https:` contact for push services. */
   vapidSubject: string;
-  /** VAPID key pair (base64url, as `web-push generate-vapid-keys` prints); null: kept in `<dataDir>/keys/vapid.json`. */
+  /** VAPID key pair (base64url, as `web-push generate-vapid-keys` prints); null: the server keys in the database (`server/keys/`). */
   vapidPublicKey: string | null;
   vapidPrivateKey: string | null;
-  /** HMAC-SHA256 key of webhook signatures; null: kept in `<dataDir>/keys/push-webhook-secret`. Never log it. */
+  /** HMAC-SHA256 key of webhook signatures; null: the server keys in the database. Never log it. */
   webhookSecret: string | null;
   /**
    * Origins a WEB_PUSH subscription's endpoint may be on: the browsers' push services by default.

@@ -21,15 +21,15 @@ import type { OutboundPolicy } from "../outbound-http.js";
 import { createHttpPost, type HttpPost } from "./http-post.js";
 import { createNotifier, type Notifier } from "./notifier.js";
 import type { PushConfig } from "./push-config.js";
-import { loadPushSecrets } from "./push-secrets.js";
+import { resolvePushSecrets, type StoredPushSecrets } from "./push-secrets.js";
 import { createPushArea } from "./resolvers.js";
 import { attachWebSocketEndpoint, type WebSocketEndpoint } from "./ws-endpoint.js";
 
 /** What `server/index.ts` hands push sync; `bus` and `post` are for scale-out and tests. */
 export interface PushServiceOptions {
   config: PushConfig;
-  /** Where VAPID keys and the webhook secret are kept when not configured. */
-  dataDir: string;
+  /** The VAPID keys and webhook secret from the server keys, used where the config sets none. */
+  storedSecrets: StoredPushSecrets;
   storage: Storage;
   now: () => number;
   logger: Logger;
@@ -70,10 +70,10 @@ export interface PushService {
   close(): Promise<void>;
 }
 
-/** Builds push sync: loads (or creates) the VAPID keys and webhook secret. */
+/** Builds push sync over the configured (or stored) VAPID keys and webhook secret. */
 export async function createPushService(options: PushServiceOptions): Promise<PushService> {
   const { config, storage, now, logger } = options;
-  const secrets = await loadPushSecrets(options.dataDir, config);
+  const secrets = resolvePushSecrets(options.storedSecrets, config);
   const bus = options.bus ?? createInProcessChangeBus((error) => logger.error({ err: error }, "change listener failed"));
   const shutdown = new AbortController();
   const outbound = options.outbound ?? { allowPrivateAddresses: false };

@@ -7,6 +7,7 @@ import type pg from "pg";
 import { assertSchemaName } from "./postgres-rows.js";
 import { POSTGRES_DEVICES_MIGRATION } from "./postgres-devices.js";
 import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
+import { POSTGRES_KEYS_MIGRATION } from "./postgres-keys.js";
 import { POSTGRES_LEASES_MIGRATION } from "./postgres-leases.js";
 import { POSTGRES_STREAM_MIGRATION } from "./postgres-stream.js";
 
@@ -101,6 +102,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   POSTGRES_IDENTITIES_MIGRATION,
   // Version 5: consumer leases across instances (the SQL is in postgres-leases.ts).
   POSTGRES_LEASES_MIGRATION,
+  // Version 6: server keys, sealed under the master key (the SQL is in postgres-keys.ts).
+  POSTGRES_KEYS_MIGRATION,
 ];
 
 /**

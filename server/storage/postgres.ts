@@ -17,6 +17,8 @@ import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgres-identities.js";
 import type { LeaseKey, LeaseRequest } from "./lease-store.js";
 import { PostgresLeaseStore } from "./postgres-leases.js";
+import { PostgresKeyStore } from "./postgres-keys.js";
+import type { NewServerKey } from "./key-store.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PostgresStreamStore } from "./postgres-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -283,6 +285,31 @@ class PostgresAdapter implements PostgresStorage {
   renewLeases(holder: string, expiresAt: number) { return this.#leases.renewLeases(holder, expiresAt); }
   releaseLeases(holder: string, keys?: readonly LeaseKey[]) { return this.#leases.releaseLeases(holder, keys); }
   listLeases(consumer?: string) { return this.#leases.listLeases(consumer); }
+
+  // Server keys (KeyStore): the SQL is in postgres-keys.ts; create-once and rotation need a transaction.
+  readonly #keys = new PostgresKeyStore({
+    read: (fn) => this.#track(() => fn(this.#pool)),
+    transaction: (fn) =>
+      this.#write(async () => {
+        const client = await this.#pool.connect();
+        let broken: Error | undefined;
+        try {
+          await client.query("BEGIN");
+          const result = await fn(client);
+          await client.query("COMMIT");
+          return result;
+        } catch (error) {
+          await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+          throw error;
+        } finally {
+          client.release(broken);
+        }
+      }),
+  });
+  listServerKeys() { return this.#keys.listServerKeys(); }
+  serverKeyGeneration() { return this.#keys.serverKeyGeneration(); }
+  addMissingServerKeys(keys: readonly NewServerKey[]) { return this.#keys.addMissingServerKeys(keys); }
+  rotateServerKey(key: NewServerKey, keep: number) { return this.#keys.rotateServerKey(key, keep); }
 
   // The event stream (StreamStore): the SQL is in postgres-stream.ts, on this pool.
   readonly #stream = new PostgresStreamStore({

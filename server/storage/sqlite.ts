@@ -17,6 +17,8 @@ import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-identities.js";
 import type { LeaseKey, LeaseRequest } from "./lease-store.js";
 import { SqliteLeaseStore } from "./sqlite-leases.js";
+import { SqliteKeyStore } from "./sqlite-keys.js";
+import type { NewServerKey } from "./key-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { SqliteStreamStore } from "./sqlite-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -272,6 +274,16 @@ class SqliteAdapter implements SqliteStorage {
   renewLeases(holder: string, expiresAt: number) { return this.#leases.renewLeases(holder, expiresAt); }
   releaseLeases(holder: string, keys?: readonly LeaseKey[]) { return this.#leases.releaseLeases(holder, keys); }
   listLeases(consumer?: string) { return this.#leases.listLeases(consumer); }
+
+  // Server keys (KeyStore): the SQL is in sqlite-keys.ts, on these connections.
+  readonly #keys = new SqliteKeyStore({
+    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
+    write: (fn) => this.#write(() => fn(this.#writer)),
+  });
+  listServerKeys() { return this.#keys.listServerKeys(); }
+  serverKeyGeneration() { return this.#keys.serverKeyGeneration(); }
+  addMissingServerKeys(keys: readonly NewServerKey[]) { return this.#keys.addMissingServerKeys(keys); }
+  rotateServerKey(key: NewServerKey, keep: number) { return this.#keys.rotateServerKey(key, keep); }
 
   // The event stream (StreamStore): the SQL is in sqlite-stream.ts, on these connections.
   readonly #stream = new SqliteStreamStore({

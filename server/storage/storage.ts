@@ -7,6 +7,7 @@
 import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
 import type { DeviceStore } from "./device-store.js";
 import type { IdentityStore } from "./identity-store.js";
+import type { KeyStore } from "./key-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { AppendEventInput, AppendedEvent, StreamStore } from "./stream-store.js";
 
@@ -123,9 +124,10 @@ export interface ConnectionStats {
 /**
  * Also a `DeviceStore` (registered push devices, `device-store.ts`), a `StreamStore` (the event stream,
  * `stream-store.ts`), an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
- * `LeaseStore` (consumer leases across instances, `lease-store.ts`).
+ * `LeaseStore` (consumer leases across instances, `lease-store.ts`) and a `KeyStore` (server keys,
+ * sealed, `key-store.ts`).
  */
-export interface Storage extends DeviceStore, StreamStore, IdentityStore, LeaseStore {
+export interface Storage extends DeviceStore, StreamStore, IdentityStore, LeaseStore, KeyStore {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
   /** Applies pending versioned migrations. Safe to call on every start. */

@@ -48,7 +48,7 @@ export const OPTIMISTIC_TRIGGER_ATTEMPTS = 3;
 export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecordsInput): Promise<PushResult> {
   const patches = validatePush(input, caller.limits, deps.now());
   if (input.syncSessionToken) {
-    checkSessionToken(deps.sessionSecret, input.syncSessionToken, caller.identityId, input.dataset);
+    checkSessionToken(deps.sessionSecrets(), input.syncSessionToken, caller.identityId, input.dataset);
   }
   // Every push writes its bytes again into the stream (and storage churn), even when it replaces
   // a value within quota: the identity's byte budget bounds how fast it can make the database grow.

@@ -51,7 +51,7 @@ export async function pullRecords(deps: SyncDeps, caller: Caller, args: RecordsA
         ? await deps.storage.listMergedDatasetNames(caller.identityId, args.dataset, sinceSyncCount, datasetSyncCount)
         : [],
     conflictStrategy: dataset && !dataset.deleted ? dataset.conflictStrategy : "CRDT",
-    syncSessionToken: issueSessionToken(deps.sessionSecret, {
+    syncSessionToken: issueSessionToken(deps.sessionSecrets()[0]!, {
       identityId: caller.identityId,
       dataset: args.dataset,
       syncCount: datasetSyncCount,

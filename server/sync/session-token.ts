@@ -24,20 +24,22 @@ export function issueSessionToken(secret: Uint8Array, claims: SessionClaims): st
   return `${VERSION}.${payload}.${sign(secret, payload)}`;
 }
 
-/** Throws BAD_USER_INPUT unless `token` was issued by this server for this identity and dataset. */
+/**
+ * Throws BAD_USER_INPUT unless `token` was issued by this server for this identity and dataset,
+ * under one of `secrets` (the current session secret and the one before a rotation).
+ */
 export function checkSessionToken(
-  secret: Uint8Array,
+  secrets: readonly Uint8Array[],
   token: string,
   identityId: string,
   dataset: string,
 ): void {
   const [version, payload, signature] = token.split(".");
-  const expected = payload === undefined ? "" : sign(secret, payload);
-  const valid =
-    version === VERSION &&
-    signature !== undefined &&
-    signature.length === expected.length &&
-    timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+  const signedBy = (secret: Uint8Array) => {
+    const expected = payload === undefined ? "" : sign(secret, payload);
+    return signature !== undefined && signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+  };
+  const valid = version === VERSION && secrets.some(signedBy);
   if (!valid || payload === undefined) {
     throw new SyncpoolError("BAD_USER_INPUT", "syncSessionToken is not a token issued by this server", {
       field: "syncSessionToken",

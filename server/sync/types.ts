@@ -46,8 +46,11 @@ export interface SyncDeps {
   storage: Storage;
   /** Server time, epoch ms (injected so tests can move it). */
   now: () => number;
-  /** Key for signing sync session tokens (HMAC-SHA256). */
-  sessionSecret: Uint8Array;
+  /**
+   * Keys of sync session tokens (HMAC-SHA256), newest first: the first signs, every one verifies
+   * (after a rotation the previous key keeps verifying tokens handed out before it). Read per call.
+   */
+  sessionSecrets: () => readonly Uint8Array[];
   /**
    * Called after a change commits (never for a replay or a rejected push), for push
    * notifications. It must not throw and must not block: the push has already succeeded.

@@ -14,6 +14,7 @@ import { describeIdentityStore } from "./storage-suite-identities.js";
 import { describeDevices } from "./storage-suite-devices.js";
 import { describeStream } from "./storage-suite-stream.js";
 import { describeLeases } from "./storage-suite-leases.js";
+import { describeKeys } from "./storage-suite-keys.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
 export type OpenStorageForTest = () => Promise<{ storage: Storage; cleanup(): Promise<void> }>;
@@ -47,6 +48,7 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeDevices(current);
     describeStream(current);
     describeLeases(current);
+    describeKeys(current);
   });
 }
 

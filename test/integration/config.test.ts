@@ -87,6 +87,7 @@ describe("environment", () => {
       corsOrigins: [],
       sqliteSynchronous: "FULL",
       tokenTtlSeconds: 900,
+      shutdownTimeoutMs: 10_000,
       databaseUrl: null,
       mutationRetentionHours: 48,
       pools: [],
@@ -105,7 +106,9 @@ describe("environment", () => {
       SYNCPOOL_SQLITE_SYNCHRONOUS: "NORMAL",
       SYNCPOOL_TOKEN_TTL_SECONDS: "60",
       DATABASE_URL: "postgres://sync@db.internal:5432/sync",
+      SYNCPOOL_MASTER_KEY: Buffer.alloc(32, 1).toString("base64"),
       SYNCPOOL_MUTATION_RETENTION_HOURS: "72",
+      SYNCPOOL_SHUTDOWN_TIMEOUT_MS: "2500",
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -117,8 +120,18 @@ describe("environment", () => {
       sqliteSynchronous: "NORMAL",
       tokenTtlSeconds: 60,
       databaseUrl: "postgres://sync@db.internal:5432/sync",
+      masterKey: new Uint8Array(32).fill(1),
       mutationRetentionHours: 72,
+      shutdownTimeoutMs: 2500,
     });
+  });
+
+  it("requires SYNCPOOL_MASTER_KEY with PostgreSQL in production or on a non-loopback host, and not on this machine", () => {
+    const url = "postgres://sync@db.internal:5432/sync";
+    expect(() => loadConfig({ DATABASE_URL: url, NODE_ENV: "production" })).toThrow(/SYNCPOOL_MASTER_KEY: required with DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: url, HOST: "0.0.0.0" })).toThrow(/SYNCPOOL_MASTER_KEY: required with DATABASE_URL/);
+    expect(loadConfig({ DATABASE_URL: url }).masterKey).toBeNull();
+    expect(loadConfig({ NODE_ENV: "production", HOST: "0.0.0.0" }).masterKey).toBeNull();
   });
 
   it("lets CLI flags win over the environment", () => {
@@ -148,6 +161,7 @@ describe("environment", () => {
     [{ LOG_LEVEL: "loud" }, "environment variable LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent"],
     [{ SYNCPOOL_SQLITE_SYNCHRONOUS: "OFF" }, "environment variable SYNCPOOL_SQLITE_SYNCHRONOUS: expected FULL or NORMAL"],
     [{ SYNCPOOL_TOKEN_TTL_SECONDS: "0" }, "environment variable SYNCPOOL_TOKEN_TTL_SECONDS: expected an integer from 1 to 86400"],
+    [{ SYNCPOOL_SHUTDOWN_TIMEOUT_MS: "soon" }, "environment variable SYNCPOOL_SHUTDOWN_TIMEOUT_MS: expected an integer from 0 to 600000"],
     [{ SYNCPOOL_CORS_ORIGINS: "app.example.com" }, "environment variable SYNCPOOL_CORS_ORIGINS[0]: expected * or origins like https://app.example.com, comma-separated"],
     [{ DATABASE_URL: "mysql://db/x" }, "environment variable DATABASE_URL: expected a postgres:// or postgresql:// URL"],
     [{ SYNCPOOL_MUTATION_RETENTION_HOURS: "1" }, "environment variable SYNCPOOL_MUTATION_RETENTION_HOURS: expected an integer from 24 to 8760"],

@@ -51,10 +51,12 @@ describe("HTTP endpoints", () => {
     expect(payload.sub).toBe(guest.identityId);
   });
 
-  it("keeps its signing key private on disk and reuses it after a restart", async () => {
+  it("keeps its signing key sealed in the database and reuses it after a restart", async () => {
     const guest = await server.signInGuest();
-    expect(statSync(join(server.dataDir, "keys", "signing-key.jwk.json")).mode & 0o777).toBe(0o600);
-    expect(statSync(join(server.dataDir, "keys", "session-secret")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(server.dataDir, "keys", "master-key")).mode & 0o777).toBe(0o600);
+    const signing = (await server.storage.listServerKeys()).filter((row) => row.kind === "token-signing");
+    expect(signing).toHaveLength(1);
+    expect(signing[0]!.sealed).toMatch(/^sealed:v1:/);
     const restarted = await startTestServer({ dataDir: server.dataDir });
     try {
       const { data } = await restarted.gql(`{ usage { identityId } }`, {}, guest.token);

@@ -27,7 +27,7 @@ function depsFor(storage: Storage, committed: CommittedChange[] = []): SyncDeps 
   return {
     storage,
     now: () => NOW,
-    sessionSecret: new Uint8Array(32),
+    sessionSecrets: () => [new Uint8Array(32)],
     onCommitted: (change) => committed.push(change),
     stream: { poolStream: async () => ({ shards: 4, region: "local", trigger: null }), onAppended: () => undefined },
   };

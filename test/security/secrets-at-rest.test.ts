@@ -4,7 +4,7 @@
  * key, the directory is 0700 and the database and key files 0600. Rows stored in plaintext by an
  * older server still load, and are sealed at start.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -61,8 +61,18 @@ describe("secrets at rest", () => {
     await start(dataDir, { config: { pools: [pool] } });
     expect(mode(dataDir)).toBe(0o700);
     expect(mode(join(dataDir, "keys"))).toBe(0o700);
-    for (const file of ["master-key", "signing-key.jwk.json", "session-secret"]) expect(mode(join(dataDir, "keys", file))).toBe(0o600);
+    expect(mode(join(dataDir, "keys", "master-key"))).toBe(0o600);
     if (testBackend === "sqlite") expect(mode(join(dataDir, "syncpool.db"))).toBe(0o600);
+  });
+
+  it("keeps the server's signing keys and secrets in the database sealed, with no key file besides the master key", async () => {
+    const dataDir = freshDir();
+    const server = await start(dataDir);
+    const rows = await server.storage.listServerKeys();
+    expect(rows.map((row) => row.kind).sort()).toEqual(["aws-credentials", "push-webhook", "session", "token-signing", "vapid"]);
+    for (const row of rows) expect(row.sealed).toMatch(/^sealed:v1:/);
+    expect(JSON.stringify(rows)).not.toContain('"d"');
+    expect(readdirSync(join(dataDir, "keys"))).toEqual(["master-key"]);
   });
 
   it("loads a pool stored in plaintext by an older server and seals it at start", async () => {

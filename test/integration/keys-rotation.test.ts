@@ -1,0 +1,156 @@
+/**
+ * One server's keys over restarts and rotations (SQLite in the sqlite project, a PostgreSQL schema
+ * in the postgres one): keys survive a restart; after a rotation new tokens are signed with the new
+ * key while tokens and sync session tokens from before keep working; a second rotation retires the
+ * oldest key; key files of a data directory from before keys moved to the database are imported,
+ * so an upgrade invalidates nothing.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeProtectedHeader } from "jose";
+import { afterAll, describe, expect, it } from "vitest";
+import { generateSigningKeyMaterial, signingKeyId } from "../../server/identity/keys.js";
+import { rotateServerKeys } from "../../server/keys/key-ring.js";
+import { createSecretBox, loadMasterKey } from "../../server/secret-box.js";
+import { issueSessionToken } from "../../server/sync/session-token.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { ADMIN_TOKEN } from "../helpers/stream-api.js";
+import { GraphQLFailure, syncApi } from "../helpers/sync-api.js";
+
+const dirs: string[] = [];
+const servers: TestServer[] = [];
+afterAll(async () => {
+  for (const server of servers) await server.close().catch(() => undefined);
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function freshDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "syncpool-keys-rotation-"));
+  dirs.push(dir);
+  return dir;
+}
+
+async function start(dataDir: string): Promise<TestServer> {
+  const server = await startTestServer({ dataDir, config: { adminToken: ADMIN_TOKEN } });
+  servers.push(server);
+  return server;
+}
+
+async function stop(server: TestServer): Promise<void> {
+  servers.splice(servers.indexOf(server), 1);
+  await server.close();
+}
+
+/** Rotates as `syncpool keys rotate` does, on the server's own database and master key. */
+async function rotate(server: TestServer): Promise<string> {
+  const box = createSecretBox(await loadMasterKey(server.dataDir, null));
+  const rows = await rotateServerKeys(server.storage, box, Date.now);
+  return rows.find((row) => row.kind === "token-signing")!.keyId;
+}
+
+const kidOf = (token: string) => decodeProtectedHeader(token).kid;
+
+/** Signs in guests until one token is signed with `kid` (the server notices a rotation on its next poll). */
+async function tokenSignedWith(server: TestServer, kid: string): Promise<string> {
+  let token = "";
+  await expect.poll(async () => kidOf((token = (await server.signInGuest()).token)), { timeout: 2000, interval: 20 }).toBe(kid);
+  return token;
+}
+
+const accepted = async (server: TestServer, token: string) => (await server.gql(`{ usage { identityId } }`, {}, token)).data?.usage?.identityId !== undefined;
+
+describe("server keys across restarts and rotations", () => {
+  it("keeps its keys across a restart: tokens and sync session tokens stay valid", async () => {
+    const dataDir = freshDir();
+    const first = await start(dataDir);
+    const guest = await first.signInGuest();
+    const { syncSessionToken } = await syncApi(first.graphqlUrl, guest.token).page("notes");
+    await stop(first);
+
+    const second = await start(dataDir);
+    expect(await accepted(second, guest.token)).toBe(true);
+    const answer = await syncApi(second.graphqlUrl, guest.token).push({ dataset: "notes", syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
+    expect(answer.datasetSyncCount).toBe(1);
+  });
+
+  it("signs with the new key after a rotation and still accepts tokens and session tokens from before, also after a restart", async () => {
+    const dataDir = freshDir();
+    const server = await start(dataDir);
+    const before = await server.signInGuest();
+    const oldKid = kidOf(before.token);
+    const { syncSessionToken } = await syncApi(server.graphqlUrl, before.token).page("notes");
+
+    const newKid = await rotate(server);
+    const after = await tokenSignedWith(server, newKid);
+    expect(await accepted(server, after)).toBe(true);
+    expect(await accepted(server, before.token)).toBe(true);
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    expect(jwks.keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
+    // A session token signed with the previous session secret still ties a push to its pull.
+    const pushed = await syncApi(server.graphqlUrl, before.token).push({ dataset: "notes", syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
+    expect(pushed.datasetSyncCount).toBe(1);
+    // New session tokens are signed with the new secret, and verify too.
+    const fresh = await syncApi(server.graphqlUrl, before.token).page("notes");
+    expect(fresh.syncSessionToken).not.toBe(syncSessionToken);
+    await syncApi(server.graphqlUrl, before.token).push({ dataset: "notes", syncSessionToken: fresh.syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "w" }] });
+
+    await stop(server);
+    const restarted = await start(dataDir);
+    expect(await accepted(restarted, before.token)).toBe(true);
+    expect(await accepted(restarted, after)).toBe(true);
+    expect(kidOf((await restarted.signInGuest()).token)).toBe(newKid);
+  });
+
+  it("retires the oldest key on a second rotation: its tokens are refused with UNAUTHENTICATED", async () => {
+    const server = await start(freshDir());
+    const oldest = await server.signInGuest();
+    await tokenSignedWith(server, await rotate(server));
+    const middle = await tokenSignedWith(server, await rotate(server));
+    await expect.poll(() => accepted(server, oldest.token), { timeout: 2000, interval: 20 }).toBe(false);
+    const { errors } = await server.gql(`{ usage { identityId } }`, {}, oldest.token);
+    expect(errors?.[0]).toMatchObject({ message: expect.stringContaining("does not hold"), extensions: { code: "UNAUTHENTICATED" } });
+    expect(await accepted(server, middle)).toBe(true);
+  });
+
+  it("rotates through the admin API, signing with the new key as soon as it answers; refuses anyone else and changes nothing", async () => {
+    const server = await start(freshDir());
+    const guest = await server.signInGuest();
+    const rotate = `mutation { rotateServerKeys { generation rotated { kind keyId } } }`;
+    const before = await server.storage.listServerKeys();
+
+    const refused = await server.gql(rotate, {}, guest.token);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(await server.storage.listServerKeys()).toEqual(before);
+
+    const { data, errors } = await server.gql<{ rotateServerKeys: { generation: number; rotated: Array<{ kind: string; keyId: string }> } }>(rotate, {}, ADMIN_TOKEN);
+    expect(errors).toBeUndefined();
+    expect(data!.rotateServerKeys.rotated.map((row) => row.kind)).toEqual(["token-signing", "session"]);
+    expect(data!.rotateServerKeys.generation).toBe(Math.max(...before.map((row) => row.generation)) + 2);
+    const newKid = data!.rotateServerKeys.rotated[0]!.keyId;
+    expect(kidOf((await server.signInGuest()).token)).toBe(newKid);
+    expect(await accepted(server, guest.token)).toBe(true);
+  });
+
+  it("imports the key files of a data directory from before keys moved to the database", async () => {
+    const dataDir = freshDir();
+    mkdirSync(join(dataDir, "keys"), { mode: 0o700 });
+    const signingMaterial = await generateSigningKeyMaterial();
+    const sessionSecret = Buffer.alloc(32, 9);
+    writeFileSync(join(dataDir, "keys", "signing-key.jwk.json"), signingMaterial, { mode: 0o600 });
+    writeFileSync(join(dataDir, "keys", "session-secret"), sessionSecret.toString("base64url"), { mode: 0o600 });
+
+    const server = await start(dataDir);
+    const guest = await server.signInGuest();
+    expect(kidOf(guest.token)).toBe(await signingKeyId(signingMaterial));
+    // A session token the old server handed out (signed with the file's secret) still verifies.
+    const legacySessionToken = issueSessionToken(new Uint8Array(sessionSecret), { identityId: guest.identityId, dataset: "notes", syncCount: 0, issuedAt: Date.now() });
+    const answer = await syncApi(server.graphqlUrl, guest.token).push({ dataset: "notes", syncSessionToken: legacySessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
+    expect(answer.datasetSyncCount).toBe(1);
+    // And a session token signed with another secret does not.
+    const forged = issueSessionToken(new Uint8Array(32).fill(1), { identityId: guest.identityId, dataset: "notes", syncCount: 0, issuedAt: Date.now() });
+    await expect(syncApi(server.graphqlUrl, guest.token).push({ dataset: "notes", syncSessionToken: forged, patches: [{ op: "REPLACE", key: "k", value: "x" }] })).rejects.toBeInstanceOf(
+      GraphQLFailure,
+    );
+  });
+});
