@@ -6,12 +6,14 @@
  * it to the trigger, and applies the trigger's answer to the plan (`trigger-decisions.ts`).
  */
 import { compareClocks, formatClock, parseClock, receiveClock } from "../../core/clock.js";
+import { SyncpoolError } from "../../core/errors.js";
 import { checkDatasetUsage } from "../../core/limits.js";
 import { mergeRecordStates, stateChanged, type RecordState } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
 import type { DatasetRow } from "../storage/storage.js";
 import type { Conflict } from "./types.js";
 import { moveUsage, type DatasetUsage } from "./usage.js";
+import { isLiveRecord, jsonRemovalState, mergeJsonRecord } from "./json-patch.js";
 import type { CheckedPatch } from "./validate-push.js";
 
 /** One record the push touches: its stored state and the state the push leaves behind. */
@@ -60,8 +62,15 @@ export function planPush(
   deviceId: string,
   now: number,
 ): PushPlan {
-  const records = patches.map((patch): PlannedRecord => {
+  const records = patches.map((patch, index): PlannedRecord => {
     const before = stored.get(patch.key) ?? null;
+    checkKindChange(before, patch, index);
+    if (patch.jsonState || (patch.op === "REMOVE" && before?.kind === "JSON" && !before.deleted)) {
+      // JSON: state merged with state in every strategy (an OPTIMISTIC patch that passed its sync
+      // count check merges too: its fields win by clock, and fields it does not name survive).
+      const incoming = patch.jsonState ??  jsonRemovalState(patch.clock ?? stampAfter(before?.clock ?? null, deviceId, now));
+      return { key: patch.key, before, state: mergeJsonRecord(before, patch.key, incoming, deviceId, patch.deviceLastModifiedAt), byTrigger: false };
+    }
     const incoming: RecordState = {
       key: patch.key,
       value: patch.value,
@@ -81,6 +90,22 @@ export function planPush(
     return { key: patch.key, before, state: mergeRecordStates(toState(before), incoming), byTrigger: false };
   });
   return { strategy, records };
+}
+
+/**
+ * A live key keeps its kind: writing another kind to it is refused unless the key was removed
+ * first (a JSON record whose state shows nothing counts as removed). Merging a STRING into a JSON
+ * state, or either into a Yjs document, has no meaning that keeps both writes.
+ * @throws SyncpoolError BAD_USER_INPUT with `reason: "KIND_CHANGE"`.
+ */
+function checkKindChange(before: SyncRecord | null, patch: CheckedPatch, index: number): void {
+  if (patch.op !== "REPLACE" || before === null || before.kind === patch.kind || !isLiveRecord(before)) return;
+  const field = `patches[${index}].kind`;
+  throw new SyncpoolError(
+    "BAD_USER_INPUT",
+    `${field}: key "${patch.key}" holds a live ${before.kind} record; remove it before writing ${patch.kind}`,
+    { field, reason: "KIND_CHANGE", storedKind: before.kind },
+  );
 }
 
 /** True when the planned state differs from what is stored (a new key always does). */
