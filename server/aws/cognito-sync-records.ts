@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import type { Patch, SyncRecord } from "../../core/types.js";
 import { applyPush } from "../sync/apply-push.js";
-import { materializedJsonText } from "../sync/json-patch.js";
+import { shownRecordValue } from "../sync/json-patch.js";
 import { pullRecords, MAX_PAGE_SIZE } from "../sync/pull-records.js";
 import type { Caller, SyncDeps } from "../sync/types.js";
 import { AwsError } from "./aws-errors.js";
@@ -31,7 +31,7 @@ const ANONYMOUS_DEVICE = "aws-sdk";
 
 /** A record as Cognito Sync serializes it. */
 export function toAwsRecord(record: SyncRecord): Record<string, unknown> {
-  const value = record.deleted ? null : record.kind === "JSON" ? materializedJsonText(record.value) : record.value;
+  const value = shownRecordValue(record);
   return {
     Key: record.key,
     ...(value === null ? {} : { Value: value }),

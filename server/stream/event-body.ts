@@ -4,7 +4,7 @@
  * `kind` and `origin`). docs/events.md documents every field; change both together.
  */
 import type { RecordKind, SyncRecord } from "../../core/types.js";
-import { materializedJsonText } from "../sync/json-patch.js";
+import { shownRecordValue } from "../sync/json-patch.js";
 import type { ChangeOrigin } from "../sync/types.js";
 import type { DatasetWriteTx } from "../storage/storage.js";
 import type { AppendedEvent } from "../storage/stream-store.js";
@@ -81,7 +81,8 @@ export function buildEventBody(change: ChangeEventInput): StreamEventBody {
     dataSetName: change.dataset,
     operation: change.deleted ? "remove" : "replace",
     kinesisSyncRecords: change.records.map((record) => {
-      const value = shownValue(record);
+      // Consumers read values, not merge states: a JSON record shows as its materialized object.
+      const value = shownRecordValue(record);
       return {
         key: record.key,
         value,
@@ -100,12 +101,6 @@ export function buildEventBody(change: ChangeEventInput): StreamEventBody {
     mutationId: change.mutationId,
     origin: triggerKeys.size > 0 ? "trigger" : change.origin,
   };
-}
-
-// Consumers read values, not merge states: a JSON record shows as its materialized object.
-function shownValue(record: SyncRecord): string | null {
-  if (record.deleted) return null;
-  return record.kind === "JSON" ? materializedJsonText(record.value) : record.value;
 }
 
 /**

@@ -24,8 +24,10 @@ export function decodePushedJsonState(value: string, field: string): JsonState {
   } catch (error) {
     if (!isSyncpoolError(error)) throw error;
     const path = typeof error.details.path === "string" ? error.details.path : "";
+    // The core names the value "value"; say which patch's value it was.
+    const coreWhere = path === "" ? "value: " : `value.${path}: `;
+    const message = error.message.startsWith(coreWhere) ? error.message.slice(coreWhere.length) : error.message;
     const where = path === "" ? field : `${field}.${path}`;
-    const message = error.message.includes(": ") ? error.message.slice(error.message.indexOf(": ") + 2) : error.message;
     throw new SyncpoolError("BAD_USER_INPUT", `${where}: ${message}`, { ...error.details, field });
   }
   if (latestJsonClock(state) === null) {
@@ -96,6 +98,15 @@ export function jsonPutState(object: unknown, clock: string): JsonState {
 /** A stored JSON value's materialized object, or null when the record shows none. */
 export function materializeStoredJson(value: string | null): JsonObject | null {
   return value === null ? null : materializeJson(decodeJsonState(value));
+}
+
+/**
+ * What readers outside the sync protocol (stream events, sync triggers, Cognito Sync) see of a
+ * record: its value, a JSON record's materialized object as JSON text; null when it shows none.
+ */
+export function shownRecordValue(record: RecordState): string | null {
+  if (record.deleted) return null;
+  return record.kind === "JSON" ? materializedJsonText(record.value) : record.value;
 }
 
 /** A stored JSON value as plain JSON text (`"null"` never: a removed record gives null). */

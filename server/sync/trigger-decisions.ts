@@ -15,7 +15,7 @@ import type { SyncTriggerEvent, TriggerDecision, TriggerRecord } from "../stream
 import { triggerFailed } from "../stream/trigger-contract.js";
 import type { JsonState } from "../../core/json-state.js";
 import { canonicalJson, isPlainObject, normalizeJsonValue, type JsonValue } from "../../core/json-value.js";
-import { jsonPutState, jsonRemovalState, materializedJsonText, mergeJsonRecord } from "./json-patch.js";
+import { jsonPutState, jsonRemovalState, mergeJsonRecord, shownRecordValue } from "./json-patch.js";
 import { isChange, stampAfter, toState, type PlannedRecord, type PushPlan } from "./push-plan.js";
 
 /** Who the event is about, besides the plan. */
@@ -33,9 +33,9 @@ export function toTriggerEvent(plan: PushPlan, context: TriggerEventContext): Sy
   const datasetRecords: Record<string, TriggerRecord> = {};
   for (const planned of plan.records) {
     if (!isChange(planned)) continue;
-    const newValue = shownValue(planned.state);
+    const newValue = shownRecordValue(planned.state);
     datasetRecords[planned.key] = {
-      oldValue: planned.before ? shownValue(planned.before) : null,
+      oldValue: planned.before ? shownRecordValue(planned.before) : null,
       newValue,
       op: newValue === null ? "remove" : "replace",
       kind: planned.state.kind,
@@ -138,7 +138,7 @@ function decide(
 }
 
 function sameAs(state: RecordState, decision: TriggerDecision): boolean {
-  const shown = shownValue(state);
+  const shown = shownRecordValue(state);
   if (decision.op === "remove") return shown === null;
   if (shown === null || state.kind !== "JSON") return shown === decision.value;
   // JSON: the same object, whatever the answer's key order or spacing.
@@ -147,12 +147,6 @@ function sameAs(state: RecordState, decision: TriggerDecision): boolean {
   } catch {
     return false;
   }
-}
-
-// What a trigger sees of a record: a JSON record's materialized object as JSON text.
-function shownValue(state: RecordState): string | null {
-  if (state.deleted) return null;
-  return state.kind === "JSON" ? materializedJsonText(state.value) : state.value;
 }
 
 // The trigger's new object as a put; anything but a JSON object within the record limits is a malformed answer.
