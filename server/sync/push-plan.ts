@@ -65,7 +65,7 @@ export function planPush(
   const records = patches.map((patch, index): PlannedRecord => {
     const before = stored.get(patch.key) ?? null;
     checkKindChange(before, patch, index);
-    if (patch.jsonState || (patch.op === "REMOVE" && before?.kind === "JSON" && !before.deleted)) {
+    if (patch.jsonState || isJsonRemoval(patch, before)) {
       // JSON: state merged with state in every strategy (an OPTIMISTIC patch that passed its sync
       // count check merges too: its fields win by clock, and fields it does not name survive).
       const incoming = patch.jsonState ??  jsonRemovalState(patch.clock ?? stampAfter(before?.clock ?? null, deviceId, now));
@@ -90,6 +90,16 @@ export function planPush(
     return { key: patch.key, before, state: mergeRecordStates(toState(before), incoming), byTrigger: false };
   });
   return { strategy, records };
+}
+
+/**
+ * A REMOVE that removes a JSON record: of a live JSON record, or with `kind: JSON` where nothing
+ * live is stored. Kept as a state (not a tombstone) so field writes older than it stay hidden.
+ */
+function isJsonRemoval(patch: CheckedPatch, before: SyncRecord | null): boolean {
+  if (patch.op !== "REMOVE") return false;
+  if (before !== null && !before.deleted) return before.kind === "JSON";
+  return patch.kind === "JSON";
 }
 
 /**

@@ -66,6 +66,18 @@ describe("JSON records", () => {
     expect(rewritten.records[0]).toMatchObject({ kind: "STRING", value: "plain" });
   });
 
+  it("keeps a removal as state: a field write older than the REMOVE, arriving after it, stays hidden", async () => {
+    const now = Date.now();
+    await api.push({ dataset: "removal", patches: [{ op: "REPLACE", key: "k", kind: "JSON", value: put({ a: 1 }, clockAt(now - 60_000, "a")) }] });
+    await api.push({ dataset: "removal", deviceId: "b", patches: [{ op: "REMOVE", key: "k", clock: clockAt(now - 10_000, "b") }] });
+    await api.push({ dataset: "removal", patches: [{ op: "REPLACE", key: "k", kind: "JSON", value: update({ late: true }, clockAt(now - 30_000, "a")) }] });
+    const [afterStale] = (await api.pullAll("removal")).records;
+    expect(afterStale).toMatchObject({ kind: "JSON", deleted: false });
+    expect(shown(afterStale!.value)).toBeNull();
+    await api.push({ dataset: "removal", patches: [{ op: "REPLACE", key: "k", kind: "JSON", value: update({ fresh: 1 }, clockAt(now - 1_000, "a")) }] });
+    expect(shown((await api.pullAll("removal")).records[0]!.value)).toEqual({ fresh: 1 });
+  });
+
   it("refuses a malformed state with the path inside it, and commits nothing", async () => {
     const bad = '{"r":{"c":{"x":{"w":["not-a-clock","v",1]}},"w":["000000000000001-000000-a","e"]},"v":1}';
     await expect(api.push({ dataset: "malformed", patches: [{ op: "REPLACE", key: "k", kind: "JSON", value: bad }] })).rejects.toMatchObject({
