@@ -44,6 +44,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       testTimeout: 30_000,
       hookTimeout: 30_000,
       pool: "forks",
+      // A promise rejected with nobody listening fails the test that caused it (an app's Node
+      // process would exit on it).
+      setupFiles: ["test/helpers/unhandled-rejection-trap.ts"],
       projects: [
         { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: postgresOnly } },
         ...(runPostgres

@@ -12,7 +12,7 @@ import type { Emitter } from "./events.js";
 import type { ClientOptions } from "./options.js";
 import type { Session } from "./session.js";
 import { identityDbName, openIdentityDb, type IdentityDb, type IndexedDbDependencies } from "./store/identity-db.js";
-import { writeLocal, type LocalWrite } from "./store/local-write.js";
+import { writeLocal, writeLocalBatch, type LocalWrite } from "./store/local-write.js";
 import * as reads from "./store/read-records.js";
 import { toSyncRecord } from "./store/record-state.js";
 import type { ClockMeta } from "./store/rows.js";
@@ -74,7 +74,7 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
     },
     // Bound to this identity's session, even if another one signs in meanwhile.
     save: (name, key, update) => writeTo(active, { dataset: name, key, op: "REPLACE", value: update, kind: "YDOC" }),
-    reportError: (error, name, key) => emitter.emit("syncError", { error, dataset: name, key }),
+    reportError: (error, name, key) => db.isOpen() && emitter.emit("syncError", { error, dataset: name, key }),
   });
   const ctx: SyncContext = {
     db,
@@ -101,6 +101,8 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
     isRetryable,
     onError: (error) => {
       if (typeof error === "object" && error !== null && reportedErrors.has(error)) return;
+      // A pass ended by this client's own close() or signOut() is no failure to report.
+      if (!db.isOpen()) return;
       emitter.emit("syncError", { error });
     },
     retryAfterMs: (error) => (error instanceof SyncpoolError && error.code === "RATE_LIMITED" ? retryAfterMs(error) : undefined),
@@ -113,7 +115,7 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
     ctx,
     exclusive: (task) => tabs.exclusive(task),
     requestPull: (dataset) => loop.request(dataset),
-    onError: (error, dataset) => emitter.emit("syncError", { error, dataset }),
+    onError: (error, dataset) => db.isOpen() && emitter.emit("syncError", { error, dataset }),
   });
   const webSocket = deps.webSocket;
   const tabs: TabSync = new TabSync({
@@ -162,4 +164,13 @@ export function deactivateIdentity(active: Active): void {
 export async function writeTo(active: Active, write: LocalWrite): Promise<void> {
   await writeLocal(active.db, write, active.ctx.write);
   active.tabs.wrote(write.dataset, [write.key], { debounce: true });
+}
+
+/** Stores several local writes in one transaction (all or none) and has them synced. */
+export async function writeManyTo(active: Active, writes: readonly LocalWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  await writeLocalBatch(active.db, writes, active.ctx.write);
+  const keysByDataset = new Map<string, string[]>();
+  for (const write of writes) keysByDataset.set(write.dataset, [...(keysByDataset.get(write.dataset) ?? []), write.key]);
+  for (const [dataset, keys] of keysByDataset) active.tabs.wrote(dataset, keys, { debounce: true });
 }

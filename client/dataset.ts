@@ -6,8 +6,10 @@ import type * as Y from "yjs";
 import { SyncpoolError } from "../core/errors.js";
 import { assertDatasetName, assertRecordKey } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind, SyncRecord } from "../core/types.js";
-import type { Observable } from "./store/read-records.js";
+import type { Observable } from "./follow-identity.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
+import type { LocalWrite } from "./store/local-write.js";
+import { WriteBatch, type Entries } from "./write-batch.js";
 
 /** A dataset's usage in the local view, against the limits writes are checked with. */
 export interface DatasetUsage {
@@ -16,12 +18,25 @@ export interface DatasetUsage {
   limits: Limits;
 }
 
+/** A local write waiting for the server, as `dataset.pendingWrites()` lists it. */
+export interface PendingWrite {
+  key: string;
+  op: PatchOp;
+  /** The value written (a YDOC value is the incremental Yjs update); null for a remove. */
+  value: string | null;
+  kind: RecordKind;
+  /** Device time of the write, epoch ms. */
+  deviceLastModifiedAt: number;
+}
+
 /** What a `Dataset` needs from its client (internal). */
 export interface DatasetHost {
   write(dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind): Promise<void>;
+  writeMany(writes: readonly LocalWrite[]): Promise<void>;
   record(dataset: string, key: string): Promise<SyncRecord | undefined>;
   liveRecords(dataset: string): Promise<SyncRecord[]>;
-  observe<T>(read: () => Promise<T>): Observable<T>;
+  /** `read` re-run on every change, following the identity signed in; `signedOut` while nobody is. */
+  observe<T>(read: () => Promise<T>, signedOut: T): Observable<T>;
   usage(dataset: string): Promise<DatasetUsage>;
   pending(dataset: string): Promise<number>;
   flush(dataset: string): Promise<void>;
@@ -30,6 +45,8 @@ export interface DatasetHost {
   deleteDataset(dataset: string): Promise<void>;
   configure(dataset: string, conflictStrategy: ConflictStrategy): Promise<void>;
   setConflictHandler(dataset: string, handler: ConflictHandler | undefined): void;
+  pendingWrites(dataset: string): Promise<PendingWrite[]>;
+  discardPending(dataset: string, key?: string): Promise<number>;
 }
 
 export class Dataset {
@@ -41,7 +58,11 @@ export class Dataset {
     assertDatasetName(name, "dataset");
   }
 
-  /** The value of `key`, or undefined when absent or removed. YDOC values are base64 Yjs updates. */
+  /**
+   * The value of `key`, or undefined when absent or removed. A YDOC record's value is its whole
+   * document as a base64 Yjs update (`Y.applyUpdate(doc, base64ToBytes(value))`); use `doc(key)`
+   * to edit it.
+   */
   async get(key: string): Promise<string | undefined> {
     const record = await this.host.record(this.name, key);
     return record && !record.deleted ? (record.value ?? undefined) : undefined;
@@ -52,10 +73,15 @@ export class Dataset {
     return this.host.record(this.name, key);
   }
 
-  /** Every live key and value. */
-  async getAll(): Promise<Record<string, string>> {
+  /**
+   * Every live key and value. YDOC records' values are base64 Yjs updates (the whole document);
+   * `{ kind: "STRING" }` keeps only plain values, `{ kind: "YDOC" }` only documents.
+   */
+  async getAll(options: { kind?: RecordKind } = {}): Promise<Record<string, string>> {
     const all: Record<string, string> = {};
-    for (const record of await this.host.liveRecords(this.name)) all[record.key] = record.value as string;
+    for (const record of await this.host.liveRecords(this.name)) {
+      if (options.kind === undefined || record.kind === options.kind) all[record.key] = record.value as string;
+    }
     return all;
   }
 
@@ -76,6 +102,16 @@ export class Dataset {
     await this.host.write(this.name, key, "REPLACE", value, "STRING");
   }
 
+  /**
+   * Sets every entry (an object or `[key, value]` pairs) in ONE local transaction: all are stored
+   * or none, and the limits are checked once for the batch. Much faster than a loop of `put`.
+   */
+  async putMany(entries: Entries): Promise<void> {
+    const batch = new WriteBatch();
+    batch.dataset(this.name).putMany(entries);
+    await this.host.writeMany(batch.writes);
+  }
+
   /** Removes `key` (a tombstone, so other devices learn of it). */
   async remove(key: string): Promise<void> {
     assertRecordKey(key);
@@ -84,31 +120,29 @@ export class Dataset {
 
   /**
    * Calls `callback` with the value of `key` now and after every change (local or synced);
-   * without a key, with every live key and value. Returns the function that stops watching.
+   * without a key, with every live key and value. It follows the identity signed in: made
+   * before `signIn()` or kept across a sign-out, it receives undefined (or `{}`) while nobody is
+   * signed in and the new identity's value after the next sign-in. Equal values are not repeated.
+   * Returns the function that stops watching.
    */
   watch(key: string, callback: (value: string | undefined) => void): () => void;
   watch(key: undefined, callback: (values: Record<string, string>) => void): () => void;
   watch(key: string | undefined, callback: ((value: string | undefined) => void) | ((values: Record<string, string>) => void)): () => void {
-    // liveQuery re-runs on any write to the tables a read touched; call back on real changes only.
-    let last: string | null = null;
-    const deliver = (value: string | undefined | Record<string, string>) => {
-      const seen = JSON.stringify(value ?? null);
-      if (seen === last) return;
-      last = seen;
-      (callback as (value: unknown) => void)(value);
-    };
-    const subscription = key === undefined ? this.observeAll().subscribe({ next: deliver }) : this.observe(key).subscribe({ next: deliver });
-    return () => subscription.unsubscribe();
+    const observable: Observable<unknown> = key === undefined ? this.observeAll() : this.observe(key);
+    return observable.subscribe(callback as (value: unknown) => void);
   }
 
-  /** An observable of the value of `key` (Dexie `liveQuery`; works with RxJS `from()`). */
+  /**
+   * An observable of the value of `key` (undefined while signed out). Works as a Svelte store
+   * and with RxJS `from()`; see `Observable`.
+   */
   observe(key: string): Observable<string | undefined> {
-    return this.host.observe(() => this.get(key));
+    return this.host.observe(() => this.get(key), undefined);
   }
 
-  /** An observable of every live key and value. */
+  /** An observable of every live key and value (`{}` while signed out). */
   observeAll(): Observable<Record<string, string>> {
-    return this.host.observe(() => this.getAll());
+    return this.host.observe(() => this.getAll(), {});
   }
 
   /**
@@ -167,6 +201,22 @@ export class Dataset {
 
   /** An observable of `pendingCount()`: emits after every write and every acknowledged push. */
   observePendingCount(): Observable<number> {
-    return this.host.observe(() => this.pendingCount());
+    return this.host.observe(() => this.pendingCount(), 0);
+  }
+
+  /** The local writes not yet acknowledged by the server, in write order. */
+  pendingWrites(): Promise<PendingWrite[]> {
+    return this.host.pendingWrites(this.name);
+  }
+
+  /**
+   * Drops the pending writes of `key` (or of every key) so they are never sent: a key the server
+   * never had disappears at once, the others take the server's value back at the next pull (at
+   * once when online). Waits for a running sync pass; a write already acknowledged stays. Resolves
+   * to the number of writes dropped.
+   */
+  discardPending(key?: string): Promise<number> {
+    if (key !== undefined) assertRecordKey(key);
+    return this.host.discardPending(this.name, key);
   }
 }

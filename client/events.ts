@@ -2,7 +2,8 @@
  * The client's events and a tiny typed emitter. Listeners run synchronously in registration
  * order; a listener that throws does not stop the others (the error goes to `console.error`).
  */
-import type { SyncRecord } from "../core/types.js";
+import type { ErrorCode, SyncpoolError } from "../core/errors.js";
+import type { PatchOp, RecordKind, SyncRecord } from "../core/types.js";
 
 /** An OPTIMISTIC conflict as the `conflict` event reports it (unresolved ones). */
 export interface ConflictReport {
@@ -12,8 +13,22 @@ export interface ConflictReport {
   remote: SyncRecord | null;
 }
 
+/** One write the server refused, as it was sent (a YDOC value is the Yjs update). */
+export interface RejectedWrite {
+  key: string;
+  op: PatchOp;
+  value: string | null;
+  kind: RecordKind;
+}
+
 /** Every event and its payload. */
 export interface ClientEvents {
+  /**
+   * The server refused writes for good (`code`: LIMIT_EXCEEDED, TRIGGER_REJECTED, BAD_USER_INPUT
+   * or FORBIDDEN). They left the outbox; the server's values replace them locally with the pull
+   * that follows. Show the user, who may write again.
+   */
+  writeRejected: { dataset: string; code: ErrorCode; error: SyncpoolError; records: RejectedWrite[] };
   /** OPTIMISTIC conflicts that no `onConflict` handler resolved; they stay pending. */
   conflict: { dataset: string; conflicts: ConflictReport[] };
   /** A dataset was deleted on the server (by another device or an admin); local copies are gone. */

@@ -9,14 +9,16 @@
  */
 export { createClient, SyncClient, type DatasetSummary } from "./sync-client.js";
 export type { ClientOptions } from "./options.js";
-export { Dataset, type DatasetUsage } from "./dataset.js";
+export { Dataset, type DatasetUsage, type PendingWrite } from "./dataset.js";
+export type { Entries, TransactionDataset, WriteTransaction } from "./write-batch.js";
 export type { SignInOptions, SignInResult, LoginsSource } from "./session.js";
-export type { ClientEvents, ClientEventName, ConflictReport, Listener } from "./events.js";
+export type { ClientEvents, ClientEventName, ConflictReport, Listener, RejectedWrite } from "./events.js";
 export type { Conflict, ConflictHandler } from "./sync/resolve-conflicts.js";
 export type { SyncState } from "./sync/sync-loop.js";
-export type { Observable } from "./store/read-records.js";
+export type { Observable, Observer, Unsubscribe } from "./follow-identity.js";
 export { REMOTE_ORIGIN } from "./doc/doc-binding.js";
 export { NetworkError, isNetworkError } from "./transport/network-error.js";
+export { BadEndpointError, isBadEndpointError } from "./transport/bad-endpoint-error.js";
 export { createGraphqlTransport, type FetchFunction, type GraphqlTransportOptions } from "./transport/graphql-transport.js";
 export type {
   Transport,

@@ -38,7 +38,11 @@ export interface ClientOptions {
   logins?: LoginsSource;
   /** Resolves OPTIMISTIC conflicts of every dataset without its own handler. */
   onConflict?: ConflictHandler;
-  /** Limits local writes are checked against (default: the server's defaults). */
+  /**
+   * Limits local writes are checked against. Default: the pool's limits, learned from every
+   * sign-in answer (the server's defaults until the first one). A value set here lower than the
+   * pool's stays, so an app may be stricter than its server, never looser.
+   */
   limits?: Partial<Limits>;
   /** Replaces the GraphQL transport (tests, custom protocols). */
   transport?: Transport;

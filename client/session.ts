@@ -5,7 +5,9 @@
  * refused token is renewed silently (guest secret or logins) and the request retried once.
  */
 import { SyncpoolError } from "../core/errors.js";
+import type { Limits } from "../core/types.js";
 import type { DeviceStore, StoredIdentity } from "./store/device-db.js";
+import { decodeTransferCode } from "./transfer-code.js";
 import { isNetworkError } from "./transport/network-error.js";
 import type { Login, Transport } from "./transport/transport.js";
 
@@ -13,9 +15,14 @@ import type { Login, Transport } from "./transport/transport.js";
 export interface SignInOptions {
   /** Provider logins; the identity they belong to is used (a guest on this device merges into it). */
   logins?: Login[];
-  /** Restore a guest created on another device (its transfer code). */
+  /**
+   * Restore a guest created on another device: its id and secret, exactly as another device's
+   * `signIn()` returned them (a null secret is refused at run time: only guests have one).
+   */
   identityId?: string;
-  deviceSecret?: string;
+  deviceSecret?: string | null;
+  /** Restore a guest from `client.transferCode()` of another device (a bearer credential). */
+  transferCode?: string;
 }
 
 /** What `signIn` resolves to. `deviceSecret` is set for guests only. */
@@ -35,6 +42,8 @@ export interface SessionOptions {
   devices: DeviceStore;
   logins?: LoginsSource;
   now: () => number;
+  /** Hears the pool's limits from every sign-in answer that carries them. */
+  onLimits?: (limits: Limits) => void;
 }
 
 /** Renew a token this long before it expires. */
@@ -66,6 +75,14 @@ export class Session {
     if (options.logins) this.#logins = options.logins;
     const logins = options.logins ?? (await this.#currentLogins());
 
+    if (options.transferCode !== undefined) {
+      if (options.identityId || options.deviceSecret) {
+        throw new SyncpoolError("BAD_USER_INPUT", "transferCode replaces identityId and deviceSecret", { field: "transferCode" });
+      }
+      const decoded = decodeTransferCode(options.transferCode);
+      const guest: StoredIdentity = { ...decoded, viaLogins: false };
+      return this.#signInOnline(guest, undefined, () => guest);
+    }
     if (options.identityId || options.deviceSecret) {
       if (!options.identityId || !options.deviceSecret) {
         throw new SyncpoolError("BAD_USER_INPUT", "identityId and deviceSecret go together", { field: "deviceSecret" });
@@ -93,7 +110,10 @@ export class Session {
     return this.#signInOnline(null, undefined, () => null);
   }
 
-  /** Forgets the session; `forgetGuest` also drops the stored guest (its data is wiped). */
+  /**
+   * Forgets the session. `forgetGuest` (a wipe) also drops the stored guest and its secret. A
+   * guest signing out without a wipe keeps its entry: the secret is its only way back in.
+   */
   async signOut(forgetGuest: boolean): Promise<void> {
     const identity = this.#identity;
     this.#identity = null;
@@ -154,6 +174,7 @@ export class Session {
       throw new SyncpoolError("UNAUTHENTICATED", "the session expired and no logins are available to renew it");
     }
     const session = await this.#options.transport.signIn(input);
+    if (session.limits) this.#options.onLimits?.(session.limits);
     if (session.identityId !== identity.identityId) {
       throw new SyncpoolError("UNAUTHENTICATED", `signed in as ${session.identityId}, expected ${identity.identityId}`);
     }
@@ -181,6 +202,7 @@ export class Session {
       await this.#remember(fallback);
       return { identityId: fallback.identityId, deviceSecret: fallback.deviceSecret, mergedIdentityIds: [] };
     }
+    if (session.limits) this.#options.onLimits?.(session.limits);
     const viaLogins = Boolean(logins && logins.length > 0);
     const identity: StoredIdentity = viaLogins
       ? { identityId: session.identityId, deviceSecret: null, viaLogins }
@@ -188,8 +210,10 @@ export class Session {
     const token = { value: session.token, expiresAt: session.expiresAt };
     this.#adopt(identity, token);
     await this.#remember({ ...identity, token });
-    // A merged guest's secret no longer signs in (IDENTITY_MERGED): forget it.
-    if (guest && session.mergedIdentityIds.includes(guest.identityId)) {
+    // A guest upgraded by a login (linked to it, or merged into its identity) is proven by the
+    // login from now on; the server clears its secret at that first login, and a secret kept
+    // on the device would only be something to steal. Forget the guest entry with its secret.
+    if (guest && viaLogins && (session.identityId === guest.identityId || session.mergedIdentityIds.includes(guest.identityId))) {
       await this.#options.devices.update((state) => ({
         ...state,
         guest: state.guest?.identityId === guest.identityId ? null : state.guest,

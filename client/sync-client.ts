@@ -9,11 +9,13 @@
 import { SyncpoolError } from "../core/errors.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/types.js";
-import { activateIdentity, deactivateIdentity, writeTo, type Active } from "./active-identity.js";
+import { activateIdentity, deactivateIdentity, writeManyTo, writeTo, type Active } from "./active-identity.js";
 import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
+import { followIdentity, IdentitySignal } from "./follow-identity.js";
 import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
 import type { ClientOptions } from "./options.js";
+import { discardPendingWrites, listPendingWrites } from "./pending-writes.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
 import { deleteDatasetLocally, saveConflictStrategy } from "./store/dataset-store.js";
 import { DeviceStore } from "./store/device-db.js";
@@ -22,12 +24,15 @@ import { toSyncRecord } from "./store/record-state.js";
 import * as reads from "./store/read-records.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { SyncState } from "./sync/sync-loop.js";
+import { sameRealmTabs } from "./tabs/same-realm-tabs.js";
 import { acrossTabs, platformTabs, type TabPlatform } from "./tabs/tab-coordinator.js";
 import { createGraphqlTransport } from "./transport/graphql-transport.js";
 import { isNetworkError } from "./transport/network-error.js";
 import { platformWebSocket, type WebSocketConstructor } from "./transport/subscription.js";
 import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
 import type { RemoteDataset, Transport } from "./transport/transport.js";
+import { encodeTransferCode } from "./transfer-code.js";
+import { WriteBatch, type WriteTransaction } from "./write-batch.js";
 
 /** A dataset as `client.datasets()` lists it: what this device holds, and what the server says. */
 export interface DatasetSummary {
@@ -58,13 +63,22 @@ export class SyncClient {
   readonly #limits: Limits;
   readonly #now: () => number;
   readonly #handlers = new Map<string, ConflictHandler>();
-  /** Tabs share the database only when it is the platform's IndexedDB (not an injected one). */
-  readonly #tabPlatform: TabPlatform | null;
+  /**
+   * How clients sharing the database coordinate: the browser's tab primitives for its own
+   * IndexedDB; for an injected one, in-realm primitives shared by every client of that factory.
+   */
+  readonly #tabPlatform: TabPlatform;
   /** The WebSocket for live updates; null when they are off. */
   readonly #webSocket: WebSocketConstructor | null;
   #deviceId: string | null = null;
   #active: Active | null = null;
+  /** Announces every change of `#active`, so watchers follow the identity signed in. */
+  readonly #identity = new IdentitySignal<Active>();
   #signingIn: Promise<unknown> = Promise.resolve();
+  /** What the platform or the app (`setOnline`) last said; an identity signing in starts with it. */
+  #online = true;
+  /** The last `online`/`offline` event emitted. */
+  #announced = true;
   readonly #removePlatformListeners: () => void;
 
   constructor(options: ClientOptions) {
@@ -76,7 +90,7 @@ export class SyncClient {
       ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
     };
     this.#devices = new DeviceStore(options.identityPoolId, this.#deps);
-    this.#tabPlatform = options.indexedDB ? null : platformTabs();
+    this.#tabPlatform = options.indexedDB ? sameRealmTabs(options.indexedDB) : platformTabs();
     const webSocket = options.WebSocket ?? platformWebSocket() ?? null;
     if (options.live === true && !webSocket) {
       throw new SyncpoolError("BAD_USER_INPUT", "live: true needs a WebSocket (pass the `ws` package in Node)", { field: "WebSocket" });
@@ -89,19 +103,37 @@ export class SyncClient {
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       });
-    this.#transport = trackConnectivity(transport, (online) => this.#emitter.emit(online ? "online" : "offline", {}));
+    this.#transport = trackConnectivity(transport, (online) => this.#announce(online));
     this.#session = new Session({
       identityPoolId: options.identityPoolId,
       transport: this.#transport,
       devices: this.#devices,
       now: this.#now,
       ...(options.logins ? { logins: options.logins } : {}),
+      onLimits: (limits) => this.#learnLimits(limits),
     });
-    this.#removePlatformListeners = listenToPlatform((online) => {
-      this.#active?.tabs.setOnline(online);
-      if (online) this.#active?.subscription?.wake();
-      this.#emitter.emit(online ? "online" : "offline", {});
-    });
+    this.#removePlatformListeners = listenToPlatform((online) => this.setOnline(online));
+  }
+
+  /**
+   * Tells the client whether the network is up, where the platform has no `online`/`offline`
+   * events (React Native's NetInfo, Electron's main process, Node): offline, timers stop starting
+   * passes; online, it syncs everything and reconnects live updates at once. Browsers call it by
+   * themselves. Emits `online` or `offline`.
+   */
+  setOnline(online: boolean): void {
+    if (online === this.#online) return;
+    this.#online = online;
+    this.#active?.tabs.setOnline(online);
+    if (online) this.#active?.subscription?.wake();
+    this.#announce(online);
+  }
+
+  /** Emits `online`/`offline` on a change only: the platform, the app and the transport all report. */
+  #announce(online: boolean): void {
+    if (online === this.#announced) return;
+    this.#announced = online;
+    this.#emitter.emit(online ? "online" : "offline", {});
   }
 
   /** This device's id (after the first `signIn`). */
@@ -124,6 +156,21 @@ export class SyncClient {
     return this.#active?.tabs.isLeader ?? false;
   }
 
+  /**
+   * A code that signs this guest in on another device (`signIn({ transferCode })`). It is a
+   * bearer credential: anyone holding it can act as this guest. Show it only to its owner.
+   * @throws SyncpoolError UNAUTHENTICATED when signed out, FORBIDDEN for an identity from logins
+   *   (sign in with the login on the other device instead).
+   */
+  transferCode(): string {
+    this.#require();
+    const identity = this.#session.identity;
+    if (!identity || identity.viaLogins || !identity.deviceSecret) {
+      throw new SyncpoolError("FORBIDDEN", "only a guest has a transfer code; sign in with the same login on the other device");
+    }
+    return encodeTransferCode(identity.identityId, identity.deviceSecret);
+  }
+
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<E extends ClientEventName>(event: E, listener: Listener<E>): () => void {
     return this.#emitter.on(event, listener);
@@ -131,8 +178,8 @@ export class SyncClient {
 
   /**
    * Signs in: with no argument as the identity stored on this device (offline too) or a new guest;
-   * with `logins` as the identity they belong to; with `{identityId, deviceSecret}` as a guest
-   * created on another device. Opens that identity's database and starts syncing.
+   * with `logins` as the identity they belong to; with `{identityId, deviceSecret}` (as another
+   * device's `signIn()` returned them) or `{transferCode}` as a guest created on another device. Opens that identity's database and starts syncing.
    */
   signIn(options: SignInOptions = {}): Promise<SignInResult> {
     // One tab at a time, so two tabs opened at once on a new device do not create two guests.
@@ -153,7 +200,7 @@ export class SyncClient {
     const active = this.#active;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active && !wiped) await active.docs.flushed().catch(() => undefined);
-    this.#active = null;
+    this.#setActive(null);
     if (active) {
       // Other tabs close the database first, or they would re-open (re-create) it after the wipe.
       active.tabs.signedOut(wiped);
@@ -169,6 +216,18 @@ export class SyncClient {
     const active = this.#require();
     await active.docs.flushed();
     return active.loop.sync("all");
+  }
+
+  /**
+   * Runs `fn`, collecting the writes it makes through `tx`, then stores them all in ONE local
+   * transaction (all or none; limits checked once per dataset). If `fn` throws, nothing is
+   * stored. Reads inside `fn` see the data as it was before. Resolves to `fn`'s result.
+   */
+  async transaction<T>(fn: (tx: WriteTransaction) => T | Promise<T>): Promise<T> {
+    const batch = new WriteBatch();
+    const result = await fn(batch);
+    await writeManyTo(this.#require(), batch.writes);
+    return result;
   }
 
   /** A handle on the dataset `name` (it exists once written to or pulled). */
@@ -215,7 +274,7 @@ export class SyncClient {
     const active = this.#active;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active) await active.docs.flushed().catch(() => undefined);
-    this.#active = null;
+    this.#setActive(null);
     if (active) this.#deactivate(active);
     this.#removePlatformListeners();
     this.#devices.close();
@@ -231,11 +290,27 @@ export class SyncClient {
     const result = await this.#session.signIn(options);
     if (this.#active?.identityId === result.identityId) return result;
     if (this.#active) this.#deactivate(this.#active);
-    this.#active = await this.#activate(result.identityId, device.deviceId);
+    const active = await this.#activate(result.identityId, device.deviceId);
+    this.#setActive(active);
+    if (!this.#online) active.tabs.setOnline(false);
     if (previous && result.mergedIdentityIds.includes(previous.identityId)) {
       await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#deps, emitter: this.#emitter });
     }
     return result;
+  }
+
+  /**
+   * The pool's limits, from a sign-in answer. Local writes are checked against them from now on
+   * (the object is shared with the write path, so it is updated in place); a limit the app set
+   * lower in `options.limits` stays, so an app may be stricter than its server, never looser.
+   */
+  #learnLimits(server: Limits): void {
+    const own: Partial<Limits> = this.#options.limits ?? {};
+    for (const name of Object.keys(this.#limits) as (keyof Limits)[]) {
+      const value = server[name];
+      if (typeof value !== "number") continue;
+      this.#limits[name] = Math.min(value, own[name] ?? Number.POSITIVE_INFINITY);
+    }
   }
 
   #activate(identityId: string, deviceId: string): Promise<Active> {
@@ -252,8 +327,15 @@ export class SyncClient {
       conflictHandler: (dataset) => this.#handlers.get(dataset) ?? this.#options.onConflict,
       tabPlatform: this.#tabPlatform,
       webSocket: this.#webSocket,
-      onSignedOutElsewhere: (active, wiped) => void this.#signedOutElsewhere(active, wiped),
+      // Nothing awaits this: a failure (the device database closed meanwhile) is reported, never left unhandled.
+      onSignedOutElsewhere: (active, wiped) =>
+        void this.#signedOutElsewhere(active, wiped).catch((error: unknown) => this.#emitter.emit("syncError", { error })),
     });
+  }
+
+  #setActive(active: Active | null): void {
+    this.#active = active;
+    this.#identity.set(active);
   }
 
   #deactivate(active: Active): void {
@@ -264,7 +346,7 @@ export class SyncClient {
   async #signedOutElsewhere(active: Active, wiped: boolean): Promise<void> {
     if (!wiped) await active.docs.flushed().catch(() => undefined);
     if (this.#active !== active) return;
-    this.#active = null;
+    this.#setActive(null);
     this.#deactivate(active);
     await this.#session.signOut(false);
     this.#emitter.emit("signedOut", { wiped });
@@ -279,12 +361,13 @@ export class SyncClient {
   readonly #host: DatasetHost = {
     write: (dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind) =>
       writeTo(this.#require(), { dataset, key, op, value, kind }),
+    writeMany: (writes) => writeManyTo(this.#require(), writes),
     record: async (dataset, key) => {
       const record = await reads.readRecord(this.#require().db, dataset, key);
       return record ? toSyncRecord(record) : undefined;
     },
     liveRecords: async (dataset) => (await reads.readLiveRecords(this.#require().db, dataset)).map(toSyncRecord),
-    observe: (read) => reads.observe(read),
+    observe: (read, signedOut) => followIdentity(this.#identity, () => reads.observe(read), signedOut),
     usage: async (dataset): Promise<DatasetUsage> => ({
       ...(await reads.readUsage(this.#require().db, dataset)),
       limits: this.#limits,
@@ -307,6 +390,8 @@ export class SyncClient {
       const info = await this.#session.authed((token) => this.#transport.configureDataset(token, dataset, conflictStrategy));
       await saveConflictStrategy(active.db, dataset, info.conflictStrategy);
     },
+    pendingWrites: (dataset) => listPendingWrites(this.#require(), dataset),
+    discardPending: (dataset, key) => discardPendingWrites(this.#require(), dataset, key),
     setConflictHandler: (dataset, handler) => {
       if (handler) this.#handlers.set(dataset, handler);
       else this.#handlers.delete(dataset);

@@ -67,3 +67,4 @@ export {
   recordSizeBytes,
   utf8Length,
 } from "./limits.js";
+export { KIND_CHANGE, assertKindKept } from "./kind-change.js";

@@ -14,7 +14,30 @@ import { mergeYdocValues, ydocValuesEqual } from "./ydoc.js";
  */
 export type RecordState = Omit<SyncRecord, "syncCount" | "lastModifiedAt">;
 
-function isLiveYdoc(state: RecordState): boolean {
+/**
+ * The Yjs work a merge needs. The default runs it in place (`core/ydoc.ts`); the server passes
+ * answers it computed beforehand in a time-limited worker, so no Yjs integration runs on its
+ * event loop.
+ */
+export interface YdocMergeOps {
+  /** `mergeYdocValues(a, b)`. */
+  merge(a: string, b: string): string;
+  /** `ydocValuesEqual(a, b)`. */
+  equal(a: string, b: string): boolean;
+}
+
+/** Yjs work done in place, on the caller's thread. */
+export const INLINE_YDOC_OPS: YdocMergeOps = { merge: mergeYdocValues, equal: ydocValuesEqual };
+
+/** The fields of a state that decide whether it takes part in a YDOC merge. */
+export type YdocSide = Pick<RecordState, "kind" | "deleted" | "value">;
+
+/** True when joining `a` and `b` needs a Yjs merge (both live documents with different bytes). */
+export function needsYdocMerge(a: YdocSide, b: YdocSide): boolean {
+  return isLiveYdoc(a) && isLiveYdoc(b) && a.value !== b.value;
+}
+
+function isLiveYdoc(state: Pick<RecordState, "kind" | "deleted">): boolean {
   return state.kind === "YDOC" && !state.deleted;
 }
 
@@ -78,7 +101,7 @@ function liveYdocValue(state: RecordState): string {
  * would need the record to carry the clock of its document's generation (the removal it
  * restarted after).
  */
-export function mergeRecordStates(a: RecordState, b: RecordState): RecordState {
+export function mergeRecordStates(a: RecordState, b: RecordState, ydoc: YdocMergeOps = INLINE_YDOC_OPS): RecordState {
   if (a.key !== b.key) {
     throw new TypeError(`mergeRecordStates: keys differ (${a.key} and ${b.key})`);
   }
@@ -87,7 +110,7 @@ export function mergeRecordStates(a: RecordState, b: RecordState): RecordState {
     const aValue = liveYdocValue(a);
     const bValue = liveYdocValue(b);
     // The same text is the same document: skip the Yjs round trip (the common re-push case).
-    const value = aValue === bValue ? aValue : mergeYdocValues(aValue, bValue);
+    const value = aValue === bValue ? aValue : ydoc.merge(aValue, bValue);
     return { ...winner, value };
   }
   return compareLww(a, b) >= 0 ? a : b;
@@ -99,7 +122,7 @@ export function mergeRecordStates(a: RecordState, b: RecordState): RecordState {
  * live YDOC values count as equal when they hold the same document state, even if their bytes
  * differ (one not yet canonical), so re-sending a known document is not a change.
  */
-export function stateChanged(before: RecordState | null, after: RecordState): boolean {
+export function stateChanged(before: RecordState | null, after: RecordState, ydoc: YdocMergeOps = INLINE_YDOC_OPS): boolean {
   if (before === null) return true;
   if (
     before.key !== after.key ||
@@ -113,7 +136,7 @@ export function stateChanged(before: RecordState | null, after: RecordState): bo
   }
   if (before.value === after.value) return false;
   if (isLiveYdoc(before) && before.value !== null && after.value !== null) {
-    return !ydocValuesEqual(before.value, after.value);
+    return !ydoc.equal(before.value, after.value);
   }
   return true;
 }

@@ -79,6 +79,8 @@ type Session {
   deviceSecret: String
   "Identities merged into this one during this sign-in."
   mergedIdentityIds: [String!]!
+  "The pool's limits, so clients check writes against what this server enforces."
+  limits: Limits!
 }
 
 type Record {

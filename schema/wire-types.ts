@@ -18,6 +18,8 @@ export interface Session {
   expiresAt: number;
   deviceSecret: string | null;
   mergedIdentityIds: string[];
+  /** The pool's limits (absent from servers that predate the field: clients keep their own). */
+  limits?: Limits;
 }
 
 /** `pushRecords`' input. */

@@ -14,6 +14,7 @@ interface ServeFlags {
   host?: string;
   dataDir?: string;
   config?: string;
+  dev?: boolean;
 }
 
 const program = new Command()
@@ -28,6 +29,7 @@ program
   .option("--host <host>", "address to bind; 0.0.0.0 serves other machines (env HOST, default 127.0.0.1)")
   .option("--data-dir <dir>", "where the database and keys live (env SYNCPOOL_DATA_DIR, default ./.syncpool)")
   .option("--config <file>", "JSON config file with identity pools (env SYNCPOOL_CONFIG)")
+  .option("--dev", "local development: GraphiQL, schema introspection, CORS for any origin (never with NODE_ENV=production)")
   .action(async (flags: ServeFlags) => {
     try {
       const config = loadConfig(process.env, {
@@ -35,6 +37,7 @@ program
         host: flags.host,
         dataDir: flags.dataDir,
         configFile: flags.config,
+        dev: flags.dev,
       });
       closeOnSignals(await startServer(config));
     } catch (error) {

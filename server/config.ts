@@ -15,6 +15,8 @@ import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.
 import { streamEnvShape, toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
 import { awsEnvShape, toAwsConfig, type AwsConfig } from "./aws/aws-config.js";
 import { findExampleSecrets, isLoopbackHost } from "./example-secrets.js";
+import { toYdocConfig, ydocEnvShape, type YdocConfig } from "./ydoc/ydoc-config.js";
+import type { OutboundPolicy } from "./outbound-http.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 
@@ -39,8 +41,14 @@ export interface ServerConfig {
    */
   masterKey: Uint8Array | null;
   logLevel: LogLevel;
-  /** NODE_ENV === "production": GraphiQL off. */
+  /** NODE_ENV === "production". `dev` may not be set with it. */
   production: boolean;
+  /**
+   * `syncpool serve --dev` (what `npm run dev` runs): GraphiQL on `GET /graphql`, schema
+   * introspection, and any origin for CORS unless SYNCPOOL_CORS_ORIGINS says otherwise. Off by
+   * default, so a server started any other way shows attackers neither a console nor its schema.
+   */
+  dev: boolean;
   sqliteSynchronous: "FULL" | "NORMAL";
   /** PostgreSQL connection URL; null selects the embedded SQLite database in `dataDir`. Never log it whole. */
   databaseUrl: string | null;
@@ -54,8 +62,10 @@ export interface ServerConfig {
   /** How long answers to pushes are kept for idempotent replay (at least 24 hours). */
   mutationRetentionHours: number;
   /**
-   * Origins whose web apps may call `/graphql` from a browser: `["*"]` (any) or exact origins.
-   * Credentials (cookies) are never allowed: identities travel as bearer tokens.
+   * Origins whose web apps may call `/graphql` from a browser: `["*"]` (any) or exact origins; empty
+   * (the default outside `dev`): none, so only an app served from the server's own origin (or
+   * through a proxy on the app's) can call it from a browser. Credentials (cookies) are never
+   * allowed: identities travel as bearer tokens.
    */
   corsOrigins: string[];
   /** Proxies in front of the server whose X-Forwarded-For entries name the client (0: trust none). */
@@ -70,6 +80,13 @@ export interface ServerConfig {
   stream: StreamConfig;
   /** The AWS-compatible endpoints: path prefix, credential lifetime (`server/aws/aws-config.ts`). */
   aws: AwsConfig;
+  /** YDOC work: the worker pool, its time limit, the update budget (`server/ydoc/ydoc-config.ts`). */
+  ydoc: YdocConfig;
+  /**
+   * What requests to URLs others chose (push deliveries, webhooks, sync triggers, OIDC discovery)
+   * may reach (`server/outbound-http.ts`). Private addresses only for tests and on-premises receivers.
+   */
+  outbound: OutboundPolicy;
 }
 
 /** pino's levels; `silent` turns logging off. */
@@ -83,6 +100,8 @@ export interface ConfigOverrides {
   host?: string | undefined;
   dataDir?: string | undefined;
   configFile?: string | undefined;
+  /** `--dev`: GraphiQL, introspection and open CORS for local development. */
+  dev?: boolean | undefined;
 }
 
 /** Shortest admin token accepted: 32 random characters cannot be guessed, even without the lockout. */
@@ -140,11 +159,13 @@ const envSchema = z.object({
         error: "expected * or origins like https://app.example.com, comma-separated",
       }),
     )
-    .default(["*"]),
+    .optional(),
   SYNCPOOL_TRUSTED_PROXY_HOPS: intFrom(0, 10).default(0),
+  SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: z.enum(["true", "false"], { error: "expected true or false" }).default("false"),
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
+  ...ydocEnvShape,
 });
 
 const KNOWN_ENV = new Set(Object.keys(envSchema.shape));
@@ -182,6 +203,10 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     configFile: emptyToUndefined(overrides.configFile),
   };
 
+  const production = parsedEnv.NODE_ENV === "production";
+  const dev = overrides.dev === true;
+  if (dev && production) throw new ConfigError("--dev: not allowed with NODE_ENV=production (it turns on GraphiQL, introspection and open CORS)");
+
   const configPath = flags.configFile ?? parsedEnv.SYNCPOOL_CONFIG;
   const configFile = configPath === undefined ? null : resolve(configPath);
   const pools = configFile === null ? [] : readConfigFile(configFile).pools;
@@ -191,7 +216,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     .map((name) => `environment variable ${name} is not a syncpool setting (ignored)`);
 
   const host = flags.host ?? parsedEnv.HOST;
-  const production = parsedEnv.NODE_ENV === "production";
   const published = findExampleSecrets(pools).map((use) => `config file ${configFile}: ${use.path}: this is an example secret printed in the docs`);
   // On a developer's machine the documented commands must work as written; anywhere else a public secret is a hole.
   if (published.length > 0 && (production || !isLoopbackHost(host))) {
@@ -208,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     masterKey: parsedEnv.SYNCPOOL_MASTER_KEY ?? null,
     logLevel: parsedEnv.LOG_LEVEL,
     production,
+    dev,
     sqliteSynchronous: parsedEnv.SYNCPOOL_SQLITE_SYNCHRONOUS,
     databaseUrl: parsedEnv.DATABASE_URL ?? null,
     databaseSchema: parsedEnv.SYNCPOOL_DATABASE_SCHEMA,
@@ -215,7 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     redisUrl: parsedEnv.REDIS_URL ?? null,
     tokenTtlSeconds: parsedEnv.SYNCPOOL_TOKEN_TTL_SECONDS,
     mutationRetentionHours: parsedEnv.SYNCPOOL_MUTATION_RETENTION_HOURS,
-    corsOrigins: parsedEnv.SYNCPOOL_CORS_ORIGINS,
+    corsOrigins: parsedEnv.SYNCPOOL_CORS_ORIGINS ?? (dev ? ["*"] : []),
     trustedProxyHops: parsedEnv.SYNCPOOL_TRUSTED_PROXY_HOPS,
     pools,
     warnings,
@@ -224,6 +249,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }),
     stream: toStreamConfig(parsedEnv),
     aws: toAwsConfig(parsedEnv),
+    ydoc: toYdocConfig(parsedEnv),
+    outbound: { allowPrivateAddresses: parsedEnv.SYNCPOOL_OUTBOUND_ALLOW_PRIVATE === "true" },
   };
 }
 

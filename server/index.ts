@@ -17,6 +17,7 @@ import { createContextFactory, type GraphQLContext } from "./graphql/context.js"
 import { createIdentityArea } from "./graphql/identity-area.js";
 import { createSyncpoolSchema } from "./graphql/schema.js";
 import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
+import { useIntrospectionGuard } from "./graphql/use-introspection-guard.js";
 import { useQueryLimits } from "./graphql/use-query-limits.js";
 import { useRequestLog } from "./graphql/use-request-log.js";
 import { createAdminLockout } from "./identity/admin-lockout.js";
@@ -25,9 +26,11 @@ import type { IdentityDeps } from "./identity/identity-deps.js";
 import { createJwksCache, type FetchLike } from "./identity/jwks-cache.js";
 import { openPoolRegistry, type PoolRegistry } from "./identity/pools.js";
 import { createGuestQuota } from "./identity/guest-quota.js";
+import { DEFAULT_RATE_LIMITS } from "./identity/access-settings.js";
 import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService, type TokenService } from "./identity/tokens.js";
 import { createLogger, type Logger } from "./logger.js";
+import { outboundFetch } from "./outbound-http.js";
 import { openChangeBus } from "./push/open-change-bus.js";
 import { createPushService, type PushService } from "./push/push-service.js";
 import { openStorage, SQLITE_FILE_NAME } from "./storage/open-storage.js";
@@ -36,6 +39,9 @@ import { restrictDataDir } from "./secret-file.js";
 import type { Storage } from "./storage/storage.js";
 import type { StreamHandler } from "./stream/consumer.js";
 import { createStreamRuntime, type StreamOptions } from "./stream/stream-runtime.js";
+import { createYdocPool, type YdocPool } from "./ydoc/ydoc-pool.js";
+import { createYdocWork } from "./ydoc/ydoc-work.js";
+import type { SyncDeps } from "./sync/types.js";
 
 /** What the embedder may replace; everything else comes from the config. */
 export interface SyncpoolServerOptions {
@@ -52,7 +58,7 @@ export interface SyncpoolServerOptions {
   handlers?: readonly StreamHandler[];
   /** Stream tuning (consumer timing, the HTTP client of webhooks and triggers); see `StreamOptions`. */
   stream?: StreamOptions;
-  /** How OIDC discovery documents and key sets are fetched; the global fetch by default. */
+  /** How OIDC discovery documents and key sets are fetched; the outbound guard (`server/outbound-http.ts`) by default. */
   fetch?: FetchLike;
   /**
    * Monotonic milliseconds for the rate limits' token buckets (requests and new guests);
@@ -103,6 +109,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   // Names this process to the other instances: tags its relayed changes and holds its consumer leases.
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   let bus: Awaited<ReturnType<typeof openChangeBus>> | undefined;
+  let ydocPool: YdocPool | undefined;
 
   try {
     if (!ownsStorage) await storage.migrate();
@@ -124,23 +131,48 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     bus = await openChangeBus(config, instanceId, logger);
     if (bus.kind !== "in-process") logger.info({ changeBus: bus.kind, instanceId }, "changes fan out across instances");
     // Push sync hears every committed change (after commit) and adds its area to the schema.
-    const push = await createPushService({ config: config.push, dataDir: config.dataDir, storage, now, logger: logger.child({ component: "push" }), bus });
+    const push = await createPushService({
+      config: config.push,
+      dataDir: config.dataDir,
+      storage,
+      now,
+      logger: logger.child({ component: "push" }),
+      bus,
+      trustedProxyHops: config.trustedProxyHops,
+      outbound: config.outbound,
+    });
     // The event stream: every commit appends its event (and runs the pool's sync trigger) through `stream.sync`;
     // consumers run on every instance, each shard fed by the instance holding its lease.
     const stream = await createStreamRuntime({ storage, pools, config, now, logger, instanceId, handlers: options.handlers, options: options.stream });
-    const sync = { storage, now, sessionSecret: keys.sessionSecret, onCommitted: push.onCommitted, stream: stream.sync };
-    // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
-    const jwks = createJwksCache({ fetch: options.fetch ?? ((url, init) => fetch(url, init)), now });
-    // One set of buckets for both APIs, so a client gets no more by switching between GraphQL and /aws.
+    // Yjs work (YDOC validation and merges) runs in worker threads under a time limit, never on this event loop.
+    ydocPool = createYdocPool({ workers: config.ydoc.workers, timeLimitMs: config.ydoc.timeLimitMs });
+    const ydoc = createYdocWork(ydocPool, config.ydoc.budget);
+    // One set of token buckets for both APIs (so a client gets no more by switching between GraphQL
+    // and /aws): requests per identity and per address, and pushed bytes per identity.
     const limiter = createRateLimiter({ ...(options.rateLimitClock ? { clock: options.rateLimitClock } : {}) });
     const guestQuota = createGuestQuota({ ...(options.rateLimitClock ? { clock: options.rateLimitClock } : {}) });
+    const sync: SyncDeps = {
+      storage,
+      now,
+      sessionSecret: keys.sessionSecret,
+      onCommitted: push.onCommitted,
+      stream: stream.sync,
+      ydoc,
+      spendPushBytes: async (caller, bytes) => {
+        const pool = await pools.get(caller.poolId);
+        limiter.take("pushBytes", caller.identityId, pool?.rateLimits.pushBytes ?? DEFAULT_RATE_LIMITS.pushBytes, bytes);
+      },
+    };
+    // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
+    // Discovery and key sets are fetched under the outbound guard: public addresses, no redirects, capped answers.
+    const jwks = createJwksCache({ fetch: options.fetch ?? outboundFetch(config.outbound), now });
     const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync, guestQuota };
     // Apps on the AWS SDKs: the same identities, datasets and stream, spoken as AWS speaks (`server/aws/`).
     const aws = createAwsService({
       config: config.aws,
       identity,
       sync,
-      devices: { storage, config: config.push, now },
+      devices: { storage, config: config.push, now, outbound: config.outbound },
       sessionSecret: keys.sessionSecret,
       limiter,
       trustedProxyHops: config.trustedProxyHops,
@@ -161,14 +193,20 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         trustedProxyHops: config.trustedProxyHops,
       }),
       graphqlEndpoint: "/graphql",
-      graphiql: !config.production,
+      // A console and the schema are for local development only (`syncpool serve --dev`).
+      graphiql: config.dev,
       landingPage: false,
-      // Browsers' apps authenticate with bearer tokens, never cookies: no credentials, ever.
-      cors: {
-        origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
-        credentials: false,
-        allowedHeaders: ["authorization", "content-type"],
-      },
+      // Browsers' apps authenticate with bearer tokens, never cookies: no credentials, ever. No
+      // origin is named unless configured (or `--dev`): a browser then lets only same-origin apps
+      // call. (`false`, not an empty list: yoga reads an empty list as "any origin".)
+      cors:
+        config.corsOrigins.length === 0
+          ? false
+          : {
+              origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+              credentials: false,
+              allowedHeaders: ["authorization", "content-type"],
+            },
       logging: yogaLogger(logger.child({ component: "graphql" })),
       // Resolver errors keep their codes; anything unexpected becomes "Unexpected error." and is logged.
       maskedErrors: { maskError },
@@ -184,6 +222,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         useBadUserInputCodes(),
         // 4. One log line per operation (no variables, no headers).
         useRequestLog(logger.child({ component: "graphql" }), now),
+        // 5. Outside `--dev`, refuse `__schema` and `__type` while validating.
+        ...(config.dev ? [] : [useIntrospectionGuard()]),
       ],
     });
 
@@ -206,10 +246,12 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         await push.close();
         await bus?.close();
         await yoga.dispose();
+        await ydocPool?.close();
         if (ownsStorage) await storage.close();
       })()),
     };
   } catch (error) {
+    await ydocPool?.close();
     await bus?.close();
     if (ownsStorage) await storage.close();
     throw error;

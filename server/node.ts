@@ -4,8 +4,9 @@
  *   GET /healthz               200 {"status":"ok"} while the process serves requests
  *   GET /readyz                200 when storage answers, 503 otherwise (load balancers)
  *   GET /.well-known/jwks.json the public keys that verify identity tokens
- *   /graphql                   GraphQL over HTTP (GraphiQL in a browser unless production),
+ *   /graphql                   GraphQL over HTTP (GraphiQL in a browser with --dev),
  *                              subscriptions over SSE, and graphql-ws on a WebSocket upgrade
+ *                              (both under the live-connection caps, `server/push/connection-caps.ts`)
  *   /aws/cognito-identity, /aws/cognito-sync, /aws/kinesis
  *                              the AWS-compatible endpoints (`server/aws/`; prefix SYNCPOOL_AWS_PATH_PREFIX)
  *
@@ -15,6 +16,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServerConfig } from "./config.js";
+import { ConnectionCaps } from "./push/connection-caps.js";
 import { createSyncpoolServer, type SyncpoolServer, type SyncpoolServerOptions } from "./index.js";
 
 /** Options for `startServer`: those of `createSyncpoolServer`. */
@@ -53,6 +55,17 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
     if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, jwksBody, { "cache-control": "public, max-age=300" });
     if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, (fetchRequest) => server.aws.fetch(fetchRequest, request.socket.remoteAddress), logger);
+    // An SSE stream is a live connection: it takes a slot of the per-address and total caps while it streams.
+    if (path === "/graphql" && (request.headers.accept ?? "").includes("text/event-stream")) {
+      const admission = server.push.caps.admit(request);
+      if ("refused" in admission) {
+        const { body, headers } = ConnectionCaps.refusal(admission.refused, server.push.caps.settings);
+        logger.warn({ limit: admission.refused }, "SSE request refused: connection cap reached");
+        response.writeHead(429, headers);
+        return void response.end(body);
+      }
+      response.once("close", admission.release);
+    }
     return void server.yoga.requestListener(request, response);
   });
 
@@ -70,7 +83,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const graphqlUrl = `${url}/graphql`;
   for (const warning of config.warnings) logger.warn(warning);
   logger.info(
-    { url, graphqlUrl, dataDir: config.dataDir, storage: server.storage.kind, adminApi: config.adminToken !== null, graphiql: !config.production },
+    { url, graphqlUrl, dataDir: config.dataDir, storage: server.storage.kind, adminApi: config.adminToken !== null, graphiql: config.dev },
     `syncpool listening on ${graphqlUrl} ${describePools(config)}`,
   );
 

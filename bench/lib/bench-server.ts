@@ -53,8 +53,14 @@ export function benchServerConfig(dataDir: string, options: BenchServerOptions):
   return {
     ...loadConfig({ LOG_LEVEL: "silent", SYNCPOOL_ADMIN_TOKEN: BENCH_ADMIN_TOKEN }, { port: 0, host: "127.0.0.1", dataDir }),
     sqliteSynchronous: options.sqliteSynchronous ?? "FULL",
-    push: { ...DEFAULT_PUSH_CONFIG, maxConnectionsPerIdentity: options.maxConnectionsPerIdentity ?? 20_000 },
-    pools: [poolSettingsSchema.parse({ id: "default", rateLimits: { perIdentity: UNTHROTTLED, perAddress: UNTHROTTLED, maxGuestIdentitiesPerAddressPerHour: 1_000_000 } })],
+    // Every bench client connects from loopback: the per-address and total connection caps are lifted too.
+    push: { ...DEFAULT_PUSH_CONFIG, maxConnectionsPerIdentity: options.maxConnectionsPerIdentity ?? 20_000, maxConnections: 1_000_000, maxConnectionsPerAddress: 1_000_000 },
+    pools: [
+      poolSettingsSchema.parse({
+        id: "default",
+        rateLimits: { perIdentity: UNTHROTTLED, perAddress: UNTHROTTLED, pushBytes: { burst: 1_099_511_627_776, perSecond: 1_099_511_627_776 }, maxGuestIdentitiesPerAddressPerHour: 1_000_000 },
+      }),
+    ],
   };
 }
 

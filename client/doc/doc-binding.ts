@@ -9,6 +9,7 @@
  */
 import * as Y from "yjs";
 import { decodeBase64, encodeBase64 } from "../../core/base64.js";
+import { assertKindKept } from "../../core/kind-change.js";
 import type { SyncRecord } from "../../core/types.js";
 
 /** The origin of updates this binding applies from storage or the server. */
@@ -57,6 +58,8 @@ export class DocBinding {
   async #load(): Promise<void> {
     try {
       const record = await this.host.load(this.dataset, this.key);
+      // A live STRING key cannot be a document: say so now rather than at the first failed save.
+      assertKindKept(record, { key: this.key, kind: "YDOC", remove: false });
       if (record) this.applyRemote(record);
     } catch (error) {
       this.host.reportError(error, this.dataset, this.key);

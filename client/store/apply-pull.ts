@@ -13,6 +13,7 @@ import type { IdentityDb } from "./identity-db.js";
 import { persistClock, type WriteClock } from "./local-write.js";
 import { mergeRemote } from "./merge-remote.js";
 import { datasetMetaId, newDatasetMeta, type DatasetMeta, type LocalRecord, type OutboxRow } from "./rows.js";
+import { forgetTotals } from "./usage-totals.js";
 
 export interface PullOutcome {
   dataset: string;
@@ -46,6 +47,7 @@ export async function applyPull(db: IdentityDb, pull: PullOutcome, clock: WriteC
       // Nothing here and nothing there: forget the dataset so it no longer counts locally.
       const leftovers = await db.records.where("dataset").equals(pull.dataset).toArray();
       await db.records.bulkDelete(leftovers.map((record) => [record.dataset, record.key] as [string, string]));
+      await forgetTotals(db, pull.dataset);
       changed.push(...leftovers.filter((record) => !record.deleted).map(asRemoved));
       await db.meta.delete(metaId);
       await persistClock(db, clock);
@@ -66,6 +68,7 @@ async function dropSyncedRecords(db: IdentityDb, dataset: string): Promise<Local
   const records = await db.records.where("dataset").equals(dataset).toArray();
   const outbox = await db.outbox.where("dataset").equals(dataset).toArray();
   const pendingKeys = new Set(outbox.map((row) => row.key));
+  await forgetTotals(db, dataset);
   const removed: LocalRecord[] = [];
   for (const record of records) {
     if (!pendingKeys.has(record.key)) {

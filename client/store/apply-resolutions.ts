@@ -11,6 +11,7 @@ import type { IdentityDb } from "./identity-db.js";
 import { persistClock, type WriteContext } from "./local-write.js";
 import { toLocal } from "./record-state.js";
 import type { LocalRecord } from "./rows.js";
+import { moveTotals } from "./usage-totals.js";
 
 export type Resolution =
   | { key: string; use: "remote"; serverRecord: SyncRecord | null }
@@ -37,15 +38,18 @@ export async function applyResolutions(
           context.clock.receive(server.clock);
           const record = toLocal(dataset, server);
           await db.records.put(record);
+          await moveTotals(db, dataset, local, record);
           changed.push(record);
         } else if (local) {
           await db.records.delete([dataset, resolution.key]);
+          await moveTotals(db, dataset, local, undefined);
           changed.push({ ...local, value: null, deleted: true });
         }
       } else if (resolution.use === "local") {
         if (!local) continue;
         const record = { ...local, ...base };
         await db.records.put(record);
+        await moveTotals(db, dataset, local, record);
         await pending.modify({ baseSyncCount: base.syncCount });
         changed.push(record);
       } else {
@@ -67,6 +71,7 @@ export async function applyResolutions(
           ...base,
         };
         await db.records.put(record);
+        await moveTotals(db, dataset, local, record);
         await db.outbox.add({
           dataset,
           key: resolution.key,

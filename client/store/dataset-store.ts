@@ -5,6 +5,7 @@
 import type { ConflictStrategy } from "../../core/types.js";
 import type { IdentityDb } from "./identity-db.js";
 import { datasetMetaId, newDatasetMeta, type DatasetMeta, type LocalRecord } from "./rows.js";
+import { forgetTotals } from "./usage-totals.js";
 
 /**
  * Deletes a dataset locally and queues the server delete. Pending writes go too: deleting a
@@ -14,6 +15,7 @@ export async function deleteDatasetLocally(db: IdentityDb, dataset: string): Pro
   return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
     const records = await db.records.where("dataset").equals(dataset).toArray();
     await db.records.where("dataset").equals(dataset).delete();
+    await forgetTotals(db, dataset);
     await db.outbox.where("dataset").equals(dataset).delete();
     await db.meta.put({ ...newDatasetMeta(dataset), pendingDelete: true });
     return records.filter((record) => !record.deleted).map((record) => ({ ...record, value: null, deleted: true }));

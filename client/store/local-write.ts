@@ -5,12 +5,14 @@
  * server would refuse fails at once instead of sitting in the outbox forever.
  */
 import { formatClock, type Hlc } from "../../core/clock.js";
+import { assertKindKept } from "../../core/kind-change.js";
 import { checkDatasetCount, checkDatasetUsage } from "../../core/limits.js";
 import { mergeRecordStates, type RecordState } from "../../core/merge.js";
 import type { Limits, PatchOp, RecordKind } from "../../core/types.js";
 import type { IdentityDb } from "./identity-db.js";
-import { datasetMetaId, newDatasetMeta, type LocalRecord, type OutboxRow } from "./rows.js";
-import { toState, usageOf } from "./record-state.js";
+import { datasetMetaId, newDatasetMeta, type ClockMeta, type LocalRecord, type MetaRow, type OutboxRow, type UsageMeta } from "./rows.js";
+import { toState, type DatasetUsage } from "./record-state.js";
+import { moveUsage, readTotals, usageMetaId, usageRow } from "./usage-totals.js";
 
 /** One write as the app asked for it. YDOC values are incremental Yjs updates (base64). */
 export interface LocalWrite {
@@ -42,83 +44,110 @@ export interface WriteContext {
 
 /** Applies `write` to the local view and queues it; returns the record as it now stands. */
 export async function writeLocal(db: IdentityDb, write: LocalWrite, context: WriteContext): Promise<LocalRecord> {
-  return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
-    const metaId = datasetMetaId(write.dataset);
-    if (!(await db.meta.get(metaId))) {
-      const known = await db.meta.where("id").startsWith("dataset:").count();
-      checkDatasetCount(known + 1, context.limits);
-      await db.meta.put(newDatasetMeta(write.dataset));
-    }
-    const before = await db.records.get([write.dataset, write.key]);
-    const now = context.now();
-    const clock = context.clock.tick();
-    const incoming: RecordState = {
-      key: write.key,
-      value: write.op === "REMOVE" ? null : write.value,
-      kind: write.op === "REMOVE" ? (before?.kind ?? write.kind) : write.kind,
-      clock,
-      lastModifiedBy: context.deviceId,
-      deviceLastModifiedAt: now,
-      deleted: write.op === "REMOVE",
-    };
-    // The new clock is after every clock seen, so a STRING write or a remove wins outright; a
-    // YDOC update joins the stored document. core/merge decides, as it does on the server.
-    const state = before ? mergeRecordStates(toState(before), incoming) : incoming;
-    const record: LocalRecord = {
-      ...state,
-      dataset: write.dataset,
-      syncCount: before?.syncCount ?? 0,
-      lastModifiedAt: before?.lastModifiedAt ?? 0,
-    };
-    await checkGrowth(db, write.dataset, before, record, context.limits);
+  const [record] = await writeLocalBatch(db, [write], context);
+  return record as LocalRecord;
+}
 
-    const row: OutboxRow = {
-      dataset: write.dataset,
-      key: write.key,
-      op: write.op,
-      value: incoming.value,
-      kind: incoming.kind,
-      clock,
-      baseSyncCount: record.syncCount,
-      deviceLastModifiedAt: now,
-    };
-    await db.records.put(record);
-    await db.outbox.add(row);
-    await persistClock(db, context.clock);
-    return record;
+/**
+ * Applies `writes` in order, all in ONE transaction: every write or none. The limits are checked
+ * once per dataset at the end, against running totals (see `usage-totals.ts`), so a batch costs
+ * O(writes) however large the dataset is. Returns the records as they now stand, in write order.
+ */
+export async function writeLocalBatch(db: IdentityDb, writes: readonly LocalWrite[], context: WriteContext): Promise<LocalRecord[]> {
+  return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
+    const startTotals = new Map<string, DatasetUsage>();
+    const totals = new Map<string, DatasetUsage>();
+    const written: LocalRecord[] = [];
+    for (const write of writes) {
+      if (!totals.has(write.dataset)) {
+        // One read for both rows: a put is a handful of IndexedDB requests, each one counts.
+        const [meta, stored] = await db.meta.bulkGet([datasetMetaId(write.dataset), usageMetaId(write.dataset)]);
+        if (!meta) await createDatasetMeta(db, write.dataset, context.limits);
+        const current = stored ? { recordCount: (stored as UsageMeta).recordCount, sizeBytes: (stored as UsageMeta).sizeBytes } : await readTotals(db, write.dataset);
+        startTotals.set(write.dataset, current);
+        totals.set(write.dataset, current);
+      }
+      const before = await db.records.get([write.dataset, write.key]);
+      const record = await applyOne(db, write, before, context);
+      totals.set(write.dataset, moveUsage(totals.get(write.dataset) as DatasetUsage, before, record));
+      written.push(record);
+    }
+    const metaRows: MetaRow[] = [clockRow(context.clock)];
+    for (const [dataset, end] of totals) {
+      checkGrowth(startTotals.get(dataset) as DatasetUsage, end, context.limits);
+      metaRows.push(usageRow(dataset, end));
+    }
+    await db.meta.bulkPut(metaRows);
+    return written;
   });
+}
+
+/** Creates the dataset's meta row on its first write, within the dataset count limit. */
+async function createDatasetMeta(db: IdentityDb, dataset: string, limits: Limits): Promise<void> {
+  const known = await db.meta.where("id").startsWith("dataset:").count();
+  checkDatasetCount(known + 1, limits);
+  await db.meta.put(newDatasetMeta(dataset));
+}
+
+/** Writes one record and its outbox row (inside the batch's transaction). */
+async function applyOne(db: IdentityDb, write: LocalWrite, before: LocalRecord | undefined, context: WriteContext): Promise<LocalRecord> {
+  // The server refuses it too; refusing here keeps the write out of the outbox.
+  assertKindKept(before, { key: write.key, kind: write.kind, remove: write.op === "REMOVE" });
+  const now = context.now();
+  const clock = context.clock.tick();
+  const incoming: RecordState = {
+    key: write.key,
+    value: write.op === "REMOVE" ? null : write.value,
+    kind: write.op === "REMOVE" ? (before?.kind ?? write.kind) : write.kind,
+    clock,
+    lastModifiedBy: context.deviceId,
+    deviceLastModifiedAt: now,
+    deleted: write.op === "REMOVE",
+  };
+  // The new clock is after every clock seen, so a STRING write or a remove wins outright; a
+  // YDOC update joins the stored document. core/merge decides, as it does on the server.
+  const state = before ? mergeRecordStates(toState(before), incoming) : incoming;
+  const record: LocalRecord = {
+    ...state,
+    dataset: write.dataset,
+    syncCount: before?.syncCount ?? 0,
+    lastModifiedAt: before?.lastModifiedAt ?? 0,
+  };
+  const row: OutboxRow = {
+    dataset: write.dataset,
+    key: write.key,
+    op: write.op,
+    value: incoming.value,
+    kind: incoming.kind,
+    clock,
+    baseSyncCount: record.syncCount,
+    deviceLastModifiedAt: now,
+  };
+  await db.records.put(record);
+  await db.outbox.add(row);
+  return record;
 }
 
 /** Saves the clock's latest value (inside the caller's transaction). */
 export async function persistClock(db: IdentityDb, clock: WriteClock): Promise<void> {
+  await db.meta.put(clockRow(clock));
+}
+
+/** The meta row persisting the clock's latest value. */
+function clockRow(clock: WriteClock): ClockMeta {
   const last = clock.last;
-  await db.meta.put({ id: "clock", last: last ? formatClock(last) : null });
+  return { id: "clock", last: last ? formatClock(last) : null };
 }
 
 /**
- * Refuses a write that grows the dataset past a limit (LIMIT_EXCEEDED, as the server). A write
+ * Refuses a batch that grows the dataset past a limit (LIMIT_EXCEEDED, as the server). A batch
  * that shrinks or keeps an over-limit dataset passes, so a user can always delete back under it.
  */
-async function checkGrowth(
-  db: IdentityDb,
-  dataset: string,
-  before: LocalRecord | undefined,
-  after: LocalRecord,
-  limits: Limits,
-): Promise<void> {
-  const grows = usageOf([after]);
-  const was = usageOf(before ? [before] : []);
-  if (grows.recordCount <= was.recordCount && grows.sizeBytes <= was.sizeBytes) return;
-  const others = await db.records
-    .where("dataset")
-    .equals(dataset)
-    .filter((record) => record.key !== after.key)
-    .toArray();
-  const total = usageOf([...others, after]);
+function checkGrowth(before: DatasetUsage, after: DatasetUsage, limits: Limits): void {
   checkDatasetUsage(
     {
-      recordCount: grows.recordCount > was.recordCount ? total.recordCount : 0,
-      sizeBytes: grows.sizeBytes > was.sizeBytes ? total.sizeBytes : 0,
+      recordCount: after.recordCount > before.recordCount ? after.recordCount : 0,
+      sizeBytes: after.sizeBytes > before.sizeBytes ? after.sizeBytes : 0,
     },
     limits,
   );

@@ -11,6 +11,7 @@ import type { IdentityDb } from "./identity-db.js";
 import type { WriteClock } from "./local-write.js";
 import { toLocal, toState } from "./record-state.js";
 import { datasetMetaId, type DatasetMeta, type LocalRecord } from "./rows.js";
+import { moveTotals } from "./usage-totals.js";
 
 export interface MergeRemoteOptions {
   /**
@@ -53,6 +54,7 @@ export async function mergeRemote(
     }
     if (!local || !sameRecord(local, next)) {
       await db.records.put(next);
+      await moveTotals(db, dataset, local, next);
       changed.push(next);
     }
   }

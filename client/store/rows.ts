@@ -61,7 +61,15 @@ export interface ClockMeta {
   last: string | null;
 }
 
-export type MetaRow = DatasetMeta | ClockMeta;
+/** A dataset's running usage totals (see `usage-totals.ts`); absent means "recount". */
+export interface UsageMeta {
+  /** `usage:<dataset>`. */
+  id: string;
+  recordCount: number;
+  sizeBytes: number;
+}
+
+export type MetaRow = DatasetMeta | ClockMeta | UsageMeta;
 
 /** The meta row id of a dataset. Dataset names cannot contain the reserved id `clock`'s form. */
 export function datasetMetaId(dataset: string): string {

@@ -2,7 +2,8 @@
  * One sync pass over several datasets: for a full pass, every dataset this device holds plus every
  * dataset the server lists (so a new device discovers them). Datasets sync one after another; a
  * failing dataset does not stop the others, and the pass rejects with the first failure after
- * all have run. Each failure is also reported as `syncError` with its dataset.
+ * all have run. Each failure is also reported as `syncError` with its dataset, except those caused
+ * by the client closing its database under the pass (`close()`, `signOut()`).
  */
 import { readDatasetMetas } from "../store/read-records.js";
 import type { SyncState, SyncTarget } from "./sync-loop.js";
@@ -35,6 +36,9 @@ export async function runSyncPass(
       const expectedTotal = totals.get(dataset);
       await syncDataset(ctx, dataset, { setState, ...(expectedTotal !== undefined ? { expectedTotal } : {}) });
     } catch (error) {
+      // The client closed (or signed out) under the pass: the rest would fail the same way, and
+      // the app caused it on purpose, so nothing is reported.
+      if (!ctx.db.isOpen()) throw error;
       firstError ??= error;
       if (typeof error === "object" && error !== null) reportedErrors.add(error);
       ctx.emitter.emit("syncError", { error, dataset });

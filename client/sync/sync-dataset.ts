@@ -4,7 +4,11 @@
  * 1. a local dataset delete is sent first;
  * 2. pushing: the outbox goes out batch by batch; each batch is stored with its mutation id before
  *    it is sent and acknowledged in one transaction. CLOCK_SKEW re-stamps the batch (new mutation
- *    id: the content changed) and retries; OPTIMISTIC conflicts go to the app's handler;
+ *    id: the content changed) and retries; OPTIMISTIC conflicts go to the app's handler; a batch
+ *    the server refuses for good (LIMIT_EXCEEDED, TRIGGER_REJECTED, BAD_USER_INPUT, FORBIDDEN)
+ *    leaves the outbox and is reported as `writeRejected`, and the server's values come back with
+ *    the pull. Any other verdict of the server (TRIGGER_FAILED, RATE_LIMITED past its retries...)
+ *    still lets the pull run, and fails the pass after it; a network failure ends the pass;
  * 3. pulling: every page since the stored count (a `deletedAfterSince` answer restarts from 0);
  * 4. applying: the pages in one transaction, the cursor advanced with them.
  * RATE_LIMITED waits as long as the server says, then retries the call (a few times).
@@ -14,14 +18,17 @@ import type { SyncRecord } from "../../core/types.js";
 import type { DeviceClock } from "../device-clock.js";
 import type { Emitter } from "../events.js";
 import { applyPull, type PullOutcome } from "../store/apply-pull.js";
+import { dropPending } from "../store/drop-pending.js";
 import { finishDatasetDelete } from "../store/dataset-store.js";
 import type { IdentityDb } from "../store/identity-db.js";
 import type { WriteContext } from "../store/local-write.js";
 import { ackBatch, setInFlight, takeBatch } from "../store/push-store.js";
 import { readDatasetMeta } from "../store/read-records.js";
 import type { InFlightBatch, LocalRecord } from "../store/rows.js";
+import { isNetworkError } from "../transport/network-error.js";
 import type { PushResult, RecordPage, Transport } from "../transport/transport.js";
 import { resolveConflicts, type ConflictHandler } from "./resolve-conflicts.js";
+import { isPermanentRefusal } from "./retry-policy.js";
 import type { SyncState } from "./sync-loop.js";
 
 /** What a pass needs from the client. */
@@ -63,7 +70,17 @@ export async function syncDataset(ctx: SyncContext, dataset: string, options: Da
   }
 
   options.setState("pushing");
-  const unresolved = await pushOutbox(ctx, dataset);
+  // A push the server refuses must not stop the pull: this device still gets everyone else's
+  // changes. The failure is raised once the pull is applied (the loop retries it when retryable).
+  // A network failure ends the pass at once: the pull would only meet it (or its timeout) again.
+  let pushFailure: { error: unknown } | null = null;
+  let unresolved = new Set<string>();
+  try {
+    unresolved = await pushOutbox(ctx, dataset);
+  } catch (error) {
+    if (isNetworkError(error)) throw error;
+    pushFailure = { error };
+  }
 
   options.setState("pulling");
   const since = (await readDatasetMeta(ctx.db, dataset))?.pulledSyncCount ?? 0;
@@ -76,6 +93,7 @@ export async function syncDataset(ctx: SyncContext, dataset: string, options: Da
   if (pull.mergedDatasetNames.length > 0) {
     ctx.emitter.emit("datasetsMerged", { dataset, mergedDatasetNames: pull.mergedDatasetNames });
   }
+  if (pushFailure) throw pushFailure.error;
   if (unresolved.size > 0) {
     throw new SyncpoolError("CONFLICT", `${unresolved.size} unresolved conflict(s) in dataset ${dataset}`, {
       dataset,
@@ -90,7 +108,15 @@ async function pushOutbox(ctx: SyncContext, dataset: string): Promise<Set<string
   for (let round = 0; round < MAX_BATCHES_PER_PASS; round++) {
     const batch = await takeBatch(ctx.db, dataset, ctx.newMutationId, { skipKeys: unresolved });
     if (!batch) return unresolved;
-    const { result, sent } = await pushBatch(ctx, dataset, batch);
+    let pushed: { result: PushResult; sent: InFlightBatch };
+    try {
+      pushed = await pushBatch(ctx, dataset, batch);
+    } catch (error) {
+      if (!isPermanentRefusal(error)) throw error;
+      await rejectBatch(ctx, dataset, batch, error);
+      continue;
+    }
+    const { result, sent } = pushed;
     if (result.conflicts.length > 0) {
       // Nothing was committed; the resolved writes go out in a new batch with a new id.
       await setInFlight(ctx.db, dataset, null);
@@ -110,6 +136,21 @@ async function pushOutbox(ctx: SyncContext, dataset: string): Promise<Set<string
     ctx.recordsChanged(dataset, changed);
   }
   throw new Error(`dataset ${dataset}: the outbox did not drain in ${MAX_BATCHES_PER_PASS} batches`);
+}
+
+/**
+ * The server refused `batch` for good: its writes leave the outbox, the local view is set to take
+ * the server's values back at the pull that follows (`drop-pending.ts`), and the app hears of it.
+ */
+async function rejectBatch(ctx: SyncContext, dataset: string, batch: InFlightBatch, error: SyncpoolError): Promise<void> {
+  const seqs = new Set(batch.seqs);
+  const dropped = await dropPending(ctx.db, dataset, (row) => seqs.has(row.seq as number));
+  ctx.recordsChanged(dataset, dropped.removed);
+  const records = batch.patches.map((patch) => ({ key: patch.key, op: patch.op, value: patch.value ?? null, kind: patch.kind ?? "STRING" }));
+  if (ctx.emitter.count("writeRejected") === 0) {
+    console.warn(`syncpool: the server refused ${records.length} write(s) to dataset ${dataset} (${error.code}): ${error.message}; listen for 'writeRejected' to tell the user`);
+  }
+  ctx.emitter.emit("writeRejected", { dataset, code: error.code, error, records });
 }
 
 /** Sends one batch; after CLOCK_SKEW re-stamps it under a new mutation id and sends again. */

@@ -2,10 +2,12 @@
  * `Transport` over GraphQL: one POST per operation through an injected `fetch` (the global one by
  * default). The operations are exactly those of `schema/type-defs.ts`. GraphQL errors become
  * `SyncpoolError`s with the server's `extensions.code` (the other extensions land in `details`);
- * anything else (no answer, a non-JSON body, an error without a known code) is a `NetworkError`.
+ * an answer that is not GraphQL from a wrong endpoint (404, an HTML page) is a `BadEndpointError`;
+ * anything else (no answer, a gateway's 502 page, an error without a known code) is a `NetworkError`.
  */
 import { ERROR_CODES, SyncpoolError, type ErrorCode } from "../../core/errors.js";
 import type { ConflictStrategy } from "../../core/types.js";
+import { BadEndpointError } from "./bad-endpoint-error.js";
 import { NetworkError } from "./network-error.js";
 import type {
   DeleteDatasetResult,
@@ -35,7 +37,8 @@ const RECORD = "key value kind syncCount clock lastModifiedBy lastModifiedAt dev
 const DATASET = "name syncCount recordCount sizeBytes conflictStrategy createdAt lastModifiedAt lastModifiedBy";
 
 const SIGN_IN = `mutation SignIn($input: SignInInput!) {
-  signIn(input: $input) { identityId token expiresAt deviceSecret mergedIdentityIds }
+  signIn(input: $input) { identityId token expiresAt deviceSecret mergedIdentityIds
+    limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } }
 }`;
 const RECORDS = `query Records($dataset: String!, $sinceSyncCount: Int, $first: Int, $after: String) {
   records(dataset: $dataset, sinceSyncCount: $sinceSyncCount, first: $first, after: $after) {
@@ -71,7 +74,7 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: Response;
-    let body: { data?: Record<string, unknown> | null; errors?: GraphqlError[] };
+    let text: string;
     try {
       response = await fetchFn(options.endpoint, {
         method: "POST",
@@ -83,11 +86,21 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
         body: JSON.stringify({ query, variables }),
         signal: controller.signal,
       });
-      body = (await response.json()) as typeof body;
+      // Read in full first: a connection lost mid-body is the network's failure, not a bad answer.
+      text = await response.text();
     } catch (error) {
       throw new NetworkError(`cannot reach ${options.endpoint}: ${describe(error)}`, undefined, { cause: error });
     } finally {
       clearTimeout(timer);
+    }
+    let body: { data?: Record<string, unknown> | null; errors?: GraphqlError[] };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch (error) {
+      throw notGraphql(response.status, options.endpoint, "the answer is not JSON", error);
+    }
+    if (typeof body !== "object" || body === null || (body.data === undefined && body.errors === undefined)) {
+      throw notGraphql(response.status, options.endpoint, "the JSON answer has neither data nor errors");
     }
     const first = body.errors?.[0];
     if (first) throw toError(first, response.status);
@@ -116,6 +129,18 @@ function toError(error: GraphqlError, status: number): Error {
   }
   // Masked server faults and unknown codes are not verdicts on the request: retry later.
   return new NetworkError(`server error (HTTP ${status}): ${error.message}`, status);
+}
+
+/**
+ * An answer that is not GraphQL. A gateway's or an overloaded server's page (5xx, 408, 429) means
+ * "not now": a NetworkError, retried as offline. Anything else (404, 200 with HTML, a redirect to a
+ * login page) means the endpoint is wrong: a BadEndpointError, which no retry will cure.
+ */
+function notGraphql(status: number, endpoint: string, why: string, cause?: unknown): Error {
+  if (status >= 500 || status === 408 || status === 429) {
+    return new NetworkError(`no GraphQL answer from ${endpoint} (HTTP ${status}): ${why}`, status, { cause });
+  }
+  return new BadEndpointError(`${endpoint} is not a syncpool GraphQL endpoint (HTTP ${status}): ${why}`, status, endpoint, { cause });
 }
 
 function describe(error: unknown): string {

@@ -171,7 +171,10 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
       stopped = true;
       wakeUp?.();
       unsubscribe?.();
-      void client.dispose();
+      // While graphql-ws waits to reconnect, disposing makes its pending connect reject with
+      // {code: 1000, reason: "All Subscriptions Gone"}: an expected end, and unhandled it would end
+      // a Node process.
+      Promise.resolve(client.dispose()).catch(() => undefined);
     },
   };
 }

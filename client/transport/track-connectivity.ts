@@ -4,6 +4,7 @@
  * from the server, even an error verdict, reports online; only transitions are reported), and
  * `listenToPlatform` hears the browser's `online` and `offline` events.
  */
+import { isBadEndpointError } from "./bad-endpoint-error.js";
 import { isNetworkError } from "./network-error.js";
 import type { Transport } from "./transport.js";
 
@@ -25,7 +26,8 @@ export function trackConnectivity(transport: Transport, onChange: (online: boole
         report(true);
         return result;
       } catch (error) {
-        report(!isNetworkError(error));
+        // A wrong endpoint says nothing about the network: neither online nor offline.
+        if (!isBadEndpointError(error)) report(!isNetworkError(error));
         throw error;
       }
     };

@@ -19,6 +19,7 @@ import type { TokenService } from "../identity/tokens.js";
 import { identityDisabled, type IdentityStore } from "../storage/identity-store.js";
 import type { Caller } from "../sync/types.js";
 import { clientAddress } from "../client-address.js";
+import { addressBucket } from "../ip-address.js";
 
 /** What resolvers find in their context. */
 export interface GraphQLContext {
@@ -86,8 +87,9 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
 
   return (initial) => {
     const header = initial.request.headers.get("authorization");
-    // Behind a proxy every client shares the proxy's address unless its hops are trusted.
-    const address = clientAddress(initial.req?.socket?.remoteAddress, initial.request.headers.get("x-forwarded-for"), deps.trustedProxyHops ?? 0);
+    // Behind a proxy every client shares the proxy's address unless its hops are trusted; an IPv6
+    // client counts by its /64, the block one subscriber is handed.
+    const address = addressBucket(clientAddress(initial.req?.socket?.remoteAddress, initial.request.headers.get("x-forwarded-for"), deps.trustedProxyHops ?? 0));
     let verified: Promise<Verified> | undefined;
     const verify = () => (verified ??= verifyCaller(deps, header, address));
 

@@ -101,12 +101,16 @@ export const roleMappingSchema = z.discriminatedUnion("type", [rulesMappingSchem
 /** A provider's role mapping after defaults. */
 export type RoleMapping = z.output<typeof roleMappingSchema>;
 
-const bucketSchema = z
-  .object({
-    burst: z.number({ error: "expected a number" }).int({ error: "expected an integer" }).min(1).max(1_000_000),
-    perSecond: z.number({ error: "expected a number" }).positive({ error: "expected a positive number" }).max(1_000_000),
-  })
-  .strict();
+const bucketOf = (max: number) =>
+  z
+    .object({
+      burst: z.number({ error: "expected a number" }).int({ error: "expected an integer" }).min(1).max(max),
+      perSecond: z.number({ error: "expected a number" }).positive({ error: "expected a positive number" }).max(max),
+    })
+    .strict();
+const bucketSchema = bucketOf(1_000_000);
+/** A bucket of bytes: up to 1 TiB. */
+const byteBucketSchema = bucketOf(1_099_511_627_776);
 
 /** A token bucket: at most `burst` requests at once, refilled at `perSecond`. */
 export type BucketSettings = z.output<typeof bucketSchema>;
@@ -118,14 +122,18 @@ export type BucketSettings = z.output<typeof bucketSchema>;
 export const DEFAULT_RATE_LIMITS = Object.freeze({
   perIdentity: Object.freeze({ burst: 600, perSecond: 50 }),
   perAddress: Object.freeze({ burst: 3000, perSecond: 200 }),
+  // Bytes (keys and values) one identity may push: four full 1 MB datasets at once, then 128 KiB/s
+  // (about 10 GB a day). Each pushed byte is written again into the stream, so this bounds how
+  // fast one free guest can grow the database.
+  pushBytes: Object.freeze({ burst: 4 * 1_048_576, perSecond: 131_072 }),
 });
 
 /** New guest identities one client address may create in a pool per hour (GraphQL signIn and AWS GetId together). */
 export const DEFAULT_MAX_GUEST_IDENTITIES_PER_ADDRESS_PER_HOUR = 100;
 
 /**
- * Per-pool rate limits: one bucket per identity, one per client address (and pool), and the
- * hourly allowance of new guests per address (`guest-quota.ts`).
+ * Per-pool rate limits: one bucket per identity, one per client address (and pool), one of pushed
+ * bytes per identity, and the hourly allowance of new guests per address (`guest-quota.ts`).
  */
 export const rateLimitsSchema = z
   .object({
@@ -137,6 +145,7 @@ export const rateLimitsSchema = z
       .min(1, { error: "expected at least 1 (to refuse guests, set allowGuests: false)" })
       .max(1_000_000)
       .default(DEFAULT_MAX_GUEST_IDENTITIES_PER_ADDRESS_PER_HOUR),
+    pushBytes: byteBucketSchema.default({ ...DEFAULT_RATE_LIMITS.pushBytes }),
   })
   .strict();
 

@@ -2,6 +2,7 @@
  * What the identity operations (sign-in, developer identities, linking, administration) need from
  * the server, assembled once in `server/index.ts`.
  */
+import type { Limits } from "../../core/types.js";
 import type { Storage } from "../storage/storage.js";
 import type { SyncDeps } from "../sync/types.js";
 import type { GuestQuota } from "./guest-quota.js";
@@ -32,4 +33,6 @@ export interface Session {
   deviceSecret: string | null;
   /** Identities merged into this one during this call. */
   mergedIdentityIds: string[];
+  /** The pool's limits: clients check local writes against them. */
+  limits: Limits;
 }

@@ -19,5 +19,11 @@ export async function issueSession(
 ): Promise<Session> {
   const grant = resolveGrant(pool, login);
   const issued = await deps.tokens.issue(identityId, pool.id, grant);
-  return { identityId, ...issued, deviceSecret: extra.deviceSecret ?? null, mergedIdentityIds: extra.mergedIdentityIds ?? [] };
+  return {
+    identityId,
+    ...issued,
+    deviceSecret: extra.deviceSecret ?? null,
+    mergedIdentityIds: extra.mergedIdentityIds ?? [],
+    limits: pool.limits,
+  };
 }

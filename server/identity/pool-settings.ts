@@ -144,6 +144,9 @@ const streamSchema = z
   .object({
     shards: intInRange(1, 64).default(4),
     retentionHours: intInRange(1, 8760).default(24),
+    // Retention by size as well: the pool's events are trimmed, oldest first, to this many bytes
+    // of bodies (split evenly over its shards) whatever their age.
+    retentionBytes: intInRange(1_048_576, 1_099_511_627_776).default(1_073_741_824),
     // Consumers that POST each event of this pool (server/stream/webhook-consumer.ts).
     webhooks: webhooksSchema,
   })

@@ -1,6 +1,7 @@
 /**
- * Token buckets, in memory: one per identity and one per (pool, client address). A request takes
- * one token; a bucket holds at most `burst` and refills at `perSecond`. An empty bucket refuses
+ * Token buckets, in memory: one per identity and one per (pool, client address) for requests, and
+ * one per identity for pushed bytes. A request takes one token (a push as many as it has bytes); a
+ * bucket holds at most `burst` and refills at `perSecond`. An empty bucket refuses
  * with RATE_LIMITED and `retryAfterMs`, the time until it holds a token again.
  *
  * Buckets refill in real (monotonic) time, not the server's injectable clock: moving server time
@@ -17,13 +18,23 @@ interface Bucket {
   updatedAtMs: number;
 }
 
+/** What a bucket counts: requests per identity or per address, or bytes pushed per identity. */
+export type BucketKind = "perIdentity" | "perAddress" | "pushBytes";
+
+const REFUSALS: Record<BucketKind, string> = {
+  perIdentity: "too many requests for this identity",
+  perAddress: "too many requests from this address",
+  pushBytes: "too many bytes pushed by this identity",
+};
+
 /** Takes tokens from named buckets. */
 export interface RateLimiter {
   /**
-   * Takes one token from the bucket `key` configured by `settings`.
+   * Takes `cost` tokens (default one) from the bucket `key` configured by `settings`. A cost over
+   * `burst` takes a full bucket, so it is slowed down, never refused forever.
    * @throws SyncpoolError RATE_LIMITED with `retryAfterMs` and `limit` (the bucket's kind).
    */
-  take(kind: "perIdentity" | "perAddress", key: string, settings: BucketSettings): void;
+  take(kind: BucketKind, key: string, settings: BucketSettings, cost?: number): void;
 }
 
 /** Builds a limiter; `clock` is monotonic milliseconds. */
@@ -33,7 +44,8 @@ export function createRateLimiter(options: { clock?: () => number; maxBuckets?: 
   const buckets = new Map<string, Bucket>();
 
   return {
-    take(kind, key, settings) {
+    take(kind, key, settings, cost = 1) {
+      const need = Math.min(cost, settings.burst);
       const name = `${kind}\u0000${key}`;
       const now = clock();
       const previous = buckets.get(name);
@@ -41,15 +53,15 @@ export function createRateLimiter(options: { clock?: () => number; maxBuckets?: 
       const available = previous ? Math.min(settings.burst, previous.tokens + (elapsedMs / 1000) * settings.perSecond) : settings.burst;
       // Re-inserting keeps the map in least-recently-used order.
       buckets.delete(name);
-      if (available < 1) {
+      if (available < need) {
         buckets.set(name, { tokens: available, updatedAtMs: now });
-        const retryAfterMs = Math.ceil(((1 - available) / settings.perSecond) * 1000);
-        throw new SyncpoolError("RATE_LIMITED", `too many requests ${kind === "perIdentity" ? "for this identity" : "from this address"}: retry in ${retryAfterMs} ms`, {
+        const retryAfterMs = Math.ceil(((need - available) / settings.perSecond) * 1000);
+        throw new SyncpoolError("RATE_LIMITED", `${REFUSALS[kind]}: retry in ${retryAfterMs} ms`, {
           retryAfterMs,
           limit: kind,
         });
       }
-      buckets.set(name, { tokens: available - 1, updatedAtMs: now });
+      buckets.set(name, { tokens: available - need, updatedAtMs: now });
       if (buckets.size > maxBuckets) buckets.delete(buckets.keys().next().value!);
     },
   };

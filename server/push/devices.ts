@@ -3,21 +3,26 @@
  * unregistering): the rules, over `DeviceStore`. Everything is scoped to the caller's identity.
  *
  * Endpoint rules, because the server will POST to whatever a client registers: Web Push endpoints
- * must be https (the browser's push service), webhook URLs must be on an origin the operator
- * allowed (`SYNCPOOL_PUSH_WEBHOOK_ORIGINS`); `http:` only with `SYNCPOOL_PUSH_ALLOW_HTTP=true`.
+ * must be https on a browser push service's origin (`SYNCPOOL_PUSH_SERVICE_ORIGINS`), webhook
+ * URLs must be on an origin the operator allowed (`SYNCPOOL_PUSH_WEBHOOK_ORIGINS`); `http:` only
+ * with `SYNCPOOL_PUSH_ALLOW_HTTP=true`. Either must not name or resolve to a non-public address
+ * (unless `SYNCPOOL_OUTBOUND_ALLOW_PRIVATE=true`); delivery checks the addresses again.
  */
 import { randomUUID } from "node:crypto";
 import { SyncpoolError } from "../../core/errors.js";
 import { assertDatasetName, assertDeviceId, assertWellFormed } from "../../core/limits.js";
+import { checkOutboundUrl, OutboundRefused, type OutboundPolicy } from "../outbound-http.js";
 import type { DevicePlatform, DeviceStore, RegisteredDevice } from "../storage/device-store.js";
 import type { Caller } from "../sync/types.js";
-import type { PushConfig } from "./push-config.js";
+import { originAllowed, type PushConfig } from "./push-config.js";
 
 /** What the device operations need. */
 export interface DeviceDeps {
   storage: DeviceStore;
-  config: Pick<PushConfig, "maxDevicesPerIdentity" | "webhookOrigins" | "allowHttpEndpoints">;
+  config: Pick<PushConfig, "maxDevicesPerIdentity" | "webhookOrigins" | "allowHttpEndpoints" | "pushServiceOrigins">;
   now: () => number;
+  /** What registered URLs may reach; private addresses are refused unless it allows them. */
+  outbound: OutboundPolicy;
 }
 
 /** `RegisterDeviceInput` as GraphQL delivers it (types checked, meaning not). */
@@ -50,6 +55,7 @@ export async function registerDevice(deps: DeviceDeps, caller: Caller, input: Re
   const deviceId = input.deviceId ?? randomUUID();
   assertDeviceId(deviceId, "input.deviceId");
   const target = input.platform === "WEB_PUSH" ? checkWebPush(deps, input) : checkWebhook(deps, input);
+  await checkAddresses(deps, target.url!, input.platform === "WEB_PUSH" ? "input.subscription.endpoint" : "input.url");
 
   const existing = await deps.storage.getDevice(caller.identityId, deviceId);
   if (!existing) {
@@ -136,6 +142,9 @@ function checkWebPush(deps: DeviceDeps, input: RegisterDeviceInput): Target {
   if (!input.subscription) throw badInput("input.subscription", "WEB_PUSH needs the browser's push subscription");
   const { endpoint, keys } = input.subscription;
   const url = checkUrl(deps, endpoint, "input.subscription.endpoint");
+  if (!originAllowed(new URL(url), deps.config.pushServiceOrigins)) {
+    throw badInput("input.subscription.endpoint", "this endpoint is not on a known push service's origin (SYNCPOOL_PUSH_SERVICE_ORIGINS)");
+  }
   const p256dh = decodeBase64Url(keys.p256dh);
   if (p256dh?.length !== 65 || p256dh[0] !== 4) {
     throw badInput("input.subscription.keys.p256dh", "expected an uncompressed P-256 public key, base64url (65 bytes)");
@@ -177,6 +186,20 @@ function checkUrl(deps: DeviceDeps, text: string, field: string): string {
   if (!allowed.includes(url.protocol)) throw badInput(field, `expected an ${allowed.join(" or ").replaceAll(":", "")} URL`);
   if (url.username !== "" || url.password !== "") throw badInput(field, "a URL with credentials is not accepted");
   return url.href;
+}
+
+/**
+ * Refuses a URL whose host is, or resolves to, a non-public address. A host that does not resolve
+ * now is accepted: it cannot be reached, and delivery resolves and checks it again every time.
+ */
+async function checkAddresses(deps: DeviceDeps, url: string, field: string): Promise<void> {
+  try {
+    await checkOutboundUrl(url, deps.outbound);
+  } catch (error) {
+    if (error instanceof OutboundRefused && error.reason === "unresolved") return;
+    if (error instanceof OutboundRefused) throw badInput(field, `refused: ${error.message}`);
+    throw error;
+  }
 }
 
 function decodeBase64Url(text: string): Buffer | null {

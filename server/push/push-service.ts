@@ -15,7 +15,9 @@ import type { Logger } from "../logger.js";
 import type { Storage } from "../storage/storage.js";
 import type { CommittedChange } from "../sync/types.js";
 import { createInProcessChangeBus, type ChangeBus } from "./change-bus.js";
+import { ConnectionCaps } from "./connection-caps.js";
 import { ConnectionLimits } from "./connection-limits.js";
+import type { OutboundPolicy } from "../outbound-http.js";
 import { createHttpPost, type HttpPost } from "./http-post.js";
 import { createNotifier, type Notifier } from "./notifier.js";
 import type { PushConfig } from "./push-config.js";
@@ -35,6 +37,10 @@ export interface PushServiceOptions {
   bus?: ChangeBus;
   /** Defaults to `fetch` with a 10 s timeout. */
   post?: HttpPost;
+  /** Proxies whose X-Forwarded-For entries name the client, for the per-address connection cap (default 0). */
+  trustedProxyHops?: number;
+  /** What registered endpoints may reach (default: public addresses only). */
+  outbound?: OutboundPolicy;
 }
 
 /** Push sync for one server. */
@@ -49,6 +55,8 @@ export interface PushService {
   readonly onCommitted: (change: CommittedChange) => void;
   /** Serves graphql-ws on `httpServer` at `/graphql`. Call once. */
   attachWebSockets(httpServer: Server, yoga: YogaServerInstance<{}, GraphQLContext>): WebSocketEndpoint;
+  /** Caps on live connections per address and in total, taken before a WebSocket upgrade or an SSE response. */
+  readonly caps: ConnectionCaps;
   /** Live connections of `identityId` (WebSockets and SSE streams). */
   connectionCount(identityId: string): number;
   /**
@@ -66,15 +74,21 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
   const secrets = await loadPushSecrets(options.dataDir, config);
   const bus = options.bus ?? createInProcessChangeBus((error) => logger.error({ err: error }, "change listener failed"));
   const shutdown = new AbortController();
-  const notifier = createNotifier({ storage, secrets, config, post: options.post ?? createHttpPost(10_000, shutdown.signal), logger, now });
+  const outbound = options.outbound ?? { allowPrivateAddresses: false };
+  const notifier = createNotifier({ storage, secrets, config, post: options.post ?? createHttpPost(10_000, shutdown.signal, outbound), logger, now });
   const connections = new ConnectionLimits(config.maxConnectionsPerIdentity);
+  const caps = new ConnectionCaps({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    trustedProxyHops: options.trustedProxyHops ?? 0,
+  });
   // Every open live subscription, so closing can end SSE streams (WebSockets are closed by their endpoint).
   const live = new Set<{ end(): void }>();
   let webSockets: WebSocketEndpoint | undefined;
 
   const area = createPushArea({
     changes: { bus, storage, now, live },
-    devices: { storage, config, now },
+    devices: { storage, config, now, outbound },
     connections,
     maxPendingBytes: config.maxBufferedBytes,
     vapidPublicKey: secrets.vapidPublicKey,
@@ -103,9 +117,10 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
     },
     attachWebSockets(httpServer, yoga) {
       if (webSockets) throw new Error("the WebSocket endpoint is already attached");
-      webSockets = attachWebSocketEndpoint(httpServer, { yoga, connections, config, logger, now });
+      webSockets = attachWebSocketEndpoint(httpServer, { yoga, connections, caps, config, logger, now });
       return webSockets;
     },
+    caps,
     connectionCount: (identityId) => connections.count(identityId),
     closeConnections,
     close: () =>

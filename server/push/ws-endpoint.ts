@@ -8,6 +8,8 @@
  *   valid one the socket closes with 4401 (1013 when rate limited). The token is checked here
  *   and again, with the identity's policies and rate limits, by every operation; when it expires
  *   the socket closes with 4401 too (the client signs in again and reconnects).
+ * - the upgrade itself takes a slot of the per-address and total caps (`connection-caps.ts`; HTTP 429
+ *   with Retry-After when none is left, before any WebSocket exists), given back when the socket closes;
  * - one connection slot per identity is taken on init (4420 when none is left) and given back on close;
  * - at most `maxSubscriptionsPerConnection` operations at once (LIMIT_EXCEEDED for the one over);
  * - before each event, the socket's send buffer is checked (`admitSend`, 4413 when over);
@@ -26,6 +28,7 @@ import type { Logger } from "../logger.js";
 import type { Caller } from "../sync/types.js";
 import { admitSend, dropSocket } from "./backpressure.js";
 import { PUSH_CLOSE_CODES } from "./close-codes.js";
+import { ConnectionCaps } from "./connection-caps.js";
 import type { ConnectionLimits } from "./connection-limits.js";
 import type { DropReason } from "./dataset-changes.js";
 import type { PushConfig } from "./push-config.js";
@@ -35,6 +38,7 @@ import type { LiveConnection } from "./resolvers.js";
 export interface WebSocketEndpointDeps {
   yoga: YogaServerInstance<{}, GraphQLContext>;
   connections: ConnectionLimits;
+  caps: ConnectionCaps;
   config: Pick<PushConfig, "maxSubscriptionsPerConnection" | "maxBufferedBytes" | "keepAliveMs">;
   logger: Logger;
   /** Server time, epoch ms. */
@@ -63,7 +67,23 @@ interface Connection extends LiveConnection {
 /** Attaches graphql-ws to `httpServer` at `/graphql`. */
 export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpointDeps): WebSocketEndpoint {
   const { yoga, config, logger } = deps;
-  const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: MAX_REQUEST_BODY_BYTES });
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: "/graphql",
+    maxPayload: MAX_REQUEST_BODY_BYTES,
+    // Runs before the upgrade is answered: an over-cap client gets a plain 429, no socket.
+    verifyClient: (info, accept) => {
+      const admission = deps.caps.admit(info.req);
+      if ("refused" in admission) {
+        const { body, headers } = ConnectionCaps.refusal(admission.refused, deps.caps.settings);
+        logger.warn({ limit: admission.refused }, "WebSocket upgrade refused: connection cap reached");
+        return accept(false, 429, body, headers);
+      }
+      // The TCP socket outlives the upgrade and closes with the WebSocket (or a failed handshake).
+      info.req.socket.once("close", admission.release);
+      accept(true);
+    },
+  });
   const open = new Map<WebSocket, Connection>();
   // yoga reads headers from a Fetch request; a socket's operations get one carrying the init token.
   const requestFor = (authorization: string) => new Request("http://syncpool.internal/graphql", { headers: { authorization } });

@@ -6,6 +6,7 @@
  */
 import type { PostgresMigration } from "./postgres-migrations.js";
 import type { Queryable } from "./postgres-rows.js";
+import { eventsWithinBytes } from "./stream-store.js";
 import type {
   AppendEventInput,
   AppendedEvent,
@@ -153,11 +154,20 @@ export class PostgresStreamStore implements StreamStore {
     return this.pool.read(async (db) => (await db.query<ShardHead>(`SELECT ${HEAD_COLUMNS} FROM stream_shards ORDER BY pool_id, shard`)).rows);
   }
 
-  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number): Promise<StreamEventRow[]> {
+  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number, maxBytes?: number): Promise<StreamEventRow[]> {
     return this.pool.read(async (db) => {
+      let lastSequence = Number.MAX_SAFE_INTEGER;
+      if (maxBytes !== undefined) {
+        // Sizes first: octet_length reads a TOASTed value's length from its header, so the bodies past the cap are never fetched.
+        const sizes = await db.query<{ sequence: number; size: number }>(
+          `SELECT sequence, octet_length(data)::int AS size FROM stream_events WHERE pool_id = $1 AND shard = $2 AND sequence >= $3 ORDER BY sequence LIMIT $4`,
+          [poolId, shard, fromSequence, limit],
+        );
+        lastSequence = sizes.rows[eventsWithinBytes(sizes.rows.map((row) => row.size), maxBytes) - 1]?.sequence ?? 0;
+      }
       const { rows } = await db.query<StreamEventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM stream_events WHERE pool_id = $1 AND shard = $2 AND sequence >= $3 ORDER BY sequence LIMIT $4`,
-        [poolId, shard, fromSequence, limit],
+        `SELECT ${EVENT_COLUMNS} FROM stream_events WHERE pool_id = $1 AND shard = $2 AND sequence >= $3 AND sequence <= $4 ORDER BY sequence LIMIT $5`,
+        [poolId, shard, fromSequence, lastSequence, limit],
       );
       return rows;
     });
@@ -171,6 +181,21 @@ export class PostgresStreamStore implements StreamStore {
         [poolId, shard, atMs],
       );
       return rows[0]?.sequence ?? null;
+    });
+  }
+
+  trimStreamToBytes(poolId: string, shard: number, maxBytes: number, limit: number): Promise<number> {
+    // Bytes of each event and all newer ones (octet_length reads TOAST headers, not bodies); those past maxBytes go.
+    return this.pool.write(async (db) => {
+      const { rowCount } = await db.query(
+        `DELETE FROM stream_events WHERE pool_id = $1 AND shard = $2 AND sequence IN (
+           SELECT sequence FROM (
+             SELECT sequence, sum(octet_length(data)) OVER (ORDER BY sequence DESC) AS newer_bytes
+             FROM stream_events WHERE pool_id = $1 AND shard = $2) AS sized
+           WHERE newer_bytes > $3 ORDER BY sequence LIMIT $4)`,
+        [poolId, shard, maxBytes, limit],
+      );
+      return rowCount ?? 0;
     });
   }
 

@@ -287,9 +287,10 @@ class PostgresAdapter implements PostgresStorage {
   });
   streamShards(poolId: string) { return this.#stream.streamShards(poolId); }
   streamHeads() { return this.#stream.streamHeads(); }
-  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number) { return this.#stream.readStreamEvents(poolId, shard, fromSequence, limit); }
+  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number, maxBytes?: number) { return this.#stream.readStreamEvents(poolId, shard, fromSequence, limit, maxBytes); }
   findStreamSequenceAt(poolId: string, shard: number, atMs: number) { return this.#stream.findStreamSequenceAt(poolId, shard, atMs); }
   trimStream(poolId: string, shard: number, beforeMs: number, limit: number) { return this.#stream.trimStream(poolId, shard, beforeMs, limit); }
+  trimStreamToBytes(poolId: string, shard: number, maxBytes: number, limit: number) { return this.#stream.trimStreamToBytes(poolId, shard, maxBytes, limit); }
   getCheckpoints(consumer: string) { return this.#stream.getCheckpoints(consumer); }
   saveCheckpoint(checkpoint: Checkpoint) { return this.#stream.saveCheckpoint(checkpoint); }
   addDeadLetter(row: NewDeadLetter) { return this.#stream.addDeadLetter(row); }

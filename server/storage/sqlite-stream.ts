@@ -5,6 +5,7 @@
  */
 import type { SqliteMigration } from "./sqlite-migrations.js";
 import { type Db, sql } from "./sqlite-rows.js";
+import { eventsWithinBytes } from "./stream-store.js";
 import type {
   AppendEventInput,
   AppendedEvent,
@@ -142,13 +143,22 @@ export class SqliteStreamStore implements StreamStore {
     return this.db.read((reader) => sql<ShardHead>(reader, `SELECT ${HEAD_COLUMNS} FROM stream_shards ORDER BY pool_id, shard`).all());
   }
 
-  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number): Promise<StreamEventRow[]> {
-    return this.db.read((reader) =>
-      sql<StreamEventRow>(
+  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number, maxBytes?: number): Promise<StreamEventRow[]> {
+    return this.db.read((reader) => {
+      let lastSequence = Number.MAX_SAFE_INTEGER;
+      if (maxBytes !== undefined) {
+        // Sizes first: octet_length reads a value's length, not the value, so the bodies past the cap stay on disk.
+        const sizes = sql<{ sequence: number; size: number }>(
+          reader,
+          `SELECT sequence, octet_length(data) AS size FROM stream_events WHERE pool_id = ? AND shard = ? AND sequence >= ? ORDER BY sequence LIMIT ?`,
+        ).all(poolId, shard, fromSequence, limit);
+        lastSequence = sizes[eventsWithinBytes(sizes.map((row) => row.size), maxBytes) - 1]?.sequence ?? 0;
+      }
+      return sql<StreamEventRow>(
         reader,
-        `SELECT ${EVENT_COLUMNS} FROM stream_events WHERE pool_id = ? AND shard = ? AND sequence >= ? ORDER BY sequence LIMIT ?`,
-      ).all(poolId, shard, fromSequence, limit),
-    );
+        `SELECT ${EVENT_COLUMNS} FROM stream_events WHERE pool_id = ? AND shard = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence LIMIT ?`,
+      ).all(poolId, shard, fromSequence, lastSequence, limit);
+    });
   }
 
   findStreamSequenceAt(poolId: string, shard: number, atMs: number): Promise<number | null> {
@@ -160,6 +170,21 @@ export class SqliteStreamStore implements StreamStore {
           `SELECT min(sequence) AS sequence FROM stream_events WHERE pool_id = @poolId AND shard = @shard AND arrived_at = (
              SELECT min(arrived_at) FROM stream_events WHERE pool_id = @poolId AND shard = @shard AND arrived_at >= @atMs)`,
         ).get({ poolId, shard, atMs })?.sequence ?? null,
+    );
+  }
+
+  trimStreamToBytes(poolId: string, shard: number, maxBytes: number, limit: number): Promise<number> {
+    // Bytes of each event and all newer ones (lengths only, no bodies read); those past maxBytes go.
+    return this.db.write(
+      (writer) =>
+        sql(
+          writer,
+          `DELETE FROM stream_events WHERE pool_id = @poolId AND shard = @shard AND sequence IN (
+             SELECT sequence FROM (
+               SELECT sequence, sum(octet_length(data)) OVER (ORDER BY sequence DESC) AS newer_bytes
+               FROM stream_events WHERE pool_id = @poolId AND shard = @shard)
+             WHERE newer_bytes > @maxBytes ORDER BY sequence LIMIT @limit)`,
+        ).run({ poolId, shard, maxBytes, limit }).changes,
     );
   }
 

@@ -115,14 +115,32 @@ export interface DatasetKey {
   name: string;
 }
 
+/**
+ * How many of the events whose body sizes are `sizes` (in order) a page of at most `maxBytes` holds:
+ * those whose bodies fit together, and always the first, so that an event larger than the cap
+ * can still be read (alone) and no reader is stuck behind it.
+ */
+export function eventsWithinBytes(sizes: readonly number[], maxBytes: number): number {
+  let total = 0;
+  for (let index = 0; index < sizes.length; index++) {
+    total += sizes[index]!;
+    if (index > 0 && total > maxBytes) return index;
+  }
+  return sizes.length;
+}
+
 /** The stream's storage; see the module comment. */
 export interface StreamStore {
   /** Every shard of the pool that ever had an event, by shard number. */
   streamShards(poolId: string): Promise<ShardRange[]>;
   /** The head of every shard of every pool (one cheap query per consumer-runner tick). */
   streamHeads(): Promise<ShardHead[]>;
-  /** Events of one shard with sequence >= `fromSequence`, ascending, at most `limit`. */
-  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number): Promise<StreamEventRow[]>;
+  /**
+   * Events of one shard with sequence >= `fromSequence`, ascending, at most `limit`; with
+   * `maxBytes`, also no more than fit in that many bytes of bodies (`eventsWithinBytes`), and the
+   * bodies beyond are never loaded: a page of a thousand 1 MB events costs 4 MB, not 1 GB.
+   */
+  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number, maxBytes?: number): Promise<StreamEventRow[]>;
   /** The first retained sequence of the shard whose arrival is at or after `atMs`, or null. */
   findStreamSequenceAt(poolId: string, shard: number, atMs: number): Promise<number | null>;
   /**
@@ -131,6 +149,12 @@ export interface StreamStore {
    * so the deletion never holds up writers for long.
    */
   trimStream(poolId: string, shard: number, beforeMs: number, limit: number): Promise<number>;
+  /**
+   * Deletes at most `limit` of the shard's oldest events while its event bodies total more than
+   * `maxBytes` (the newest events that fit are kept); returns how many were deleted. Retention by
+   * size, beside retention by age: a flood of large events cannot grow the stream without bound.
+   */
+  trimStreamToBytes(poolId: string, shard: number, maxBytes: number, limit: number): Promise<number>;
 
   /** The consumer's checkpoints, every pool and shard. */
   getCheckpoints(consumer: string): Promise<Checkpoint[]>;

@@ -3,6 +3,7 @@
  * answer's size, used by webhook consumers and HTTPS sync triggers. Kept behind a function type
  * (`PostSigned`) so tests and embedders can pass their own.
  */
+import { outboundRequest, type OutboundPolicy } from "../outbound-http.js";
 import { signatureHeaders } from "./signature.js";
 
 /** A request to sign and send. */
@@ -30,37 +31,31 @@ export interface SignedPostResponse {
  */
 export type PostSigned = (request: SignedPostRequest, nowMs: number) => Promise<SignedPostResponse>;
 
-/** `PostSigned` over the global `fetch`. */
-export const postSigned: PostSigned = async (request, nowMs) => {
-  const response = await fetch(request.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "user-agent": "syncpool",
-      ...request.headers,
-      ...signatureHeaders(request.secret, request.body, nowMs),
-    },
-    body: request.body,
-    redirect: "error", // a redirect would re-send the signed body somewhere the operator never named
-    signal: AbortSignal.timeout(request.timeoutMs),
-  });
-  return { status: response.status, text: await readCapped(response, request.maxResponseBytes ?? 1_048_576) };
-};
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`the answer is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * `PostSigned` under the outbound guard (`server/outbound-http.ts`): public addresses only unless
+ * `policy` allows private ones, the checked address is the one connected to, the answer is read
+ * up to its cap. A redirect is never followed (it would re-send the signed body somewhere the
+ * operator never named): a 3xx answer is an error.
+ */
+export function createPostSigned(policy: OutboundPolicy): PostSigned {
+  return async (request, nowMs) => {
+    const response = await outboundRequest(
+      {
+        url: request.url,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "syncpool",
+          ...request.headers,
+          ...signatureHeaders(request.secret, request.body, nowMs),
+        },
+        body: request.body,
+        timeoutMs: request.timeoutMs,
+        maxResponseBytes: request.maxResponseBytes ?? 1_048_576,
+      },
+      policy,
+    );
+    if (response.status >= 300 && response.status < 400) throw new Error(`redirected (${response.status}); redirects are not followed`);
+    return { status: response.status, text: response.body.toString("utf8") };
+  };
 }

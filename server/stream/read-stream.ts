@@ -33,7 +33,7 @@ export interface StreamRecordsPage {
 
 /** Most records a page returns, and (once it holds one) most bytes of event bodies. */
 export const MAX_PAGE_RECORDS = 1000;
-const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 const TOKEN_PREFIX = "spi1.";
 
@@ -60,14 +60,9 @@ export async function resolveIterator(storage: StreamStore, poolId: string, shar
 
 /** Reads up to `limit` records of the shard from sequence `from`. */
 export async function readStreamRecords(storage: StreamStore, poolId: string, shard: number, from: number, limit: number): Promise<StreamRecordsPage> {
-  const rows = await storage.readStreamEvents(poolId, shard, from, Math.min(Math.max(limit, 1), MAX_PAGE_RECORDS));
-  const records: StreamRecord[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    bytes += row.data.length;
-    if (records.length > 0 && bytes > MAX_PAGE_BYTES) break;
-    records.push(toStreamRecord(row));
-  }
+  // The byte cap is applied by storage while reading: bodies past it are never loaded.
+  const rows = await storage.readStreamEvents(poolId, shard, from, Math.min(Math.max(limit, 1), MAX_PAGE_RECORDS), MAX_PAGE_BYTES);
+  const records = rows.map(toStreamRecord);
   const last = records.at(-1);
   const next = last ? Number(last.sequenceNumber) + 1 : from;
   const head = await headOf(storage, poolId, shard);

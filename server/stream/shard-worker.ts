@@ -13,6 +13,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "../logger.js";
 import type { StreamStore } from "../storage/stream-store.js";
 import { toStreamRecord, type Consumer } from "./consumer.js";
+import { MAX_PAGE_BYTES } from "./read-stream.js";
 
 /**
  * The answer of `ClaimShard`: `"held"` (this instance kept the shard since it last asked),
@@ -106,7 +107,7 @@ export class ShardWorker {
     try {
       while (!this.deps.signal.aborted && this.#checkpoint < this.#head) {
         if (!(await this.#claim())) return;
-        const events = await storage.readStreamEvents(this.poolId, this.shard, this.#checkpoint + 1, batchSize);
+        const events = await storage.readStreamEvents(this.poolId, this.shard, this.#checkpoint + 1, batchSize, MAX_PAGE_BYTES);
         const first = events[0]?.sequence ?? this.#head + 1;
         if (first > this.#checkpoint + 1) {
           // Retention trimmed events this consumer never saw: they are gone for every reader.

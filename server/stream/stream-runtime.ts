@@ -22,7 +22,8 @@ import { handlerConsumer, type Consumer, type StreamHandler } from "./consumer.j
 import { ConsumerLeases } from "./consumer-leases.js";
 import { ConsumerRunner, type ConsumerRunnerOptions } from "./consumer-runner.js";
 import { natsRelayConsumer } from "./nats-relay.js";
-import { postSigned, type PostSigned } from "./post-signed.js";
+import type { OutboundPolicy } from "../outbound-http.js";
+import { createPostSigned, type PostSigned } from "./post-signed.js";
 import { createStreamArea } from "./resolvers.js";
 import { scheduleTrim, TRIM_INTERVAL_MS } from "./retention.js";
 import type { StreamConfig } from "./stream-config.js";
@@ -45,7 +46,7 @@ export interface StreamOptions {
 export interface StreamRuntimeDeps {
   storage: Storage;
   pools: PoolRegistry;
-  config: { configFile: string | null; stream: StreamConfig };
+  config: { configFile: string | null; stream: StreamConfig; outbound: OutboundPolicy };
   now: () => number;
   logger: Logger;
   /** This server instance, unique per process: the holder of its consumer leases. */
@@ -74,7 +75,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
   const { storage, pools, config, now } = deps;
   const logger = deps.logger.child({ component: "stream" });
   const options = deps.options ?? {};
-  const post = options.post ?? postSigned;
+  const post = options.post ?? createPostSigned(deps.config.outbound);
   const maxAttempts = config.stream.maxAttempts;
 
   const consumers: Consumer[] = (deps.handlers ?? []).map((handler) => handlerConsumer(handler, maxAttempts));
@@ -159,7 +160,10 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
     start() {
       if (consumers.length > 0) leases?.start();
       runner.start();
-      const retentionOf = async (poolId: string) => (await pools.get(poolId))?.stream.retentionHours ?? null;
+      const retentionOf = async (poolId: string) => {
+        const stream = (await pools.get(poolId))?.stream;
+        return stream ? { hours: stream.retentionHours, bytes: stream.retentionBytes } : null;
+      };
       stopTrim ??= scheduleTrim(storage, retentionOf, now, logger, options.trimIntervalMs ?? TRIM_INTERVAL_MS);
     },
     close: () =>

@@ -2,12 +2,14 @@
  * pushRecords: applies a batch of patches to one dataset, all or nothing.
  *
  * Order of work, and why:
- * 1. validate the input (no lock held, nothing changes on a bad push);
+ * 1. validate the input (no lock held, nothing changes on a bad push); YDOC values in the worker
+ *    pool (`server/ydoc/`), so no Yjs work runs on the event loop;
  * 2. under the dataset's write lock: answer a replay from the remembered result (idempotency must
  *    be decided under the lock, or two concurrent retries would both apply);
  * 3. OPTIMISTIC datasets: any patch based on a stale record sync count rejects the whole push
  *    with the server's records as conflicts, committing nothing;
- * 4. merge each patch into its stored record (`push-plan.ts`); with a sync trigger, apply its
+ * 4. merge each patch into its stored record (`push-plan.ts`; YDOC merges prepared in the worker
+ *    pool first, `ydoc-merges.ts`); with a sync trigger, apply its
  *    answer to the merged records; move usage by deltas and check limits;
  * 5. bump the dataset sync count by exactly one, stamp changed records with it, remember the
  *    answer under (identity, deviceId, mutationId), append the stream event, commit. The event is
@@ -25,17 +27,21 @@
 import { SyncpoolError } from "../../core/errors.js";
 import { checkDatasetCount } from "../../core/limits.js";
 import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
+import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { JsonRecordCheck } from "../identity/json-schemas.js";
 import { materializeStoredJson } from "./json-patch.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
 import { appendChangeEvent } from "../stream/event-body.js";
 import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.js";
+import { prepareYdocMerges } from "../ydoc/ydoc-merges.js";
+import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
 import { finalizePush, findConflicts, planPush, type PushPlan } from "./push-plan.js";
+import { rememberAnswer, replayAnswer } from "./remembered-answer.js";
 import { checkSessionToken } from "./session-token.js";
 import { applyTriggerDecisions, toTriggerEvent } from "./trigger-decisions.js";
 import type { Caller, PoolStream, PushRecordsInput, PushResult, SyncDeps } from "./types.js";
 import type { DatasetUsage } from "./usage.js";
-import { validatePush, type CheckedPatch } from "./validate-push.js";
+import { validatePush, validateYdocPatches, type CheckedPatch } from "./validate-push.js";
 
 /** Races with other writers tolerated before a trigger runs under the dataset lock. */
 export const OPTIMISTIC_TRIGGER_ATTEMPTS = 3;
@@ -46,8 +52,13 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
   if (input.syncSessionToken) {
     checkSessionToken(deps.sessionSecret, input.syncSessionToken, caller.identityId, input.dataset);
   }
+  // Every push writes its bytes again into the stream (and storage churn), even when it replaces
+  // a value within quota: the identity's byte budget bounds how fast it can make the database grow.
+  await deps.spendPushBytes?.(caller, pushedBytes(patches));
+  const ydoc = deps.ydoc ?? INLINE_YDOC_WORK;
+  await validateYdocPatches(patches, ydoc);
   const pool = await deps.stream.poolStream(caller.poolId);
-  const push: Push = { deps, caller, input, patches, pool };
+  const push: Push = { deps, caller, input, patches, pool, ydoc };
   const outcome = pool.trigger ? await pushWithTrigger(push, pool.trigger) : await commitPush(push, null);
   if (outcome === RACED) throw new Error("unreachable: a push without a version check cannot race");
   const { result, triggered } = outcome;
@@ -74,7 +85,11 @@ interface Push {
   input: PushRecordsInput;
   patches: CheckedPatch[];
   pool: PoolStream;
+  ydoc: YdocWork;
 }
+
+/** YDOC work for deps built without a pool (tests): in place, budget still checked. */
+const INLINE_YDOC_WORK = createInlineYdocWork(DEFAULT_YDOC_BUDGET);
 
 /** The push's answer, and whether a trigger changed any record of it. */
 interface Outcome {
@@ -137,7 +152,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
       deviceId: input.deviceId,
       mutationId: input.mutationId,
       dataset: input.dataset,
-      resultJson: JSON.stringify(result),
+      resultJson: rememberAnswer(result), // keys and counts only; a replay reads the records again
       createdAt: now,
     });
     await appendChangeEvent(tx, pool.shards, {
@@ -164,7 +179,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
 async function readState(push: Push, tx: DatasetWriteTx): Promise<Outcome | { plan: PushPlan }> {
   const { deps, caller, input, patches } = push;
   const remembered = await tx.getMutation(input.deviceId, input.mutationId);
-  if (remembered !== null) return { result: { ...(JSON.parse(remembered) as PushResult), replayed: true }, triggered: false };
+  if (remembered !== null) return { result: await replayAnswer(remembered, (keys) => tx.getRecords(keys)), triggered: false };
   const existing = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
   if (!existing) checkDatasetCount((await tx.countLiveDatasets()) + 1, caller.limits);
   // A push that creates the dataset gives it the pool's default strategy (OPTIMISTIC for apps migrating from Cognito).
@@ -176,7 +191,12 @@ async function readState(push: Push, tx: DatasetWriteTx): Promise<Outcome | { pl
       return { result: { datasetSyncCount: tx.dataset?.syncCount ?? 0, records: [], conflicts, replayed: false }, triggered: false };
     }
   }
-  return { plan: planPush(patches, stored, strategy, input.deviceId, deps.now()) };
+  // The Yjs merges this plan needs, worked out in the pool before the (synchronous) plan runs.
+  const ydoc = await prepareYdocMerges(
+    push.ydoc,
+    patches.map((patch) => ({ before: stored.get(patch.key) ?? null, incoming: { kind: patch.kind, deleted: patch.op === "REMOVE", value: patch.value } })),
+  );
+  return { plan: planPush(patches, stored, strategy, input.deviceId, deps.now(), ydoc) };
 }
 
 async function askTrigger(push: Push, trigger: SyncTrigger, plan: PushPlan): Promise<SyncTriggerAnswer> {
@@ -208,6 +228,11 @@ function checkJsonRecords(check: JsonRecordCheck, dataset: string, changed: read
     const object = materializeStoredJson(record.value);
     if (object !== null) check(dataset, record.key, object);
   }
+}
+
+/** UTF-8 bytes of the patches' keys and values, as the dataset quota counts them. */
+function pushedBytes(patches: readonly CheckedPatch[]): number {
+  return patches.reduce((sum, patch) => sum + Buffer.byteLength(patch.key) + ((patch.value === null ? 0 : Buffer.byteLength(patch.value))), 0);
 }
 
 /** TRIGGER_REJECTED carrying the trigger's own message (for the app to show). */

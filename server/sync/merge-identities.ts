@@ -24,10 +24,12 @@ import { SyncpoolError } from "../../core/errors.js";
 import { DATASET_NAME_PATTERN, checkDatasetCount } from "../../core/limits.js";
 import type { RecordState } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
+import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { DatasetRef, MergeWriteTx } from "../storage/identity-store.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
 import { appendChangeEvent } from "../stream/event-body.js";
-import { checkMergeGrowth, planDatasetMerge, type DatasetMergePlan } from "./merge-plan.js";
+import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
+import { checkMergeGrowth, prepareDatasetMerge, type DatasetMergePlan } from "./merge-plan.js";
 import type { CommittedChange, SyncDeps } from "./types.js";
 
 /** How often a merge starts over because the source created a dataset while it was locking. */
@@ -84,7 +86,7 @@ export async function mergeIdentities(deps: SyncDeps, input: MergeIdentitiesInpu
         if (tx.source.disabledAt !== null) throw new SourceNotActiveError(tx.source.mergedInto);
         const live = (await tx.listDatasets(sourceId)).map((row) => row.name);
         if (live.join("\n") !== names.join("\n")) throw new DatasetsChanged();
-        const plans = await planAll(tx, input, names);
+        const plans = await planAll(tx, input, names, deps.ydoc ?? createInlineYdocWork(DEFAULT_YDOC_BUDGET));
         await checkLimits(tx, input, plans);
         const now = deps.now();
         const committed = await writePlans(tx, input, plans, now);
@@ -134,7 +136,7 @@ interface PlannedDataset {
   copy: { name: string; tx: DatasetWriteTx; live: DatasetRow | null; plan: DatasetMergePlan } | null;
 }
 
-async function planAll(tx: MergeWriteTx, input: MergeIdentitiesInput, names: readonly string[]): Promise<PlannedDataset[]> {
+async function planAll(tx: MergeWriteTx, input: MergeIdentitiesInput, names: readonly string[], ydoc: YdocWork): Promise<PlannedDataset[]> {
   const planned: PlannedDataset[] = [];
   for (const name of names) {
     const sourceTx = tx.dataset(input.sourceId, name);
@@ -142,7 +144,7 @@ async function planAll(tx: MergeWriteTx, input: MergeIdentitiesInput, names: rea
     const targetTx = tx.dataset(input.targetId, name);
     const live = liveRow(targetTx);
     const strategy = live?.conflictStrategy ?? sourceRow.conflictStrategy;
-    const plan = planDatasetMerge(live, live ? await targetTx.getAllRecords() : [], await sourceTx.getAllRecords(), strategy);
+    const plan = await prepareDatasetMerge(ydoc, live, live ? await targetTx.getAllRecords() : [], await sourceTx.getAllRecords(), strategy);
     let copy: PlannedDataset["copy"] = null;
     if (plan.conflicts.length > 0) {
       const copyName = conflictCopyName(name, input.sourceId);
@@ -155,7 +157,7 @@ async function planAll(tx: MergeWriteTx, input: MergeIdentitiesInput, names: rea
       }
       const copyTx = tx.dataset(input.targetId, copyName);
       const copyLive = liveRow(copyTx);
-      const copyPlan = planDatasetMerge(copyLive, copyLive ? await copyTx.getAllRecords() : [], plan.conflicts, "CRDT");
+      const copyPlan = await prepareDatasetMerge(ydoc, copyLive, copyLive ? await copyTx.getAllRecords() : [], plan.conflicts, "CRDT");
       copy = { name: copyName, tx: copyTx, live: copyLive, plan: copyPlan };
     }
     planned.push({ name, tx: targetTx, live, strategy, plan, sourceRow, copy });

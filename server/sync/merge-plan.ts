@@ -13,12 +13,13 @@
  * and a state is that state).
  */
 import { checkDatasetUsage } from "../../core/limits.js";
-import { mergeRecordStates, stateChanged, type RecordState } from "../../core/merge.js";
+import { INLINE_YDOC_OPS, mergeRecordStates, stateChanged, type RecordState, type YdocMergeOps } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
-import { ydocValuesEqual } from "../../core/ydoc.js";
 import { decodeJsonState } from "../../core/json-codec.js";
 import { mergeJsonRecord } from "./json-patch.js";
 import type { DatasetRow } from "../storage/storage.js";
+import { prepareYdocMerges } from "../ydoc/ydoc-merges.js";
+import type { YdocWork } from "../ydoc/ydoc-work.js";
 import { moveUsage, type DatasetUsage } from "./usage.js";
 
 /** The outcome of merging incoming records into one dataset. */
@@ -34,13 +35,15 @@ export interface DatasetMergePlan {
 
 /**
  * Plans merging `incoming` into a dataset whose live row is `live` (null when it does not exist
- * or was deleted) and whose stored records are `stored`.
+ * or was deleted) and whose stored records are `stored`. YDOC merges and comparisons go through
+ * `ydoc` (see `prepareDatasetMerge`; the default works in place).
  */
 export function planDatasetMerge(
   live: DatasetRow | null,
   stored: readonly SyncRecord[],
   incoming: readonly SyncRecord[],
   strategy: ConflictStrategy,
+  ydoc: YdocMergeOps = INLINE_YDOC_OPS,
 ): DatasetMergePlan {
   const byKey = new Map(stored.map((record) => [record.key, record]));
   const usageBefore: DatasetUsage = live ? { recordCount: live.recordCount, sizeBytes: live.sizeBytes } : { recordCount: 0, sizeBytes: 0 };
@@ -54,19 +57,39 @@ export function planDatasetMerge(
     if (before === null) {
       state = theirs;
     } else if (strategy === "OPTIMISTIC") {
-      if (!sameContent(before, record)) conflicts.push(record);
+      if (!sameContent(before, record, ydoc)) conflicts.push(record);
       continue;
     } else if (before.kind === "JSON" && record.kind === "JSON" && !before.deleted && !record.deleted && record.value !== null) {
       state = mergeJsonRecord(before, record.key, decodeJsonState(record.value), record.lastModifiedBy, record.deviceLastModifiedAt);
       if (!stateChanged(toState(before), state)) continue;
     } else {
-      state = mergeRecordStates(toState(before), theirs);
-      if (!stateChanged(toState(before), state)) continue;
+      state = mergeRecordStates(toState(before), theirs, ydoc);
+      if (!stateChanged(toState(before), state, ydoc)) continue;
     }
     changes.push(state);
     usageAfter = moveUsage(usageAfter, before, state);
   }
   return { changes, conflicts, usageBefore, usageAfter };
+}
+
+/**
+ * `planDatasetMerge` with its Yjs work done first by `work` (the server's worker pool): the
+ * merges a CRDT dataset needs, the document comparisons an OPTIMISTIC one needs.
+ */
+export async function prepareDatasetMerge(
+  work: YdocWork,
+  live: DatasetRow | null,
+  stored: readonly SyncRecord[],
+  incoming: readonly SyncRecord[],
+  strategy: ConflictStrategy,
+): Promise<DatasetMergePlan> {
+  const byKey = new Map(live ? stored.map((record) => [record.key, record]) : []);
+  const pairs = incoming.map((record) => ({ before: byKey.get(record.key) ?? null, incoming: record }));
+  const ydoc =
+    strategy === "OPTIMISTIC"
+      ? await prepareYdocMerges(work, [], pairs.flatMap(({ before, incoming: record }) => (before && bothYdoc(before, record) ? [[before.value!, record.value!] as [string, string]] : [])))
+      : await prepareYdocMerges(work, pairs);
+  return planDatasetMerge(live, stored, incoming, strategy, ydoc);
 }
 
 /**
@@ -89,10 +112,15 @@ export function checkMergeGrowth(plan: Pick<DatasetMergePlan, "usageBefore" | "u
  * Whether two records hold the same content (kind, deleted, value; documents by state), whoever
  * wrote them: the same value written on two devices is no conflict worth a copy.
  */
-function sameContent(a: SyncRecord, b: SyncRecord): boolean {
+function sameContent(a: SyncRecord, b: SyncRecord, ydoc: YdocMergeOps): boolean {
   if (a.kind !== b.kind || a.deleted !== b.deleted) return false;
   if (a.deleted || a.value === b.value) return true;
-  return a.kind === "YDOC" && a.value !== null && b.value !== null && ydocValuesEqual(a.value, b.value);
+  return bothYdoc(a, b) && ydoc.equal(a.value!, b.value!);
+}
+
+// Two live documents with different bytes: comparing them takes Yjs.
+function bothYdoc(a: SyncRecord, b: SyncRecord): boolean {
+  return a.kind === "YDOC" && b.kind === "YDOC" && !a.deleted && !b.deleted && a.value !== null && b.value !== null && a.value !== b.value;
 }
 
 /** A stored record's replicated state (without the server's bookkeeping). */

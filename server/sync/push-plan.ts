@@ -6,9 +6,9 @@
  * it to the trigger, and applies the trigger's answer to the plan (`trigger-decisions.ts`).
  */
 import { compareClocks, formatClock, parseClock, receiveClock } from "../../core/clock.js";
-import { SyncpoolError } from "../../core/errors.js";
+import { assertKindKept } from "../../core/kind-change.js";
 import { checkDatasetUsage } from "../../core/limits.js";
-import { mergeRecordStates, stateChanged, type RecordState } from "../../core/merge.js";
+import { INLINE_YDOC_OPS, mergeRecordStates, stateChanged, type RecordState, type YdocMergeOps } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
 import type { DatasetRow } from "../storage/storage.js";
 import type { Conflict } from "./types.js";
@@ -29,6 +29,8 @@ export interface PlannedRecord {
 export interface PushPlan {
   strategy: ConflictStrategy;
   records: PlannedRecord[];
+  /** The Yjs answers the plan was made with (prepared in the worker pool by the server). */
+  ydoc: YdocMergeOps;
 }
 
 /** What a plan turns into once the new sync count is known. */
@@ -54,21 +56,27 @@ export function findConflicts(patches: readonly CheckedPatch[], stored: Map<stri
   return conflicts;
 }
 
-/** Each patch merged into its stored record. */
+/**
+ * Each patch merged into its stored record. YDOC merges go through `ydoc`: the server passes
+ * answers prepared off the event loop (`server/ydoc/ydoc-merges.ts`); the default works in place.
+ * @throws SyncpoolError BAD_USER_INPUT (`reason: KIND_CHANGE`) when a patch changes a live key's kind.
+ */
 export function planPush(
   patches: readonly CheckedPatch[],
   stored: Map<string, SyncRecord>,
   strategy: ConflictStrategy,
   deviceId: string,
   now: number,
+  ydoc: YdocMergeOps = INLINE_YDOC_OPS,
 ): PushPlan {
   const records = patches.map((patch, index): PlannedRecord => {
     const before = stored.get(patch.key) ?? null;
-    checkKindChange(before, patch, index);
+    // A JSON record whose state shows nothing counts as removed: the key may take another kind.
+    assertKindKept(before && { kind: before.kind, deleted: !isLiveRecord(before) }, { key: patch.key, kind: patch.kind, remove: patch.op === "REMOVE" }, `patches[${index}].kind`);
     if (patch.jsonState || isJsonRemoval(patch, before)) {
       // JSON: state merged with state in every strategy (an OPTIMISTIC patch that passed its sync
       // count check merges too: its fields win by clock, and fields it does not name survive).
-      const incoming = patch.jsonState ??  jsonRemovalState(patch.clock ?? stampAfter(before?.clock ?? null, deviceId, now));
+      const incoming = patch.jsonState ?? jsonRemovalState(patch.clock ?? stampAfter(before?.clock ?? null, deviceId, now));
       return { key: patch.key, before, state: mergeJsonRecord(before, patch.key, incoming, deviceId, patch.deviceLastModifiedAt), byTrigger: false };
     }
     const incoming: RecordState = {
@@ -87,9 +95,9 @@ export function planPush(
       const clock = compareClocks(incoming.clock, before.clock) > 0 ? incoming.clock : stampAfter(before.clock, deviceId, now);
       return { key: patch.key, before, state: { ...incoming, clock }, byTrigger: false };
     }
-    return { key: patch.key, before, state: mergeRecordStates(toState(before), incoming), byTrigger: false };
+    return { key: patch.key, before, state: mergeRecordStates(toState(before), incoming, ydoc), byTrigger: false };
   });
-  return { strategy, records };
+  return { strategy, records, ydoc };
 }
 
 /**
@@ -102,25 +110,9 @@ function isJsonRemoval(patch: CheckedPatch, before: SyncRecord | null): boolean 
   return patch.kind === "JSON";
 }
 
-/**
- * A live key keeps its kind: writing another kind to it is refused unless the key was removed
- * first (a JSON record whose state shows nothing counts as removed). Merging a STRING into a JSON
- * state, or either into a Yjs document, has no meaning that keeps both writes.
- * @throws SyncpoolError BAD_USER_INPUT with `reason: "KIND_CHANGE"`.
- */
-function checkKindChange(before: SyncRecord | null, patch: CheckedPatch, index: number): void {
-  if (patch.op !== "REPLACE" || before === null || before.kind === patch.kind || !isLiveRecord(before)) return;
-  const field = `patches[${index}].kind`;
-  throw new SyncpoolError(
-    "BAD_USER_INPUT",
-    `${field}: key "${patch.key}" holds a live ${before.kind} record; remove it before writing ${patch.kind}`,
-    { field, reason: "KIND_CHANGE", storedKind: before.kind },
-  );
-}
-
 /** True when the planned state differs from what is stored (a new key always does). */
-export function isChange(record: PlannedRecord): boolean {
-  return record.before === null || stateChanged(record.before, record.state);
+export function isChange(record: PlannedRecord, ydoc: YdocMergeOps): boolean {
+  return record.before === null || stateChanged(record.before, record.state, ydoc);
 }
 
 /**
@@ -131,7 +123,7 @@ export function finalizePush(plan: PushPlan, existing: DatasetRow | null, syncCo
   const start: DatasetUsage = existing ?? { recordCount: 0, sizeBytes: 0 };
   const result: FinalPush = { records: [], changed: [], triggerKeys: new Set(), usage: start };
   for (const planned of plan.records) {
-    if (!isChange(planned)) {
+    if (!isChange(planned, plan.ydoc)) {
       result.records.push(planned.before!);
       continue;
     }

@@ -32,7 +32,7 @@ export interface TriggerEventContext {
 export function toTriggerEvent(plan: PushPlan, context: TriggerEventContext): SyncTriggerEvent {
   const datasetRecords: Record<string, TriggerRecord> = {};
   for (const planned of plan.records) {
-    if (!isChange(planned)) continue;
+    if (!isChange(planned, plan.ydoc)) continue;
     const newValue = shownRecordValue(planned.state);
     datasetRecords[planned.key] = {
       oldValue: planned.before ? shownRecordValue(planned.before) : null,
@@ -72,7 +72,7 @@ export async function applyTriggerDecisions(
   for (const record of plan.records) {
     planned.add(record.key);
     const decision = decisions.get(record.key);
-    if (!isChange(record)) {
+    if (!isChange(record, plan.ydoc)) {
       records.push(decision ? (decide(record.before, record.key, decision, deviceId, now) ?? record) : record);
     } else if (!decision) {
       // Dropped: the stored record stays as it is (a key never stored is left out).

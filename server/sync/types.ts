@@ -2,6 +2,7 @@
  * What the sync operations take and return. Resolvers in `server/graphql/` pass a `Caller` built
  * from the verified token and return these shapes as they are (they match `schema/type-defs.ts`).
  */
+import type { YdocWork } from "../ydoc/ydoc-work.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
 import type { Conflict, DatasetInfo, DeleteDatasetResult, PushRecordsInput, PushResult, RecordPage, Usage } from "../../schema/wire-types.js";
 import type { Storage } from "../storage/storage.js";
@@ -55,6 +56,16 @@ export interface SyncDeps {
   onCommitted?: (change: CommittedChange) => void;
   /** The event stream: every committed change appends its event in the same transaction. */
   stream: SyncStreamDeps;
+  /**
+   * Yjs work on YDOC values: budget, validation, merges (`server/ydoc/`). The server passes its
+   * worker pool; when absent (tests that build deps by hand) the work runs in place.
+   */
+  ydoc?: YdocWork;
+  /**
+   * Takes `bytes` from the identity's budget of pushed bytes before a push touches storage.
+   * Throws RATE_LIMITED (with `retryAfterMs`) when the budget is spent; absent: no budget.
+   */
+  spendPushBytes?: (caller: Caller, bytes: number) => Promise<void>;
 }
 
 /** What the sync operations need from the event stream (`server/stream/`). */

@@ -1,6 +1,7 @@
 /**
  * Boundary checks for a push, done before any lock is taken: names, lengths, patch shapes, clock
- * syntax and skew, YDOC payloads, JSON states. A push that fails here changes nothing.
+ * syntax and skew, then JSON states and YDOC payloads (budget and Yjs validation, through the worker pool). A push
+ * that fails here changes nothing.
  */
 import { SyncpoolError } from "../../core/errors.js";
 import { parseClock } from "../../core/clock.js";
@@ -13,11 +14,11 @@ import {
   assertWellFormed,
   checkClockSkew,
 } from "../../core/limits.js";
-import { validateYdocUpdate } from "../../core/ydoc.js";
 import type { Limits, Patch, RecordKind } from "../../core/types.js";
 import type { JsonState } from "../../core/json-state.js";
 import { latestJsonClock } from "../../core/json-state.js";
 import { decodePushedJsonState } from "./json-patch.js";
+import type { YdocWork } from "../ydoc/ydoc-work.js";
 import type { PushRecordsInput } from "./types.js";
 
 /** A patch that passed the checks, with defaults filled in. */
@@ -56,7 +57,6 @@ export function validatePush(input: PushRecordsInput, limits: Limits, nowMs: num
     if (patch.op === "REPLACE" && value === null) {
       throw new SyncpoolError("BAD_USER_INPUT", `${field}.value is required for REPLACE`, { field: `${field}.value` });
     }
-    if (value !== null && kind === "YDOC") validateYdocUpdate(value, `${field}.value`);
     if (value !== null && kind === "STRING") assertWellFormed(value, `${field}.value`);
     const jsonState = value !== null && kind === "JSON" ? decodePushedJsonState(value, `${field}.value`) : null;
     // A JSON state carries its own clocks: the latest stands for the patch (skew checked on it).
@@ -80,4 +80,15 @@ export function validatePush(input: PushRecordsInput, limits: Limits, nowMs: num
     }
     return { op: patch.op, key: patch.key, value, kind, clock, baseSyncCount, deviceLastModifiedAt, jsonState };
   });
+}
+
+/**
+ * Validates the YDOC values of checked patches (in patch order): each within the structural budget
+ * and a Yjs update that integrates within the time limit.
+ * @throws SyncpoolError BAD_USER_INPUT (with `reason: "YDOC_TOO_COMPLEX"` for the budget and time limit).
+ */
+export async function validateYdocPatches(patches: readonly CheckedPatch[], ydoc: YdocWork): Promise<void> {
+  for (const [index, patch] of patches.entries()) {
+    if (patch.value !== null && patch.kind === "YDOC") await ydoc.validate(patch.value, `patches[${index}].value`);
+  }
 }

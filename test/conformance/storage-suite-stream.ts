@@ -45,6 +45,13 @@ export function describeStream(storage: () => Storage): void {
       expect((await storage().readStreamEvents("default", 0, 1, 1)).map((row) => row.sequence)).toEqual([1]);
     });
 
+    it("stops a read at maxBytes of bodies, but always returns the first event", async () => {
+      await append([event({ data: "a".repeat(300) }), event({ data: "b".repeat(300) }), event({ data: "c".repeat(300) })]);
+      expect((await storage().readStreamEvents("default", 0, 1, 10, 650)).map((row) => row.sequence)).toEqual([1, 2]);
+      expect((await storage().readStreamEvents("default", 0, 2, 10, 100)).map((row) => row.sequence)).toEqual([2]);
+      expect((await storage().readStreamEvents("default", 0, 1, 2, 10_000)).map((row) => row.sequence)).toEqual([1, 2]);
+    });
+
     it("never lets arrival times go backwards within a shard", async () => {
       await append([event({ arrivedAt: BASE_MS + 500 })]);
       const [late] = await append([event({ arrivedAt: BASE_MS })]);

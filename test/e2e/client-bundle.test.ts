@@ -15,8 +15,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const entry = resolve(here, "../../client/index.ts");
 const ARTIFACTS_DIR = join(here, "artifacts");
 
-/** Generous enough for ordinary growth, tight enough to notice a new dependency. */
-const BUDGET_GZIP_BYTES = { withDependencies: 80 * 1024, ownCode: 16 * 1024 };
+/**
+ * Generous enough for ordinary growth, tight enough to notice a new dependency. (ownCode grew
+ * past 16 KB with write batches, usage totals, identity-following observables, same-realm tab
+ * coordination and transfer codes: no new dependency.)
+ */
+const BUDGET_GZIP_BYTES = { withDependencies: 80 * 1024, ownCode: 18 * 1024 };
 
 async function measure(external: string[]): Promise<{ minifiedBytes: number; gzipBytes: number }> {
   const result = await build({

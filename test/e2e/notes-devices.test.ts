@@ -120,4 +120,23 @@ describeInBrowser("notes app on two devices", () => {
       await sideBySide(browser, shots, resolve(dirname(fileURLToPath(import.meta.url)), "../../docs/notes-demo.png"));
     }
   });
+
+  it("tells the user when the server refuses a change made offline", async () => {
+    // A, offline, writes 600 KB into a dataset: within the 1 MB limit as A sees it.
+    await contextA.setOffline(true);
+    await expect.poll(() => deviceA.locator("#app-status").getAttribute("data-online")).toBe("false");
+    await deviceA.evaluate(() => window.notesApp.client.dataset("scratch").put("from-a", "a".repeat(600_000)));
+    // Meanwhile B fills the same dataset past half the limit.
+    await deviceB.evaluate(() => window.notesApp.client.dataset("scratch").put("from-b", "b".repeat(600_000)));
+    await syncNow(deviceB);
+
+    // A reconnects and pushes: the server refuses (LIMIT_EXCEEDED), and the app says so.
+    await contextA.setOffline(false);
+    const banner = deviceA.locator("#write-rejected");
+    await banner.waitFor({ state: "visible", timeout: 15_000 });
+    expect(await banner.getAttribute("data-code")).toBe("LIMIT_EXCEEDED");
+    expect(await banner.textContent()).toContain("change(s) to scratch (from-a) were not saved");
+    await expect.poll(() => deviceA.evaluate(() => window.notesApp.client.dataset("scratch").pendingCount())).toBe(0);
+    expect(await deviceA.evaluate(() => window.notesApp.client.dataset("scratch").get("from-a"))).toBeUndefined();
+  });
 });

@@ -40,7 +40,7 @@ beforeAll(async () => {
     developerCredentials: DEVELOPER_CREDENTIALS,
     providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }],
   });
-  net = await TestNetwork.start({ config: { pools: [pool] } });
+  net = await TestNetwork.start({ config: { pools: [pool], outbound: { allowPrivateAddresses: true } } }) // the test identity provider listens on loopback;
   aws = awsClients(net.server!.url);
 });
 afterAll(async () => {

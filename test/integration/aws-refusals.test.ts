@@ -29,7 +29,7 @@ beforeAll(async () => {
     { id: SECRET_POOL, region: "us-east-1", developerCredentials: DEVELOPER_CREDENTIALS, providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }] },
     { id: OPEN_POOL, region: "us-east-1", awsGuestAccess: "open" },
   ].map((pool) => poolSettingsSchema.parse(pool));
-  server = await startTestServer({ config: { pools }, now: () => clockMs });
+  server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, now: () => clockMs }) // the identity provider is on loopback;
   aws = awsClients(server.url);
 });
 afterAll(async () => {

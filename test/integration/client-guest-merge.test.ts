@@ -14,7 +14,7 @@ let net: TestNetwork;
 beforeAll(async () => {
   idp = await startTestIdentityProvider();
   const pools = [{ id: "app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }] }];
-  net = await TestNetwork.start({ config: { pools: pools.map((pool) => poolSettingsSchema.parse(pool)) } });
+  net = await TestNetwork.start({ config: { pools: pools.map((pool) => poolSettingsSchema.parse(pool)), outbound: { allowPrivateAddresses: true } } }) // the test identity provider listens on loopback;
 });
 afterAll(async () => {
   await net?.close();

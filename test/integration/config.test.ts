@@ -47,7 +47,7 @@ const validPool = {
   ],
   developerProvider: { name: "login.example.app", key: "k".repeat(32) },
   syncTrigger: { url: "https://hooks.example.com/sync", secret: "s".repeat(16), timeoutMs: 2000 },
-  stream: { shards: 8, retentionHours: 48 },
+  stream: { shards: 8, retentionHours: 48, retentionBytes: 5_000_000 },
   awsGuestAccess: "open",
   defaultConflictStrategy: "OPTIMISTIC",
   developerCredentials: { accessKeyId: "AKIACONFIGTEST000001", secretAccessKey: "a-developer-secret-of-32-characters-or-more" },
@@ -65,7 +65,12 @@ const validPool = {
     },
   },
   principalTags: { team: "custom:team" },
-  rateLimits: { perIdentity: { burst: 10, perSecond: 1 }, perAddress: { burst: 100, perSecond: 5 }, maxGuestIdentitiesPerAddressPerHour: 20 },
+  rateLimits: {
+    perIdentity: { burst: 10, perSecond: 1 },
+    perAddress: { burst: 100, perSecond: 5 },
+    maxGuestIdentitiesPerAddressPerHour: 20,
+    pushBytes: { burst: 2_000_000, perSecond: 50_000 },
+  },
 };
 
 describe("environment", () => {
@@ -79,6 +84,8 @@ describe("environment", () => {
       adminToken: null,
       logLevel: "info",
       production: false,
+      dev: false,
+      corsOrigins: [],
       sqliteSynchronous: "FULL",
       tokenTtlSeconds: 900,
       databaseUrl: null,
@@ -170,14 +177,19 @@ describe("config file", () => {
       allowGuests: true,
       limits: DEFAULT_LIMITS,
       providers: [],
-      stream: { shards: 4, retentionHours: 24 },
+      stream: { shards: 4, retentionHours: 24, retentionBytes: 1_073_741_824 },
       awsGuestAccess: "secret",
       defaultConflictStrategy: "CRDT",
       jsonSchemas: [],
       roles: {},
       roleMappings: {},
       principalTags: { sub: "sub", aud: "aud" },
-      rateLimits: { perIdentity: { burst: 600, perSecond: 50 }, perAddress: { burst: 3000, perSecond: 200 }, maxGuestIdentitiesPerAddressPerHour: 100 },
+      rateLimits: {
+        perIdentity: { burst: 600, perSecond: 50 },
+        perAddress: { burst: 3000, perSecond: 200 },
+        maxGuestIdentitiesPerAddressPerHour: 100,
+        pushBytes: { burst: 4_194_304, perSecond: 131_072 },
+      },
     });
   });
 

@@ -53,6 +53,7 @@ describe("webhook consumer", () => {
     const port = await freePort();
     server = await startTestServer({
       config: {
+        outbound: { allowPrivateAddresses: true }, // the webhook receiver listens on loopback
         adminToken: ADMIN_TOKEN,
         pools: [
           poolSettingsSchema.parse({

@@ -64,10 +64,15 @@ describe("HTTP endpoints", () => {
     }
   });
 
-  it("serves GraphiQL to browsers outside production", async () => {
-    const response = await fetch(server.graphqlUrl, { headers: { accept: "text/html" } });
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain("GraphiQL");
+  it("serves GraphiQL to browsers in --dev mode", async () => {
+    const dev = await startTestServer({ config: { dev: true } });
+    try {
+      const response = await fetch(dev.graphqlUrl, { headers: { accept: "text/html" } });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain("GraphiQL");
+    } finally {
+      await dev.close();
+    }
   });
 
   describe("request body limit", () => {
@@ -229,8 +234,8 @@ describe("CORS", () => {
     return response.headers;
   }
 
-  it("lets any origin's app call /graphql with a bearer token, never with cookies", async () => {
-    const server = await startTestServer();
+  it("lets any origin's app call /graphql with a bearer token, never with cookies, when SYNCPOOL_CORS_ORIGINS is *", async () => {
+    const server = await startTestServer({ config: { corsOrigins: ["*"] } });
     try {
       const headers = await preflight(server.graphqlUrl, "https://notes.example.com");
       // Any origin is allowed: named back (with Vary: Origin) or as "*".

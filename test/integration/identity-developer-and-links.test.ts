@@ -39,7 +39,7 @@ describe("developer identities and linked logins", () => {
       { id: "app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }], developerProvider: { name: "backend", key: DEVELOPER_KEY } },
       { id: "no-developers" },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools } });
+    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }) // the identity provider is on loopback;
   });
   afterAll(async () => {
     await server?.close();

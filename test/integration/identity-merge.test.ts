@@ -50,7 +50,7 @@ describe("guest merge", () => {
       { id: "app", providers: [provider] },
       { id: "small", providers: [provider], limits: { maxRecords: 3, maxDatasets: 2 } },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools }, now });
+    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, now }) // the identity provider is on loopback;
   });
   afterAll(async () => {
     await server?.close();

@@ -60,7 +60,7 @@ describe("roles and rules over every operation", () => {
         principalTags: { team: "team" },
       },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools } });
+    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }) // the identity provider is on loopback;
 
     const signIn = async (logins?: Array<{ provider: string; token: string }>) => {
       const { data, errors } = await server.gql(

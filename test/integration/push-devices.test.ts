@@ -26,7 +26,10 @@ describe("registered devices", () => {
 
   beforeAll(async () => {
     pushService = await startReceiver();
-    server = await startTestServer({ config: { push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, maxDevicesPerIdentity: 3 } } });
+    server = await startTestServer({
+      // The push service is a loopback receiver: an on-premises push service, as an operator would allow it.
+      config: { outbound: { allowPrivateAddresses: true }, push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, maxDevicesPerIdentity: 3, pushServiceOrigins: [pushService.url] } },
+    });
     alice = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
     bob = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
   });

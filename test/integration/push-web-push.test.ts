@@ -27,7 +27,10 @@ describe("Web Push notifications", () => {
 
   beforeAll(async () => {
     pushService = await startReceiver();
-    server = await startTestServer({ config: { push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, retryBaseMs: 10, retryMaxMs: 40 } } });
+    server = await startTestServer({
+      // The push service is a loopback receiver: an on-premises push service, as an operator would allow it.
+      config: { outbound: { allowPrivateAddresses: true }, push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, retryBaseMs: 10, retryMaxMs: 40, pushServiceOrigins: [pushService.url] } },
+    });
     const session = await server.signInGuest();
     alice = { identityId: session.identityId, api: syncApi(server.graphqlUrl, session.token) };
     vapidPublicKey = (await alice.api.call<{ webPushPublicKey: string }>("{ webPushPublicKey }")).webPushPublicKey;

@@ -26,7 +26,8 @@ describe("webhook notifications", () => {
   beforeAll(async () => {
     gateway = await startReceiver(204);
     server = await startTestServer({
-      config: { push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, webhookOrigins: [gateway.url], webhookSecret: SECRET, retryBaseMs: 10, retryMaxMs: 40 } },
+      // The gateway listens on loopback: allowed as an operator allows an on-premises gateway.
+      config: { outbound: { allowPrivateAddresses: true }, push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, webhookOrigins: [gateway.url], webhookSecret: SECRET, retryBaseMs: 10, retryMaxMs: 40 } },
     });
     const session = await server.signInGuest();
     alice = { identityId: session.identityId, api: syncApi(server.graphqlUrl, session.token) };

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
 import { PUSH_CLOSE_CODES } from "../../server/push/close-codes.js";
 import { connectWs, type WsConnection } from "../helpers/push-clients.js";
+import { poolSettingsSchema } from "../../server/config.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
@@ -127,7 +128,12 @@ describe("graphql-ws connection limits and token expiry", () => {
   beforeAll(async () => {
     server = await startTestServer({
       now: () => nowMs,
-      config: { tokenTtlSeconds: 600, push: { ...DEFAULT_PUSH_CONFIG, maxSubscriptionsPerConnection: 2, maxConnectionsPerIdentity: 2, maxBufferedBytes: 65_536 } },
+      config: {
+        tokenTtlSeconds: 600,
+        push: { ...DEFAULT_PUSH_CONFIG, maxSubscriptionsPerConnection: 2, maxConnectionsPerIdentity: 2, maxBufferedBytes: 65_536 },
+        // The slow-consumer test floods on purpose: no budget of pushed bytes in its way.
+        pools: [poolSettingsSchema.parse({ id: "default", rateLimits: { pushBytes: { burst: 1_000_000_000, perSecond: 1_000_000_000 } } })],
+      },
     });
   });
   afterAll(async () => server?.close());

@@ -61,6 +61,7 @@ async function startCluster(): Promise<Cluster> {
     SYNCPOOL_DATABASE_POOL_SIZE: "4",
     SYNCPOOL_CONFIG: configFile,
     SYNCPOOL_STREAM_LEASE_MS: String(LEASE_MS),
+    SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: "true", // the webhook receiver listens on loopback
   };
   const servers = await Promise.all([0, 1, 2].map(() => startChildServer(dataDir, env)));
   for (const server of servers) cleanups.push(() => stop(server.child));

@@ -38,11 +38,11 @@ describe("docs/events.md examples", () => {
     const received: Array<{ id: string; event: { dataSetName: string; kinesisSyncRecords: Array<{ key: string; value: string }> } }> = [];
     createInterface({ input: receiver.stdout! }).on("line", (line) => received.push(JSON.parse(line)));
 
-    // The example config as operators load it; only the receiver's port differs.
-    const config = loadConfig({ SYNCPOOL_CONFIG: join(examples, "syncpool.json"), LOG_LEVEL: "silent" }, { port: 0, dataDir });
+    // The example config as operators load it (the receiver is on loopback, so private addresses are allowed, as the docs say); only the receiver's port differs.
+    const config = loadConfig({ SYNCPOOL_CONFIG: join(examples, "syncpool.json"), SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: "true", LOG_LEVEL: "silent" }, { port: 0, dataDir });
     const pool = config.pools[0]!;
     pool.stream.webhooks = pool.stream.webhooks!.map((webhook) => ({ ...webhook, url: `http://127.0.0.1:${port}/events` }));
-    server = await startTestServer({ dataDir, config: { pools: config.pools, configFile: config.configFile } });
+    server = await startTestServer({ dataDir, config: { pools: config.pools, configFile: config.configFile, outbound: config.outbound } });
     const api = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
 
     const result = await api.push({

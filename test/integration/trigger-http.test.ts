@@ -50,6 +50,7 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/sync-trigger`;
   server = await startTestServer({
     config: {
+      outbound: { allowPrivateAddresses: true }, // the trigger endpoint listens on loopback
       adminToken: ADMIN_TOKEN,
       pools: [poolSettingsSchema.parse({ id: "hooked", syncTrigger: { url, secret: SECRET, timeoutMs: 400 }, stream: { shards: 1 } })],
     },

@@ -181,7 +181,9 @@ describe("clients sharing one database without Web Locks", () => {
     const a = heldTransport(server);
     const b = heldTransport(server);
     const first = memoryClient(server, { indexedDB, transport: a.transport });
-    const second = memoryClient(server, { indexedDB, transport: b.transport });
+    // Another handle on the same databases: clients given the same factory coordinate through
+    // same-realm locks, as tabs do; a separate handle stands for a tab without Web Locks.
+    const second = memoryClient(server, { indexedDB: Object.create(indexedDB) as IDBFactory, transport: b.transport });
     clients.push(first, second);
     await first.signIn();
     await second.signIn();

@@ -91,6 +91,15 @@ client.on("signedOut", () => {
   unmount = null;
   showSignedIn(false);
 });
+// The server refused changes for good (another device filled the quota while this one was
+// offline, say): they are gone from this device, so the user must hear of it.
+client.on("writeRejected", ({ dataset, records, error }) => {
+  const banner = byId("write-rejected");
+  const keys = records.map((record) => record.key).join(", ");
+  banner.textContent = `${records.length} change(s) to ${dataset} (${keys}) were not saved: ${error.message}`;
+  banner.dataset.code = error.code;
+  banner.hidden = false;
+});
 // Being offline is normal here; other failures are worth showing.
 client.on("syncError", ({ error }) => {
   if (!isNetworkError(error)) showError(error);

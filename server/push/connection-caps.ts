@@ -1,0 +1,87 @@
+/**
+ * Caps on live connections by client address and for the whole process, taken before any token is
+ * read: a WebSocket counts from its HTTP upgrade to its close, an SSE request while its response
+ * streams. `ConnectionLimits` bounds what one identity holds, but guests are free, so without these
+ * caps one address could sign in a thousand guests and hold a thousand sockets each; and many
+ * addresses together could exhaust the process's file descriptors.
+ *
+ * An over-cap connection is refused cleanly with HTTP 429 and `Retry-After` (the WebSocket upgrade
+ * is answered that way too, before any WebSocket exists). Addresses are counted as the per-address
+ * rate limits count them (`addressBucket`: IPv6 by /64, behind trusted proxies the forwarded client).
+ * Counts are per server process; behind a load balancer the caps apply per instance.
+ */
+import type { IncomingMessage } from "node:http";
+import { clientAddress } from "../client-address.js";
+import { addressBucket } from "../ip-address.js";
+import { ConnectionLimits } from "./connection-limits.js";
+
+/** Seconds a refused client is told to wait: live connections end at their own pace. */
+export const CONNECTION_CAP_RETRY_AFTER_SECONDS = 5;
+
+/** Why a connection was refused, for the 429 body and the log. */
+export type CapRefusal = "maxConnections" | "maxConnectionsPerAddress";
+
+/** The settings of `ConnectionCaps`. */
+export interface ConnectionCapSettings {
+  /** Live connections in this process. */
+  maxConnections: number;
+  /** Live connections from one address (an IPv6 /64). */
+  maxConnectionsPerAddress: number;
+  /** Proxies whose X-Forwarded-For entries name the client (0: the socket's peer is the client). */
+  trustedProxyHops: number;
+}
+
+/** Counts live connections per address and in total. */
+export class ConnectionCaps {
+  readonly settings: Readonly<ConnectionCapSettings>;
+  readonly #perAddress: ConnectionLimits;
+  #total = 0;
+
+  constructor(settings: ConnectionCapSettings) {
+    this.settings = settings;
+    this.#perAddress = new ConnectionLimits(settings.maxConnectionsPerAddress);
+  }
+
+  /**
+   * Takes a slot for the connection `request` opens: its release function (idempotent), or the cap
+   * that refuses it. The caller releases when the socket or response closes.
+   */
+  admit(request: IncomingMessage): { release: () => void } | { refused: CapRefusal } {
+    if (this.#total >= this.settings.maxConnections) return { refused: "maxConnections" };
+    const forwardedFor = request.headers["x-forwarded-for"];
+    const address = addressBucket(
+      clientAddress(request.socket.remoteAddress, Array.isArray(forwardedFor) ? forwardedFor.join(",") : (forwardedFor ?? null), this.settings.trustedProxyHops),
+    );
+    const releaseAddress = this.#perAddress.acquire(address);
+    if (releaseAddress === null) return { refused: "maxConnectionsPerAddress" };
+    this.#total += 1;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.#total -= 1;
+        releaseAddress();
+      },
+    };
+  }
+
+  /** Live connections counted now. */
+  get total(): number {
+    return this.#total;
+  }
+
+  /** The body and headers of the 429 answer for `refusal`. */
+  static refusal(refusal: CapRefusal, settings: Readonly<ConnectionCapSettings>): { body: string; headers: Record<string, string> } {
+    const message =
+      refusal === "maxConnections"
+        ? `too many live connections on this server (limit ${settings.maxConnections}): retry later`
+        : `too many live connections from this address (limit ${settings.maxConnectionsPerAddress}): close one, or retry later`;
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: "RATE_LIMITED", limit: refusal, retryAfterMs: CONNECTION_CAP_RETRY_AFTER_SECONDS * 1000 } }] });
+    return {
+      body,
+      // Capitalized as `ws` writes its own defaults, so these replace them on a refused upgrade.
+      headers: { "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(body)), "Retry-After": String(CONNECTION_CAP_RETRY_AFTER_SECONDS) },
+    };
+  }
+}
