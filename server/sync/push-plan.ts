@@ -72,7 +72,9 @@ export function planPush(
   const records = patches.map((patch, index): PlannedRecord => {
     const before = stored.get(patch.key) ?? null;
     // A JSON record whose state shows nothing counts as removed: the key may take another kind.
-    assertKindKept(before && { kind: before.kind, deleted: !isLiveRecord(before) }, { key: patch.key, kind: patch.kind, remove: patch.op === "REMOVE" }, `patches[${index}].kind`);
+    // (Decoding the state to see that is only worth it when the kinds differ.)
+    const kindHolder = before && before.kind !== patch.kind ? { kind: before.kind, deleted: !isLiveRecord(before) } : before;
+    assertKindKept(kindHolder, { key: patch.key, kind: patch.kind, remove: patch.op === "REMOVE" }, `patches[${index}].kind`);
     if (patch.jsonState || isJsonRemoval(patch, before)) {
       // JSON: state merged with state in every strategy (an OPTIMISTIC patch that passed its sync
       // count check merges too: its fields win by clock, and fields it does not name survive).
