@@ -4,7 +4,7 @@
  */
 
 /** How a record's value is interpreted and merged. */
-export type RecordKind = "STRING" | "YDOC";
+export type RecordKind = "STRING" | "YDOC" | "JSON";
 
 /** What a patch does to its key. */
 export type PatchOp = "REPLACE" | "REMOVE";
@@ -15,7 +15,7 @@ export type ConflictStrategy = "CRDT" | "OPTIMISTIC";
 /** A record as stored and as served: a tombstone has `deleted: true` and `value: null`. */
 export interface SyncRecord {
   key: string;
-  /** A string for STRING records, a base64 Yjs update for YDOC records, null when deleted. */
+  /** A string for STRING records, a base64 Yjs update for YDOC records, the encoded state (`encodeJsonState`) for JSON records, null when deleted. */
   value: string | null;
   kind: RecordKind;
   /** The dataset sync count of the push that last changed this record. */

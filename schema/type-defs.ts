@@ -11,6 +11,8 @@ enum RecordKind {
   STRING
   "A base64 Yjs update; concurrent updates merge."
   YDOC
+  "A JSON object merged per field; the value is its encoded state (schema/PROTOCOL.md, JSON records)."
+  JSON
 }
 
 enum PatchOp {
@@ -19,7 +21,7 @@ enum PatchOp {
 }
 
 enum ConflictStrategy {
-  "Merge without conflicts: STRING by clock, YDOC by Yjs. The default."
+  "Merge without conflicts: STRING by clock, YDOC by Yjs, JSON per field. The default."
   CRDT
   "Cognito-style: a patch names the record sync count it was based on; a stale one rejects the push."
   OPTIMISTIC
@@ -83,7 +85,7 @@ type Session {
 
 type Record {
   key: String!
-  "A string (STRING), a base64 Yjs update (YDOC), or null when deleted."
+  "A string (STRING), a base64 Yjs update (YDOC), an encoded JSON state (JSON), or null when deleted."
   value: String
   kind: RecordKind!
   "The dataset sync count of the push that last changed the record."
@@ -121,10 +123,10 @@ type RecordPage {
 input PatchInput {
   op: PatchOp!
   key: String!
-  "Required for REPLACE; ignored for REMOVE."
+  "Required for REPLACE; ignored for REMOVE. For JSON: the encoded state of the device's pending writes to the key."
   value: String
   kind: RecordKind = STRING
-  "Hybrid logical clock of the write; stamped by the server when absent."
+  "Hybrid logical clock of the write; stamped by the server when absent. Ignored for a JSON REPLACE (its state carries its clocks)."
   clock: String
   "OPTIMISTIC datasets: the record sync count the write was based on (0 for a new key)."
   syncCount: Int

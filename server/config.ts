@@ -8,7 +8,7 @@
  * `HOST=0.0.0.0` to serve other machines (in a container, for example).
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.js";
@@ -295,7 +295,31 @@ function readConfigFile(file: string): z.output<typeof fileSchema> {
   } catch (error) {
     throw new ConfigError(`config file ${file}: not valid JSON (${(error as Error).message})`);
   }
-  return parseOrThrow(fileSchema, json, `config file ${file}: `);
+  return parseOrThrow(fileSchema, inlineSchemaFiles(json, file), `config file ${file}: `);
+}
+
+/**
+ * A pool's `jsonSchemas[].schema` may name a JSON file (relative to the config file) instead of
+ * holding the schema: read it here, once, so pool settings always hold the schema itself.
+ */
+function inlineSchemaFiles(json: unknown, file: string): unknown {
+  const pools = (json as { pools?: unknown } | null)?.pools;
+  if (!Array.isArray(pools)) return json;
+  pools.forEach((pool: unknown, poolIndex) => {
+    const entries = (pool as { jsonSchemas?: unknown } | null)?.jsonSchemas;
+    if (!Array.isArray(entries)) return;
+    entries.forEach((entry: unknown, entryIndex) => {
+      const schema = (entry as { schema?: unknown } | null)?.schema;
+      if (typeof schema !== "string") return;
+      const path = resolve(dirname(file), schema);
+      try {
+        (entry as { schema: unknown }).schema = JSON.parse(readFileSync(path, "utf8"));
+      } catch (error) {
+        throw new ConfigError(`config file ${file}: pools[${poolIndex}].jsonSchemas[${entryIndex}].schema: cannot read ${path} as JSON (${(error as Error).message})`);
+      }
+    });
+  });
+  return json;
 }
 
 function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, label: string): z.output<T> {

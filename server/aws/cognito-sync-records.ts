@@ -10,11 +10,17 @@
  * - A retried request (same session token, same body) is answered from the first answer without
  *   applying twice: the mutation id is derived from both.
  *
+ * - JSON records show as their materialized object's JSON text (no Value when the record shows
+ *   nothing). A replace of a key holding a live JSON record is refused (InvalidParameterException,
+ *   from the push's KIND_CHANGE rule): a Cognito client writes whole strings, which would erase
+ *   the per-field merge. A remove removes the record as a JSON removal does.
+ *
  * Timestamps are epoch seconds on the wire, milliseconds inside.
  */
 import { createHash } from "node:crypto";
 import type { Patch, SyncRecord } from "../../core/types.js";
 import { applyPush } from "../sync/apply-push.js";
+import { shownRecordValue } from "../sync/json-patch.js";
 import { pullRecords, MAX_PAGE_SIZE } from "../sync/pull-records.js";
 import type { Caller, SyncDeps } from "../sync/types.js";
 import { AwsError } from "./aws-errors.js";
@@ -25,9 +31,10 @@ const ANONYMOUS_DEVICE = "aws-sdk";
 
 /** A record as Cognito Sync serializes it. */
 export function toAwsRecord(record: SyncRecord): Record<string, unknown> {
+  const value = shownRecordValue(record);
   return {
     Key: record.key,
-    ...(record.deleted || record.value === null ? {} : { Value: record.value }),
+    ...(value === null ? {} : { Value: value }),
     SyncCount: record.syncCount,
     LastModifiedDate: record.lastModifiedAt / 1000,
     LastModifiedBy: record.lastModifiedBy,

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { webhooksSchema } from "../stream/stream-config.js";
 import { DEFAULT_LIMITS } from "../../core/limits.js";
 import { accessSettingsShape, checkAccessSettings } from "./access-settings.js";
+import { jsonSchemaEntrySchema } from "./json-schemas.js";
 
 /** Pool ids: short, URL- and log-safe; a generated one is `<region>:<uuid>`. */
 export const POOL_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,55}$/;
@@ -193,6 +194,8 @@ export const poolSettingsSchema = z
     awsGuestAccess: z.enum(["open", "secret"], { error: "expected open or secret" }).default("secret"),
     defaultConflictStrategy: z.enum(["CRDT", "OPTIMISTIC"], { error: "expected CRDT or OPTIMISTIC" }).default("CRDT"),
     developerCredentials: developerCredentialsSchema.optional(),
+    // JSON Schemas for JSON records by dataset name pattern (server/identity/json-schemas.ts).
+    jsonSchemas: z.array(jsonSchemaEntrySchema, { error: "expected an array" }).max(100, { error: "expected at most 100 schemas" }).default([]),
     ...accessSettingsShape,
   })
   .strict()

@@ -4,6 +4,7 @@
  * `kind` and `origin`). docs/events.md documents every field; change both together.
  */
 import type { RecordKind, SyncRecord } from "../../core/types.js";
+import { shownRecordValue } from "../sync/json-patch.js";
 import type { ChangeOrigin } from "../sync/types.js";
 import type { DatasetWriteTx } from "../storage/storage.js";
 import type { AppendedEvent } from "../storage/stream-store.js";
@@ -20,7 +21,10 @@ export interface KinesisSyncRecord {
   /** The device's own time of the change, epoch ms. */
   deviceLastModifiedDate: number;
   op: "replace" | "remove";
-  /** Ours: `STRING`, or `YDOC` (the value is a base64 Yjs update). */
+  /**
+   * Ours: `STRING`, `YDOC` (the value is a base64 Yjs update) or `JSON` (the value is the
+   * record's materialized object as JSON text; `op` is `remove` when the record shows nothing).
+   */
   kind: RecordKind;
   /** Ours: who wrote this record: the device, the sync trigger, a merge, or a bulk publish. */
   origin: ChangeOrigin;
@@ -76,16 +80,20 @@ export function buildEventBody(change: ChangeEventInput): StreamEventBody {
     identityId: change.identityId,
     dataSetName: change.dataset,
     operation: change.deleted ? "remove" : "replace",
-    kinesisSyncRecords: change.records.map((record) => ({
-      key: record.key,
-      value: record.deleted ? null : record.value,
-      syncCount: record.syncCount,
-      lastModifiedDate: record.lastModifiedAt,
-      deviceLastModifiedDate: record.deviceLastModifiedAt,
-      op: record.deleted ? "remove" : "replace",
-      kind: record.kind,
-      origin: triggerKeys.has(record.key) ? "trigger" : change.origin,
-    })),
+    kinesisSyncRecords: change.records.map((record) => {
+      // Consumers read values, not merge states: a JSON record shows as its materialized object.
+      const value = shownRecordValue(record);
+      return {
+        key: record.key,
+        value,
+        syncCount: record.syncCount,
+        lastModifiedDate: record.lastModifiedAt,
+        deviceLastModifiedDate: record.deviceLastModifiedAt,
+        op: value === null ? "remove" : "replace",
+        kind: record.kind,
+        origin: triggerKeys.has(record.key) ? "trigger" : change.origin,
+      };
+    }),
     lastModifiedDate: change.committedAt,
     syncCount: change.syncCount,
     payloadType: "Inline",

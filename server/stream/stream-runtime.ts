@@ -8,6 +8,7 @@
  * `ConsumerRunner`, each shard fed only while this instance holds its lease (`ConsumerLeases`), so
  * every instance may run every consumer; retention trimming; bulk publishes started through the API.
  */
+import { compileJsonSchemas, type JsonRecordCheck } from "../identity/json-schemas.js";
 import { dirname } from "node:path";
 import { SyncpoolError } from "../../core/errors.js";
 import type { SchemaArea } from "../graphql/schema.js";
@@ -109,11 +110,29 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
     return trigger;
   };
 
+  // Compiled once per pool; recompiled only when the pool's schemas change (an admin update).
+  const schemaChecks = new Map<string, { text: string; check: JsonRecordCheck | null }>();
+  const jsonCheckOf = (settings: PoolSettings): JsonRecordCheck | null => {
+    const text = JSON.stringify(settings.jsonSchemas);
+    let cached = schemaChecks.get(settings.id);
+    if (cached?.text !== text) {
+      cached = { text, check: compileJsonSchemas(settings.jsonSchemas) };
+      schemaChecks.set(settings.id, cached);
+    }
+    return cached.check;
+  };
+
   const sync: SyncStreamDeps = {
     async poolStream(poolId) {
       const settings = await pools.get(poolId);
       if (!settings) throw new SyncpoolError("NOT_FOUND", `identity pool "${poolId}" does not exist`);
-      return { shards: settings.stream.shards, region: settings.region, trigger: triggerOf(settings), defaultConflictStrategy: settings.defaultConflictStrategy };
+      return {
+        shards: settings.stream.shards,
+        region: settings.region,
+        trigger: triggerOf(settings),
+        defaultConflictStrategy: settings.defaultConflictStrategy,
+        checkJson: jsonCheckOf(settings),
+      };
     },
     onAppended: () => runner.wake(),
   };

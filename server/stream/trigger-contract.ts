@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { SyncpoolError } from "../../core/errors.js";
 import { assertRecordKey, assertWellFormed } from "../../core/limits.js";
+import type { RecordKind } from "../../core/types.js";
 
 /** One record of the push as the trigger sees it. */
 export interface TriggerRecord {
@@ -14,6 +15,11 @@ export interface TriggerRecord {
   /** The value this push would store; null when `op` is `remove`. */
   newValue: string | null;
   op: "replace" | "remove";
+  /**
+   * Ours: the record's kind. For `JSON` both values are the materialized object as JSON text,
+   * and an answer's `newValue` is a new object as JSON text, stored as a put at the trigger's clock.
+   */
+  kind?: RecordKind;
 }
 
 /** What a sync trigger receives. */

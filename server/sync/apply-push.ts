@@ -26,8 +26,10 @@
  */
 import { SyncpoolError } from "../../core/errors.js";
 import { checkDatasetCount } from "../../core/limits.js";
-import type { ConflictStrategy } from "../../core/types.js";
+import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
 import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
+import type { JsonRecordCheck } from "../identity/json-schemas.js";
+import { materializeStoredJson } from "./json-patch.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
 import { appendChangeEvent } from "../stream/event-body.js";
 import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.js";
@@ -142,6 +144,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
     const existing = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
     const syncCount = (tx.dataset?.syncCount ?? 0) + 1;
     const final = finalizePush(plan, existing, syncCount, now, caller.limits);
+    if (pool.checkJson) checkJsonRecords(pool.checkJson, input.dataset, final.changed);
     await tx.saveRecords(final.changed);
     await tx.saveDataset(nextDatasetRow(tx.dataset, caller.identityId, input, final.usage, syncCount, plan.strategy, now));
     const result: PushResult = { datasetSyncCount: syncCount, records: final.records, conflicts: [], replayed: false };
@@ -213,6 +216,18 @@ async function askTrigger(push: Push, trigger: SyncTrigger, plan: PushPlan): Pro
 async function applyAnswer(push: Push, tx: DatasetWriteTx, plan: PushPlan, answer: SyncTriggerAnswer): Promise<PushPlan> {
   if (answer.outcome === "reject") throw rejection(answer.message);
   return applyTriggerDecisions(plan, answer.records, (keys) => tx.getRecords(keys), push.input.deviceId, push.deps.now());
+}
+
+/**
+ * The pool's JSON Schemas hold for every JSON record this push changes, checked on the merged
+ * object (what readers will see), after the trigger's answer. Throwing rolls the push back.
+ */
+function checkJsonRecords(check: JsonRecordCheck, dataset: string, changed: readonly SyncRecord[]): void {
+  for (const record of changed) {
+    if (record.kind !== "JSON" || record.deleted) continue;
+    const object = materializeStoredJson(record.value);
+    if (object !== null) check(dataset, record.key, object);
+  }
 }
 
 /** UTF-8 bytes of the patches' keys and values, as the dataset quota counts them. */

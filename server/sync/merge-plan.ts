@@ -3,7 +3,8 @@
  * without writing anything (`merge-identities.ts` plans every dataset first, checks limits, and
  * only then writes). Record by record under the merge rules of `core/merge.ts`:
  *
- * - CRDT: each key's two states are joined with `mergeRecordStates` (LWW by clock, YDOC merged).
+ * - CRDT: each key's two states are joined with `mergeRecordStates` (LWW by clock, YDOC merged);
+ *   two live JSON records merge their states field by field.
  * - OPTIMISTIC: the target keeps every record it has; a source record for a key the target never
  *   had is added; a source record whose content (value, deleted, kind) differs from the target's
  *   goes to the conflict copy instead (`conflicts`), for the app to resolve.
@@ -14,6 +15,8 @@
 import { checkDatasetUsage } from "../../core/limits.js";
 import { INLINE_YDOC_OPS, mergeRecordStates, stateChanged, type RecordState, type YdocMergeOps } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
+import { decodeJsonState } from "../../core/json-codec.js";
+import { mergeJsonRecord } from "./json-patch.js";
 import type { DatasetRow } from "../storage/storage.js";
 import { prepareYdocMerges } from "../ydoc/ydoc-merges.js";
 import type { YdocWork } from "../ydoc/ydoc-work.js";
@@ -56,6 +59,9 @@ export function planDatasetMerge(
     } else if (strategy === "OPTIMISTIC") {
       if (!sameContent(before, record, ydoc)) conflicts.push(record);
       continue;
+    } else if (before.kind === "JSON" && record.kind === "JSON" && !before.deleted && !record.deleted && record.value !== null) {
+      state = mergeJsonRecord(before, record.key, decodeJsonState(record.value), record.lastModifiedBy, record.deviceLastModifiedAt);
+      if (!stateChanged(toState(before), state)) continue;
     } else {
       state = mergeRecordStates(toState(before), theirs, ydoc);
       if (!stateChanged(toState(before), state, ydoc)) continue;

@@ -13,6 +13,7 @@ import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
 import type { DatasetRow } from "../storage/storage.js";
 import type { Conflict } from "./types.js";
 import { moveUsage, type DatasetUsage } from "./usage.js";
+import { isLiveRecord, jsonRemovalState, mergeJsonRecord } from "./json-patch.js";
 import type { CheckedPatch } from "./validate-push.js";
 
 /** One record the push touches: its stored state and the state the push leaves behind. */
@@ -70,7 +71,16 @@ export function planPush(
 ): PushPlan {
   const records = patches.map((patch, index): PlannedRecord => {
     const before = stored.get(patch.key) ?? null;
-    assertKindKept(before, { key: patch.key, kind: patch.kind, remove: patch.op === "REMOVE" }, `patches[${index}].kind`);
+    // A JSON record whose state shows nothing counts as removed: the key may take another kind.
+    // (Decoding the state to see that is only worth it when the kinds differ.)
+    const kindHolder = before && before.kind !== patch.kind ? { kind: before.kind, deleted: !isLiveRecord(before) } : before;
+    assertKindKept(kindHolder, { key: patch.key, kind: patch.kind, remove: patch.op === "REMOVE" }, `patches[${index}].kind`);
+    if (patch.jsonState || isJsonRemoval(patch, before)) {
+      // JSON: state merged with state in every strategy (an OPTIMISTIC patch that passed its sync
+      // count check merges too: its fields win by clock, and fields it does not name survive).
+      const incoming = patch.jsonState ?? jsonRemovalState(patch.clock ?? stampAfter(before?.clock ?? null, deviceId, now));
+      return { key: patch.key, before, state: mergeJsonRecord(before, patch.key, incoming, deviceId, patch.deviceLastModifiedAt), byTrigger: false };
+    }
     const incoming: RecordState = {
       key: patch.key,
       value: patch.value,
@@ -90,6 +100,16 @@ export function planPush(
     return { key: patch.key, before, state: mergeRecordStates(toState(before), incoming, ydoc), byTrigger: false };
   });
   return { strategy, records, ydoc };
+}
+
+/**
+ * A REMOVE that removes a JSON record: of a live JSON record, or with `kind: JSON` where nothing
+ * live is stored. Kept as a state (not a tombstone) so field writes older than it stay hidden.
+ */
+function isJsonRemoval(patch: CheckedPatch, before: SyncRecord | null): boolean {
+  if (patch.op !== "REMOVE") return false;
+  if (before !== null && !before.deleted) return before.kind === "JSON";
+  return patch.kind === "JSON";
 }
 
 /** True when the planned state differs from what is stored (a new key always does). */

@@ -13,6 +13,9 @@ import type { RecordState } from "../../core/merge.js";
 import type { SyncRecord } from "../../core/types.js";
 import type { SyncTriggerEvent, TriggerDecision, TriggerRecord } from "../stream/trigger-contract.js";
 import { triggerFailed } from "../stream/trigger-contract.js";
+import type { JsonState } from "../../core/json-state.js";
+import { canonicalJson, isPlainObject, normalizeJsonValue, type JsonValue } from "../../core/json-value.js";
+import { jsonPutState, jsonRemovalState, mergeJsonRecord, shownRecordValue } from "./json-patch.js";
 import { isChange, stampAfter, toState, type PlannedRecord, type PushPlan } from "./push-plan.js";
 
 /** Who the event is about, besides the plan. */
@@ -30,10 +33,12 @@ export function toTriggerEvent(plan: PushPlan, context: TriggerEventContext): Sy
   const datasetRecords: Record<string, TriggerRecord> = {};
   for (const planned of plan.records) {
     if (!isChange(planned, plan.ydoc)) continue;
+    const newValue = shownRecordValue(planned.state);
     datasetRecords[planned.key] = {
-      oldValue: planned.before && !planned.before.deleted ? planned.before.value : null,
-      newValue: planned.state.deleted ? null : planned.state.value,
-      op: planned.state.deleted ? "remove" : "replace",
+      oldValue: planned.before ? shownRecordValue(planned.before) : null,
+      newValue,
+      op: newValue === null ? "remove" : "replace",
+      kind: planned.state.kind,
     };
   }
   return {
@@ -111,6 +116,11 @@ function decide(
     throw triggerFailed("MALFORMED_ANSWER", `answer.datasetRecords["${key}"] changes a YDOC record's value`);
   }
   const clock = stampAfter(laterClock(base?.clock ?? null, before?.clock ?? null), deviceId, now);
+  if (kind === "JSON" && base) {
+    // A put (or removal) at a clock after every write the plan saw: it replaces the whole object.
+    const state = decision.op === "remove" ? jsonRemovalState(clock) : answerPut(key, decision.value, clock);
+    return { key, before, state: mergeJsonRecord(asRecord(base), key, state, deviceId, now), byTrigger: true };
+  }
   return {
     key,
     before,
@@ -128,7 +138,37 @@ function decide(
 }
 
 function sameAs(state: RecordState, decision: TriggerDecision): boolean {
-  return decision.op === "remove" ? state.deleted : !state.deleted && state.value === decision.value;
+  const shown = shownRecordValue(state);
+  if (decision.op === "remove") return shown === null;
+  if (shown === null || state.kind !== "JSON") return shown === decision.value;
+  // JSON: the same object, whatever the answer's key order or spacing.
+  try {
+    return canonicalJson(JSON.parse(shown) as JsonValue) === canonicalJson(normalizeJsonValue(JSON.parse(decision.value!)));
+  } catch {
+    return false;
+  }
+}
+
+// The trigger's new object as a put; anything but a JSON object within the record limits is a malformed answer.
+function answerPut(key: string, value: string | null, clock: string): JsonState {
+  const where = `answer.datasetRecords["${key}"].newValue`;
+  let object: unknown;
+  try {
+    object = JSON.parse(value ?? "");
+  } catch {
+    object = undefined;
+  }
+  if (!isPlainObject(object)) throw triggerFailed("MALFORMED_ANSWER", `${where} must be a JSON object as text for a JSON record`);
+  try {
+    return jsonPutState(object, clock);
+  } catch (error) {
+    throw triggerFailed("MALFORMED_ANSWER", `${where}: ${(error as Error).message}`);
+  }
+}
+
+// mergeJsonRecord reads a stored record; a planned state has everything it looks at.
+function asRecord(state: RecordState): SyncRecord {
+  return { ...state, syncCount: 0, lastModifiedAt: 0 };
 }
 
 function laterClock(a: string | null, b: string | null): string | null {

@@ -7,6 +7,7 @@ import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
 import type { Conflict, DatasetInfo, DeleteDatasetResult, PushRecordsInput, PushResult, RecordPage, Usage } from "../../schema/wire-types.js";
 import type { Storage } from "../storage/storage.js";
 import type { SyncTrigger } from "../stream/trigger-contract.js";
+import type { JsonRecordCheck } from "../identity/json-schemas.js";
 
 /** The verified identity a request acts for, with its pool's limits. */
 export interface Caller {
@@ -88,6 +89,8 @@ export interface PoolStream {
   trigger: SyncTrigger | null;
   /** The strategy of datasets created by a push (the pool's `defaultConflictStrategy`); CRDT when absent. */
   defaultConflictStrategy?: ConflictStrategy;
+  /** The pool's JSON Schemas as one check of a JSON record's materialized object; absent or null when none. */
+  checkJson?: JsonRecordCheck | null;
 }
 
 export interface RecordsArgs {

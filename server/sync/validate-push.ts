@@ -1,6 +1,6 @@
 /**
  * Boundary checks for a push, done before any lock is taken: names, lengths, patch shapes, clock
- * syntax and skew, then YDOC payloads (budget and Yjs validation, through the worker pool). A push
+ * syntax and skew, then JSON states and YDOC payloads (budget and Yjs validation, through the worker pool). A push
  * that fails here changes nothing.
  */
 import { SyncpoolError } from "../../core/errors.js";
@@ -15,6 +15,9 @@ import {
   checkClockSkew,
 } from "../../core/limits.js";
 import type { Limits, Patch, RecordKind } from "../../core/types.js";
+import type { JsonState } from "../../core/json-state.js";
+import { latestJsonClock } from "../../core/json-state.js";
+import { decodePushedJsonState } from "./json-patch.js";
 import type { YdocWork } from "../ydoc/ydoc-work.js";
 import type { PushRecordsInput } from "./types.js";
 
@@ -28,6 +31,8 @@ export interface CheckedPatch {
   clock: string | null;
   baseSyncCount: number;
   deviceLastModifiedAt: number;
+  /** A JSON REPLACE's decoded state (its `value` is the same state as text); null otherwise. */
+  jsonState?: JsonState | null;
 }
 
 /** Validates a push and returns its patches normalised; throws SyncpoolError on the first fault. */
@@ -53,10 +58,13 @@ export function validatePush(input: PushRecordsInput, limits: Limits, nowMs: num
       throw new SyncpoolError("BAD_USER_INPUT", `${field}.value is required for REPLACE`, { field: `${field}.value` });
     }
     if (value !== null && kind === "STRING") assertWellFormed(value, `${field}.value`);
-    const clock = patch.clock ?? null;
+    const jsonState = value !== null && kind === "JSON" ? decodePushedJsonState(value, `${field}.value`) : null;
+    // A JSON state carries its own clocks: the latest stands for the patch (skew checked on it).
+    const clock = jsonState ? latestJsonClock(jsonState) : (patch.clock ?? null);
     if (clock !== null) {
-      parseClock(clock, `${field}.clock`);
-      checkClockSkew(clock, nowMs, limits, `${field}.clock`);
+      const clockField = jsonState ? `${field}.value` : `${field}.clock`;
+      parseClock(clock, clockField);
+      checkClockSkew(clock, nowMs, limits, clockField);
     }
     const baseSyncCount = patch.syncCount ?? 0;
     if (!Number.isSafeInteger(baseSyncCount) || baseSyncCount < 0) {
@@ -70,7 +78,7 @@ export function validatePush(input: PushRecordsInput, limits: Limits, nowMs: num
         field: `${field}.deviceLastModifiedAt`,
       });
     }
-    return { op: patch.op, key: patch.key, value, kind, clock, baseSyncCount, deviceLastModifiedAt };
+    return { op: patch.op, key: patch.key, value, kind, clock, baseSyncCount, deviceLastModifiedAt, jsonState };
   });
 }
 

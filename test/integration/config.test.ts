@@ -51,6 +51,7 @@ const validPool = {
   awsGuestAccess: "open",
   defaultConflictStrategy: "OPTIMISTIC",
   developerCredentials: { accessKeyId: "AKIACONFIGTEST000001", secretAccessKey: "a-developer-secret-of-32-characters-or-more" },
+  jsonSchemas: [{ datasets: "todos*", schema: { type: "object", required: ["title"] } }],
   roles: {
     reader: { policies: [{ effect: "allow", actions: ["read"], datasets: ["*"] }] },
     editor: { policies: [{ effect: "allow", actions: ["read", "write", "delete", "configure"], datasets: ["team-${tag:team}", "own-*"] }] },
@@ -193,6 +194,7 @@ describe("config file", () => {
       stream: { shards: 4, retentionHours: 24, retentionBytes: 1_073_741_824 },
       awsGuestAccess: "secret",
       defaultConflictStrategy: "CRDT",
+      jsonSchemas: [],
       roles: {},
       roleMappings: {},
       principalTags: { sub: "sub", aud: "aud" },

@@ -62,8 +62,8 @@ describe("applyTriggerDecisions", () => {
   it("shows the trigger only the records the push changes, with old and new values", () => {
     const event = toTriggerEvent(plan, { region: "r", poolId: "p", identityId: "i", dataset: "d", deviceId: "phone", mutationId: "m" });
     expect(event.datasetRecords).toEqual({
-      kept: { oldValue: "old", newValue: "new", op: "replace" },
-      fresh: { oldValue: null, newValue: "v", op: "replace" },
+      kept: { oldValue: "old", newValue: "new", op: "replace", kind: "STRING" },
+      fresh: { oldValue: null, newValue: "v", op: "replace", kind: "STRING" },
     });
   });
 
