@@ -14,9 +14,9 @@
  *   syncpool keys show push-webhook
  */
 import type { Command } from "commander";
-import { ConfigError, loadConfig, type ServerConfig } from "../config.js";
+import { failCommand as fail, openCommandStorage } from "../cli-storage.js";
+import type { ServerConfig } from "../config.js";
 import { createSecretBox, loadMasterKey } from "../secret-box.js";
-import { openStorage } from "../storage/open-storage.js";
 import { silentLogger } from "../logger.js";
 import type { Storage } from "../storage/storage.js";
 import { resolvePushSecrets } from "../push/push-secrets.js";
@@ -68,20 +68,9 @@ async function rotateCommand(flags: KeysFlags): Promise<void> {
 
 /** Opens the server's storage (never migrating it), runs `body` when it holds keys, closes. */
 async function withKeyStorage(flags: KeysFlags, body: (storage: Storage, config: ServerConfig) => Promise<void>): Promise<void> {
-  let config: ServerConfig;
-  try {
-    config = loadConfig(process.env, { dataDir: flags.dataDir });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return fail(`invalid configuration\n${error.message}`);
-  }
-  const storage = await openStorage({
-    dataDir: config.dataDir,
-    databaseUrl: config.databaseUrl ?? undefined,
-    postgresSchema: config.databaseSchema,
-    sqliteSynchronous: config.sqliteSynchronous,
-    migrate: false,
-  });
+  const opened = await openCommandStorage({ dataDir: flags.dataDir });
+  if (!opened) return;
+  const { config, storage } = opened;
   try {
     // Before reading the master key: on SQLite that would create a key file nothing was sealed with.
     if ((await storage.serverKeyGeneration().catch(() => 0)) === 0) {
@@ -91,9 +80,4 @@ async function withKeyStorage(flags: KeysFlags, body: (storage: Storage, config:
   } finally {
     await storage.close();
   }
-}
-
-function fail(message: string): void {
-  process.stderr.write(`syncpool: ${message}\n`);
-  process.exitCode = 1;
 }

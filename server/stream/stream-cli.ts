@@ -13,12 +13,12 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { isSyncpoolError } from "../../core/errors.js";
-import { ConfigError, loadConfig, type ServerConfig } from "../config.js";
+import { openCommandStorage } from "../cli-storage.js";
+import type { ServerConfig } from "../config.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
 import { readStoredPool } from "../identity/pools.js";
 import { silentLogger } from "../logger.js";
 import { createSecretBox, loadMasterKey } from "../secret-box.js";
-import { openStorage } from "../storage/open-storage.js";
 import type { Storage } from "../storage/storage.js";
 import { bulkPublishDetails, startBulkPublish } from "./bulk-publish.js";
 import { ITERATOR_TYPES, readStreamRecords, resolveIterator, type ShardIteratorInput } from "./read-stream.js";
@@ -70,20 +70,9 @@ export function registerStreamCommands(program: Command): void {
 
 /** Opens storage for the flags, runs `body`, closes; configuration mistakes print plainly and exit 1. */
 async function runCommand(flags: StorageFlags, body: (storage: Storage, pool: PoolSettings) => Promise<number>): Promise<void> {
-  let config: ServerConfig;
-  try {
-    config = loadConfig(process.env, { dataDir: flags.dataDir, configFile: flags.config });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return fail(`invalid configuration\n${error.message}`);
-  }
-  const storage = await openStorage({
-    dataDir: config.dataDir,
-    databaseUrl: config.databaseUrl ?? undefined,
-    postgresSchema: config.databaseSchema,
-    sqliteSynchronous: config.sqliteSynchronous,
-    migrate: false,
-  });
+  const opened = await openCommandStorage({ dataDir: flags.dataDir, configFile: flags.config });
+  if (!opened) return;
+  const { config, storage } = opened;
   let code: number;
   try {
     const pool = await findPool(storage, config, flags.pool);
@@ -181,9 +170,4 @@ function parseFrom(text: string): ShardIteratorInput | null {
     iterator.timestamp = timestamp;
   }
   return iterator;
-}
-
-function fail(message: string): void {
-  process.stderr.write(`syncpool: ${message}\n`);
-  process.exitCode = 1;
 }

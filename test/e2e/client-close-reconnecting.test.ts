@@ -1,37 +1,14 @@
 /**
- * Issue item 1 in a real browser: a page closes its live client while the subscription waits to
+ * In a real browser, a page closes its live client while the subscription waits to
  * reconnect (the network dropped). No `unhandledrejection` and no `pageerror` may follow. The
  * client is bundled for browsers with esbuild (with `syncpool/client/testing`'s offline switch)
  * and loaded into a page served by a real sync server, whose origin gives it IndexedDB.
  */
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { describeInBrowser, launchChromium } from "./browser.js";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** `syncpool/client` and its testing helpers as one script defining `window.syncpool`. */
-async function bundleClient(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: 'export * from "./client/index.ts"; export { createOfflineSwitch } from "./client/testing.ts";',
-      resolveDir: root,
-      loader: "ts",
-    },
-    bundle: true,
-    format: "iife",
-    globalName: "syncpool",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]?.text ?? "";
-}
+import { bundleClientForPage } from "./client-script.js";
 
 describeInBrowser("a live client closed in the browser while reconnecting", () => {
   let server: TestServer;
@@ -41,7 +18,7 @@ describeInBrowser("a live client closed in the browser while reconnecting", () =
 
   beforeAll(async () => {
     let script: string;
-    [server, browser, script] = await Promise.all([startTestServer(), launchChromium(), bundleClient()]);
+    [server, browser, script] = await Promise.all([startTestServer(), launchChromium(), bundleClientForPage()]);
     page = await browser.newPage();
     page.on("pageerror", (error) => pageErrors.push(error.message));
     await page.goto(`${server.url}/healthz`);

@@ -3,31 +3,12 @@
  * identity) follows the app's client instead of leading sync too; a wipe by it signs the app's
  * client out; and its watcher, made before `signIn()`, follows every sign-in and sign-out.
  */
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { describeInBrowser, launchChromium } from "./browser.js";
+import { bundleClientForPage } from "./client-script.js";
 import { openApp, startNotesApp, transferOf, type NotesApp } from "./notes-app.js";
-
-const clientEntry = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../client/index.ts");
-
-/** `client/index.ts` as a classic script defining `window.syncpool`. */
-async function clientScript(): Promise<string> {
-  const result = await build({
-    entryPoints: [clientEntry],
-    bundle: true,
-    format: "iife",
-    globalName: "syncpool",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]?.text ?? "";
-}
 
 describeInBrowser("a second client in the same page", () => {
   let server: TestServer;
@@ -40,7 +21,7 @@ describeInBrowser("a second client in the same page", () => {
     [app, browser] = await Promise.all([startNotesApp(server.url), launchChromium()]);
     page = await browser.newPage();
     await openApp(page, app.url);
-    await page.addScriptTag({ content: await clientScript() });
+    await page.addScriptTag({ content: await bundleClientForPage() });
   });
 
   afterAll(async () => {

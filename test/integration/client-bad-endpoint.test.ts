@@ -1,5 +1,5 @@
 /**
- * Issue item 6: a wrong endpoint (a URL the server answers with 404 and no GraphQL) is its own
+ * A wrong endpoint (a URL the server answers with 404 and no GraphQL) is its own
  * error, `BadEndpointError` (code BAD_ENDPOINT, with the status), reported through `syncError` and
  * not mistaken for being offline: no `offline` event, no retry with backoff. A gateway's 502 page
  * stays a network failure, retried as offline.

@@ -1,5 +1,5 @@
 /**
- * Issue item 7: `close()` (or `signOut()`) while a sync pass runs ends that pass on a closed
+ * `close()` (or `signOut()`) while a sync pass runs ends that pass on a closed
  * database. Those failures are the client's own doing, not the app's concern: no `syncError`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

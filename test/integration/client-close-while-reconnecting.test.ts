@@ -1,5 +1,5 @@
 /**
- * Issue item 1: closing or signing out a live client while its subscription waits to reconnect
+ * Closing or signing out a live client while its subscription waits to reconnect
  * (the network dropped) must not leave a rejected promise behind: in Node that ends the process.
  * The unhandled-rejection trap (test/helpers/unhandled-rejection-trap.ts) fails these tests if it
  * does.

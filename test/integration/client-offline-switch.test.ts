@@ -1,5 +1,5 @@
 /**
- * Issue item 10: platforms without `online` events. `client.setOnline()` tells the client, and
+ * Platforms without `online` events. `client.setOnline()` tells the client, and
  * `createOfflineSwitch` (syncpool/client/testing) takes a client's fetch and WebSocket offline
  * together and back, as an app developer's test would.
  */

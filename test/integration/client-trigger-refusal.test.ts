@@ -1,5 +1,5 @@
 /**
- * Issue item 2 with a pool's sync trigger: its verdict (TRIGGER_REJECTED) is final, so the refused
+ * A refused write and a pool's sync trigger: its verdict (TRIGGER_REJECTED) is final, so the refused
  * writes leave the outbox and are reported as `writeRejected`; its failure (TRIGGER_FAILED: it
  * threw, nothing committed) is not, so the writes stay pending for the next try, and the pull
  * still runs.

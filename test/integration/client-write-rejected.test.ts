@@ -1,5 +1,5 @@
 /**
- * Issue item 2: a write that passes this device's limit check but that the server refuses for good
+ * A write that passes this device's limit check but that the server refuses for good
  * (another device filled the quota while this one was offline) must not freeze the dataset. The
  * refused writes leave the outbox, are reported as `writeRejected` with their code, and the
  * server's values come back; pulls go on (client-trigger-refusal.test.ts: also after a push that
