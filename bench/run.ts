@@ -1,6 +1,6 @@
 /**
- * The bench runner, and the one orchestrator of `bench/`: measures the baselines, runs the six
- * scenarios of issue 8 in order, prints one table with every result's ratio to its baselines,
+ * The bench runner, and the one orchestrator of `bench/`: measures the baselines, runs the
+ * scenarios in order, prints one table with every result's ratio to its baselines,
  * and writes `<out>/<scenario>.json`, `<out>/baselines.json`, `<out>/run.json`, the SVG charts
  * and `<out>/results.md`. A full run without `--only` also puts the table into BENCHMARKS.md
  * (between its `bench:results` markers). Benches assert nothing: a scenario that fails is a
@@ -26,6 +26,7 @@ import { currentLoad, machineFacts } from "./lib/machine.js";
 import { consoleTable, markdownTable, type ResultRow, type ScenarioResult } from "./lib/report.js";
 import { summarize } from "./lib/stats.js";
 import { renderChart } from "./lib/svg.js";
+import { runClientFill } from "./scenarios/client-fill.js";
 import { runConnections } from "./scenarios/connections.js";
 import { runInitialSync } from "./scenarios/initial-sync.js";
 import { runPushNotify } from "./scenarios/push-notify.js";
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
       ["connections", () => runConnections(options.quick)],
       ["stream", () => runStream(options.quick, baselines.sqlite, http.url)],
       ["ydoc", () => runYdoc(options.quick)],
+      ["client-fill", () => runClientFill()],
     ];
     for (const [name, run] of scenarios) {
       if (options.only && !options.only.has(name)) continue;
