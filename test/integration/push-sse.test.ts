@@ -63,7 +63,7 @@ describe("datasetChanged over SSE", () => {
   });
 
   it("counts SSE streams against the identity's connection limit", async () => {
-    const { token } = await server.signInGuest();
+    const { token, identityId } = await server.signInGuest();
     const streams = [sse(server, token), sse(server, token), sse(server, token)];
     await Promise.all(streams.map((stream) => stream.ready));
     const fourth = sse(server, token);
@@ -71,7 +71,7 @@ describe("datasetChanged over SSE", () => {
       expect.objectContaining({ extensions: expect.objectContaining({ code: "LIMIT_EXCEEDED", limit: "maxConnectionsPerIdentity" }) }),
     ]);
     streams[0]!.close();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect.poll(() => server.running.server.push.connectionCount(identityId)).toBe(2);
     const again = sse(server, token, { dataset: "x" });
     await again.ready;
     await syncApi(server.graphqlUrl, token).push({ dataset: "x", patches: [{ op: "REPLACE", key: "a", value: "1" }] });

@@ -196,14 +196,14 @@ describe("graphql-ws connection limits and token expiry", () => {
   });
 
   it("refuses a connection over the per-identity limit with 4420, and admits one once another closed", async () => {
-    const { token } = await server.signInGuest();
+    const { token, identityId } = await server.signInGuest();
     const first = connect(server, token);
     const second = connect(server, token);
     expect(await first.opened).toMatchObject({ ack: { identityId: expect.any(String) } });
     expect(await second.opened).toMatchObject({ ack: expect.anything() });
     expect(await connect(server, token).opened).toEqual({ closed: { code: PUSH_CLOSE_CODES.TOO_MANY_CONNECTIONS, reason: expect.stringMatching(/too many connections/) } });
     await first.dispose();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect.poll(() => server.running.server.push.connectionCount(identityId)).toBe(1);
     expect(await connect(server, token).opened).toMatchObject({ ack: expect.anything() });
   });
 });
