@@ -4,21 +4,41 @@ import { defineConfig, type TestProjectInlineConfiguration, type ViteUserConfig 
 
 const require = createRequire(import.meta.url);
 
-// The whole suite runs on SQLite; the integration and security tests run again with every test server on its
-// own fresh PostgreSQL schema (`test/helpers/server.ts` reads SYNCPOOL_TEST_BACKEND). The storage
-// conformance suite covers both backends by itself, so it runs in the sqlite project only.
+// The whole suite runs on SQLite. The postgres project runs the PostgreSQL half of the storage
+// conformance suite, plus the integration and security tests whose behaviour depends on the backend
+// (several servers on one database, per-dataset locking under concurrent pushes, identity and dataset
+// merges, the event stream, leases, keys kept in the database), each test server on its own fresh
+// PostgreSQL schema (`test/helpers/server.ts` reads SYNCPOOL_TEST_BACKEND). Everything else is
+// storage-agnostic above the `Storage` interface, which the conformance suite pins down for both backends.
 const postgresUrl = process.env.SYNCPOOL_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-// Tests that drive the CLI on a SQLite data directory (SIGKILL durability of the file, `syncpool
-// stream` commands on it): they are about the embedded database and stay in the sqlite project.
-const sqliteOnly = [
-  "test/integration/crash-durability.test.ts",
-  "test/integration/stream-crash.test.ts",
-  "test/integration/stream-cli.test.ts",
-  "test/integration/graceful-shutdown.test.ts",
+// Need PostgreSQL itself (or several servers on one PostgreSQL database): the postgres project only.
+const postgresOnly = [
+  "test/conformance/postgres.test.ts",
+  "test/conformance/postgres-instances.test.ts",
+  "test/integration/scale-out.test.ts",
+  "test/integration/change-bus-fanout.test.ts",
+  "test/integration/keys-scale-out.test.ts",
 ];
-// Need several servers on one PostgreSQL database: the postgres project only.
-const postgresOnly = ["test/integration/scale-out.test.ts", "test/integration/change-bus-fanout.test.ts", "test/integration/keys-scale-out.test.ts"];
+// Run on both backends: what they prove rests on SQL the two backends implement differently.
+const onBothBackends = [
+  // per-dataset counts under a lock: concurrent pushes serialize
+  "test/integration/sync-push-pull.test.ts",
+  // identity and dataset merges
+  "test/integration/identity-merge.test.ts",
+  "test/integration/merge-identities-backends.test.ts",
+  "test/integration/client-merge.test.ts",
+  "test/integration/client-guest-merge.test.ts",
+  // the event stream: per-shard gap-free sequences, readers, consumers and their leases
+  "test/integration/stream-events.test.ts",
+  "test/integration/stream-storm.test.ts",
+  "test/integration/consumer-handlers.test.ts",
+  "test/integration/client-close-mid-pass.test.ts",
+  // keys and secrets kept in the database; the storage pool metric
+  "test/integration/keys-rotation.test.ts",
+  "test/security/secrets-at-rest.test.ts",
+  "test/integration/metrics.test.ts",
+];
 
 /** Whether PostgreSQL answers; without it the postgres project is left out, except on CI where its tests must fail. */
 async function postgresReachable(): Promise<string | null> {
@@ -60,8 +80,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                 extends: true,
                 test: {
                   name: "postgres",
-                  include: ["test/integration/**/*.test.ts", "test/security/**/*.test.ts"],
-                  exclude: sqliteOnly,
+                  include: [...postgresOnly, ...onBothBackends],
                   env: { SYNCPOOL_TEST_BACKEND: "postgres" },
                 },
               },
