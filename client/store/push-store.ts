@@ -7,7 +7,7 @@
  * - `setInFlight` replaces or clears it (a re-stamped batch, a batch the server refused).
  */
 import type { SyncRecord } from "../../core/types.js";
-import { buildBatch } from "../sync/build-batch.js";
+import { buildBatch } from "./build-batch.js";
 import type { IdentityDb } from "./identity-db.js";
 import { persistClock, type WriteClock } from "./local-write.js";
 import { mergeRemote } from "./merge-remote.js";

@@ -5,7 +5,7 @@
  */
 import type { RecordKind, SyncRecord } from "../../core/types.js";
 import { shownRecordValue } from "../sync/json-patch.js";
-import type { ChangeOrigin } from "../sync/types.js";
+import type { ChangeOrigin } from "../committed-change.js";
 import type { DatasetWriteTx } from "../storage/storage.js";
 import type { AppendedEvent } from "../storage/stream-store.js";
 import { shardOf } from "./shard.js";

@@ -31,7 +31,7 @@ import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { JsonRecordCheck } from "../identity/json-schemas.js";
 import { materializeStoredJson } from "./json-patch.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
-import { appendChangeEvent } from "../stream/event-body.js";
+import { announceCommitted, appendCommitted, nextSyncCount, type CommittedChange } from "../change.js";
 import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.js";
 import { prepareYdocMerges } from "../ydoc/ydoc-merges.js";
 import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
@@ -63,18 +63,8 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
   if (outcome === RACED) throw new Error("unreachable: a push without a version check cannot race");
   const { result, triggered } = outcome;
   if (!result.replayed && result.conflicts.length === 0) {
-    deps.stream.onAppended();
-    deps.onCommitted?.({
-      poolId: caller.poolId,
-      identityId: caller.identityId,
-      dataset: input.dataset,
-      syncCount: result.datasetSyncCount,
-      deviceId: input.deviceId,
-      mutationId: input.mutationId,
-      deleted: false,
-      records: result.records.filter((record) => record.syncCount === result.datasetSyncCount),
-      origin: triggered ? "trigger" : "device",
-    });
+    const records = result.records.filter((record) => record.syncCount === result.datasetSyncCount);
+    announceCommitted(deps, [{ ...committed(push, result.datasetSyncCount, records), origin: triggered ? "trigger" : "device" }]);
   }
   return result;
 }
@@ -86,6 +76,12 @@ interface Push {
   patches: CheckedPatch[];
   pool: PoolStream;
   ydoc: YdocWork;
+}
+
+/** The change a push commits at `syncCount`, stamping `records`; the caller sets its origin. */
+function committed(push: Push, syncCount: number, records: SyncRecord[]): Omit<CommittedChange, "origin"> {
+  const { caller, input } = push;
+  return { poolId: caller.poolId, identityId: caller.identityId, dataset: input.dataset, syncCount, deviceId: input.deviceId, mutationId: input.mutationId, deleted: false, records };
 }
 
 /** YDOC work for deps built without a pool (tests): in place, budget still checked. */
@@ -142,7 +138,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
 
     const now = deps.now();
     const existing = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
-    const syncCount = (tx.dataset?.syncCount ?? 0) + 1;
+    const syncCount = nextSyncCount(tx.dataset);
     const final = finalizePush(plan, existing, syncCount, now, caller.limits);
     if (pool.checkJson) checkJsonRecords(pool.checkJson, input.dataset, final.changed);
     await tx.saveRecords(final.changed);
@@ -155,19 +151,8 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
       resultJson: rememberAnswer(result), // keys and counts only; a replay reads the records again
       createdAt: now,
     });
-    await appendChangeEvent(tx, pool.shards, {
-      poolId: caller.poolId,
-      identityId: caller.identityId,
-      dataset: input.dataset,
-      syncCount,
-      deviceId: input.deviceId,
-      mutationId: input.mutationId,
-      deleted: false,
-      records: final.changed,
-      origin: "device",
-      triggerKeys: final.triggerKeys,
-      committedAt: now,
-    });
+    const change = { ...committed(push, syncCount, final.changed), origin: "device" as const };
+    await appendCommitted(tx, pool.shards, change, now, final.triggerKeys);
     return { result, triggered: final.triggerKeys.size > 0 };
   });
 }

@@ -5,7 +5,7 @@
 import { assertDatasetName, checkDatasetCount } from "../../core/limits.js";
 import type { ConflictStrategy } from "../../core/types.js";
 import type { DatasetRow } from "../storage/storage.js";
-import { appendChangeEvent } from "../stream/event-body.js";
+import { announceCommitted, appendCommitted, nextSyncCount, type CommittedChange } from "../change.js";
 import type { Caller, DatasetInfo, DeleteDatasetResult, SyncDeps, Usage } from "./types.js";
 
 /** The caller's live datasets, by name. */
@@ -67,7 +67,7 @@ export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string
   const result = await deps.storage.writeDataset(caller.identityId, name, async (tx): Promise<DeleteDatasetResult> => {
     const live = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
     if (!live) return { name, deleted: false, syncCount: tx.dataset?.syncCount ?? 0 };
-    const syncCount = live.syncCount + 1;
+    const syncCount = nextSyncCount(live);
     const now = deps.now();
     await tx.deleteAllRecords();
     await tx.saveDataset({
@@ -80,38 +80,19 @@ export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string
       deleted: true,
       deletedAtSyncCount: syncCount,
     });
-    await appendChangeEvent(tx, shards, {
-      poolId: caller.poolId,
-      identityId: caller.identityId,
-      dataset: name,
-      syncCount,
-      deviceId: null,
-      mutationId: null,
-      deleted: true,
-      records: [],
-      origin: "device",
-      committedAt: now,
-    });
+    await appendCommitted(tx, shards, deletion(caller, name, syncCount), now);
     return { name, deleted: true, syncCount };
   });
-  if (result.deleted) {
-    deps.stream.onAppended();
-    deps.onCommitted?.({
-      poolId: caller.poolId,
-      identityId: caller.identityId,
-      dataset: name,
-      syncCount: result.syncCount,
-      deviceId: null,
-      mutationId: null,
-      deleted: true,
-      records: [],
-      origin: "device",
-    });
-  }
+  if (result.deleted) announceCommitted(deps, [deletion(caller, name, result.syncCount)]);
   return result;
 }
 
-/** The caller's dataset count and bytes against the pool's limits. */
+/** The committed change of deleting `name` at `syncCount`. */
+function deletion(caller: Caller, name: string, syncCount: number): CommittedChange {
+  return { poolId: caller.poolId, identityId: caller.identityId, dataset: name, syncCount, deviceId: null, mutationId: null, deleted: true, records: [], origin: "device" };
+}
+
+/** The caller\'s dataset count and bytes against the pool's limits. */
 export async function getUsage(deps: SyncDeps, caller: Caller): Promise<Usage> {
   const datasets = await deps.storage.listDatasets(caller.identityId);
   return {

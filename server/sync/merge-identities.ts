@@ -27,7 +27,7 @@ import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
 import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { DatasetRef, MergeWriteTx } from "../storage/identity-store.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
-import { appendChangeEvent } from "../stream/event-body.js";
+import { announceCommitted, appendCommitted, nextSyncCount } from "../change.js";
 import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
 import { checkMergeGrowth, prepareDatasetMerge, type DatasetMergePlan } from "./merge-plan.js";
 import type { CommittedChange, SyncDeps } from "./types.js";
@@ -95,13 +95,12 @@ export async function mergeIdentities(deps: SyncDeps, input: MergeIdentitiesInpu
         // Transactional outbox, last (it holds the shard's counter until commit): each change's
         // stream event commits with it, origin `merge`.
         for (const { copy: _copy, ...change } of committed) {
-          await appendChangeEvent(tx.dataset(targetId, change.dataset), shards, { ...change, committedAt: now });
+          await appendCommitted(tx.dataset(targetId, change.dataset), shards, change, now);
         }
         return committed;
       });
-      if (changes.length > 0) deps.stream.onAppended();
-      // After commit: push notifications (deps.onCommitted). Must not throw; the merge succeeded.
-      for (const { copy: _copy, ...change } of changes) deps.onCommitted?.(change);
+      // After commit: stream consumers, push notifications. Must not throw; the merge succeeded.
+      announceCommitted(deps, changes.map(({ copy: _copy, ...change }) => change));
       return {
         mergedDatasets: changes.filter((change) => !change.copy).map((change) => change.dataset),
         conflictCopies: changes.filter((change) => change.copy).map((change) => change.dataset),
@@ -215,7 +214,7 @@ async function writeDataset(
   now: number,
 ): Promise<CommittedChange> {
   // A re-created dataset continues its old count, so no count is ever reused.
-  const syncCount = (dataset.dataset?.syncCount ?? 0) + 1;
+  const syncCount = nextSyncCount(dataset.dataset);
   const records: SyncRecord[] = plan.changes.map((state: RecordState) => ({ ...state, syncCount, lastModifiedAt: now }));
   await dataset.saveRecords(records);
   await dataset.saveDataset({

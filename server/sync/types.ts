@@ -3,43 +3,20 @@
  * from the verified token and return these shapes as they are (they match `schema/type-defs.ts`).
  */
 import type { YdocWork } from "../ydoc/ydoc-work.js";
-import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
+import type { ConflictStrategy, Limits } from "../../core/types.js";
 import type { Conflict, DatasetInfo, DeleteDatasetResult, PushRecordsInput, PushResult, RecordPage, Usage } from "../../schema/wire-types.js";
 import type { Storage } from "../storage/storage.js";
 import type { SyncTrigger } from "../stream/trigger-contract.js";
 import type { JsonRecordCheck } from "../identity/json-schemas.js";
+import type { ChangeOrigin, CommittedChange } from "../committed-change.js";
+
+export type { ChangeOrigin, CommittedChange };
 
 /** The verified identity a request acts for, with its pool's limits. */
 export interface Caller {
   identityId: string;
   poolId: string;
   limits: Limits;
-}
-
-/** Where a committed change came from; carried into notifications and the event stream. */
-export type ChangeOrigin = "device" | "trigger" | "merge" | "bulk-publish";
-
-/** A change that has committed: the records it changed (as stored) or a dataset deletion. */
-export interface CommittedChange {
-  poolId: string;
-  identityId: string;
-  dataset: string;
-  /** The dataset's sync count after the change. */
-  syncCount: number;
-  /** The device that pushed, or null for a dataset deletion or a server-side change. */
-  deviceId: string | null;
-  mutationId: string | null;
-  /** True when the dataset was deleted. */
-  deleted: boolean;
-  /** The records the change stamped with `syncCount` (empty for a deletion). */
-  records: SyncRecord[];
-  origin: ChangeOrigin;
-  /**
-   * True when the change reached this instance from another one without its records (too large
-   * for the change bus, `server/push/relayed-change-bus.ts`): `records` is empty and subscribers
-   * must pull. Absent on the instance that committed it.
-   */
-  recordsOmitted?: boolean;
 }
 
 /** What the sync operations need from the server. */

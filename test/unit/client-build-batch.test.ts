@@ -1,7 +1,7 @@
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { decodeBase64, encodeBase64 } from "../../core/base64.js";
-import { buildBatch } from "../../client/sync/build-batch.js";
+import { buildBatch } from "../../client/store/build-batch.js";
 import type { OutboxRow } from "../../client/store/rows.js";
 
 let seq = 0;

@@ -12,7 +12,7 @@
  */
 import { mergeYdocValues } from "../../core/ydoc.js";
 import type { Patch } from "../../core/types.js";
-import type { OutboxRow } from "../store/rows.js";
+import type { OutboxRow } from "./rows.js";
 
 /** The server's limit on patches per push. */
 export const MAX_PATCHES_PER_PUSH = 1024;

@@ -1,0 +1,54 @@
+/**
+ * A committed change and its one path: the record of what a write changed (`CommittedChange`),
+ * its stream event appended inside the write's transaction (`appendCommitted`, the transactional
+ * outbox) and the notice after commit (`announceCommitted`: wake this process's stream consumers,
+ * then push and metrics). Push, dataset delete and identity merge all commit through here, so the
+ * order of these steps is written once.
+ */
+import type { CommittedChange } from "./committed-change.js";
+import type { DatasetWriteTx } from "./storage/storage.js";
+import { appendChangeEvent } from "./stream/event-body.js";
+
+export type { ChangeOrigin, CommittedChange } from "./committed-change.js";
+
+/** Who hears of a change after it commits (`SyncDeps` is one). */
+export interface CommitListeners {
+  /** The event stream: `onAppended` wakes this process's consumers. Must not throw. */
+  stream: { onAppended(): void };
+  /** Push notifications and metrics. Must not throw or block: the change has already committed. */
+  onCommitted?: (change: CommittedChange) => void;
+}
+
+/**
+ * The next sync count of a dataset: every committed change moves it by exactly one, and stamps
+ * the records it changed with the result. `current` is null for a dataset not yet stored.
+ */
+export function nextSyncCount(current: { syncCount: number } | null): number {
+  return (current?.syncCount ?? 0) + 1;
+}
+
+/**
+ * Appends the change's stream event inside `tx`, the transaction that writes the change: both
+ * commit or neither does. Call it last in the transaction (the append holds the shard's sequence
+ * until commit). `shards` is the pool's shard count; `committedAt` is server time, epoch ms;
+ * `triggerKeys` names the records a sync trigger wrote (their event origin is `trigger`).
+ */
+export async function appendCommitted(
+  tx: DatasetWriteTx,
+  shards: number,
+  change: CommittedChange,
+  committedAt: number,
+  triggerKeys?: ReadonlySet<string>,
+): Promise<void> {
+  await appendChangeEvent(tx, shards, { ...change, committedAt, ...(triggerKeys ? { triggerKeys } : {}) });
+}
+
+/**
+ * After the transaction committed: wakes the stream consumers once, then tells `onCommitted` of
+ * each change in order. Never called for a replayed, rejected or empty write.
+ */
+export function announceCommitted(listeners: CommitListeners, changes: readonly CommittedChange[]): void {
+  if (changes.length === 0) return;
+  listeners.stream.onAppended();
+  for (const change of changes) listeners.onCommitted?.(change);
+}
