@@ -13,12 +13,11 @@
  * meanwhile are not relayed. That costs other instances' subscribers latency, never data: they
  * catch up on their next pull.
  *
- * This file imports the pg driver itself (against "only storage adapters import a driver"): LISTEN
- * is a connection-level feature the `Storage` interface has no business exposing.
+ * The connection itself (the pg driver) is storage's: `server/storage/postgres-listener.ts`.
  */
 import { createHash } from "node:crypto";
-import pg from "pg";
 import type { Logger } from "../logger.js";
+import { type PostgresListener, openPostgresListener } from "../storage/postgres-listener.js";
 import { createRelayedChangeBus, type ChangeTransport, type ScaleOutChangeBus } from "./relayed-change-bus.js";
 
 /** Where to listen. */
@@ -42,7 +41,7 @@ export async function openPgChangeBus(options: PgChangeBusOptions): Promise<Scal
   const { url, instanceId } = options;
   const logger = options.logger.child({ component: "change-bus", transport: "postgres" });
   const channel = channelName(options.schema);
-  let connected: pg.Client | null = null;
+  let connected: PostgresListener | null = null;
   let closed = false;
   let failures = 0;
   let reconnectTimer: NodeJS.Timeout | undefined;
@@ -50,7 +49,7 @@ export async function openPgChangeBus(options: PgChangeBusOptions): Promise<Scal
   const transport: ChangeTransport = {
     maxMessageBytes: MAX_NOTIFY_BYTES,
     send(message) {
-      connected?.query("SELECT pg_notify($1, $2)", [channel, message]).catch((error: unknown) => {
+      connected?.notify(message).catch((error: unknown) => {
         logger.debug({ err: error }, "NOTIFY failed; other instances' subscribers catch up on their next pull");
       });
     },
@@ -58,32 +57,18 @@ export async function openPgChangeBus(options: PgChangeBusOptions): Promise<Scal
   const bus = createRelayedChangeBus(instanceId, () => connected && transport, logger);
 
   const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: url, application_name: "syncpool-listen" });
-    let lost = false;
-    const onLost = (error?: Error) => {
-      if (lost) return;
-      lost = true;
-      if (connected === client) connected = null;
-      client.end().catch(() => undefined);
-      if (closed) return;
-      logger.warn({ err: error }, "change bus connection lost; reconnecting");
-      scheduleReconnect();
-    };
-    client.on("error", onLost);
-    client.on("end", () => onLost());
-    client.on("notification", (message) => {
-      if (message.channel === channel && message.payload !== undefined) bus.receive(message.payload);
+    let listener: PostgresListener | null = null;
+    listener = await openPostgresListener(url, channel, {
+      onMessage: (payload) => bus.receive(payload),
+      onLost: (error) => {
+        if (listener !== null && connected === listener) connected = null;
+        if (closed) return;
+        logger.warn({ err: error }, "change bus connection lost; reconnecting");
+        scheduleReconnect();
+      },
     });
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${channel}"`);
-    } catch (error) {
-      lost = true;
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    if (closed) return void (await client.end().catch(() => undefined));
-    connected = client;
+    if (closed) return void (await listener.close());
+    connected = listener;
     failures = 0;
   };
 
@@ -113,9 +98,9 @@ export async function openPgChangeBus(options: PgChangeBusOptions): Promise<Scal
       if (closed) return;
       closed = true;
       clearTimeout(reconnectTimer);
-      const client = connected;
+      const listener = connected;
       connected = null;
-      await client?.end().catch(() => undefined);
+      await listener?.close();
     },
   };
 }

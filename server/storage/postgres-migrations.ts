@@ -8,7 +8,7 @@ import { assertSchemaName } from "./postgres-rows.js";
 import { POSTGRES_DEVICES_MIGRATION } from "./postgres-devices.js";
 import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
 import { POSTGRES_KEYS_MIGRATION } from "./postgres-keys.js";
-import { POSTGRES_LEASES_MIGRATION } from "./postgres-leases.js";
+import { POSTGRES_LEASES_MIGRATION } from "./lease-migrations.js";
 import { POSTGRES_STREAM_MIGRATION } from "./postgres-stream.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */

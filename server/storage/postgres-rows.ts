@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { SyncRecord } from "../../core/types.js";
+import { POSTGRES_DIALECT, type SqlQuery, type SqlSession, renderSql } from "./sql.js";
 import type { DatasetRow } from "./storage.js";
 
 /** Anything that runs a query: the pool (autocommit) or one checked-out client (a transaction). */
@@ -101,4 +102,18 @@ export async function selectDataset(db: Queryable, identityId: string, name: str
     [identityId, name],
   );
   return rows[0] ? fromDatasetRow(rows[0]) : null;
+}
+
+/** A `SqlSession` (`sql.ts`) on `db`, the pool (autocommit) or a client inside a transaction. */
+export function postgresSession(db: Queryable): SqlSession {
+  const query = async <Row>(built: SqlQuery) => {
+    const { text, params } = renderSql(built, POSTGRES_DIALECT);
+    return db.query(text, params) as Promise<pg.QueryResult<Row & pg.QueryResultRow>>;
+  };
+  return {
+    dialect: POSTGRES_DIALECT,
+    all: async <Row>(built: SqlQuery) => (await query<Row>(built)).rows,
+    get: async <Row>(built: SqlQuery) => (await query<Row>(built)).rows[0],
+    run: async (built) => (await query(built)).rowCount ?? 0,
+  };
 }

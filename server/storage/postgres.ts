@@ -15,8 +15,8 @@ import { PostgresDeviceStore } from "./postgres-devices.js";
 import type { RegisteredDevice } from "./device-store.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgres-identities.js";
-import type { LeaseKey, LeaseRequest } from "./lease-store.js";
-import { PostgresLeaseStore } from "./postgres-leases.js";
+import type { LeaseStore } from "./lease-store.js";
+import { SqlLeaseStore } from "./sql-leases.js";
 import { PostgresKeyStore } from "./postgres-keys.js";
 import type { NewServerKey } from "./key-store.js";
 import { migratePostgres } from "./postgres-migrations.js";
@@ -30,6 +30,7 @@ import {
   encodeText,
   fromDatasetRow,
   fromRecordRow,
+  postgresSession,
   selectDataset,
 } from "./postgres-rows.js";
 import type { ConnectionStats, DatasetRow, DatasetWriteTx, IdentityRow, ReadRecordsOptions, RecordsSnapshot, Storage, StoredPool } from "./storage.js";
@@ -276,15 +277,11 @@ class PostgresAdapter implements PostgresStorage {
   listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
   listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
 
-  // Consumer leases (LeaseStore): the SQL is in postgres-leases.ts, on this pool.
-  readonly #leases = new PostgresLeaseStore({
-    read: (fn) => this.#track(() => fn(this.#pool)),
-    write: (fn) => this.#write(() => fn(this.#pool)),
+  // Consumer leases: one SQL store for both backends (sql-leases.ts), on this pool.
+  readonly leases: LeaseStore = new SqlLeaseStore({
+    read: (fn) => this.#track(() => fn(postgresSession(this.#pool))),
+    write: (fn) => this.#write(() => fn(postgresSession(this.#pool))),
   });
-  acquireLease(request: LeaseRequest) { return this.#leases.acquireLease(request); }
-  renewLeases(holder: string, expiresAt: number) { return this.#leases.renewLeases(holder, expiresAt); }
-  releaseLeases(holder: string, keys?: readonly LeaseKey[]) { return this.#leases.releaseLeases(holder, keys); }
-  listLeases(consumer?: string) { return this.#leases.listLeases(consumer); }
 
   // Server keys (KeyStore): the SQL is in postgres-keys.ts; create-once and rotation need a transaction.
   readonly #keys = new PostgresKeyStore({

@@ -7,7 +7,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { SQLITE_DEVICES_MIGRATION } from "./sqlite-devices.js";
 import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
 import { SQLITE_KEYS_MIGRATION } from "./sqlite-keys.js";
-import { SQLITE_LEASES_MIGRATION } from "./sqlite-leases.js";
+import { SQLITE_LEASES_MIGRATION } from "./lease-migrations.js";
 import { SQLITE_STREAM_MIGRATION } from "./sqlite-stream.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */

@@ -4,6 +4,7 @@
  * boolean mapping, and a per-connection statement cache.
  */
 import type BetterSqlite3 from "better-sqlite3";
+import { SQLITE_DIALECT, type SqlQuery, type SqlSession, renderSql } from "./sql.js";
 import type { DatasetRow } from "./storage.js";
 
 /** A better-sqlite3 connection. */
@@ -45,4 +46,30 @@ export function selectDataset(db: Db, identityId: string, name: string): Dataset
     name,
   );
   return row ? fromStored(row) : null;
+}
+
+/**
+ * A `SqlSession` (`sql.ts`) on `db`: statements compiled once per connection and run at once, so a
+ * sub-store's queries keep SQLite's synchronous execution behind the shared interface.
+ */
+export function sqliteSession(db: Db): SqlSession {
+  const statement = <Row>(query: SqlQuery) => {
+    const { text, params } = renderSql(query, SQLITE_DIALECT);
+    return { prepared: sql<Row>(db, text), params };
+  };
+  return {
+    dialect: SQLITE_DIALECT,
+    all: async <Row>(query: SqlQuery) => {
+      const { prepared, params } = statement<Row>(query);
+      return prepared.all(...params);
+    },
+    get: async <Row>(query: SqlQuery) => {
+      const { prepared, params } = statement<Row>(query);
+      return prepared.get(...params);
+    },
+    run: async (query) => {
+      const { prepared, params } = statement(query);
+      return prepared.run(...params).changes;
+    },
+  };
 }

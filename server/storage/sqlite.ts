@@ -15,14 +15,14 @@ import { SqliteDeviceStore } from "./sqlite-devices.js";
 import type { RegisteredDevice } from "./device-store.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-identities.js";
-import type { LeaseKey, LeaseRequest } from "./lease-store.js";
-import { SqliteLeaseStore } from "./sqlite-leases.js";
+import type { LeaseStore } from "./lease-store.js";
+import { SqlLeaseStore } from "./sql-leases.js";
 import { SqliteKeyStore } from "./sqlite-keys.js";
 import type { NewServerKey } from "./key-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { SqliteStreamStore } from "./sqlite-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
-import { DATASET_COLUMNS, type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql } from "./sqlite-rows.js";
+import { DATASET_COLUMNS, type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql, sqliteSession } from "./sqlite-rows.js";
 import type {
   DatasetRow,
   DatasetWriteTx,
@@ -265,15 +265,11 @@ class SqliteAdapter implements SqliteStorage {
   listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
   listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
 
-  // Consumer leases (LeaseStore): the SQL is in sqlite-leases.ts, on these connections.
-  readonly #leases = new SqliteLeaseStore({
-    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
-    write: (fn) => this.#write(() => fn(this.#writer)),
+  // Consumer leases: one SQL store for both backends (sql-leases.ts), on these connections.
+  readonly leases: LeaseStore = new SqlLeaseStore({
+    read: async (fn) => (this.#assertOpen(), fn(sqliteSession(this.#reader))),
+    write: (fn) => this.#write(() => fn(sqliteSession(this.#writer))),
   });
-  acquireLease(request: LeaseRequest) { return this.#leases.acquireLease(request); }
-  renewLeases(holder: string, expiresAt: number) { return this.#leases.renewLeases(holder, expiresAt); }
-  releaseLeases(holder: string, keys?: readonly LeaseKey[]) { return this.#leases.releaseLeases(holder, keys); }
-  listLeases(consumer?: string) { return this.#leases.listLeases(consumer); }
 
   // Server keys (KeyStore): the SQL is in sqlite-keys.ts, on these connections.
   readonly #keys = new SqliteKeyStore({

@@ -124,12 +124,13 @@ export interface ConnectionStats {
 /**
  * Also a `DeviceStore` (registered push devices, `device-store.ts`), a `StreamStore` (the event stream,
  * `stream-store.ts`), an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
- * `LeaseStore` (consumer leases across instances, `lease-store.ts`) and a `KeyStore` (server keys,
- * sealed, `key-store.ts`).
+ * `KeyStore` (server keys, sealed, `key-store.ts`). Consumer leases are the sub-store `leases`.
  */
-export interface Storage extends DeviceStore, StreamStore, IdentityStore, LeaseStore, KeyStore {
+export interface Storage extends DeviceStore, StreamStore, IdentityStore, KeyStore {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
+  /** Consumer leases across instances (`lease-store.ts`). */
+  readonly leases: LeaseStore;
   /** Applies pending versioned migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query (readiness). */

@@ -89,7 +89,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
   // Leases let every instance run every consumer; an embedder's own `claim` replaces them.
   const leases = options.consumers?.claim
     ? null
-    : new ConsumerLeases({ storage, holder: deps.instanceId, ttlMs: config.stream.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, now, logger });
+    : new ConsumerLeases({ storage: storage.leases, holder: deps.instanceId, ttlMs: config.stream.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, now, logger });
   const runnerOptions = leases ? { ...options.consumers, claim: leases.claim } : options.consumers;
   const runner = new ConsumerRunner({ storage, consumers, now, logger, options: runnerOptions });
 

@@ -222,8 +222,8 @@ await describeWithPostgres("scale-out: three instances on one PostgreSQL databas
     // Kill the instance holding the most leases once a third of the storm is acknowledged.
     await eventually("a third of the storm was acknowledged", () => acknowledged.length >= (devices.length * pushesPerDevice) / 3);
     const pidOf = (holder: string) => Number(holder.split(":").at(-2));
-    await eventually("some instance holds a lease", async () => (await storage.listLeases()).some((lease) => lease.holder !== ""));
-    const leases = await storage.listLeases();
+    await eventually("some instance holds a lease", async () => (await storage.leases.listLeases()).some((lease) => lease.holder !== ""));
+    const leases = await storage.leases.listLeases();
     const victim = [0, 1, 2]
       .map((index) => ({ index, held: leases.filter((lease) => pidOf(lease.holder) === cluster.servers[index]!.child.pid).length }))
       .sort((a, b) => b.held - a.held)[0]!;
@@ -254,7 +254,7 @@ await describeWithPostgres("scale-out: three instances on one PostgreSQL databas
     // The dead instance's leases moved to survivors.
     const deadPid = cluster.servers[victim.index]!.child.pid;
     await eventually("every lease is held by a survivor", async () => {
-      const now = await storage.listLeases();
+      const now = await storage.leases.listLeases();
       return now.length > 0 && now.every((lease) => lease.holder !== "" && pidOf(lease.holder) !== deadPid);
     });
 

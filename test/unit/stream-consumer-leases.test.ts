@@ -25,7 +25,7 @@ async function setUp() {
   let time = 1_000_000;
   const clock = { now: () => time, advance: (ms: number) => (time += ms) };
   const instance = (holder: string) => {
-    const leases = new ConsumerLeases({ storage, holder, ttlMs: TTL, now: clock.now, logger: silentLogger() });
+    const leases = new ConsumerLeases({ storage: storage.leases, holder, ttlMs: TTL, now: clock.now, logger: silentLogger() });
     cleanups.push(() => leases.close());
     return leases;
   };
@@ -45,7 +45,7 @@ it("gives a shard to one instance, answers from memory while trusted, and says w
   expect(await b.claim("hook", "default", 0)).toBe("acquired");
   expect(await a.claim("hook", "default", 0)).toBe(false);
   expect(a.held()).toEqual([]);
-  expect((await storage.listLeases()).map((lease) => [lease.shard, lease.holder, lease.epoch])).toEqual([
+  expect((await storage.leases.listLeases()).map((lease) => [lease.shard, lease.holder, lease.epoch])).toEqual([
     [0, "b", 2],
     [1, "b", 1],
   ]);
@@ -75,7 +75,7 @@ it("does not ask the database again for a shard another instance holds until a t
   const b = instance("b");
   await a.claim("hook", "default", 0);
   expect(await b.claim("hook", "default", 0)).toBe(false);
-  await storage.releaseLeases("a"); // behind a's back: b does not look yet
+  await storage.leases.releaseLeases("a"); // behind a's back: b does not look yet
   expect(await b.claim("hook", "default", 0)).toBe(false);
   clock.advance(TTL / 3);
   expect(await b.claim("hook", "default", 0)).toBe("acquired");

@@ -1,0 +1,102 @@
+/**
+ * Queries written once for both backends. A query is a `sql` tagged template: its values become
+ * bound parameters, and the backend's dialect renders the placeholders (`?` for SQLite, `$n` for
+ * PostgreSQL). A sub-store holds only such queries and runs them on a `SqlSession` that its backend's
+ * driver supplies; the SQL text is never assembled from values, so nothing can be injected.
+ *
+ * Column aliases are written double-quoted (`pool_id AS "poolId"`): both SQLite and PostgreSQL keep
+ * the case of a quoted alias, so one text maps rows to the interface's field names on both.
+ */
+
+/** A query with its values still apart from its text. */
+export interface SqlQuery {
+  readonly strings: readonly string[];
+  readonly values: readonly unknown[];
+}
+
+/** How one backend spells a bound parameter; `index` counts from 1. */
+export interface SqlDialect {
+  readonly name: "sqlite" | "postgres";
+  placeholder(index: number): string;
+}
+
+/** SQLite: positional `?`. */
+export const SQLITE_DIALECT: SqlDialect = { name: "sqlite", placeholder: () => "?" };
+/** PostgreSQL: numbered `$n`. */
+export const POSTGRES_DIALECT: SqlDialect = { name: "postgres", placeholder: (index) => `$${index}` };
+
+/** A fragment of SQL text spliced in verbatim (constants such as column lists, never values). */
+export class SqlText {
+  constructor(readonly text: string) {}
+}
+
+/** Marks constant SQL text for splicing into a `sql` template. */
+export const raw = (text: string): SqlText => new SqlText(text);
+
+/**
+ * Builds a query. Interpolated `SqlText` and `SqlQuery` values are spliced in (a nested query's
+ * values join this one's); anything else becomes a bound parameter.
+ */
+export function sql(strings: TemplateStringsArray, ...parts: readonly unknown[]): SqlQuery {
+  const outStrings: string[] = [strings[0] ?? ""];
+  const values: unknown[] = [];
+  parts.forEach((part, index) => {
+    const following = strings[index + 1] ?? "";
+    if (part instanceof SqlText) {
+      outStrings[outStrings.length - 1] += part.text + following;
+    } else if (isSqlQuery(part)) {
+      outStrings[outStrings.length - 1] += part.strings[0] ?? "";
+      for (let i = 1; i < part.strings.length; i++) outStrings.push(part.strings[i] ?? "");
+      values.push(...part.values);
+      outStrings[outStrings.length - 1] += following;
+    } else {
+      values.push(part);
+      outStrings.push(following);
+    }
+  });
+  return { strings: outStrings, values };
+}
+
+/** Joins queries with `separator` (constant text), for lists such as `OR`-ed conditions. */
+export function joinSql(queries: readonly SqlQuery[], separator: string): SqlQuery {
+  const strings: string[] = [""];
+  const values: unknown[] = [];
+  queries.forEach((query, index) => {
+    if (index > 0) strings[strings.length - 1] += separator;
+    strings[strings.length - 1] += query.strings[0] ?? "";
+    for (let i = 1; i < query.strings.length; i++) strings.push(query.strings[i] ?? "");
+    values.push(...query.values);
+  });
+  return { strings, values };
+}
+
+/** The text and parameters of `query` in `dialect`. */
+export function renderSql(query: SqlQuery, dialect: SqlDialect): { text: string; params: unknown[] } {
+  let text = query.strings[0] ?? "";
+  for (let i = 1; i < query.strings.length; i++) text += dialect.placeholder(i) + (query.strings[i] ?? "");
+  return { text, params: [...query.values] };
+}
+
+function isSqlQuery(value: unknown): value is SqlQuery {
+  return typeof value === "object" && value !== null && Array.isArray((value as SqlQuery).strings) && Array.isArray((value as SqlQuery).values);
+}
+
+/**
+ * Runs rendered queries on one connection (or one transaction). SQLite's driver answers at once
+ * (better-sqlite3 is synchronous) and PostgreSQL's after a round trip; callers `await` either.
+ */
+export interface SqlSession {
+  readonly dialect: SqlDialect;
+  /** Every row of the result. */
+  all<Row>(query: SqlQuery): Promise<Row[]>;
+  /** The first row, or undefined. */
+  get<Row>(query: SqlQuery): Promise<Row | undefined>;
+  /** Runs a statement; resolves to the number of rows it changed. */
+  run(query: SqlQuery): Promise<number>;
+}
+
+/** How a sub-store reaches its backend: reads, and writes under the backend's write rules. */
+export interface SqlConnections {
+  read<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  write<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+}
