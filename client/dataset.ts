@@ -10,6 +10,7 @@ import type { Observable } from "./follow-identity.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { LocalWrite } from "./store/local-write.js";
 import { WriteBatch, type Entries } from "./write-batch.js";
+import { readValue } from "./record-value.js";
 
 /** A dataset's usage in the local view, against the limits writes are checked with. */
 export interface DatasetUsage {
@@ -65,7 +66,7 @@ export class Dataset {
    */
   async get(key: string): Promise<string | undefined> {
     const record = await this.host.record(this.name, key);
-    return record && !record.deleted ? (record.value ?? undefined) : undefined;
+    return record ? (readValue(record) as string | undefined) : undefined;
   }
 
   /** The whole record of `key` (tombstones included: `deleted: true`), or undefined. */
@@ -80,7 +81,9 @@ export class Dataset {
   async getAll(options: { kind?: RecordKind } = {}): Promise<Record<string, string>> {
     const all: Record<string, string> = {};
     for (const record of await this.host.liveRecords(this.name)) {
-      if (options.kind === undefined || record.kind === options.kind) all[record.key] = record.value as string;
+      if (options.kind !== undefined && record.kind !== options.kind) continue;
+      const value = readValue(record);
+      if (value !== undefined) all[record.key] = value as string;
     }
     return all;
   }
@@ -94,12 +97,30 @@ export class Dataset {
    * Sets `key` to `value` locally and queues it for sync. Rejects at once with the server's codes:
    * BAD_USER_INPUT for a bad key or value, LIMIT_EXCEEDED (`details.limit` names the limit).
    */
-  async put(key: string, value: string): Promise<void> {
+  async put(key: string, value: string | object): Promise<void> {
     assertRecordKey(key);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      await this.host.writeMany([{ dataset: this.name, key, op: "REPLACE", value: null, kind: "JSON", json: { put: value } }]);
+      return;
+    }
     if (typeof value !== "string") {
       throw new SyncpoolError("BAD_USER_INPUT", "value: must be a string (remove(key) deletes)", { field: "value" });
     }
     await this.host.write(this.name, key, "REPLACE", value, "STRING");
+  }
+
+  /**
+   * Changes only the named fields of the JSON record `key`: keys of `partial` are dotted paths
+   * (`"address.city"`), `undefined` unsets a field. Concurrent writes to other fields survive.
+   */
+  async update(key: string, partial: Record<string, unknown>): Promise<void> {
+    assertRecordKey(key);
+    await this.host.writeMany([{ dataset: this.name, key, op: "REPLACE", value: null, kind: "JSON", json: { update: partial } }]);
+  }
+
+  /** Removes the named fields (dotted paths) of the JSON record `key`. */
+  unset(key: string, ...paths: string[]): Promise<void> {
+    return this.update(key, Object.fromEntries(paths.map((path) => [path, undefined])));
   }
 
   /**
