@@ -54,6 +54,8 @@ export interface ClientEvents {
   offline: Record<string, never>;
   /** The identity signed out, in this tab or another one of this browser (`wiped`: data deleted). */
   signedOut: { wiped: boolean };
+  /** An identity is now signed in (its database open; `identityId` and watchers already follow it). */
+  signedIn: { identityId: string };
 }
 
 export type ClientEventName = keyof ClientEvents;
