@@ -10,6 +10,8 @@ import type { Observable } from "./follow-identity.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { LocalWrite } from "./store/local-write.js";
 import { WriteBatch, type Entries } from "./write-batch.js";
+import { readValue } from "./record-value.js";
+import { validateValue, withUpdate, type DatasetOptions, type UpdateOf } from "./typed-value.js";
 
 /** A dataset's usage in the local view, against the limits writes are checked with. */
 export interface DatasetUsage {
@@ -49,11 +51,16 @@ export interface DatasetHost {
   discardPending(dataset: string, key?: string): Promise<number>;
 }
 
-export class Dataset {
+/**
+ * A dataset whose values are `V`: strings (STRING records) by default, objects (JSON records)
+ * when `V` is an object type. With a `schema` every value written is validated first.
+ */
+export class Dataset<V = string> {
   constructor(
     private readonly host: DatasetHost,
     /** The dataset's name. */
     readonly name: string,
+    private readonly options: DatasetOptions<V> = {},
   ) {
     assertDatasetName(name, "dataset");
   }
@@ -63,9 +70,9 @@ export class Dataset {
    * document as a base64 Yjs update (`Y.applyUpdate(doc, base64ToBytes(value))`); use `doc(key)`
    * to edit it.
    */
-  async get(key: string): Promise<string | undefined> {
+  async get(key: string): Promise<V | undefined> {
     const record = await this.host.record(this.name, key);
-    return record && !record.deleted ? (record.value ?? undefined) : undefined;
+    return record ? (readValue(record) as V | undefined) : undefined;
   }
 
   /** The whole record of `key` (tombstones included: `deleted: true`), or undefined. */
@@ -77,10 +84,12 @@ export class Dataset {
    * Every live key and value. YDOC records' values are base64 Yjs updates (the whole document);
    * `{ kind: "STRING" }` keeps only plain values, `{ kind: "YDOC" }` only documents.
    */
-  async getAll(options: { kind?: RecordKind } = {}): Promise<Record<string, string>> {
-    const all: Record<string, string> = {};
+  async getAll(options: { kind?: RecordKind } = {}): Promise<Record<string, V>> {
+    const all: Record<string, V> = {};
     for (const record of await this.host.liveRecords(this.name)) {
-      if (options.kind === undefined || record.kind === options.kind) all[record.key] = record.value as string;
+      if (options.kind !== undefined && record.kind !== options.kind) continue;
+      const value = readValue(record);
+      if (value !== undefined) all[record.key] = value as V;
     }
     return all;
   }
@@ -94,12 +103,32 @@ export class Dataset {
    * Sets `key` to `value` locally and queues it for sync. Rejects at once with the server's codes:
    * BAD_USER_INPUT for a bad key or value, LIMIT_EXCEEDED (`details.limit` names the limit).
    */
-  async put(key: string, value: string): Promise<void> {
+  async put(key: string, value: V): Promise<void> {
     assertRecordKey(key);
+    if (this.options.schema) value = await validateValue(this.options.schema, value);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      await this.host.writeMany([{ dataset: this.name, key, op: "REPLACE", value: null, kind: "JSON", json: { put: value } }]);
+      return;
+    }
     if (typeof value !== "string") {
       throw new SyncpoolError("BAD_USER_INPUT", "value: must be a string (remove(key) deletes)", { field: "value" });
     }
     await this.host.write(this.name, key, "REPLACE", value, "STRING");
+  }
+
+  /**
+   * Changes only the named fields of the JSON record `key`: keys of `partial` are dotted paths
+   * (`"address.city"`), `undefined` unsets a field. Concurrent writes to other fields survive.
+   */
+  async update(key: string, partial: UpdateOf<V>): Promise<void> {
+    assertRecordKey(key);
+    if (this.options.schema) await validateValue(this.options.schema, withUpdate(await this.get(key), partial));
+    await this.host.writeMany([{ dataset: this.name, key, op: "REPLACE", value: null, kind: "JSON", json: { update: partial } }]);
+  }
+
+  /** Removes the named fields (dotted paths) of the JSON record `key`. */
+  unset(key: string, ...paths: string[]): Promise<void> {
+    return this.update(key, Object.fromEntries(paths.map((path) => [path, undefined])) as UpdateOf<V>);
   }
 
   /**
@@ -125,9 +154,9 @@ export class Dataset {
    * signed in and the new identity's value after the next sign-in. Equal values are not repeated.
    * Returns the function that stops watching.
    */
-  watch(key: string, callback: (value: string | undefined) => void): () => void;
-  watch(key: undefined, callback: (values: Record<string, string>) => void): () => void;
-  watch(key: string | undefined, callback: ((value: string | undefined) => void) | ((values: Record<string, string>) => void)): () => void {
+  watch(key: string, callback: (value: V | undefined) => void): () => void;
+  watch(key: undefined, callback: (values: Record<string, V>) => void): () => void;
+  watch(key: string | undefined, callback: ((value: V | undefined) => void) | ((values: Record<string, V>) => void)): () => void {
     const observable: Observable<unknown> = key === undefined ? this.observeAll() : this.observe(key);
     return observable.subscribe(callback as (value: unknown) => void);
   }
@@ -136,12 +165,12 @@ export class Dataset {
    * An observable of the value of `key` (undefined while signed out). Works as a Svelte store
    * and with RxJS `from()`; see `Observable`.
    */
-  observe(key: string): Observable<string | undefined> {
+  observe(key: string): Observable<V | undefined> {
     return this.host.observe(() => this.get(key), undefined);
   }
 
   /** An observable of every live key and value (`{}` while signed out). */
-  observeAll(): Observable<Record<string, string>> {
+  observeAll(): Observable<Record<string, V>> {
     return this.host.observe(() => this.getAll(), {});
   }
 

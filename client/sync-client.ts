@@ -10,6 +10,7 @@ import { SyncpoolError } from "../core/errors.js";
 import { DEFAULT_LIMITS } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/types.js";
 import { activateIdentity, deactivateIdentity, writeManyTo, writeTo, type Active } from "./active-identity.js";
+import type { DatasetOptions } from "./typed-value.js";
 import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
 import { followIdentity, IdentitySignal } from "./follow-identity.js";
@@ -230,9 +231,12 @@ export class SyncClient {
     return result;
   }
 
-  /** A handle on the dataset `name` (it exists once written to or pulled). */
-  dataset(name: string): Dataset {
-    return new Dataset(this.#host, name);
+  /**
+   * A handle on the dataset `name` (it exists once written to or pulled). With `{ schema }` (any
+   * Standard Schema validator) values are validated on write and typed by the schema's output.
+   */
+  dataset<V = string>(name: string, options: DatasetOptions<V> = {}): Dataset<V> {
+    return new Dataset<V>(this.#host, name, options);
   }
 
   /** The datasets on this device and, when reachable, on the server. */

@@ -7,10 +7,14 @@
 import { formatClock, type Hlc } from "../../core/clock.js";
 import { assertKindKept } from "../../core/kind-change.js";
 import { checkDatasetCount, checkDatasetUsage } from "../../core/limits.js";
-import { mergeRecordStates, type RecordState } from "../../core/merge.js";
+import { decodeJsonState, encodeJsonState } from "../../core/json-codec.js";
+import { applyJsonPut, applyJsonRemove, applyJsonUpdate } from "../../core/json-record.js";
+import { EMPTY_JSON_STATE } from "../../core/json-state.js";
+import type { RecordState } from "../../core/merge.js";
 import type { Limits, PatchOp, RecordKind } from "../../core/types.js";
 import type { IdentityDb } from "./identity-db.js";
 import { datasetMetaId, newDatasetMeta, type ClockMeta, type LocalRecord, type MetaRow, type OutboxRow, type UsageMeta } from "./rows.js";
+import { joinStates } from "./join-states.js";
 import { toState, type DatasetUsage } from "./record-state.js";
 import { moveUsage, readTotals, usageMetaId, usageRow } from "./usage-totals.js";
 
@@ -22,7 +26,12 @@ export interface LocalWrite {
   /** REPLACE: the value (a STRING value or a YDOC update); REMOVE: null. */
   value: string | null;
   kind: RecordKind;
+  /** A JSON write (kind JSON, op REPLACE): the object put, or the update's paths and values. */
+  json?: JsonWrite;
 }
+
+/** What a JSON write does; its state is built at the write's clock. */
+export type JsonWrite = { put: object } | { update: Record<string, unknown> };
 
 /** The device's hybrid logical clock, as the store uses it (core's `HybridClock` fits). */
 export interface WriteClock {
@@ -97,7 +106,7 @@ async function applyOne(db: IdentityDb, write: LocalWrite, before: LocalRecord |
   const clock = context.clock.tick();
   const incoming: RecordState = {
     key: write.key,
-    value: write.op === "REMOVE" ? null : write.value,
+    value: write.op === "REMOVE" ? null : jsonWriteValue(write, clock),
     kind: write.op === "REMOVE" ? (before?.kind ?? write.kind) : write.kind,
     clock,
     lastModifiedBy: context.deviceId,
@@ -105,8 +114,10 @@ async function applyOne(db: IdentityDb, write: LocalWrite, before: LocalRecord |
     deleted: write.op === "REMOVE",
   };
   // The new clock is after every clock seen, so a STRING write or a remove wins outright; a
-  // YDOC update joins the stored document. core/merge decides, as it does on the server.
-  const state = before ? mergeRecordStates(toState(before), incoming) : incoming;
+  // YDOC update joins the stored document, a JSON write joins the stored fields. core decides,
+  // as it does on the server.
+  const local = incoming.kind === "JSON" && incoming.deleted ? jsonRemoval(incoming, before) : incoming;
+  const state = before ? joinStates(toState(before), local) : local;
   const record: LocalRecord = {
     ...state,
     dataset: write.dataset,
@@ -126,6 +137,22 @@ async function applyOne(db: IdentityDb, write: LocalWrite, before: LocalRecord |
   await db.records.put(record);
   await db.outbox.add(row);
   return record;
+}
+
+/** The value a write sends: a JSON write's state at `clock`, else the value as given. */
+function jsonWriteValue(write: LocalWrite, clock: string): string | null {
+  if (write.kind !== "JSON" || write.json === undefined) return write.value;
+  const state = "put" in write.json ? applyJsonPut(EMPTY_JSON_STATE, write.json.put, clock) : applyJsonUpdate(EMPTY_JSON_STATE, write.json.update, clock);
+  return encodeJsonState(state);
+}
+
+/**
+ * A removed JSON record stays a state (a removal at its clock), as on the server, so field
+ * writes older than the removal stay hidden when they arrive later.
+ */
+function jsonRemoval(incoming: RecordState, before: LocalRecord | undefined): RecordState {
+  const stored = before && !before.deleted && before.kind === "JSON" && before.value !== null ? decodeJsonState(before.value) : EMPTY_JSON_STATE;
+  return { ...incoming, deleted: false, value: encodeJsonState(applyJsonRemove(stored, incoming.clock)) };
 }
 
 /** Saves the clock's latest value (inside the caller's transaction). */

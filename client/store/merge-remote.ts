@@ -5,9 +5,9 @@
  * server will hold once the writes arrive; in OPTIMISTIC datasets the local value stays until the
  * push settles the conflict. Every clock seen is folded into the device clock.
  */
-import { mergeRecordStates } from "../../core/merge.js";
 import type { SyncRecord } from "../../core/types.js";
 import type { IdentityDb } from "./identity-db.js";
+import { joinStates } from "./join-states.js";
 import type { WriteClock } from "./local-write.js";
 import { toLocal, toState } from "./record-state.js";
 import { datasetMetaId, type DatasetMeta, type LocalRecord } from "./rows.js";
@@ -49,7 +49,7 @@ export async function mergeRemote(
       // Until the first pull tells the strategy, a pending write keeps its base too: if the
       // dataset is OPTIMISTIC the server must see the write as stale, not silently win.
       const base = options.keepPendingBase ? local : remote;
-      const state = optimistic ? toState(local) : mergeRecordStates(toState(remote), toState(local));
+      const state = optimistic ? toState(local) : joinStates(toState(remote), toState(local));
       next = { ...state, dataset, syncCount: base.syncCount, lastModifiedAt: base.lastModifiedAt };
     }
     if (!local || !sameRecord(local, next)) {

@@ -1,0 +1,70 @@
+/**
+ * JSON records on the client: a field write on one device and a different field write on
+ * another, made while neither had synced, both survive on both devices and on the server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { SyncClient } from "../../client/index.js";
+import { TestNetwork } from "../helpers/client-network.js";
+
+const Todo = z.object({ title: z.string().min(1), done: z.boolean() });
+
+let net: TestNetwork;
+beforeAll(async () => {
+  net = await TestNetwork.start();
+});
+afterAll(async () => {
+  await net.close();
+});
+
+async function devicesOfOneIdentity(names: string[]): Promise<SyncClient[]> {
+  const [firstName, ...rest] = names;
+  const first = net.device(firstName as string).client();
+  const guest = await first.signIn();
+  const others = [];
+  for (const name of rest) {
+    const client = net.device(name).client();
+    await client.signIn({ identityId: guest.identityId, deviceSecret: guest.deviceSecret as string });
+    others.push(client);
+  }
+  return [first, ...others];
+}
+
+describe("JSON records on the client", () => {
+  it("keeps a rename on one device and a tick on another made concurrently, on both devices and the server", async () => {
+    const [a, b, reader] = (await devicesOfOneIdentity(["todo-a", "todo-b", "todo-reader"])) as [SyncClient, SyncClient, SyncClient];
+    await a.dataset("todos", { schema: Todo }).put("t1", { title: "Buy milk", done: false });
+    await a.sync();
+    await b.sync();
+    expect(await b.dataset("todos", { schema: Todo }).get("t1")).toEqual({ title: "Buy milk", done: false });
+
+    // Neither device syncs between these writes: they are concurrent.
+    await a.dataset("todos", { schema: Todo }).update("t1", { title: "Buy oat milk" });
+    await b.dataset("todos", { schema: Todo }).update("t1", { done: true });
+    await a.sync();
+    await b.sync();
+    await a.sync();
+
+    const expected = { title: "Buy oat milk", done: true };
+    expect(await a.dataset("todos", { schema: Todo }).get("t1")).toEqual(expected);
+    expect(await b.dataset("todos", { schema: Todo }).get("t1")).toEqual(expected);
+    // The reader wrote nothing: after a pull it holds what the server holds.
+    await reader.sync();
+    expect(await reader.dataset("todos").get("t1")).toEqual(expected);
+    expect((await reader.dataset("todos").getRecord("t1"))?.kind).toBe("JSON");
+  });
+
+  it("refuses a write its schema refuses, with the path, and stores nothing", async () => {
+    const [device] = (await devicesOfOneIdentity(["todo-schema"])) as [SyncClient];
+    const todos = device.dataset("todos", { schema: Todo });
+    await expect(todos.put("t1", { title: "", done: false })).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+      details: { reason: "schema" },
+      message: expect.stringContaining("value.title"),
+    });
+    await todos.put("t1", { title: "Walk", done: false });
+    await expect(todos.update("t1", { done: "yes" as unknown as boolean })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    expect(await todos.get("t1")).toEqual({ title: "Walk", done: false });
+    expect(await todos.pendingCount()).toBe(1);
+  });
+});
