@@ -106,6 +106,7 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
       if (!db.isOpen()) return;
       emitter.emit("syncError", { error });
     },
+    onState: (state) => emitter.emit("syncState", { state }),
     retryAfterMs: (error) => (error instanceof SyncpoolError && error.code === "RATE_LIMITED" ? retryAfterMs(error) : undefined),
     intervalMs: autoSync ? (options.intervalMs ?? 60_000) : 0,
     ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),

@@ -4,6 +4,7 @@
  */
 import type { ErrorCode, SyncpoolError } from "../core/errors.js";
 import type { PatchOp, RecordKind, SyncRecord } from "../core/types.js";
+import type { SyncState } from "./sync/sync-loop.js";
 
 /** An OPTIMISTIC conflict as the `conflict` event reports it (unresolved ones). */
 export interface ConflictReport {
@@ -54,6 +55,10 @@ export interface ClientEvents {
   offline: Record<string, never>;
   /** The identity signed out, in this tab or another one of this browser (`wiped`: data deleted). */
   signedOut: { wiped: boolean };
+  /** The sync loop moved to `state` (what `client.syncState` now reports). */
+  syncState: { state: SyncState };
+  /** An identity is now signed in (its database open; `identityId` and watchers already follow it). */
+  signedIn: { identityId: string };
 }
 
 export type ClientEventName = keyof ClientEvents;

@@ -340,6 +340,7 @@ export class SyncClient {
   #setActive(active: Active | null): void {
     this.#active = active;
     this.#identity.set(active);
+    if (active) this.#emitter.emit("signedIn", { identityId: active.identityId });
   }
 
   #deactivate(active: Active): void {

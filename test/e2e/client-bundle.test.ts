@@ -55,4 +55,20 @@ describe("the client bundle for browsers", () => {
     expect(withDependencies.gzipBytes).toBeLessThan(BUDGET_GZIP_BYTES.withDependencies);
     expect(ownCode.gzipBytes).toBeLessThan(BUDGET_GZIP_BYTES.ownCode);
   });
+
+  it("leaves React and the React bindings out: syncpool/react is its own entry", async () => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      metafile: true,
+      write: false,
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((path) => /node_modules\/react(-dom)?\/|client\/react\//.test(path))).toEqual([]);
+    expect(inputs.some((path) => path.includes("node_modules/dexie/"))).toBe(true);
+  });
 });
