@@ -5,6 +5,7 @@
  * guarantee the rules need, that writers to one dataset are serialized (`writeDataset`).
  */
 import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
+import type { GroupStore } from "./group-store.js";
 import type { DeviceStore } from "./device-store.js";
 import type { IdentityStore } from "./identity-store.js";
 import type { KeyStore } from "./key-store.js";
@@ -125,9 +126,9 @@ export interface ConnectionStats {
  * Also a `DeviceStore` (registered push devices, `device-store.ts`), a `StreamStore` (the event stream,
  * `stream-store.ts`), an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
  * `LeaseStore` (consumer leases across instances, `lease-store.ts`) and a `KeyStore` (server keys,
- * sealed, `key-store.ts`).
+ * sealed, `key-store.ts`) and a `GroupStore` (group members, `group-store.ts`).
  */
-export interface Storage extends DeviceStore, StreamStore, IdentityStore, LeaseStore, KeyStore {
+export interface Storage extends DeviceStore, StreamStore, IdentityStore, LeaseStore, KeyStore, GroupStore {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
   /** Applies pending versioned migrations. Safe to call on every start. */
