@@ -100,6 +100,9 @@ export async function mergeIdentities(deps: SyncDeps, input: MergeIdentitiesInpu
         return committed;
       });
       if (changes.length > 0) deps.stream.onAppended();
+      // Group memberships follow the kept identity. Shared datasets are stored under their pool's
+      // or group's owner id, never under the source, so the merge above leaves them alone.
+      await deps.storage.moveGroupMemberships(sourceId, targetId);
       // After commit: push notifications (deps.onCommitted). Must not throw; the merge succeeded.
       for (const { copy: _copy, ...change } of changes) deps.onCommitted?.(change);
       return {
