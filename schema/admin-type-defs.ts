@@ -1,7 +1,7 @@
 /**
  * The admin API's view into one identity's data, for the console (`console/`) and operators:
  * find an identity by id or login, read its datasets and records, delete a dataset, and read a
- * pool's settings with secrets masked. Admin token only. Extends the core contract
+ * pool's settings with secrets masked; manage the members of a pool's groups (shared datasets). Admin token only. Extends the core contract
  * (`type-defs.ts`) and uses types of the identity and stream areas (`Identity`, `JSON`).
  */
 export const adminTypeDefs = /* GraphQL */ `
@@ -16,11 +16,17 @@ extend type Query {
   identityRecords(identityId: String!, dataset: String!, sinceSyncCount: Int = 0, first: Int = 500, after: String): RecordPage!
   "Admin: a pool's settings as stored (roles, providers, limits, stream), every secret replaced by a mask."
   identityPoolSettings(identityPoolId: String!): JSON
+  "Admin: the identity ids in a pool's group, ordered; empty for a group without members."
+  groupMembers(identityPoolId: String!, group: String!): [String!]!
 }
 
 extend type Mutation {
   "Admin: deletes an identity's dataset as its owner's deleteDataset would (stream event, notifications)."
   deleteIdentityDataset(identityId: String!, dataset: String!): DeleteDatasetResult!
+  "Admin: adds an identity of the pool to a group; false when it was a member already."
+  addGroupMember(identityPoolId: String!, group: String!, identityId: String!): Boolean!
+  "Admin: removes an identity from a pool's group; false when it was not a member."
+  removeGroupMember(identityPoolId: String!, group: String!, identityId: String!): Boolean!
 }
 
 type IdentityDatasets {

@@ -9,6 +9,7 @@ import { adminTypeDefs } from "../../schema/admin-type-defs.js";
 import type { IdentityDeps } from "../identity/identity-deps.js";
 import { describeIdentity } from "../identity/link-logins.js";
 import { maskSecrets } from "../identity/mask-secrets.js";
+import { addGroupMember, listGroupMembers, removeGroupMember } from "../identity/admin-groups.js";
 import { deleteDataset, getUsage, listDatasets } from "../sync/datasets.js";
 import { pullRecords } from "../sync/pull-records.js";
 import type { Caller, SyncDeps } from "../sync/types.js";
@@ -37,6 +38,11 @@ export function createAdminArea({ sync, identity }: AdminAreaDeps): SchemaArea {
     const status = id === null ? null : await identity.storage.getIdentityStatus(id);
     return status === null ? null : toIdentity(await describeIdentity(identity, status));
   };
+
+  const groupArgs = (args: { identityPoolId: unknown; group: unknown }) => ({
+    poolId: parseBoundedArgument("identityPoolId", args.identityPoolId, 128),
+    group: parseBoundedArgument("group", args.group, 128),
+  });
 
   return {
     typeDefs: adminTypeDefs,
@@ -69,11 +75,26 @@ export function createAdminArea({ sync, identity }: AdminAreaDeps): SchemaArea {
           const pool = await identity.pools.get(parseBoundedArgument("identityPoolId", args.identityPoolId, 128));
           return pool === null ? null : maskSecrets(pool);
         }),
+        groupMembers: resolver(async (args: { identityPoolId: unknown; group: unknown }, context) => {
+          await context.requireAdmin();
+          const { poolId, group } = groupArgs(args);
+          return listGroupMembers(identity, poolId, group);
+        }),
       },
       Mutation: {
         deleteIdentityDataset: resolver(async (args: { identityId: unknown; dataset: string }, context) => {
           await context.requireAdmin();
           return deleteDataset(sync, await actAs(args.identityId), args.dataset);
+        }),
+        addGroupMember: resolver(async (args: { identityPoolId: unknown; group: unknown; identityId: unknown }, context) => {
+          await context.requireAdmin();
+          const { poolId, group } = groupArgs(args);
+          return addGroupMember(identity, poolId, group, parseBoundedArgument("identityId", args.identityId, 55));
+        }),
+        removeGroupMember: resolver(async (args: { identityPoolId: unknown; group: unknown; identityId: unknown }, context) => {
+          await context.requireAdmin();
+          const { poolId, group } = groupArgs(args);
+          return removeGroupMember(identity, poolId, group, parseBoundedArgument("identityId", args.identityId, 55));
         }),
       },
     },

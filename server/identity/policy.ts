@@ -59,6 +59,20 @@ export function patternMatches(pattern: string, dataset: string, subject: Policy
   return new RegExp(`^${source}$`).test(dataset);
 }
 
+/**
+ * `template` with each `${claim:NAME}` / `${tag:NAME}` replaced by the subject's value, or null
+ * when any variable has none (the template then names nothing, as a pattern would match nothing).
+ */
+export function fillVariables(template: string, subject: PolicySubject): string | null {
+  let missing = false;
+  const filled = template.replace(/\$\{((?:claim|tag):[^}]+)\}/g, (_, variable: string) => {
+    const value = variableValue(variable, subject);
+    if (value === null) missing = true;
+    return value ?? "";
+  });
+  return missing ? null : filled;
+}
+
 function variableValue(variable: string, subject: PolicySubject): string | null {
   const separator = variable.indexOf(":");
   const kind = variable.slice(0, separator);

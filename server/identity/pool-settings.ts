@@ -10,6 +10,7 @@ import { webhooksSchema } from "../stream/stream-config.js";
 import { DEFAULT_LIMITS } from "../../core/limits.js";
 import { accessSettingsShape, checkAccessSettings } from "./access-settings.js";
 import { jsonSchemaEntrySchema } from "./json-schemas.js";
+import { sharedDatasetsSchema } from "./shared-datasets.js";
 
 /** Pool ids: short, URL- and log-safe; a generated one is `<region>:<uuid>`. */
 export const POOL_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,55}$/;
@@ -196,6 +197,8 @@ export const poolSettingsSchema = z
     developerCredentials: developerCredentialsSchema.optional(),
     // JSON Schemas for JSON records by dataset name pattern (server/identity/json-schemas.ts).
     jsonSchemas: z.array(jsonSchemaEntrySchema, { error: "expected an array" }).max(100, { error: "expected at most 100 schemas" }).default([]),
+    // Datasets owned by the pool or a group, read and written by its rules (shared-datasets.ts).
+    sharedDatasets: sharedDatasetsSchema,
     ...accessSettingsShape,
   })
   .strict()

@@ -6,6 +6,7 @@
 import type pg from "pg";
 import { assertSchemaName } from "./postgres-rows.js";
 import { POSTGRES_DEVICES_MIGRATION } from "./postgres-devices.js";
+import { POSTGRES_GROUPS_MIGRATION } from "./group-store.js";
 import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
 import { POSTGRES_KEYS_MIGRATION } from "./postgres-keys.js";
 import { POSTGRES_LEASES_MIGRATION } from "./lease-migrations.js";
@@ -104,6 +105,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   POSTGRES_LEASES_MIGRATION,
   // Version 6: server keys, sealed under the master key (the SQL is in postgres-keys.ts).
   POSTGRES_KEYS_MIGRATION,
+  // Version 7: group members (the SQL is in group-store.ts).
+  POSTGRES_GROUPS_MIGRATION,
 ];
 
 /**

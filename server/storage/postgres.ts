@@ -18,6 +18,7 @@ import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgre
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
 import { PostgresKeyStore } from "./postgres-keys.js";
+import { SqlGroupStore } from "./group-store.js";
 import type { NewServerKey } from "./key-store.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PostgresStreamStore } from "./postgres-stream.js";
@@ -307,6 +308,25 @@ class PostgresAdapter implements PostgresStorage {
   serverKeyGeneration() { return this.#keys.serverKeyGeneration(); }
   addMissingServerKeys(keys: readonly NewServerKey[]) { return this.#keys.addMissingServerKeys(keys); }
   rotateServerKey(key: NewServerKey, keep: number) { return this.#keys.rotateServerKey(key, keep); }
+
+  // Group members (GroupStore): the SQL is in group-store.ts, on this pool.
+  readonly #groups = new SqlGroupStore({
+    numbered: true,
+    rows: async (text, params) => (await this.#track(() => this.#pool.query(text, [...params]))).rows,
+    writes: (statements) =>
+      this.#write(() =>
+        this.#transaction("BEGIN", async (client) => {
+          const changed: number[] = [];
+          for (const { text, params } of statements) changed.push((await client.query(text, [...params])).rowCount ?? 0);
+          return changed;
+        }),
+      ),
+  });
+  addGroupMember(poolId: string, group: string, identityId: string, createdAt: number) { return this.#groups.addGroupMember(poolId, group, identityId, createdAt); }
+  removeGroupMember(poolId: string, group: string, identityId: string) { return this.#groups.removeGroupMember(poolId, group, identityId); }
+  listGroupMembers(poolId: string, group: string) { return this.#groups.listGroupMembers(poolId, group); }
+  listIdentityGroups(poolId: string, identityId: string) { return this.#groups.listIdentityGroups(poolId, identityId); }
+  moveGroupMemberships(fromIdentityId: string, toIdentityId: string) { return this.#groups.moveGroupMemberships(fromIdentityId, toIdentityId); }
 
   // The event stream (StreamStore): the SQL is in postgres-stream.ts, on this pool.
   readonly #stream = new PostgresStreamStore({

@@ -5,6 +5,7 @@
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { SQLITE_DEVICES_MIGRATION } from "./sqlite-devices.js";
+import { SQLITE_GROUPS_MIGRATION } from "./group-store.js";
 import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
 import { SQLITE_KEYS_MIGRATION } from "./sqlite-keys.js";
 import { SQLITE_LEASES_MIGRATION } from "./lease-migrations.js";
@@ -106,6 +107,8 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   SQLITE_LEASES_MIGRATION,
   // Version 6: server keys, sealed under the master key (the SQL is in sqlite-keys.ts).
   SQLITE_KEYS_MIGRATION,
+  // Version 7: group members (the SQL is in group-store.ts).
+  SQLITE_GROUPS_MIGRATION,
 ];
 
 /**

@@ -18,6 +18,7 @@ import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-iden
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
 import { SqliteKeyStore } from "./sqlite-keys.js";
+import { SqlGroupStore } from "./group-store.js";
 import type { NewServerKey } from "./key-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { SqliteStreamStore } from "./sqlite-stream.js";
@@ -280,6 +281,19 @@ class SqliteAdapter implements SqliteStorage {
   serverKeyGeneration() { return this.#keys.serverKeyGeneration(); }
   addMissingServerKeys(keys: readonly NewServerKey[]) { return this.#keys.addMissingServerKeys(keys); }
   rotateServerKey(key: NewServerKey, keep: number) { return this.#keys.rotateServerKey(key, keep); }
+
+  // Group members (GroupStore): the SQL is in group-store.ts, on these connections.
+  readonly #groups = new SqlGroupStore({
+    numbered: false,
+    rows: async (text, params) => (this.#assertOpen(), this.#reader.prepare(text).all(...params) as never),
+    writes: (statements) =>
+      this.#write(() => this.#writer.transaction(() => statements.map(({ text, params }) => this.#writer.prepare(text).run(...params).changes))()),
+  });
+  addGroupMember(poolId: string, group: string, identityId: string, createdAt: number) { return this.#groups.addGroupMember(poolId, group, identityId, createdAt); }
+  removeGroupMember(poolId: string, group: string, identityId: string) { return this.#groups.removeGroupMember(poolId, group, identityId); }
+  listGroupMembers(poolId: string, group: string) { return this.#groups.listGroupMembers(poolId, group); }
+  listIdentityGroups(poolId: string, identityId: string) { return this.#groups.listIdentityGroups(poolId, identityId); }
+  moveGroupMemberships(fromIdentityId: string, toIdentityId: string) { return this.#groups.moveGroupMemberships(fromIdentityId, toIdentityId); }
 
   // The event stream (StreamStore): the SQL is in sqlite-stream.ts, on these connections.
   readonly #stream = new SqliteStreamStore({

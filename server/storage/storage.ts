@@ -5,6 +5,7 @@
  * guarantee the rules need, that writers to one dataset are serialized (`writeDataset`).
  */
 import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
+import type { GroupStore } from "./group-store.js";
 import type { DeviceStore } from "./device-store.js";
 import type { IdentityStore } from "./identity-store.js";
 import type { KeyStore } from "./key-store.js";
@@ -124,9 +125,10 @@ export interface ConnectionStats {
 /**
  * Also a `DeviceStore` (registered push devices, `device-store.ts`), a `StreamStore` (the event stream,
  * `stream-store.ts`), an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
- * `KeyStore` (server keys, sealed, `key-store.ts`). Consumer leases are the sub-store `leases`.
+ * `KeyStore` (server keys, sealed, `key-store.ts`) and a `GroupStore` (group members, `group-store.ts`).
+ * Consumer leases are the sub-store `leases`.
  */
-export interface Storage extends DeviceStore, StreamStore, IdentityStore, KeyStore {
+export interface Storage extends DeviceStore, StreamStore, IdentityStore, KeyStore, GroupStore {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
   /** Consumer leases across instances (`lease-store.ts`). */

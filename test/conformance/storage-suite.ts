@@ -15,6 +15,7 @@ import { describeDevices } from "./storage-suite-devices.js";
 import { describeStream } from "./storage-suite-stream.js";
 import { describeLeases } from "./storage-suite-leases.js";
 import { describeKeys } from "./storage-suite-keys.js";
+import { describeGroups } from "./storage-suite-groups.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
 export type OpenStorageForTest = () => Promise<{ storage: Storage; cleanup(): Promise<void> }>;
@@ -49,6 +50,7 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeStream(current);
     describeLeases(current);
     describeKeys(current);
+    describeGroups(current);
   });
 }
 

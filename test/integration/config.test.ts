@@ -52,6 +52,9 @@ const validPool = {
   defaultConflictStrategy: "OPTIMISTIC",
   developerCredentials: { accessKeyId: "AKIACONFIGTEST000001", secretAccessKey: "a-developer-secret-of-32-characters-or-more" },
   jsonSchemas: [{ datasets: "todos*", schema: { type: "object", required: ["title"] } }],
+  sharedDatasets: [
+    { name: "family-*", owner: "group:${tag:family}", read: ["group:${tag:family}"], write: ["group:${tag:family}"], maxRecords: 5000, maxBytes: 8_388_608 },
+  ],
   roles: {
     reader: { policies: [{ effect: "allow", actions: ["read"], datasets: ["*"] }] },
     editor: { policies: [{ effect: "allow", actions: ["read", "write", "delete", "configure"], datasets: ["team-${tag:team}", "own-*"] }] },
@@ -195,6 +198,7 @@ describe("config file", () => {
       awsGuestAccess: "secret",
       defaultConflictStrategy: "CRDT",
       jsonSchemas: [],
+      sharedDatasets: [],
       roles: {},
       roleMappings: {},
       principalTags: { sub: "sub", aud: "aud" },

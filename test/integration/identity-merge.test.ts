@@ -125,6 +125,18 @@ describe("guest merge", () => {
     expect(await server.storage.getIdentityStatus(phone.identityId)).toMatchObject({ mergedInto: laptop.identityId, disabledAt: expect.any(Number) });
   });
 
+  it("moves the guest's group memberships to the login's identity, keeping one where both were members", async () => {
+    const owner = await signIn({ identityPoolId: "app", logins: await login("grouped") });
+    const phone = await guest();
+    await server.storage.addGroupMember("app", "family-42", phone.identityId, startMs);
+    await server.storage.addGroupMember("app", "chess", phone.identityId, startMs);
+    await server.storage.addGroupMember("app", "chess", owner.identityId, startMs);
+    const merged = await signIn({ identityPoolId: "app", identityId: phone.identityId, deviceSecret: phone.deviceSecret, logins: await login("grouped") });
+    expect(merged.mergedIdentityIds).toEqual([phone.identityId]);
+    expect(await server.storage.listIdentityGroups("app", owner.identityId)).toEqual(["chess", "family-42"]);
+    expect(await server.storage.listIdentityGroups("app", phone.identityId)).toEqual([]);
+  });
+
   it("keeps an OPTIMISTIC target's records and puts the guest's differing ones in a conflict copy", async () => {
     const laptop = await signIn({ identityPoolId: "app", logins: await login("optimist") });
     const laptopApi = syncApi(server.graphqlUrl, laptop.token);

@@ -1,0 +1,145 @@
+/**
+ * Group membership of identities within a pool: who belongs to which named group, so shared
+ * datasets owned by or written by a group (`group:<name>` in a pool's `sharedDatasets` rules) know
+ * their members. One table (migration 7) and one small store whose SQL serves both backends: the
+ * statements are written with `?` placeholders and numbered for PostgreSQL by `numbered`. Each
+ * adapter only hands the store a way to run a statement (`GroupSqlRunner`). `Storage` extends
+ * `GroupStore`; `test/conformance/storage-suite-groups.ts` checks both backends.
+ */
+import type { PostgresMigration } from "./postgres-migrations.js";
+import type { SqliteMigration } from "./sqlite-migrations.js";
+
+/** Group names: short and log-safe, like role names. */
+export const GROUP_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Group membership storage; see the module comment. Every method is scoped to one pool. */
+export interface GroupStore {
+  /** Adds `identityId` to the pool's group; false when it was a member already (idempotent). */
+  addGroupMember(poolId: string, group: string, identityId: string, createdAt: number): Promise<boolean>;
+  /** Removes `identityId` from the pool's group; false when it was not a member. */
+  removeGroupMember(poolId: string, group: string, identityId: string): Promise<boolean>;
+  /** The members of the pool's group, ordered by identity id. */
+  listGroupMembers(poolId: string, group: string): Promise<string[]>;
+  /** The groups of the pool that `identityId` belongs to, ordered by name. */
+  listIdentityGroups(poolId: string, identityId: string): Promise<string[]>;
+  /**
+   * Moves every membership of `fromIdentityId` to `toIdentityId` (identity merge: the kept identity
+   * takes the merged-away one's groups); a group both belonged to keeps one membership. Returns the
+   * number of memberships moved or dropped as duplicates.
+   */
+  moveGroupMemberships(fromIdentityId: string, toIdentityId: string): Promise<number>;
+}
+
+/**
+ * Migration 7 of the SQLite list (`sqlite-migrations.ts`). It ships once merged: never edit it,
+ * add a later version instead. Same table and meaning as PostgreSQL's version 7.
+ */
+export const SQLITE_GROUPS_MIGRATION: SqliteMigration = {
+  version: 7,
+  name: "group members",
+  sql: `
+    CREATE TABLE group_members (
+      pool_id TEXT NOT NULL,
+      group_name TEXT NOT NULL,
+      identity_id TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (pool_id, group_name, identity_id)
+    ) STRICT;
+    CREATE INDEX group_members_by_identity ON group_members (identity_id, pool_id);
+  `,
+};
+
+/** Migration 7 of the PostgreSQL list (`postgres-migrations.ts`); see the SQLite twin. */
+export const POSTGRES_GROUPS_MIGRATION: PostgresMigration = {
+  version: 7,
+  name: "group members",
+  sql: `
+    CREATE TABLE group_members (
+      pool_id text COLLATE "C" NOT NULL,
+      group_name text COLLATE "C" NOT NULL,
+      identity_id text COLLATE "C" NOT NULL,
+      created_at bigint NOT NULL,
+      PRIMARY KEY (pool_id, group_name, identity_id)
+    );
+    CREATE INDEX group_members_by_identity ON group_members (identity_id, pool_id);
+  `,
+};
+
+/** How the store reaches a backend: one statement, `?` placeholders, in autocommit or one transaction. */
+export interface GroupSqlRunner {
+  /** True for PostgreSQL (`$n` placeholders), false for SQLite (`?`). */
+  readonly numbered: boolean;
+  /** Runs a read and returns its rows. */
+  rows<Row>(text: string, params: readonly unknown[]): Promise<Row[]>;
+  /** Runs the statements in order in one write transaction; returns the rows each changed. */
+  writes(statements: ReadonlyArray<{ text: string; params: readonly unknown[] }>): Promise<number[]>;
+}
+
+/** `GroupStore` over either backend's `GroupSqlRunner`. */
+export class SqlGroupStore implements GroupStore {
+  constructor(private readonly runner: GroupSqlRunner) {}
+
+  async addGroupMember(poolId: string, group: string, identityId: string, createdAt: number): Promise<boolean> {
+    const [added] = await this.#writes([
+      [
+        `INSERT INTO group_members (pool_id, group_name, identity_id, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (pool_id, group_name, identity_id) DO NOTHING`,
+        [poolId, group, identityId, createdAt],
+      ],
+    ]);
+    return added! > 0;
+  }
+
+  async removeGroupMember(poolId: string, group: string, identityId: string): Promise<boolean> {
+    const [removed] = await this.#writes([
+      [`DELETE FROM group_members WHERE pool_id = ? AND group_name = ? AND identity_id = ?`, [poolId, group, identityId]],
+    ]);
+    return removed! > 0;
+  }
+
+  async listGroupMembers(poolId: string, group: string): Promise<string[]> {
+    const rows = await this.#rows<{ id: string }>(
+      `SELECT identity_id AS id FROM group_members WHERE pool_id = ? AND group_name = ? ORDER BY identity_id`,
+      [poolId, group],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async listIdentityGroups(poolId: string, identityId: string): Promise<string[]> {
+    const rows = await this.#rows<{ name: string }>(
+      `SELECT group_name AS name FROM group_members WHERE pool_id = ? AND identity_id = ? ORDER BY group_name`,
+      [poolId, identityId],
+    );
+    return rows.map((row) => row.name);
+  }
+
+  async moveGroupMemberships(fromIdentityId: string, toIdentityId: string): Promise<number> {
+    // Copy first (skipping groups the kept identity is in already), then drop every old row:
+    // one transaction, so a reader sees the memberships either before or after the move.
+    const [, moved] = await this.#writes([
+      [
+        `INSERT INTO group_members (pool_id, group_name, identity_id, created_at)
+         SELECT pool_id, group_name, ?, created_at FROM group_members WHERE identity_id = ?
+         ON CONFLICT (pool_id, group_name, identity_id) DO NOTHING`,
+        [toIdentityId, fromIdentityId],
+      ],
+      [`DELETE FROM group_members WHERE identity_id = ?`, [fromIdentityId]],
+    ]);
+    return moved!;
+  }
+
+  #rows<Row>(text: string, params: readonly unknown[]): Promise<Row[]> {
+    return this.runner.rows<Row>(this.#dialect(text), params);
+  }
+
+  #writes(statements: ReadonlyArray<readonly [string, readonly unknown[]]>): Promise<number[]> {
+    return this.runner.writes(statements.map(([text, params]) => ({ text: this.#dialect(text), params })));
+  }
+
+  /** `?` placeholders become `$1`, `$2`, ... for PostgreSQL; the statements hold no other `?`. */
+  #dialect(text: string): string {
+    if (!this.runner.numbered) return text;
+    let index = 0;
+    return text.replace(/\?/g, () => `$${++index}`);
+  }
+}
