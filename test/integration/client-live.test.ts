@@ -62,7 +62,8 @@ async function writeOnA(a: SyncClient, dataset: string, values: Record<string, s
   await a.sync();
 }
 
-describe("live updates", () => {
+// The server restarts and the client reconnects with backoff.
+describe("live updates", { timeout: 20_000 }, () => {
   it("apply a change made on device A on device B without B syncing: records inline, no request", async () => {
     const { a, b, requests } = await pair("inline");
     // A dataset new to B is pulled once (B learns its strategy); later changes come inline.
