@@ -151,6 +151,8 @@ describe("live updates", { timeout: 20_000 }, () => {
     await expect.poll(() => b.dataset("notes").get("two"), { timeout: 5_000 }).toBe("2");
     expect(requests.count("SignIn")).toBe(1);
     expect(linkB.liveSubscribes).toBe(2);
+    // The pull that brought "two" and the catch-up pass after subscribing again are over.
+    await expect.poll(() => b.syncState).toBe("idle");
 
     requests.reset();
     await writeOnA(a, "notes", { three: "3" });
