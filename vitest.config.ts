@@ -65,9 +65,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
     },
     test: {
-      // Servers, SQLite files and child processes are real; give them room on a 2-core machine.
-      testTimeout: 30_000,
-      hookTimeout: 30_000,
+      // vitest's default timeouts (5 s a test, 10 s a hook): a file whose tests are slow by nature
+      // (child processes, several servers, long storms) declares its own, saying why.
       pool: "forks",
       // A promise rejected with nobody listening fails the test that caused it (an app's Node
       // process would exit on it).

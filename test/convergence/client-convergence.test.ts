@@ -7,10 +7,12 @@
  * its latest acknowledged write (the write with the greatest clock), and the shared document must
  * hold every acknowledged edit.
  *
- *   SEEDS=1000 npx vitest run test/convergence   # more seeds (default 200)
- *   SEED=137 npx vitest run test/convergence     # replay one seed (printed on failure)
+ *   SYNCPOOL_CONVERGENCE_RUNS=1000 npx vitest run test/convergence   # more seeds (default 25)
+ *   SEED=137 npx vitest run test/convergence                         # replay one seed (printed on failure)
  *
- * Seeds share one server (fresh identities per seed) so each costs tens of milliseconds.
+ * Seeds share one server (fresh identities per seed); each costs a few hundred milliseconds, so
+ * the default run keeps to seeds 1-25, which between them exercise every operation and fault
+ * (the last test checks that they still do); a long run sweeps many more.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dataset, SyncClient } from "../../client/index.js";
@@ -18,11 +20,14 @@ import type { DeviceLink } from "../helpers/client-network.js";
 import { poolSettingsSchema } from "../../server/config.js";
 import { TestNetwork } from "../helpers/client-network.js";
 
-const SEEDS = Number(process.env.SEEDS ?? 200);
+const RUNS = Number(process.env.SYNCPOOL_CONVERGENCE_RUNS ?? 25);
 const ONLY_SEED = process.env.SEED === undefined ? undefined : Number(process.env.SEED);
 const STEPS = 30;
 const KEYS = ["a", "b", "c", "d", "e"];
 const DATASETS = ["notes", "prefs"];
+/** Every operation and fault a seed can do; the seeds run must do each at least once between them. */
+const KINDS = ["put", "remove", "doc insert", "sync", "offline", "online", "app restart", "server restart", "push dropped", "push duplicated"] as const;
+const exercised = new Set<(typeof KINDS)[number]>();
 
 /** mulberry32: a tiny seeded PRNG. */
 function rng(seed: number): () => number {
@@ -46,7 +51,7 @@ type Latest = Map<string, { clock: string; value: string | null }>;
 
 let net: TestNetwork;
 beforeAll(async () => {
-  // Every seed signs a new guest in from this one address: lift the hourly new-guest cap above SEEDS.
+  // Every seed signs a new guest in from this one address: lift the hourly new-guest cap above RUNS.
   const pool = poolSettingsSchema.parse({ id: "default", rateLimits: { maxGuestIdentitiesPerAddressPerHour: 1_000_000 } });
   net = await TestNetwork.start({ config: { pools: [pool] } });
 });
@@ -81,7 +86,11 @@ async function runSeed(seed: number, log: string[]): Promise<void> {
     devices.push({ link, client: await newClient(link, i === 0) });
   }
   for (const { link } of devices) {
-    link.randomFault = () => (chance(0.15) ? "drop" : chance(0.1) ? "duplicate" : null);
+    link.randomFault = () => {
+      const fault = chance(0.15) ? "drop" : chance(0.1) ? "duplicate" : null;
+      if (fault) exercised.add(fault === "drop" ? "push dropped" : "push duplicated");
+      return fault;
+    };
   }
 
   const remember = async (dataset: Dataset, key: string) => {
@@ -100,12 +109,14 @@ async function runSeed(seed: number, log: string[]): Promise<void> {
       const key = pick(KEYS);
       const value = `s${seed}-${step}`;
       log.push(`${step}: d${index} put ${dataset.name}/${key}=${value}`);
+      exercised.add("put");
       await dataset.put(key, value);
       await remember(dataset, key);
     } else if (roll < 0.45) {
       const dataset = device.client.dataset(pick(DATASETS));
       const key = pick(KEYS);
       log.push(`${step}: d${index} remove ${dataset.name}/${key}`);
+      exercised.add("remove");
       await dataset.remove(key);
       await remember(dataset, key);
     } else if (roll < 0.6) {
@@ -114,20 +125,25 @@ async function runSeed(seed: number, log: string[]): Promise<void> {
       const items = doc.getArray<string>("items");
       const item = `s${seed}-${step}`;
       log.push(`${step}: d${index} doc insert ${item}`);
+      exercised.add("doc insert");
       items.insert(Math.floor(random() * (items.length + 1)), [item]);
       docItems.add(item);
     } else if (roll < 0.8) {
       log.push(`${step}: d${index} sync${device.link.offline ? " (offline)" : ""}`);
+      exercised.add("sync");
       await device.client.sync().catch((error: unknown) => log.push(`   -> ${String(error)}`));
     } else if (roll < 0.88) {
       device.link.offline = !device.link.offline;
       log.push(`${step}: d${index} ${device.link.offline ? "offline" : "online"}`);
+      exercised.add(device.link.offline ? "offline" : "online");
     } else if (roll < 0.96) {
       log.push(`${step}: d${index} restart`);
+      exercised.add("app restart");
       await device.client.close();
       device.client = await newClient(device.link, false);
     } else {
       log.push(`${step}: server restart`);
+      exercised.add("server restart");
       await net.stopServer();
       await net.startServer();
     }
@@ -180,12 +196,13 @@ async function runSeed(seed: number, log: string[]): Promise<void> {
 }
 
 describe("client convergence", () => {
-  const seeds = ONLY_SEED !== undefined ? [ONLY_SEED] : Array.from({ length: SEEDS }, (_, i) => i + 1);
+  const seeds = ONLY_SEED !== undefined ? [ONLY_SEED] : Array.from({ length: RUNS }, (_, i) => i + 1);
   // Chunks, so a report names the failing range and one slow chunk does not time out the rest.
   const CHUNK = 25;
   for (let start = 0; start < seeds.length; start += CHUNK) {
     const chunk = seeds.slice(start, start + CHUNK);
     const name = chunk.length === 1 ? `seed ${chunk[0]}` : `seeds ${chunk[0]}-${chunk.at(-1)}`;
+    // A chunk of 25 seeds with server restarts takes some 10 s idle; room for a loaded machine.
     it(`converges with no acknowledged write lost (${name})`, { timeout: 120_000 }, async () => {
       for (const seed of chunk) {
         const log: string[] = [];
@@ -204,6 +221,12 @@ describe("client convergence", () => {
           }
         }
       }
+    });
+  }
+
+  if (ONLY_SEED === undefined) {
+    it("exercised every operation and fault across the seeds run", () => {
+      expect([...KINDS].filter((kind) => !exercised.has(kind))).toEqual([]);
     });
   }
 });

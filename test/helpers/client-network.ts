@@ -40,6 +40,8 @@ export class DeviceLink {
   readonly sockets = new Set<WebSocket>();
   /** `subscribe` messages this device's clients sent (one per (re)subscription). */
   liveSubscribes = 0;
+  /** Requests and socket connections refused because the device was offline or no server ran. */
+  refusedAttempts = 0;
   /** The WebSocket constructor this device's clients use: to the running server, refused while offline. */
   readonly WebSocket: new (url: string | URL, protocols?: string | string[]) => WebSocket;
 
@@ -51,6 +53,7 @@ export class DeviceLink {
     this.WebSocket = class RoutedWebSocket extends WebSocket {
       constructor(_url: string | URL, protocols?: string | string[]) {
         const server = link.network.server;
+        if (link.offline || !server) link.refusedAttempts += 1;
         // Port 9 (discard) refuses on loopback: the connection fails as with no network.
         super(link.offline || !server ? "ws://127.0.0.1:9/graphql" : server.graphqlUrl.replace(/^http/, "ws"), protocols);
         link.sockets.add(this);
@@ -66,7 +69,10 @@ export class DeviceLink {
   /** The fetch this device's clients use. */
   readonly fetch = async (_url: string, init: RequestInit): Promise<Response> => {
     const server = this.network.server;
-    if (this.offline || !server) throw new TypeError(`fetch failed: ${this.name} is offline`);
+    if (this.offline || !server) {
+      this.refusedAttempts += 1;
+      throw new TypeError(`fetch failed: ${this.name} is offline`);
+    }
     const isPush = typeof init.body === "string" && init.body.includes("pushRecords(");
     const fault = isPush ? (this.pushFaults.shift() ?? this.randomFault?.() ?? null) : null;
     if (fault === "duplicate") {

@@ -50,11 +50,11 @@ function probePostgres(): Promise<{ reachable: boolean; reason: string }> {
  * one failing test saying PostgreSQL is required; elsewhere skips them with a warning naming why.
  * Await it at the top level of the test file.
  */
-export async function describeWithPostgres(name: string, fn: () => void): Promise<void> {
+export async function describeWithPostgres(name: string, fn: () => void, options: { timeout?: number } = {}): Promise<void> {
   const { reachable, reason } = await probePostgres();
   const where = redactUrl(postgresTestUrl);
   if (reachable) {
-    describe(name, fn);
+    describe(name, options, fn);
   } else if (process.env.CI === "true") {
     describe(name, () => {
       it("has a PostgreSQL server to run against (required on CI)", () => {

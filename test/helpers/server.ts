@@ -12,6 +12,11 @@
  *   const server = await startTestServer();
  *   const { token } = await server.signInGuest();
  *   const { data, errors } = await server.gql("{ datasets { name } }", {}, token);
+ *
+ * `server.fetch` answers a request in-process (`SyncpoolServer.fetch`, no socket); with
+ * `inProcess: true`, `gql` and `signInGuest` go through it too. Tests that only speak GraphQL
+ * over HTTP use that; WebSocket, SSE, CLI and AWS SDK tests need the port, which is always open.
+ * In-process requests have no client address (per-address limits see them as one unknown address).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +38,8 @@ export interface TestServerOptions {
   captureLogs?: boolean;
   /** Reuse a data directory (restart tests); it is then not deleted by `close()`. */
   dataDir?: string;
+  /** `gql` answered in-process, without a socket (see `TestServer.fetch`). */
+  inProcess?: boolean;
   /** More options for the server (stream handlers, stream tuning, ...). */
   serverOptions?: Omit<StartServerOptions, "logger" | "now">;
 }
@@ -52,6 +59,8 @@ export interface TestServer {
   dataDir: string;
   storage: Storage;
   running: RunningServer;
+  /** Answers a request in-process; `path` is relative to `url` (e.g. "/graphql"). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** POSTs a GraphQL request (with `Authorization: Bearer <token>` when given). */
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
   /** Creates a guest in `poolId` (default "default"); throws when sign-in fails. */
@@ -120,8 +129,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   const running = await startServer(config, { ...options.serverOptions, logger, ...(options.now ? { now: options.now } : {}) });
 
+  const inProcessFetch = (path: string, init?: RequestInit) => running.server.fetch(new Request(new URL(path, running.url), init));
+  const send = options.inProcess ? (url: string, init: RequestInit) => inProcessFetch(url, init) : fetch;
   const gql = async <T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResponse<T>> => {
-    const response = await fetch(running.graphqlUrl, {
+    const response = await send(running.graphqlUrl, {
       method: "POST",
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
@@ -135,6 +146,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir,
     storage: running.server.storage,
     running,
+    fetch: inProcessFetch,
     gql,
     async signInGuest(poolId = "default") {
       const { data, errors } = await gql<{ signIn: { identityId: string; token: string; deviceSecret: string } }>(

@@ -53,6 +53,7 @@ async function twoInstances(extra: Partial<ServerConfig> = {}) {
   return { a, b, schema, guest, onA, onB };
 }
 
+// Two server instances; one test cuts the LISTEN connection and waits for it to listen again.
 await describeWithPostgres("change fan-out across instances", () => {
   it("delivers a change committed on one instance to subscribers on both, once each, over NOTIFY", async () => {
     const { a, b, guest, onA, onB } = await twoInstances();
@@ -112,4 +113,4 @@ await describeWithPostgres("change fan-out across instances", () => {
     }
     expect(a.running.server.push.bus.listenerCount()).toBe(1);
   });
-});
+}, { timeout: 20_000 });

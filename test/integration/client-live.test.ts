@@ -48,7 +48,11 @@ async function pair(prefix: string): Promise<{ a: SyncClient; b: SyncClient; lin
   await expect.poll(() => linkB.liveSubscribes).toBe(1);
   // The start-up pass and the catch-up pass after connecting: B is idle and listening.
   await expect.poll(() => b.syncState).toBe("idle");
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // A marker written on A after B subscribed reaches B after every pass B started before it: once
+  // B shows it and is idle, nothing of the start-up is still under way.
+  await writeOnA(a, "ready", { marker: "1" });
+  await expect.poll(() => b.dataset("ready").get("marker")).toBe("1");
+  await expect.poll(() => b.syncState).toBe("idle");
   return { a, b, linkB, requests };
 }
 
@@ -58,7 +62,8 @@ async function writeOnA(a: SyncClient, dataset: string, values: Record<string, s
   await a.sync();
 }
 
-describe("live updates", () => {
+// The server restarts and the client reconnects with backoff.
+describe("live updates", { timeout: 20_000 }, () => {
   it("apply a change made on device A on device B without B syncing: records inline, no request", async () => {
     const { a, b, requests } = await pair("inline");
     // A dataset new to B is pulled once (B learns its strategy); later changes come inline.
@@ -98,7 +103,10 @@ describe("live updates", () => {
     // One debounced pass pushes and pulls; the event of B's own push causes nothing more.
     await expect.poll(() => requests.count("Push")).toBe(1);
     await expect.poll(() => b.syncState).toBe("idle");
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // A change made on A after B's push reaches B inline (B knows "ready") and after the event of
+    // B's own push: once B shows it, that event has been handled.
+    await writeOnA(a, "ready", { marker: "after B's push" });
+    await expect.poll(() => b.dataset("ready").get("marker")).toBe("after B's push");
     expect(passes).toHaveLength(1);
     expect(requests.all.filter((name) => name !== "Push" && name !== "Records")).toEqual([]);
     await a.sync();
@@ -115,7 +123,9 @@ describe("live updates", () => {
     await net.stopServer();
     await net.startServer();
     await writeOnA(a, "notes", { missed: "while B was away" });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // B tried the server again after A's write and was refused: still nothing.
+    const refused = linkB.refusedAttempts;
+    await expect.poll(() => linkB.refusedAttempts).toBeGreaterThan(refused);
     expect(await b.dataset("notes").get("missed")).toBeUndefined();
 
     linkB.offline = false;
@@ -141,6 +151,8 @@ describe("live updates", () => {
     await expect.poll(() => b.dataset("notes").get("two"), { timeout: 5_000 }).toBe("2");
     expect(requests.count("SignIn")).toBe(1);
     expect(linkB.liveSubscribes).toBe(2);
+    // The pull that brought "two" and the catch-up pass after subscribing again are over.
+    await expect.poll(() => b.syncState).toBe("idle");
 
     requests.reset();
     await writeOnA(a, "notes", { three: "3" });

@@ -57,8 +57,10 @@ describe("offline writes", () => {
     const a = net.device("bg-a").client({ autoSync: true, debounceMs: 20, backoff: { baseMs: 50, maxMs: 200 } });
     const guest = await a.signIn();
     await net.stopServer();
+    const failed = new Promise((resolve) => a.on("offline", resolve));
     await a.dataset("bg").put("x", "1");
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The debounced pass after the write found no server.
+    await failed;
     await net.startServer();
     const b = net.device("bg-b").client();
     await b.signIn({ identityId: guest.identityId, deviceSecret: guest.deviceSecret as string });

@@ -295,7 +295,8 @@ describe("config file", () => {
   });
 });
 
-describe("the CLI", () => {
+// Each test spawns the CLI (node + tsx start-up, seconds on a busy machine).
+describe("the CLI", { timeout: 30_000 }, () => {
   async function serve(args: string[], env: Record<string, string> = {}) {
     try {
       await run(process.execPath, ["--import", "tsx", "server/cli.ts", "serve", ...args], {

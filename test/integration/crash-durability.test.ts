@@ -144,5 +144,6 @@ describe("crash durability", () => {
       second.child.kill("SIGTERM");
       expect(await exited).toBe(0);
     }
+    // Two server child processes, one killed mid-storm and one restarted on the same data.
   }, 60_000);
 });

@@ -82,6 +82,9 @@ function rawRequest(method: string, path: string, host: string, body = "", heade
   return `${lines.join("\r\n")}\r\n\r\n${body}`;
 }
 
+/** Each test starts the server as a child process (node + tsx) and waits for it to exit. */
+const SERVER_PROCESS_TIMEOUT_MS = 30_000;
+
 it("finishes and acknowledges a push in flight, refuses new requests with 503, closes WebSockets with 1001, and exits 0", async () => {
   const trigger = await startHeldTrigger();
   const { child, graphqlUrl, dataDir, logLines } = await startServerWithTrigger(trigger.url);
@@ -130,7 +133,7 @@ it("finishes and acknowledges a push in flight, refuses new requests with 503, c
   } finally {
     await storage.close();
   }
-});
+}, SERVER_PROCESS_TIMEOUT_MS);
 
 it("exits anyway once SYNCPOOL_SHUTDOWN_TIMEOUT_MS has passed with a push still stuck", async () => {
   const trigger = await startHeldTrigger();
@@ -145,4 +148,4 @@ it("exits anyway once SYNCPOOL_SHUTDOWN_TIMEOUT_MS has passed with a push still 
   // Bounded by the setting (plus process start-up noise on a busy machine), not by the trigger's 30 s limit.
   expect(Date.now() - signalledAt).toBeLessThan(10_000);
   await stuck;
-});
+}, SERVER_PROCESS_TIMEOUT_MS);

@@ -30,7 +30,7 @@ describe("identity administration and rate limits", () => {
       { id: "throttled", rateLimits: { perIdentity: { burst: 3, perSecond: 2 } } },
       { id: "crowded", rateLimits: { perAddress: { burst: 2, perSecond: 0.01 } } },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools, adminToken: ADMIN_TOKEN }, serverOptions: { rateLimitClock: () => monotonicMs } });
+    server = await startTestServer({ config: { pools, adminToken: ADMIN_TOKEN }, inProcess: true, serverOptions: { rateLimitClock: () => monotonicMs } });
   });
   afterAll(async () => server?.close());
 

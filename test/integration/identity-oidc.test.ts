@@ -35,7 +35,7 @@ describe("sign-in with an OIDC provider", () => {
       { id: "other-app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["other-client"] }] },
       { id: "hanging", providers: [{ name: "slow", issuer: hangingIdp.issuer, audiences: ["app-client"], jwksTimeoutMs: 300 }] },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, now }) // the identity provider is on loopback;
+    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, now, inProcess: true }) // the identity provider is on loopback;
   });
   afterAll(async () => {
     await server?.close();

@@ -20,7 +20,8 @@ afterEach(async () => {
   await Promise.all(connections.splice(0).map((connection) => connection.dispose()));
 });
 
-describe("datasetChanged over graphql-ws", () => {
+// One test fills a socket that stops reading until the server drops it: seconds of real buffering.
+describe("datasetChanged over graphql-ws", { timeout: 20_000 }, () => {
   let server: TestServer;
   let alice: { token: string; identityId: string; api: SyncApi };
   let bob: { token: string; identityId: string; api: SyncApi };

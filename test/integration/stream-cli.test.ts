@@ -22,7 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe("syncpool stream", () => {
+// Each test spawns the CLI (node + tsx start-up, seconds on a busy machine).
+describe("syncpool stream", { timeout: 30_000 }, () => {
   it("read prints the stream records as JSON lines, from the iterator asked for", async () => {
     const shardOfAll = (await streamApi(server.graphqlUrl).readPool("default"))[0]!.shard;
     const [all, after, bad] = await Promise.all([

@@ -81,5 +81,6 @@ describe("stream crash durability", () => {
       second.child.kill("SIGTERM");
       expect(await exited(second.child)).toBe(0);
     }
+    // Two server child processes, one killed mid-storm and one restarted on the same data.
   }, 60_000);
 });

@@ -74,7 +74,8 @@ async function storm(server: TestServer): Promise<void> {
   for (const [key, sequence] of counts) expect(sequence, key).toEqual(sequence.map((_, index) => index + 1));
 }
 
-describe("stream storm on SQLite", () => {
+// Hundreds of concurrent pushes.
+describe("stream storm on SQLite", { timeout: 30_000 }, () => {
   let server: TestServer;
   afterAll(() => server?.close());
 
@@ -84,6 +85,7 @@ describe("stream storm on SQLite", () => {
   });
 });
 
+// Hundreds of concurrent pushes.
 await describeWithPostgres("stream storm on PostgreSQL", () => {
   it("holds exactly one event per committed push, gap-free per shard, in commit order", async () => {
     const { storage, cleanup } = await openTestPostgresStorage({ poolSize: 8 });
@@ -95,4 +97,4 @@ await describeWithPostgres("stream storm on PostgreSQL", () => {
       await cleanup();
     }
   });
-});
+}, { timeout: 30_000 });

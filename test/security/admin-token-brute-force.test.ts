@@ -17,7 +17,7 @@ describe("admin token brute force", () => {
   const guess = (n: number) => `wrong-guess-${n}-`.padEnd(40, "x");
 
   beforeAll(async () => {
-    server = await startTestServer({ config: { adminToken: ADMIN_TOKEN }, now: () => clockMs });
+    server = await startTestServer({ config: { adminToken: ADMIN_TOKEN }, now: () => clockMs, inProcess: true });
   });
   afterAll(async () => {
     await server?.close();

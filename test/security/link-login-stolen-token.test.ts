@@ -28,7 +28,7 @@ describe("changing logins with a stolen session token", () => {
       { name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] },
       { name: "second", issuer: second.issuer, audiences: ["app-client"] },
     ];
-    server = await startTestServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", providers })], outbound: { allowPrivateAddresses: true } } });
+    server = await startTestServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", providers })], outbound: { allowPrivateAddresses: true } }, inProcess: true });
   });
   afterAll(async () => {
     await server?.close();

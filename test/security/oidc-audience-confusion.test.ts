@@ -18,7 +18,7 @@ describe("login tokens meant for another audience", () => {
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
     const pools = [poolSettingsSchema.parse({ id: "app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }] })];
-    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }); // the identity provider is on loopback
+    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, inProcess: true }); // the identity provider is on loopback
   });
   afterAll(async () => {
     await server?.close();

@@ -130,7 +130,8 @@ function honestEdit(doc: Y.Doc, text: string): string {
   return toBase64(Y.encodeStateAsUpdate(other, before));
 }
 
-describe("a Yjs update bomb pushed over HTTP", () => {
+// Bombs run Yjs work up to the worker time limit before they are refused.
+describe("a Yjs update bomb pushed over HTTP", { timeout: 20_000 }, () => {
   let server: TestServer;
   let api: SyncApi;
   let token: string;

@@ -17,7 +17,8 @@ function textValue(text: string): string {
   return toBase64(Y.encodeStateAsUpdate(doc));
 }
 
-describe("the YDOC worker pool", () => {
+// Jobs run up to the worker time limit, and runaway workers are replaced (a new worker thread each).
+describe("the YDOC worker pool", { timeout: 20_000 }, () => {
   let pool: YdocPool | undefined;
   afterEach(async () => pool?.close());
 

@@ -148,17 +148,21 @@ describe("tabs of one browser", () => {
     b.emitter.on("syncDone", ({ datasets }) => seenByB.push(datasets.join()));
     a.emitter.emit("syncDone", { datasets: ["notes"] });
     await vi.waitFor(() => expect(seenByB).toEqual(["notes"]));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(seenByA).toEqual(["notes"]);
+    // B's own event reaches A after anything B re-broadcast before it: an echo would show first.
+    b.emitter.emit("syncDone", { datasets: ["marker"] });
+    await vi.waitFor(() => expect(seenByA).toContain("marker"));
+    expect(seenByA).toEqual(["notes", "marker"]);
   });
 });
 
 /** `server`'s transport with pushes that wait while held (an answer still on its way). */
 function heldTransport(server: MemoryServer) {
   let gate: Promise<void> | null = null;
+  let arrived: () => void = () => undefined;
   const transport: Transport = {
     ...server.transport,
     pushRecords: async (token, input) => {
+      arrived();
       if (gate) await gate;
       return server.transport.pushRecords(token, input);
     },
@@ -171,7 +175,9 @@ function heldTransport(server: MemoryServer) {
       open();
     };
   };
-  return { transport, hold };
+  /** Resolves when the next push reaches the transport (held there while the gate is closed). */
+  const nextPush = () => new Promise<void>((resolve) => (arrived = resolve));
+  return { transport, hold, nextPush };
 }
 
 describe("clients sharing one database without Web Locks", () => {
@@ -191,13 +197,15 @@ describe("clients sharing one database without Web Locks", () => {
 
     await first.dataset("d").put("k1", "v");
     const releaseSecond = b.hold();
+    const secondPushed = b.nextPush();
     const secondSync = second.sync(); // takes the batch with k1 and waits for its answer
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await secondPushed;
     await first.sync(); // sends the same stored batch: applied, acknowledged
     await first.dataset("d").put("k2", "v");
     const releaseFirst = a.hold();
+    const firstPushed = a.nextPush();
     const firstSync = first.sync(); // stores the next batch (k2) and waits
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await firstPushed;
     releaseSecond(); // the late answer for k1 must not drop the batch with k2
     await secondSync;
     releaseFirst();

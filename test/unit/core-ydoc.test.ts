@@ -83,7 +83,8 @@ describe("base64", () => {
   });
 });
 
-describe("YDOC values", () => {
+// Property runs over random Yjs documents: seconds of CPU on a busy machine.
+describe("YDOC values", { timeout: 20_000 }, () => {
   it("accepts a real Yjs update and returns its bytes", () => {
     const update = Y.encodeStateAsUpdate(docWith(1, (d) => d.getText("t").insert(0, "hi")));
     expect(validateYdocUpdate(encodeBase64(update), "value")).toEqual(update);
