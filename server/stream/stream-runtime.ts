@@ -1,6 +1,6 @@
 /**
  * The stream's orchestrator: builds, from the config and the pools, everything the event stream
- * runs on one server and hands each part to the one that needs it. `server/index.ts` creates it,
+ * runs on one server and hands each part to the one that needs it. `server/create-server.ts` creates it,
  * passes `sync` to the sync operations (so every commit appends its event and runs the pool's
  * trigger), adds `area` to the schema, and calls `start()` and `close()`.
  *
