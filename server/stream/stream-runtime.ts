@@ -16,7 +16,7 @@ import type { PoolSettings } from "../identity/pool-settings.js";
 import type { PoolRegistry } from "../identity/pools.js";
 import type { Logger } from "../logger.js";
 import type { Storage } from "../storage/storage.js";
-import type { SyncStreamDeps } from "../sync/types.js";
+import type { SyncStreamDeps } from "./sync-stream.js";
 import { bulkPublishDetails, startBulkPublish, type BulkPublishDeps } from "./bulk-publish.js";
 import { handlerConsumer, type Consumer, type StreamHandler } from "./consumer.js";
 import { ConsumerLeases } from "./consumer-leases.js";

@@ -54,6 +54,12 @@ const RULES: Rule[] = [
     forbids: (edge) => !edge.external && edge.to.startsWith("client/sync/"),
   },
   {
+    // The sync operations take the stream's interface (`server/stream/sync-stream.ts`), not the reverse.
+    name: "server/stream/ does not import server/sync/",
+    from: (file) => file.startsWith("server/stream/"),
+    forbids: (edge) => !edge.external && edge.to.startsWith("server/sync/"),
+  },
+  {
     // The export list is the package's entry, never a module the server's own files build on.
     name: "server/ files never import server/index.ts",
     from: (file) => file.startsWith("server/"),
@@ -127,6 +133,7 @@ describe("import direction", () => {
       importsOf("server/sync/x.ts", 'import Database from "better-sqlite3";'),
       importsOf("server/x.ts", 'import pg from "pg";'),
       importsOf("server/node.ts", 'import { createSyncpoolServer } from "./index.js";'),
+      importsOf("server/stream/x.ts", 'import type { SyncDeps } from "../sync/types.js";'),
     ].flat();
     expect(violations(bad)).toHaveLength(bad.length);
   });
