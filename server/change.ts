@@ -1,10 +1,13 @@
 /**
  * A committed change and its one path: the record of what a write changed (`CommittedChange`),
- * its stream event appended inside the write's transaction (`appendCommitted`, the transactional
- * outbox) and the notice after commit (`announceCommitted`: wake this process's stream consumers,
+ * its records stamped with the new sync count (`nextSyncCount`, `stampRecord`), its stream event
+ * appended inside the write's transaction (`appendCommitted`, the transactional outbox) and the
+ * notice after commit (`announceCommitted`: wake this process's stream consumers,
  * then push and metrics). Push, dataset delete and identity merge all commit through here, so the
  * order of these steps is written once.
  */
+import type { RecordState } from "../core/merge.js";
+import type { SyncRecord } from "../core/types.js";
 import type { CommittedChange } from "./committed-change.js";
 import type { DatasetWriteTx } from "./storage/storage.js";
 import { appendChangeEvent } from "./stream/event-body.js";
@@ -25,6 +28,14 @@ export interface CommitListeners {
  */
 export function nextSyncCount(current: { syncCount: number } | null): number {
   return (current?.syncCount ?? 0) + 1;
+}
+
+/**
+ * A record as a change commits it: its merged state stamped with the change's sync count and the
+ * server time of the commit (epoch ms). Push and merge stamp every record they change here.
+ */
+export function stampRecord(state: RecordState, syncCount: number, committedAt: number): SyncRecord {
+  return { ...state, syncCount, lastModifiedAt: committedAt };
 }
 
 /**

@@ -1,30 +1,24 @@
 /**
- * The Node HTTP server: puts the sync server on a socket and adds the operational routes.
+ * The Node HTTP server: puts the sync server on a socket. Every route is the sync server's own
+ * (`server/http-routes.ts`, GraphQL at `/graphql`); this file only binds the port, hands each
+ * request to yoga's Node listener, and holds what only a socket has:
  *
- *   GET /healthz               200 {"status":"ok"} while the process serves requests
- *   GET /readyz                200 when storage answers, 503 otherwise (load balancers)
- *   GET /.well-known/jwks.json the public keys that verify identity tokens
- *   /graphql                   GraphQL over HTTP (GraphiQL in a browser with --dev),
- *                              subscriptions over SSE, and graphql-ws on a WebSocket upgrade
- *                              (both under the live-connection caps, `server/push/connection-caps.ts`)
- *   GET /metrics               Prometheus metrics when SYNCPOOL_METRICS is on or admin (404 when off)
- *   GET /console               the admin console (`console/`, built into dist/console)
- *   /aws/cognito-identity, /aws/cognito-sync, /aws/kinesis
- *                              the AWS-compatible endpoints (`server/aws/`; prefix SYNCPOOL_AWS_PATH_PREFIX)
+ *   - the live-connection caps of SSE streams (`server/push/connection-caps.ts`), and graphql-ws on
+ *     a WebSocket upgrade (`server/push/ws-endpoint.ts`, attached once the server listens);
+ *   - a request whose Host header cannot be part of a URL (yoga builds the request's URL from
+ *     it) is served as Host `localhost`: no valid signature can name such a host anyway;
+ *   - stopping (`close`, and SIGTERM/SIGINT through `closeOnSignals`): requests that arrive from
+ *     then on get 503, WebSockets close with 1001 (going away) and SSE streams end, requests in
+ *     flight (pushes included) finish and are answered, then storage closes. All of it within a
+ *     time limit (SYNCPOOL_SHUTDOWN_TIMEOUT_MS), past which the process exits anyway.
  *
- * The `http.Server` stays reachable (`RunningServer.httpServer`); the graphql-ws endpoint
- * (`server/push/ws-endpoint.ts`) is attached to it once it listens.
- *
- * Stopping (`close`, and SIGTERM/SIGINT through `closeOnSignals`): requests that arrive from then
- * on get 503, WebSockets close with 1001 (going away) and SSE streams end, requests in flight
- * (pushes included) finish and are answered, then storage closes. All of it within a time limit
- * (SYNCPOOL_SHUTDOWN_TIMEOUT_MS), past which the process exits anyway.
+ * The `http.Server` stays reachable (`RunningServer.httpServer`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServerConfig } from "./config.js";
 import { ConnectionCaps } from "./push/connection-caps.js";
-import { createSyncpoolServer, type SyncpoolServer, type SyncpoolServerOptions } from "./index.js";
+import { createSyncpoolServer, type SyncpoolServer, type SyncpoolServerOptions } from "./create-server.js";
 
 /** Options for `startServer`: those of `createSyncpoolServer`. */
 export type StartServerOptions = SyncpoolServerOptions;
@@ -48,8 +42,6 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-const READINESS_TIMEOUT_MS = 2000;
-
 /** Builds the sync server from `config` and listens on `config.host`:`config.port`. */
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const server = await createSyncpoolServer(config, options);
@@ -61,12 +53,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     // close the connection so the client's next attempt goes to another instance.
     if (stopping) return sendJson(response, 503, { message: "server is shutting down" }, { connection: "close", "retry-after": "1" });
     const path = (request.url ?? "/").split("?")[0];
-    const isRead = request.method === "GET" || request.method === "HEAD";
-    if (isRead && path === "/healthz") return sendJson(response, 200, { status: "ok" });
-    if (isRead && path === "/readyz") return void checkReady(server).then(([status, body]) => sendJson(response, status, body));
-    if (isRead && path === "/.well-known/jwks.json") return sendJson(response, 200, server.tokens.jwks, { "cache-control": "public, max-age=300" });
-    if (server.aws.handles(path ?? "/")) return void serveFetch(request, response, (fetchRequest) => server.aws.fetch(fetchRequest, request.socket.remoteAddress), logger);
-    if (server.operations.handles(path ?? "/")) return void serveFetch(request, response, server.operations.fetch, logger);
+    if (!canBeUrlHost(request.headers.host)) request.headers.host = "localhost";
     // An SSE stream is a live connection: it takes a slot of the per-address and total caps while it streams.
     if (path === "/graphql" && (request.headers.accept ?? "").includes("text/event-stream")) {
       const admission = server.push.caps.admit(request, "sse");
@@ -146,63 +133,21 @@ export function closeOnSignals(running: RunningServer, timeoutMs = 10_000): void
   process.once("SIGINT", onSignal);
 }
 
-async function checkReady(server: SyncpoolServer): Promise<[number, object]> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      server.storage.ping(),
-      new Promise((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`storage did not answer within ${READINESS_TIMEOUT_MS} ms`)), READINESS_TIMEOUT_MS);
-      }),
-    ]);
-    return [200, { status: "ready" }];
-  } catch (error) {
-    server.logger.warn({ err: error }, "readiness check failed");
-    return [503, { status: "unavailable" }];
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Bodies the Fetch-style routes (the AWS endpoints) read at most; they check their own, smaller limit. */
-const MAX_FETCH_BODY_BYTES = 4 * 1024 * 1024;
-
-/** Answers a Node request with a Fetch handler: reads the body (bounded), writes the Response. */
-async function serveFetch(request: IncomingMessage, response: ServerResponse, handler: (request: Request) => Promise<Response>, logger: SyncpoolServer["logger"]): Promise<void> {
-  try {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_FETCH_BODY_BYTES) return sendJson(response, 413, { message: "request body too large" });
-      chunks.push(chunk);
-    }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, item);
-    }
-    const hasBody = request.method !== "GET" && request.method !== "HEAD";
-    // The URL's host is a constant: a client's malformed Host header (a space, a bad port) must not
-    // make the URL unparsable. Handlers read the Host they need (SigV4 signs it) from the headers.
-    const answer = await handler(
-      new Request(`http://localhost${(request.url ?? "/").startsWith("/") ? request.url : "/"}`, { method: request.method, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
-    );
-    const body = Buffer.from(await answer.arrayBuffer());
-    response.writeHead(answer.status, { ...Object.fromEntries(answer.headers), "content-length": body.length });
-    response.end(request.method === "HEAD" ? undefined : body);
-  } catch (error) {
-    // A client that hangs up mid-body is not the server's fault: nothing to answer, nothing to alert on.
-    if (request.destroyed || request.errored) return void logger.debug({ err: error }, "the client went away while sending its request");
-    logger.error({ err: error }, "serving a request failed");
-    if (!response.headersSent) sendJson(response, 500, { message: "Unexpected error." });
-    else response.destroy();
-  }
-}
-
 function sendJson(response: ServerResponse, status: number, body: object | string, headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
   response.end(response.req.method === "HEAD" ? undefined : text);
+}
+
+/** Whether `host` can stand in a URL's authority (yoga builds the request's URL from it) as a host, not credentials. */
+function canBeUrlHost(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  try {
+    const url = new URL(`http://${host}/`);
+    return url.host !== "" && url.username === "" && url.password === "";
+  } catch {
+    return false;
+  }
 }
 
 function listen(httpServer: Server, port: number, host: string): Promise<void> {

@@ -12,7 +12,7 @@
  * limits shared with GraphQL (`aws-throttle.ts`: as soon as the pool is known, and per identity
  * once proven), run the operation, answer JSON; every failure is
  * answered as the service would (`aws-errors.ts`), and anything unexpected is logged and masked.
- * `server/index.ts` creates it; `server/node.ts` routes the prefix to `fetch`.
+ * `server/create-server.ts` creates it; a yoga plugin (`server/http-routes.ts`) routes the prefix to `fetch`.
  */
 import { createHmac } from "node:crypto";
 import { clientAddress } from "../client-address.js";
@@ -32,7 +32,7 @@ import { cognitoSyncOperation, type CognitoSyncDeps } from "./cognito-sync.js";
 import { kinesisOperation, type KinesisDeps } from "./kinesis.js";
 import { createCredentialIssuer } from "./temporary-credentials.js";
 
-/** What the AWS endpoints are built from (`server/index.ts` assembles it). */
+/** What the AWS endpoints are built from (`server/create-server.ts` assembles it). */
 export interface AwsServiceDeps {
   config: AwsConfig;
   identity: IdentityDeps;

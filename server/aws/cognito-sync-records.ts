@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import type { Patch, SyncRecord } from "../../core/types.js";
 import { applyPush } from "../sync/apply-push.js";
-import { shownRecordValue } from "../sync/json-patch.js";
+import { shownRecordValue } from "../../core/shown-value.js";
 import { pullRecords, MAX_PAGE_SIZE } from "../sync/pull-records.js";
 import type { Caller, SyncDeps } from "../sync/types.js";
 import { AwsError } from "./aws-errors.js";

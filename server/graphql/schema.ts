@@ -1,7 +1,7 @@
 /**
  * The executable schema: the contract in `schema/type-defs.ts` bound to the resolvers, plus the
  * areas that extend it (push, stream, identity administration), each bringing its own SDL
- * (`extend type Query { ... }`) and resolver map. `server/index.ts` decides which areas exist.
+ * (`extend type Query { ... }`) and resolver map. `server/create-server.ts` decides which areas exist.
  */
 import { createSchema } from "graphql-yoga";
 import { typeDefs } from "../../schema/type-defs.js";

@@ -1,6 +1,6 @@
 /**
  * What the identity operations (sign-in, developer identities, linking, administration) need from
- * the server, assembled once in `server/index.ts`.
+ * the server, assembled once in `server/create-server.ts`.
  */
 import type { Limits } from "../../core/types.js";
 import type { Storage } from "../storage/storage.js";

@@ -7,7 +7,7 @@
  * hammer a provider. Every request has the provider's timeout: a provider that hangs delays a
  * sign-in by at most that long. When a refresh fails the keys already held stay in use.
  *
- * The network is a function passed in (`FetchLike`): `server/index.ts` hands in the global fetch,
+ * The network is a function passed in (`FetchLike`): `server/create-server.ts` hands in the global fetch,
  * tests may hand in their own.
  */
 import type { JSONWebKeySet } from "jose";

@@ -5,7 +5,7 @@
  *
  * This file holds the contract and the in-process implementation (one server). Scale-out
  * implementations (PostgreSQL LISTEN/NOTIFY, Redis pub/sub; issue 7) implement the same interface
- * and are chosen in `server/index.ts`; nothing else changes.
+ * and are chosen in `server/create-server.ts`; nothing else changes.
  */
 import type { CommittedChange } from "../sync/types.js";
 

@@ -1,6 +1,6 @@
 /**
  * Push sync, assembled: the change bus, the live subscriptions (SSE through yoga, WebSocket
- * through `ws-endpoint.ts`), registered devices and their notifier. `server/index.ts` builds one
+ * through `ws-endpoint.ts`), registered devices and their notifier. `server/create-server.ts` builds one
  * per server, hands `onCommitted` to the sync operations and `area` to the schema; `server/node.ts`
  * attaches the WebSocket endpoint to its HTTP server.
  *
@@ -25,7 +25,7 @@ import { resolvePushSecrets, type StoredPushSecrets } from "./push-secrets.js";
 import { createPushArea } from "./resolvers.js";
 import { attachWebSocketEndpoint, type WebSocketEndpoint } from "./ws-endpoint.js";
 
-/** What `server/index.ts` hands push sync; `bus` and `post` are for scale-out and tests. */
+/** What `server/create-server.ts` hands push sync; `bus` and `post` are for scale-out and tests. */
 export interface PushServiceOptions {
   config: PushConfig;
   /** The VAPID keys and webhook secret from the server keys, used where the config sets none. */

@@ -4,7 +4,7 @@
  * `kind` and `origin`). docs/events.md documents every field; change both together.
  */
 import type { RecordKind, SyncRecord } from "../../core/types.js";
-import { shownRecordValue } from "../sync/json-patch.js";
+import { shownRecordValue } from "../../core/shown-value.js";
 import type { ChangeOrigin } from "../committed-change.js";
 import type { DatasetWriteTx } from "../storage/storage.js";
 import type { AppendedEvent } from "../storage/stream-store.js";

@@ -1,6 +1,6 @@
 /**
  * The stream's orchestrator: builds, from the config and the pools, everything the event stream
- * runs on one server and hands each part to the one that needs it. `server/index.ts` creates it,
+ * runs on one server and hands each part to the one that needs it. `server/create-server.ts` creates it,
  * passes `sync` to the sync operations (so every commit appends its event and runs the pool's
  * trigger), adds `area` to the schema, and calls `start()` and `close()`.
  *
@@ -16,7 +16,7 @@ import type { PoolSettings } from "../identity/pool-settings.js";
 import type { PoolRegistry } from "../identity/pools.js";
 import type { Logger } from "../logger.js";
 import type { Storage } from "../storage/storage.js";
-import type { SyncStreamDeps } from "../sync/types.js";
+import type { SyncStreamDeps } from "./sync-stream.js";
 import { bulkPublishDetails, startBulkPublish, type BulkPublishDeps } from "./bulk-publish.js";
 import { handlerConsumer, type Consumer, type StreamHandler } from "./consumer.js";
 import { ConsumerLeases } from "./consumer-leases.js";

@@ -29,7 +29,7 @@ import { checkDatasetCount } from "../../core/limits.js";
 import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
 import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { JsonRecordCheck } from "../identity/json-schemas.js";
-import { materializeStoredJson } from "./json-patch.js";
+import { materializeStoredJson } from "../../core/shown-value.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
 import { announceCommitted, appendCommitted, nextSyncCount, type CommittedChange } from "../change.js";
 import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.js";

@@ -8,7 +8,6 @@ import { SyncpoolError, isSyncpoolError } from "../../core/errors.js";
 import { decodeJsonState, encodeJsonState } from "../../core/json-codec.js";
 import { applyJsonPut, applyJsonRemove, materializeJson } from "../../core/json-record.js";
 import { EMPTY_JSON_STATE, latestJsonClock, mergeJsonStates, type JsonState } from "../../core/json-state.js";
-import type { JsonObject } from "../../core/json-value.js";
 import type { RecordState } from "../../core/merge.js";
 import type { SyncRecord } from "../../core/types.js";
 
@@ -93,24 +92,4 @@ export function jsonRemovalState(clock: string): JsonState {
 /** The state of putting `object` at `clock` (a trigger's new value). */
 export function jsonPutState(object: unknown, clock: string): JsonState {
   return applyJsonPut(EMPTY_JSON_STATE, object, clock);
-}
-
-/** A stored JSON value's materialized object, or null when the record shows none. */
-export function materializeStoredJson(value: string | null): JsonObject | null {
-  return value === null ? null : materializeJson(decodeJsonState(value));
-}
-
-/**
- * What readers outside the sync protocol (stream events, sync triggers, Cognito Sync) see of a
- * record: its value, a JSON record's materialized object as JSON text; null when it shows none.
- */
-export function shownRecordValue(record: RecordState): string | null {
-  if (record.deleted) return null;
-  return record.kind === "JSON" ? materializedJsonText(record.value) : record.value;
-}
-
-/** A stored JSON value as plain JSON text (`"null"` never: a removed record gives null). */
-export function materializedJsonText(value: string | null): string | null {
-  const object = materializeStoredJson(value);
-  return object === null ? null : JSON.stringify(object);
 }

@@ -22,12 +22,11 @@
  */
 import { SyncpoolError } from "../../core/errors.js";
 import { DATASET_NAME_PATTERN, checkDatasetCount } from "../../core/limits.js";
-import type { RecordState } from "../../core/merge.js";
-import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
+import type { ConflictStrategy, Limits } from "../../core/types.js";
 import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { DatasetRef, MergeWriteTx } from "../storage/identity-store.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
-import { announceCommitted, appendCommitted, nextSyncCount } from "../change.js";
+import { announceCommitted, appendCommitted, nextSyncCount, stampRecord } from "../change.js";
 import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
 import { checkMergeGrowth, prepareDatasetMerge, type DatasetMergePlan } from "./merge-plan.js";
 import type { CommittedChange, SyncDeps } from "./types.js";
@@ -218,7 +217,7 @@ async function writeDataset(
 ): Promise<CommittedChange> {
   // A re-created dataset continues its old count, so no count is ever reused.
   const syncCount = nextSyncCount(dataset.dataset);
-  const records: SyncRecord[] = plan.changes.map((state: RecordState) => ({ ...state, syncCount, lastModifiedAt: now }));
+  const records = plan.changes.map((state) => stampRecord(state, syncCount, now));
   await dataset.saveRecords(records);
   await dataset.saveDataset({
     identityId: input.targetId,

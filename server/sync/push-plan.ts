@@ -10,6 +10,7 @@ import { assertKindKept } from "../../core/kind-change.js";
 import { checkDatasetUsage } from "../../core/limits.js";
 import { INLINE_YDOC_OPS, mergeRecordStates, stateChanged, type RecordState, type YdocMergeOps } from "../../core/merge.js";
 import type { ConflictStrategy, Limits, SyncRecord } from "../../core/types.js";
+import { stampRecord } from "../change.js";
 import type { DatasetRow } from "../storage/storage.js";
 import type { Conflict } from "./types.js";
 import { moveUsage, type DatasetUsage } from "./usage.js";
@@ -129,7 +130,7 @@ export function finalizePush(plan: PushPlan, existing: DatasetRow | null, syncCo
       result.records.push(planned.before!);
       continue;
     }
-    const record: SyncRecord = { ...planned.state, syncCount, lastModifiedAt: now };
+    const record = stampRecord(planned.state, syncCount, now);
     result.usage = moveUsage(result.usage, planned.before, record);
     result.records.push(record);
     result.changed.push(record);

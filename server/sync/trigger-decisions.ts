@@ -15,7 +15,8 @@ import type { SyncTriggerEvent, TriggerDecision, TriggerRecord } from "../stream
 import { triggerFailed } from "../stream/trigger-contract.js";
 import type { JsonState } from "../../core/json-state.js";
 import { canonicalJson, isPlainObject, normalizeJsonValue, type JsonValue } from "../../core/json-value.js";
-import { jsonPutState, jsonRemovalState, mergeJsonRecord, shownRecordValue } from "./json-patch.js";
+import { shownRecordValue } from "../../core/shown-value.js";
+import { jsonPutState, jsonRemovalState, mergeJsonRecord } from "./json-patch.js";
 import { isChange, stampAfter, toState, type PlannedRecord, type PushPlan } from "./push-plan.js";
 
 /** Who the event is about, besides the plan. */

@@ -3,14 +3,13 @@
  * from the verified token and return these shapes as they are (they match `schema/type-defs.ts`).
  */
 import type { YdocWork } from "../ydoc/ydoc-work.js";
-import type { ConflictStrategy, Limits } from "../../core/types.js";
+import type { Limits } from "../../core/types.js";
 import type { Conflict, DatasetInfo, DeleteDatasetResult, PushRecordsInput, PushResult, RecordPage, Usage } from "../../schema/wire-types.js";
 import type { Storage } from "../storage/storage.js";
-import type { SyncTrigger } from "../stream/trigger-contract.js";
-import type { JsonRecordCheck } from "../identity/json-schemas.js";
+import type { PoolStream, SyncStreamDeps } from "../stream/sync-stream.js";
 import type { ChangeOrigin, CommittedChange } from "../committed-change.js";
 
-export type { ChangeOrigin, CommittedChange };
+export type { ChangeOrigin, CommittedChange, PoolStream, SyncStreamDeps };
 
 /** The verified identity a request acts for, with its pool's limits. */
 export interface Caller {
@@ -46,28 +45,6 @@ export interface SyncDeps {
    * Throws RATE_LIMITED (with `retryAfterMs`) when the budget is spent; absent: no budget.
    */
   spendPushBytes?: (caller: Caller, bytes: number) => Promise<void>;
-}
-
-/** What the sync operations need from the event stream (`server/stream/`). */
-export interface SyncStreamDeps {
-  /** The pool's stream shape and sync trigger, read on every push (pools are cached). */
-  poolStream(poolId: string): Promise<PoolStream>;
-  /** Called after a change and its event committed, to wake this process's consumers. Must not throw. */
-  onAppended(): void;
-}
-
-/** A pool's stream settings as a push uses them. */
-export interface PoolStream {
-  /** Shard count: events go to `shardOf(identityId, shards)`. */
-  shards: number;
-  /** The pool's region, for the trigger event. */
-  region: string;
-  /** The pool's sync trigger, or null when it has none. */
-  trigger: SyncTrigger | null;
-  /** The strategy of datasets created by a push (the pool's `defaultConflictStrategy`); CRDT when absent. */
-  defaultConflictStrategy?: ConflictStrategy;
-  /** The pool's JSON Schemas as one check of a JSON record's materialized object; absent or null when none. */
-  checkJson?: JsonRecordCheck | null;
 }
 
 export interface RecordsArgs {

@@ -54,6 +54,18 @@ const RULES: Rule[] = [
     forbids: (edge) => !edge.external && edge.to.startsWith("client/sync/"),
   },
   {
+    // The sync operations take the stream's interface (`server/stream/sync-stream.ts`), not the reverse.
+    name: "server/stream/ does not import server/sync/",
+    from: (file) => file.startsWith("server/stream/"),
+    forbids: (edge) => !edge.external && edge.to.startsWith("server/sync/"),
+  },
+  {
+    // The export list is the package's entry, never a module the server's own files build on.
+    name: "server/ files never import server/index.ts",
+    from: (file) => file.startsWith("server/"),
+    forbids: (edge) => !edge.external && edge.to === "server/index.ts",
+  },
+  {
     name: "only server/storage/ imports database drivers",
     from: (file) => !file.startsWith("server/storage/"),
     forbids: (edge) => edge.external && DATABASE_DRIVERS.has(packageName(edge.to)),
@@ -120,6 +132,8 @@ describe("import direction", () => {
       importsOf("client/store/x.ts", 'export { b } from "../sync/backoff.js";'),
       importsOf("server/sync/x.ts", 'import Database from "better-sqlite3";'),
       importsOf("server/x.ts", 'import pg from "pg";'),
+      importsOf("server/node.ts", 'import { createSyncpoolServer } from "./index.js";'),
+      importsOf("server/stream/x.ts", 'import type { SyncDeps } from "../sync/types.js";'),
     ].flat();
     expect(violations(bad)).toHaveLength(bad.length);
   });
