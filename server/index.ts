@@ -201,7 +201,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       config: config.aws,
       identity,
       sync,
-      devices: { storage, config: config.push, now, outbound: config.outbound },
+      devices: { storage: storage.devices, config: config.push, now, outbound: config.outbound },
       sessionSecret: ring.awsSecret(),
       limiter,
       trustedProxyHops: config.trustedProxyHops,

@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { assertSchemaName } from "./postgres-rows.js";
-import { POSTGRES_DEVICES_MIGRATION } from "./postgres-devices.js";
+import { POSTGRES_DEVICES_MIGRATION } from "./device-migrations.js";
 import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
 import { POSTGRES_KEYS_MIGRATION } from "./postgres-keys.js";
 import { POSTGRES_LEASES_MIGRATION } from "./lease-migrations.js";
@@ -94,7 +94,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX mutations_by_created_at ON mutations (created_at);
     `,
   },
-  // Version 2: push devices and their dataset subscriptions (the SQL is in postgres-devices.ts).
+  // Version 2: push devices and their dataset subscriptions (`device-migrations.ts`).
   POSTGRES_DEVICES_MIGRATION,
   // Version 3: the event stream, consumer checkpoints, dead letters (the SQL is in postgres-stream.ts).
   POSTGRES_STREAM_MIGRATION,

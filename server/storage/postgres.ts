@@ -11,12 +11,13 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import type { SyncRecord } from "../../core/types.js";
 import { PostgresDatasetTx } from "./postgres-dataset-tx.js";
-import { PostgresDeviceStore } from "./postgres-devices.js";
-import type { RegisteredDevice } from "./device-store.js";
+import type { DeviceStore } from "./device-store.js";
+import { SqlDeviceStore } from "./sql-devices.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgres-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
+import type { SqlConnections } from "./sql.js";
 import { PostgresKeyStore } from "./postgres-keys.js";
 import type { NewServerKey } from "./key-store.js";
 import { migratePostgres } from "./postgres-migrations.js";
@@ -263,25 +264,13 @@ class PostgresAdapter implements PostgresStorage {
     return rowCount ?? 0;
   }
 
-  // Registered push devices (DeviceStore): the SQL is in postgres-devices.ts, on this pool.
-  readonly #devices = new PostgresDeviceStore({
-    read: (fn) => this.#track(() => fn(this.#pool)),
-    write: (fn) => this.#write(() => fn(this.#pool)),
-  });
-  saveDevice(device: RegisteredDevice) { return this.#devices.saveDevice(device); }
-  getDevice(identityId: string, deviceId: string) { return this.#devices.getDevice(identityId, deviceId); }
-  listDevices(identityId: string) { return this.#devices.listDevices(identityId); }
-  deleteDevice(identityId: string, deviceId: string, onlyIfUrl?: string) { return this.#devices.deleteDevice(identityId, deviceId, onlyIfUrl); }
-  subscribeDevice(identityId: string, deviceId: string, dataset: string, createdAt: number) { return this.#devices.subscribeDevice(identityId, deviceId, dataset, createdAt); }
-  unsubscribeDevice(identityId: string, deviceId: string, dataset: string) { return this.#devices.unsubscribeDevice(identityId, deviceId, dataset); }
-  listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
-  listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
-
-  // Consumer leases: one SQL store for both backends (sql-leases.ts), on this pool.
-  readonly leases: LeaseStore = new SqlLeaseStore({
+  /** Sub-stores written once in SQL (`sql.ts`) run on these: autocommit statements on the pool, tracked for `close()`. */
+  readonly #sql: SqlConnections = {
     read: (fn) => this.#track(() => fn(postgresSession(this.#pool))),
     write: (fn) => this.#write(() => fn(postgresSession(this.#pool))),
-  });
+  };
+  readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
+  readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
 
   // Server keys (KeyStore): the SQL is in postgres-keys.ts; create-once and rotation need a transaction.
   readonly #keys = new PostgresKeyStore({

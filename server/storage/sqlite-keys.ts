@@ -4,7 +4,6 @@
  * atomic here.
  */
 import type { KeyStore, NewServerKey, ServerKeyRow } from "./key-store.js";
-import type { SqliteConnections } from "./sqlite-devices.js";
 import type { SqliteMigration } from "./sqlite-migrations.js";
 import { type Db, sql } from "./sqlite-rows.js";
 
@@ -26,6 +25,14 @@ export const SQLITE_KEYS_MIGRATION: SqliteMigration = {
     ) STRICT;
   `,
 };
+
+/** How the store reaches the adapter's connections. */
+interface SqliteConnections {
+  /** Runs `fn` on the reader connection (the adapter refuses it once closed). */
+  read<T>(fn: (reader: Db) => T): Promise<T>;
+  /** Runs `fn` on the writer connection under the adapter's write lock. */
+  write<T>(fn: (writer: Db) => T): Promise<T>;
+}
 
 const KEY_COLUMNS = `kind, key_id AS keyId, sealed, generation, created_at AS createdAt`;
 

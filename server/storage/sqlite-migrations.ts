@@ -4,7 +4,7 @@
  * the next version; never edit one that has shipped, since databases in the field already ran it.
  */
 import type BetterSqlite3 from "better-sqlite3";
-import { SQLITE_DEVICES_MIGRATION } from "./sqlite-devices.js";
+import { SQLITE_DEVICES_MIGRATION } from "./device-migrations.js";
 import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
 import { SQLITE_KEYS_MIGRATION } from "./sqlite-keys.js";
 import { SQLITE_LEASES_MIGRATION } from "./lease-migrations.js";
@@ -96,7 +96,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX mutations_by_created_at ON mutations (created_at);
     `,
   },
-  // Version 2: push devices and their dataset subscriptions (the SQL is in sqlite-devices.ts).
+  // Version 2: push devices and their dataset subscriptions (`device-migrations.ts`).
   SQLITE_DEVICES_MIGRATION,
   // Version 3: the event stream, consumer checkpoints, dead letters (the SQL is in sqlite-stream.ts).
   SQLITE_STREAM_MIGRATION,

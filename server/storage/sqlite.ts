@@ -11,12 +11,13 @@ import BetterSqlite3 from "better-sqlite3";
 import type { SyncRecord } from "../../core/types.js";
 import { Mutex } from "./mutex.js";
 import { SqliteDatasetTx } from "./sqlite-dataset-tx.js";
-import { SqliteDeviceStore } from "./sqlite-devices.js";
-import type { RegisteredDevice } from "./device-store.js";
+import type { DeviceStore } from "./device-store.js";
+import { SqlDeviceStore } from "./sql-devices.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
+import type { SqlConnections } from "./sql.js";
 import { SqliteKeyStore } from "./sqlite-keys.js";
 import type { NewServerKey } from "./key-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
@@ -251,25 +252,13 @@ class SqliteAdapter implements SqliteStorage {
     return this.#write(() => sql(this.#writer, "DELETE FROM mutations WHERE created_at < ?").run(beforeMs).changes);
   }
 
-  // Registered push devices (DeviceStore): the SQL is in sqlite-devices.ts, on these connections.
-  readonly #devices = new SqliteDeviceStore({
-    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
-    write: (fn) => this.#write(() => fn(this.#writer)),
-  });
-  saveDevice(device: RegisteredDevice) { return this.#devices.saveDevice(device); }
-  getDevice(identityId: string, deviceId: string) { return this.#devices.getDevice(identityId, deviceId); }
-  listDevices(identityId: string) { return this.#devices.listDevices(identityId); }
-  deleteDevice(identityId: string, deviceId: string, onlyIfUrl?: string) { return this.#devices.deleteDevice(identityId, deviceId, onlyIfUrl); }
-  subscribeDevice(identityId: string, deviceId: string, dataset: string, createdAt: number) { return this.#devices.subscribeDevice(identityId, deviceId, dataset, createdAt); }
-  unsubscribeDevice(identityId: string, deviceId: string, dataset: string) { return this.#devices.unsubscribeDevice(identityId, deviceId, dataset); }
-  listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
-  listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
-
-  // Consumer leases: one SQL store for both backends (sql-leases.ts), on these connections.
-  readonly leases: LeaseStore = new SqlLeaseStore({
+  /** Sub-stores written once in SQL (`sql.ts`) run on these: reads on the reader, writes under the write lock. */
+  readonly #sql: SqlConnections = {
     read: async (fn) => (this.#assertOpen(), fn(sqliteSession(this.#reader))),
     write: (fn) => this.#write(() => fn(sqliteSession(this.#writer))),
-  });
+  };
+  readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
+  readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
 
   // Server keys (KeyStore): the SQL is in sqlite-keys.ts, on these connections.
   readonly #keys = new SqliteKeyStore({

@@ -122,13 +122,16 @@ export interface ConnectionStats {
 }
 
 /**
- * Also a `DeviceStore` (registered push devices, `device-store.ts`), a `StreamStore` (the event stream,
+ * Also a `StreamStore` (the event stream,
  * `stream-store.ts`), an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
- * `KeyStore` (server keys, sealed, `key-store.ts`). Consumer leases are the sub-store `leases`.
+ * `KeyStore` (server keys, sealed, `key-store.ts`). Registered push devices and consumer leases are
+ * the sub-stores `devices` and `leases`.
  */
-export interface Storage extends DeviceStore, StreamStore, IdentityStore, KeyStore {
+export interface Storage extends StreamStore, IdentityStore, KeyStore {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
+  /** Registered push devices and their dataset subscriptions (`device-store.ts`). */
+  readonly devices: DeviceStore;
   /** Consumer leases across instances (`lease-store.ts`). */
   readonly leases: LeaseStore;
   /** Applies pending versioned migrations. Safe to call on every start. */
