@@ -7,7 +7,7 @@ import type pg from "pg";
 import { assertSchemaName } from "./postgres-rows.js";
 import { POSTGRES_DEVICES_MIGRATION } from "./device-migrations.js";
 import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
-import { POSTGRES_KEYS_MIGRATION } from "./postgres-keys.js";
+import { POSTGRES_KEYS_MIGRATION } from "./key-migrations.js";
 import { POSTGRES_LEASES_MIGRATION } from "./lease-migrations.js";
 import { POSTGRES_STREAM_MIGRATION } from "./postgres-stream.js";
 
@@ -102,7 +102,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   POSTGRES_IDENTITIES_MIGRATION,
   // Version 5: consumer leases across instances (the SQL is in postgres-leases.ts).
   POSTGRES_LEASES_MIGRATION,
-  // Version 6: server keys, sealed under the master key (the SQL is in postgres-keys.ts).
+  // Version 6: server keys, sealed under the master key (`key-migrations.ts`).
   POSTGRES_KEYS_MIGRATION,
 ];
 

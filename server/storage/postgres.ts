@@ -18,8 +18,8 @@ import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgre
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
 import type { SqlConnections } from "./sql.js";
-import { PostgresKeyStore } from "./postgres-keys.js";
-import type { NewServerKey } from "./key-store.js";
+import type { KeyStore } from "./key-store.js";
+import { SqlKeyStore } from "./sql-keys.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PostgresStreamStore } from "./postgres-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -268,34 +268,17 @@ class PostgresAdapter implements PostgresStorage {
   readonly #sql: SqlConnections = {
     read: (fn) => this.#track(() => fn(postgresSession(this.#pool))),
     write: (fn) => this.#write(() => fn(postgresSession(this.#pool))),
+    transaction: (fn, lockKey) =>
+      this.#write(() =>
+        this.#transaction("BEGIN", async (client) => {
+          if (lockKey !== undefined) await client.query("SELECT pg_advisory_xact_lock($1)", [lockKey]);
+          return fn(postgresSession(client));
+        }),
+      ),
   };
   readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
+  readonly keys: KeyStore = new SqlKeyStore(this.#sql);
   readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
-
-  // Server keys (KeyStore): the SQL is in postgres-keys.ts; create-once and rotation need a transaction.
-  readonly #keys = new PostgresKeyStore({
-    read: (fn) => this.#track(() => fn(this.#pool)),
-    transaction: (fn) =>
-      this.#write(async () => {
-        const client = await this.#pool.connect();
-        let broken: Error | undefined;
-        try {
-          await client.query("BEGIN");
-          const result = await fn(client);
-          await client.query("COMMIT");
-          return result;
-        } catch (error) {
-          await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
-          throw error;
-        } finally {
-          client.release(broken);
-        }
-      }),
-  });
-  listServerKeys() { return this.#keys.listServerKeys(); }
-  serverKeyGeneration() { return this.#keys.serverKeyGeneration(); }
-  addMissingServerKeys(keys: readonly NewServerKey[]) { return this.#keys.addMissingServerKeys(keys); }
-  rotateServerKey(key: NewServerKey, keep: number) { return this.#keys.rotateServerKey(key, keep); }
 
   // The event stream (StreamStore): the SQL is in postgres-stream.ts, on this pool.
   readonly #stream = new PostgresStreamStore({

@@ -6,7 +6,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { SQLITE_DEVICES_MIGRATION } from "./device-migrations.js";
 import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
-import { SQLITE_KEYS_MIGRATION } from "./sqlite-keys.js";
+import { SQLITE_KEYS_MIGRATION } from "./key-migrations.js";
 import { SQLITE_LEASES_MIGRATION } from "./lease-migrations.js";
 import { SQLITE_STREAM_MIGRATION } from "./sqlite-stream.js";
 
@@ -104,7 +104,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   SQLITE_IDENTITIES_MIGRATION,
   // Version 5: consumer leases across instances (the SQL is in sqlite-leases.ts).
   SQLITE_LEASES_MIGRATION,
-  // Version 6: server keys, sealed under the master key (the SQL is in sqlite-keys.ts).
+  // Version 6: server keys, sealed under the master key (`key-migrations.ts`).
   SQLITE_KEYS_MIGRATION,
 ];
 
