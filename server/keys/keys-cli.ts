@@ -49,7 +49,7 @@ async function showCommand(kind: string, flags: KeysFlags): Promise<void> {
   if (!(SHOWABLE as readonly string[]).includes(kind)) return fail(`keys show: expected one of ${SHOWABLE.join(", ")}`);
   await withKeyStorage(flags, async (storage, config) => {
     const box = createSecretBox(await loadMasterKey(config.dataDir, config.masterKey));
-    const ring = await openKeyRing({ store: storage, box, dataDir: config.dataDir, now: Date.now, logger: silentLogger(), pollMs: 0 });
+    const ring = await openKeyRing({ store: storage.keys, box, dataDir: config.dataDir, now: Date.now, logger: silentLogger(), pollMs: 0 });
     // What the server uses: the configured value where one is set, else the stored one.
     const secrets = resolvePushSecrets(ring.pushSecrets(), config.push);
     ring.close();
@@ -60,7 +60,7 @@ async function showCommand(kind: string, flags: KeysFlags): Promise<void> {
 async function rotateCommand(flags: KeysFlags): Promise<void> {
   await withKeyStorage(flags, async (storage, config) => {
     const box = createSecretBox(await loadMasterKey(config.dataDir, config.masterKey));
-    const rotated = await rotateServerKeys(storage, box, Date.now);
+    const rotated = await rotateServerKeys(storage.keys, box, Date.now);
     const generation = Math.max(...rotated.map((row) => row.generation));
     process.stdout.write(`${JSON.stringify({ rotated: rotated.map(({ kind, keyId }) => ({ kind, keyId })), generation })}\n`);
   });
@@ -73,7 +73,7 @@ async function withKeyStorage(flags: KeysFlags, body: (storage: Storage, config:
   const { config, storage } = opened;
   try {
     // Before reading the master key: on SQLite that would create a key file nothing was sealed with.
-    if ((await storage.serverKeyGeneration().catch(() => 0)) === 0) {
+    if ((await storage.keys.serverKeyGeneration().catch(() => 0)) === 0) {
       return fail("no server keys in this database yet: start `syncpool serve` on it once first");
     }
     await body(storage, config);

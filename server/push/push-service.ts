@@ -77,7 +77,7 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
   const bus = options.bus ?? createInProcessChangeBus((error) => logger.error({ err: error }, "change listener failed"));
   const shutdown = new AbortController();
   const outbound = options.outbound ?? { allowPrivateAddresses: false };
-  const notifier = createNotifier({ storage, secrets, config, post: options.post ?? createHttpPost(10_000, shutdown.signal, outbound), logger, now });
+  const notifier = createNotifier({ storage: storage.devices, secrets, config, post: options.post ?? createHttpPost(10_000, shutdown.signal, outbound), logger, now });
   const connections = new ConnectionLimits(config.maxConnectionsPerIdentity);
   const caps = new ConnectionCaps({
     maxConnections: config.maxConnections,
@@ -90,7 +90,7 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
 
   const area = createPushArea({
     changes: { bus, storage, now, live },
-    devices: { storage, config, now, outbound },
+    devices: { storage: storage.devices, config, now, outbound },
     connections,
     maxPendingBytes: config.maxBufferedBytes,
     vapidPublicKey: secrets.vapidPublicKey,

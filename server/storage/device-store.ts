@@ -1,8 +1,8 @@
 /**
  * Registered push devices and their dataset subscriptions (Cognito's RegisterDevice and
  * SubscribeToDataset): the part of `Storage` that push notifications need. Kept as its own
- * interface so the device tables can be read about in one place; `Storage` extends it and every
- * adapter implements it (`sqlite-devices.ts`, `postgres-devices.ts`), checked by
+ * interface so the device tables can be read about in one place; every backend reaches it as
+ * `storage.devices`, written once in `sql-devices.ts`, checked by
  * `test/conformance/storage-suite-devices.ts`.
  *
  * Every method is scoped to one identity: a device id is only unique within its identity, and no

@@ -3,8 +3,8 @@
  * and any later kind (user-pool keys). Rows hold material already sealed by the caller under the
  * master key (`server/secret-box.ts`); storage never sees a secret in the clear. Every row takes
  * the next number of one generation counter shared by all kinds, so an instance learns that
- * something changed by reading one number (`serverKeyGeneration`). `Storage` extends this
- * interface, so every backend passes `test/conformance/storage-suite-keys.ts`.
+ * something changed by reading one number (`serverKeyGeneration`). Every backend reaches it as
+ * `storage.keys`, written once in `sql-keys.ts`, and passes `test/conformance/storage-suite-keys.ts`.
  *
  * The newest row of a kind is the one to sign with; older rows of the kind still verify until they
  * are pruned. What a kind's material looks like lives in `server/keys/`.

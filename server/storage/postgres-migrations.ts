@@ -5,10 +5,10 @@
  */
 import type pg from "pg";
 import { assertSchemaName } from "./postgres-rows.js";
-import { POSTGRES_DEVICES_MIGRATION } from "./postgres-devices.js";
+import { POSTGRES_DEVICES_MIGRATION } from "./device-migrations.js";
 import { POSTGRES_GROUPS_MIGRATION } from "./group-store.js";
 import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
-import { POSTGRES_KEYS_MIGRATION } from "./postgres-keys.js";
+import { POSTGRES_KEYS_MIGRATION } from "./key-migrations.js";
 import { POSTGRES_LEASES_MIGRATION } from "./lease-migrations.js";
 import { POSTGRES_STREAM_MIGRATION } from "./postgres-stream.js";
 
@@ -95,7 +95,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX mutations_by_created_at ON mutations (created_at);
     `,
   },
-  // Version 2: push devices and their dataset subscriptions (the SQL is in postgres-devices.ts).
+  // Version 2: push devices and their dataset subscriptions (`device-migrations.ts`).
   POSTGRES_DEVICES_MIGRATION,
   // Version 3: the event stream, consumer checkpoints, dead letters (the SQL is in postgres-stream.ts).
   POSTGRES_STREAM_MIGRATION,
@@ -103,7 +103,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   POSTGRES_IDENTITIES_MIGRATION,
   // Version 5: consumer leases across instances (the SQL is in postgres-leases.ts).
   POSTGRES_LEASES_MIGRATION,
-  // Version 6: server keys, sealed under the master key (the SQL is in postgres-keys.ts).
+  // Version 6: server keys, sealed under the master key (`key-migrations.ts`).
   POSTGRES_KEYS_MIGRATION,
   // Version 7: group members (the SQL is in group-store.ts).
   POSTGRES_GROUPS_MIGRATION,

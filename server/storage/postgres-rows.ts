@@ -104,16 +104,32 @@ export async function selectDataset(db: Queryable, identityId: string, name: str
   return rows[0] ? fromDatasetRow(rows[0]) : null;
 }
 
-/** A `SqlSession` (`sql.ts`) on `db`, the pool (autocommit) or a client inside a transaction. */
+/**
+ * A `SqlSession` (`sql.ts`) on `db`, the pool (autocommit) or a client inside a transaction. Text
+ * crosses it through the U+0000 codec both ways: every string parameter is `encodeText`ed and
+ * every string column `decodeText`d, so queries written once never think about it. Text without
+ * U+0000/U+0001 passes unchanged, and jsonb parameters are JSON text, which escapes both.
+ */
 export function postgresSession(db: Queryable): SqlSession {
   const query = async <Row>(built: SqlQuery) => {
     const { text, params } = renderSql(built, POSTGRES_DIALECT);
-    return db.query(text, params) as Promise<pg.QueryResult<Row & pg.QueryResultRow>>;
+    const result = await db.query(text, params.map(encodeParam));
+    return { rows: (result.rows as Record<string, unknown>[]).map(decodeRow) as Row[], rowCount: result.rowCount ?? 0 };
   };
   return {
     dialect: POSTGRES_DIALECT,
     all: async <Row>(built: SqlQuery) => (await query<Row>(built)).rows,
     get: async <Row>(built: SqlQuery) => (await query<Row>(built)).rows[0],
-    run: async (built) => (await query(built)).rowCount ?? 0,
+    run: async (built) => (await query(built)).rowCount,
   };
+}
+
+const encodeParam = (value: unknown): unknown => (typeof value === "string" ? encodeText(value) : value);
+
+function decodeRow(row: Record<string, unknown>): Record<string, unknown> {
+  for (const column in row) {
+    const value = row[column];
+    if (typeof value === "string") row[column] = decodeText(value);
+  }
+  return row;
 }

@@ -11,15 +11,16 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import type { SyncRecord } from "../../core/types.js";
 import { PostgresDatasetTx } from "./postgres-dataset-tx.js";
-import { PostgresDeviceStore } from "./postgres-devices.js";
-import type { RegisteredDevice } from "./device-store.js";
+import type { DeviceStore } from "./device-store.js";
+import { SqlDeviceStore } from "./sql-devices.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgres-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
-import { PostgresKeyStore } from "./postgres-keys.js";
+import type { SqlConnections } from "./sql.js";
+import type { KeyStore } from "./key-store.js";
+import { SqlKeyStore } from "./sql-keys.js";
 import { SqlGroupStore } from "./group-store.js";
-import type { NewServerKey } from "./key-store.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PostgresStreamStore } from "./postgres-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -264,50 +265,21 @@ class PostgresAdapter implements PostgresStorage {
     return rowCount ?? 0;
   }
 
-  // Registered push devices (DeviceStore): the SQL is in postgres-devices.ts, on this pool.
-  readonly #devices = new PostgresDeviceStore({
-    read: (fn) => this.#track(() => fn(this.#pool)),
-    write: (fn) => this.#write(() => fn(this.#pool)),
-  });
-  saveDevice(device: RegisteredDevice) { return this.#devices.saveDevice(device); }
-  getDevice(identityId: string, deviceId: string) { return this.#devices.getDevice(identityId, deviceId); }
-  listDevices(identityId: string) { return this.#devices.listDevices(identityId); }
-  deleteDevice(identityId: string, deviceId: string, onlyIfUrl?: string) { return this.#devices.deleteDevice(identityId, deviceId, onlyIfUrl); }
-  subscribeDevice(identityId: string, deviceId: string, dataset: string, createdAt: number) { return this.#devices.subscribeDevice(identityId, deviceId, dataset, createdAt); }
-  unsubscribeDevice(identityId: string, deviceId: string, dataset: string) { return this.#devices.unsubscribeDevice(identityId, deviceId, dataset); }
-  listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
-  listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
-
-  // Consumer leases: one SQL store for both backends (sql-leases.ts), on this pool.
-  readonly leases: LeaseStore = new SqlLeaseStore({
+  /** Sub-stores written once in SQL (`sql.ts`) run on these: autocommit statements on the pool, tracked for `close()`. */
+  readonly #sql: SqlConnections = {
     read: (fn) => this.#track(() => fn(postgresSession(this.#pool))),
     write: (fn) => this.#write(() => fn(postgresSession(this.#pool))),
-  });
-
-  // Server keys (KeyStore): the SQL is in postgres-keys.ts; create-once and rotation need a transaction.
-  readonly #keys = new PostgresKeyStore({
-    read: (fn) => this.#track(() => fn(this.#pool)),
-    transaction: (fn) =>
-      this.#write(async () => {
-        const client = await this.#pool.connect();
-        let broken: Error | undefined;
-        try {
-          await client.query("BEGIN");
-          const result = await fn(client);
-          await client.query("COMMIT");
-          return result;
-        } catch (error) {
-          await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
-          throw error;
-        } finally {
-          client.release(broken);
-        }
-      }),
-  });
-  listServerKeys() { return this.#keys.listServerKeys(); }
-  serverKeyGeneration() { return this.#keys.serverKeyGeneration(); }
-  addMissingServerKeys(keys: readonly NewServerKey[]) { return this.#keys.addMissingServerKeys(keys); }
-  rotateServerKey(key: NewServerKey, keep: number) { return this.#keys.rotateServerKey(key, keep); }
+    transaction: (fn, lockKey) =>
+      this.#write(() =>
+        this.#transaction("BEGIN", async (client) => {
+          if (lockKey !== undefined) await client.query("SELECT pg_advisory_xact_lock($1)", [lockKey]);
+          return fn(postgresSession(client));
+        }),
+      ),
+  };
+  readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
+  readonly keys: KeyStore = new SqlKeyStore(this.#sql);
+  readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
 
   // Group members (GroupStore): the SQL is in group-store.ts, on this pool.
   readonly #groups = new SqlGroupStore({

@@ -97,6 +97,15 @@ export interface SqlSession {
 
 /** How a sub-store reaches its backend: reads, and writes under the backend's write rules. */
 export interface SqlConnections {
+  /** Runs `fn` on a reading connection (autocommit). */
   read<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Runs `fn`'s statements as autocommit writes. */
   write<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one write transaction: commits when it resolves, rolls back when it throws. With
+   * `lockKey`, the transaction first takes that lock, held until it ends, so transactions naming
+   * the same key run one at a time across every process on the database (PostgreSQL takes an
+   * advisory transaction lock; SQLite's single writer already serializes them).
+   */
+  transaction<T>(fn: (session: SqlSession) => Promise<T>, lockKey?: number): Promise<T>;
 }

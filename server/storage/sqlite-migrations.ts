@@ -4,10 +4,10 @@
  * the next version; never edit one that has shipped, since databases in the field already ran it.
  */
 import type BetterSqlite3 from "better-sqlite3";
-import { SQLITE_DEVICES_MIGRATION } from "./sqlite-devices.js";
+import { SQLITE_DEVICES_MIGRATION } from "./device-migrations.js";
 import { SQLITE_GROUPS_MIGRATION } from "./group-store.js";
 import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
-import { SQLITE_KEYS_MIGRATION } from "./sqlite-keys.js";
+import { SQLITE_KEYS_MIGRATION } from "./key-migrations.js";
 import { SQLITE_LEASES_MIGRATION } from "./lease-migrations.js";
 import { SQLITE_STREAM_MIGRATION } from "./sqlite-stream.js";
 
@@ -97,7 +97,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX mutations_by_created_at ON mutations (created_at);
     `,
   },
-  // Version 2: push devices and their dataset subscriptions (the SQL is in sqlite-devices.ts).
+  // Version 2: push devices and their dataset subscriptions (`device-migrations.ts`).
   SQLITE_DEVICES_MIGRATION,
   // Version 3: the event stream, consumer checkpoints, dead letters (the SQL is in sqlite-stream.ts).
   SQLITE_STREAM_MIGRATION,
@@ -105,7 +105,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   SQLITE_IDENTITIES_MIGRATION,
   // Version 5: consumer leases across instances (the SQL is in sqlite-leases.ts).
   SQLITE_LEASES_MIGRATION,
-  // Version 6: server keys, sealed under the master key (the SQL is in sqlite-keys.ts).
+  // Version 6: server keys, sealed under the master key (`key-migrations.ts`).
   SQLITE_KEYS_MIGRATION,
   // Version 7: group members (the SQL is in group-store.ts).
   SQLITE_GROUPS_MIGRATION,

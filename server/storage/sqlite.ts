@@ -11,15 +11,16 @@ import BetterSqlite3 from "better-sqlite3";
 import type { SyncRecord } from "../../core/types.js";
 import { Mutex } from "./mutex.js";
 import { SqliteDatasetTx } from "./sqlite-dataset-tx.js";
-import { SqliteDeviceStore } from "./sqlite-devices.js";
-import type { RegisteredDevice } from "./device-store.js";
+import type { DeviceStore } from "./device-store.js";
+import { SqlDeviceStore } from "./sql-devices.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
-import { SqliteKeyStore } from "./sqlite-keys.js";
+import type { SqlConnections } from "./sql.js";
+import type { KeyStore } from "./key-store.js";
+import { SqlKeyStore } from "./sql-keys.js";
 import { SqlGroupStore } from "./group-store.js";
-import type { NewServerKey } from "./key-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { SqliteStreamStore } from "./sqlite-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -226,61 +227,33 @@ class SqliteAdapter implements SqliteStorage {
   }
 
   async writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T> {
-    return this.#write(async () => {
-      const db = this.#writer;
-      // IMMEDIATE takes the file's write lock now, so another process cannot slip in between
-      // reading the dataset row and writing it back.
-      db.exec("BEGIN IMMEDIATE");
-      let tx: SqliteDatasetTx | undefined;
-      try {
-        assertSqliteIdentityWritable(db, identityId); // a disabled or merged identity writes nothing
-        tx = new SqliteDatasetTx(db, identityId, dataset);
-        const result = await fn(tx);
-        tx.end();
-        if (!db.inTransaction) throw new Error("SQLite rolled the write transaction back on its own (I/O error or disk full)");
-        db.exec("COMMIT"); // may throw (deferred foreign key); the catch below rolls back
-        return result;
-      } catch (error) {
-        tx?.end();
-        if (db.inTransaction) rollbackKeepingError(db);
-        throw error;
-      }
-    });
+    return this.#write(() =>
+      inTransaction(this.#writer, async () => {
+        assertSqliteIdentityWritable(this.#writer, identityId); // a disabled or merged identity writes nothing
+        const tx = new SqliteDatasetTx(this.#writer, identityId, dataset);
+        try {
+          return await fn(tx);
+        } finally {
+          tx.end();
+        }
+      }),
+    );
   }
 
   async purgeMutations(beforeMs: number): Promise<number> {
     return this.#write(() => sql(this.#writer, "DELETE FROM mutations WHERE created_at < ?").run(beforeMs).changes);
   }
 
-  // Registered push devices (DeviceStore): the SQL is in sqlite-devices.ts, on these connections.
-  readonly #devices = new SqliteDeviceStore({
-    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
-    write: (fn) => this.#write(() => fn(this.#writer)),
-  });
-  saveDevice(device: RegisteredDevice) { return this.#devices.saveDevice(device); }
-  getDevice(identityId: string, deviceId: string) { return this.#devices.getDevice(identityId, deviceId); }
-  listDevices(identityId: string) { return this.#devices.listDevices(identityId); }
-  deleteDevice(identityId: string, deviceId: string, onlyIfUrl?: string) { return this.#devices.deleteDevice(identityId, deviceId, onlyIfUrl); }
-  subscribeDevice(identityId: string, deviceId: string, dataset: string, createdAt: number) { return this.#devices.subscribeDevice(identityId, deviceId, dataset, createdAt); }
-  unsubscribeDevice(identityId: string, deviceId: string, dataset: string) { return this.#devices.unsubscribeDevice(identityId, deviceId, dataset); }
-  listDeviceDatasets(identityId: string, deviceId: string) { return this.#devices.listDeviceDatasets(identityId, deviceId); }
-  listSubscribedDevices(identityId: string, dataset: string) { return this.#devices.listSubscribedDevices(identityId, dataset); }
-
-  // Consumer leases: one SQL store for both backends (sql-leases.ts), on these connections.
-  readonly leases: LeaseStore = new SqlLeaseStore({
+  /** Sub-stores written once in SQL (`sql.ts`) run on these: reads on the reader, writes under the write lock. */
+  readonly #sql: SqlConnections = {
     read: async (fn) => (this.#assertOpen(), fn(sqliteSession(this.#reader))),
     write: (fn) => this.#write(() => fn(sqliteSession(this.#writer))),
-  });
-
-  // Server keys (KeyStore): the SQL is in sqlite-keys.ts, on these connections.
-  readonly #keys = new SqliteKeyStore({
-    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
-    write: (fn) => this.#write(() => fn(this.#writer)),
-  });
-  listServerKeys() { return this.#keys.listServerKeys(); }
-  serverKeyGeneration() { return this.#keys.serverKeyGeneration(); }
-  addMissingServerKeys(keys: readonly NewServerKey[]) { return this.#keys.addMissingServerKeys(keys); }
-  rotateServerKey(key: NewServerKey, keep: number) { return this.#keys.rotateServerKey(key, keep); }
+    // The write lock already makes this the only writer in the process, and IMMEDIATE the only one on the file.
+    transaction: (fn) => this.#write(() => inTransaction(this.#writer, () => fn(sqliteSession(this.#writer)))),
+  };
+  readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
+  readonly keys: KeyStore = new SqlKeyStore(this.#sql);
+  readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
 
   // Group members (GroupStore): the SQL is in group-store.ts, on these connections.
   readonly #groups = new SqlGroupStore({
@@ -342,6 +315,24 @@ class SqliteAdapter implements SqliteStorage {
 
   #assertOpen(): void {
     if (this.#closing) throw new Error("SQLite storage is closed");
+  }
+}
+
+/**
+ * Runs `fn` as one transaction on the writer `db` (the caller holds the write lock): commits when it
+ * resolves, rolls back and rethrows when it throws. IMMEDIATE takes the file's write lock at once,
+ * so another process cannot slip in between what `fn` reads and what it writes back.
+ */
+async function inTransaction<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = await fn();
+    if (!db.inTransaction) throw new Error("SQLite rolled the write transaction back on its own (I/O error or disk full)");
+    db.exec("COMMIT"); // may throw (deferred foreign key); the catch below rolls back
+    return result;
+  } catch (error) {
+    if (db.inTransaction) rollbackKeepingError(db);
+    throw error;
   }
 }
 

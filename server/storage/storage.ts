@@ -123,14 +123,18 @@ export interface ConnectionStats {
 }
 
 /**
- * Also a `DeviceStore` (registered push devices, `device-store.ts`), a `StreamStore` (the event stream,
- * `stream-store.ts`), an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
- * `KeyStore` (server keys, sealed, `key-store.ts`) and a `GroupStore` (group members, `group-store.ts`).
- * Consumer leases are the sub-store `leases`.
+ * Also a `StreamStore` (the event stream, `stream-store.ts`) an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
+ * `GroupStore` (group members, `group-store.ts`).
+ * Registered push devices, server keys and consumer leases are the sub-stores `devices`, `keys`
+ * and `leases`.
  */
-export interface Storage extends DeviceStore, StreamStore, IdentityStore, KeyStore, GroupStore {
+export interface Storage extends StreamStore, IdentityStore, GroupStore {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
+  /** Registered push devices and their dataset subscriptions (`device-store.ts`). */
+  readonly devices: DeviceStore;
+  /** Server keys, sealed (`key-store.ts`). */
+  readonly keys: KeyStore;
   /** Consumer leases across instances (`lease-store.ts`). */
   readonly leases: LeaseStore;
   /** Applies pending versioned migrations. Safe to call on every start. */

@@ -54,7 +54,7 @@ describe("HTTP endpoints", () => {
   it("keeps its signing key sealed in the database and reuses it after a restart", async () => {
     const guest = await server.signInGuest();
     expect(statSync(join(server.dataDir, "keys", "master-key")).mode & 0o777).toBe(0o600);
-    const signing = (await server.storage.listServerKeys()).filter((row) => row.kind === "token-signing");
+    const signing = (await server.storage.keys.listServerKeys()).filter((row) => row.kind === "token-signing");
     expect(signing).toHaveLength(1);
     expect(signing[0]!.sealed).toMatch(/^sealed:v1:/);
     const restarted = await startTestServer({ dataDir: server.dataDir });

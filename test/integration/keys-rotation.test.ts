@@ -45,7 +45,7 @@ async function stop(server: TestServer): Promise<void> {
 /** Rotates as `syncpool keys rotate` does, on the server's own database and master key. */
 async function rotate(server: TestServer): Promise<string> {
   const box = createSecretBox(await loadMasterKey(server.dataDir, null));
-  const rows = await rotateServerKeys(server.storage, box, Date.now);
+  const rows = await rotateServerKeys(server.storage.keys, box, Date.now);
   return rows.find((row) => row.kind === "token-signing")!.keyId;
 }
 
@@ -117,11 +117,11 @@ describe("server keys across restarts and rotations", () => {
     const server = await start(freshDir());
     const guest = await server.signInGuest();
     const rotate = `mutation { rotateServerKeys { generation rotated { kind keyId } } }`;
-    const before = await server.storage.listServerKeys();
+    const before = await server.storage.keys.listServerKeys();
 
     const refused = await server.gql(rotate, {}, guest.token);
     expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    expect(await server.storage.listServerKeys()).toEqual(before);
+    expect(await server.storage.keys.listServerKeys()).toEqual(before);
 
     const { data, errors } = await server.gql<{ rotateServerKeys: { generation: number; rotated: Array<{ kind: string; keyId: string }> } }>(rotate, {}, ADMIN_TOKEN);
     expect(errors).toBeUndefined();

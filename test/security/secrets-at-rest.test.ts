@@ -68,7 +68,7 @@ describe("secrets at rest", () => {
   it("keeps the server's signing keys and secrets in the database sealed, with no key file besides the master key", async () => {
     const dataDir = freshDir();
     const server = await start(dataDir);
-    const rows = await server.storage.listServerKeys();
+    const rows = await server.storage.keys.listServerKeys();
     expect(rows.map((row) => row.kind).sort()).toEqual(["aws-credentials", "push-webhook", "session", "token-signing", "vapid"]);
     for (const row of rows) expect(row.sealed).toMatch(/^sealed:v1:/);
     expect(JSON.stringify(rows)).not.toContain('"d"');

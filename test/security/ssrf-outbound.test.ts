@@ -77,8 +77,8 @@ describe("Web Push endpoints", () => {
   it("refuses again at delivery, so an endpoint stored before (or re-pointed since) reaches nothing", async () => {
     const { identityId, token } = await server.signInGuest();
     // A registration as stored by an earlier version, pointing at the internal service.
-    await server.storage.saveDevice({ identityId, deviceId: "old", poolId: "default", platform: "WEB_PUSH", url: `${internal.origin}/push`, ...KEYS, token: null, createdAt: 0, updatedAt: 0 });
-    await server.storage.subscribeDevice(identityId, "old", "notes", 0);
+    await server.storage.devices.saveDevice({ identityId, deviceId: "old", poolId: "default", platform: "WEB_PUSH", url: `${internal.origin}/push`, ...KEYS, token: null, createdAt: 0, updatedAt: 0 });
+    await server.storage.devices.subscribeDevice(identityId, "old", "notes", 0);
     await syncApi(server.graphqlUrl, token).push({ dataset: "notes", deviceId: "laptop", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     await expect.poll(() => server.logText(), { timeout: 10_000 }).toContain("not a public address");
     expect(internal.requests).toEqual([]);
