@@ -83,7 +83,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const box = createSecretBox(await loadMasterKey(config.dataDir, config.masterKey));
     // Signing keys, session secrets, VAPID and webhook secrets live in the database, shared by every
     // instance; a rotation on any instance reaches this one within a poll (`server/keys/key-ring.ts`).
-    keys = await openKeyRing({ store: storage, box, dataDir: config.dataDir, now, logger: logger.child({ component: "keys" }) });
+    keys = await openKeyRing({ store: storage.keys, box, dataDir: config.dataDir, now, logger: logger.child({ component: "keys" }) });
     const ring = keys;
     // The database files exist now; the driver created them with the umask's mode.
     await restrictDataDir(config.dataDir, SQLITE_FILES);
@@ -151,7 +151,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       config: config.aws,
       identity,
       sync,
-      devices: { storage, config: config.push, now, outbound: config.outbound },
+      devices: { storage: storage.devices, config: config.push, now, outbound: config.outbound },
       sessionSecret: ring.awsSecret(),
       limiter,
       trustedProxyHops: config.trustedProxyHops,
@@ -169,7 +169,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     };
 
     const yoga = createYoga<{}, GraphQLContext>({
-      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity }), createKeysArea({ store: storage, box, ring, now })]),
+      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity }), createKeysArea({ store: storage.keys, box, ring, now })]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
       // Wrong admin tokens lock their address out with a growing delay (on the server's clock).
       context: createContextFactory({
