@@ -74,6 +74,7 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
       deleted: false,
       records: result.records.filter((record) => record.syncCount === result.datasetSyncCount),
       origin: triggered ? "trigger" : "device",
+      ...(caller.writer === undefined ? {} : { writer: caller.writer }),
     });
   }
   return result;
@@ -158,6 +159,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
     await appendChangeEvent(tx, pool.shards, {
       poolId: caller.poolId,
       identityId: caller.identityId,
+      writer: caller.writer,
       dataset: input.dataset,
       syncCount,
       deviceId: input.deviceId,

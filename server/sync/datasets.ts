@@ -91,6 +91,7 @@ export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string
       records: [],
       origin: "device",
       committedAt: now,
+      writer: caller.writer,
     });
     return { name, deleted: true, syncCount };
   });
@@ -106,6 +107,7 @@ export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string
       deleted: true,
       records: [],
       origin: "device",
+      ...(caller.writer === undefined ? {} : { writer: caller.writer }),
     });
   }
   return result;

@@ -14,6 +14,11 @@ export interface Caller {
   identityId: string;
   poolId: string;
   limits: Limits;
+  /**
+   * For a shared dataset (`identityId` is then its owner id): the identity that asked. Carried
+   * into the stream event and notifications as `writer`. Absent for an identity's own datasets.
+   */
+  writer?: string;
 }
 
 /** Where a committed change came from; carried into notifications and the event stream. */
@@ -34,6 +39,8 @@ export interface CommittedChange {
   /** The records the change stamped with `syncCount` (empty for a deletion). */
   records: SyncRecord[];
   origin: ChangeOrigin;
+  /** For a shared dataset: the identity whose request made the change. */
+  writer?: string;
   /**
    * True when the change reached this instance from another one without its records (too large
    * for the change bus, `server/push/relayed-change-bus.ts`): `records` is empty and subscribers
