@@ -37,8 +37,9 @@ type Query {
   """
   Records of a dataset changed after sinceSyncCount, tombstones included, ordered by
   (syncCount, key) and paged by cursor. An absent dataset answers datasetExists: false.
+  shared: true reads the pool's shared dataset of that name instead (schema/PROTOCOL.md, Shared datasets).
   """
-  records(dataset: String!, sinceSyncCount: Int = 0, first: Int = 500, after: String): RecordPage!
+  records(dataset: String!, sinceSyncCount: Int = 0, first: Int = 500, after: String, shared: Boolean = false): RecordPage!
   "Admin: every identity pool."
   identityPools: [IdentityPool!]!
 }
@@ -51,7 +52,7 @@ type Mutation {
   "Sets a dataset's conflict strategy, creating the dataset when it does not exist."
   configureDataset(name: String!, conflictStrategy: ConflictStrategy!): Dataset!
   "Deletes a dataset and its records; devices that pull from an older count see deletedAfterSince."
-  deleteDataset(name: String!): DeleteDatasetResult!
+  deleteDataset(name: String!, shared: Boolean = false): DeleteDatasetResult!
   "Admin: creates an identity pool."
   createIdentityPool(input: CreateIdentityPoolInput!): IdentityPool!
 }
@@ -140,6 +141,8 @@ input PushRecordsInput {
   mutationId: String!
   syncSessionToken: String
   patches: [PatchInput!]!
+  "True: the pool's shared dataset of that name, written as the pool's sharedDatasets allow."
+  shared: Boolean = false
 }
 
 type Conflict {

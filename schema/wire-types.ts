@@ -29,6 +29,8 @@ export interface PushRecordsInput {
   mutationId: string;
   syncSessionToken?: string | null;
   patches: Patch[];
+  /** True: the pool's shared dataset of that name (schema/PROTOCOL.md, Shared datasets). */
+  shared?: boolean | null;
 }
 
 /** A stale patch of an OPTIMISTIC dataset, with the record the server holds. */

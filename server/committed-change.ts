@@ -22,6 +22,8 @@ export interface CommittedChange {
   /** The records the change stamped with `syncCount` (empty for a deletion). */
   records: SyncRecord[];
   origin: ChangeOrigin;
+  /** For a shared dataset: the identity whose request made the change. */
+  writer?: string;
   /**
    * True when the change reached this instance from another one without its records (too large
    * for the change bus, `server/push/relayed-change-bus.ts`): `records` is empty and subscribers

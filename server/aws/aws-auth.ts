@@ -10,6 +10,7 @@
  * UnrecognizedClientException for an unknown key, InvalidSignatureException for a bad signature or
  * a request dated more than 15 minutes away, ExpiredTokenException for expired credentials.
  */
+import { isSharedOwnerId } from "../identity/shared-access.js";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { PoolSettings } from "../identity/pool-settings.js";
 import type { PoolRegistry } from "../identity/pools.js";
@@ -88,6 +89,9 @@ export function requireDeveloper(principal: AwsPrincipal, poolId: string): Devel
  */
 export function requireIdentity(principal: AwsPrincipal, poolId: string, identityId: string): IdentityPrincipal {
   if (principal.kind !== "identity") throw new AwsError("NotAuthorizedException", 403, "This operation needs an identity's credentials.");
+  if (isSharedOwnerId(identityId)) {
+    throw new AwsError("NotAuthorizedException", 403, "Shared datasets are not part of Cognito Sync: sync them over GraphQL with shared: true.");
+  }
   if (principal.claims.poolId !== poolId || principal.claims.identityId !== identityId) {
     throw new AwsError("NotAuthorizedException", 403, `Access to Identity '${identityId}' is forbidden.`);
   }

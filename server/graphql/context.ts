@@ -17,7 +17,9 @@ import { isAllowed, type PolicySubject } from "../identity/policy.js";
 import type { RateLimiter } from "../identity/rate-limiter.js";
 import type { TokenService } from "../identity/tokens.js";
 import { identityDisabled, type IdentityStore } from "../storage/identity-store.js";
+import type { GroupStore } from "../storage/group-store.js";
 import type { Caller } from "../sync/types.js";
+import { sharedCaller, type SharedAction } from "./shared-caller.js";
 import { clientAddress } from "../client-address.js";
 import { addressBucket } from "../ip-address.js";
 
@@ -34,6 +36,13 @@ export interface GraphQLContext {
    * @throws SyncpoolError FORBIDDEN (`reason: POLICY_DENIED`) when a policy denies it, or as `caller()`.
    */
   authorize(dataset: string, ...actions: PolicyAction[]): Promise<Caller>;
+  /**
+   * The caller acting on shared dataset `dataset` (`shared-caller.ts`): the owner id as
+   * `identityId`, the entry's limits, the asking identity as `writer`.
+   * @throws SyncpoolError FORBIDDEN (`reason: SHARED_DENIED`) when the pool's `sharedDatasets`
+   *   do not let the identity do every one of `actions` on it, or as `caller()`.
+   */
+  authorizeShared(dataset: string, ...actions: SharedAction[]): Promise<Caller>;
   /** A test of which datasets the caller may read (for listings), after `caller()`'s checks. */
   readableDatasets(): Promise<(dataset: string) => boolean>;
   /**
@@ -59,7 +68,7 @@ export interface ContextDeps {
   tokens: TokenService;
   pools: PoolRegistry;
   /** Identity status, checked on every authenticated request. */
-  storage: Pick<IdentityStore, "getIdentityStatus">;
+  storage: Pick<IdentityStore, "getIdentityStatus"> & Pick<GroupStore, "listIdentityGroups">;
   limiter: RateLimiter;
   /** SYNCPOOL_ADMIN_TOKEN, or null when the admin API is disabled. */
   adminToken: string | null;
@@ -79,6 +88,7 @@ interface Verified {
   caller: Caller;
   subject: PolicySubject;
   pool: PoolSettings;
+  authenticated: boolean;
 }
 
 /** Returns yoga's `context` function. */
@@ -125,6 +135,9 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
         }
         return caller;
       },
+      async authorizeShared(dataset, ...actions) {
+        return sharedCaller(deps.storage, await verify(), dataset, actions);
+      },
       async readableDatasets() {
         const { subject, pool } = await verify();
         return (dataset) => isAllowed(pool, subject, ["read"], dataset);
@@ -157,6 +170,7 @@ async function verifyCaller(deps: ContextDeps, header: string | null, address: s
     caller: { identityId: claims.identityId, poolId: claims.poolId, limits: pool.limits },
     subject: { identityId: claims.identityId, poolId: claims.poolId, role: claims.role, tags: claims.tags },
     pool,
+    authenticated: claims.authenticated,
   };
 }
 

@@ -4,7 +4,9 @@
  * happens), hands typed arguments to `server/sync` or `server/identity`, and returns the answer as
  * it is (the shapes match the schema). Actions: `records`/`dataset` read, `datasets` lists only
  * readable datasets, `pushRecords` write (and delete when it removes a key), `configureDataset`
- * configure, `deleteDataset` delete; `usage` needs only a valid token. Caller mistakes (`SyncpoolError`) become GraphQL errors with their code here, so only
+ * configure, `deleteDataset` delete; `usage` needs only a valid token. With `shared: true` the
+ * pool's `sharedDatasets` decide instead (`context.authorizeShared`): read for `records`, write for
+ * `pushRecords` and `deleteDataset`. Caller mistakes (`SyncpoolError`) become GraphQL errors with their code here, so only
  * real surprises reach error masking.
  */
 import type { GraphQLFieldResolver } from "graphql";
@@ -52,7 +54,9 @@ export function createResolvers({ sync, signIn: signInDeps, pools }: ResolverDep
       }),
       dataset: resolver(async (args: { name: string }, context) => getDataset(sync, await context.authorize(args.name, "read"), args.name)),
       usage: resolver(async (_args: object, context) => getUsage(sync, await context.caller())),
-      records: resolver(async (args: RecordsArgs, context) => pullRecords(sync, await context.authorize(args.dataset, "read"), args)),
+      records: resolver(async (args: RecordsArgs & { shared?: boolean | null }, context) =>
+        pullRecords(sync, args.shared ? await context.authorizeShared(args.dataset, "read") : await context.authorize(args.dataset, "read"), args),
+      ),
       identityPools: resolver(async (_args: object, context) => {
         await context.requireAdmin();
         return pools.list();
@@ -66,13 +70,16 @@ export function createResolvers({ sync, signIn: signInDeps, pools }: ResolverDep
       }),
       pushRecords: resolver(async (args: { input: PushRecordsInput }, context) => {
         const removes = args.input.patches.some((patch) => patch.op === "REMOVE");
+        if (args.input.shared) return applyPush(sync, await context.authorizeShared(args.input.dataset, "write"), args.input);
         const caller = await context.authorize(args.input.dataset, ...(removes ? (["write", "delete"] as const) : (["write"] as const)));
         return applyPush(sync, caller, args.input);
       }),
       configureDataset: resolver(async (args: { name: string; conflictStrategy: ConflictStrategy }, context) =>
         configureDataset(sync, await context.authorize(args.name, "configure"), args.name, args.conflictStrategy),
       ),
-      deleteDataset: resolver(async (args: { name: string }, context) => deleteDataset(sync, await context.authorize(args.name, "delete"), args.name)),
+      deleteDataset: resolver(async (args: { name: string; shared?: boolean | null }, context) =>
+        deleteDataset(sync, args.shared ? await context.authorizeShared(args.name, "write") : await context.authorize(args.name, "delete"), args.name),
+      ),
       createIdentityPool: resolver(async (args: { input: CreateIdentityPoolInput }, context) => {
         await context.requireAdmin();
         return pools.create(parseCreateIdentityPoolInput(args.input));

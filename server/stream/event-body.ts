@@ -50,6 +50,8 @@ export interface StreamEventBody {
   mutationId: string | null;
   /** Ours: `trigger` when the sync trigger changed any record of the push, else where it came from. */
   origin: ChangeOrigin;
+  /** Ours, shared datasets only (`identityId` is then the dataset's owner id): the identity that wrote. */
+  writer?: string;
 }
 
 /** What an event is built from: a change as it commits. */
@@ -70,6 +72,8 @@ export interface ChangeEventInput {
   triggerKeys?: ReadonlySet<string> | undefined;
   /** Commit time, epoch ms. */
   committedAt: number;
+  /** For a shared dataset: the identity that wrote. */
+  writer?: string | undefined;
 }
 
 /** Builds the event body for a change. */
@@ -100,6 +104,7 @@ export function buildEventBody(change: ChangeEventInput): StreamEventBody {
     deviceId: change.deviceId,
     mutationId: change.mutationId,
     origin: triggerKeys.size > 0 ? "trigger" : change.origin,
+    ...(change.writer === undefined ? {} : { writer: change.writer }),
   };
 }
 

@@ -81,7 +81,7 @@ interface Push {
 /** The change a push commits at `syncCount`, stamping `records`; the caller sets its origin. */
 function committed(push: Push, syncCount: number, records: SyncRecord[]): Omit<CommittedChange, "origin"> {
   const { caller, input } = push;
-  return { poolId: caller.poolId, identityId: caller.identityId, dataset: input.dataset, syncCount, deviceId: input.deviceId, mutationId: input.mutationId, deleted: false, records };
+  return { poolId: caller.poolId, identityId: caller.identityId, dataset: input.dataset, syncCount, deviceId: input.deviceId, mutationId: input.mutationId, deleted: false, records, ...(caller.writer === undefined ? {} : { writer: caller.writer }) };
 }
 
 /** YDOC work for deps built without a pool (tests): in place, budget still checked. */

@@ -89,7 +89,7 @@ export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string
 
 /** The committed change of deleting `name` at `syncCount`. */
 function deletion(caller: Caller, name: string, syncCount: number): CommittedChange {
-  return { poolId: caller.poolId, identityId: caller.identityId, dataset: name, syncCount, deviceId: null, mutationId: null, deleted: true, records: [], origin: "device" };
+  return { poolId: caller.poolId, identityId: caller.identityId, dataset: name, syncCount, deviceId: null, mutationId: null, deleted: true, records: [], origin: "device", ...(caller.writer === undefined ? {} : { writer: caller.writer }) };
 }
 
 /** The caller\'s dataset count and bytes against the pool's limits. */

@@ -16,6 +16,11 @@ export interface Caller {
   identityId: string;
   poolId: string;
   limits: Limits;
+  /**
+   * For a shared dataset (`identityId` is then its owner id): the identity that asked. Carried
+   * into the stream event and notifications as `writer`. Absent for an identity's own datasets.
+   */
+  writer?: string;
 }
 
 /** What the sync operations need from the server. */

@@ -62,6 +62,13 @@ describe("refusals of the AWS endpoints", () => {
     expect(await refusal(listRecords(aws.sync(alice.credentials), SECRET_POOL, bob.identityId))).toMatchObject({ name: "NotAuthorizedException", status: 403 });
   });
 
+  it("refuses a shared dataset's owner path: shared datasets are not part of Cognito Sync", async () => {
+    const alice = await guest();
+    const answer = await refusal(listRecords(aws.sync(alice.credentials), SECRET_POOL, `_shared:${SECRET_POOL}`));
+    expect(answer).toMatchObject({ name: "NotAuthorizedException", status: 403 });
+    expect(answer.message).toMatch(/Shared datasets are not part of Cognito Sync/);
+  });
+
   it("refuses a tampered signature", async () => {
     const { identityId, credentials } = await guest();
     const sync = aws.sync(credentials);
