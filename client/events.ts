@@ -11,6 +11,8 @@ export interface ConflictReport {
   key: string;
   local: SyncRecord | null;
   remote: SyncRecord | null;
+  /** The record as last synced before the local write (see `Conflict.base`). */
+  base: SyncRecord | null;
 }
 
 /** One side of an `overwritten` report. */
