@@ -80,6 +80,22 @@ describe("JSON records on the client", () => {
     expect(await b.dataset("todos", { schema: Todo }).get("t1")).toEqual(expected);
   });
 
+  it("stores objects given to putMany and to a transaction as JSON records, and syncs them", async () => {
+    const [a, b] = (await devicesOfOneIdentity(["todo-many-a", "todo-many-b"])) as [SyncClient, SyncClient];
+    const todos = a.dataset("todos", { schema: Todo });
+    await todos.putMany({ t1: { title: "One", done: false }, t2: { title: "Two", done: true } });
+    await a.transaction((tx) => tx.dataset("todos").put("t3", { title: "Three", done: false }));
+    await expect(todos.putMany([["t4", { title: "", done: false }]])).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await a.sync();
+    await b.sync();
+    expect(await b.dataset("todos", { schema: Todo }).getAll()).toEqual({
+      t1: { title: "One", done: false },
+      t2: { title: "Two", done: true },
+      t3: { title: "Three", done: false },
+    });
+    expect((await b.dataset("todos").getRecord("t3"))?.kind).toBe("JSON");
+  });
+
   it("refuses a write its schema refuses, with the path, and stores nothing", async () => {
     const [device] = (await devicesOfOneIdentity(["todo-schema"])) as [SyncClient];
     const todos = device.dataset("todos", { schema: Todo });
