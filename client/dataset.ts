@@ -12,7 +12,7 @@ import type { Query, QueryRow } from "../core/query/index.js";
 import { queryDataset, watchDatasetQuery } from "./query/dataset-query.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { LocalWrite } from "./store/local-write.js";
-import { WriteBatch, type Entries } from "./write-batch.js";
+import { WriteBatch, entriesOf, type Entries, type PutValue } from "./write-batch.js";
 import { readValue } from "./record-value.js";
 import { validateValue, withUpdate, type DatasetOptions, type UpdateOf } from "./typed-value.js";
 
@@ -140,7 +140,9 @@ export class Dataset<V = string> {
    */
   async putMany(entries: Entries): Promise<void> {
     const batch = new WriteBatch();
-    batch.dataset(this.name).putMany(entries);
+    for (const [key, value] of entriesOf(entries)) {
+      batch.put(this.name, key, this.options.schema ? ((await validateValue(this.options.schema, value as V)) as PutValue) : value);
+    }
     await this.host.writeMany(batch.writes);
   }
 

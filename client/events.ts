@@ -12,6 +12,30 @@ export interface ConflictReport {
   key: string;
   local: SyncRecord | null;
   remote: SyncRecord | null;
+  /** The record as last synced before the local write (see `Conflict.base`). */
+  base: SyncRecord | null;
+}
+
+/** One side of an `overwritten` report. */
+export interface OverwrittenSide<C = string> {
+  /** A STRING record's value or a JSON field's value; undefined when removed or absent. */
+  value: unknown;
+  /** The hybrid logical clock of the write. */
+  clock: C;
+}
+
+/**
+ * A local write that lost the merge to a concurrent remote one: a STRING record's value, or
+ * the field at `path` (dotted) of a JSON record. `local` is what this device wrote, `remote`
+ * what shows now and the clock of the write that beat it (null when the merge does not tell it).
+ */
+export interface OverwrittenReport {
+  dataset: string;
+  key: string;
+  /** The dotted path of the JSON field; absent for a STRING record. */
+  path?: string;
+  local: OverwrittenSide;
+  remote: OverwrittenSide<string | null>;
 }
 
 /** One write the server refused, as it was sent (a YDOC value is the Yjs update). */
@@ -32,6 +56,11 @@ export interface ClientEvents {
   writeRejected: { dataset: string; code: ErrorCode; error: SyncpoolError; records: RejectedWrite[] };
   /** OPTIMISTIC conflicts that no `onConflict` handler resolved; they stay pending. */
   conflict: { dataset: string; conflicts: ConflictReport[] };
+  /**
+   * A local write lost the merge to a concurrent remote one (CRDT datasets: on a pull, a live
+   * change or a push answer). Once per lost write; the record already shows the winner.
+   */
+  overwritten: OverwrittenReport;
   /** A dataset was deleted on the server (by another device or an admin); local copies are gone. */
   datasetDeleted: { dataset: string };
   /**

@@ -12,7 +12,7 @@ export type { ClientOptions } from "./options.js";
 export { Dataset, type DatasetUsage, type PendingWrite } from "./dataset.js";
 export type { Entries, TransactionDataset, WriteTransaction } from "./write-batch.js";
 export type { SignInOptions, SignInResult, LoginsSource } from "./session.js";
-export type { ClientEvents, ClientEventName, ConflictReport, Listener, RejectedWrite } from "./events.js";
+export type { ClientEvents, ClientEventName, ConflictReport, Listener, OverwrittenReport, OverwrittenSide, RejectedWrite } from "./events.js";
 export type { Conflict, ConflictHandler } from "./sync/resolve-conflicts.js";
 export type { SyncState } from "./sync/sync-loop.js";
 export type { Observable, Observer, Unsubscribe } from "./follow-identity.js";

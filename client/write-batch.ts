@@ -8,13 +8,16 @@ import { SyncpoolError } from "../core/errors.js";
 import { assertDatasetName, assertRecordKey } from "../core/limits.js";
 import type { LocalWrite } from "./store/local-write.js";
 
+/** A value `put` takes: a string (STRING record) or a plain object (JSON record). */
+export type PutValue = string | Record<string, unknown>;
+
 /** What `putMany` accepts: an object of key/value pairs, or `[key, value]` entries. */
-export type Entries = Record<string, string> | Iterable<readonly [string, string]>;
+export type Entries = Record<string, PutValue> | Iterable<readonly [string, PutValue]>;
 
 /** A dataset's writes inside `client.transaction()`. */
 export interface TransactionDataset {
-  /** Queues `key = value` (see `Dataset.put`). */
-  put(key: string, value: string): void;
+  /** Queues `key = value`: a string, or a plain object for a JSON record (see `Dataset.put`). */
+  put(key: string, value: PutValue): void;
   /** Queues the removal of `key` (see `Dataset.remove`). */
   remove(key: string): void;
   /** Queues every entry. */
@@ -27,7 +30,7 @@ export interface WriteTransaction {
   dataset(name: string): TransactionDataset;
 }
 
-/** Collects checked STRING writes in order. */
+/** Collects checked writes in order. */
 export class WriteBatch implements WriteTransaction {
   readonly writes: LocalWrite[] = [];
 
@@ -45,8 +48,12 @@ export class WriteBatch implements WriteTransaction {
     };
   }
 
-  put(dataset: string, key: string, value: string): void {
+  put(dataset: string, key: string, value: PutValue): void {
     assertRecordKey(key);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      this.writes.push({ dataset, key, op: "REPLACE", value: null, kind: "JSON", json: { put: value } });
+      return;
+    }
     if (typeof value !== "string") {
       throw new SyncpoolError("BAD_USER_INPUT", `value of ${key}: must be a string (remove(key) deletes)`, { field: "value", key });
     }
@@ -55,6 +62,6 @@ export class WriteBatch implements WriteTransaction {
 }
 
 /** The `[key, value]` pairs of `entries`. */
-export function entriesOf(entries: Entries): Iterable<readonly [string, string]> {
-  return Symbol.iterator in entries ? (entries as Iterable<readonly [string, string]>) : Object.entries(entries);
+export function entriesOf(entries: Entries): Iterable<readonly [string, PutValue]> {
+  return Symbol.iterator in entries ? (entries as Iterable<readonly [string, PutValue]>) : Object.entries(entries);
 }

@@ -6,6 +6,7 @@
  * overtaken (the answer then says what to do instead).
  */
 import type { SyncRecord } from "../../core/types.js";
+import type { OverwrittenReport } from "../events.js";
 import type { IdentityDb } from "./identity-db.js";
 import { persistClock, type WriteClock } from "./local-write.js";
 import { mergeRemote } from "./merge-remote.js";
@@ -27,6 +28,7 @@ export async function applyLiveChange(
   syncCount: number,
   records: readonly SyncRecord[],
   clock: WriteClock,
+  overwritten?: OverwrittenReport[],
 ): Promise<LiveApplyOutcome> {
   return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
     const metaId = datasetMetaId(dataset);
@@ -35,7 +37,7 @@ export async function applyLiveChange(
     if (!meta || meta.pendingDelete) return { applied: false, stale: false };
     if (syncCount <= meta.pulledSyncCount) return { applied: false, stale: true };
     if (syncCount !== meta.pulledSyncCount + 1) return { applied: false, stale: false };
-    const changed = await mergeRemote(db, dataset, records, clock, { keepPendingBase: true });
+    const changed = await mergeRemote(db, dataset, records, clock, { keepPendingBase: true, overwritten });
     const latest = (await db.meta.get(metaId)) as DatasetMeta;
     await db.meta.put({ ...latest, pulledSyncCount: syncCount });
     await persistClock(db, clock);

@@ -9,6 +9,7 @@
  * build on document state the server no longer has. The push that follows re-creates the dataset.
  */
 import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
+import type { OverwrittenReport } from "../events.js";
 import type { IdentityDb } from "./identity-db.js";
 import { persistClock, type WriteClock } from "./local-write.js";
 import { mergeRemote } from "./merge-remote.js";
@@ -35,7 +36,12 @@ export interface AppliedPull {
 }
 
 /** Applies `pull` (see the module comment). */
-export async function applyPull(db: IdentityDb, pull: PullOutcome, clock: WriteClock): Promise<AppliedPull> {
+export async function applyPull(
+  db: IdentityDb,
+  pull: PullOutcome,
+  clock: WriteClock,
+  overwritten?: OverwrittenReport[],
+): Promise<AppliedPull> {
   return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
     const metaId = datasetMetaId(pull.dataset);
     const meta = ((await db.meta.get(metaId)) as DatasetMeta | undefined) ?? newDatasetMeta(pull.dataset);
@@ -55,7 +61,7 @@ export async function applyPull(db: IdentityDb, pull: PullOutcome, clock: WriteC
     }
 
     await db.meta.put({ ...meta, conflictStrategy: pull.conflictStrategy });
-    changed.push(...(await mergeRemote(db, pull.dataset, pull.records, clock, { keepPendingBase: true })));
+    changed.push(...(await mergeRemote(db, pull.dataset, pull.records, clock, { keepPendingBase: true, overwritten })));
     const latest = (await db.meta.get(metaId)) as DatasetMeta;
     await db.meta.put({ ...latest, pulledSyncCount: pull.datasetSyncCount });
     await persistClock(db, clock);

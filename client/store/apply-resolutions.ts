@@ -50,7 +50,7 @@ export async function applyResolutions(
         const record = { ...local, ...base };
         await db.records.put(record);
         await moveTotals(db, dataset, local, record);
-        await pending.modify({ baseSyncCount: base.syncCount });
+        await pending.modify({ baseSyncCount: base.syncCount, base: server });
         changed.push(record);
       } else {
         await pending.delete();
@@ -81,6 +81,7 @@ export async function applyResolutions(
           clock,
           baseSyncCount: base.syncCount,
           deviceLastModifiedAt: now,
+          base: server,
         });
         changed.push(record);
       }

@@ -6,10 +6,14 @@
  * - STRING writes and removes are last-writer-wins under clocks that only grow, so the last of
  *   them stands for all earlier rows;
  * - a run of YDOC updates joins into one update (`Y.mergeUpdates` via core), with the last clock;
- * - a YDOC update that FOLLOWS a STRING write or a remove cannot be folded into it (it joins the
- *   record as the remove left it), so it starts a new segment that waits for the next batch.
+ * - a run of JSON writes joins into one state (the join of each write's state), with the last clock;
+ * - a YDOC update or JSON write that FOLLOWS another kind of row (a STRING write, a remove)
+ *   cannot be folded into it (it joins the record as that row left it), so it starts a new
+ *   segment that waits for the next batch.
  * Pure: rows in, patches out.
  */
+import { decodeJsonState, encodeJsonState } from "../../core/json-codec.js";
+import { mergeJsonStates } from "../../core/json-state.js";
 import { mergeYdocValues } from "../../core/ydoc.js";
 import type { Patch } from "../../core/types.js";
 import type { OutboxRow } from "./rows.js";
@@ -25,7 +29,7 @@ export interface Batch {
 
 interface Segment {
   rows: OutboxRow[];
-  /** Closed once a YDOC update follows a non-YDOC row: later rows wait for another batch. */
+  /** Closed once a joined row follows a row it cannot join: later rows wait for another batch. */
   closed: boolean;
 }
 
@@ -50,7 +54,7 @@ export function buildBatch(
     }
     if (segment.closed) continue;
     const previous = segment.rows.at(-1);
-    if (previous && isYdocUpdate(row) && !isYdocUpdate(previous)) {
+    if (previous && isJoined(row) && !(isJoined(previous) && previous.kind === row.kind)) {
       segment.closed = true;
       continue;
     }
@@ -67,18 +71,23 @@ export function buildBatch(
   return { seqs: seqs.sort((a, b) => a - b), patches };
 }
 
-function isYdocUpdate(row: OutboxRow): boolean {
-  return row.op === "REPLACE" && row.kind === "YDOC";
+/** A YDOC update or a JSON write: rows of a run join instead of replacing each other. */
+function isJoined(row: OutboxRow): boolean {
+  return row.op === "REPLACE" && (row.kind === "YDOC" || row.kind === "JSON");
 }
 
 /** One patch standing for a segment's rows (see the module comment). */
 function coalesce(rows: readonly OutboxRow[], syncCount: number): Patch {
   const last = rows.at(-1) as OutboxRow;
   let value = last.value;
-  if (isYdocUpdate(last)) {
-    // The segment is all YDOC updates here: a non-YDOC row after an update would end the run
-    // with itself as `last`, and one before an update would have closed the segment.
-    value = rows.map((row) => row.value as string).reduce((merged, update) => mergeYdocValues(merged, update));
+  if (isJoined(last)) {
+    // The segment is one run of joined rows here: another row after the run would end it with
+    // itself as `last`, and one before it would have closed the segment.
+    const values = rows.map((row) => row.value as string);
+    value =
+      last.kind === "YDOC"
+        ? values.reduce((merged, update) => mergeYdocValues(merged, update))
+        : encodeJsonState(values.map(decodeJsonState).reduce(mergeJsonStates));
   }
   return {
     op: last.op,

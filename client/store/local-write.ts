@@ -13,9 +13,9 @@ import { EMPTY_JSON_STATE } from "../../core/json-state.js";
 import type { RecordState } from "../../core/merge.js";
 import type { Limits, PatchOp, RecordKind } from "../../core/types.js";
 import type { IdentityDb } from "./identity-db.js";
-import { datasetMetaId, newDatasetMeta, type ClockMeta, type LocalRecord, type MetaRow, type OutboxRow, type UsageMeta } from "./rows.js";
+import { datasetMetaId, newDatasetMeta, type ClockMeta, type DatasetMeta, type LocalRecord, type MetaRow, type OutboxRow, type UsageMeta } from "./rows.js";
 import { joinStates } from "./join-states.js";
-import { toState, type DatasetUsage } from "./record-state.js";
+import { toState, toSyncRecord, type DatasetUsage } from "./record-state.js";
 import { moveUsage, readTotals, usageMetaId, usageRow } from "./usage-totals.js";
 
 /** One write as the app asked for it. YDOC values are incremental Yjs updates (base64). */
@@ -65,6 +65,7 @@ export async function writeLocal(db: IdentityDb, write: LocalWrite, context: Wri
 export async function writeLocalBatch(db: IdentityDb, writes: readonly LocalWrite[], context: WriteContext): Promise<LocalRecord[]> {
   return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
     const startTotals = new Map<string, DatasetUsage>();
+    const optimistic = new Set<string>();
     const totals = new Map<string, DatasetUsage>();
     const written: LocalRecord[] = [];
     for (const write of writes) {
@@ -72,12 +73,13 @@ export async function writeLocalBatch(db: IdentityDb, writes: readonly LocalWrit
         // One read for both rows: a put is a handful of IndexedDB requests, each one counts.
         const [meta, stored] = await db.meta.bulkGet([datasetMetaId(write.dataset), usageMetaId(write.dataset)]);
         if (!meta) await createDatasetMeta(db, write.dataset, context.limits);
+        else if ((meta as DatasetMeta).conflictStrategy === "OPTIMISTIC") optimistic.add(write.dataset);
         const current = stored ? { recordCount: (stored as UsageMeta).recordCount, sizeBytes: (stored as UsageMeta).sizeBytes } : await readTotals(db, write.dataset);
         startTotals.set(write.dataset, current);
         totals.set(write.dataset, current);
       }
       const before = await db.records.get([write.dataset, write.key]);
-      const record = await applyOne(db, write, before, context);
+      const record = await applyOne(db, write, before, context, optimistic.has(write.dataset));
       totals.set(write.dataset, moveUsage(totals.get(write.dataset) as DatasetUsage, before, record));
       written.push(record);
     }
@@ -99,7 +101,13 @@ async function createDatasetMeta(db: IdentityDb, dataset: string, limits: Limits
 }
 
 /** Writes one record and its outbox row (inside the batch's transaction). */
-async function applyOne(db: IdentityDb, write: LocalWrite, before: LocalRecord | undefined, context: WriteContext): Promise<LocalRecord> {
+async function applyOne(
+  db: IdentityDb,
+  write: LocalWrite,
+  before: LocalRecord | undefined,
+  context: WriteContext,
+  optimistic: boolean,
+): Promise<LocalRecord> {
   // The server refuses it too; refusing here keeps the write out of the outbox.
   assertKindKept(before, { key: write.key, kind: write.kind, remove: write.op === "REMOVE" });
   const now = context.now();
@@ -134,6 +142,10 @@ async function applyOne(db: IdentityDb, write: LocalWrite, before: LocalRecord |
     baseSyncCount: record.syncCount,
     deviceLastModifiedAt: now,
   };
+  // The synced version the write starts from, for a three-way merge of an OPTIMISTIC conflict.
+  if (optimistic && (await db.outbox.where("[dataset+key]").equals([write.dataset, write.key]).count()) === 0) {
+    row.base = before && before.syncCount > 0 ? toSyncRecord(before) : null;
+  }
   await db.records.put(record);
   await db.outbox.add(row);
   return record;

@@ -6,11 +6,13 @@
  * push settles the conflict. Every clock seen is folded into the device clock.
  */
 import type { SyncRecord } from "../../core/types.js";
+import type { OverwrittenReport } from "../events.js";
+import { findOverwritten } from "./overwritten.js";
 import type { IdentityDb } from "./identity-db.js";
 import { joinStates } from "./join-states.js";
 import type { WriteClock } from "./local-write.js";
 import { toLocal, toState } from "./record-state.js";
-import { datasetMetaId, type DatasetMeta, type LocalRecord } from "./rows.js";
+import { datasetMetaId, type DatasetMeta, type LocalRecord, type OutboxRow } from "./rows.js";
 import { moveTotals } from "./usage-totals.js";
 
 export interface MergeRemoteOptions {
@@ -19,6 +21,10 @@ export interface MergeRemoteOptions {
    * can be refused as stale. False for push acks: the server now holds this device's write.
    */
   keepPendingBase: boolean;
+  /** Collects the local writes the merge made lose (emitted once the transaction commits). */
+  overwritten?: OverwrittenReport[];
+  /** A push answer: the rows of the acknowledged batch, already gone from the outbox. */
+  acked?: readonly OutboxRow[];
 }
 
 /** Merges `records` into `dataset`'s local view; returns the local records that changed. */
@@ -41,7 +47,8 @@ export async function mergeRemote(
     // An older version than the one held (a replayed push answer, a page read before a later
     // push): record sync counts only grow, so it has nothing new for this device.
     if (local && remote.syncCount < local.syncCount) continue;
-    const pending = local ? (await db.outbox.where("[dataset+key]").equals([dataset, remote.key]).count()) > 0 : false;
+    const rows = local ? await db.outbox.where("[dataset+key]").equals([dataset, remote.key]).sortBy("seq") : [];
+    const pending = rows.length > 0;
     let next: LocalRecord;
     if (!local || !pending) {
       next = toLocal(dataset, remote);
@@ -51,6 +58,10 @@ export async function mergeRemote(
       const base = options.keepPendingBase ? local : remote;
       const state = optimistic ? toState(local) : joinStates(toState(remote), toState(local));
       next = { ...state, dataset, syncCount: base.syncCount, lastModifiedAt: base.lastModifiedAt };
+    }
+    if (local && options.overwritten && !optimistic) {
+      const own = [...(options.acked ?? []).filter((row) => row.key === remote.key), ...rows];
+      options.overwritten.push(...findOverwritten(dataset, remote.key, own, toState(local), toState(next)));
     }
     if (!local || !sameRecord(local, next)) {
       await db.records.put(next);

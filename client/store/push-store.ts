@@ -8,6 +8,7 @@
  */
 import type { SyncRecord } from "../../core/types.js";
 import { buildBatch } from "./build-batch.js";
+import type { OverwrittenReport } from "../events.js";
 import type { IdentityDb } from "./identity-db.js";
 import { persistClock, type WriteClock } from "./local-write.js";
 import { mergeRemote } from "./merge-remote.js";
@@ -55,15 +56,17 @@ export async function ackBatch(
   batch: InFlightBatch,
   records: readonly SyncRecord[],
   clock: WriteClock,
+  overwritten?: OverwrittenReport[],
 ): Promise<LocalRecord[]> {
   return db.transaction("rw", db.records, db.outbox, db.meta, async () => {
+    const acked = overwritten ? (await db.outbox.bulkGet(batch.seqs)).filter((row) => row !== undefined) : [];
     await db.outbox.bulkDelete(batch.seqs);
     const meta = ((await db.meta.get(datasetMetaId(dataset))) as DatasetMeta | undefined) ?? newDatasetMeta(dataset);
     // Another tab sharing this database may have acked this batch already and stored its next
     // one: clearing that would re-send its rows under a new mutation id, applying them twice.
     if (meta.inFlight?.mutationId === batch.mutationId) await db.meta.put({ ...meta, inFlight: null });
     // After an ack the device's own write is the base of any later OPTIMISTIC write.
-    const changed = await mergeRemote(db, dataset, records, clock, { keepPendingBase: false });
+    const changed = await mergeRemote(db, dataset, records, clock, { keepPendingBase: false, overwritten, acked });
     await persistClock(db, clock);
     return changed;
   });

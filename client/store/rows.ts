@@ -28,6 +28,11 @@ export interface OutboxRow {
   /** The record's server sync count when the write was made (OPTIMISTIC base). */
   baseSyncCount: number;
   deviceLastModifiedAt: number;
+  /**
+   * OPTIMISTIC datasets, on the first pending write of a key: the record as last synced before
+   * it (null for a key the server did not have), the base of a three-way merge.
+   */
+  base?: SyncRecord | null;
 }
 
 /**

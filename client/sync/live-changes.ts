@@ -14,7 +14,8 @@ import type { SyncRecord } from "../../core/types.js";
 import { applyLiveChange } from "../store/apply-live-change.js";
 import { readDatasetMeta } from "../store/read-records.js";
 import type { DatasetChange } from "../transport/subscription.js";
-import type { SyncContext } from "./sync-dataset.js";
+import type { OverwrittenReport } from "../events.js";
+import { emitOverwritten, type SyncContext } from "./sync-dataset.js";
 
 /** How many of this client's recent mutation ids are remembered to recognise its own events. */
 const OWN_MUTATION_IDS = 1_000;
@@ -72,8 +73,12 @@ export class LiveChanges {
       return;
     }
     const records = change.records as SyncRecord[];
-    const outcome = await exclusive(() => applyLiveChange(ctx.db, change.dataset, change.syncCount, records, ctx.clock));
-    if (outcome.applied) ctx.recordsChanged(change.dataset, outcome.changed);
+    const overwritten: OverwrittenReport[] = [];
+    const outcome = await exclusive(() => applyLiveChange(ctx.db, change.dataset, change.syncCount, records, ctx.clock, overwritten));
+    if (outcome.applied) {
+      ctx.recordsChanged(change.dataset, outcome.changed);
+      emitOverwritten(ctx, overwritten);
+    }
     else if (!outcome.stale) requestPull(change.dataset);
   }
 }

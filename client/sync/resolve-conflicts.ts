@@ -22,6 +22,12 @@ export interface Conflict {
   local: SyncRecord | null;
   /** The server's record, or null when the server never had the key. */
   remote: SyncRecord | null;
+  /**
+   * The record as this device last synced it before the local write (the common ancestor of
+   * `local` and `remote` for a three-way merge); null when the key was new to this device's view
+   * of the server, or the write was made before the device knew the dataset was OPTIMISTIC.
+   */
+  base: SyncRecord | null;
   /** Keep the server's record; drop the local write. */
   useRemote(): void;
   /** Keep the local write; it overwrites the server's record on the next push. */
@@ -54,11 +60,13 @@ export async function resolveConflicts(
   for (const conflict of conflicts) {
     const local = await db.records.get([dataset, conflict.key]);
     const remote = conflict.serverRecord;
+    const [first] = await db.outbox.where("[dataset+key]").equals([dataset, conflict.key]).sortBy("seq");
     offered.push({
       dataset,
       key: conflict.key,
       local: local ? toSyncRecord(local) : null,
       remote,
+      base: first?.base ?? null,
       useRemote: () => picks.set(conflict.key, { key: conflict.key, use: "remote", serverRecord: remote }),
       useLocal: () => picks.set(conflict.key, { key: conflict.key, use: "local", serverRecord: remote }),
       useValue: (value) => picks.set(conflict.key, { key: conflict.key, use: "value", serverRecord: remote, value }),
@@ -75,7 +83,7 @@ export async function resolveConflicts(
   const changed = picks.size > 0 ? await applyResolutions(db, dataset, [...picks.values()], context) : [];
   const left = offered.filter((conflict) => !picks.has(conflict.key));
   if (left.length > 0) {
-    const reports: ConflictReport[] = left.map(({ key, local, remote }) => ({ dataset, key, local, remote }));
+    const reports: ConflictReport[] = left.map(({ key, local, remote, base }) => ({ dataset, key, local, remote, base }));
     emitter.emit("conflict", { dataset, conflicts: reports });
   }
   return { unresolved: new Set(left.map((conflict) => conflict.key)), changed };

@@ -16,7 +16,7 @@
 import { SyncpoolError } from "../../core/errors.js";
 import type { SyncRecord } from "../../core/types.js";
 import type { DeviceClock } from "../device-clock.js";
-import type { Emitter } from "../events.js";
+import type { Emitter, OverwrittenReport } from "../events.js";
 import { applyPull, type PullOutcome } from "../store/apply-pull.js";
 import { dropPending } from "../store/drop-pending.js";
 import { finishDatasetDelete } from "../store/dataset-store.js";
@@ -87,8 +87,10 @@ export async function syncDataset(ctx: SyncContext, dataset: string, options: Da
   const pull = await pullAll(ctx, dataset, since, options.expectedTotal);
 
   options.setState("applying");
-  const applied = await applyPull(ctx.db, pull, ctx.clock);
+  const overwritten: OverwrittenReport[] = [];
+  const applied = await applyPull(ctx.db, pull, ctx.clock, overwritten);
   ctx.recordsChanged(dataset, applied.changed);
+  emitOverwritten(ctx, overwritten);
   if (pull.dropSynced || (applied.datasetGone && since > 0)) ctx.emitter.emit("datasetDeleted", { dataset });
   if (pull.mergedDatasetNames.length > 0) {
     ctx.emitter.emit("datasetsMerged", { dataset, mergedDatasetNames: pull.mergedDatasetNames });
@@ -132,8 +134,10 @@ async function pushOutbox(ctx: SyncContext, dataset: string): Promise<Set<string
       ctx.recordsChanged(dataset, outcome.changed);
       continue;
     }
-    const changed = await ackBatch(ctx.db, dataset, sent, result.records, ctx.clock);
+    const overwritten: OverwrittenReport[] = [];
+    const changed = await ackBatch(ctx.db, dataset, sent, result.records, ctx.clock, overwritten);
     ctx.recordsChanged(dataset, changed);
+    emitOverwritten(ctx, overwritten);
   }
   throw new Error(`dataset ${dataset}: the outbox did not drain in ${MAX_BATCHES_PER_PASS} batches`);
 }
@@ -235,4 +239,9 @@ async function call<T>(ctx: SyncContext, request: (token: string) => Promise<T>)
 export function retryAfterMs(error: SyncpoolError): number {
   const ms = Number(error.details.retryAfterMs);
   return Number.isFinite(ms) && ms >= 0 ? ms : 1_000;
+}
+
+/** Tells the app of local writes a merge made lose (after the merge is stored). */
+export function emitOverwritten(ctx: Pick<SyncContext, "emitter">, reports: readonly OverwrittenReport[]): void {
+  for (const report of reports) ctx.emitter.emit("overwritten", report);
 }

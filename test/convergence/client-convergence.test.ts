@@ -1,11 +1,13 @@
 /**
  * Seeded, randomized convergence of the client against the real server.
  *
- * Each seed: 3-5 devices of one fresh guest identity do random puts, removes and document edits,
+ * Each seed: 3-5 devices of one fresh guest identity do random puts, removes, document edits and
+ * JSON record writes (puts, field updates and unsets, removes),
  * with random offline periods, app restarts, server restarts, and push answers dropped or
  * delivered twice. After a final sync every device must equal the server, every key must hold
  * its latest acknowledged write (the write with the greatest clock), and the shared document must
- * hold every acknowledged edit.
+ * hold every acknowledged edit. JSON records must materialize the same on every device as on the
+ * server.
  *
  *   SYNCPOOL_CONVERGENCE_RUNS=1000 npx vitest run test/convergence   # more seeds (default 25)
  *   SEED=137 npx vitest run test/convergence                         # replay one seed (printed on failure)
@@ -17,6 +19,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dataset, SyncClient } from "../../client/index.js";
 import type { DeviceLink } from "../helpers/client-network.js";
+import { decodeJsonState } from "../../core/json-codec.js";
+import { materializeJson } from "../../core/json-record.js";
 import { poolSettingsSchema } from "../../server/config.js";
 import { TestNetwork } from "../helpers/client-network.js";
 
@@ -28,6 +32,15 @@ const DATASETS = ["notes", "prefs"];
 /** Every operation and fault a seed can do; the seeds run must do each at least once between them. */
 const KINDS = ["put", "remove", "doc insert", "sync", "offline", "online", "app restart", "server restart", "push dropped", "push duplicated"] as const;
 const exercised = new Set<(typeof KINDS)[number]>();
+/** The dataset of JSON records. */
+const JSON_DATASET = "todos";
+
+interface Todo {
+  title?: string;
+  done?: boolean;
+  tags?: string[];
+  meta?: { note?: string; rank?: number };
+}
 
 /** mulberry32: a tiny seeded PRNG. */
 function rng(seed: number): () => number {
@@ -104,7 +117,28 @@ async function runSeed(seed: number, log: string[]): Promise<void> {
     const index = Math.floor(random() * devices.length);
     const device = devices[index] as Device;
     const roll = random();
-    if (roll < 0.35) {
+    if (roll < 0.12) {
+      const todos = device.client.dataset<Todo>(JSON_DATASET);
+      const key = pick(KEYS);
+      const value = `s${seed}-${step}`;
+      const existing = await todos.getRecord(key);
+      const op = random();
+      if (op < 0.25) {
+        log.push(`${step}: d${index} json put ${key}`);
+        await todos.put(key, { title: value, done: chance(0.5), tags: [value], meta: { rank: step } });
+      } else if (op < 0.65) {
+        const partial = pick<Partial<Record<string, unknown>>>([{ title: value }, { done: chance(0.5) }, { "meta.note": value }, { meta: { rank: step } }]);
+        log.push(`${step}: d${index} json update ${key} ${JSON.stringify(partial)}`);
+        await todos.update(key, partial as never);
+      } else if (op < 0.85) {
+        const path = pick(["done", "meta", "meta.note", "tags"]);
+        log.push(`${step}: d${index} json unset ${key} ${path}`);
+        await todos.unset(key, path);
+      } else if (existing?.kind === "JSON") {
+        log.push(`${step}: d${index} json remove ${key}`);
+        await todos.remove(key);
+      }
+    } else if (roll < 0.35) {
       const dataset = device.client.dataset(pick(DATASETS));
       const key = pick(KEYS);
       const value = `s${seed}-${step}`;
@@ -176,6 +210,17 @@ async function runSeed(seed: number, log: string[]): Promise<void> {
         ...expected,
       });
     }
+  }
+  const { records: jsonRecords } = await server.storage.readRecords(restore.identityId, JSON_DATASET, { sinceSyncCount: 0, limit: 2000 });
+  const jsonOnServer: Record<string, unknown> = {};
+  for (const record of jsonRecords) {
+    const object = record.deleted || record.value === null ? null : materializeJson(decodeJsonState(record.value));
+    if (object !== null) jsonOnServer[record.key] = object;
+  }
+  for (const [index, device] of devices.entries()) {
+    const todos = device.client.dataset<Todo>(JSON_DATASET);
+    expect(await todos.getAll(), `device ${index}, dataset ${JSON_DATASET}`).toEqual(jsonOnServer);
+    expect(await todos.pendingCount()).toBe(0);
   }
   if (docItems.size > 0) {
     const contents = [];

@@ -1,11 +1,14 @@
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { decodeBase64, encodeBase64 } from "../../core/base64.js";
+import { decodeJsonState, encodeJsonState } from "../../core/json-codec.js";
+import { applyJsonUpdate, materializeJson } from "../../core/json-record.js";
+import { EMPTY_JSON_STATE } from "../../core/json-state.js";
 import { buildBatch } from "../../client/store/build-batch.js";
 import type { OutboxRow } from "../../client/store/rows.js";
 
 let seq = 0;
-function row(key: string, op: "REPLACE" | "REMOVE", value: string | null, kind: "STRING" | "YDOC" = "STRING"): OutboxRow {
+function row(key: string, op: "REPLACE" | "REMOVE", value: string | null, kind: "STRING" | "YDOC" | "JSON" = "STRING"): OutboxRow {
   seq += 1;
   return {
     seq,
@@ -59,6 +62,27 @@ describe("buildBatch", () => {
     expect(batch?.patches).toEqual([expect.objectContaining({ op: "REMOVE", key: "doc" })]);
     const next = buildBatch(rows.slice(2), () => 0);
     expect(next?.patches).toEqual([expect.objectContaining({ op: "REPLACE", value: u2, kind: "YDOC" })]);
+  });
+
+  it("joins a run of JSON writes of one key into one state holding every field written", () => {
+    const title = row("t", "REPLACE", null, "JSON");
+    const done = row("t", "REPLACE", null, "JSON");
+    title.value = encodeJsonState(applyJsonUpdate(EMPTY_JSON_STATE, { title: "Oat milk" }, title.clock));
+    done.value = encodeJsonState(applyJsonUpdate(EMPTY_JSON_STATE, { done: true }, done.clock));
+    const batch = buildBatch([title, done], () => 0);
+    expect(batch?.seqs).toEqual([title.seq, done.seq]);
+    const [patch] = batch?.patches ?? [];
+    expect(patch).toMatchObject({ key: "t", op: "REPLACE", kind: "JSON", clock: done.clock });
+    expect(materializeJson(decodeJsonState(patch?.value as string))).toEqual({ title: "Oat milk", done: true });
+  });
+
+  it("keeps a JSON write that follows a remove for the next batch", () => {
+    const removal = row("t", "REMOVE", null, "JSON");
+    const write = row("t", "REPLACE", null, "JSON");
+    write.value = encodeJsonState(applyJsonUpdate(EMPTY_JSON_STATE, { title: "again" }, write.clock));
+    const batch = buildBatch([removal, write], () => 0);
+    expect(batch?.seqs).toEqual([removal.seq]);
+    expect(batch?.patches).toEqual([expect.objectContaining({ key: "t", op: "REMOVE" })]);
   });
 
   it("never puts more than maxPatches keys in a batch and never repeats a key", () => {
