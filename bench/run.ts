@@ -27,6 +27,7 @@ import { consoleTable, markdownTable, type ResultRow, type ScenarioResult } from
 import { summarize } from "./lib/stats.js";
 import { renderChart } from "./lib/svg.js";
 import { runClientFill } from "./scenarios/client-fill.js";
+import { runClientQuery } from "./scenarios/client-query.js";
 import { runConnections } from "./scenarios/connections.js";
 import { runInitialSync } from "./scenarios/initial-sync.js";
 import { runPushNotify } from "./scenarios/push-notify.js";
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
       ["stream", () => runStream(options.quick, baselines.sqlite, http.url)],
       ["ydoc", () => runYdoc(options.quick)],
       ["client-fill", () => runClientFill()],
+      ["client-query", () => runClientQuery(options.quick)],
     ];
     for (const [name, run] of scenarios) {
       if (options.only && !options.only.has(name)) continue;
