@@ -7,6 +7,9 @@ import { SyncpoolError } from "../core/errors.js";
 import { assertDatasetName, assertRecordKey } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind, SyncRecord } from "../core/types.js";
 import type { Observable } from "./follow-identity.js";
+import type { JsonObject } from "../core/json-value.js";
+import type { Query, QueryRow } from "../core/query/index.js";
+import { queryDataset, watchDatasetQuery } from "./query/dataset-query.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { LocalWrite } from "./store/local-write.js";
 import { WriteBatch, type Entries } from "./write-batch.js";
@@ -172,6 +175,20 @@ export class Dataset<V = string> {
   /** An observable of every live key and value (`{}` while signed out). */
   observeAll(): Observable<Record<string, V>> {
     return this.host.observe(() => this.getAll(), {});
+  }
+
+  /**
+   * The live JSON records matching `query` (`where`, `orderBy`, `limit`; see docs/client.md),
+   * as `{ key, value }` with decoded values. STRING and YDOC records are never matched. A bad
+   * query rejects with BAD_USER_INPUT (`details.reason` "bad-query", `details.path`).
+   */
+  query(query: Query = {}): Promise<QueryRow<JsonObject>[]> {
+    return queryDataset(this.host, this.name, query);
+  }
+
+  /** An observable of `query(query)`'s result (`[]` while signed out); emits only when it changes. */
+  watchQuery(query: Query = {}): Observable<QueryRow<JsonObject>[]> {
+    return watchDatasetQuery(this.host, this.name, query);
   }
 
   /**

@@ -36,3 +36,4 @@ export type {
 } from "./transport/transport.js";
 export { SyncpoolError, isSyncpoolError, ERROR_CODES, type ErrorCode } from "../core/errors.js";
 export type { SyncRecord, RecordKind, ConflictStrategy, Limits, Patch, PatchOp } from "../core/types.js";
+export type { FieldCondition, Query, QueryOrder, QueryRow, QueryScalar, QueryWhere } from "../core/query/index.js";
