@@ -5,7 +5,9 @@
  */
 export { SyncpoolProvider, useSyncClient, type SyncpoolProviderProps } from "./syncpool-provider.js";
 export { useRecord, useDataset } from "./use-record.js";
-export { useQuery, type QueryRow, type QueryableDataset } from "./use-query.js";
+export { useQuery } from "./use-query.js";
+export type { DatasetRef } from "./dataset-ref.js";
+export type { Query, QueryRow } from "../../core/query/index.js";
 export { useDoc } from "./use-doc.js";
 export { useSyncState } from "./use-sync-state.js";
 export { useIdentity } from "./use-identity.js";

@@ -1,42 +1,30 @@
 /**
- * `useQuery`: the rows of a dataset query, kept current. It relies only on the dataset having
- * `watchQuery(query)`, so it works with any dataset handle that offers queries.
+ * `useQuery`: the rows of a query over a dataset's JSON records (`dataset.watchQuery`), kept
+ * current as local writes and synced changes land.
  */
+import type { JsonObject } from "../../core/json-value.js";
+import type { Query, QueryRow } from "../../core/query/index.js";
 import type { Observable } from "../follow-identity.js";
+import { datasetName, datasetOf, type DatasetRef } from "./dataset-ref.js";
 import { useSyncClient } from "./syncpool-provider.js";
 import { useObservable } from "./use-observable.js";
-
-/** One row of a query's answer. */
-export interface QueryRow<V> {
-  key: string;
-  value: V;
-}
-
-/** What `useQuery` needs of a dataset handle. */
-export interface QueryableDataset<Q, V> {
-  watchQuery(query: Q): Observable<Array<QueryRow<V>>>;
-}
 
 const NO_ROWS: never[] = [];
 
 /**
- * The rows `query` selects from dataset `datasetName`; empty while signed out. The query is
- * compared by its JSON form, so an inline object literal does not restart it on every render.
- * @throws TypeError (during render) when the dataset handle cannot run queries.
+ * The rows `query` (`where`, `orderBy`, `limit`) selects from `dataset` (a name or a typed
+ * handle); empty while signed out. The query is compared by its JSON form, so an inline object
+ * literal does not restart it on every render.
+ * @throws SyncpoolError BAD_USER_INPUT (during render) when the query is malformed.
  */
-export function useQuery<V = unknown, Q = unknown>(datasetName: string, query: Q): Array<QueryRow<V>> {
+export function useQuery<V = JsonObject>(dataset: DatasetRef<V>, query: Query = {}): Array<QueryRow<V>> {
   const client = useSyncClient();
-  const queryKey = JSON.stringify(query ?? null);
+  const queryKey = JSON.stringify(query);
   return useObservable(
     client,
-    () => {
-      const dataset = client.dataset(datasetName) as unknown as Partial<QueryableDataset<Q, V>>;
-      if (typeof dataset.watchQuery !== "function") {
-        throw new TypeError("syncpool/react: useQuery needs a client whose datasets offer watchQuery(query)");
-      }
-      return dataset.watchQuery(JSON.parse(queryKey) as Q);
-    },
+    // Queries match JSON records only, so their rows hold the dataset's object values.
+    () => datasetOf(client, dataset).watchQuery(JSON.parse(queryKey) as Query) as unknown as Observable<Array<QueryRow<V>>>,
     NO_ROWS as Array<QueryRow<V>>,
-    [datasetName, queryKey],
+    [datasetName(dataset), queryKey],
   );
 }

@@ -1,5 +1,5 @@
 /**
- * The notes app (examples/notes) for end-to-end tests: built with Vite into a temporary directory,
+ * The family to-do app (examples/notes) for end-to-end tests: built with Vite into a temporary directory,
  * served by Vite's preview server on port 0 with `/graphql` proxied to a test sync server, and a
  * few page helpers that act as a user would (clicks and typing) or, for bulk writes and checks,
  * through `window.notesApp.client`.
@@ -80,21 +80,45 @@ export async function syncNow(page: Page): Promise<void> {
   await page.evaluate(() => window.notesApp.client.sync());
 }
 
-/** Creates a note with `title` through the UI and leaves it open; returns its id. */
-export async function addNote(page: Page, title: string): Promise<string> {
-  const before = await noteIds(page);
-  await page.click("#new-note");
+/** Adds a to-do titled `title` through the UI and leaves it open; returns its id. */
+export async function addTodo(page: Page, title: string): Promise<string> {
+  const before = await todoIds(page);
+  await page.click("#new-todo");
+  await expect.poll(async () => (await todoIds(page)).length).toBe(before.length + 1);
+  const id = (await todoIds(page)).find((candidate) => !before.includes(candidate));
+  if (!id) throw new Error(`to-do "${title}" did not appear`);
   await page.locator("#note-title").fill(title);
-  await expect.poll(() => noteTitles(page)).toContain(title);
-  const id = (await noteIds(page)).find((candidate) => !before.includes(candidate));
-  if (!id) throw new Error(`note "${title}" did not appear`);
+  await expect.poll(() => todoTitles(page)).toContain(title);
   return id;
 }
 
-/** Opens the note titled `title` and waits until its body can be edited. */
-export async function openNote(page: Page, title: string): Promise<void> {
-  await page.locator("#note-list li", { hasText: title }).click();
+/** Opens the to-do titled `title` and waits until its notes body can be edited. */
+export async function openTodo(page: Page, title: string): Promise<void> {
+  await todoItem(page, title).locator(".title").click();
   await page.locator("#note-body:not([disabled])").waitFor();
+}
+
+/** Renames the open to-do through its title field. */
+export async function renameOpenTodo(page: Page, title: string): Promise<void> {
+  await page.locator("#note-title").fill(title);
+}
+
+/** Ticks (or unticks) the to-do titled `title` through its checkbox. */
+export async function tickTodo(page: Page, title: string, done = true): Promise<void> {
+  await todoItem(page, title).locator("input[type=checkbox]").setChecked(done);
+}
+
+/** The to-dos in the list, in order, as `title` plus ` (done)` when ticked. */
+export function todosShown(page: Page): Promise<string[]> {
+  return page
+    .locator("#todo-list li")
+    .evaluateAll((items) =>
+      items.map((item) => `${item.querySelector(".title")?.textContent ?? ""}${(item as HTMLElement).dataset.done === "true" ? " (done)" : ""}`),
+    );
+}
+
+function todoItem(page: Page, title: string) {
+  return page.locator("#todo-list li", { has: page.locator(".title", { hasText: title }) });
 }
 
 /** Types `text` into the open note's body at its start or end. */
@@ -105,15 +129,15 @@ export async function typeInBody(page: Page, where: "start" | "end", text: strin
 }
 
 /** The titles in the list, in order. */
-export function noteTitles(page: Page): Promise<string[]> {
-  return page.locator("#note-list li").allTextContents();
+export function todoTitles(page: Page): Promise<string[]> {
+  return page.locator("#todo-list li .title").allTextContents();
 }
 
-function noteIds(page: Page): Promise<string[]> {
-  return page.locator("#note-list li").evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.id ?? ""));
+function todoIds(page: Page): Promise<string[]> {
+  return page.locator("#todo-list li").evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.id ?? ""));
 }
 
-/** The open note's body as the textarea shows it. */
+/** The open to-do's notes body as the textarea shows it. */
 export function bodyText(page: Page): Promise<string> {
   return page.locator("#note-body").inputValue();
 }

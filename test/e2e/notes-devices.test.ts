@@ -1,8 +1,9 @@
 /**
  * Two devices of one identity in a real browser: two Chromium contexts (separate profiles, so
- * separate IndexedDB) running the notes app against a real sync server. One goes offline and
- * edits; the other edits the same note body; after reconnecting both show the same notes and a
- * body holding both edits. Then a note written on one shows on the other live (no sync, no polling).
+ * separate IndexedDB) running the family to-do app against a real sync server. One goes offline,
+ * adds a to-do, renames another and edits its notes body; the other ticks that to-do done and
+ * edits the same body; after reconnecting both show the same list, the new title ticked done, and
+ * a body holding both edits. Then a to-do added on one shows on the other live (no sync, no polling).
  */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,16 +12,19 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { describeInBrowser, launchChromium } from "./browser.js";
 import {
-  addNote,
+  addTodo,
   bodyText,
-  noteTitles,
+  todoTitles,
   openApp,
-  openNote,
+  openTodo,
   pendingShown,
+  renameOpenTodo,
   screenshot,
   sideBySide,
   startNotesApp,
   syncNow,
+  tickTodo,
+  todosShown,
   transferOf,
   typeInBody,
   type NotesApp,
@@ -51,9 +55,9 @@ describeInBrowser("notes app on two devices", () => {
     await server?.close();
   });
 
-  it("moves a guest to a second device with the transfer link and pulls its notes", async () => {
+  it("moves a guest to a second device with the transfer link and pulls its to-dos", async () => {
     await openApp(deviceA, app.url);
-    await addNote(deviceA, "Groceries");
+    await addTodo(deviceA, "Groceries");
     await deviceA.locator("#note-body:not([disabled])").waitFor();
     await typeInBody(deviceA, "end", "milk");
     await deviceA.selectOption("#theme", "dark");
@@ -62,8 +66,8 @@ describeInBrowser("notes app on two devices", () => {
 
     await openApp(deviceB, app.url, await transferOf(deviceA));
     await syncNow(deviceB);
-    expect(await noteTitles(deviceB)).toEqual(["Groceries"]);
-    await openNote(deviceB, "Groceries");
+    expect(await todoTitles(deviceB)).toEqual(["Groceries"]);
+    await openTodo(deviceB, "Groceries");
     expect(await bodyText(deviceB)).toBe("milk");
     expect(await deviceB.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
     // The first sync on B fetched everything with a known total: the progress bar filled up.
@@ -72,19 +76,21 @@ describeInBrowser("notes app on two devices", () => {
     expect(await progress.getAttribute("data-fetched")).toBe(await progress.getAttribute("data-total"));
   });
 
-  it("merges notes and body edits made while one device was offline", async () => {
+  it("merges to-dos, a rename and a tick of one to-do, and body edits made while one device was offline", async () => {
     await contextA.setOffline(true);
     await expect.poll(() => deviceA.locator("#app-status").getAttribute("data-online")).toBe("false");
 
-    // A, offline: a new note, and text appended to the shared note's body.
-    await addNote(deviceA, "Written offline");
+    // A, offline: a new to-do, the shared to-do renamed, and text appended to its body.
+    await addTodo(deviceA, "Written offline");
     await typeInBody(deviceA, "end", " offline-body");
-    await openNote(deviceA, "Groceries");
+    await openTodo(deviceA, "Groceries");
+    await renameOpenTodo(deviceA, "Groceries for Sunday");
     await typeInBody(deviceA, "end", " and bread");
     await expect(syncNow(deviceA)).rejects.toThrow();
     await expect.poll(() => pendingShown(deviceA)).toBeGreaterThan(0);
 
-    // B, online: text inserted at the start of the same body.
+    // B, online: the same to-do ticked done, and text inserted at the start of its body.
+    await tickTodo(deviceB, "Groceries");
     await typeInBody(deviceB, "start", "Buy: ");
     await syncNow(deviceB);
 
@@ -95,22 +101,23 @@ describeInBrowser("notes app on two devices", () => {
     await syncNow(deviceB);
 
     for (const device of [deviceA, deviceB]) {
-      expect(await noteTitles(device)).toEqual(["Groceries", "Written offline"]);
+      // Open to-dos first: the ticked one moved down, and it kept A's new title.
+      await expect.poll(() => todosShown(device)).toEqual(["Written offline", "Groceries for Sunday (done)"]);
       await expect.poll(() => bodyText(device)).toBe("Buy: milk and bread");
       await expect.poll(() => device.locator("#app-status").getAttribute("data-online")).toBe("true");
     }
-    await openNote(deviceB, "Written offline");
+    await openTodo(deviceB, "Written offline");
     expect(await bodyText(deviceB)).toBe(" offline-body");
 
     // Live updates through the dev server's WebSocket proxy: A's new note and its body reach B
     // while B neither syncs nor polls.
-    await addNote(deviceA, "Live");
+    await addTodo(deviceA, "Live");
     await typeInBody(deviceA, "end", "typed on A");
-    await expect.poll(() => noteTitles(deviceB), { timeout: 5_000 }).toContain("Live");
-    await openNote(deviceB, "Live");
+    await expect.poll(() => todoTitles(deviceB), { timeout: 5_000 }).toContain("Live");
+    await openTodo(deviceB, "Live");
     await expect.poll(() => bodyText(deviceB), { timeout: 5_000 }).toBe("typed on A");
 
-    await openNote(deviceB, "Groceries");
+    await openTodo(deviceB, "Groceries for Sunday");
     const shots = [
       { label: "Device A (was offline)", path: await screenshot(deviceA, "device-a") },
       { label: "Device B", path: await screenshot(deviceB, "device-b") },

@@ -11,11 +11,11 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { syncApi } from "../helpers/sync-api.js";
 import { describeInBrowser, launchChromium } from "./browser.js";
 import {
-  addNote,
+  addTodo,
   bodyText,
-  noteTitles,
+  todoTitles,
   openApp,
-  openNote,
+  openTodo,
   startNotesApp,
   syncNow,
   transferOf,
@@ -77,9 +77,9 @@ describeInBrowser("notes app in several tabs", () => {
     expect((await transferOf(second)).identityId).toBe((await transferOf(first)).identityId);
     await expect.poll(() => leaders(tabs)).toBe(1);
 
-    await addNote(first, "Shared");
-    await expect.poll(() => noteTitles(second)).toEqual(["Shared"]);
-    await openNote(second, "Shared");
+    await addTodo(first, "Shared");
+    await expect.poll(() => todoTitles(second)).toEqual(["Shared"]);
+    await openTodo(second, "Shared");
     await typeInBody(first, "end", "one");
     await expect.poll(() => bodyText(second)).toBe("one");
     await typeInBody(second, "start", "two ");
@@ -145,6 +145,6 @@ describeInBrowser("notes app in several tabs", () => {
     await first.click("#sign-in");
     await first.locator("#signed-in").waitFor({ state: "visible" });
     expect((await transferOf(first)).identityId).not.toBe(identityId);
-    expect(await noteTitles(first)).toEqual([]);
+    expect(await todoTitles(first)).toEqual([]);
   });
 });

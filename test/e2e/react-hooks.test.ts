@@ -1,7 +1,8 @@
 /**
  * In Chromium: syncpool/react's hooks in a Vite-built React page. A write from another device
  * (a second browser context, the same guest) shows in the page; sign-out empties every hook at
- * once; another guest signed in afterwards sees only its own data.
+ * once; another guest signed in afterwards sees only its own data. A query hook takes in a JSON
+ * record written elsewhere that matches, drops it when it stops matching, and ignores the rest.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -97,5 +98,43 @@ describeInBrowser("syncpool/react in a page", () => {
       all: JSON.stringify({ mine: "the second guest's" }),
       doc: "",
     });
+  });
+
+  it("a query hook shows another device's matching JSON records and only those", async () => {
+    // Both pages are one fresh guest, whatever the test before left behind.
+    const code = await otherPage.evaluate(async () => {
+      const client = window.reactApp.client;
+      await client.signOut({ wipe: true });
+      await client.signIn();
+      return client.transferCode();
+    });
+    await page.evaluate(async (transferCode) => {
+      await window.reactApp.client.signOut({ wipe: true });
+      await window.reactApp.client.signIn({ transferCode });
+    }, code);
+    expect(await text(page, "open-tasks")).toBe("");
+
+    const writeThere = async (write: "open-b" | "done-a" | "rename-b" | "tick-b") => {
+      await otherPage.evaluate(async (step) => {
+        const tasks = window.reactApp.client.dataset<{ title: string; done: boolean }>("e2e-tasks");
+        if (step === "open-b") await tasks.put("b", { title: "buy milk", done: false });
+        if (step === "done-a") await tasks.put("a", { title: "already done", done: true });
+        if (step === "rename-b") await tasks.update("b", { title: "buy oat milk" });
+        if (step === "tick-b") await tasks.update("b", { done: true });
+        await window.reactApp.client.sync();
+      }, write);
+      await page.evaluate(() => window.reactApp.client.sync());
+    };
+
+    await writeThere("open-b");
+    await expect.poll(() => text(page, "open-tasks")).toBe("b:buy milk");
+    // A record outside the query, then a change inside it: once the change shows, the record
+    // outside has been pulled too, and it is not among the rows.
+    await writeThere("done-a");
+    await writeThere("rename-b");
+    await expect.poll(() => text(page, "open-tasks")).toBe("b:buy oat milk");
+    expect(await page.evaluate(() => window.reactApp.client.dataset("e2e-tasks").query())).toHaveLength(2);
+    await writeThere("tick-b");
+    await expect.poll(() => text(page, "open-tasks")).toBe("");
   });
 });

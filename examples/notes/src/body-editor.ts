@@ -1,6 +1,6 @@
 /**
- * The selected note's body: a YDOC record of the `bodies` dataset (key: the note id) bound to a
- * `Y.Doc`, whose `Y.Text` "body" is bound to the textarea. Concurrent edits on two devices (or
+ * The selected to-do's notes body: a YDOC record of the `bodies` dataset (key: the to-do id)
+ * bound to a `Y.Doc`, whose `Y.Text` "body" is bound to the textarea. Concurrent edits on two devices (or
  * two tabs) both survive: Yjs merges them.
  */
 import type * as Y from "yjs";
@@ -8,9 +8,9 @@ import type { SyncClient } from "../../../client/index.js";
 import { byId } from "./dom.js";
 import { bindTextarea } from "./text-binding.js";
 
-/** Opens note bodies in the textarea, one at a time. */
+/** Opens notes bodies in the textarea, one at a time. */
 export interface BodyEditor {
-  /** Shows the body of note `id` (null: none). */
+  /** Shows the notes body of to-do `id` (null: none). */
   open(id: string | null): Promise<void>;
 }
 

@@ -1,16 +1,16 @@
 /**
- * The notes app's entry point: creates the syncpool client, signs in (as this device's guest, or
+ * The family to-do app's entry point: creates the syncpool client, signs in (as this device's guest, or
  * as the guest a transfer link names: `?identityId=…&deviceSecret=…`) and mounts the views.
  *
  * The GraphQL endpoint is `/graphql` on the page's own origin (the dev server proxies it to the
  * sync server); `?endpoint=` points elsewhere, `?pool=` picks another identity pool.
  */
 import { createClient, isNetworkError, type SignInOptions, type SignInResult, type SyncClient } from "../../../client/index.js";
-import { createBodyEditor } from "./body-editor.js";
 import { byId, listen } from "./dom.js";
-import { mountNotes } from "./notes-view.js";
 import { mountSettings } from "./settings-view.js";
 import { mountStatus } from "./status-view.js";
+import { mountTodoEditor } from "./todo-editor.js";
+import { mountTodoList } from "./todo-list.js";
 
 declare global {
   interface Window {
@@ -54,16 +54,16 @@ async function signIn(options: SignInOptions = {}): Promise<void> {
 function mount(result: SignInResult): void {
   unmount?.();
   showSignedIn(true);
-  const editor = createBodyEditor(client);
+  const editor = mountTodoEditor(client, showError);
   const stops = [
     mountStatus(client, showError),
     mountSettings(client),
-    mountNotes(client, (id) => void editor.open(id).catch(showError)),
+    mountTodoList(byId("todos"), client, (id) => editor.select(id)),
     mountAccount(result),
+    () => editor.close(),
   ];
   unmount = () => {
     for (const stop of stops.reverse()) stop();
-    void editor.open(null);
   };
 }
 

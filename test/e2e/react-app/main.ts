@@ -1,12 +1,12 @@
 /**
  * A small React app over syncpool/react for the browser tests: it shows the signed-in identity,
- * one record, a whole dataset, a bound doc's text and the sync state, each through its hook. The
- * test drives sign-in, sign-out and writes through `window.reactApp.client`.
+ * one record, a whole dataset, a bound doc's text, a query's rows and the sync state, each through
+ * its hook. The test drives sign-in, sign-out and writes through `window.reactApp.client`.
  */
 import { createElement as h } from "react";
 import { createRoot } from "react-dom/client";
 import { createClient, type SyncClient } from "../../../client/index.js";
-import { SyncpoolProvider, useDataset, useDoc, useIdentity, useRecord, useSyncState } from "../../../client/react/index.js";
+import { SyncpoolProvider, useDataset, useDoc, useIdentity, useQuery, useRecord, useSyncState } from "../../../client/react/index.js";
 
 declare global {
   interface Window {
@@ -34,6 +34,16 @@ function DocText() {
   return h("p", { id: "doc" }, doc ? doc.getText("t").toString() : "(no doc)");
 }
 
+interface Task {
+  title: string;
+  done: boolean;
+}
+
+function OpenTasks() {
+  const rows = useQuery<Task>("e2e-tasks", { where: { field: "done", eq: false }, orderBy: [{ field: "title" }] });
+  return h("p", { id: "open-tasks" }, rows.map((row) => `${row.key}:${row.value.title}`).join(","));
+}
+
 function SyncStatus() {
   return h("p", { id: "sync-state" }, useSyncState());
 }
@@ -43,5 +53,5 @@ window.reactApp = { client };
 const root = document.getElementById("root");
 if (!root) throw new Error("the page has no #root");
 createRoot(root).render(
-  h(SyncpoolProvider, { client }, h(Identity), h(Greeting), h(AllRecords), h(DocText), h(SyncStatus)),
+  h(SyncpoolProvider, { client }, h(Identity), h(Greeting), h(AllRecords), h(DocText), h(OpenTasks), h(SyncStatus)),
 );
