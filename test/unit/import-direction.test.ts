@@ -69,10 +69,6 @@ const RULES: Rule[] = [
     name: "only server/storage/ imports database drivers",
     from: (file) => !file.startsWith("server/storage/"),
     forbids: (edge) => edge.external && DATABASE_DRIVERS.has(packageName(edge.to)),
-    exceptions: {
-      // Its LISTEN connection moves behind the storage driver; the exception goes with it.
-      "server/push/pg-change-bus.ts": "PostgreSQL LISTEN connection, moving behind server/storage/",
-    },
   },
 ];
 
@@ -144,7 +140,6 @@ describe("import direction", () => {
       importsOf("client/x.ts", 'import { merge } from "../core/merge.js";'),
       importsOf("server/storage/x.ts", 'import pg from "pg";'),
       importsOf("server/push/x.ts", 'import Redis from "ioredis";'),
-      importsOf("server/push/pg-change-bus.ts", 'import pg from "pg";'),
     ].flat();
     expect(violations(good)).toEqual([]);
   });
