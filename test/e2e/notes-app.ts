@@ -105,7 +105,11 @@ export async function renameOpenTodo(page: Page, title: string): Promise<void> {
 
 /** Ticks (or unticks) the to-do titled `title` through its checkbox. */
 export async function tickTodo(page: Page, title: string, done = true): Promise<void> {
-  await todoItem(page, title).locator("input[type=checkbox]").setChecked(done);
+  // The checkbox is controlled: it shows the stored value once the write has gone through the
+  // dataset and the live query, so click it and wait for the list to show the change.
+  const box = todoItem(page, title).locator("input[type=checkbox]");
+  if ((await box.isChecked()) !== done) await box.click();
+  await page.locator(`#todo-list li[data-done="${done}"]`, { has: page.locator(".title", { hasText: title }) }).waitFor();
 }
 
 /** The to-dos in the list, in order, as `title` plus ` (done)` when ticked. */

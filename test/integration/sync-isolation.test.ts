@@ -75,6 +75,8 @@ describe("one identity can neither read nor write another's data", () => {
       "Query.identityDatasets(identityId)",
       "Query.identityRecords(identityId)",
       "Mutation.deleteIdentityDataset(identityId)",
+      "Mutation.addGroupMember(identityId)",
+      "Mutation.removeGroupMember(identityId)",
     ];
     const namesPool = (where: string) => where.includes("IdentityPool") || where.endsWith("(identityPoolId)");
     expect(naming.filter((where) => !where.startsWith("SignInInput.") && !namesPool(where) && !outsideDataApi.includes(where))).toEqual([]);
