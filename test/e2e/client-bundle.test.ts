@@ -20,9 +20,10 @@ const ARTIFACTS_DIR = join(here, "artifacts");
  * past 16 KB with write batches, usage totals, identity-following observables, same-realm tab
  * coordination and transfer codes: no new dependency. It grew by 4 KB to 22 KB with JSON records:
  * the field-merge state, its codec, value checks and overwritten-write detection run on the
- * device as on the server; again no new dependency.)
+ * device as on the server; again no new dependency. Queries over JSON records, their live
+ * results and the sign-in and sync-state events took it to 24 KB.)
  */
-const BUDGET_GZIP_BYTES = { withDependencies: 82 * 1024, ownCode: 22.5 * 1024 };
+const BUDGET_GZIP_BYTES = { withDependencies: 84.5 * 1024, ownCode: 24.5 * 1024 };
 
 async function measure(external: string[]): Promise<{ minifiedBytes: number; gzipBytes: number }> {
   const result = await build({
