@@ -20,6 +20,8 @@ const postgresOnly = [
   "test/integration/change-bus-fanout.test.ts",
   "test/integration/keys-scale-out.test.ts",
 ];
+// The browser tests (Chromium through playwright-core), on SQLite.
+const browserSuites = ["test/e2e/**/*.test.ts"];
 // Run on both backends: what they prove rests on SQL the two backends implement differently.
 const onBothBackends = [
   // per-dataset counts under a lock: concurrent pushes serialize
@@ -72,7 +74,10 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       // process would exit on it).
       setupFiles: ["test/helpers/unhandled-rejection-trap.ts"],
       projects: [
-        { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: postgresOnly } },
+        { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: [...postgresOnly, ...browserSuites] } },
+        // Chromium, Vite builds and a real server per file on a shared 2-core machine: slow by
+        // nature, so these say so; their waits poll for what the page shows, never a fixed time.
+        { extends: true, test: { name: "browser", include: browserSuites, testTimeout: 60_000, hookTimeout: 120_000 } },
         ...(runPostgres
           ? ([
               {
