@@ -1,29 +1,28 @@
 /**
  * Server configuration, parsed once. This is the only module that reads the environment (and it
  * takes the environment as an argument, so tests pass their own). Sources, strongest first: CLI
- * flags, environment variables, the JSON config file, defaults. Any bad value or unknown field
- * stops start-up with a `ConfigError` naming it.
+ * flags, environment variables (`config-env.ts`), the JSON config file (`config-file.ts`),
+ * defaults. Any bad value or unknown field stops start-up with a `ConfigError` naming it
+ * (`config-error.ts`).
  *
  * HOST defaults to 127.0.0.1: a fresh `npm start` is reachable from this machine only. Set
  * `HOST=0.0.0.0` to serve other machines (in a container, for example).
  */
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { z } from "zod";
-import { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
-import { pushEnvShape, toPushConfig, type PushConfig } from "./push/push-config.js";
-import { streamEnvShape, toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
-import { awsEnvShape, toAwsConfig, type AwsConfig } from "./aws/aws-config.js";
+import { resolve } from "node:path";
+import type { PoolSettings } from "./identity/pool-settings.js";
+import { toPushConfig, type PushConfig } from "./push/push-config.js";
+import { toStreamConfig, type StreamConfig } from "./stream/stream-config.js";
+import { toAwsConfig, type AwsConfig } from "./aws/aws-config.js";
 import { findExampleSecrets, isLoopbackHost } from "./example-secrets.js";
-import { toYdocConfig, ydocEnvShape, type YdocConfig } from "./ydoc/ydoc-config.js";
+import { toYdocConfig, type YdocConfig } from "./ydoc/ydoc-config.js";
 import type { OutboundPolicy } from "./outbound-http.js";
+import { ConfigError, parseOrThrow } from "./config-error.js";
+import { envSchema, hostSchema, intFrom, KNOWN_ENV, type LogLevel, type MetricsMode } from "./config-env.js";
+import { readConfigFile } from "./config-file.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
-
-/** A configuration mistake; the message names the source and the field and is meant for humans. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
+export { ConfigError, describeZodError, joinPath } from "./config-error.js";
+export { LOG_LEVELS, METRICS_MODES, MIN_ADMIN_TOKEN_LENGTH, type LogLevel, type MetricsMode } from "./config-env.js";
 
 /** The validated configuration the server runs with. */
 export interface ServerConfig {
@@ -97,16 +96,6 @@ export interface ServerConfig {
   metrics: MetricsMode;
 }
 
-/** Values of SYNCPOOL_METRICS. */
-export const METRICS_MODES = ["on", "admin", "off"] as const;
-/** One of `METRICS_MODES`. */
-export type MetricsMode = (typeof METRICS_MODES)[number];
-
-/** pino's levels; `silent` turns logging off. */
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-/** One of `LOG_LEVELS`. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 /** CLI flags; each one, when given, wins over its environment variable. */
 export interface ConfigOverrides {
   port?: string | number | undefined;
@@ -116,90 +105,6 @@ export interface ConfigOverrides {
   /** `--dev`: GraphiQL, introspection and open CORS for local development. */
   dev?: boolean | undefined;
 }
-
-/** Shortest admin token accepted: 32 random characters cannot be guessed, even without the lockout. */
-export const MIN_ADMIN_TOKEN_LENGTH = 32;
-
-const intFrom = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: `expected an integer from ${min} to ${max}` })
-    .transform(Number)
-    .pipe(z.number().min(min, { error: `expected an integer from ${min} to ${max}` }).max(max, { error: `expected an integer from ${min} to ${max}` }));
-
-const hostSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9.:\-[\]]{1,253}$/, { error: "expected a host name or IP address" });
-
-/** Every variable the server reads, with its rule and default. */
-const envSchema = z.object({
-  PORT: intFrom(0, 65535).default(4000),
-  HOST: hostSchema.default("127.0.0.1"),
-  SYNCPOOL_DATA_DIR: z.string().min(1, { error: "expected a directory path" }).default("./.syncpool"),
-  SYNCPOOL_CONFIG: z.string().min(1, { error: "expected a file path" }).optional(),
-  SYNCPOOL_ADMIN_TOKEN: z
-    .string()
-    .min(MIN_ADMIN_TOKEN_LENGTH, { error: `expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters (it guards the admin API; generate one with: openssl rand -hex 32)` })
-    .optional(),
-  SYNCPOOL_MASTER_KEY: z
-    .string()
-    .regex(/^[A-Za-z0-9+/]{43}=$/, { error: "expected 32 bytes in base64 (generate with: openssl rand -base64 32)" })
-    .transform((text) => new Uint8Array(Buffer.from(text, "base64")))
-    .optional(),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }).default("info"),
-  NODE_ENV: z.string().optional(),
-  SYNCPOOL_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"], { error: "expected FULL or NORMAL" }).default("FULL"),
-  SYNCPOOL_TOKEN_TTL_SECONDS: intFrom(1, 86_400).default(900),
-  SYNCPOOL_SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\/.+/, { error: "expected a postgres:// or postgresql:// URL" })
-    .optional(),
-  SYNCPOOL_DATABASE_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "expected a lowercase PostgreSQL schema name (a-z 0-9 _)" })
-    .default("public"),
-  SYNCPOOL_DATABASE_POOL_SIZE: intFrom(2, 1000).default(10),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\/.+/, { error: "expected a redis:// or rediss:// URL" })
-    .optional(),
-  SYNCPOOL_MUTATION_RETENTION_HOURS: intFrom(24, 8_760).default(48),
-  SYNCPOOL_CORS_ORIGINS: z
-    .string()
-    .transform((text) => text.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
-    .pipe(
-      z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, { error: "expected * or origins like https://app.example.com, comma-separated" })).min(1, {
-        error: "expected * or origins like https://app.example.com, comma-separated",
-      }),
-    )
-    .optional(),
-  SYNCPOOL_TRUSTED_PROXY_HOPS: intFrom(0, 10).default(0),
-  SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: z.enum(["true", "false"], { error: "expected true or false" }).default("false"),
-  SYNCPOOL_METRICS: z.enum(METRICS_MODES, { error: `expected one of ${METRICS_MODES.join(", ")}` }).default("off"),
-  ...pushEnvShape,
-  ...streamEnvShape,
-  ...awsEnvShape,
-  ...ydocEnvShape,
-});
-
-const KNOWN_ENV = new Set(Object.keys(envSchema.shape));
-
-/** The JSON config file. */
-const fileSchema = z
-  .object({
-    pools: z
-      .array(poolSettingsSchema, { error: "expected an array of pools" })
-      .default([])
-      .superRefine((pools, ctx) => {
-        const seen = new Set<string>();
-        pools.forEach((pool, index) => {
-          if (seen.has(pool.id)) ctx.addIssue({ code: "custom", message: `duplicate pool id "${pool.id}"`, path: [index, "id"] });
-          seen.add(pool.id);
-        });
-      }),
-  })
-  .strict();
 
 /**
  * Builds the configuration from `env` (pass `process.env` in the CLI, a literal in tests) and the
@@ -282,80 +187,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   };
 }
 
-function readConfigFile(file: string): z.output<typeof fileSchema> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new ConfigError(`config file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`config file ${file}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseOrThrow(fileSchema, inlineSchemaFiles(json, file), `config file ${file}: `);
-}
-
-/**
- * A pool's `jsonSchemas[].schema` may name a JSON file (relative to the config file) instead of
- * holding the schema: read it here, once, so pool settings always hold the schema itself.
- */
-function inlineSchemaFiles(json: unknown, file: string): unknown {
-  const pools = (json as { pools?: unknown } | null)?.pools;
-  if (!Array.isArray(pools)) return json;
-  pools.forEach((pool: unknown, poolIndex) => {
-    const entries = (pool as { jsonSchemas?: unknown } | null)?.jsonSchemas;
-    if (!Array.isArray(entries)) return;
-    entries.forEach((entry: unknown, entryIndex) => {
-      const schema = (entry as { schema?: unknown } | null)?.schema;
-      if (typeof schema !== "string") return;
-      const path = resolve(dirname(file), schema);
-      try {
-        (entry as { schema: unknown }).schema = JSON.parse(readFileSync(path, "utf8"));
-      } catch (error) {
-        throw new ConfigError(`config file ${file}: pools[${poolIndex}].jsonSchemas[${entryIndex}].schema: cannot read ${path} as JSON (${(error as Error).message})`);
-      }
-    });
-  });
-  return json;
-}
-
-function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, label: string): z.output<T> {
-  const result = schema.safeParse(value, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ConfigError(describeZodError(result.error, label));
-}
-
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
-}
-
-/**
- * One line per problem, `<label><path>: <message>`, e.g.
- * `config file /x.json: pools[0].limits.maxRecords: expected a positive integer`. Unknown fields
- * are reported at their own path. Shared with the admin API so both speak the same way.
- */
-export function describeZodError(error: z.ZodError, label: string): string {
-  const lines: string[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) lines.push(`${label}${joinPath([...issue.path, key])}: unknown field`);
-      continue;
-    }
-    const path = joinPath(issue.path);
-    // Needs `reportInput: true` in the parse, so a missing field is told apart from a wrong one.
-    const message = issue.code === "invalid_type" && issue.input === undefined ? "required" : issue.message;
-    lines.push(path === "" ? `${label}${message}` : `${label}${path}: ${message}`);
-  }
-  return lines.join("\n");
-}
-
-/** `["pools", 0, "limits"]` -> `pools[0].limits`. */
-export function joinPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, segment) => {
-    if (typeof segment === "number") return `${text}[${segment}]`;
-    return text === "" ? String(segment) : `${text}.${String(segment)}`;
-  }, "");
 }
