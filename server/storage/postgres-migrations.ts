@@ -11,6 +11,7 @@ import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
 import { POSTGRES_KEYS_MIGRATION } from "./key-migrations.js";
 import { POSTGRES_LEASES_MIGRATION } from "./lease-migrations.js";
 import { POSTGRES_STREAM_MIGRATION } from "./postgres-stream.js";
+import { USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */
 export interface PostgresMigration {
@@ -107,6 +108,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   POSTGRES_KEYS_MIGRATION,
   // Version 7: group members (the SQL is in group-store.ts).
   POSTGRES_GROUPS_MIGRATION,
+  // Version 8: the built-in user pool (`user-pool-migrations.ts`).
+  { version: USER_POOL_MIGRATION.version, name: USER_POOL_MIGRATION.name, sql: USER_POOL_MIGRATION.postgres },
 ];
 
 /**

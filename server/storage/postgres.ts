@@ -17,6 +17,8 @@ import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgres-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
+import { SqlUserPoolStore } from "./sql-user-pools.js";
+import type { UserPoolStore } from "./user-pool-store.js";
 import type { SqlConnections } from "./sql.js";
 import type { KeyStore } from "./key-store.js";
 import { SqlKeyStore } from "./sql-keys.js";
@@ -280,6 +282,7 @@ class PostgresAdapter implements PostgresStorage {
   readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
   readonly keys: KeyStore = new SqlKeyStore(this.#sql);
   readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
+  readonly userPools: UserPoolStore = new SqlUserPoolStore(this.#sql);
 
   // Group members (GroupStore): the SQL is in group-store.ts, on this pool.
   readonly #groups = new SqlGroupStore({

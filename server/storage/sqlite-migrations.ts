@@ -10,6 +10,7 @@ import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
 import { SQLITE_KEYS_MIGRATION } from "./key-migrations.js";
 import { SQLITE_LEASES_MIGRATION } from "./lease-migrations.js";
 import { SQLITE_STREAM_MIGRATION } from "./sqlite-stream.js";
+import { USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */
 export interface SqliteMigration {
@@ -109,6 +110,8 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   SQLITE_KEYS_MIGRATION,
   // Version 7: group members (the SQL is in group-store.ts).
   SQLITE_GROUPS_MIGRATION,
+  // Version 8: the built-in user pool (`user-pool-migrations.ts`).
+  { version: USER_POOL_MIGRATION.version, name: USER_POOL_MIGRATION.name, sql: USER_POOL_MIGRATION.sqlite },
 ];
 
 /**

@@ -17,6 +17,8 @@ import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
 import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
+import { SqlUserPoolStore } from "./sql-user-pools.js";
+import type { UserPoolStore } from "./user-pool-store.js";
 import type { SqlConnections } from "./sql.js";
 import type { KeyStore } from "./key-store.js";
 import { SqlKeyStore } from "./sql-keys.js";
@@ -254,6 +256,7 @@ class SqliteAdapter implements SqliteStorage {
   readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
   readonly keys: KeyStore = new SqlKeyStore(this.#sql);
   readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
+  readonly userPools: UserPoolStore = new SqlUserPoolStore(this.#sql);
 
   // Group members (GroupStore): the SQL is in group-store.ts, on these connections.
   readonly #groups = new SqlGroupStore({

@@ -10,6 +10,7 @@ import type { DeviceStore } from "./device-store.js";
 import type { IdentityStore } from "./identity-store.js";
 import type { KeyStore } from "./key-store.js";
 import type { LeaseStore } from "./lease-store.js";
+import type { UserPoolStore } from "./user-pool-store.js";
 import type { AppendEventInput, AppendedEvent, StreamStore } from "./stream-store.js";
 
 /** An identity pool as stored; `settings` is the pool's validated settings object as JSON. */
@@ -137,6 +138,8 @@ export interface Storage extends StreamStore, IdentityStore, GroupStore {
   readonly keys: KeyStore;
   /** Consumer leases across instances (`lease-store.ts`). */
   readonly leases: LeaseStore;
+  /** The built-in user pool's users, codes and sign-in sessions (`user-pool-store.ts`). */
+  readonly userPools: UserPoolStore;
   /** Applies pending versioned migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query (readiness). */

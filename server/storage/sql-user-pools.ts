@@ -1,0 +1,187 @@
+/**
+ * The `UserPoolStore` (`user-pool-store.ts`) of both backends, written once as SQL (`sql.ts`) on
+ * the tables of migration 8 (`user-pool-migrations.ts`). `enabled` is an integer on both so one row
+ * shape serves both; the two steps that must not interleave (creating a user with its attributes,
+ * presenting a refresh token) each run in one transaction.
+ */
+import type {
+  RefreshTokenUse,
+  UserPoolCode,
+  UserPoolSession,
+  UserPoolStore,
+  UserPoolUser,
+  UserPoolUserPatch,
+  UserPoolUserWithAttributes,
+} from "./user-pool-store.js";
+import { type SqlConnections, type SqlQuery, type SqlSession, joinSql, raw, sql } from "./sql.js";
+
+const USER_COLUMNS = raw(`pool_id AS "poolId", username, sub, status, enabled, password_hash AS "passwordHash",
+  srp_salt AS "srpSalt", srp_verifier AS "srpVerifier", created_at AS "createdAt", updated_at AS "updatedAt"`);
+const CODE_COLUMNS = raw(`pool_id AS "poolId", sub, purpose, code_hash AS "codeHash", attempts, expires_at AS "expiresAt", created_at AS "createdAt"`);
+const SESSION_COLUMNS = raw(`s.origin_jti AS "originJti", s.pool_id AS "poolId", s.sub, s.client_id AS "clientId", s.auth_time AS "authTime",
+  s.created_at AS "createdAt", s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt"`);
+
+type UserRow = Omit<UserPoolUser, "enabled"> & { enabled: number };
+
+/** `UserPoolStore` over either backend. */
+export class SqlUserPoolStore implements UserPoolStore {
+  constructor(private readonly db: SqlConnections) {}
+
+  createUser(user: UserPoolUser, attributes: Record<string, string>): Promise<boolean> {
+    return this.db.transaction(async (session) => {
+      const inserted = await session.run(sql`
+        INSERT INTO user_pool_users (pool_id, username, sub, status, enabled, password_hash, srp_salt, srp_verifier, created_at, updated_at)
+        VALUES (${user.poolId}, ${user.username}, ${user.sub}, ${user.status}, ${user.enabled ? 1 : 0}, ${user.passwordHash},
+          ${user.srpSalt}, ${user.srpVerifier}, ${user.createdAt}, ${user.updatedAt})
+        ON CONFLICT (pool_id, username) DO NOTHING`);
+      if (inserted === 0) return false;
+      await writeAttributes(session, user.poolId, user.sub, attributes);
+      return true;
+    });
+  }
+
+  getUser(poolId: string, username: string): Promise<UserPoolUserWithAttributes | null> {
+    return this.db.read(async (session) =>
+      withAttributes(session, await session.get<UserRow>(sql`SELECT ${USER_COLUMNS} FROM user_pool_users WHERE pool_id = ${poolId} AND username = ${username}`)),
+    );
+  }
+
+  getUserBySub(poolId: string, sub: string): Promise<UserPoolUserWithAttributes | null> {
+    return this.db.read(async (session) =>
+      withAttributes(session, await session.get<UserRow>(sql`SELECT ${USER_COLUMNS} FROM user_pool_users WHERE pool_id = ${poolId} AND sub = ${sub}`)),
+    );
+  }
+
+  async findUsernamesByAttribute(poolId: string, name: string, value: string): Promise<string[]> {
+    const rows = await this.db.read((session) =>
+      session.all<{ username: string }>(sql`
+        SELECT u.username FROM user_pool_attributes a JOIN user_pool_users u ON u.pool_id = a.pool_id AND u.sub = a.sub
+        WHERE a.pool_id = ${poolId} AND a.name = ${name} AND a.value = ${value} ORDER BY u.username`),
+    );
+    return rows.map((row) => row.username);
+  }
+
+  async updateUser(poolId: string, sub: string, patch: UserPoolUserPatch): Promise<boolean> {
+    const sets: SqlQuery[] = [sql`updated_at = ${patch.updatedAt}`];
+    if (patch.status !== undefined) sets.push(sql`status = ${patch.status}`);
+    if (patch.enabled !== undefined) sets.push(sql`enabled = ${patch.enabled ? 1 : 0}`);
+    if (patch.passwordHash !== undefined) sets.push(sql`password_hash = ${patch.passwordHash}`);
+    if (patch.srpSalt !== undefined) sets.push(sql`srp_salt = ${patch.srpSalt}`);
+    if (patch.srpVerifier !== undefined) sets.push(sql`srp_verifier = ${patch.srpVerifier}`);
+    const changed = await this.db.write((session) =>
+      session.run(sql`UPDATE user_pool_users SET ${joinSql(sets, ", ")} WHERE pool_id = ${poolId} AND sub = ${sub}`),
+    );
+    return changed > 0;
+  }
+
+  async setAttributes(poolId: string, sub: string, attributes: Record<string, string | null>, updatedAt: number): Promise<void> {
+    await this.db.transaction(async (session) => {
+      const removed = Object.entries(attributes).filter(([, value]) => value === null);
+      for (const [name] of removed) await session.run(sql`DELETE FROM user_pool_attributes WHERE pool_id = ${poolId} AND sub = ${sub} AND name = ${name}`);
+      const set = Object.fromEntries(Object.entries(attributes).filter((entry): entry is [string, string] => entry[1] !== null));
+      await writeAttributes(session, poolId, sub, set);
+      await session.run(sql`UPDATE user_pool_users SET updated_at = ${updatedAt} WHERE pool_id = ${poolId} AND sub = ${sub}`);
+    });
+  }
+
+  async deleteUser(poolId: string, sub: string): Promise<boolean> {
+    // Sessions' refresh tokens cascade from sessions, everything else from the user row.
+    const deleted = await this.db.write((session) => session.run(sql`DELETE FROM user_pool_users WHERE pool_id = ${poolId} AND sub = ${sub}`));
+    return deleted > 0;
+  }
+
+  async saveCode(code: UserPoolCode): Promise<void> {
+    await this.db.write((session) =>
+      session.run(sql`
+        INSERT INTO user_pool_codes (pool_id, sub, purpose, code_hash, attempts, expires_at, created_at)
+        VALUES (${code.poolId}, ${code.sub}, ${code.purpose}, ${code.codeHash}, ${code.attempts}, ${code.expiresAt}, ${code.createdAt})
+        ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET code_hash = excluded.code_hash, attempts = excluded.attempts,
+          expires_at = excluded.expires_at, created_at = excluded.created_at`),
+    );
+  }
+
+  async getCode(poolId: string, sub: string, purpose: string): Promise<UserPoolCode | null> {
+    const row = await this.db.read((session) =>
+      session.get<UserPoolCode>(sql`SELECT ${CODE_COLUMNS} FROM user_pool_codes WHERE pool_id = ${poolId} AND sub = ${sub} AND purpose = ${purpose}`),
+    );
+    return row ?? null;
+  }
+
+  async countCodeAttempt(poolId: string, sub: string, purpose: string): Promise<number> {
+    const row = await this.db.write((session) =>
+      session.get<{ attempts: number }>(sql`
+        UPDATE user_pool_codes SET attempts = attempts + 1 WHERE pool_id = ${poolId} AND sub = ${sub} AND purpose = ${purpose} RETURNING attempts`),
+    );
+    return row?.attempts ?? 0;
+  }
+
+  async deleteCode(poolId: string, sub: string, purpose: string): Promise<boolean> {
+    const deleted = await this.db.write((session) =>
+      session.run(sql`DELETE FROM user_pool_codes WHERE pool_id = ${poolId} AND sub = ${sub} AND purpose = ${purpose}`),
+    );
+    return deleted > 0;
+  }
+
+  async createSession(record: UserPoolSession, refreshTokenHash: string): Promise<void> {
+    await this.db.transaction(async (session) => {
+      await session.run(sql`
+        INSERT INTO user_pool_sessions (origin_jti, pool_id, sub, client_id, auth_time, created_at, expires_at, revoked_at)
+        VALUES (${record.originJti}, ${record.poolId}, ${record.sub}, ${record.clientId}, ${record.authTime}, ${record.createdAt},
+          ${record.expiresAt}, ${record.revokedAt})`);
+      await session.run(sql`INSERT INTO user_pool_refresh_tokens (token_hash, origin_jti, created_at) VALUES (${refreshTokenHash}, ${record.originJti}, ${record.createdAt})`);
+    });
+  }
+
+  async getSession(originJti: string): Promise<UserPoolSession | null> {
+    const row = await this.db.read((session) => session.get<UserPoolSession>(sql`SELECT ${SESSION_COLUMNS} FROM user_pool_sessions s WHERE s.origin_jti = ${originJti}`));
+    return row ?? null;
+  }
+
+  useRefreshToken(tokenHash: string, nextTokenHash: string | null, now: number, graceMs: number): Promise<RefreshTokenUse> {
+    return this.db.transaction(async (session) => {
+      const found = await session.get<UserPoolSession & { replacedAt: number | null }>(sql`
+        SELECT ${SESSION_COLUMNS}, t.replaced_at AS "replacedAt" FROM user_pool_refresh_tokens t
+        JOIN user_pool_sessions s ON s.origin_jti = t.origin_jti WHERE t.token_hash = ${tokenHash}`);
+      if (found === undefined) return { outcome: "unknown" };
+      const { replacedAt, ...record } = found;
+      if (replacedAt !== null && now - replacedAt >= graceMs) {
+        await session.run(sql`UPDATE user_pool_sessions SET revoked_at = ${now} WHERE origin_jti = ${record.originJti} AND revoked_at IS NULL`);
+        return { outcome: "reused", session: { ...record, revokedAt: record.revokedAt ?? now } };
+      }
+      if (replacedAt === null) await session.run(sql`UPDATE user_pool_refresh_tokens SET replaced_at = ${now} WHERE token_hash = ${tokenHash}`);
+      if (nextTokenHash !== null) {
+        await session.run(sql`INSERT INTO user_pool_refresh_tokens (token_hash, origin_jti, created_at) VALUES (${nextTokenHash}, ${record.originJti}, ${now})`);
+      }
+      return { outcome: "rotated", session: record };
+    });
+  }
+
+  async revokeSession(originJti: string, now: number): Promise<boolean> {
+    const changed = await this.db.write((session) =>
+      session.run(sql`UPDATE user_pool_sessions SET revoked_at = ${now} WHERE origin_jti = ${originJti} AND revoked_at IS NULL`),
+    );
+    return changed > 0;
+  }
+
+  revokeUserSessions(poolId: string, sub: string, now: number): Promise<number> {
+    return this.db.write((session) =>
+      session.run(sql`UPDATE user_pool_sessions SET revoked_at = ${now} WHERE pool_id = ${poolId} AND sub = ${sub} AND revoked_at IS NULL`),
+    );
+  }
+}
+
+async function writeAttributes(session: SqlSession, poolId: string, sub: string, attributes: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(attributes)) {
+    await session.run(sql`
+      INSERT INTO user_pool_attributes (pool_id, sub, name, value) VALUES (${poolId}, ${sub}, ${name}, ${value})
+      ON CONFLICT (pool_id, sub, name) DO UPDATE SET value = excluded.value`);
+  }
+}
+
+async function withAttributes(session: SqlSession, row: UserRow | undefined): Promise<UserPoolUserWithAttributes | null> {
+  if (row === undefined) return null;
+  const attributes = await session.all<{ name: string; value: string }>(
+    sql`SELECT name, value FROM user_pool_attributes WHERE pool_id = ${row.poolId} AND sub = ${row.sub} ORDER BY name`,
+  );
+  return { ...row, enabled: row.enabled === 1, attributes: Object.fromEntries(attributes.map((attribute) => [attribute.name, attribute.value])) };
+}

@@ -1,0 +1,120 @@
+/**
+ * The built-in user pool's rows (`server/user-pool/`): users and their attributes, one-time codes,
+ * and sign-in sessions with their refresh tokens. Every backend reaches it as `storage.userPools`,
+ * written once in `sql-user-pools.ts` on the tables of migration 8 (`user-pool-migrations.ts`),
+ * checked by `test/conformance/storage-suite-user-pools.ts`.
+ *
+ * Storage keeps rows and makes the two steps that must be atomic atomic (a refresh token used
+ * once, a code's attempts counted); every rule (who may sign in, what a code is worth) lives in
+ * `server/user-pool/`. Secrets arrive already hashed or sealed.
+ */
+
+/** Cognito's user statuses that this pool uses. */
+export type UserPoolUserStatus = "UNCONFIRMED" | "CONFIRMED" | "FORCE_CHANGE_PASSWORD" | "RESET_REQUIRED";
+
+/** A user as stored, without attributes. */
+export interface UserPoolUser {
+  poolId: string;
+  username: string;
+  /** The user's immutable id (a UUID): tokens' `sub`. */
+  sub: string;
+  status: UserPoolUserStatus;
+  enabled: boolean;
+  /** argon2id PHC string. */
+  passwordHash: string;
+  /** SRP salt, hex. */
+  srpSalt: string;
+  /** SRP verifier, sealed under the master key. */
+  srpVerifier: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A user with its attributes (name to value; `sub` is not among them). */
+export interface UserPoolUserWithAttributes extends UserPoolUser {
+  attributes: Record<string, string>;
+}
+
+/** The fields of a user that change after sign-up. */
+export type UserPoolUserPatch = Partial<Pick<UserPoolUser, "status" | "enabled" | "passwordHash" | "srpSalt" | "srpVerifier">> & { updatedAt: number };
+
+/** A one-time code (sign-up confirmation, password reset, attribute verification), stored hashed. */
+export interface UserPoolCode {
+  poolId: string;
+  sub: string;
+  /** What the code confirms, e.g. `SIGN_UP`, `FORGOT_PASSWORD`, `VERIFY:email`: one live code per purpose. */
+  purpose: string;
+  codeHash: string;
+  /** Wrong answers so far. */
+  attempts: number;
+  expiresAt: number;
+  createdAt: number;
+}
+
+/** One sign-in: every token issued from it carries its id as `origin_jti`. */
+export interface UserPoolSession {
+  originJti: string;
+  poolId: string;
+  sub: string;
+  clientId: string;
+  /** When the user signed in (epoch seconds), kept on refresh as Cognito keeps `auth_time`. */
+  authTime: number;
+  createdAt: number;
+  /** When its refresh tokens stop working, epoch ms. */
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+/** What presenting a refresh token found. */
+export type RefreshTokenUse =
+  | { outcome: "unknown" }
+  /** The token was current (or replaced within the grace): `session` is its sign-in. */
+  | { outcome: "rotated"; session: UserPoolSession }
+  /** The token had been replaced before the grace: the whole session has now been revoked. */
+  | { outcome: "reused"; session: UserPoolSession };
+
+/** The user-pool storage; see the module comment. */
+export interface UserPoolStore {
+  /**
+   * Stores a new user with its attributes. Returns false (storing nothing) when the pool already
+   * has a user of that username.
+   */
+  createUser(user: UserPoolUser, attributes: Record<string, string>): Promise<boolean>;
+  /** The user of that username, or null. Usernames compare exactly. */
+  getUser(poolId: string, username: string): Promise<UserPoolUserWithAttributes | null>;
+  /** The user of that `sub`, or null. */
+  getUserBySub(poolId: string, sub: string): Promise<UserPoolUserWithAttributes | null>;
+  /** Usernames of the pool's users whose attribute `name` equals `value`, ordered. */
+  findUsernamesByAttribute(poolId: string, name: string, value: string): Promise<string[]>;
+  /** Changes a user's fields; returns whether the user exists. */
+  updateUser(poolId: string, sub: string, patch: UserPoolUserPatch): Promise<boolean>;
+  /** Sets (a string) or removes (null) attributes of a user, in one step. */
+  setAttributes(poolId: string, sub: string, attributes: Record<string, string | null>, updatedAt: number): Promise<void>;
+  /** Deletes a user with its attributes, codes, sessions and refresh tokens; returns whether it existed. */
+  deleteUser(poolId: string, sub: string): Promise<boolean>;
+
+  /** Stores a code, replacing the user's live code of the same purpose. */
+  saveCode(code: UserPoolCode): Promise<void>;
+  /** The user's code of `purpose`, or null. */
+  getCode(poolId: string, sub: string, purpose: string): Promise<UserPoolCode | null>;
+  /** Counts one wrong answer; returns the attempts now. */
+  countCodeAttempt(poolId: string, sub: string, purpose: string): Promise<number>;
+  /** Removes the code; returns whether it existed (so two confirmations of one code cannot both win). */
+  deleteCode(poolId: string, sub: string, purpose: string): Promise<boolean>;
+
+  /** Stores a new sign-in with its first refresh token (a SHA-256 hash). */
+  createSession(session: UserPoolSession, refreshTokenHash: string): Promise<void>;
+  /** The session, or null. */
+  getSession(originJti: string): Promise<UserPoolSession | null>;
+  /**
+   * Presents a refresh token (its hash) at `now`: when it is current, or was replaced less than
+   * `graceMs` ago, it is marked replaced and `nextTokenHash` (when given) becomes the session's
+   * current token; when it was replaced earlier, the session is revoked. One transaction, so of two
+   * presentations of one token at most one rotates it outside the grace.
+   */
+  useRefreshToken(tokenHash: string, nextTokenHash: string | null, now: number, graceMs: number): Promise<RefreshTokenUse>;
+  /** Revokes one session (its refresh tokens and the access tokens naming it); returns whether it was live. */
+  revokeSession(originJti: string, now: number): Promise<boolean>;
+  /** Revokes every live session of a user (GlobalSignOut); returns how many. */
+  revokeUserSessions(poolId: string, sub: string, now: number): Promise<number>;
+}
