@@ -13,10 +13,15 @@
  *   const { token } = await server.signInGuest();
  *   const { data, errors } = await server.gql("{ datasets { name } }", {}, token);
  *
- * `server.fetch` answers a request in-process (`SyncpoolServer.fetch`, no socket); with
- * `inProcess: true`, `gql` and `signInGuest` go through it too. Tests that only speak GraphQL
- * over HTTP use that; WebSocket, SSE, CLI and AWS SDK tests need the port, which is always open.
- * In-process requests have no client address (per-address limits see them as one unknown address).
+ * `startInProcessServer()` builds the same server without binding a port: every request goes
+ * through `SyncpoolServer.fetch(new Request(...))`, and `server.testFetch` is a `fetch` that does
+ * that, for helpers that take one (`syncApi(server, token)`). Tests use it unless they need a
+ * socket: WebSocket, SSE, the CLI, the AWS SDK (its own HTTP client) and several servers at once
+ * (each such file says why in its header). In-process requests have no client address
+ * (per-address limits see them as one unknown address).
+ *
+ *   const server = await startInProcessServer();
+ *   const api = syncApi(server, (await server.signInGuest()).token);
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +30,7 @@ import type { GraphQLFormattedError } from "graphql";
 import { loadConfig, type ServerConfig } from "../../server/config.js";
 import { createLogger, silentLogger, type Logger } from "../../server/logger.js";
 import { startServer, type RunningServer, type StartServerOptions } from "../../server/node.js";
+import { createSyncpoolServer, type SyncpoolServer } from "../../server/create-server.js";
 import type { Storage } from "../../server/storage/storage.js";
 import { afterAll } from "vitest";
 import { createTestSchema, dropTestSchema, postgresTestUrl } from "./postgres.js";
@@ -38,8 +44,6 @@ export interface TestServerOptions {
   captureLogs?: boolean;
   /** Reuse a data directory (restart tests); it is then not deleted by `close()`. */
   dataDir?: string;
-  /** `gql` answered in-process, without a socket (see `TestServer.fetch`). */
-  inProcess?: boolean;
   /** More options for the server (stream handlers, stream tuning, ...). */
   serverOptions?: Omit<StartServerOptions, "logger" | "now">;
 }
@@ -51,16 +55,23 @@ export interface GqlResponse<T = any> {
   errors?: GraphQLFormattedError[];
 }
 
-export interface TestServer {
-  /** e.g. `http://127.0.0.1:39123` */
+/** `fetch`'s signature: what helpers that send requests take. */
+export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** A server without a port (`startInProcessServer`); everything but the socket of `TestServer`. */
+export interface InProcessServer {
+  /** e.g. `http://127.0.0.1:39123`; in-process a name nothing resolves, `http://syncpool.test`. */
   url: string;
   /** `${url}/graphql` */
   graphqlUrl: string;
   dataDir: string;
   storage: Storage;
-  running: RunningServer;
+  /** The sync server itself (push service, key ring, metrics...). */
+  server: SyncpoolServer;
   /** Answers a request in-process; `path` is relative to `url` (e.g. "/graphql"). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** How this test's requests reach the server: global `fetch` with a port, `server.fetch` in-process. */
+  testFetch: FetchFn;
   /** POSTs a GraphQL request (with `Authorization: Bearer <token>` when given). */
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
   /** Creates a guest in `poolId` (default "default"); throws when sign-in fails. */
@@ -70,6 +81,19 @@ export interface TestServer {
   /** Stops the server and deletes the temporary data directory. */
   close(): Promise<void>;
 }
+
+/** A server on 127.0.0.1, port 0 (`startTestServer`). */
+export interface TestServer extends InProcessServer {
+  running: RunningServer;
+}
+
+/** Routes `fetch(url, init)` to `server.fetch(new Request(url, init))`: no socket, whatever the URL's host. */
+export function testFetch(server: Pick<SyncpoolServer, "fetch">): FetchFn {
+  return (input, init) => server.fetch(new Request(input, init));
+}
+
+/** The base URL of in-process servers: a name nothing resolves, so a request that escapes to the network fails. */
+export const IN_PROCESS_URL = "http://syncpool.test";
 
 const pendingCleanup = new Set<string>();
 process.once("exit", () => {
@@ -108,6 +132,35 @@ async function schemaFor(dataDir: string, ownsDir: boolean): Promise<string> {
 
 /** Starts a server on 127.0.0.1, port 0. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const setup = await prepare(options);
+  const running = await startServer(setup.config, setup.serverOptions).catch(async (error: unknown) => {
+    await setup.cleanUp();
+    throw error;
+  });
+  const server = wrap(setup, running.server, running.url, fetch, () => running.close());
+  return { ...server, running };
+}
+
+/** Builds a server without binding a port: requests reach it through `fetch`, `testFetch`, `gql`. */
+export async function startInProcessServer(options: TestServerOptions = {}): Promise<InProcessServer> {
+  const setup = await prepare(options);
+  const server = await createSyncpoolServer(setup.config, setup.serverOptions).catch(async (error: unknown) => {
+    await setup.cleanUp();
+    throw error;
+  });
+  return wrap(setup, server, IN_PROCESS_URL, testFetch(server), () => server.close());
+}
+
+interface Setup {
+  config: ServerConfig;
+  serverOptions: StartServerOptions;
+  dataDir: string;
+  lines: string[];
+  cleanUp(): Promise<void>;
+}
+
+/** The config, logger and data directory (and PostgreSQL schema) of one test server. */
+async function prepare(options: TestServerOptions): Promise<Setup> {
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "syncpool-test-"));
   if (ownsDir) pendingCleanup.add(dataDir);
@@ -126,27 +179,35 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logger: Logger = options.captureLogs
     ? createLogger({ level: "trace", destination: { write: (line: string) => void lines.push(line) } })
     : silentLogger();
+  const cleanUp = async () => {
+    if (schema && ownsDir) await dropTestSchema(schema);
+    if (ownsDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      pendingCleanup.delete(dataDir);
+    }
+  };
+  return { config, serverOptions: { ...options.serverOptions, logger, ...(options.now ? { now: options.now } : {}) }, dataDir, lines, cleanUp };
+}
 
-  const running = await startServer(config, { ...options.serverOptions, logger, ...(options.now ? { now: options.now } : {}) });
-
-  const inProcessFetch = (path: string, init?: RequestInit) => running.server.fetch(new Request(new URL(path, running.url), init));
-  const send = options.inProcess ? (url: string, init: RequestInit) => inProcessFetch(url, init) : fetch;
+function wrap(setup: Setup, server: SyncpoolServer, url: string, send: FetchFn, stop: () => Promise<void>): InProcessServer {
+  const graphqlUrl = `${url}/graphql`;
   const gql = async <T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResponse<T>> => {
-    const response = await send(running.graphqlUrl, {
+    const response = await send(graphqlUrl, {
       method: "POST",
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
     return { status: response.status, ...((await response.json()) as Omit<GqlResponse<T>, "status">) };
   };
-
+  let closing: Promise<void> | undefined;
   return {
-    url: running.url,
-    graphqlUrl: running.graphqlUrl,
-    dataDir,
-    storage: running.server.storage,
-    running,
-    fetch: inProcessFetch,
+    url,
+    graphqlUrl,
+    dataDir: setup.dataDir,
+    storage: server.storage,
+    server,
+    fetch: (path, init) => server.fetch(new Request(new URL(path, url), init)),
+    testFetch: send,
     gql,
     async signInGuest(poolId = "default") {
       const { data, errors } = await gql<{ signIn: { identityId: string; token: string; deviceSecret: string } }>(
@@ -156,14 +217,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (!data?.signIn) throw new Error(`signIn failed: ${JSON.stringify(errors)}`);
       return data.signIn;
     },
-    logText: () => lines.join(""),
-    async close() {
-      await running.close();
-      if (schema && ownsDir) await dropTestSchema(schema);
-      if (ownsDir) {
-        rmSync(dataDir, { recursive: true, force: true });
-        pendingCleanup.delete(dataDir);
-      }
-    },
+    logText: () => setup.lines.join(""),
+    close: () =>
+      (closing ??= (async () => {
+        await stop();
+        await setup.cleanUp();
+      })()),
   };
 }

@@ -3,11 +3,11 @@
  * reading a whole pool, consumer progress, dead letters, bulk publish; and `waitFor` for the
  * after-commit work that tests observe.
  *
- *   const stream = streamApi(server.graphqlUrl, ADMIN_TOKEN);
+ *   const stream = streamApi(server, ADMIN_TOKEN);
  *   const events = await stream.readPool("default");
  */
 import type { StreamEventBody } from "../../server/stream/event-body.js";
-import { syncApi } from "./sync-api.js";
+import { syncApi, type Endpoint } from "./sync-api.js";
 
 /** The admin token test servers are started with (`config: { adminToken: ADMIN_TOKEN }`). */
 export const ADMIN_TOKEN = "admin-token-for-stream-tests-0123456789";
@@ -34,9 +34,9 @@ export interface IteratorInput {
 
 const RECORD = "shard sequenceNumber partitionKey approximateArrivalTimestamp data";
 
-/** Stream admin calls against `graphqlUrl` with `token` (the admin token unless testing refusal). */
-export function streamApi(graphqlUrl: string, token: string | undefined = ADMIN_TOKEN) {
-  const { call } = syncApi(graphqlUrl, token);
+/** Stream admin calls against `endpoint` with `token` (the admin token unless testing refusal). */
+export function streamApi(endpoint: Endpoint, token: string | undefined = ADMIN_TOKEN) {
+  const { call } = syncApi(endpoint, token);
   const api = {
     call,
     async shards(pool: string) {

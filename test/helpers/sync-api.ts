@@ -1,9 +1,18 @@
 /**
- * Typed calls of the sync operations over real HTTP, for integration tests. Each returns the
+ * Typed calls of the sync operations over HTTP (or in-process, see `Endpoint`), for integration tests. Each returns the
  * GraphQL `data` field or throws a `GraphQLFailure` carrying the first error's code, so tests read
  * as `await expect(api.push(...)).rejects.toMatchObject({ code: "LIMIT_EXCEEDED" })`.
  */
 import type { Patch, SyncRecord } from "../../core/types.js";
+import type { FetchFn } from "./server.js";
+
+/** Where requests go: a GraphQL URL (global `fetch`), or a test server (its `testFetch`, in-process or not). */
+export type Endpoint = string | { graphqlUrl: string; testFetch: FetchFn };
+
+/** The URL and `fetch` of `endpoint`. */
+export function resolveEndpoint(endpoint: Endpoint): { graphqlUrl: string; send: FetchFn } {
+  return typeof endpoint === "string" ? { graphqlUrl: endpoint, send: fetch } : { graphqlUrl: endpoint.graphqlUrl, send: endpoint.testFetch };
+}
 
 export class GraphQLFailure extends Error {
   constructor(
@@ -47,9 +56,10 @@ export interface PushInput {
 let mutationSequence = 0;
 
 /** Sync operations bound to one endpoint and one bearer token. */
-export function syncApi(graphqlUrl: string, token: string | undefined) {
+export function syncApi(endpoint: Endpoint, token: string | undefined) {
+  const { graphqlUrl, send } = resolveEndpoint(endpoint);
   async function call<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const response = await fetch(graphqlUrl, {
+    const response = await send(graphqlUrl, {
       method: "POST",
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { SECRET_MASK } from "../../server/identity/mask-secrets.js";
-import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type GqlResponse, type InProcessServer } from "../helpers/server.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const ADMIN_TOKEN = "admin-token-for-admin-data-0123456789";
@@ -18,18 +18,18 @@ const DELETE = `mutation ($id: String!, $dataset: String!) { deleteIdentityDatas
 const codeOf = (response: GqlResponse) => response.errors?.[0]?.extensions?.["code"];
 
 describe("admin view of an identity's data", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   const admin = (query: string, variables: Record<string, unknown> = {}) => server.gql(query, variables, ADMIN_TOKEN);
 
   beforeAll(async () => {
     const pools = [poolSettingsSchema.parse({ id: "default", developerProvider: { name: "backend", key: DEVELOPER_KEY }, limits: { maxDatasets: 5 } })];
-    server = await startTestServer({ config: { pools, adminToken: ADMIN_TOKEN } });
+    server = await startInProcessServer({ config: { pools, adminToken: ADMIN_TOKEN } });
   });
   afterAll(async () => server?.close());
 
   it("lists an identity's datasets with its usage against the pool's limits, and reads its records", async () => {
     const guest = await server.signInGuest();
-    await syncApi(server.graphqlUrl, guest.token).push({ dataset: "notes", patches: [{ op: "REPLACE", key: "title", value: "hello" }] });
+    await syncApi(server, guest.token).push({ dataset: "notes", patches: [{ op: "REPLACE", key: "title", value: "hello" }] });
     const { data } = await admin(DATASETS, { id: guest.identityId });
     expect(data.identityDatasets.usage).toMatchObject({ datasetCount: 1, sizeBytes: "title".length + "hello".length, limits: { maxDatasets: 5 } });
     expect(data.identityDatasets.datasets).toEqual([{ name: "notes", recordCount: 1, sizeBytes: 10, syncCount: 1 }]);
@@ -39,7 +39,7 @@ describe("admin view of an identity's data", () => {
 
   it("deletes a dataset for the identity, which its owner then sees as gone", async () => {
     const guest = await server.signInGuest();
-    const api = syncApi(server.graphqlUrl, guest.token);
+    const api = syncApi(server, guest.token);
     await api.push({ dataset: "doomed", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     expect((await admin(DELETE, { id: guest.identityId, dataset: "doomed" })).data.deleteIdentityDataset).toEqual({ name: "doomed", deleted: true, syncCount: 2 });
     expect((await server.gql(`{ datasets { name } }`, {}, guest.token)).data.datasets).toEqual([]);
@@ -63,7 +63,7 @@ describe("admin view of an identity's data", () => {
 
   it("refuses every admin data call with an identity token or none, and changes nothing", async () => {
     const guest = await server.signInGuest();
-    await syncApi(server.graphqlUrl, guest.token).push({ dataset: "mine", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
+    await syncApi(server, guest.token).push({ dataset: "mine", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     for (const token of [guest.token, undefined]) {
       expect(codeOf(await server.gql(DATASETS, { id: guest.identityId }, token))).toMatch(/^(FORBIDDEN|UNAUTHENTICATED)$/);
       expect(codeOf(await server.gql(RECORDS, { id: guest.identityId, dataset: "mine" }, token))).toMatch(/^(FORBIDDEN|UNAUTHENTICATED)$/);

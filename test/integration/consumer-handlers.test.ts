@@ -10,23 +10,23 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import type { StreamHandler, StreamRecord } from "../../server/stream/consumer.js";
-import { startTestServer, type TestServerOptions } from "../helpers/server.js";
+import { startInProcessServer, type TestServerOptions } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi, waitFor } from "../helpers/stream-api.js";
-import { syncApi } from "../helpers/sync-api.js";
+import { syncApi, type Endpoint } from "../helpers/sync-api.js";
 
 const valueOf = (record: StreamRecord) => record.data.kinesisSyncRecords[0]?.value ?? null;
 const FAST_RETRIES = { consumers: { pollIntervalMs: 50, retryBaseMs: 10, retryMaxMs: 40 } };
 
 function start(handlers: StreamHandler[], options: TestServerOptions = {}) {
-  return startTestServer({
+  return startInProcessServer({
     ...options,
     config: { adminToken: ADMIN_TOKEN, pools: [poolSettingsSchema.parse({ id: "default" }), poolSettingsSchema.parse({ id: "other" })] },
     serverOptions: { handlers, stream: FAST_RETRIES },
   });
 }
 
-async function pushValues(graphqlUrl: string, token: string, values: string[]): Promise<void> {
-  const api = syncApi(graphqlUrl, token);
+async function pushValues(endpoint: Endpoint, token: string, values: string[]): Promise<void> {
+  const api = syncApi(endpoint, token);
   for (const value of values) await api.push({ dataset: "d", patches: [{ op: "REPLACE", key: "k", value }] });
 }
 
@@ -51,12 +51,12 @@ describe("in-process handlers", () => {
     ]);
     try {
       const guest = await server.signInGuest();
-      await pushValues(server.graphqlUrl, guest.token, ["v1", "v2", "v3", "v4", "v5"]);
-      await pushValues(server.graphqlUrl, (await server.signInGuest("other")).token, ["not-for-flaky"]);
+      await pushValues(server, guest.token, ["v1", "v2", "v3", "v4", "v5"]);
+      await pushValues(server, (await server.signInGuest("other")).token, ["not-for-flaky"]);
       await waitFor(() => handled.length === 5, 5000, "five handled events");
       expect(handled).toEqual(["v1", "v2", "v3", "v4", "v5"]);
       expect(attempts).toEqual(["v1", "v2", "v2", "v2", "v3", "v4", "v5"]);
-      expect(await streamApi(server.graphqlUrl).deadLetters("flaky")).toEqual([]);
+      expect(await streamApi(server).deadLetters("flaky")).toEqual([]);
     } finally {
       await server.close();
     }
@@ -75,10 +75,10 @@ describe("in-process handlers", () => {
         },
       },
     ]);
-    const stream = streamApi(server.graphqlUrl);
+    const stream = streamApi(server);
     try {
       const guest = await server.signInGuest();
-      await pushValues(server.graphqlUrl, guest.token, ["good-1", "poison-1", "good-2"]);
+      await pushValues(server, guest.token, ["good-1", "poison-1", "good-2"]);
       await waitFor(() => handled.length === 2, 5000, "the good events");
       expect(handled).toEqual(["good-1", "good-2"]);
 
@@ -93,7 +93,7 @@ describe("in-process handlers", () => {
       expect(await stream.deadLetters("picky")).toEqual([]);
 
       healed = false;
-      await pushValues(server.graphqlUrl, guest.token, ["poison-2"]);
+      await pushValues(server, guest.token, ["poison-2"]);
       await waitFor(async () => (await stream.deadLetters("picky")).length === 1, 5000, "the second dead letter");
       expect(await stream.drop((await stream.deadLetters("picky"))[0]!.id)).toBe(true);
       expect(await stream.deadLetters()).toEqual([]);
@@ -109,7 +109,7 @@ describe("in-process handlers", () => {
       const before: string[] = [];
       const first = await start([{ name: "durable", handle: (record) => void before.push(valueOf(record)!) }], { dataDir });
       const guest = await first.signInGuest();
-      await pushValues(first.graphqlUrl, guest.token, ["a", "b", "c"]);
+      await pushValues(first, guest.token, ["a", "b", "c"]);
       await waitFor(() => before.length === 3, 5000, "three events before the restart");
       await first.close();
 
@@ -120,8 +120,8 @@ describe("in-process handlers", () => {
           `mutation ($input: SignInInput!) { signIn(input: $input) { token } }`,
           { input: { identityPoolId: "default", identityId: guest.identityId, deviceSecret: guest.deviceSecret } },
         )).data!.signIn.token;
-        await pushValues(second.graphqlUrl, token, ["d"]);
-        await streamApi(second.graphqlUrl).waitForConsumer("durable", 4);
+        await pushValues(second, token, ["d"]);
+        await streamApi(second).waitForConsumer("durable", 4);
         expect(before).toEqual(["a", "b", "c"]);
         expect(after).toEqual(["d"]);
       } finally {

@@ -12,7 +12,7 @@ import type { StreamRecord } from "../../server/stream/consumer.js";
 import { silentLogger } from "../../server/logger.js";
 import { natsRelayConsumer, NATS_RELAY_CONSUMER } from "../../server/stream/nats-relay.js";
 import { describeWithNats, natsTestUrl } from "../helpers/nats.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi } from "../helpers/stream-api.js";
 import { syncApi } from "../helpers/sync-api.js";
 
@@ -20,11 +20,11 @@ await describeWithNats("NATS JetStream relay", () => {
   const suffix = randomBytes(4).toString("hex");
   const settings = { url: natsTestUrl, subjectPrefix: `syncpool-test-${suffix}.stream`, streamName: `SYNCPOOL_TEST_${suffix}` };
   let nc: NatsConnection;
-  let server: TestServer;
+  let server: InProcessServer;
 
   beforeAll(async () => {
     nc = await connect({ servers: natsTestUrl });
-    server = await startTestServer({
+    server = await startInProcessServer({
       config: { adminToken: ADMIN_TOKEN, pools: [poolSettingsSchema.parse({ id: "relayed", stream: { shards: 2 } })], stream: { maxAttempts: 10, nats: settings } },
       serverOptions: { stream: { consumers: { pollIntervalMs: 50, retryBaseMs: 20, retryMaxMs: 200 } } },
     });
@@ -37,10 +37,10 @@ await describeWithNats("NATS JetStream relay", () => {
 
   it("publishes every event to the pool's subject with its sequence as the message id", async () => {
     for (let guest = 0; guest < 2; guest++) {
-      const api = syncApi(server.graphqlUrl, (await server.signInGuest("relayed")).token);
+      const api = syncApi(server, (await server.signInGuest("relayed")).token);
       for (const value of ["a", "b"]) await api.push({ dataset: "d", patches: [{ op: "REPLACE", key: "k", value: `${guest}-${value}` }] });
     }
-    await streamApi(server.graphqlUrl).waitForConsumer(NATS_RELAY_CONSUMER, 4);
+    await streamApi(server).waitForConsumer(NATS_RELAY_CONSUMER, 4);
 
     const jsm = await nc.jetstreamManager();
     expect((await jsm.streams.info(settings.streamName)).state.messages).toBe(4);

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../server/stream/signature.js";
 import { EVENT_HEADERS } from "../../server/stream/webhook-consumer.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi, waitFor } from "../helpers/stream-api.js";
 import { syncApi } from "../helpers/sync-api.js";
 
@@ -40,7 +40,7 @@ function receiver(deliveries: Delivery[]): Server {
   });
 }
 
-let server: TestServer | undefined;
+let server: InProcessServer | undefined;
 let hook: Server | undefined;
 afterAll(async () => {
   await server?.close();
@@ -51,7 +51,7 @@ afterAll(async () => {
 describe("webhook consumer", () => {
   it("delivers every event written while the receiver was down once it is back, signed and in order", async () => {
     const port = await freePort();
-    server = await startTestServer({
+    server = await startInProcessServer({
       config: {
         outbound: { allowPrivateAddresses: true }, // the webhook receiver listens on loopback
         adminToken: ADMIN_TOKEN,
@@ -66,11 +66,19 @@ describe("webhook consumer", () => {
       serverOptions: { stream: { consumers: { pollIntervalMs: 50, retryBaseMs: 20, retryMaxMs: 100 } } },
     });
     const { identityId, token } = await server.signInGuest();
-    const api = syncApi(server.graphqlUrl, token);
+    const api = syncApi(server, token);
     for (let index = 1; index <= 6; index++) await api.push({ dataset: "d", patches: [{ op: "REPLACE", key: "k", value: `v${index}` }] });
 
-    const stream = streamApi(server.graphqlUrl);
-    await waitFor(async () => ((await stream.consumers())[0]?.shards[0]?.attempts ?? 0) >= 2, 5000, "failed attempts while down");
+    const stream = streamApi(server);
+    // The consumer has seen all six events and failed to deliver the first at least twice.
+    await waitFor(
+      async () => {
+        const shard = (await stream.consumers())[0]?.shards[0];
+        return (shard?.attempts ?? 0) >= 2 && shard?.lastSequenceNumber === "6";
+      },
+      5000,
+      "failed attempts while down, with all six events seen",
+    );
     const [status] = await stream.consumers();
     expect(status).toMatchObject({ name: "webhook:default:audit", kind: "webhook", shards: [{ checkpoint: "0", lastSequenceNumber: "6" }] });
     expect(status!.shards[0]!.lastError).toMatch(/fetch failed|ECONNREFUSED/);

@@ -4,21 +4,21 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_REQUEST_BODY_BYTES } from "../../server/graphql/use-body-limit.js";
 import { QUERY_LIMITS } from "../../server/graphql/use-query-limits.js";
-import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type GqlResponse, type InProcessServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-http-tests-0123456789";
 
 describe("HTTP endpoints", () => {
-  let server: TestServer;
+  let server: InProcessServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ captureLogs: true, config: { adminToken: ADMIN_TOKEN } });
+    server = await startInProcessServer({ captureLogs: true, config: { adminToken: ADMIN_TOKEN } });
   });
   afterAll(async () => server?.close());
   afterEach(() => vi.restoreAllMocks());
 
   async function postRaw(body: BodyInit, headers: Record<string, string> = {}) {
-    const response = await fetch(server.graphqlUrl, {
+    const response = await server.testFetch(server.graphqlUrl, {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
       body,
@@ -28,22 +28,22 @@ describe("HTTP endpoints", () => {
   }
 
   it("answers /healthz while the process is up", async () => {
-    const response = await fetch(`${server.url}/healthz`);
+    const response = await server.testFetch(`${server.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
   });
 
   it("answers /readyz 200 when storage answers and 503 when it does not", async () => {
-    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    expect((await server.testFetch(`${server.url}/readyz`)).status).toBe(200);
     vi.spyOn(server.storage, "ping").mockRejectedValue(new Error("database is locked"));
-    const response = await fetch(`${server.url}/readyz`);
+    const response = await server.testFetch(`${server.url}/readyz`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: "unavailable" });
   });
 
   it("publishes a JWKS that verifies tokens issued by signIn", async () => {
     const guest = await server.signInGuest();
-    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+    const jwks = (await (await server.testFetch(`${server.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
     expect(jwks.keys[0]).not.toHaveProperty("d");
@@ -57,7 +57,7 @@ describe("HTTP endpoints", () => {
     const signing = (await server.storage.keys.listServerKeys()).filter((row) => row.kind === "token-signing");
     expect(signing).toHaveLength(1);
     expect(signing[0]!.sealed).toMatch(/^sealed:v1:/);
-    const restarted = await startTestServer({ dataDir: server.dataDir });
+    const restarted = await startInProcessServer({ dataDir: server.dataDir });
     try {
       const { data } = await restarted.gql(`{ usage { identityId } }`, {}, guest.token);
       expect(data.usage.identityId).toBe(guest.identityId);
@@ -67,9 +67,9 @@ describe("HTTP endpoints", () => {
   });
 
   it("serves GraphiQL to browsers in --dev mode", async () => {
-    const dev = await startTestServer({ config: { dev: true } });
+    const dev = await startInProcessServer({ config: { dev: true } });
     try {
-      const response = await fetch(dev.graphqlUrl, { headers: { accept: "text/html" } });
+      const response = await dev.testFetch(dev.graphqlUrl, { headers: { accept: "text/html" } });
       expect(response.status).toBe(200);
       expect(await response.text()).toContain("GraphiQL");
     } finally {
@@ -217,9 +217,9 @@ describe("HTTP endpoints", () => {
 
 describe("production mode", () => {
   it("does not serve GraphiQL", async () => {
-    const server = await startTestServer({ config: { production: true } });
+    const server = await startInProcessServer({ config: { production: true } });
     try {
-      const response = await fetch(server.graphqlUrl, { headers: { accept: "text/html" } });
+      const response = await server.testFetch(server.graphqlUrl, { headers: { accept: "text/html" } });
       expect(await response.text()).not.toContain("GraphiQL");
     } finally {
       await server.close();
@@ -228,8 +228,8 @@ describe("production mode", () => {
 });
 
 describe("CORS", () => {
-  async function preflight(url: string, origin: string) {
-    const response = await fetch(url, {
+  async function preflight(server: InProcessServer, origin: string) {
+    const response = await server.testFetch(server.graphqlUrl, {
       method: "OPTIONS",
       headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
     });
@@ -237,9 +237,9 @@ describe("CORS", () => {
   }
 
   it("lets any origin's app call /graphql with a bearer token, never with cookies, when SYNCPOOL_CORS_ORIGINS is *", async () => {
-    const server = await startTestServer({ config: { corsOrigins: ["*"] } });
+    const server = await startInProcessServer({ config: { corsOrigins: ["*"] } });
     try {
-      const headers = await preflight(server.graphqlUrl, "https://notes.example.com");
+      const headers = await preflight(server, "https://notes.example.com");
       // Any origin is allowed: named back (with Vary: Origin) or as "*".
       expect(["*", "https://notes.example.com"]).toContain(headers.get("access-control-allow-origin"));
       expect(headers.get("access-control-allow-credentials")).not.toBe("true");
@@ -250,12 +250,12 @@ describe("CORS", () => {
   });
 
   it("names only the configured origins when SYNCPOOL_CORS_ORIGINS lists them", async () => {
-    const server = await startTestServer({ config: { corsOrigins: ["https://app.example.com"] } });
+    const server = await startInProcessServer({ config: { corsOrigins: ["https://app.example.com"] } });
     try {
-      expect((await preflight(server.graphqlUrl, "https://app.example.com")).get("access-control-allow-origin")).toBe(
+      expect((await preflight(server, "https://app.example.com")).get("access-control-allow-origin")).toBe(
         "https://app.example.com",
       );
-      expect((await preflight(server.graphqlUrl, "https://evil.example.net")).get("access-control-allow-origin")).not.toBe(
+      expect((await preflight(server, "https://evil.example.net")).get("access-control-allow-origin")).not.toBe(
         "https://evil.example.net",
       );
     } finally {

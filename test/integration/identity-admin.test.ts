@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
-import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type GqlResponse, type InProcessServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-tests-0123456789";
 const DEVELOPER_KEY = "developer-key-for-tests-0123456789abcdef";
@@ -15,7 +15,7 @@ const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { ident
 const USAGE = `{ usage { identityId } }`;
 
 describe("identity administration and rate limits", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   // The rate limiter's monotonic clock, moved by the tests instead of waiting out a retry time.
   let monotonicMs = 0;
   const admin = (query: string, variables: Record<string, unknown>) => server.gql(query, variables, ADMIN_TOKEN);
@@ -30,7 +30,7 @@ describe("identity administration and rate limits", () => {
       { id: "throttled", rateLimits: { perIdentity: { burst: 3, perSecond: 2 } } },
       { id: "crowded", rateLimits: { perAddress: { burst: 2, perSecond: 0.01 } } },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools, adminToken: ADMIN_TOKEN }, inProcess: true, serverOptions: { rateLimitClock: () => monotonicMs } });
+    server = await startInProcessServer({ config: { pools, adminToken: ADMIN_TOKEN }, serverOptions: { rateLimitClock: () => monotonicMs } });
   });
   afterAll(async () => server?.close());
 

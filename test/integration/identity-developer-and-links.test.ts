@@ -6,7 +6,7 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type GqlResponse, type InProcessServer } from "../helpers/server.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const DEVELOPER_KEY = "developer-key-for-tests-0123456789abcdef";
@@ -24,7 +24,7 @@ const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { ident
 
 describe("developer identities and linked logins", () => {
   let idp: TestIdentityProvider;
-  let server: TestServer;
+  let server: InProcessServer;
   const errorOf = (response: GqlResponse) => {
     expect(response.errors, JSON.stringify(response)).toBeDefined();
     return response.errors![0]!;
@@ -39,7 +39,7 @@ describe("developer identities and linked logins", () => {
       { id: "app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }], developerProvider: { name: "backend", key: DEVELOPER_KEY } },
       { id: "no-developers" },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }) // the identity provider is on loopback;
+    server = await startInProcessServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }) // the identity provider is on loopback;
   });
   afterAll(async () => {
     await server?.close();
@@ -52,7 +52,7 @@ describe("developer identities and linked logins", () => {
       expect(errors).toBeUndefined();
       const session = data.getTokenForDeveloperIdentity;
       expect(decodeJwt(session.token)).toMatchObject({ sub: session.identityId, aud: "app", amr: ["authenticated"], tags: { sub: "user-42", aud: "app" } });
-      expect((await syncApi(server.graphqlUrl, session.token).usage()).identityId).toBe(session.identityId);
+      expect((await syncApi(server, session.token).usage()).identityId).toBe(session.identityId);
       expect(await server.storage.listLogins(session.identityId)).toEqual([{ provider: "backend", subject: "user-42", linkedAt: expect.any(Number) }]);
     });
 
@@ -75,16 +75,16 @@ describe("developer identities and linked logins", () => {
 
     it("upgrades the guest the backend names when the user is new, and merges it when the user has an identity", async () => {
       const guest = (await server.gql(SIGN_IN, { input: { identityPoolId: "app" } })).data.signIn;
-      await syncApi(server.graphqlUrl, guest.token).push({ dataset: "notes", patches: [{ op: "REPLACE", key: "k", value: "guest" }] });
+      await syncApi(server, guest.token).push({ dataset: "notes", patches: [{ op: "REPLACE", key: "k", value: "guest" }] });
       const upgraded = (await developerToken("new-user", guest.identityId)).data.getTokenForDeveloperIdentity;
       expect(upgraded).toMatchObject({ identityId: guest.identityId, mergedIdentityIds: [] });
 
       const existing = (await developerToken("old-user")).data.getTokenForDeveloperIdentity;
       const other = (await server.gql(SIGN_IN, { input: { identityPoolId: "app" } })).data.signIn;
-      await syncApi(server.graphqlUrl, other.token).push({ dataset: "notes", patches: [{ op: "REPLACE", key: "k2", value: "other" }] });
+      await syncApi(server, other.token).push({ dataset: "notes", patches: [{ op: "REPLACE", key: "k2", value: "other" }] });
       const merged = (await developerToken("old-user", other.identityId)).data.getTokenForDeveloperIdentity;
       expect(merged).toMatchObject({ identityId: existing.identityId, mergedIdentityIds: [other.identityId] });
-      expect((await syncApi(server.graphqlUrl, merged.token).pullAll("notes")).records.map((record) => record.value)).toEqual(["other"]);
+      expect((await syncApi(server, merged.token).pullAll("notes")).records.map((record) => record.value)).toEqual(["other"]);
     });
 
     it("tells a device that sends the developer provider as a login to use its backend", async () => {

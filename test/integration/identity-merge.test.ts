@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Patch, SyncRecord } from "../../core/types.js";
 import { poolSettingsSchema } from "../../server/config.js";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { identityId token deviceSecret mergedIdentityIds } }`;
@@ -21,7 +21,7 @@ interface Session {
 
 describe("guest merge", () => {
   let idp: TestIdentityProvider;
-  let server: TestServer;
+  let server: InProcessServer;
   const startMs = Date.now();
   const now = () => startMs;
   /** A clock `offsetMs` from the start, written by `device` (offline devices write in the past). */
@@ -38,8 +38,8 @@ describe("guest merge", () => {
   const put = (key: string, value: string, clock: string): Patch => ({ op: "REPLACE", key, value, clock });
   const remove = (key: string, clock: string): Patch => ({ op: "REMOVE", key, clock });
   const push = (session: Session, dataset: string, device: string, patches: Patch[]) =>
-    syncApi(server.graphqlUrl, session.token).push({ dataset, deviceId: device, patches });
-  const pull = (session: Session, dataset: string, since = 0) => syncApi(server.graphqlUrl, session.token).pullAll(dataset, since);
+    syncApi(server, session.token).push({ dataset, deviceId: device, patches });
+  const pull = (session: Session, dataset: string, since = 0) => syncApi(server, session.token).pullAll(dataset, since);
   const byKey = (records: SyncRecord[]) =>
     Object.fromEntries(records.map((record) => [record.key, { value: record.value, clock: record.clock, deleted: record.deleted }]));
 
@@ -50,7 +50,7 @@ describe("guest merge", () => {
       { id: "app", providers: [provider] },
       { id: "small", providers: [provider], limits: { maxRecords: 3, maxDatasets: 2 } },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, now }) // the identity provider is on loopback;
+    server = await startInProcessServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, now }) // the identity provider is on loopback;
   });
   afterAll(async () => {
     await server?.close();
@@ -116,7 +116,7 @@ describe("guest merge", () => {
     expect(byKey((await pull(merged, "favorites")).records)).toEqual({ a: { value: "1", clock: at(100, "phone"), deleted: false } });
 
     // The guest is disabled and answers with the target's id from then on.
-    const oldToken = await syncApi(server.graphqlUrl, phone.token).usage().catch((error: { extensions: unknown }) => error.extensions);
+    const oldToken = await syncApi(server, phone.token).usage().catch((error: { extensions: unknown }) => error.extensions);
     expect(oldToken).toMatchObject({ code: "UNAUTHENTICATED", reason: "IDENTITY_MERGED", mergedInto: laptop.identityId });
     const secretOnly = await call({ identityPoolId: "app", identityId: phone.identityId, deviceSecret: phone.deviceSecret });
     expect(secretOnly.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "IDENTITY_MERGED", mergedInto: laptop.identityId });
@@ -139,13 +139,13 @@ describe("guest merge", () => {
 
   it("keeps an OPTIMISTIC target's records and puts the guest's differing ones in a conflict copy", async () => {
     const laptop = await signIn({ identityPoolId: "app", logins: await login("optimist") });
-    const laptopApi = syncApi(server.graphqlUrl, laptop.token);
+    const laptopApi = syncApi(server, laptop.token);
     await laptopApi.configure("profile", "OPTIMISTIC");
     await push(laptop, "profile", "laptop", [{ ...put("name", "Ann", at(1000, "laptop")), syncCount: 0 }, { ...put("born", "1990", at(1000, "laptop")), syncCount: 0 }]);
     const before = await pull(laptop, "profile");
 
     const phone = await guest();
-    await syncApi(server.graphqlUrl, phone.token).configure("profile", "OPTIMISTIC");
+    await syncApi(server, phone.token).configure("profile", "OPTIMISTIC");
     await push(phone, "profile", "phone", [
       { ...put("name", "Anna", at(5000, "phone")), syncCount: 0 }, // differs: conflict copy, even though newer
       { ...put("born", "1990", at(1000, "laptop")), syncCount: 0 }, // the same state: nothing to report
@@ -186,15 +186,15 @@ describe("guest merge", () => {
     });
 
     async function expectRefusedWithoutChange(laptop: Session, phone: Session, sub: string, limit: string) {
-      const datasetsBefore = await syncApi(server.graphqlUrl, laptop.token).datasets();
+      const datasetsBefore = await syncApi(server, laptop.token).datasets();
       const loginsBefore = await server.storage.listLogins(laptop.identityId);
       const refused = await call({ identityPoolId: "small", identityId: phone.identityId, deviceSecret: phone.deviceSecret, logins: await login(sub) });
       expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "LIMIT_EXCEEDED", limit });
-      expect(await syncApi(server.graphqlUrl, laptop.token).datasets()).toEqual(datasetsBefore);
+      expect(await syncApi(server, laptop.token).datasets()).toEqual(datasetsBefore);
       expect(await server.storage.listLogins(laptop.identityId)).toEqual(loginsBefore);
       expect(await server.storage.getIdentityStatus(phone.identityId)).toMatchObject({ disabledAt: null, mergedInto: null });
       // The guest keeps working as before, its data untouched.
-      expect((await syncApi(server.graphqlUrl, phone.token).usage()).identityId).toBe(phone.identityId);
+      expect((await syncApi(server, phone.token).usage()).identityId).toBe(phone.identityId);
     }
   });
 

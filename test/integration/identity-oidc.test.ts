@@ -6,14 +6,14 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type GqlResponse, type InProcessServer } from "../helpers/server.js";
 
 const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { identityId token deviceSecret mergedIdentityIds } }`;
 
 describe("sign-in with an OIDC provider", () => {
   let idp: TestIdentityProvider;
   let hangingIdp: TestIdentityProvider;
-  let server: TestServer;
+  let server: InProcessServer;
   let clockMs = Date.now();
   const now = () => clockMs;
 
@@ -35,7 +35,7 @@ describe("sign-in with an OIDC provider", () => {
       { id: "other-app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["other-client"] }] },
       { id: "hanging", providers: [{ name: "slow", issuer: hangingIdp.issuer, audiences: ["app-client"], jwksTimeoutMs: 300 }] },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, now, inProcess: true }) // the identity provider is on loopback;
+    server = await startInProcessServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, now }) // the identity provider is on loopback;
   });
   afterAll(async () => {
     await server?.close();

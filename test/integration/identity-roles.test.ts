@@ -7,7 +7,7 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { GraphQLFailure, syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 type Who = "guest" | "reader" | "editor" | "blueTeam";
@@ -15,7 +15,7 @@ type Operation = "records" | "dataset" | "datasets" | "push" | "pushRemove" | "c
 
 describe("roles and rules over every operation", () => {
   let idp: TestIdentityProvider;
-  let server: TestServer;
+  let server: InProcessServer;
   const sessions = {} as Record<Who, { identityId: string; token: string; api: SyncApi }>;
 
   beforeAll(async () => {
@@ -60,7 +60,7 @@ describe("roles and rules over every operation", () => {
         principalTags: { team: "team" },
       },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }) // the identity provider is on loopback;
+    server = await startInProcessServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }) // the identity provider is on loopback;
 
     const signIn = async (logins?: Array<{ provider: string; token: string }>) => {
       const { data, errors } = await server.gql(
@@ -68,7 +68,7 @@ describe("roles and rules over every operation", () => {
         { input: { identityPoolId: "governed", ...(logins ? { logins } : {}) } },
       );
       if (!data?.signIn) throw new Error(JSON.stringify(errors));
-      return { ...data.signIn, api: syncApi(server.graphqlUrl, data.signIn.token) };
+      return { ...data.signIn, api: syncApi(server, data.signIn.token) };
     };
     const login = async (sub: string, claims: Record<string, unknown>) => [{ provider: "test-idp", token: await idp.token({ sub, claims }) }];
     sessions.guest = await signIn();

@@ -14,12 +14,12 @@ import { generateSigningKeyMaterial, signingKeyId } from "../../server/identity/
 import { rotateServerKeys } from "../../server/keys/key-ring.js";
 import { createSecretBox, loadMasterKey } from "../../server/secret-box.js";
 import { issueSessionToken } from "../../server/sync/session-token.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { ADMIN_TOKEN } from "../helpers/stream-api.js";
 import { GraphQLFailure, syncApi } from "../helpers/sync-api.js";
 
 const dirs: string[] = [];
-const servers: TestServer[] = [];
+const servers: InProcessServer[] = [];
 afterAll(async () => {
   for (const server of servers) await server.close().catch(() => undefined);
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -31,19 +31,19 @@ function freshDir(): string {
   return dir;
 }
 
-async function start(dataDir: string): Promise<TestServer> {
-  const server = await startTestServer({ dataDir, config: { adminToken: ADMIN_TOKEN } });
+async function start(dataDir: string): Promise<InProcessServer> {
+  const server = await startInProcessServer({ dataDir, config: { adminToken: ADMIN_TOKEN } });
   servers.push(server);
   return server;
 }
 
-async function stop(server: TestServer): Promise<void> {
+async function stop(server: InProcessServer): Promise<void> {
   servers.splice(servers.indexOf(server), 1);
   await server.close();
 }
 
 /** Rotates as `syncpool keys rotate` does, on the server's own database and master key. */
-async function rotate(server: TestServer): Promise<string> {
+async function rotate(server: InProcessServer): Promise<string> {
   const box = createSecretBox(await loadMasterKey(server.dataDir, null));
   const rows = await rotateServerKeys(server.storage.keys, box, Date.now);
   return rows.find((row) => row.kind === "token-signing")!.keyId;
@@ -52,25 +52,25 @@ async function rotate(server: TestServer): Promise<string> {
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
 /** Signs in guests until one token is signed with `kid` (the server notices a rotation on its next poll). */
-async function tokenSignedWith(server: TestServer, kid: string): Promise<string> {
+async function tokenSignedWith(server: InProcessServer, kid: string): Promise<string> {
   let token = "";
   await expect.poll(async () => kidOf((token = (await server.signInGuest()).token)), { timeout: 2000, interval: 20 }).toBe(kid);
   return token;
 }
 
-const accepted = async (server: TestServer, token: string) => (await server.gql(`{ usage { identityId } }`, {}, token)).data?.usage?.identityId !== undefined;
+const accepted = async (server: InProcessServer, token: string) => (await server.gql(`{ usage { identityId } }`, {}, token)).data?.usage?.identityId !== undefined;
 
 describe("server keys across restarts and rotations", () => {
   it("keeps its keys across a restart: tokens and sync session tokens stay valid", async () => {
     const dataDir = freshDir();
     const first = await start(dataDir);
     const guest = await first.signInGuest();
-    const { syncSessionToken } = await syncApi(first.graphqlUrl, guest.token).page("notes");
+    const { syncSessionToken } = await syncApi(first, guest.token).page("notes");
     await stop(first);
 
     const second = await start(dataDir);
     expect(await accepted(second, guest.token)).toBe(true);
-    const answer = await syncApi(second.graphqlUrl, guest.token).push({ dataset: "notes", syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
+    const answer = await syncApi(second, guest.token).push({ dataset: "notes", syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     expect(answer.datasetSyncCount).toBe(1);
   });
 
@@ -79,21 +79,21 @@ describe("server keys across restarts and rotations", () => {
     const server = await start(dataDir);
     const before = await server.signInGuest();
     const oldKid = kidOf(before.token);
-    const { syncSessionToken } = await syncApi(server.graphqlUrl, before.token).page("notes");
+    const { syncSessionToken } = await syncApi(server, before.token).page("notes");
 
     const newKid = await rotate(server);
     const after = await tokenSignedWith(server, newKid);
     expect(await accepted(server, after)).toBe(true);
     expect(await accepted(server, before.token)).toBe(true);
-    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    const jwks = (await (await server.testFetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
     expect(jwks.keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
     // A session token signed with the previous session secret still ties a push to its pull.
-    const pushed = await syncApi(server.graphqlUrl, before.token).push({ dataset: "notes", syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
+    const pushed = await syncApi(server, before.token).push({ dataset: "notes", syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     expect(pushed.datasetSyncCount).toBe(1);
     // New session tokens are signed with the new secret, and verify too.
-    const fresh = await syncApi(server.graphqlUrl, before.token).page("notes");
+    const fresh = await syncApi(server, before.token).page("notes");
     expect(fresh.syncSessionToken).not.toBe(syncSessionToken);
-    await syncApi(server.graphqlUrl, before.token).push({ dataset: "notes", syncSessionToken: fresh.syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "w" }] });
+    await syncApi(server, before.token).push({ dataset: "notes", syncSessionToken: fresh.syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "w" }] });
 
     await stop(server);
     const restarted = await start(dataDir);
@@ -145,11 +145,11 @@ describe("server keys across restarts and rotations", () => {
     expect(kidOf(guest.token)).toBe(await signingKeyId(signingMaterial));
     // A session token the old server handed out (signed with the file's secret) still verifies.
     const legacySessionToken = issueSessionToken(new Uint8Array(sessionSecret), { identityId: guest.identityId, dataset: "notes", syncCount: 0, issuedAt: Date.now() });
-    const answer = await syncApi(server.graphqlUrl, guest.token).push({ dataset: "notes", syncSessionToken: legacySessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
+    const answer = await syncApi(server, guest.token).push({ dataset: "notes", syncSessionToken: legacySessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     expect(answer.datasetSyncCount).toBe(1);
     // And a session token signed with another secret does not.
     const forged = issueSessionToken(new Uint8Array(32).fill(1), { identityId: guest.identityId, dataset: "notes", syncCount: 0, issuedAt: Date.now() });
-    await expect(syncApi(server.graphqlUrl, guest.token).push({ dataset: "notes", syncSessionToken: forged, patches: [{ op: "REPLACE", key: "k", value: "x" }] })).rejects.toBeInstanceOf(
+    await expect(syncApi(server, guest.token).push({ dataset: "notes", syncSessionToken: forged, patches: [{ op: "REPLACE", key: "k", value: "x" }] })).rejects.toBeInstanceOf(
       GraphQLFailure,
     );
   });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
 import { browserSubscription, startReceiver, type Receiver } from "../helpers/push-receivers.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 const REGISTER = `mutation ($input: RegisterDeviceInput!) { registerDevice(input: $input) { deviceId } }`;
@@ -15,7 +15,7 @@ const UNREGISTER = `mutation ($deviceId: String!) { unregisterDevice(deviceId: $
 const DEVICES = `{ registeredDevices { deviceId platform datasets createdAt updatedAt } }`;
 
 describe("registered devices", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let pushService: Receiver;
   let alice: SyncApi;
   let bob: SyncApi;
@@ -26,12 +26,12 @@ describe("registered devices", () => {
 
   beforeAll(async () => {
     pushService = await startReceiver();
-    server = await startTestServer({
+    server = await startInProcessServer({
       // The push service is a loopback receiver: an on-premises push service, as an operator would allow it.
       config: { outbound: { allowPrivateAddresses: true }, push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, maxDevicesPerIdentity: 3, pushServiceOrigins: [pushService.url] } },
     });
-    alice = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
-    bob = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    alice = syncApi(server, (await server.signInGuest()).token);
+    bob = syncApi(server, (await server.signInGuest()).token);
   });
   afterAll(async () => {
     await server?.close();
@@ -92,7 +92,7 @@ describe("registered devices", () => {
   });
 
   it("limits the devices an identity may register", async () => {
-    const carol = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    const carol = syncApi(server, (await server.signInGuest()).token);
     for (const id of ["a", "b", "c"]) await carol.call(REGISTER, { input: webPush(id) });
     await expect(carol.call(REGISTER, { input: webPush("d") })).rejects.toMatchObject({ code: "LIMIT_EXCEEDED", extensions: { limit: "maxDevicesPerIdentity", max: 3 } });
     await carol.call(REGISTER, { input: webPush("a", "/push/renewed") }); // renewing is not a new device
@@ -101,13 +101,13 @@ describe("registered devices", () => {
   });
 
   it("requires a token for every device operation", async () => {
-    const anonymous = syncApi(server.graphqlUrl, undefined);
+    const anonymous = syncApi(server, undefined);
     await expect(anonymous.call(REGISTER, { input: webPush("x") })).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     await expect(anonymous.call(DEVICES)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
   });
 
   it("publishes the VAPID public key browsers subscribe with, without a token", async () => {
-    const { webPushPublicKey } = await syncApi(server.graphqlUrl, undefined).call<{ webPushPublicKey: string }>("{ webPushPublicKey }");
+    const { webPushPublicKey } = await syncApi(server, undefined).call<{ webPushPublicKey: string }>("{ webPushPublicKey }");
     expect(Buffer.from(webPushPublicKey, "base64url")).toHaveLength(65);
   });
 });

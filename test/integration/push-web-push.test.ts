@@ -5,14 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
 import { browserSubscription, decryptWebPush, startReceiver, verifyVapid, type BrowserSubscription, type Receiver } from "../helpers/push-receivers.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 const REGISTER = `mutation ($input: RegisterDeviceInput!) { registerDevice(input: $input) { deviceId } }`;
 const SUBSCRIBE = `mutation ($dataset: String!, $deviceId: String!) { subscribeToDataset(dataset: $dataset, deviceId: $deviceId) }`;
 
 describe("Web Push notifications", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let pushService: Receiver;
   let alice: { identityId: string; api: SyncApi };
   let vapidPublicKey: string;
@@ -27,12 +27,12 @@ describe("Web Push notifications", () => {
 
   beforeAll(async () => {
     pushService = await startReceiver();
-    server = await startTestServer({
+    server = await startInProcessServer({
       // The push service is a loopback receiver: an on-premises push service, as an operator would allow it.
       config: { outbound: { allowPrivateAddresses: true }, push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, retryBaseMs: 10, retryMaxMs: 40, pushServiceOrigins: [pushService.url] } },
     });
     const session = await server.signInGuest();
-    alice = { identityId: session.identityId, api: syncApi(server.graphqlUrl, session.token) };
+    alice = { identityId: session.identityId, api: syncApi(server, session.token) };
     vapidPublicKey = (await alice.api.call<{ webPushPublicKey: string }>("{ webPushPublicKey }")).webPushPublicKey;
   });
   afterAll(async () => {
@@ -79,11 +79,11 @@ describe("Web Push notifications", () => {
     pushService.respondWith("/push/old-browser", 410);
     await alice.api.push({ dataset: "gone", deviceId: "laptop", patches: [{ op: "REPLACE", key: "a", value: "1" }] });
     expect((await pushService.requests.next()).path).toBe("/push/old-browser");
-    await server.running.server.push.notifier.idle();
+    await server.server.push.notifier.idle();
     const { registeredDevices } = await alice.api.call<{ registeredDevices: Array<{ deviceId: string }> }>("{ registeredDevices { deviceId } }");
     expect(registeredDevices.map((device) => device.deviceId)).not.toContain("old-browser");
     await alice.api.push({ dataset: "gone", deviceId: "laptop", patches: [{ op: "REPLACE", key: "a", value: "2" }] });
-    await server.running.server.push.notifier.idle();
+    await server.server.push.notifier.idle();
     await pushService.requests.expectNone(200);
   });
 

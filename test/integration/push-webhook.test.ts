@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../../server/index.js";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
 import { startReceiver, type Receiver } from "../helpers/push-receivers.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 const SECRET = "webhook-secret-for-tests-0123456789abcdef";
@@ -14,7 +14,7 @@ const REGISTER = `mutation ($input: RegisterDeviceInput!) { registerDevice(input
 const SUBSCRIBE = `mutation ($dataset: String!, $deviceId: String!) { subscribeToDataset(dataset: $dataset, deviceId: $deviceId) }`;
 
 describe("webhook notifications", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let gateway: Receiver;
   let alice: { identityId: string; api: SyncApi };
 
@@ -25,12 +25,12 @@ describe("webhook notifications", () => {
 
   beforeAll(async () => {
     gateway = await startReceiver(204);
-    server = await startTestServer({
+    server = await startInProcessServer({
       // The gateway listens on loopback: allowed as an operator allows an on-premises gateway.
       config: { outbound: { allowPrivateAddresses: true }, push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, webhookOrigins: [gateway.url], webhookSecret: SECRET, retryBaseMs: 10, retryMaxMs: 40 } },
     });
     const session = await server.signInGuest();
-    alice = { identityId: session.identityId, api: syncApi(server.graphqlUrl, session.token) };
+    alice = { identityId: session.identityId, api: syncApi(server, session.token) };
   });
   afterAll(async () => {
     await server?.close();
@@ -70,7 +70,7 @@ describe("webhook notifications", () => {
     gateway.respondWith("/relay/lost", 404);
     await alice.api.push({ dataset: "lost", deviceId: "ipad", patches: [{ op: "REPLACE", key: "a", value: "1" }] });
     await gateway.requests.next();
-    await server.running.server.push.notifier.idle();
+    await server.server.push.notifier.idle();
     const { registeredDevices } = await alice.api.call<{ registeredDevices: Array<{ deviceId: string }> }>("{ registeredDevices { deviceId } }");
     expect(registeredDevices.map((device) => device.deviceId)).not.toContain("lost");
   });

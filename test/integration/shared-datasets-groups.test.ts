@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
-import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type GqlResponse, type InProcessServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-group-members-0123456789";
 const ADD = `mutation ($group: String!, $id: String!) { addGroupMember(identityPoolId: "default", group: $group, identityId: $id) }`;
@@ -15,12 +15,12 @@ const MEMBERS = `query ($group: String!) { groupMembers(identityPoolId: "default
 const codeOf = (response: GqlResponse) => response.errors?.[0]?.extensions?.["code"];
 
 describe("group members through the admin API", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   const admin = (query: string, variables: Record<string, unknown> = {}) => server.gql(query, variables, ADMIN_TOKEN);
 
   beforeAll(async () => {
     const pools = [poolSettingsSchema.parse({ id: "default" }), poolSettingsSchema.parse({ id: "other" })];
-    server = await startTestServer({ config: { pools, adminToken: ADMIN_TOKEN } });
+    server = await startInProcessServer({ config: { pools, adminToken: ADMIN_TOKEN } });
   });
   afterAll(async () => server?.close());
 

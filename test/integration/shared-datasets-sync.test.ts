@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { groupOwnerId } from "../../server/identity/shared-access.js";
-import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type GqlResponse, type InProcessServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-shared-datasets-0123456789";
 const PULL = `query ($dataset: String!, $since: Int) {
@@ -18,7 +18,7 @@ const DELETE = `mutation ($name: String!) { deleteDataset(name: $name, shared: t
 const codeOf = (response: GqlResponse) => response.errors?.[0]?.extensions?.["code"];
 
 describe("shared datasets over GraphQL sync", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let push: (token: string, dataset: string, key: string, value: string) => Promise<GqlResponse>;
   let mutation = 0;
 
@@ -28,7 +28,7 @@ describe("shared datasets over GraphQL sync", () => {
       stream: { shards: 1 },
       sharedDatasets: [{ name: "family-*", owner: "group:family-42", read: ["group:family-42"], write: ["group:family-42"], maxRecords: 2 }],
     });
-    server = await startTestServer({ config: { pools: [pool], adminToken: ADMIN_TOKEN } });
+    server = await startInProcessServer({ config: { pools: [pool], adminToken: ADMIN_TOKEN } });
     push = (token, dataset, key, value) =>
       server.gql(
         PUSH,

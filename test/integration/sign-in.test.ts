@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../core/limits.js";
 import { poolSettingsSchema } from "../../server/config.js";
-import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type GqlResponse, type InProcessServer } from "../helpers/server.js";
 
 const SIGN_IN = `mutation ($input: SignInInput!) {
   signIn(input: $input) { identityId token expiresAt deviceSecret mergedIdentityIds }
@@ -17,11 +17,11 @@ function firstError(response: GqlResponse) {
 }
 
 describe("sign-in with the default pool", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let clockMs = Date.now();
 
   beforeAll(async () => {
-    server = await startTestServer({ now: () => clockMs });
+    server = await startInProcessServer({ now: () => clockMs });
   });
   afterAll(async () => server?.close());
 
@@ -159,7 +159,7 @@ describe("sign-in with the default pool", () => {
     });
 
     it("refuses an Authorization header that is not a bearer token", async () => {
-      const response = await fetch(server.graphqlUrl, {
+      const response = await server.testFetch(server.graphqlUrl, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: "Basic dXNlcjpwYXNz" },
         body: JSON.stringify({ query: USAGE }),
@@ -176,7 +176,7 @@ describe("sign-in with the default pool", () => {
 });
 
 describe("configured pools and the admin API", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   const admin = (query: string, variables: Record<string, unknown> = {}) => server.gql(query, variables, ADMIN_TOKEN);
   const CREATE = `mutation ($input: CreateIdentityPoolInput!) {
     createIdentityPool(input: $input) { id region allowGuests limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } createdAt }
@@ -192,7 +192,7 @@ describe("configured pools and the admin API", () => {
         providers: [{ name: "google", issuer: "https://accounts.google.com", audiences: ["c"], jwksUri: "https://www.googleapis.com/oauth2/v3/certs" }],
       },
     ].map((pool) => poolSettingsSchema.parse(pool));
-    server = await startTestServer({ config: { adminToken: ADMIN_TOKEN, pools } });
+    server = await startInProcessServer({ config: { adminToken: ADMIN_TOKEN, pools } });
   });
   afterAll(async () => server?.close());
 
@@ -274,7 +274,7 @@ describe("configured pools and the admin API", () => {
   });
 
   it("keeps pools across a restart on the same data directory", async () => {
-    const restarted = await startTestServer({ dataDir: server.dataDir, config: { adminToken: ADMIN_TOKEN } });
+    const restarted = await startInProcessServer({ dataDir: server.dataDir, config: { adminToken: ADMIN_TOKEN } });
     try {
       expect(await restarted.storage.getPool("chosen")).toMatchObject({ id: "chosen" });
     } finally {

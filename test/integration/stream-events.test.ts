@@ -6,31 +6,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { shardOf } from "../../server/stream/shard.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi, waitFor, type StreamRecordAnswer } from "../helpers/stream-api.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 let clock = T0;
-let server: TestServer;
+let server: InProcessServer;
 let stream: ReturnType<typeof streamApi>;
 
 beforeAll(async () => {
-  server = await startTestServer({
+  server = await startInProcessServer({
     now: () => clock,
     config: {
       adminToken: ADMIN_TOKEN,
       pools: [poolSettingsSchema.parse({ id: "default" }), poolSettingsSchema.parse({ id: "one-shard", stream: { shards: 1 } })],
     },
   });
-  stream = streamApi(server.graphqlUrl);
+  stream = streamApi(server);
 });
 afterAll(() => server.close());
 
 describe("stream events", () => {
   it("appends one event per committed push in Cognito Streams format, with device, mutation and origin", async () => {
     const { identityId, token } = await server.signInGuest();
-    const api = syncApi(server.graphqlUrl, token);
+    const api = syncApi(server, token);
     clock += 1000;
     const pushed = await api.push({
       dataset: "profile",
@@ -80,7 +80,7 @@ describe("stream events", () => {
 
   it("appends nothing for a push refused with OPTIMISTIC conflicts", async () => {
     const { identityId, token } = await server.signInGuest("one-shard");
-    const api = syncApi(server.graphqlUrl, token);
+    const api = syncApi(server, token);
     await api.configure("ledger", "OPTIMISTIC");
     await api.push({ dataset: "ledger", patches: [{ op: "REPLACE", key: "k", value: "1", syncCount: 0 }] });
     const stale = await api.push({ dataset: "ledger", patches: [{ op: "REPLACE", key: "k", value: "2", syncCount: 0 }] });
@@ -100,8 +100,8 @@ describe("stream events", () => {
 
   it("refuses readers without the admin token", async () => {
     const { token } = await server.signInGuest();
-    await expect(streamApi(server.graphqlUrl, token).shards("default")).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(streamApi(server.graphqlUrl, "").readShard("default", 0)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    await expect(streamApi(server, token).shards("default")).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(streamApi(server, "").readShard("default", 0)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
   });
 });
 
@@ -112,7 +112,7 @@ describe("iterators", () => {
 
   beforeAll(async () => {
     const { token } = await server.signInGuest("one-shard");
-    const api = syncApi(server.graphqlUrl, token);
+    const api = syncApi(server, token);
     push = (value) => api.push({ dataset: "iterated", patches: [{ op: "REPLACE", key: "k", value }] });
     const base = (await stream.readShard("one-shard", 0)).length;
     expect(base).toBe(1); // the previous describe's OPTIMISTIC push
@@ -172,7 +172,7 @@ describe("bulk publish", () => {
     const pool = "one-shard";
     const before = (await stream.readShard(pool, 0)).length;
     const { token } = await server.signInGuest(pool);
-    const api = syncApi(server.graphqlUrl, token);
+    const api = syncApi(server, token);
     await api.push({ dataset: "kept", patches: [{ op: "REPLACE", key: "a", value: "1" }, { op: "REPLACE", key: "b", value: "2" }] });
     await api.push({ dataset: "kept", patches: [{ op: "REMOVE", key: "b" }] });
     await api.push({ dataset: "gone", patches: [{ op: "REPLACE", key: "x", value: "1" }] });
@@ -197,17 +197,17 @@ describe("bulk publish", () => {
 describe("retention", () => {
   it("trims events older than the pool's retention, and only those", async () => {
     let now = T0;
-    const local = await startTestServer({
+    const local = await startInProcessServer({
       now: () => now,
       config: { adminToken: ADMIN_TOKEN, pools: [poolSettingsSchema.parse({ id: "short", stream: { shards: 1, retentionHours: 1 } })] },
       serverOptions: { stream: { trimIntervalMs: 50 } },
     });
     try {
-      const localStream = streamApi(local.graphqlUrl);
+      const localStream = streamApi(local);
       const pushAt = async (at: number, value: string) => {
         now = at;
         const { token } = await local.signInGuest("short");
-        await syncApi(local.graphqlUrl, token).push({ dataset: "d", patches: [{ op: "REPLACE", key: "k", value }] });
+        await syncApi(local, token).push({ dataset: "d", patches: [{ op: "REPLACE", key: "k", value }] });
       };
       await pushAt(T0, "old");
       await pushAt(T0 + 30 * 60_000, "middle");

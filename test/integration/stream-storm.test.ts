@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { shardOf } from "../../server/stream/shard.js";
 import { describeWithPostgres, openTestPostgresStorage } from "../helpers/postgres.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi } from "../helpers/stream-api.js";
 import { syncApi, type PushAnswer } from "../helpers/sync-api.js";
 
@@ -23,11 +23,11 @@ interface Acknowledged {
   answer: PushAnswer;
 }
 
-async function storm(server: TestServer): Promise<void> {
+async function storm(server: InProcessServer): Promise<void> {
   const identities = await Promise.all(Array.from({ length: IDENTITIES }, () => server.signInGuest()));
   const pushes: Array<Promise<Acknowledged>> = [];
   for (const { identityId, token } of identities) {
-    const api = syncApi(server.graphqlUrl, token);
+    const api = syncApi(server, token);
     for (let device = 0; device < DEVICES; device++) {
       for (let index = 0; index < PUSHES_PER_DEVICE; index++) {
         const dataset = `data-${index % 2}`;
@@ -44,7 +44,7 @@ async function storm(server: TestServer): Promise<void> {
   const committed = acknowledged.filter((ack) => !ack.answer.replayed);
   expect(committed).toHaveLength(IDENTITIES * DEVICES * PUSHES_PER_DEVICE);
 
-  const stream = streamApi(server.graphqlUrl, ADMIN_TOKEN);
+  const stream = streamApi(server, ADMIN_TOKEN);
   const shards = await stream.shards("default");
   const events = [];
   for (const { shard } of shards) {
@@ -76,11 +76,11 @@ async function storm(server: TestServer): Promise<void> {
 
 // Hundreds of concurrent pushes.
 describe("stream storm on SQLite", { timeout: 30_000 }, () => {
-  let server: TestServer;
+  let server: InProcessServer;
   afterAll(() => server?.close());
 
   it("holds exactly one event per committed push, gap-free per shard, in commit order", async () => {
-    server = await startTestServer({ config: { adminToken: ADMIN_TOKEN } });
+    server = await startInProcessServer({ config: { adminToken: ADMIN_TOKEN } });
     await storm(server);
   });
 });
@@ -89,7 +89,7 @@ describe("stream storm on SQLite", { timeout: 30_000 }, () => {
 await describeWithPostgres("stream storm on PostgreSQL", () => {
   it("holds exactly one event per committed push, gap-free per shard, in commit order", async () => {
     const { storage, cleanup } = await openTestPostgresStorage({ poolSize: 8 });
-    const server = await startTestServer({ config: { adminToken: ADMIN_TOKEN }, serverOptions: { storage } });
+    const server = await startInProcessServer({ config: { adminToken: ADMIN_TOKEN }, serverOptions: { storage } });
     try {
       await storm(server);
     } finally {

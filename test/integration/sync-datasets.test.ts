@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 describe("datasets", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let api: SyncApi;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startInProcessServer();
   });
   afterAll(async () => server?.close());
 
   async function freshIdentity(): Promise<SyncApi> {
-    return syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    return syncApi(server, (await server.signInGuest()).token);
   }
 
   it("lists live datasets with their counts and sizes, and reports usage", async () => {

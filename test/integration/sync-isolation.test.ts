@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 describe("one identity can neither read nor write another's data", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let alice: SyncApi;
   let mallory: SyncApi;
 
   beforeAll(async () => {
     // The last test reads the schema through introspection, which only `--dev` serves.
-    server = await startTestServer({ config: { dev: true } });
-    alice = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
-    mallory = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    server = await startInProcessServer({ config: { dev: true } });
+    alice = syncApi(server, (await server.signInGuest()).token);
+    mallory = syncApi(server, (await server.signInGuest()).token);
     await alice.push({ dataset: "secrets", deviceId: "alice-phone", mutationId: "m-1", patches: [{ op: "REPLACE", key: "pin", value: "1234" }] });
     await alice.push({ dataset: "secrets", deviceId: "alice-phone", mutationId: "m-2", patches: [{ op: "REPLACE", key: "pin2", value: "5678" }] });
   });

@@ -14,7 +14,7 @@ import { EMPTY_JSON_STATE } from "../../core/json-state.js";
 import { utf8Length } from "../../core/limits.js";
 import { loadConfig } from "../../server/config.js";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi } from "../helpers/stream-api.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
@@ -41,16 +41,16 @@ writeFileSync(
 );
 const todoSchema = { type: "object", properties: { title: { type: "string" }, done: { type: "boolean" } }, required: ["title"] };
 
-let server: TestServer;
+let server: InProcessServer;
 let api: SyncApi;
 let identityId: string;
 const events = async (dataset: string) =>
-  (await streamApi(server.graphqlUrl, ADMIN_TOKEN).readShard("rules", 0)).filter(
+  (await streamApi(server, ADMIN_TOKEN).readShard("rules", 0)).filter(
     (record) => record.partitionKey === identityId && record.data.dataSetName === dataset,
   );
 
 beforeAll(async () => {
-  server = await startTestServer({
+  server = await startInProcessServer({
     config: {
       adminToken: ADMIN_TOKEN,
       configFile: join(dir, "syncpool.json"),
@@ -67,7 +67,7 @@ beforeAll(async () => {
   });
   const guest = await server.signInGuest("rules");
   identityId = guest.identityId;
-  api = syncApi(server.graphqlUrl, guest.token);
+  api = syncApi(server, guest.token);
 });
 afterAll(async () => {
   await server?.close();

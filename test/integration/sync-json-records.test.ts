@@ -7,7 +7,7 @@ import { formatClock } from "../../core/clock.js";
 import { decodeJsonState, encodeJsonState } from "../../core/json-codec.js";
 import { applyJsonPut, applyJsonUpdate, materializeJson } from "../../core/json-record.js";
 import { EMPTY_JSON_STATE } from "../../core/json-state.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 const clockAt = (wallMs: number, deviceId: string) => formatClock({ wallMs, counter: 0, deviceId });
@@ -16,12 +16,12 @@ const update = (partial: Record<string, unknown>, clock: string) => encodeJsonSt
 const shown = (value: string | null | undefined) => (value == null ? null : materializeJson(decodeJsonState(value)));
 
 describe("JSON records", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let api: SyncApi;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    api = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    server = await startInProcessServer();
+    api = syncApi(server, (await server.signInGuest()).token);
   });
   afterAll(async () => server?.close());
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { encodeBase64 } from "../../core/base64.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 /** A small valid Yjs update (base64), as a client pushes for a YDOC record. */
@@ -12,12 +12,12 @@ function ydocUpdate(text: string): string {
 }
 
 describe("a live key keeps its kind on the server", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let api: SyncApi;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    api = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    server = await startInProcessServer();
+    api = syncApi(server, (await server.signInGuest()).token);
   });
   afterAll(async () => server?.close());
 

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 const replace = (key: string, value = "v") => ({ op: "REPLACE" as const, key, value });
 
 describe("limits, each at exactly the limit and one over", () => {
-  let server: TestServer;
+  let server: InProcessServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startInProcessServer();
   });
   afterAll(async () => server?.close());
 
   async function freshIdentity(): Promise<SyncApi> {
-    return syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    return syncApi(server, (await server.signInGuest()).token);
   }
 
   it("allows 20 datasets per identity and refuses the 21st until one is deleted", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 function clockAt(wallMs: number, counter: number, deviceId: string): string {
@@ -12,12 +12,12 @@ function toBase64(update: Uint8Array): string {
 }
 
 describe("pushing and pulling records", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let api: SyncApi;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    api = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    server = await startInProcessServer();
+    api = syncApi(server, (await server.signInGuest()).token);
   });
   afterAll(async () => server?.close());
 

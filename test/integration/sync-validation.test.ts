@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 describe("malformed input is BAD_USER_INPUT naming the field, and changes nothing", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let api: SyncApi;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    api = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    server = await startInProcessServer();
+    api = syncApi(server, (await server.signInGuest()).token);
     await api.push({ dataset: "v", patches: [{ op: "REPLACE", key: "existing", value: "1" }] });
   });
   afterAll(async () => server?.close());
@@ -50,7 +50,7 @@ describe("malformed input is BAD_USER_INPUT naming the field, and changes nothin
 
   it("refuses every data operation without a valid token", async () => {
     for (const token of [undefined, "garbage", `${"x".repeat(20)}.${"y".repeat(20)}.${"z".repeat(20)}`]) {
-      const anonymous = syncApi(server.graphqlUrl, token);
+      const anonymous = syncApi(server, token);
       await expect(anonymous.page("v")).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
       await expect(anonymous.push({ dataset: "v", patches: [{ op: "REPLACE", key: "k", value: "1" }] })).rejects.toMatchObject({
         code: "UNAUTHENTICATED",

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareClocks, formatClock } from "../../core/clock.js";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi } from "../helpers/stream-api.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
@@ -37,14 +37,14 @@ writeFileSync(
   }\n`,
 );
 
-let server: TestServer;
+let server: InProcessServer;
 let api: SyncApi;
 let identityId: string;
-const stream = () => streamApi(server.graphqlUrl, ADMIN_TOKEN);
+const stream = () => streamApi(server, ADMIN_TOKEN);
 const events = async () => (await stream().readShard("triggered", 0)).filter((record) => record.partitionKey === identityId);
 
 beforeAll(async () => {
-  server = await startTestServer({
+  server = await startInProcessServer({
     config: {
       adminToken: ADMIN_TOKEN,
       configFile: join(dir, "syncpool.json"),
@@ -54,7 +54,7 @@ beforeAll(async () => {
   });
   const guest = await server.signInGuest("triggered");
   identityId = guest.identityId;
-  api = syncApi(server.graphqlUrl, guest.token);
+  api = syncApi(server, guest.token);
 });
 afterAll(async () => {
   await server.close();

@@ -5,19 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../server/config.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-brute-force-tests-0123456789";
 const ADMIN_QUERY = `{ identities(identityPoolId: "default", first: 1) { nextCursor } }`;
 
 describe("admin token brute force", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let clockMs = Date.parse("2030-01-01T00:00:00Z");
   const admin = async (token: string) => (await server.gql(ADMIN_QUERY, {}, token)).errors?.[0]?.extensions ?? null;
   const guess = (n: number) => `wrong-guess-${n}-`.padEnd(40, "x");
 
   beforeAll(async () => {
-    server = await startTestServer({ config: { adminToken: ADMIN_TOKEN }, now: () => clockMs, inProcess: true });
+    server = await startInProcessServer({ config: { adminToken: ADMIN_TOKEN }, now: () => clockMs });
   });
   afterAll(async () => {
     await server?.close();

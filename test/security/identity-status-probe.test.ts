@@ -7,14 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
 const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { identityId token deviceSecret } }`;
 const ADMIN_TOKEN = "admin-token-for-status-probe-tests-0123456789";
 
 describe("probing an identity's status without proof", () => {
   let idp: TestIdentityProvider;
-  let server: TestServer;
+  let server: InProcessServer;
   const ids: Record<"unknown" | "disabled" | "merged", string> = { unknown: "us-east-1:00000000-0000-4000-8000-000000000000", disabled: "", merged: "" };
   let mergedSecret = "";
   const login = async (sub: string) => [{ provider: "test-idp", token: await idp.token({ sub }) }];
@@ -26,7 +26,7 @@ describe("probing an identity's status without proof", () => {
     return { message: errors![0]!.message, extensions: errors![0]!.extensions };
   };
   const aws = async (target: string, body: Record<string, unknown>) => {
-    const response = await fetch(`${server.url}/aws/cognito-identity`, {
+    const response = await server.testFetch(`${server.url}/aws/cognito-identity`, {
       method: "POST",
       headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityService.${target}` },
       body: JSON.stringify(body),
@@ -37,7 +37,7 @@ describe("probing an identity's status without proof", () => {
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
     const pools = [poolSettingsSchema.parse({ id: "app", region: "us-east-1", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }] })];
-    server = await startTestServer({ config: { pools, adminToken: ADMIN_TOKEN, outbound: { allowPrivateAddresses: true } } });
+    server = await startInProcessServer({ config: { pools, adminToken: ADMIN_TOKEN, outbound: { allowPrivateAddresses: true } } });
     const disabled = (await signIn({ identityPoolId: "app" })).data.signIn;
     await server.gql(`mutation ($id: String!) { disableIdentity(identityId: $id) { identityId } }`, { id: disabled.identityId }, ADMIN_TOKEN);
     ids.disabled = disabled.identityId;

@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { addressBucket } from "../../server/ip-address.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
 describe("per-address limits against IPv6 address rotation", () => {
-  let server: TestServer;
+  let server: InProcessServer;
 
   beforeAll(async () => {
-    server = await startTestServer({
+    server = await startInProcessServer({
       // One trusted proxy: the client address is the X-Forwarded-For entry it appended.
       config: { trustedProxyHops: 1, pools: [poolSettingsSchema.parse({ id: "default", rateLimits: { perAddress: { burst: 3, perSecond: 0.01 } } })] },
     });
@@ -19,7 +19,7 @@ describe("per-address limits against IPv6 address rotation", () => {
   afterAll(async () => server?.close());
 
   async function signInFrom(address: string) {
-    const response = await fetch(server.graphqlUrl, {
+    const response = await server.testFetch(server.graphqlUrl, {
       method: "POST",
       headers: { "content-type": "application/json", "x-forwarded-for": address },
       body: JSON.stringify({ query: `mutation { signIn(input: { identityPoolId: "default" }) { identityId } }` }),

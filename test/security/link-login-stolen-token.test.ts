@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
 const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { identityId token deviceSecret } }`;
 const LINK = `mutation ($login: LoginInput!, $proof: IdentityProofInput) { linkLogin(login: $login, proof: $proof) { identityId } }`;
@@ -16,7 +16,7 @@ const UNLINK = `mutation ($provider: String!, $proof: IdentityProofInput) { unli
 describe("changing logins with a stolen session token", () => {
   let idp: TestIdentityProvider;
   let second: TestIdentityProvider;
-  let server: TestServer;
+  let server: InProcessServer;
   const login = async (sub: string, provider = "test-idp") => ({ provider, token: await (provider === "test-idp" ? idp : second).token({ sub }) });
   const signIn = async (input: Record<string, unknown>) => (await server.gql(SIGN_IN, { input })).data.signIn;
   const owner = (login: { provider: string; token: string }) => server.storage.findLoginOwner("app", { provider: login.provider === "test-idp" ? idp.issuer : second.issuer, subject: "thief" });
@@ -28,7 +28,7 @@ describe("changing logins with a stolen session token", () => {
       { name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] },
       { name: "second", issuer: second.issuer, audiences: ["app-client"] },
     ];
-    server = await startTestServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", providers })], outbound: { allowPrivateAddresses: true } }, inProcess: true });
+    server = await startInProcessServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", providers })], outbound: { allowPrivateAddresses: true } } });
   });
   afterAll(async () => {
     await server?.close();

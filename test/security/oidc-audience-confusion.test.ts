@@ -6,19 +6,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
 const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { identityId } }`;
 
 describe("login tokens meant for another audience", () => {
   let idp: TestIdentityProvider;
-  let server: TestServer;
+  let server: InProcessServer;
   const signIn = async (token: string) => server.gql(SIGN_IN, { input: { identityPoolId: "app", logins: [{ provider: "test-idp", token }] } });
 
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
     const pools = [poolSettingsSchema.parse({ id: "app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }] })];
-    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } }, inProcess: true }); // the identity provider is on loopback
+    server = await startInProcessServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }); // the identity provider is on loopback
   });
   afterAll(async () => {
     await server?.close();

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema, type PoolSettings } from "../../server/config.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-retired-pool-tests-0123456789";
 const DEVELOPER_KEY = "developer-key-of-the-removed-pool-0123456789";
@@ -18,18 +18,18 @@ const CREATE = `mutation { createIdentityPool(input: { id: "made-by-admin" }) { 
 
 describe("pools the config file no longer names", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "syncpool-retired-"));
-  const servers: TestServer[] = [];
+  const servers: InProcessServer[] = [];
   afterAll(async () => {
     for (const server of servers) await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
   const start = async (pools: PoolSettings[] | null) => {
     const config = { adminToken: ADMIN_TOKEN, pools: pools ?? [], configFile: pools === null ? null : join(dataDir, "syncpool.json") };
-    const server = await startTestServer({ dataDir, config, captureLogs: true });
+    const server = await startInProcessServer({ dataDir, config, captureLogs: true });
     servers.push(server);
     return server;
   };
-  const stop = async (server: TestServer) => {
+  const stop = async (server: InProcessServer) => {
     await server.close();
     servers.splice(servers.indexOf(server), 1);
   };
@@ -59,7 +59,7 @@ describe("pools the config file no longer names", () => {
     expect((await third.gql(SIGN_IN, { pool: "app" })).errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND" });
     expect((await third.gql(`{ datasets { name } }`, {}, appGuest.token)).errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
     expect((await third.gql(DEV_TOKEN, {}, DEVELOPER_KEY)).errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND" });
-    const getId = await fetch(`${third.url}/aws/cognito-identity`, {
+    const getId = await third.testFetch(`${third.url}/aws/cognito-identity`, {
       method: "POST",
       headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSCognitoIdentityService.GetId" },
       body: JSON.stringify({ IdentityPoolId: "app", Logins: { "syncpool.guest": "a-guest-secret-of-enough-length-0123456789" } }),

@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../server/config.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
-async function preflight(url: string, origin: string): Promise<Headers> {
-  const response = await fetch(url, {
+async function preflight(server: InProcessServer, origin: string): Promise<Headers> {
+  const response = await server.testFetch(server.graphqlUrl, {
     method: "OPTIONS",
     headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
   });
@@ -15,14 +15,14 @@ async function preflight(url: string, origin: string): Promise<Headers> {
 }
 
 describe("a server started without --dev", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startInProcessServer();
   });
   afterAll(async () => server?.close());
 
   it("serves no GraphiQL page to a browser", async () => {
-    const response = await fetch(server.graphqlUrl, { headers: { accept: "text/html" } });
+    const response = await server.testFetch(server.graphqlUrl, { headers: { accept: "text/html" } });
     expect(await response.text()).not.toContain("GraphiQL");
   });
 
@@ -40,24 +40,24 @@ describe("a server started without --dev", () => {
   });
 
   it("names no origin to another site's page, so its browser refuses the call", async () => {
-    const headers = await preflight(server.graphqlUrl, "https://evil.example.net");
+    const headers = await preflight(server, "https://evil.example.net");
     expect(headers.get("access-control-allow-origin")).toBeNull();
   });
 });
 
 describe("a server started with --dev", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   beforeAll(async () => {
     const dev = loadConfig({}, { dev: true });
-    server = await startTestServer({ config: { dev: dev.dev, corsOrigins: dev.corsOrigins } });
+    server = await startInProcessServer({ config: { dev: dev.dev, corsOrigins: dev.corsOrigins } });
   });
   afterAll(async () => server?.close());
 
   it("serves GraphiQL, answers introspection and lets any origin call", async () => {
-    const page = await fetch(server.graphqlUrl, { headers: { accept: "text/html" } });
+    const page = await server.testFetch(server.graphqlUrl, { headers: { accept: "text/html" } });
     expect(await page.text()).toContain("GraphiQL");
     expect((await server.gql("{ __schema { queryType { name } } }")).data).toEqual({ __schema: { queryType: { name: "Query" } } });
-    expect(["*", "http://localhost:5173"]).toContain((await preflight(server.graphqlUrl, "http://localhost:5173")).get("access-control-allow-origin"));
+    expect(["*", "http://localhost:5173"]).toContain((await preflight(server, "http://localhost:5173")).get("access-control-allow-origin"));
   });
 });
 

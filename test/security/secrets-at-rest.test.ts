@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
-import { startTestServer, testBackend, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, testBackend, type InProcessServer } from "../helpers/server.js";
 
 const SECRETS = {
   developerKey: "developer-key-that-must-not-leak-0123456789",
@@ -30,7 +30,7 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 
 describe("secrets at rest", () => {
   const dirs: string[] = [];
-  const servers: TestServer[] = [];
+  const servers: InProcessServer[] = [];
   afterAll(async () => {
     for (const server of servers) await server.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -40,8 +40,8 @@ describe("secrets at rest", () => {
     dirs.push(dir);
     return dir;
   };
-  const start = async (dataDir: string, config: Parameters<typeof startTestServer>[0] = {}) => {
-    const server = await startTestServer({ dataDir, ...config });
+  const start = async (dataDir: string, config: Parameters<typeof startInProcessServer>[0] = {}) => {
+    const server = await startInProcessServer({ dataDir, ...config });
     servers.push(server);
     return server;
   };

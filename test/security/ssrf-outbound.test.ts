@@ -12,7 +12,7 @@ import { poolSettingsSchema } from "../../server/config.js";
 import { isPublicAddress, OutboundRefused, outboundRequest } from "../../server/outbound-http.js";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
 import { browserSubscription, type Receiver } from "../helpers/push-receivers.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { GraphQLFailure, syncApi } from "../helpers/sync-api.js";
 
 /** An internal HTTP service on loopback that counts what reaches it; `answer` writes each response. */
@@ -40,12 +40,12 @@ const KEYS = browserSubscription({ url: "https://unused.invalid" } as Receiver, 
 const REGISTER = `mutation ($input: RegisterDeviceInput!) { registerDevice(input: $input) { deviceId } }`;
 
 describe("Web Push endpoints", () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let internal: Awaited<ReturnType<typeof startInternalService>>;
 
   beforeAll(async () => {
     internal = await startInternalService();
-    server = await startTestServer({
+    server = await startInProcessServer({
       captureLogs: true,
       // The operator lists the loopback service as a push service: only the address rule stands in the way.
       config: { push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, deliveryAttempts: 1, pushServiceOrigins: [...DEFAULT_PUSH_CONFIG.pushServiceOrigins, internal.origin, "http://localhost:9"] } },
@@ -57,7 +57,7 @@ describe("Web Push endpoints", () => {
   });
 
   async function register(endpoint: string) {
-    const api = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    const api = syncApi(server, (await server.signInGuest()).token);
     return api.call(REGISTER, { input: { platform: "WEB_PUSH", deviceId: "d1", subscription: { endpoint, keys: KEYS } } }).catch((error: unknown) => error);
   }
 
@@ -79,13 +79,13 @@ describe("Web Push endpoints", () => {
     // A registration as stored by an earlier version, pointing at the internal service.
     await server.storage.devices.saveDevice({ identityId, deviceId: "old", poolId: "default", platform: "WEB_PUSH", url: `${internal.origin}/push`, ...KEYS, token: null, createdAt: 0, updatedAt: 0 });
     await server.storage.devices.subscribeDevice(identityId, "old", "notes", 0);
-    await syncApi(server.graphqlUrl, token).push({ dataset: "notes", deviceId: "laptop", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
+    await syncApi(server, token).push({ dataset: "notes", deviceId: "laptop", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     await expect.poll(() => server.logText(), { timeout: 10_000 }).toContain("not a public address");
     expect(internal.requests).toEqual([]);
   });
 
   it("reaches an on-premises push service once the operator allows private addresses", async () => {
-    const onPrem = await startTestServer({
+    const onPrem = await startInProcessServer({
       config: {
         outbound: { allowPrivateAddresses: true },
         push: { ...DEFAULT_PUSH_CONFIG, allowHttpEndpoints: true, deliveryAttempts: 1, pushServiceOrigins: [internal.origin] },
@@ -93,7 +93,7 @@ describe("Web Push endpoints", () => {
     });
     try {
       const { token } = await onPrem.signInGuest();
-      const api = syncApi(onPrem.graphqlUrl, token);
+      const api = syncApi(onPrem, token);
       await api.call(REGISTER, { input: { platform: "WEB_PUSH", deviceId: "d1", subscription: { endpoint: `${internal.origin}/push`, keys: KEYS } } });
       await api.call(`mutation { subscribeToDataset(dataset: "notes", deviceId: "d1") }`);
       await api.push({ dataset: "notes", deviceId: "laptop", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
@@ -107,11 +107,11 @@ describe("Web Push endpoints", () => {
 describe("sync triggers", () => {
   it("are not called on a loopback URL unless the operator allows private addresses", async () => {
     const internal = await startInternalService((response) => void response.writeHead(200, { "content-type": "application/json" }).end("{}"));
-    const server = await startTestServer({
+    const server = await startInProcessServer({
       config: { pools: [poolSettingsSchema.parse({ id: "default", syncTrigger: { url: `${internal.origin}/trigger`, secret: "s".repeat(32), timeoutMs: 2000 } })] },
     });
     try {
-      const api = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+      const api = syncApi(server, (await server.signInGuest()).token);
       const refused = await api.push({ dataset: "notes", patches: [{ op: "REPLACE", key: "k", value: "v" }] }).catch((error: unknown) => error);
       expect((refused as GraphQLFailure).code).toBe("TRIGGER_FAILED");
       expect(internal.requests).toEqual([]);

@@ -8,21 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { hashDeviceSecret } from "../../server/identity/sign-in.js";
 import { startTestIdentityProvider, type TestIdentityProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const SIGN_IN = `mutation ($input: SignInInput!) { signIn(input: $input) { identityId token deviceSecret mergedIdentityIds } }`;
 
 describe("an upgraded guest's device secret", () => {
   let idp: TestIdentityProvider;
-  let server: TestServer;
+  let server: InProcessServer;
   const login = async (sub: string) => [{ provider: "test-idp", token: await idp.token({ sub }) }];
   const signIn = (input: Record<string, unknown>) => server.gql(SIGN_IN, { input });
 
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
     const pools = [poolSettingsSchema.parse({ id: "app", providers: [{ name: "test-idp", issuer: idp.issuer, audiences: ["app-client"] }] })];
-    server = await startTestServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }); // the identity provider is on loopback
+    server = await startInProcessServer({ config: { pools, outbound: { allowPrivateAddresses: true } } }); // the identity provider is on loopback
   });
   afterAll(async () => {
     await server?.close();
@@ -32,7 +32,7 @@ describe("an upgraded guest's device secret", () => {
   /** A guest who wrote data and then upgraded with their own login; returns its id and old secret. */
   const upgradedVictim = async (sub: string) => {
     const guest = (await signIn({ identityPoolId: "app" })).data.signIn;
-    await syncApi(server.graphqlUrl, guest.token).push({ dataset: "diary", deviceId: "phone", patches: [{ op: "REPLACE", key: "entry", value: "private" }] });
+    await syncApi(server, guest.token).push({ dataset: "diary", deviceId: "phone", patches: [{ op: "REPLACE", key: "entry", value: "private" }] });
     const upgraded = (await signIn({ identityPoolId: "app", identityId: guest.identityId, deviceSecret: guest.deviceSecret, logins: await login(sub) })).data.signIn;
     expect(upgraded.identityId).toBe(guest.identityId);
     return { identityId: guest.identityId as string, deviceSecret: guest.deviceSecret as string };
@@ -57,7 +57,7 @@ describe("an upgraded guest's device secret", () => {
     const attempt = await signIn({ identityPoolId: "app", identityId: victim.identityId, deviceSecret: victim.deviceSecret, logins: await login("attacker-merge") });
     expect(attempt.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
     expect(await server.storage.getIdentityStatus(victim.identityId)).toMatchObject({ disabledAt: null, mergedInto: null });
-    const { records } = await syncApi(server.graphqlUrl, attacker.token).pullAll("diary", 0);
+    const { records } = await syncApi(server, attacker.token).pullAll("diary", 0);
     expect(records).toEqual([]);
   });
 
