@@ -17,10 +17,11 @@ import {
   encodeText,
   fromRecordRow,
   keyHash,
+  postgresSession,
   selectDataset,
 } from "./postgres-rows.js";
 import type { DatasetRow, DatasetWriteTx, MutationRow } from "./storage.js";
-import { appendPostgresEvent } from "./postgres-stream.js";
+import { appendStreamEvent } from "./sql-stream.js";
 import type { AppendEventInput, AppendedEvent } from "./stream-store.js";
 
 /**
@@ -180,7 +181,7 @@ export class PostgresDatasetTx implements DatasetWriteTx {
 
   async appendEvent(event: AppendEventInput): Promise<AppendedEvent> {
     this.#assertActive();
-    return appendPostgresEvent(this.client, event);
+    return appendStreamEvent(postgresSession(this.client), event);
   }
 
   async #lockIdentity(): Promise<void> {

@@ -10,7 +10,7 @@ import { POSTGRES_GROUPS_MIGRATION } from "./group-store.js";
 import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
 import { POSTGRES_KEYS_MIGRATION } from "./key-migrations.js";
 import { POSTGRES_LEASES_MIGRATION } from "./lease-migrations.js";
-import { POSTGRES_STREAM_MIGRATION } from "./postgres-stream.js";
+import { STREAM_MIGRATION } from "./stream-migrations.js";
 import { USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */
@@ -98,8 +98,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   },
   // Version 2: push devices and their dataset subscriptions (`device-migrations.ts`).
   POSTGRES_DEVICES_MIGRATION,
-  // Version 3: the event stream, consumer checkpoints, dead letters (the SQL is in postgres-stream.ts).
-  POSTGRES_STREAM_MIGRATION,
+  // Version 3: the event stream, consumer checkpoints, dead letters (`stream-migrations.ts`).
+  { version: STREAM_MIGRATION.version, name: STREAM_MIGRATION.name, sql: STREAM_MIGRATION.postgres },
   // Version 4: logins, identity status, dataset merges (the SQL is in postgres-identities.ts).
   POSTGRES_IDENTITIES_MIGRATION,
   // Version 5: consumer leases across instances (the SQL is in postgres-leases.ts).

@@ -24,7 +24,7 @@ import type { KeyStore } from "./key-store.js";
 import { SqlKeyStore } from "./sql-keys.js";
 import { SqlGroupStore } from "./group-store.js";
 import { migratePostgres } from "./postgres-migrations.js";
-import { PostgresStreamStore } from "./postgres-stream.js";
+import { SqlStreamStore } from "./sql-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
 import {
   DATASET_COLUMNS,
@@ -303,12 +303,8 @@ class PostgresAdapter implements PostgresStorage {
   listIdentityGroups(poolId: string, identityId: string) { return this.#groups.listIdentityGroups(poolId, identityId); }
   moveGroupMemberships(fromIdentityId: string, toIdentityId: string) { return this.#groups.moveGroupMemberships(fromIdentityId, toIdentityId); }
 
-  // The event stream (StreamStore): the SQL is in postgres-stream.ts, on this pool.
-  readonly #stream = new PostgresStreamStore({
-    read: (fn) => this.#track(() => fn(this.#pool)),
-    write: (fn) => this.#write(() => fn(this.#pool)),
-    transaction: (fn) => this.#write(() => this.#transaction("BEGIN", fn)),
-  });
+  // The event stream (StreamStore): the SQL is in sql-stream.ts, on this pool.
+  readonly #stream = new SqlStreamStore(this.#sql);
   streamShards(poolId: string) { return this.#stream.streamShards(poolId); }
   streamHeads() { return this.#stream.streamHeads(); }
   readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number, maxBytes?: number) { return this.#stream.readStreamEvents(poolId, shard, fromSequence, limit, maxBytes); }

@@ -38,6 +38,9 @@ export const raw = (text: string): SqlText => new SqlText(text);
  * values join this one's); anything else becomes a bound parameter.
  */
 export function sql(strings: TemplateStringsArray, ...parts: readonly unknown[]): SqlQuery {
+  // Only values: keep the call site's own strings array, which is the same object on every call,
+  // so `renderSql` renders its text once (hot statements such as the stream append take this path).
+  if (!parts.some((part) => part instanceof SqlText || isSqlQuery(part))) return { strings, values: parts };
   const outStrings: string[] = [strings[0] ?? ""];
   const values: unknown[] = [];
   parts.forEach((part, index) => {
@@ -70,10 +73,22 @@ export function joinSql(queries: readonly SqlQuery[], separator: string): SqlQue
   return { strings, values };
 }
 
+/** Texts already rendered, per strings array and dialect: a template's array is the same object on every call. */
+const renderedTexts = new WeakMap<readonly string[], Map<SqlDialect, string>>();
+
 /** The text and parameters of `query` in `dialect`. */
 export function renderSql(query: SqlQuery, dialect: SqlDialect): { text: string; params: unknown[] } {
-  let text = query.strings[0] ?? "";
-  for (let i = 1; i < query.strings.length; i++) text += dialect.placeholder(i) + (query.strings[i] ?? "");
+  let texts = renderedTexts.get(query.strings);
+  let text = texts?.get(dialect);
+  if (text === undefined) {
+    text = query.strings[0] ?? "";
+    for (let i = 1; i < query.strings.length; i++) text += dialect.placeholder(i) + (query.strings[i] ?? "");
+    // Cached only for template arrays (frozen); an array built by splicing is new on every call.
+    if (Object.isFrozen(query.strings)) {
+      if (!texts) renderedTexts.set(query.strings, (texts = new Map()));
+      texts.set(dialect, text);
+    }
+  }
   return { text, params: [...query.values] };
 }
 

@@ -3,9 +3,9 @@
  * `BEGIN IMMEDIATE` transaction that `writeDataset` (in `sqlite.ts`) opened and will end.
  */
 import type { SyncRecord } from "../../core/types.js";
-import { type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql, toStored } from "./sqlite-rows.js";
+import { type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql, sqliteSession, toStored } from "./sqlite-rows.js";
 import type { DatasetRow, DatasetWriteTx, MutationRow } from "./storage.js";
-import { appendSqliteEvent } from "./sqlite-stream.js";
+import { appendStreamEvent } from "./sql-stream.js";
 import type { AppendEventInput, AppendedEvent } from "./stream-store.js";
 
 /**
@@ -117,7 +117,7 @@ export class SqliteDatasetTx implements DatasetWriteTx {
 
   async appendEvent(event: AppendEventInput): Promise<AppendedEvent> {
     this.#assertActive();
-    return appendSqliteEvent(this.db, event);
+    return appendStreamEvent(sqliteSession(this.db), event);
   }
 
   #assertActive(): void {

@@ -9,7 +9,7 @@ import { SQLITE_GROUPS_MIGRATION } from "./group-store.js";
 import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
 import { SQLITE_KEYS_MIGRATION } from "./key-migrations.js";
 import { SQLITE_LEASES_MIGRATION } from "./lease-migrations.js";
-import { SQLITE_STREAM_MIGRATION } from "./sqlite-stream.js";
+import { STREAM_MIGRATION } from "./stream-migrations.js";
 import { USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 
 /** One schema step. `sql` may hold several statements; it runs inside the migration transaction. */
@@ -100,8 +100,8 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   },
   // Version 2: push devices and their dataset subscriptions (`device-migrations.ts`).
   SQLITE_DEVICES_MIGRATION,
-  // Version 3: the event stream, consumer checkpoints, dead letters (the SQL is in sqlite-stream.ts).
-  SQLITE_STREAM_MIGRATION,
+  // Version 3: the event stream, consumer checkpoints, dead letters (`stream-migrations.ts`).
+  { version: STREAM_MIGRATION.version, name: STREAM_MIGRATION.name, sql: STREAM_MIGRATION.sqlite },
   // Version 4: logins, identity status, dataset merges (the SQL is in sqlite-identities.ts).
   SQLITE_IDENTITIES_MIGRATION,
   // Version 5: consumer leases across instances (the SQL is in sqlite-leases.ts).

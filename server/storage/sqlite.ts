@@ -24,7 +24,7 @@ import type { KeyStore } from "./key-store.js";
 import { SqlKeyStore } from "./sql-keys.js";
 import { SqlGroupStore } from "./group-store.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
-import { SqliteStreamStore } from "./sqlite-stream.js";
+import { SqlStreamStore } from "./sql-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
 import { DATASET_COLUMNS, type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql, sqliteSession } from "./sqlite-rows.js";
 import type {
@@ -271,11 +271,8 @@ class SqliteAdapter implements SqliteStorage {
   listIdentityGroups(poolId: string, identityId: string) { return this.#groups.listIdentityGroups(poolId, identityId); }
   moveGroupMemberships(fromIdentityId: string, toIdentityId: string) { return this.#groups.moveGroupMemberships(fromIdentityId, toIdentityId); }
 
-  // The event stream (StreamStore): the SQL is in sqlite-stream.ts, on these connections.
-  readonly #stream = new SqliteStreamStore({
-    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
-    write: (fn) => this.#write(() => fn(this.#writer)),
-  });
+  // The event stream (StreamStore): the SQL is in sql-stream.ts, on these connections.
+  readonly #stream = new SqlStreamStore(this.#sql);
   streamShards(poolId: string) { return this.#stream.streamShards(poolId); }
   streamHeads() { return this.#stream.streamHeads(); }
   readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number, maxBytes?: number) { return this.#stream.readStreamEvents(poolId, shard, fromSequence, limit, maxBytes); }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type { DatasetWriteTx, Storage } from "../../server/storage/storage.js";
 import type { AppendEventInput, BulkPublishRow } from "../../server/storage/stream-store.js";
-import { BASE_MS, IDENTITY_A, IDENTITY_B, commitPush, deferred, makeDataset, yieldToOthers } from "./storage-fixtures.js";
+import { BASE_MS, IDENTITY_A, IDENTITY_B, commitPush, deferred, makeDataset } from "./storage-fixtures.js";
 
 const event = (overrides: Partial<AppendEventInput> = {}): AppendEventInput => ({
   poolId: "default",
@@ -71,20 +71,32 @@ export function describeStream(storage: () => Storage): void {
 
     it("orders sequences by commit: a second writer of the shard waits, then takes the next number", async () => {
       const release = deferred();
+      const firstAppended = deferred();
       const first = storage().writeDataset(IDENTITY_A, "notes", async (tx) => {
         await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
         const appended = await tx.appendEvent(event({ data: '"first"' }));
+        firstAppended.resolve();
         await release.promise;
         return appended;
       });
-      await yieldToOthers();
+      // The second writer starts only once the first holds the shard: on PostgreSQL the first
+      // transaction takes several round trips to get there, more than any number of event-loop turns.
+      await firstAppended.promise;
       const second = append([event({ partitionKey: IDENTITY_B, data: '"second"' })], IDENTITY_B, "other");
-      for (let i = 0; i < 5; i++) await yieldToOthers();
       expect(await storage().readStreamEvents("default", 0, 1, 10)).toEqual([]); // nothing committed yet
       release.resolve();
       expect((await first).sequence).toBe(1);
       expect((await second)[0]!.sequence).toBe(2);
       expect((await storage().readStreamEvents("default", 0, 1, 10)).map((row) => row.data)).toEqual(['"first"', '"second"']);
+    });
+
+    it("trims a shard whose events arrived at the same time in sequence order, so what remains stays contiguous", async () => {
+      await append([event(), event(), event(), event()]);
+      for (const firstLeft of [2, 3, 4]) {
+        expect(await storage().trimStream("default", 0, BASE_MS + 1, 1)).toBe(1);
+        expect((await storage().readStreamEvents("default", 0, 1, 10)).map((row) => row.sequence)[0]).toBe(firstLeft);
+        expect((await storage().streamShards("default"))[0]).toMatchObject({ firstSequence: firstLeft, lastSequence: 4 });
+      }
     });
 
     it("describes shards and heads, and finds the first event at or after a time", async () => {
@@ -158,6 +170,47 @@ export function describeStream(storage: () => Storage): void {
       expect(await storage().deleteDeadLetter(first.id)).toBe(true);
       expect(await storage().deleteDeadLetter(first.id)).toBe(false);
       expect(await storage().getDeadLetter(first.id)).toBeNull();
+    });
+  });
+
+  describe("free text", () => {
+    const nul = "HTTP 500 \u0000 at byte 0, then \u0001";
+
+    it("keeps a dead letter's error text as written, U+0000 and U+0001 included, on every backend", async () => {
+      const letter = {
+        consumer: "audit",
+        poolId: "default",
+        shard: 0,
+        sequence: 1,
+        partitionKey: IDENTITY_A,
+        arrivedAt: BASE_MS,
+        data: "{}",
+        attempts: 1,
+        lastError: nul,
+        failedAt: BASE_MS,
+      };
+      const added = await storage().addDeadLetter(letter);
+      expect(added).toEqual({ ...letter, id: added.id });
+      expect(await storage().getDeadLetter(added.id)).toEqual(added);
+      await storage().updateDeadLetter(added.id, 2, `${nul} again`, BASE_MS + 1);
+      expect((await storage().listDeadLetters({ consumer: "audit", limit: 10 }))[0]!.lastError).toBe(`${nul} again`);
+    });
+
+    it("keeps a bulk publish's failure text as written, U+0000 included", async () => {
+      const failed: BulkPublishRow = {
+        poolId: "default",
+        status: "FAILED",
+        startedAt: BASE_MS,
+        finishedAt: BASE_MS + 1,
+        heartbeatAt: BASE_MS + 1,
+        total: 1,
+        published: 0,
+        failure: nul,
+      };
+      expect(await storage().claimBulkPublish(failed, 0)).toBe(true);
+      expect(await storage().getBulkPublish("default")).toEqual(failed);
+      await storage().updateBulkPublish({ ...failed, failure: `${nul} later` });
+      expect((await storage().getBulkPublish("default"))!.failure).toBe(`${nul} later`);
     });
   });
 
