@@ -1,8 +1,8 @@
 /**
  * Identities beyond their creation: linked logins, disabling, listing, and the one transaction a
  * guest merge needs. The part of `Storage` that `server/identity/` and `server/sync/merge-identities.ts`
- * use; `Storage` extends it and every adapter implements it (`sqlite-identities.ts`,
- * `postgres-identities.ts`), checked by `test/conformance/storage-suite-identities.ts`.
+ * use; `Storage` extends it, written once for both backends in `sql-identities.ts`, checked by
+ * `test/conformance/storage-suite-identities.ts`.
  *
  * Storage holds no identity rules (who may link what, how datasets merge): it keeps rows and
  * gives the guarantees the rules need: a login belongs to at most one identity of a pool, an

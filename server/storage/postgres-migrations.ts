@@ -7,7 +7,7 @@ import type pg from "pg";
 import { assertSchemaName } from "./postgres-rows.js";
 import { POSTGRES_DEVICES_MIGRATION } from "./device-migrations.js";
 import { POSTGRES_GROUPS_MIGRATION } from "./group-store.js";
-import { POSTGRES_IDENTITIES_MIGRATION } from "./postgres-identities.js";
+import { IDENTITY_MIGRATION } from "./identity-migrations.js";
 import { POSTGRES_KEYS_MIGRATION } from "./key-migrations.js";
 import { POSTGRES_LEASES_MIGRATION } from "./lease-migrations.js";
 import { STREAM_MIGRATION } from "./stream-migrations.js";
@@ -100,8 +100,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   POSTGRES_DEVICES_MIGRATION,
   // Version 3: the event stream, consumer checkpoints, dead letters (`stream-migrations.ts`).
   { version: STREAM_MIGRATION.version, name: STREAM_MIGRATION.name, sql: STREAM_MIGRATION.postgres },
-  // Version 4: logins, identity status, dataset merges (the SQL is in postgres-identities.ts).
-  POSTGRES_IDENTITIES_MIGRATION,
+  // Version 4: logins, identity status, dataset merges (`identity-migrations.ts`).
+  { version: IDENTITY_MIGRATION.version, name: IDENTITY_MIGRATION.name, sql: IDENTITY_MIGRATION.postgres },
   // Version 5: consumer leases across instances (the SQL is in postgres-leases.ts).
   POSTGRES_LEASES_MIGRATION,
   // Version 6: server keys, sealed under the master key (`key-migrations.ts`).

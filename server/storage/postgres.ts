@@ -14,7 +14,8 @@ import { PostgresDatasetTx } from "./postgres-dataset-tx.js";
 import type { DeviceStore } from "./device-store.js";
 import { SqlDeviceStore } from "./sql-devices.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
-import { PostgresIdentityStore, assertPostgresIdentityWritable } from "./postgres-identities.js";
+import { lockPostgresMerge } from "./postgres-identity-locks.js";
+import { SqlIdentityStore, assertIdentityWritable } from "./sql-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
 import { SqlUserPoolStore } from "./sql-user-pools.js";
@@ -248,7 +249,7 @@ class PostgresAdapter implements PostgresStorage {
         // must see the previous lock holder's commit, which a REPEATABLE READ snapshot would not.
         this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", async (client) => {
           const tx = await PostgresDatasetTx.lock(client, this.schema, identityId, dataset);
-          await assertPostgresIdentityWritable(client, identityId); // a disabled or merged identity writes nothing
+          await assertIdentityWritable(postgresSession(client), identityId); // a disabled or merged identity writes nothing
           const hold = { active: true };
           try {
             return await this.#insideWrite.run(hold, () => fn(tx));
@@ -324,19 +325,21 @@ class PostgresAdapter implements PostgresStorage {
   updateBulkPublish(row: BulkPublishRow) { return this.#stream.updateBulkPublish(row); }
   getBulkPublish(poolId: string) { return this.#stream.getBulkPublish(poolId); }
 
-  // Logins, identity status and merges (IdentityStore): the SQL is in postgres-identities.ts, on this pool.
-  readonly #identities = new PostgresIdentityStore({
-    read: (fn) => this.#track(() => fn(this.#pool)),
-    write: (fn) => this.#write(() => fn(this.#pool)),
-    // READ COMMITTED as in writeDataset; the callback counts as "inside a write", like writeDataset's.
-    transaction: (fn) =>
-      this.#write(() =>
-        this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => {
-          const hold = { active: true };
-          return this.#insideWrite.run(hold, () => fn(client)).finally(() => (hold.active = false));
-        }),
-      ),
-    schema: () => this.schema,
+  // Logins, identity status and merges (IdentityStore): the SQL is in sql-identities.ts, on this pool; a merge's locks in postgres-identity-locks.ts.
+  /** READ COMMITTED as in writeDataset (a login insert that waited must see the winner's row); the callback counts as "inside a write". */
+  #identityTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#write(() =>
+      this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => {
+        const hold = { active: true };
+        return this.#insideWrite.run(hold, () => fn(client)).finally(() => (hold.active = false));
+      }),
+    );
+  }
+  readonly #identities = new SqlIdentityStore({
+    ...this.#sql,
+    transaction: (fn) => this.#identityTransaction((client) => fn(postgresSession(client))),
+    mergeTransaction: (locks, fn) =>
+      this.#identityTransaction(async (client) => fn(postgresSession(client), await lockPostgresMerge(client, this.schema, locks))),
   });
   getIdentityStatus(id: string) { return this.#identities.getIdentityStatus(id); }
   findLoginOwner(poolId: string, login: LoginKey) { return this.#identities.findLoginOwner(poolId, login); }

@@ -6,7 +6,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { SQLITE_DEVICES_MIGRATION } from "./device-migrations.js";
 import { SQLITE_GROUPS_MIGRATION } from "./group-store.js";
-import { SQLITE_IDENTITIES_MIGRATION } from "./sqlite-identities.js";
+import { IDENTITY_MIGRATION } from "./identity-migrations.js";
 import { SQLITE_KEYS_MIGRATION } from "./key-migrations.js";
 import { SQLITE_LEASES_MIGRATION } from "./lease-migrations.js";
 import { STREAM_MIGRATION } from "./stream-migrations.js";
@@ -102,8 +102,8 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   SQLITE_DEVICES_MIGRATION,
   // Version 3: the event stream, consumer checkpoints, dead letters (`stream-migrations.ts`).
   { version: STREAM_MIGRATION.version, name: STREAM_MIGRATION.name, sql: STREAM_MIGRATION.sqlite },
-  // Version 4: logins, identity status, dataset merges (the SQL is in sqlite-identities.ts).
-  SQLITE_IDENTITIES_MIGRATION,
+  // Version 4: logins, identity status, dataset merges (`identity-migrations.ts`).
+  { version: IDENTITY_MIGRATION.version, name: IDENTITY_MIGRATION.name, sql: IDENTITY_MIGRATION.sqlite },
   // Version 5: consumer leases across instances (the SQL is in sqlite-leases.ts).
   SQLITE_LEASES_MIGRATION,
   // Version 6: server keys, sealed under the master key (`key-migrations.ts`).

@@ -14,7 +14,7 @@ import { SqliteDatasetTx } from "./sqlite-dataset-tx.js";
 import type { DeviceStore } from "./device-store.js";
 import { SqlDeviceStore } from "./sql-devices.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
-import { SqliteIdentityStore, assertSqliteIdentityWritable } from "./sqlite-identities.js";
+import { SqlIdentityStore, assertIdentityWritable } from "./sql-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
 import { SqlUserPoolStore } from "./sql-user-pools.js";
@@ -231,7 +231,7 @@ class SqliteAdapter implements SqliteStorage {
   async writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T> {
     return this.#write(() =>
       inTransaction(this.#writer, async () => {
-        assertSqliteIdentityWritable(this.#writer, identityId); // a disabled or merged identity writes nothing
+        await assertIdentityWritable(sqliteSession(this.#writer), identityId); // a disabled or merged identity writes nothing
         const tx = new SqliteDatasetTx(this.#writer, identityId, dataset);
         try {
           return await fn(tx);
@@ -292,10 +292,16 @@ class SqliteAdapter implements SqliteStorage {
   updateBulkPublish(row: BulkPublishRow) { return this.#stream.updateBulkPublish(row); }
   getBulkPublish(poolId: string) { return this.#stream.getBulkPublish(poolId); }
 
-  // Logins, identity status and merges (IdentityStore): the SQL is in sqlite-identities.ts, on these connections.
-  readonly #identities = new SqliteIdentityStore({
-    read: async (fn) => (this.#assertOpen(), fn(this.#reader)),
-    write: (fn) => this.#write(() => fn(this.#writer)),
+  // Logins, identity status and merges (IdentityStore): the SQL is in sql-identities.ts, on these connections.
+  // A merge needs no lock beyond the write transaction: SQLite's one writer holds every dataset at once.
+  readonly #identities = new SqlIdentityStore({
+    ...this.#sql,
+    mergeTransaction: (locks, fn) =>
+      this.#write(() =>
+        inTransaction(this.#writer, () =>
+          fn(sqliteSession(this.#writer), locks.datasets.map((ref) => new SqliteDatasetTx(this.#writer, ref.identityId, ref.name))),
+        ),
+      ),
   });
   getIdentityStatus(id: string) { return this.#identities.getIdentityStatus(id); }
   findLoginOwner(poolId: string, login: LoginKey) { return this.#identities.findLoginOwner(poolId, login); }

@@ -41,6 +41,28 @@ export function describeIdentityStore(storage: () => Storage): void {
       expect(await storage().findLoginOwner("default", login("new"))).toBeNull();
     });
 
+    it("treats a login listed twice as one, when creating an identity and when linking", async () => {
+      expect(await storage().createIdentityWithLogins(identity(IDENTITY_A), [login("alice"), login("alice")])).toEqual({
+        identityId: IDENTITY_A,
+        created: true,
+      });
+      expect(await storage().listLogins(IDENTITY_A)).toEqual([{ provider: ISSUER, subject: "alice", linkedAt: BASE_MS }]);
+      await storage().createIdentity(identity(IDENTITY_B, "default", "sha256:abc"));
+      expect(await storage().linkLogins(IDENTITY_B, "default", [login("bob"), login("bob")], BASE_MS + 1)).toEqual({ linkedElsewhere: null });
+      expect(await storage().listLogins(IDENTITY_B)).toEqual([{ provider: ISSUER, subject: "bob", linkedAt: BASE_MS + 1 }]);
+      expect(await storage().getIdentityStatus(IDENTITY_B)).toEqual(active(IDENTITY_B, false));
+    });
+
+    it("keeps a login's provider and subject as written, U+0000 included", async () => {
+      const odd = login("user\u0000one", "dev\u0001eloper");
+      await storage().createIdentityWithLogins(identity(IDENTITY_A), [odd]);
+      expect(await storage().findLoginOwner("default", odd)).toBe(IDENTITY_A);
+      expect(await storage().findLoginOwner("default", login("user", "dev\u0001eloper"))).toBeNull();
+      expect(await storage().listLogins(IDENTITY_A)).toEqual([{ ...odd, linkedAt: BASE_MS }]);
+      expect((await storage().listIdentities("default", null, 10))[0]!.logins).toEqual([{ ...odd, linkedAt: BASE_MS }]);
+      expect(await storage().unlinkLogins(IDENTITY_A, odd.provider)).toBe(1);
+    });
+
     it("gives two first sign-ins racing with one login the same identity", async () => {
       const results = await Promise.all(
         [IDENTITY_A, IDENTITY_B, IDENTITY_C].map((id) => storage().createIdentityWithLogins(identity(id), [login("racer")])),
