@@ -2,12 +2,11 @@
  * Migration 2, push devices and their dataset subscriptions, in both dialects side by side so the
  * two stay alike: the queries on them are written once in `sql-devices.ts`.
  */
-import type { PostgresMigration } from "./postgres-migrations.js";
-import type { SqliteMigration } from "./sqlite-migrations.js";
+import type { Migration } from "./migration.js";
 
 /**
- * Migration 2 for SQLite (listed in `sqlite-migrations.ts`). It has shipped once merged: never edit it, add a
- * later version instead.
+ * Migration 2 (listed in `migrations.ts`). It has shipped: never edit it, add a later version
+ * instead.
  * - A device is keyed by (identity, device id): device ids are chosen by clients and are unique
  *   only within an identity, exactly like the `deviceId` of a push they are matched against.
  * - Subscriptions reference their device with ON DELETE CASCADE: unregistering a device (or a
@@ -15,11 +14,14 @@ import type { SqliteMigration } from "./sqlite-migrations.js";
  * - The primary key of subscriptions starts with (identity, dataset): the fan-out query after
  *   each commit ("who is subscribed to this dataset?") is one range scan. The second index serves
  *   listing a device's datasets.
+ * - On PostgreSQL, as in version 1, identifiers are `COLLATE "C"` and client-chosen text (device
+ *   ids, tokens) goes through `encodeText` (the session does it, `postgres-rows.ts`), so a device
+ *   id holding U+0000 round-trips.
  */
-export const SQLITE_DEVICES_MIGRATION: SqliteMigration = {
+export const DEVICES_MIGRATION: Migration = {
   version: 2,
   name: "push devices and dataset subscriptions",
-  sql: `
+  sqlite: `
     CREATE TABLE push_devices (
       identity_id TEXT NOT NULL,
       device_id TEXT NOT NULL,
@@ -44,19 +46,7 @@ export const SQLITE_DEVICES_MIGRATION: SqliteMigration = {
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX push_dataset_subscriptions_by_device ON push_dataset_subscriptions (identity_id, device_id, dataset);
   `,
-};
-
-/**
- * Migration 2 for PostgreSQL (listed in `postgres-migrations.ts`). It has shipped once merged: never edit it, add
- * a later version instead. As in version 1, identifiers are `COLLATE "C"` and client-chosen text
- * (device ids, tokens) goes through `encodeText` (the session does it, `postgres-rows.ts`), so a device id holding U+0000 round-trips.
- * Subscriptions cascade from their device; their primary key serves the fan-out query after each
- * commit, the second index serves listing a device's datasets.
- */
-export const POSTGRES_DEVICES_MIGRATION: PostgresMigration = {
-  version: 2,
-  name: "push devices and dataset subscriptions",
-  sql: `
+  postgres: `
     CREATE TABLE push_devices (
       identity_id text COLLATE "C" NOT NULL,
       device_id text COLLATE "C" NOT NULL,

@@ -6,8 +6,7 @@
  * adapter only hands the store a way to run a statement (`GroupSqlRunner`). `Storage` extends
  * `GroupStore`; `test/conformance/storage-suite-groups.ts` checks both backends.
  */
-import type { PostgresMigration } from "./postgres-migrations.js";
-import type { SqliteMigration } from "./sqlite-migrations.js";
+import type { Migration } from "./migration.js";
 
 /** Group names: short and log-safe, like role names. */
 export const GROUP_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -31,13 +30,13 @@ export interface GroupStore {
 }
 
 /**
- * Migration 7 of the SQLite list (`sqlite-migrations.ts`). It ships once merged: never edit it,
- * add a later version instead. Same table and meaning as PostgreSQL's version 7.
+ * Migration 7 (listed in `migrations.ts`). It has shipped: never edit it, add a later version
+ * instead. Same table and meaning in both dialects.
  */
-export const SQLITE_GROUPS_MIGRATION: SqliteMigration = {
+export const GROUPS_MIGRATION: Migration = {
   version: 7,
   name: "group members",
-  sql: `
+  sqlite: `
     CREATE TABLE group_members (
       pool_id TEXT NOT NULL,
       group_name TEXT NOT NULL,
@@ -47,13 +46,7 @@ export const SQLITE_GROUPS_MIGRATION: SqliteMigration = {
     ) STRICT;
     CREATE INDEX group_members_by_identity ON group_members (identity_id, pool_id);
   `,
-};
-
-/** Migration 7 of the PostgreSQL list (`postgres-migrations.ts`); see the SQLite twin. */
-export const POSTGRES_GROUPS_MIGRATION: PostgresMigration = {
-  version: 7,
-  name: "group members",
-  sql: `
+  postgres: `
     CREATE TABLE group_members (
       pool_id text COLLATE "C" NOT NULL,
       group_name text COLLATE "C" NOT NULL,

@@ -2,17 +2,17 @@
  * Migration 6, server keys, in both dialects side by side so the two stay alike: the queries on
  * the table are written once in `sql-keys.ts`.
  */
-import type { PostgresMigration } from "./postgres-migrations.js";
-import type { SqliteMigration } from "./sqlite-migrations.js";
+import type { Migration } from "./migration.js";
 
 /**
- * Migration 6 for SQLite (listed in `sqlite-migrations.ts`). It ships once merged: never edit it, add a later
- * version instead. Same table and meaning as PostgreSQL's version 6.
+ * Migration 6 (listed in `migrations.ts`). It has shipped: never edit it, add a later version
+ * instead. Same table and meaning in both dialects; `kind` is free text so new kinds (user-pool
+ * keys) need no migration.
  */
-export const SQLITE_KEYS_MIGRATION: SqliteMigration = {
+export const KEYS_MIGRATION: Migration = {
   version: 6,
   name: "server keys",
-  sql: `
+  sqlite: `
     CREATE TABLE server_keys (
       kind TEXT NOT NULL,
       key_id TEXT NOT NULL,
@@ -22,16 +22,7 @@ export const SQLITE_KEYS_MIGRATION: SqliteMigration = {
       PRIMARY KEY (kind, key_id)
     ) STRICT;
   `,
-};
-
-/**
- * Migration 6 for PostgreSQL (listed in `postgres-migrations.ts`). It ships once merged: never edit it, add a
- * later version instead. `kind` is free text so new kinds (user-pool keys) need no migration.
- */
-export const POSTGRES_KEYS_MIGRATION: PostgresMigration = {
-  version: 6,
-  name: "server keys",
-  sql: `
+  postgres: `
     CREATE TABLE server_keys (
       kind text COLLATE "C" NOT NULL,
       key_id text COLLATE "C" NOT NULL,

@@ -2,18 +2,21 @@
  * Migration 5, the consumer leases table, in both dialects side by side so the two stay alike:
  * the queries on it are written once in `sql-leases.ts`.
  */
-import type { PostgresMigration } from "./postgres-migrations.js";
-import type { SqliteMigration } from "./sqlite-migrations.js";
+import type { Migration } from "./migration.js";
 
 /**
- * Migration 5 for SQLite (listed in `sqlite-migrations.ts`). It has shipped once merged: never edit it, add a
- * later version instead. Same table and meaning as PostgreSQL's version 5: one row per
- * (consumer, pool, shard), kept when released so `epoch` only grows.
+ * Migration 5 (listed in `migrations.ts`). It has shipped: never edit it, add a later version
+ * instead. Same table and meaning in both dialects.
+ * - One row per (consumer, pool, shard), kept when released (holder "", expiry 0) so `epoch` only
+ *   ever grows: a holder comparing epochs must never see an old number come back.
+ * - Taking a lease is one `INSERT ... ON CONFLICT DO UPDATE ... WHERE`: the conflicting row is
+ *   locked, so of two instances racing for a free lease the second re-checks the first's row and
+ *   finds it held.
  */
-export const SQLITE_LEASES_MIGRATION: SqliteMigration = {
+export const LEASES_MIGRATION: Migration = {
   version: 5,
   name: "stream consumer leases",
-  sql: `
+  sqlite: `
     CREATE TABLE stream_leases (
       consumer TEXT NOT NULL,
       pool_id TEXT NOT NULL,
@@ -26,21 +29,7 @@ export const SQLITE_LEASES_MIGRATION: SqliteMigration = {
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX stream_leases_by_holder ON stream_leases (holder);
   `,
-};
-
-/**
- * Migration 5 for PostgreSQL (listed in `postgres-migrations.ts`). It ships once merged: never edit it, add a
- * later version instead.
- * - One row per (consumer, pool, shard), kept when released (holder "", expiry 0) so `epoch` only
- *   ever grows: a holder comparing epochs must never see an old number come back.
- * - Taking a lease is one `INSERT ... ON CONFLICT DO UPDATE ... WHERE`: the conflicting row is
- *   locked, so of two instances racing for a free lease the second re-checks the first's row and
- *   finds it held.
- */
-export const POSTGRES_LEASES_MIGRATION: PostgresMigration = {
-  version: 5,
-  name: "stream consumer leases",
-  sql: `
+  postgres: `
     CREATE TABLE stream_leases (
       consumer text COLLATE "C" NOT NULL,
       pool_id text COLLATE "C" NOT NULL,

@@ -1,0 +1,34 @@
+/**
+ * The schema as one ordered list of versioned steps, each with its SQLite and PostgreSQL DDL side
+ * by side; `migrate.ts` applies it on either backend. Kept in TypeScript so the `tsc` build
+ * carries it (no loose .sql files to copy next to `dist/`). Append new steps with the next
+ * version; never edit one that has shipped, since databases in the field already ran it.
+ */
+import { INITIAL_MIGRATION } from "./dataset-migrations.js";
+import { DEVICES_MIGRATION } from "./device-migrations.js";
+import { GROUPS_MIGRATION } from "./group-store.js";
+import { KEYS_MIGRATION } from "./key-migrations.js";
+import { LEASES_MIGRATION } from "./lease-migrations.js";
+import { IDENTITY_MIGRATION } from "./identity-migrations.js";
+import type { Migration } from "./migration.js";
+import { STREAM_MIGRATION } from "./stream-migrations.js";
+import { USER_POOL_MIGRATION } from "./user-pool-migrations.js";
+
+export const MIGRATIONS: readonly Migration[] = [
+  // Version 1: pools, identities, datasets, records, remembered push answers (`dataset-migrations.ts`).
+  INITIAL_MIGRATION,
+  // Version 2: push devices and their dataset subscriptions (`device-migrations.ts`).
+  DEVICES_MIGRATION,
+  // Version 3: the event stream, consumer checkpoints, dead letters (`stream-migrations.ts`).
+  STREAM_MIGRATION,
+  // Version 4: logins, identity status, dataset merges (`identity-migrations.ts`).
+  IDENTITY_MIGRATION,
+  // Version 5: consumer leases across instances (`lease-migrations.ts`).
+  LEASES_MIGRATION,
+  // Version 6: server keys, sealed under the master key (`key-migrations.ts`).
+  KEYS_MIGRATION,
+  // Version 7: group members (`group-store.ts`).
+  GROUPS_MIGRATION,
+  // Version 8: the built-in user pool (`user-pool-migrations.ts`).
+  USER_POOL_MIGRATION,
+];
