@@ -18,6 +18,7 @@ const postgresOnly = [
   "test/conformance/postgres-instances.test.ts",
   "test/integration/scale-out.test.ts",
   "test/integration/change-bus-fanout.test.ts",
+  "test/integration/shared-datasets-fanout.test.ts",
   "test/integration/keys-scale-out.test.ts",
 ];
 // The browser tests (Chromium through playwright-core), on SQLite.

@@ -12,8 +12,11 @@ type Subscription {
   included (skip events carrying your own mutationId). Pass sinceSyncCount (with dataset) when
   resuming: if the server is ahead, the first event has behind: true and you should pull.
   Events are hints: one missed (a dropped connection) is caught up by the next pull.
+  With shared: true, changes of the pool's shared datasets instead: of one (refused with
+  FORBIDDEN, reason SHARED_DENIED, when the caller may not read it), or of every shared dataset the
+  caller may read at the time of each change (group membership is checked per change).
   """
-  datasetChanged(dataset: String, sinceSyncCount: Int): DatasetChange!
+  datasetChanged(dataset: String, sinceSyncCount: Int, shared: Boolean): DatasetChange!
 }
 
 "One committed change of a dataset, or the news that a resuming device is behind."
@@ -34,6 +37,8 @@ type DatasetChange {
   records: [Record!]
   "True only for the first event of a subscription resumed with an older sinceSyncCount."
   behind: Boolean!
+  "True when dataset is a shared dataset (pull and push it with shared: true)."
+  shared: Boolean!
 }
 
 enum DevicePlatform {

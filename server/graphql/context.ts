@@ -19,7 +19,7 @@ import type { TokenService } from "../identity/tokens.js";
 import { identityDisabled, type IdentityStore } from "../storage/identity-store.js";
 import type { GroupStore } from "../storage/group-store.js";
 import type { Caller } from "../sync/types.js";
-import { sharedCaller, type SharedAction } from "./shared-caller.js";
+import { sharedCaller, sharedListening, type SharedAction } from "./shared-caller.js";
 import { clientAddress } from "../client-address.js";
 import { addressBucket } from "../ip-address.js";
 
@@ -43,6 +43,12 @@ export interface GraphQLContext {
    *   do not let the identity do every one of `actions` on it, or as `caller()`.
    */
   authorizeShared(dataset: string, ...actions: SharedAction[]): Promise<Caller>;
+  /**
+   * For a live subscription to shared datasets (one, or all with null): the owner ids to listen
+   * to and the per-change read check (`shared-caller.ts`). Call `authorizeShared(dataset, "read")`
+   * first for one dataset: this does not refuse.
+   */
+  sharedListening(dataset: string | null): Promise<ReturnType<typeof sharedListening>>;
   /** A test of which datasets the caller may read (for listings), after `caller()`'s checks. */
   readableDatasets(): Promise<(dataset: string) => boolean>;
   /**
@@ -137,6 +143,9 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
       },
       async authorizeShared(dataset, ...actions) {
         return sharedCaller(deps.storage, await verify(), dataset, actions);
+      },
+      async sharedListening(dataset) {
+        return sharedListening(deps.storage, await verify(), dataset);
       },
       async readableDatasets() {
         const { subject, pool } = await verify();

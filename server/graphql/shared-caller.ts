@@ -1,14 +1,18 @@
 /**
  * The caller a shared-dataset operation acts as: the dataset's owner id (`_shared:<pool>` or
  * `_group:<pool>:<group>`), the entry's limits, and the identity that asked as `writer`. Sync code
- * then runs unchanged; events and notifications carry `writer`.
+ * then runs unchanged; events and notifications carry `writer`. `sharedListening` is the same
+ * decision for a live subscription, made again for every change it would hear.
  */
 import { SyncpoolError } from "../../core/errors.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
-import type { PolicySubject } from "../identity/policy.js";
-import { resolveSharedAccess } from "../identity/shared-access.js";
+import { patternMatches, type PolicySubject } from "../identity/policy.js";
+import { entryOwnerId, resolveSharedAccess } from "../identity/shared-access.js";
 import type { GroupStore } from "../storage/group-store.js";
-import type { Caller } from "../sync/types.js";
+import type { Caller, CommittedChange } from "../sync/types.js";
+
+/** The verified request a shared-dataset decision starts from. */
+type Verified = { caller: Caller; subject: PolicySubject; pool: PoolSettings; authenticated: boolean };
 
 /** What a shared-dataset operation needs to be allowed. */
 export type SharedAction = "read" | "write";
@@ -20,7 +24,7 @@ export type SharedAction = "read" | "write";
  */
 export async function sharedCaller(
   groups: Pick<GroupStore, "listIdentityGroups">,
-  verified: { caller: Caller; subject: PolicySubject; pool: PoolSettings; authenticated: boolean },
+  verified: Verified,
   dataset: string,
   actions: readonly SharedAction[],
 ): Promise<Caller> {
@@ -42,5 +46,30 @@ export async function sharedCaller(
     poolId: caller.poolId,
     limits: { ...caller.limits, maxRecords: access.settings.maxRecords, maxDatasetBytes: access.settings.maxBytes },
     writer: caller.identityId,
+  };
+}
+
+/**
+ * What a live subscription to shared datasets listens to: the owner ids the pool's entries name for
+ * this subject, and a check of each change against the entries and the identity's groups as they
+ * are when the change arrives (membership changes while a subscription lives).
+ */
+export function sharedListening(
+  groups: Pick<GroupStore, "listIdentityGroups">,
+  verified: Verified,
+  dataset: string | null,
+): { ownerIds: string[]; mayRead(change: CommittedChange): Promise<boolean> } {
+  const { caller, subject, pool } = verified;
+  // One dataset: the first entry matching its name decides, as for a pull.
+  const first = dataset === null ? undefined : pool.sharedDatasets.find((entry) => patternMatches(entry.name, dataset, subject));
+  const entries = dataset === null ? pool.sharedDatasets : first ? [first] : [];
+  const ownerIds = [...new Set(entries.map((entry) => entryOwnerId(entry, subject)).filter((id): id is string => id !== null))];
+  return {
+    ownerIds,
+    async mayRead(change) {
+      const memberOf = await groups.listIdentityGroups(pool.id, caller.identityId);
+      const access = resolveSharedAccess(pool.sharedDatasets, { ...subject, guest: !verified.authenticated, groups: memberOf }, change.dataset);
+      return access !== null && access.canRead && access.ownerId === change.identityId;
+    },
   };
 }

@@ -52,15 +52,20 @@ export function isSharedOwnerId(ownerId: string): boolean {
 export function resolveSharedAccess(entries: readonly SharedDatasetSettings[], subject: SharedSubject, dataset: string): SharedAccess | null {
   const settings = entries.find((entry) => patternMatches(entry.name, dataset, subject));
   if (settings === undefined) return null;
-  let ownerId: string;
-  if (settings.owner === "pool") {
-    ownerId = poolOwnerId(subject.poolId);
-  } else {
-    const group = fillVariables(settings.owner.slice("group:".length), subject);
-    if (group === null || !GROUP_NAME.test(group)) return null;
-    ownerId = groupOwnerId(subject.poolId, group);
-  }
+  const ownerId = entryOwnerId(settings, subject);
+  if (ownerId === null) return null;
   return { settings, ownerId, canRead: admits(settings.read, subject), canWrite: admits(settings.write, subject) };
+}
+
+/**
+ * The owner id an entry's datasets live under for `subject`, or null when its owner cannot be
+ * named for this subject (a variable without a value, or a group name that is not one).
+ */
+export function entryOwnerId(entry: SharedDatasetSettings, subject: PolicySubject): string | null {
+  if (entry.owner === "pool") return poolOwnerId(subject.poolId);
+  const group = fillVariables(entry.owner.slice("group:".length), subject);
+  if (group === null || !GROUP_NAME.test(group)) return null;
+  return groupOwnerId(subject.poolId, group);
 }
 
 /** True when any of `principals` names `subject`. */

@@ -8,11 +8,15 @@
  *    learns at once that it must pull;
  * 3. then forward each change of the caller's identity (of the one dataset, when given) newer than
  *    `sinceSyncCount`, until the consumer stops, the token expires or the consumer falls behind.
+ *
+ * A subscription to shared datasets listens to their owner ids instead of an identity, and asks
+ * `mayRead` about each change before forwarding it (group membership can change while it
+ * listens). Those checks are asynchronous, so they are chained: events keep the bus's order.
  */
 import { SyncpoolError } from "../../core/errors.js";
 import { assertDatasetName } from "../../core/limits.js";
 import type { Storage } from "../storage/storage.js";
-import type { Caller } from "../sync/types.js";
+import type { Caller, CommittedChange } from "../sync/types.js";
 import type { ChangeBus } from "./change-bus.js";
 import { behindEvent, toDatasetEvent, type DatasetChangeEvent } from "./dataset-event.js";
 import { EventQueue } from "./event-queue.js";
@@ -50,6 +54,16 @@ export interface DatasetChangesRequest {
   drop?: ((reason: DropReason) => void) | undefined;
   /** Called once when the subscription ends, however it ends. */
   onEnd?: (() => void) | undefined;
+  /** Shared datasets: listen to these owner ids instead of `caller.identityId`, and check each change. */
+  shared?: SharedListening | undefined;
+}
+
+/** What a subscription to shared datasets listens to, and the check every change passes. */
+export interface SharedListening {
+  /** The owner ids (`_shared:<pool>`, `_group:<pool>:<group>`) whose changes may concern the subscriber. */
+  ownerIds: readonly string[];
+  /** True when the subscriber may read this change's dataset now; a rejection counts as false. */
+  mayRead(change: CommittedChange): Promise<boolean>;
 }
 
 /**
@@ -83,15 +97,33 @@ export async function openDatasetChanges(deps: DatasetChangesDeps, request: Data
   });
 
   const expired = () => deps.now() >= request.expiresAtMs;
-  stopListening = deps.bus.subscribe(caller.identityId, (change) => {
-    // The bus only hands us our identity's changes; checked again, as this is the one rule that must never break.
-    if (change.identityId !== caller.identityId) return;
-    if (dataset !== null && change.dataset !== dataset) return;
-    if (request.canRead && !request.canRead(change.dataset)) return;
-    if (sinceSyncCount !== null && change.syncCount <= sinceSyncCount) return;
+  const deliver = (change: CommittedChange) => {
     if (expired()) return dropOrFail("token-expired");
     queue.push(toDatasetEvent(change));
-  });
+  };
+  let checks = Promise.resolve();
+  const listenTo = request.shared?.ownerIds ?? [caller.identityId];
+  const stops = listenTo.map((ownerId) =>
+    deps.bus.subscribe(ownerId, (change) => {
+      // The bus only hands us the changes of the id we listen to; checked again, as this is the one rule that must never break.
+      if (change.identityId !== ownerId) return;
+      if (dataset !== null && change.dataset !== dataset) return;
+      if (request.canRead && !request.canRead(change.dataset)) return;
+      if (sinceSyncCount !== null && change.syncCount <= sinceSyncCount) return;
+      const shared = request.shared;
+      if (shared === undefined) return deliver(change);
+      // A failed check (storage unreachable) withholds the event: it is a hint, the next pull catches up.
+      checks = checks.then(() =>
+        shared.mayRead(change).then(
+          (allowed) => {
+            if (allowed) deliver(change);
+          },
+          () => undefined,
+        ),
+      );
+    }),
+  );
+  stopListening = () => stops.forEach((stop) => stop());
   // Wall-clock expiry for an idle subscription (setTimeout caps at 2^31-1 ms, about 24 days).
   expiryTimer = setTimeout(() => dropOrFail("token-expired"), Math.min(Math.max(request.expiresAtMs - deps.now(), 0), 2 ** 31 - 1));
   expiryTimer.unref();

@@ -4,6 +4,7 @@
  * records, so a device applies them without another pull; large ones carry only the new count.
  */
 import type { SyncRecord } from "../../core/types.js";
+import { isSharedOwnerId } from "../identity/shared-access.js";
 import type { DatasetRow } from "../storage/storage.js";
 import type { CommittedChange } from "../sync/types.js";
 
@@ -34,6 +35,8 @@ export interface DatasetChangeEvent {
    * server's count: the device missed changes and should pull. Its `syncCount` is the server's.
    */
   behind: boolean;
+  /** True for a shared dataset's change (its rows live under a shared owner id, `shared-access.ts`). */
+  shared: boolean;
   /** Size estimate in bytes, for backpressure accounting; not part of the GraphQL type. */
   sizeBytes: number;
 }
@@ -56,6 +59,7 @@ export function toDatasetEvent(change: CommittedChange): DatasetChangeEvent {
     deleted: change.deleted,
     records: inline ? change.records : null,
     behind: false,
+    shared: isSharedOwnerId(change.identityId),
     sizeBytes: EVENT_OVERHEAD_BYTES + (inline ? recordsBytes : 0),
   };
   converted.set(change, event);
@@ -72,6 +76,7 @@ export function behindEvent(row: DatasetRow): DatasetChangeEvent {
     deleted: row.deleted,
     records: null,
     behind: true,
+    shared: isSharedOwnerId(row.identityId),
     sizeBytes: EVENT_OVERHEAD_BYTES,
   };
 }

@@ -69,16 +69,24 @@ export function createPushArea(deps: PushResolverDeps): SchemaArea {
     resolvers: {
       Subscription: {
         datasetChanged: {
-          subscribe: guarded(async (args: { dataset?: string | null; sinceSyncCount?: number | null }, context) => {
+          subscribe: guarded(async (args: { dataset?: string | null; sinceSyncCount?: number | null; shared?: boolean | null }, context) => {
             // The pool's policies decide as for pulls: one dataset needs "read" on it; all datasets
-            // hear only those the caller's role may read.
+            // hear only those the caller's role may read. Shared datasets: the pool's
+            // sharedDatasets decide, at subscribe time for one dataset and again for every change.
             const dataset = args.dataset ?? null;
             if (dataset !== null) assertDatasetName(dataset, "dataset");
-            const caller = dataset !== null ? await context.authorize(dataset, "read") : await context.caller();
-            const canRead = dataset !== null ? undefined : await context.readableDatasets();
+            const sharedOne = args.shared === true && dataset !== null;
+            const caller = sharedOne
+              ? await context.authorizeShared(dataset, "read")
+              : dataset !== null && args.shared !== true
+                ? await context.authorize(dataset, "read")
+                : await context.caller();
+            const shared = args.shared === true ? await context.sharedListening(dataset) : undefined;
+            const canRead = dataset !== null || shared ? undefined : await context.readableDatasets();
             const live = context.pushConnection;
             // Over SSE this subscription is a connection of its own.
-            const release = live ? undefined : deps.connections.acquire(caller.identityId, "sse");
+            // Counted against the asking identity, also for shared datasets (whose caller is their owner).
+            const release = live ? undefined : deps.connections.acquire(caller.writer ?? caller.identityId, "sse");
             if (release === null) {
               throw new SyncpoolError("LIMIT_EXCEEDED", `too many live connections for this identity (limit ${deps.connections.maxPerIdentity})`, {
                 limit: "maxConnectionsPerIdentity",
@@ -95,6 +103,7 @@ export function createPushArea(deps: PushResolverDeps): SchemaArea {
                 maxPendingBytes: deps.maxPendingBytes,
                 drop: live?.drop,
                 onEnd: release,
+                shared,
               });
             } catch (error) {
               release?.();

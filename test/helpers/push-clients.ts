@@ -136,7 +136,12 @@ export function connectWs(graphqlUrl: string, token: string | null, settleMs = 1
 }
 
 /** A `datasetChanged` subscription over SSE (`Accept: text/event-stream`), with a bearer token. */
-export function subscribeSse(graphqlUrl: string, token: string | null, variables: { dataset?: string; since?: number } = {}): LiveSubscription & { status: Promise<number> } {
+export function subscribeSse(
+  graphqlUrl: string,
+  token: string | null,
+  variables: { dataset?: string; since?: number } = {},
+  query = DATASET_CHANGED,
+): LiveSubscription & { status: Promise<number> } {
   const events = new Mailbox<DatasetChange>();
   const errors = new Mailbox<GraphQLFormattedError[] | { code: number; reason: string }>();
   const abort = new AbortController();
@@ -146,7 +151,7 @@ export function subscribeSse(graphqlUrl: string, token: string | null, variables
     const response = await fetch(graphqlUrl, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query: DATASET_CHANGED, variables }),
+      body: JSON.stringify({ query, variables }),
       signal: abort.signal,
     });
     resolveStatus(response.status);
