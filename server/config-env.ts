@@ -7,6 +7,7 @@ import { pushEnvShape } from "./push/push-config.js";
 import { streamEnvShape } from "./stream/stream-config.js";
 import { awsEnvShape } from "./aws/aws-config.js";
 import { ydocEnvShape } from "./ydoc/ydoc-config.js";
+import { userPoolEnvShape } from "./user-pool/user-pool-config.js";
 
 /** Values of SYNCPOOL_METRICS. */
 export const METRICS_MODES = ["on", "admin", "off"] as const;
@@ -83,6 +84,7 @@ export const envSchema = z.object({
   ...pushEnvShape,
   ...streamEnvShape,
   ...awsEnvShape,
+  ...userPoolEnvShape,
   ...ydocEnvShape,
 });
 

@@ -1,5 +1,5 @@
 /**
- * The JSON config file (`SYNCPOOL_CONFIG` or `--config`): the pools. Read once, synchronously,
+ * The JSON config file (`SYNCPOOL_CONFIG` or `--config`): the identity pools and the user pools. Read once, synchronously,
  * before the server starts; a pool's JSON schema may live in a file of its own.
  */
 import { readFileSync } from "node:fs";
@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { poolSettingsSchema } from "./identity/pool-settings.js";
 import { ConfigError, parseOrThrow } from "./config-error.js";
+import { userPoolsFileSchema } from "./user-pool/user-pool-config.js";
 
 /** The JSON config file. */
 const fileSchema = z
@@ -21,6 +22,8 @@ const fileSchema = z
           seen.add(pool.id);
         });
       }),
+    // Built-in user pools (`server/user-pool/user-pool-config.ts`); absent: the one default pool.
+    userPools: userPoolsFileSchema,
   })
   .strict();
 

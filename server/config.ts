@@ -19,6 +19,7 @@ import type { OutboundPolicy } from "./outbound-http.js";
 import { ConfigError, parseOrThrow } from "./config-error.js";
 import { envSchema, hostSchema, intFrom, KNOWN_ENV, type LogLevel, type MetricsMode } from "./config-env.js";
 import { readConfigFile } from "./config-file.js";
+import { toUserPoolsConfig, type UserPoolsConfig } from "./user-pool/user-pool-config.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 export { ConfigError, describeZodError, joinPath } from "./config-error.js";
@@ -82,6 +83,8 @@ export interface ServerConfig {
   stream: StreamConfig;
   /** The AWS-compatible endpoints: path prefix, credential lifetime (`server/aws/aws-config.ts`). */
   aws: AwsConfig;
+  /** The built-in user pools, their public URL and mail (`server/user-pool/user-pool-config.ts`). */
+  userPools: UserPoolsConfig;
   /** YDOC work: the worker pool, its time limit, the update budget (`server/ydoc/ydoc-config.ts`). */
   ydoc: YdocConfig;
   /**
@@ -129,7 +132,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
 
   const configPath = flags.configFile ?? parsedEnv.SYNCPOOL_CONFIG;
   const configFile = configPath === undefined ? null : resolve(configPath);
-  const pools = configFile === null ? [] : readConfigFile(configFile).pools;
+  const file = configFile === null ? null : readConfigFile(configFile);
+  const pools = file?.pools ?? [];
 
   const warnings = Object.keys(env)
     .filter((name) => name.startsWith("SYNCPOOL_") && !KNOWN_ENV.has(name))
@@ -181,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }),
     stream: toStreamConfig(parsedEnv),
     aws: toAwsConfig(parsedEnv),
+    userPools: toUserPoolsConfig(parsedEnv, file?.userPools, host, flags.port ?? parsedEnv.PORT),
     ydoc: toYdocConfig(parsedEnv),
     outbound: { allowPrivateAddresses: parsedEnv.SYNCPOOL_OUTBOUND_ALLOW_PRIVATE === "true" },
     metrics: parsedEnv.SYNCPOOL_METRICS,

@@ -48,6 +48,8 @@ import { createYdocWork } from "./ydoc/ydoc-work.js";
 import type { SyncDeps } from "./sync/types.js";
 import { CONSOLE_PATH, createConsoleRoute, findConsoleDir } from "./console/serve-console.js";
 import { createMetricsRoute, METRICS_PATH } from "./metrics/metrics-route.js";
+import { DEFAULT_POOL_ID, poolSettingsSchema } from "./identity/pool-settings.js";
+import { createUserPoolService, type UserPoolService } from "./user-pool/user-pool-service.js";
 import { createSyncpoolMetrics } from "./metrics/syncpool-metrics.js";
 import { useMetrics } from "./metrics/use-metrics.js";
 
@@ -76,6 +78,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   let bus: Awaited<ReturnType<typeof openChangeBus>> | undefined;
   let keys: KeyRing | undefined;
   let ydocPool: YdocPool | undefined;
+  let userPools: UserPoolService | undefined;
 
   try {
     if (!ownsStorage) await storage.migrate();
@@ -87,10 +90,25 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     const ring = keys;
     // The database files exist now; the driver created them with the umask's mode.
     await restrictDataDir(config.dataDir, SQLITE_FILES);
+    // The built-in user pools (`server/user-pool/`): Cognito's user-pool API, each pool's key in the key table.
+    userPools = await createUserPoolService({
+      config: config.userPools,
+      pathPrefix: config.aws.pathPrefix,
+      store: storage.userPools,
+      keys: storage.keys,
+      box,
+      secret: ring.awsSecret(),
+      dataDir: config.dataDir,
+      now,
+      logger: logger.child({ component: "user-pool" }),
+    });
+    const linkUserPools = userPools.linkTo;
     const tokens = createTokenService({ keys: ring.signing, refreshKeys: ring.refreshSoon, ttlSeconds: config.tokenTtlSeconds, now });
     // Config pools are written, pools the file no longer names are retired (each logged).
     const pools = await openPoolRegistry(storage, {
-      configured: config.pools,
+      // Identity pools a user pool names accept its ID tokens as logins.
+      configured: config.pools.map(linkUserPools),
+      implicitDefault: linkUserPools(poolSettingsSchema.parse({ id: DEFAULT_POOL_ID })),
       hasConfigFile: config.configFile !== null,
       box,
       now,
@@ -144,7 +162,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     };
     // Sign-in, logins, developer identities, guest merges (through `sync`), identity administration.
     // Discovery and key sets are fetched under the outbound guard: public addresses, no redirects, capped answers.
-    const jwks = createJwksCache({ fetch: options.fetch ?? outboundFetch(config.outbound), now });
+    const jwks = createJwksCache({ fetch: userPools.localFetch(options.fetch ?? outboundFetch(config.outbound)), now });
     const identity: IdentityDeps = { storage, pools, tokens, now, jwks, sync, guestQuota };
     // Apps on the AWS SDKs: the same identities, datasets and stream, spoken as AWS speaks (`server/aws/`).
     const aws = createAwsService({
@@ -206,6 +224,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         // 0. The routes beside GraphQL, answered before yoga parses anything (`server/http-routes.ts`).
         ...useHealthRoutes({ ping: () => storage.ping(), logger }),
         useJwksRoute(() => tokens.jwks, logger),
+        usePathHandler(userPools, logger.child({ component: "user-pool" })),
         usePathHandler(aws, logger.child({ component: "aws" })),
         usePathHandler(operations, logger),
         // 1. Refuse bodies over ~2 MB with 413 before parsing them.
@@ -236,11 +255,13 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       logger,
       push,
       aws,
+      userPools,
       metrics,
       operations,
       close: () => (closed ??= (async () => {
         stopPurging();
         ring.close();
+        userPools?.close();
         await aws.close();
         await stream.close();
         await push.close();
@@ -252,6 +273,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     };
   } catch (error) {
     keys?.close();
+    userPools?.close();
     await ydocPool?.close();
     await bus?.close();
     if (ownsStorage) await storage.close();

@@ -3,6 +3,7 @@
  */
 import type { YogaServerInstance } from "graphql-yoga";
 import type { AwsService } from "./aws/aws-service.js";
+import type { UserPoolService } from "./user-pool/user-pool-service.js";
 import type { GraphQLContext } from "./graphql/context.js";
 import type { FetchLike } from "./identity/jwks-cache.js";
 import type { PoolRegistry } from "./identity/pools.js";
@@ -58,6 +59,8 @@ export interface SyncpoolServer {
   push: PushService;
   /** The AWS-compatible endpoints (Cognito Identity, Cognito Sync, Kinesis read side) under `config.aws.pathPrefix`. */
   aws: AwsService;
+  /** The built-in user pools' API under `<aws prefix>/cognito-idp` (`server/user-pool/`). */
+  userPools: UserPoolService;
   /** This instance's Prometheus metrics (its own registry). */
   metrics: SyncpoolMetrics;
   /** The operations routes beside GraphQL: `/metrics` and the admin console at `/console`. */

@@ -75,6 +75,8 @@ export interface PoolRegistryOptions {
   now: () => number;
   /** Start-up remarks for the log (retired pools, pools of unknown origin). */
   warn: (message: string) => void;
+  /** The implicit `default` pool's settings (default: all defaults); the built-in user pool adds its login. */
+  implicitDefault?: PoolSettings;
 }
 
 /**
@@ -125,7 +127,7 @@ export async function openPoolRegistry(storage: Storage, options: PoolRegistryOp
   };
 
   const implicitDefault = !options.hasConfigFile && configured.length === 0;
-  const pools = implicitDefault ? [poolSettingsSchema.parse({ id: DEFAULT_POOL_ID })] : configured;
+  const pools = implicitDefault ? [options.implicitDefault ?? poolSettingsSchema.parse({ id: DEFAULT_POOL_ID })] : configured;
   const written = new Set<string>();
   for (const settings of pools) {
     const existing = await storage.getPool(settings.id);
@@ -153,7 +155,10 @@ export async function openPoolRegistry(storage: Storage, options: PoolRegistryOp
 
   return {
     async get(id) {
-      const entry = await lookup(id);
+      // `<region>:<id>` names the pool `<id>` of that region too: Amplify refuses pool ids without a region.
+      const regional = /^([a-z0-9-]{1,18}):([^:]+)$/.exec(id);
+      let entry = await lookup(id);
+      if (!entry && regional) entry = await lookup(regional[2]!).then((found) => (found?.settings.region === regional[1] ? found : null));
       return entry && entry.meta.retiredAt === null ? entry.settings : null;
     },
 

@@ -1,0 +1,57 @@
+/**
+ * What a signed-in user does with their access token: GetUser, UpdateUserAttributes,
+ * ChangePassword, GlobalSignOut and DeleteUser. Every call checks the token first
+ * (`verifyAccessToken`: signature, expiry, and that its session was not revoked).
+ */
+import type { UserPoolDeps } from "./user-pool-deps.js";
+import { UserPoolError, wrongCredentials } from "./user-pool-errors.js";
+import { makeCredentials } from "./credentials.js";
+import { checkPasswordPolicy, verifyPassword } from "./passwords.js";
+import { sendCode, type CodeDeliveryDetails } from "./user-codes.js";
+import { attributeList, readAttributes, requiredString, type Body } from "./user-pool-input.js";
+import { verifyAccessToken } from "./user-pool-tokens.js";
+
+/** GetUser. */
+export async function getUser(deps: UserPoolDeps, body: Body) {
+  const { user } = await verifyAccessToken(deps, body["AccessToken"]);
+  return { Username: user.username, UserAttributes: attributeList(user), UserMFASettingList: [] };
+}
+
+/** UpdateUserAttributes: a changed email is unverified until its mailed code is confirmed. */
+export async function updateUserAttributes(deps: UserPoolDeps, body: Body) {
+  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
+  const attributes: Record<string, string> = readAttributes(body["UserAttributes"]);
+  const newEmail = attributes["email"] !== undefined && attributes["email"] !== user.attributes["email"] ? attributes["email"] : undefined;
+  if (newEmail !== undefined) attributes["email_verified"] = "false";
+  await deps.store.setAttributes(pool.settings.id, user.sub, attributes, deps.now());
+  const deliveries: CodeDeliveryDetails[] = [];
+  if (newEmail !== undefined && pool.settings.autoVerifiedAttributes.includes("email")) {
+    deliveries.push(await sendCode(deps, pool, { ...user, attributes: { ...user.attributes, ...attributes } }, "VERIFY:email", newEmail));
+  }
+  return { CodeDeliveryDetailsList: deliveries };
+}
+
+/** ChangePassword: the previous password must match. */
+export async function changePassword(deps: UserPoolDeps, body: Body) {
+  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
+  const proposed = requiredString(body, "ProposedPassword", 256);
+  const previous = typeof body["PreviousPassword"] === "string" ? body["PreviousPassword"] : "";
+  checkPasswordPolicy(pool.settings.passwordPolicy, proposed);
+  if (!(await verifyPassword(user.passwordHash, previous))) throw wrongCredentials();
+  await deps.store.updateUser(pool.settings.id, user.sub, { ...(await makeCredentials(deps, pool, user.username, user.sub, proposed)), updatedAt: deps.now() });
+  return {};
+}
+
+/** GlobalSignOut: every session of the user ends, its refresh tokens and access tokens with it. */
+export async function globalSignOut(deps: UserPoolDeps, body: Body) {
+  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
+  await deps.store.revokeUserSessions(pool.settings.id, user.sub, deps.now());
+  return {};
+}
+
+/** DeleteUser: the user and everything of it. */
+export async function deleteUser(deps: UserPoolDeps, body: Body) {
+  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
+  if (!(await deps.store.deleteUser(pool.settings.id, user.sub))) throw new UserPoolError("UserNotFoundException", "User does not exist.");
+  return {};
+}

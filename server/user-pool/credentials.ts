@@ -1,0 +1,29 @@
+/**
+ * A user's stored password: the argon2id hash (USER_PASSWORD_AUTH, ChangePassword) and the SRP
+ * salt and verifier (USER_SRP_AUTH), always written together. The verifier is one SHA-256 away from
+ * the password, so it is sealed under the master key, bound to its pool and user.
+ */
+import type { UserPoolUser } from "../storage/user-pool-store.js";
+import type { LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
+import { hashPassword } from "./passwords.js";
+import { createVerifier } from "./srp.js";
+
+/** The stored fields of a password. */
+export type StoredCredentials = Pick<UserPoolUser, "passwordHash" | "srpSalt" | "srpVerifier">;
+
+const verifierContext = (poolId: string, sub: string) => `user-pool:${poolId}:${sub}:srp-verifier`;
+
+/** The stored fields for `password` of the user `username`/`sub`. */
+export async function makeCredentials(deps: Pick<UserPoolDeps, "box">, pool: LoadedUserPool, username: string, sub: string, password: string): Promise<StoredCredentials> {
+  const { saltHex, verifier } = createVerifier(pool.srpPoolName, username, password);
+  return {
+    passwordHash: await hashPassword(password),
+    srpSalt: saltHex,
+    srpVerifier: deps.box.seal(verifier.toString(16), verifierContext(pool.settings.id, sub)),
+  };
+}
+
+/** The user's SRP verifier, opened. */
+export function openVerifier(deps: Pick<UserPoolDeps, "box">, user: Pick<UserPoolUser, "poolId" | "sub" | "srpVerifier">): bigint {
+  return BigInt(`0x${deps.box.open(user.srpVerifier, verifierContext(user.poolId, user.sub))}`);
+}

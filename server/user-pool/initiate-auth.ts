@@ -1,0 +1,104 @@
+/**
+ * InitiateAuth and RespondToAuthChallenge: the sign-in flows of this slice. USER_SRP_AUTH (what
+ * Amplify's `signIn` uses by default) and its PASSWORD_VERIFIER answer are in `srp-sign-in.ts`;
+ * USER_PASSWORD_AUTH checks the argon2id hash (and rehashes one made with older parameters);
+ * REFRESH_TOKEN_AUTH is `refresh-tokens.ts`; NEW_PASSWORD_REQUIRED sets the password of a user an
+ * administrator created. A wrong password and an unknown user answer alike.
+ */
+import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
+import { UserPoolError, wrongCredentials } from "./user-pool-errors.js";
+import { makeCredentials } from "./credentials.js";
+import { checkPasswordPolicy, hashPassword, needsRehash, verifyPassword } from "./passwords.js";
+import { authClientOf, refreshSession } from "./refresh-tokens.js";
+import { openSession } from "./sealed-session.js";
+import { completeSignIn, NEW_PASSWORD_SESSION, type SignInAnswer } from "./sign-in-session.js";
+import { answerSrp, startSrp } from "./srp-sign-in.js";
+import { findUser, readAttributes, requiredString, type Body } from "./user-pool-input.js";
+
+/** A hash of no one's password, checked when the user does not exist so both answers take as long. */
+let decoyHash: Promise<string> | undefined;
+
+const parametersOf = (body: Body, field: string): Record<string, unknown> => {
+  const value = body[field];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw new UserPoolError("InvalidParameterException", `${field} must be a map of strings.`);
+  return value as Record<string, unknown>;
+};
+
+const parameter = (parameters: Record<string, unknown>, name: string): string => {
+  const value = parameters[name];
+  if (typeof value !== "string" || value.length === 0) throw new UserPoolError("InvalidParameterException", `Missing required parameter ${name}`);
+  return value;
+};
+
+/** InitiateAuth. */
+export async function initiateAuth(deps: UserPoolDeps, body: Body): Promise<SignInAnswer> {
+  const flow = requiredString(body, "AuthFlow", 64);
+  const parameters = parametersOf(body, "AuthParameters");
+  const username = typeof parameters["USERNAME"] === "string" ? parameters["USERNAME"] : null;
+  const loaded = authClientOf(deps, body, parameters, username);
+  switch (flow) {
+    case "USER_SRP_AUTH":
+      return startSrp(deps, loaded, parameter(parameters, "USERNAME"), parameter(parameters, "SRP_A"));
+    case "USER_PASSWORD_AUTH":
+      return passwordSignIn(deps, loaded, parameter(parameters, "USERNAME"), parameter(parameters, "PASSWORD"));
+    case "REFRESH_TOKEN_AUTH":
+    case "REFRESH_TOKEN":
+      return { AuthenticationResult: await refreshSession(deps, loaded, parameter(parameters, "REFRESH_TOKEN")), ChallengeParameters: {} };
+    case "CUSTOM_AUTH":
+    case "USER_AUTH":
+    case "ADMIN_NO_SRP_AUTH":
+    case "ADMIN_USER_PASSWORD_AUTH":
+      throw new UserPoolError("InvalidParameterException", `${flow} is not supported by this user pool.`);
+    default:
+      throw new UserPoolError("InvalidParameterException", `1 validation error detected: Value '${flow.slice(0, 64)}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set`);
+  }
+}
+
+async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, name: string, password: string): Promise<SignInAnswer> {
+  const user = await findUser(deps, loaded.pool, name);
+  if (user === null) {
+    await verifyPassword(await (decoyHash ??= hashPassword("decoy password of no user")), password);
+    throw wrongCredentials();
+  }
+  if (!(await verifyPassword(user.passwordHash, password))) throw wrongCredentials();
+  if (needsRehash(user.passwordHash)) {
+    await deps.store.updateUser(user.poolId, user.sub, { passwordHash: await hashPassword(password), updatedAt: deps.now() });
+  }
+  return completeSignIn(deps, loaded, user);
+}
+
+/** RespondToAuthChallenge. */
+export async function respondToAuthChallenge(deps: UserPoolDeps, body: Body): Promise<SignInAnswer> {
+  const challenge = requiredString(body, "ChallengeName", 64);
+  const responses = parametersOf(body, "ChallengeResponses");
+  const username = typeof responses["USERNAME"] === "string" ? responses["USERNAME"] : null;
+  const loaded = authClientOf(deps, body, responses, username);
+  switch (challenge) {
+    case "PASSWORD_VERIFIER":
+      return answerSrp(deps, loaded, responses);
+    case "NEW_PASSWORD_REQUIRED":
+      return answerNewPassword(deps, loaded, body, responses);
+    default:
+      throw new UserPoolError("InvalidParameterException", `${challenge.slice(0, 64)} is not a challenge this user pool sends.`);
+  }
+}
+
+async function answerNewPassword(deps: UserPoolDeps, loaded: LoadedClient, body: Body, responses: Record<string, unknown>): Promise<SignInAnswer> {
+  const session = openSession<{ p: string; c: string; s: string }>(deps.sessionKey, NEW_PASSWORD_SESSION, requiredString(body, "Session", 2048), deps.now());
+  if (session === null || session.c !== loaded.client.id) throw new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
+  const password = parameter(responses, "NEW_PASSWORD");
+  checkPasswordPolicy(loaded.pool.settings.passwordPolicy, password);
+  const user = await deps.store.getUserBySub(session.p, session.s);
+  if (user === null || user.status !== "FORCE_CHANGE_PASSWORD") throw new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
+  const attributes = readAttributes(
+    Object.entries(responses)
+      .filter(([name]) => name.startsWith("userAttributes."))
+      .map(([name, value]) => ({ Name: name.slice("userAttributes.".length), Value: value })),
+    "userAttributes",
+  );
+  const now = deps.now();
+  await deps.store.updateUser(user.poolId, user.sub, { status: "CONFIRMED", ...(await makeCredentials(deps, loaded.pool, user.username, user.sub, password)), updatedAt: now });
+  if (Object.keys(attributes).length > 0) await deps.store.setAttributes(user.poolId, user.sub, attributes, now);
+  return completeSignIn(deps, loaded, (await deps.store.getUserBySub(user.poolId, user.sub))!);
+}

@@ -1,0 +1,63 @@
+/**
+ * Passwords of the built-in user pool: Cognito's password policy, argon2id hashes at OWASP's
+ * parameters (19 MiB, 2 passes, 1 lane; `@node-rs/argon2` defaults to argon2id), and the
+ * rehash-on-login rule. The SRP verifier kept beside the hash is made in `srp.ts`.
+ */
+import { hash, parseOptions, verify } from "@node-rs/argon2";
+import type { PasswordPolicy } from "./user-pool-config.js";
+import { UserPoolError } from "./user-pool-errors.js";
+
+/** argon2id parameters of new hashes (OWASP's first recommended set). */
+export const ARGON2_PARAMETERS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/** `Algorithm.Argon2id` (a const enum in the package's typings, so spelled as its value). */
+const ARGON2ID = 2;
+/** Longest password Cognito accepts. */
+export const MAX_PASSWORD_LENGTH = 256;
+
+/** An argon2id hash of `password`, PHC string. */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, { ...ARGON2_PARAMETERS });
+}
+
+/** Whether `password` matches `passwordHash`; false for a hash that does not parse. */
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}
+
+/** True when a hash was made with other parameters than today's: it is replaced at the next password sign-in. */
+export function needsRehash(passwordHash: string): boolean {
+  try {
+    const options = parseOptions(passwordHash);
+    return (
+      (options.algorithm as number) !== ARGON2ID ||
+      options.memoryCost !== ARGON2_PARAMETERS.memoryCost ||
+      options.timeCost !== ARGON2_PARAMETERS.timeCost ||
+      options.parallelism !== ARGON2_PARAMETERS.parallelism
+    );
+  } catch {
+    return true;
+  }
+}
+
+const SYMBOLS = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/;
+
+/**
+ * Refuses a password outside the pool's policy, with Cognito's message.
+ * @throws UserPoolError InvalidPasswordException
+ */
+export function checkPasswordPolicy(policy: PasswordPolicy, password: string): void {
+  const fail = (why: string) => {
+    throw new UserPoolError("InvalidPasswordException", `Password did not conform with policy: ${why}`);
+  };
+  if (password.length < policy.minimumLength) fail("Password not long enough");
+  if (password.length > MAX_PASSWORD_LENGTH) fail("Password is too long");
+  if (/^\s|\s$/.test(password)) fail("Password must not begin or end with a space");
+  if (policy.requireLowercase && !/[a-z]/.test(password)) fail("Password must have lowercase characters");
+  if (policy.requireUppercase && !/[A-Z]/.test(password)) fail("Password must have uppercase characters");
+  if (policy.requireNumbers && !/[0-9]/.test(password)) fail("Password must have numeric characters");
+  if (policy.requireSymbols && !SYMBOLS.test(password)) fail("Password must have symbol characters");
+}

@@ -1,0 +1,60 @@
+/**
+ * The end of every successful sign-in, whatever proved the password: the user's status decides
+ * what comes next (Cognito's order: not confirmed, disabled, reset required, a new password
+ * required), and otherwise a new session starts and its tokens are issued with a first refresh
+ * token.
+ */
+import { randomUUID } from "node:crypto";
+import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
+import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
+import { UserPoolError } from "./user-pool-errors.js";
+import { sealSession } from "./sealed-session.js";
+import { issueTokens, newRefreshToken, refreshTokenHash, type AuthenticationResult } from "./user-pool-tokens.js";
+
+/** How long a challenge's `Session` stays usable (Cognito's default AuthSessionValidity). */
+export const CHALLENGE_SESSION_MS = 3 * 60_000;
+/** The sealing purpose of a NEW_PASSWORD_REQUIRED session. */
+export const NEW_PASSWORD_SESSION = "user-pool:new-password-required";
+
+/** What a sign-in answers: tokens, or the next challenge. */
+export type SignInAnswer =
+  | { AuthenticationResult: AuthenticationResult; ChallengeParameters: Record<string, never> }
+  | { ChallengeName: string; Session?: string; ChallengeParameters: Record<string, string> };
+
+/**
+ * Finishes a sign-in of `user`, whose password was just proven.
+ * @throws UserNotConfirmedException, NotAuthorizedException (disabled), PasswordResetRequiredException
+ */
+export async function completeSignIn(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes): Promise<SignInAnswer> {
+  if (user.status === "UNCONFIRMED") throw new UserPoolError("UserNotConfirmedException", "User is not confirmed.");
+  if (!user.enabled) throw new UserPoolError("NotAuthorizedException", "User is disabled.");
+  if (user.status === "RESET_REQUIRED") throw new UserPoolError("PasswordResetRequiredException", "Password reset required for the user");
+  if (user.status === "FORCE_CHANGE_PASSWORD") {
+    const session = sealSession(deps.sessionKey, NEW_PASSWORD_SESSION, { p: loaded.pool.settings.id, c: loaded.client.id, s: user.sub }, deps.now() + CHALLENGE_SESSION_MS);
+    const { email_verified: _verified, ...attributes } = user.attributes;
+    return {
+      ChallengeName: "NEW_PASSWORD_REQUIRED",
+      Session: session,
+      ChallengeParameters: { USER_ID_FOR_SRP: user.username, requiredAttributes: "[]", userAttributes: JSON.stringify(attributes) },
+    };
+  }
+  return { AuthenticationResult: await startSession(deps, loaded, user), ChallengeParameters: {} };
+}
+
+/** Stores a new sign-in session and issues its tokens, with its first refresh token. */
+export async function startSession(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes): Promise<AuthenticationResult> {
+  const now = deps.now();
+  const refreshToken = newRefreshToken();
+  const session = {
+    originJti: randomUUID(),
+    poolId: loaded.pool.settings.id,
+    sub: user.sub,
+    clientId: loaded.client.id,
+    authTime: Math.floor(now / 1000),
+    createdAt: now,
+    expiresAt: now + loaded.client.refreshTokenValiditySeconds * 1000,
+    revokedAt: null,
+  };
+  await deps.store.createSession(session, refreshTokenHash(deps, refreshToken));
+  return { ...(await issueTokens(deps, loaded, user, session)), RefreshToken: refreshToken };
+}

@@ -1,0 +1,70 @@
+/**
+ * SignUp, ConfirmSignUp and ResendConfirmationCode. A new user is UNCONFIRMED until the mailed code
+ * confirms it (and verifies its email); with PreventUserExistenceErrors, confirming or resending
+ * for a user who does not exist answers as if they did.
+ */
+import { randomUUID } from "node:crypto";
+import type { UserPoolDeps } from "./user-pool-deps.js";
+import { UserPoolError } from "./user-pool-errors.js";
+import { makeCredentials } from "./credentials.js";
+import { checkPasswordPolicy } from "./passwords.js";
+import { consumeCode, sendCode, simulatedDelivery } from "./user-codes.js";
+import { clientOf, findUser, looksLikeEmail, readAttributes, requiredString, type Body } from "./user-pool-input.js";
+
+/** SignUp: stores an UNCONFIRMED user and mails the confirmation code. */
+export async function signUp(deps: UserPoolDeps, body: Body) {
+  const username = requiredString(body, "Username", 128);
+  const { pool } = clientOf(deps, body, username);
+  const password = requiredString(body, "Password", 256);
+  if (!/^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u.test(username)) throw new UserPoolError("InvalidParameterException", "Username should match the pattern [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+");
+  if (pool.settings.signInAliases.includes("email") && looksLikeEmail(username)) {
+    throw new UserPoolError("InvalidParameterException", "Username cannot be of email format, since user pool is configured for email alias.");
+  }
+  checkPasswordPolicy(pool.settings.passwordPolicy, password);
+  const attributes = readAttributes(body["UserAttributes"]);
+  const verifiesEmail = pool.settings.autoVerifiedAttributes.includes("email");
+  if (verifiesEmail && attributes["email"] === undefined) throw new UserPoolError("InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required");
+  if (attributes["email"] !== undefined) attributes["email_verified"] = "false";
+  const sub = randomUUID();
+  const now = deps.now();
+  const credentials = await makeCredentials(deps, pool, username, sub, password);
+  const created = await deps.store.createUser({ poolId: pool.settings.id, username, sub, status: "UNCONFIRMED", enabled: true, ...credentials, createdAt: now, updatedAt: now }, attributes);
+  if (!created) throw new UserPoolError("UsernameExistsException", "User already exists");
+  const user = (await deps.store.getUserBySub(pool.settings.id, sub))!;
+  const delivery = verifiesEmail ? await sendCode(deps, pool, user, "SIGN_UP") : undefined;
+  return { UserConfirmed: false, UserSub: sub, ...(delivery ? { CodeDeliveryDetails: delivery } : {}) };
+}
+
+/** ConfirmSignUp: the code confirms the user and verifies the email it was mailed to. */
+export async function confirmSignUp(deps: UserPoolDeps, body: Body) {
+  const name = requiredString(body, "Username", 128);
+  const { pool } = clientOf(deps, body, name);
+  const code = requiredString(body, "ConfirmationCode", 2048);
+  const user = await findUser(deps, pool, name);
+  if (user === null) throw new UserPoolError("CodeMismatchException", "Invalid verification code provided, please try again.");
+  if (user.status !== "UNCONFIRMED") throw new UserPoolError("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED");
+  await consumeCode(deps, pool, user, "SIGN_UP", code);
+  const email = user.attributes["email"];
+  if (email !== undefined && body["ForceAliasCreation"] !== true) {
+    // Email is a sign-in alias: another user who verified this address keeps it, unless the client forces the move.
+    const holders = await deps.store.findUsernamesByAttribute(pool.settings.id, "email", email);
+    for (const username of holders.filter((holder) => holder !== user.username)) {
+      const holder = await deps.store.getUser(pool.settings.id, username);
+      if (holder?.attributes["email_verified"] === "true") throw new UserPoolError("AliasExistsException", "An account with the email already exists.");
+    }
+  }
+  const now = deps.now();
+  await deps.store.updateUser(pool.settings.id, user.sub, { status: "CONFIRMED", updatedAt: now });
+  if (email !== undefined) await deps.store.setAttributes(pool.settings.id, user.sub, { email_verified: "true" }, now);
+  return {};
+}
+
+/** ResendConfirmationCode: a new code for an unconfirmed user. */
+export async function resendConfirmationCode(deps: UserPoolDeps, body: Body) {
+  const name = requiredString(body, "Username", 128);
+  const { pool } = clientOf(deps, body, name);
+  const user = await findUser(deps, pool, name);
+  if (user === null) return { CodeDeliveryDetails: simulatedDelivery(name) };
+  if (user.status !== "UNCONFIRMED") throw new UserPoolError("InvalidParameterException", "User is already confirmed.");
+  return { CodeDeliveryDetails: await sendCode(deps, pool, user, "SIGN_UP") };
+}

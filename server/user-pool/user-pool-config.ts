@@ -1,0 +1,117 @@
+/**
+ * What a built-in user pool is, as the config file's `userPools` writes it, and the server-wide
+ * user-pool settings the environment may set. `server/config.ts` stays the only reader of the
+ * environment and the file: it spreads `userPoolEnvShape` into its schema, parses `userPools` with
+ * `userPoolsFileSchema`, and calls `toUserPoolsConfig`. Only zod here.
+ *
+ * Without a config file naming user pools, the server serves `local_default` with the public app
+ * client `default`, linked to identity pool `default` (docs/user-pools.md).
+ */
+import { z } from "zod";
+
+/** Cognito's password policy fields (MinimumLength 6-99). */
+const passwordPolicySchema = z
+  .object({
+    minimumLength: z.number().int().min(6).max(99).default(8),
+    requireUppercase: z.boolean().default(true),
+    requireLowercase: z.boolean().default(true),
+    requireNumbers: z.boolean().default(true),
+    requireSymbols: z.boolean().default(true),
+  })
+  .strict();
+
+/** Password rules of a pool, after defaults (Cognito's defaults). */
+export type PasswordPolicy = z.output<typeof passwordPolicySchema>;
+
+const clientSchema = z
+  .object({
+    id: z.string().regex(/^[\w+]{1,128}$/, { error: "expected 1-128 characters of A-Z a-z 0-9 _ +" }),
+    /** A confidential client's secret: requests then carry SECRET_HASH. */
+    secret: z.string().min(32, { error: "expected a secret of at least 32 characters" }).optional(),
+    accessTokenValiditySeconds: z.number().int().min(300).max(86_400).default(3600),
+    idTokenValiditySeconds: z.number().int().min(300).max(86_400).default(3600),
+    refreshTokenValiditySeconds: z.number().int().min(3600).max(315_360_000).default(2_592_000),
+    /** Cognito's RefreshTokenRotation: on, each refresh returns a new refresh token and the old one stops working. */
+    refreshTokenRotation: z.boolean().default(true),
+    /** RetryGracePeriodSeconds: how long a replaced refresh token still works (0-60). */
+    retryGracePeriodSeconds: z.number().int().min(0).max(60).default(0),
+  })
+  .strict();
+
+/** An app client of a user pool, after defaults. */
+export type UserPoolClientSettings = z.output<typeof clientSchema>;
+
+/** One user pool of the config file. */
+export const userPoolSettingsSchema = z
+  .object({
+    /** `<region>_<name>`: Amplify derives the region and the SRP pool name from it. */
+    id: z.string().regex(/^[a-z0-9-]{1,18}_[A-Za-z0-9]{1,36}$/, { error: "expected <region>_<name>, e.g. local_default" }),
+    clients: z.array(clientSchema).min(1).prefault([{ id: "default" }]),
+    /** Attributes a user may also sign in with, besides the username (Cognito's alias attributes). */
+    signInAliases: z.array(z.enum(["email"])).default(["email"]),
+    /** Attributes verified by a mailed code at sign-up (Cognito's AutoVerifiedAttributes). */
+    autoVerifiedAttributes: z.array(z.enum(["email"])).default(["email"]),
+    passwordPolicy: passwordPolicySchema.prefault({}),
+    /** The identity pool whose sign-ins accept this pool's ID tokens (null: none). */
+    identityPool: z.string().min(1).nullable().default("default"),
+  })
+  .strict();
+
+/** A user pool after defaults. */
+export type UserPoolSettings = z.output<typeof userPoolSettingsSchema>;
+
+/** The `userPools` array of the config file; ids must be unique. */
+export const userPoolsFileSchema = z
+  .array(userPoolSettingsSchema)
+  .superRefine((pools, ctx) => {
+    const seen = new Set<string>();
+    pools.forEach((pool, index) => {
+      if (seen.has(pool.id)) ctx.addIssue({ code: "custom", message: `duplicate user pool id "${pool.id}"`, path: [index, "id"] });
+      seen.add(pool.id);
+    });
+  })
+  .optional();
+
+/** The pool served when the config file names none. */
+export const DEFAULT_USER_POOL_ID = "local_default";
+
+/** The server-wide user-pool settings. */
+export interface UserPoolsConfig {
+  /** The served pools. */
+  pools: UserPoolSettings[];
+  /** Where clients reach this server: tokens' issuer is `<publicUrl><aws prefix>/cognito-idp/<poolId>`. */
+  publicUrl: string;
+  /** `smtp://` or `smtps://` URL codes are mailed through; null: codes go to the log and `<data dir>/user-pool-codes.log`. */
+  smtpUrl: string | null;
+  /** The From address of mailed codes. */
+  mailFrom: string;
+}
+
+/** The environment variables of the user pools, for `server/config.ts`'s schema. */
+export const userPoolEnvShape = {
+  SYNCPOOL_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/\s]+$/, { error: "expected an origin such as https://sync.example.com (no path, no trailing slash)" })
+    .optional(),
+  SYNCPOOL_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, { error: "expected smtp://host:port or smtps://user:pass@host:port" }).optional(),
+  SYNCPOOL_MAIL_FROM: z.string().min(3).optional(),
+};
+
+type UserPoolEnv = { [K in keyof typeof userPoolEnvShape]?: z.output<(typeof userPoolEnvShape)[K]> };
+
+/**
+ * The user-pool settings from parsed environment values and the file's `userPools` (undefined when
+ * the file has none, or there is no file). `host` and `port` make the default public URL.
+ */
+export function toUserPoolsConfig(env: UserPoolEnv, filePools: UserPoolSettings[] | undefined, host: string, port: number): UserPoolsConfig {
+  const localHost = host === "0.0.0.0" || host === "::" || host === "127.0.0.1" ? "localhost" : host;
+  return {
+    pools: filePools ?? [userPoolSettingsSchema.parse({ id: DEFAULT_USER_POOL_ID })],
+    publicUrl: env.SYNCPOOL_PUBLIC_URL ?? `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`,
+    smtpUrl: env.SYNCPOOL_SMTP_URL ?? null,
+    mailFrom: env.SYNCPOOL_MAIL_FROM ?? "no-reply@localhost",
+  };
+}
+
+/** A user pool as written in the config file (before defaults). */
+export type UserPoolSettingsInput = z.input<typeof userPoolSettingsSchema>;

@@ -1,0 +1,44 @@
+/**
+ * What the user-pool operations are built from (`user-pool-service.ts` assembles it): storage, the
+ * pools and their app clients with their signing keys, the keys that seal SRP blocks and sessions
+ * and hash codes, the mailer, and the clock.
+ */
+import type { Logger } from "../logger.js";
+import type { SecretBox } from "../secret-box.js";
+import type { UserPoolStore } from "../storage/user-pool-store.js";
+import type { CodeMailer } from "./code-mailer.js";
+import type { UserPoolClientSettings, UserPoolSettings } from "./user-pool-config.js";
+import type { UserPoolSigningKey } from "./user-pool-keys.js";
+
+/** A served pool. */
+export interface LoadedUserPool {
+  settings: UserPoolSettings;
+  key: UserPoolSigningKey;
+  /** `<public url><aws prefix>/cognito-idp/<poolId>`: tokens' `iss`. */
+  issuer: string;
+  /** The SRP pool name: the part of the id after `_`, as clients derive it. */
+  srpPoolName: string;
+}
+
+/** An app client, with its pool. */
+export interface LoadedClient {
+  pool: LoadedUserPool;
+  client: UserPoolClientSettings;
+}
+
+/** See the module comment. */
+export interface UserPoolDeps {
+  store: UserPoolStore;
+  pools: ReadonlyMap<string, LoadedUserPool>;
+  /** By client id (unique across pools, as Cognito's are). */
+  clients: ReadonlyMap<string, LoadedClient>;
+  /** Seals SRP verifiers at rest. */
+  box: SecretBox;
+  /** AES-256 key of SRP secret blocks and challenge sessions (stateless, shared by instances). */
+  sessionKey: Uint8Array;
+  /** HMAC key of stored codes and refresh-token hashes. */
+  hashKey: Uint8Array;
+  mailer: CodeMailer;
+  now: () => number;
+  logger: Logger;
+}

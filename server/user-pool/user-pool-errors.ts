@@ -1,0 +1,47 @@
+/**
+ * Errors of the user-pool API as Cognito sends them: HTTP 400 (500 for the internal error), the
+ * exception's name as body `__type` and as `x-amzn-errortype`, and `message`. The SDK reads the
+ * body first and Amplify the header first, so both carry it.
+ */
+
+/** The exception names this API answers with (Cognito's names, exactly). */
+export type UserPoolErrorType =
+  | "NotAuthorizedException"
+  | "UserNotFoundException"
+  | "UsernameExistsException"
+  | "UserNotConfirmedException"
+  | "CodeMismatchException"
+  | "ExpiredCodeException"
+  | "InvalidPasswordException"
+  | "InvalidParameterException"
+  | "LimitExceededException"
+  | "TooManyFailedAttemptsException"
+  | "PasswordResetRequiredException"
+  | "RefreshTokenReuseException"
+  | "ResourceNotFoundException"
+  | "UnsupportedTokenTypeException"
+  | "AliasExistsException"
+  | "UnknownOperationException"
+  | "InternalErrorException";
+
+/** A refusal to answer in Cognito's form. */
+export class UserPoolError extends Error {
+  override readonly name = "UserPoolError";
+  constructor(
+    readonly type: UserPoolErrorType,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Cognito's answer to a wrong username or password (the same for both, so users cannot be probed). */
+export const wrongCredentials = () => new UserPoolError("NotAuthorizedException", "Incorrect username or password.");
+
+/** The HTTP answer for `error`. */
+export function userPoolErrorResponse(error: UserPoolError): Response {
+  return new Response(JSON.stringify({ __type: error.type, message: error.message }), {
+    status: error.type === "InternalErrorException" ? 500 : 400,
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": error.type, "x-amzn-requestid": crypto.randomUUID() },
+  });
+}

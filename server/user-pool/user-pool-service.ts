@@ -1,0 +1,200 @@
+/**
+ * The built-in user pool's orchestrator: loads each configured pool's signing key, and answers
+ * Cognito's user-pool API as unmodified Amplify and the AWS SDK call it:
+ *
+ *   POST <prefix>/cognito-idp                                    AWS JSON 1.1, X-Amz-Target: AWSCognitoIdentityProviderService.<Op>
+ *   GET  <prefix>/cognito-idp/<poolId>/.well-known/jwks.json     the pool's public key
+ *   GET  <prefix>/cognito-idp/<poolId>/.well-known/openid-configuration
+ *
+ * The issuer of a pool's tokens is `<public url><prefix>/cognito-idp/<poolId>`. Identity pools that a
+ * user pool names accept its ID tokens as logins (`linkTo`), under both keys Amplify and Cognito
+ * use: the issuer without its scheme, and `cognito-idp.<region>.amazonaws.com/<poolId>`; their key
+ * set is read in-process (`localFetch`), never over the network.
+ * Errors: HTTP 400 with the exception's name in `__type` and `x-amzn-errortype` (`user-pool-errors.ts`);
+ * anything unexpected is logged and answered as InternalErrorException.
+ */
+import { createHmac } from "node:crypto";
+import type { FetchLike } from "../identity/jwks-cache.js";
+import type { PoolSettings } from "../identity/pool-settings.js";
+import type { Logger } from "../logger.js";
+import type { SecretBox } from "../secret-box.js";
+import type { KeyStore } from "../storage/key-store.js";
+import type { UserPoolStore } from "../storage/user-pool-store.js";
+import { changePassword, deleteUser, getUser, globalSignOut, updateUserAttributes } from "./account.js";
+import { createCodeMailer } from "./code-mailer.js";
+import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
+import { initiateAuth, respondToAuthChallenge } from "./initiate-auth.js";
+import { getTokensFromRefreshToken, revokeToken } from "./refresh-tokens.js";
+import { confirmSignUp, resendConfirmationCode, signUp } from "./sign-up.js";
+import type { UserPoolsConfig } from "./user-pool-config.js";
+import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
+import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
+import type { Body } from "./user-pool-input.js";
+import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
+
+/** The operations of this slice, by X-Amz-Target name. */
+const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unknown>> = {
+  SignUp: signUp,
+  ConfirmSignUp: confirmSignUp,
+  ResendConfirmationCode: resendConfirmationCode,
+  InitiateAuth: initiateAuth,
+  RespondToAuthChallenge: respondToAuthChallenge,
+  GetTokensFromRefreshToken: getTokensFromRefreshToken,
+  RevokeToken: revokeToken,
+  GetUser: getUser,
+  UpdateUserAttributes: updateUserAttributes,
+  ChangePassword: changePassword,
+  GlobalSignOut: globalSignOut,
+  DeleteUser: deleteUser,
+  ForgotPassword: forgotPassword,
+  ConfirmForgotPassword: confirmForgotPassword,
+};
+
+const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
+
+/** What the service is built from (`server/create-server.ts` assembles it). */
+export interface UserPoolServiceOptions {
+  config: UserPoolsConfig;
+  /** The AWS endpoints' path prefix (`/aws`). */
+  pathPrefix: string;
+  store: UserPoolStore;
+  keys: KeyStore;
+  box: SecretBox;
+  /** A server secret shared by every instance and never rotated; the session and hash keys derive from it. */
+  secret: Uint8Array;
+  dataDir: string;
+  now: () => number;
+  logger: Logger;
+}
+
+/** The user-pool endpoints of one server. */
+export interface UserPoolService {
+  handles(path: string): boolean;
+  fetch(request: Request): Promise<Response>;
+  /** `settings` with the logins of every user pool linked to that identity pool added. */
+  linkTo(settings: PoolSettings): PoolSettings;
+  /** `fallback`, except that the user pools' own discovery and key-set URLs are answered in-process. */
+  localFetch(fallback: FetchLike): FetchLike;
+  /** The issuer of a pool's tokens. */
+  issuerOf(poolId: string): string | null;
+  close(): void;
+}
+
+/** Builds the service; see the module comment. */
+export async function createUserPoolService(options: UserPoolServiceOptions): Promise<UserPoolService> {
+  const { config, pathPrefix, logger } = options;
+  const base = `${pathPrefix}/cognito-idp`;
+  const keys = await loadUserPoolKeys(options.keys, options.box, config.pools.map((pool) => pool.id), options.now());
+  const pools = new Map<string, LoadedUserPool>();
+  const clients = new Map<string, LoadedClient>();
+  for (const settings of config.pools) {
+    const pool: LoadedUserPool = { settings, key: keys.get(settings.id)!, issuer: `${config.publicUrl}${base}/${settings.id}`, srpPoolName: settings.id.split("_")[1]! };
+    pools.set(settings.id, pool);
+    for (const client of settings.clients) {
+      if (clients.has(client.id)) throw new Error(`user pool app client id "${client.id}" is used by two pools: client ids must be unique`);
+      clients.set(client.id, { pool, client });
+    }
+  }
+  const derive = (label: string) => new Uint8Array(createHmac("sha256", options.secret).update(label).digest());
+  const mailer = createCodeMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: options.dataDir, logger });
+  const deps: UserPoolDeps = {
+    store: options.store,
+    pools,
+    clients,
+    box: options.box,
+    sessionKey: derive("syncpool user-pool sessions v1"),
+    hashKey: derive("syncpool user-pool hashes v1"),
+    mailer,
+    now: options.now,
+    logger,
+  };
+
+  const wellKnown = (path: string): Response | null => {
+    const match = /^\/([^/]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(path.slice(base.length));
+    const pool = match ? pools.get(match[1]!) : undefined;
+    if (!match || !pool) return null;
+    const body = match[2] === "jwks.json" ? jwksOf(pool.key) : discoveryOf(pool);
+    return new Response(JSON.stringify(body), { headers: { "content-type": "application/json", "cache-control": "public, max-age=300", ...CORS } });
+  };
+
+  const answer = async (request: Request): Promise<Response> => {
+    const target = request.headers.get("x-amz-target") ?? "";
+    const operation = target.startsWith(TARGET_PREFIX) ? OPERATIONS[target.slice(TARGET_PREFIX.length)] : undefined;
+    if (operation === undefined || !Object.hasOwn(OPERATIONS, target.slice(TARGET_PREFIX.length))) {
+      throw new UserPoolError("UnknownOperationException", `Unknown operation ${target.slice(0, 128)}`);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await request.text());
+    } catch {
+      throw new UserPoolError("InvalidParameterException", "The request body is not JSON.");
+    }
+    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new UserPoolError("InvalidParameterException", "The request body must be a JSON object.");
+    return Response.json(await operation(deps, body as Body), { headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID(), ...CORS } });
+  };
+
+  return {
+    handles: (path) => path === base || path === `${base}/` || path.startsWith(`${base}/`),
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT });
+      if (request.method === "GET" || request.method === "HEAD") return wellKnown(path) ?? new Response("Not Found", { status: 404 });
+      if (request.method !== "POST" || (path !== base && path !== `${base}/`)) return new Response("Not Found", { status: 404 });
+      try {
+        return await answer(request);
+      } catch (error) {
+        const known = error instanceof UserPoolError ? error : null;
+        if (known === null) logger.error({ err: error }, "unexpected error in the user-pool API (masked in the response)");
+        else logger.debug({ type: known.type }, known.message);
+        const response = userPoolErrorResponse(known ?? new UserPoolError("InternalErrorException", "Internal server error."));
+        for (const [name, value] of Object.entries(CORS)) response.headers.set(name, value);
+        return response;
+      }
+    },
+    linkTo(settings) {
+      const linked = [...pools.values()].filter((pool) => pool.settings.identityPool === settings.id);
+      const providers = linked
+        .filter((pool) => !settings.providers.some((provider) => provider.issuer === pool.issuer))
+        .map((pool) => ({
+          name: `cognito-idp.${pool.settings.id.split("_")[0]}.amazonaws.com/${pool.settings.id}`,
+          issuer: pool.issuer,
+          audiences: pool.settings.clients.map((client) => client.id),
+          jwksUri: `${pool.issuer}/.well-known/jwks.json`,
+          allowInsecureHttp: true,
+          jwksTimeoutMs: 5000,
+        }));
+      return providers.length === 0 ? settings : { ...settings, providers: [...settings.providers, ...providers] };
+    },
+    localFetch(fallback) {
+      return async (url, init) => {
+        const parsed = new URL(url);
+        const own = `${parsed.origin}${parsed.pathname}`.startsWith(`${config.publicUrl}${base}/`);
+        return own ? (wellKnown(parsed.pathname) ?? new Response("Not Found", { status: 404 })) : fallback(url, init);
+      };
+    },
+    issuerOf: (poolId) => pools.get(poolId)?.issuer ?? null,
+    close: () => mailer.close(),
+  };
+}
+
+/** Responses may be read by any origin: no cookies are involved, tokens travel in bodies. */
+const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "x-amzn-errortype, x-amzn-requestid" };
+const PREFLIGHT = {
+  ...CORS,
+  "access-control-allow-methods": "POST, GET, OPTIONS",
+  "access-control-allow-headers": "content-type, x-amz-target, x-amz-user-agent, cache-control, amz-sdk-invocation-id, amz-sdk-request, authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256",
+  "access-control-max-age": "86400",
+};
+
+function discoveryOf(pool: LoadedUserPool) {
+  return {
+    issuer: pool.issuer,
+    jwks_uri: `${pool.issuer}/.well-known/jwks.json`,
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: [USER_POOL_TOKEN_ALGORITHM],
+    response_types_supported: ["code", "token"],
+    scopes_supported: ["openid", "email", "phone", "profile"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "token_use", "cognito:username", "origin_jti", "email", "email_verified"],
+  };
+}

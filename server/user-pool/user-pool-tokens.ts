@@ -1,0 +1,112 @@
+/**
+ * The tokens of a sign-in, with the claims Cognito puts in them: the ID token (`token_use: id`,
+ * `aud` = client id, `cognito:username`, the user's attributes with custom ones as strings and
+ * `email_verified` as a boolean), the access token (`token_use: access`, `client_id`, `username`,
+ * `scope: aws.cognito.signin.user.admin`, no `aud`), both with `origin_jti` (the sign-in session)
+ * and `auth_time`, RS256 under the pool's key. The refresh token is opaque: 48 random bytes, stored
+ * only as a keyed hash. Access tokens presented to the API are checked here, including whether
+ * their session has been revoked.
+ */
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import type { UserPoolSession, UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
+import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
+import { UserPoolError } from "./user-pool-errors.js";
+import { USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
+
+/** Cognito's `AuthenticationResult`. */
+export interface AuthenticationResult {
+  AccessToken: string;
+  IdToken: string;
+  RefreshToken?: string;
+  ExpiresIn: number;
+  TokenType: "Bearer";
+}
+
+/** The scope of tokens from the API's own sign-in. */
+export const ADMIN_SCOPE = "aws.cognito.signin.user.admin";
+
+/** Attributes whose values are booleans in the ID token. */
+const BOOLEAN_ATTRIBUTES = new Set(["email_verified", "phone_number_verified"]);
+
+/** A new opaque refresh token. */
+export const newRefreshToken = (): string => randomBytes(48).toString("base64url");
+
+/** The stored form of a refresh token. */
+export const refreshTokenHash = (deps: Pick<UserPoolDeps, "hashKey">, token: string): string =>
+  createHmac("sha256", deps.hashKey).update(`refresh:${token}`).digest("hex");
+
+/** Signs an ID and an access token for `user` in `session`. */
+export async function issueTokens(deps: Pick<UserPoolDeps, "now">, { pool, client }: LoadedClient, user: UserPoolUserWithAttributes, session: UserPoolSession): Promise<AuthenticationResult> {
+  const iat = Math.floor(deps.now() / 1000);
+  const eventId = randomUUID();
+  const idClaims: JWTPayload = { sub: user.sub, ...idTokenAttributes(user.attributes) };
+  Object.assign(idClaims, {
+    iss: pool.issuer,
+    "cognito:username": user.username,
+    origin_jti: session.originJti,
+    aud: client.id,
+    event_id: eventId,
+    token_use: "id",
+    auth_time: session.authTime,
+    exp: iat + client.idTokenValiditySeconds,
+    iat,
+    jti: randomUUID(),
+  });
+  const accessClaims: JWTPayload = {
+    sub: user.sub,
+    iss: pool.issuer,
+    client_id: client.id,
+    origin_jti: session.originJti,
+    event_id: eventId,
+    token_use: "access",
+    scope: ADMIN_SCOPE,
+    auth_time: session.authTime,
+    exp: iat + client.accessTokenValiditySeconds,
+    iat,
+    jti: randomUUID(),
+    username: user.username,
+  };
+  const sign = (claims: JWTPayload) => new SignJWT(claims).setProtectedHeader({ alg: USER_POOL_TOKEN_ALGORITHM, kid: pool.key.kid }).sign(pool.key.privateKey);
+  const [IdToken, AccessToken] = await Promise.all([sign(idClaims), sign(accessClaims)]);
+  return { AccessToken, IdToken, ExpiresIn: client.accessTokenValiditySeconds, TokenType: "Bearer" };
+}
+
+function idTokenAttributes(attributes: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, BOOLEAN_ATTRIBUTES.has(name) ? value === "true" : value]));
+}
+
+/** A verified access token: its user and session. */
+export interface VerifiedAccess {
+  pool: LoadedUserPool;
+  user: UserPoolUserWithAttributes;
+  session: UserPoolSession;
+}
+
+/**
+ * Checks an access token presented to the API: signature and issuer of one of the pools, not
+ * expired, `token_use: access`, its session not revoked, its user present and enabled.
+ * @throws UserPoolError NotAuthorizedException with Cognito's messages.
+ */
+export async function verifyAccessToken(deps: UserPoolDeps, token: unknown): Promise<VerifiedAccess> {
+  if (typeof token !== "string" || token.length === 0) throw new UserPoolError("InvalidParameterException", "1 validation error detected: Value at 'accessToken' failed to satisfy constraint: Member must not be null");
+  const invalid = () => new UserPoolError("NotAuthorizedException", "Invalid Access Token");
+  let payload: JWTPayload | undefined;
+  let pool: LoadedUserPool | undefined;
+  for (const candidate of deps.pools.values()) {
+    try {
+      ({ payload } = await jwtVerify(token, candidate.key.publicKey, { algorithms: [USER_POOL_TOKEN_ALGORITHM], issuer: candidate.issuer, currentDate: new Date(deps.now()) }));
+      pool = candidate;
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code === "ERR_JWT_EXPIRED") throw new UserPoolError("NotAuthorizedException", "Access Token has expired");
+    }
+  }
+  if (payload === undefined || pool === undefined || payload["token_use"] !== "access" || typeof payload["origin_jti"] !== "string" || typeof payload.sub !== "string") throw invalid();
+  const session = await deps.store.getSession(payload["origin_jti"]);
+  if (session === null || session.revokedAt !== null) throw new UserPoolError("NotAuthorizedException", "Access Token has been revoked");
+  const user = await deps.store.getUserBySub(pool.settings.id, payload.sub);
+  if (user === null) throw new UserPoolError("NotAuthorizedException", "Access Token has been revoked");
+  if (!user.enabled) throw new UserPoolError("NotAuthorizedException", "User is disabled.");
+  return { pool, user, session };
+}

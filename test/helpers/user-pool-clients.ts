@@ -1,0 +1,38 @@
+/**
+ * Helpers for the built-in user pool's tests: the test server's user-pool config (a public URL
+ * that names the test server, codes written to the data directory), reading the code mailed to a
+ * user from `<data dir>/user-pool-codes.log` (the delivery used without SMTP), and a raw
+ * JSON 1.1 call for the table tests of refusals.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { userPoolSettingsSchema, type UserPoolsConfig, type UserPoolSettingsInput } from "../../server/user-pool/user-pool-config.js";
+
+/** The server's user pools: `local_default` with client `default` unless `pools` says otherwise. */
+export function userPoolsConfig(publicUrl: string, pools: UserPoolSettingsInput[] = [{ id: "local_default" }], smtpUrl: string | null = null): UserPoolsConfig {
+  return { pools: pools.map((pool) => userPoolSettingsSchema.parse(pool)), publicUrl, smtpUrl, mailFrom: "no-reply@syncpool.test" };
+}
+
+/** The newest code written for `username` (and `purpose`, when given), or null. */
+export async function codeFromLog(dataDir: string, username: string, purpose?: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dataDir, "user-pool-codes.log"), "utf8");
+  } catch {
+    return null;
+  }
+  const lines = text.trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as { username: string; purpose: string; code: string });
+  const match = lines.filter((line) => line.username === username && (purpose === undefined || line.purpose === purpose)).at(-1);
+  return match?.code ?? null;
+}
+
+/** One call of the user-pool API through `send`: status, `__type`, header and body. */
+export async function callUserPool(send: (url: string, init: RequestInit) => Promise<Response>, baseUrl: string, operation: string, body: unknown) {
+  const response = await send(`${baseUrl}/aws/cognito-idp`, {
+    method: "POST",
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${operation}` },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as Record<string, any>;
+  return { status: response.status, type: json["__type"] as string | undefined, header: response.headers.get("x-amzn-errortype"), body: json };
+}

@@ -1,0 +1,86 @@
+/**
+ * USER_SRP_AUTH with a second, independent SRP client: `amazon-cognito-identity-js`'s
+ * `authenticateUser` (its own big-number SRP code, the `endpoint` option its docs give for local
+ * servers). A right password signs in, a wrong one and an unknown user are refused alike, and a
+ * PASSWORD_VERIFIER answer replayed or outside the five-minute TIMESTAMP window is refused.
+ */
+import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from "amazon-cognito-identity-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { callUserPool, codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { SRP_G, SRP_K, SRP_N, claimSignature, modPow, padHex, passwordExponent, srpTimestamp } from "../../server/user-pool/srp.js";
+import { createHash, hkdfSync, randomBytes } from "node:crypto";
+
+const POOL = "local_default";
+const CLIENT = "default";
+const PASSWORD = "Correct-horse-9";
+let server: TestServer;
+let userPool: CognitoUserPool;
+
+beforeAll(async () => {
+  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test") } });
+  userPool = new CognitoUserPool({ UserPoolId: POOL, ClientId: CLIENT, endpoint: `${server.url}/aws/cognito-idp` });
+  const call = (operation: string, body: unknown) => callUserPool(fetch, server.url, operation, body);
+  await call("SignUp", { ClientId: CLIENT, Username: "srp-user", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "srp@example.com" }] });
+  await call("ConfirmSignUp", { ClientId: CLIENT, Username: "srp-user", ConfirmationCode: await codeFromLog(server.dataDir, "srp-user", "SIGN_UP") });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+function authenticate(username: string, password: string): Promise<CognitoUserSession> {
+  const user = new CognitoUser({ Username: username, Pool: userPool });
+  return new Promise((resolve, reject) => user.authenticateUser(new AuthenticationDetails({ Username: username, Password: password }), { onSuccess: resolve, onFailure: reject }));
+}
+
+/** The client half of Cognito's SRP, for answers the library would never send (replays, old timestamps). */
+async function srpChallenge(username: string) {
+  const a = BigInt(`0x${randomBytes(128).toString("hex")}`) % SRP_N;
+  const A = modPow(SRP_G, a, SRP_N);
+  const started = await callUserPool(fetch, server.url, "InitiateAuth", { ClientId: CLIENT, AuthFlow: "USER_SRP_AUTH", AuthParameters: { USERNAME: username, SRP_A: A.toString(16) } });
+  const parameters = started.body["ChallengeParameters"] as Record<string, string>;
+  const B = BigInt(`0x${parameters["SRP_B"]}`);
+  const u = BigInt(`0x${createHash("sha256").update(Buffer.from(padHex(A) + padHex(B), "hex")).digest("hex")}`);
+  const x = passwordExponent("default", parameters["USER_ID_FOR_SRP"]!, PASSWORD, parameters["SALT"]!);
+  const S = modPow(B - ((SRP_K * modPow(SRP_G, x, SRP_N)) % SRP_N) + SRP_N, a + u * x, SRP_N);
+  const key = Buffer.from(hkdfSync("sha256", Buffer.from(padHex(S), "hex"), Buffer.from(padHex(u), "hex"), "Caldera Derived Key", 16));
+  return (at: Date) => {
+    const timestamp = srpTimestamp(at);
+    return {
+      ClientId: CLIENT,
+      ChallengeName: "PASSWORD_VERIFIER",
+      ChallengeResponses: {
+        USERNAME: parameters["USER_ID_FOR_SRP"],
+        PASSWORD_CLAIM_SECRET_BLOCK: parameters["SECRET_BLOCK"],
+        TIMESTAMP: timestamp,
+        PASSWORD_CLAIM_SIGNATURE: claimSignature(key, "default", parameters["USER_ID_FOR_SRP"]!, Buffer.from(parameters["SECRET_BLOCK"]!, "base64"), timestamp),
+      },
+    };
+  };
+}
+
+describe("user pool SRP sign-in", () => {
+  it("signs in with amazon-cognito-identity-js's SRP, by username and by verified email", async () => {
+    const session = await authenticate("srp-user", PASSWORD);
+    expect(session.isValid()).toBe(true);
+    expect(session.getIdToken().decodePayload()).toMatchObject({ "cognito:username": "srp-user", token_use: "id" });
+    const byEmail = await authenticate("srp@example.com", PASSWORD);
+    expect(byEmail.getAccessToken().decodePayload()).toMatchObject({ username: "srp-user" });
+  });
+
+  it("refuses a wrong password and an unknown user with the same NotAuthorizedException", async () => {
+    await expect(authenticate("srp-user", "Wrong-horse-9")).rejects.toMatchObject({ code: "NotAuthorizedException", message: "Incorrect username or password." });
+    await expect(authenticate("nobody-here", PASSWORD)).rejects.toMatchObject({ code: "NotAuthorizedException", message: "Incorrect username or password." });
+  });
+
+  it("refuses a replayed answer and a TIMESTAMP more than five minutes off", async () => {
+    const answer = (await srpChallenge("srp-user"))(new Date());
+    const first = await callUserPool(fetch, server.url, "RespondToAuthChallenge", answer);
+    expect(first.status).toBe(200);
+    expect(first.body["AuthenticationResult"]).toMatchObject({ TokenType: "Bearer" });
+    const replayed = await callUserPool(fetch, server.url, "RespondToAuthChallenge", answer);
+    expect([replayed.status, replayed.type, replayed.header]).toEqual([400, "NotAuthorizedException", "NotAuthorizedException"]);
+    const stale = await callUserPool(fetch, server.url, "RespondToAuthChallenge", (await srpChallenge("srp-user"))(new Date(Date.now() - 6 * 60_000)));
+    expect([stale.status, stale.type]).toEqual([400, "NotAuthorizedException"]);
+  });
+});
