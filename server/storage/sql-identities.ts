@@ -61,13 +61,18 @@ async function selectStatus(session: SqlSession, id: string): Promise<IdentitySt
  */
 export async function assertIdentityWritable(session: SqlSession, identityId: string): Promise<void> {
   // On PostgreSQL `FOR KEY SHARE` waits for a merge holding the row (`postgres-identity-locks.ts`),
-  // then reads its outcome; SQLite has one writer, so there is nothing to wait for. Plain templates:
-  // this runs on every push, and their text is rendered once.
+  // then reads its outcome; SQLite has one writer, so there is nothing to wait for. This runs on
+  // every push: plain templates (their text is rendered once), and no promise on SQLite (`now`).
   type Row = { disabledAt: number | null; mergedInto: string | null };
-  const status =
-    session.dialect.name === "postgres"
-      ? await session.get<Row>(sql`SELECT disabled_at AS "disabledAt", merged_into AS "mergedInto" FROM identities WHERE id = ${identityId} FOR KEY SHARE`)
-      : await session.get<Row>(sql`SELECT disabled_at AS "disabledAt", merged_into AS "mergedInto" FROM identities WHERE id = ${identityId}`);
+  let status: Row | undefined;
+  if (session.dialect.name === "postgres") {
+    status = await session.get<Row>(
+      sql`SELECT disabled_at AS "disabledAt", merged_into AS "mergedInto" FROM identities WHERE id = ${identityId} FOR KEY SHARE`,
+    );
+  } else {
+    const query = sql`SELECT disabled_at AS "disabledAt", merged_into AS "mergedInto" FROM identities WHERE id = ${identityId}`;
+    status = session.now ? session.now.get<Row>(query) : await session.get<Row>(query);
+  }
   if (status?.disabledAt != null) throw identityDisabled(status);
 }
 

@@ -29,8 +29,9 @@ import {
  * stepping back must not reorder AT_TIMESTAMP). On PostgreSQL this is one statement, so the row
  * lock is taken as late as possible and held for one round trip less; SQLite cannot put an INSERT
  * in a WITH, and needs no such care: both statements run at once inside its single writer's
- * transaction. The statements are plain templates (no spliced fragments), so their text is
- * rendered once (`renderSql`): this runs on every commit.
+ * transaction. This runs on every commit: the statements are plain templates (no spliced
+ * fragments), so their text is rendered once (`renderSql`), and SQLite runs them without a
+ * promise each (`SqlSession.now`).
  */
 export async function appendStreamEvent(session: SqlSession, event: AppendEventInput): Promise<AppendedEvent> {
   const { poolId, shard, partitionKey, arrivedAt, data } = event;
@@ -46,13 +47,18 @@ export async function appendStreamEvent(session: SqlSession, event: AppendEventI
       RETURNING sequence, arrived_at AS "arrivedAt"`);
     return { shard, sequence: row!.sequence, arrivedAt: row!.arrivedAt };
   }
-  const head = (await session.get<{ sequence: number; arrivedAt: number }>(sql`
+  const bump = sql`
     INSERT INTO stream_shards (pool_id, shard, last_sequence, last_arrived_at) VALUES (${poolId}, ${shard}, 1, ${arrivedAt})
     ON CONFLICT (pool_id, shard) DO UPDATE SET last_sequence = stream_shards.last_sequence + 1,
       last_arrived_at = max(stream_shards.last_arrived_at, excluded.last_arrived_at)
-    RETURNING last_sequence AS "sequence", last_arrived_at AS "arrivedAt"`))!;
-  await session.run(sql`INSERT INTO stream_events (pool_id, shard, sequence, partition_key, arrived_at, data)
-    VALUES (${poolId}, ${shard}, ${head.sequence}, ${partitionKey}, ${head.arrivedAt}, ${data})`);
+    RETURNING last_sequence AS "sequence", last_arrived_at AS "arrivedAt"`;
+  type Head = { sequence: number; arrivedAt: number };
+  const head = session.now ? session.now.get<Head>(bump)! : (await session.get<Head>(bump))!;
+  const insert = sql`
+    INSERT INTO stream_events (pool_id, shard, sequence, partition_key, arrived_at, data)
+    VALUES (${poolId}, ${shard}, ${head.sequence}, ${partitionKey}, ${head.arrivedAt}, ${data})`;
+  if (session.now) session.now.run(insert);
+  else await session.run(insert);
   return { shard, sequence: head.sequence, arrivedAt: head.arrivedAt };
 }
 

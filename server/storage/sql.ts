@@ -108,6 +108,19 @@ export interface SqlSession {
   get<Row>(query: SqlQuery): Promise<Row | undefined>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(query: SqlQuery): Promise<number>;
+  /**
+   * The same three calls answered at once, when the driver runs statements synchronously
+   * (SQLite). Only for statements on every commit (the stream append, the identity check): a
+   * promise per statement costs more there than the statement itself.
+   */
+  readonly now?: SqlSessionNow;
+}
+
+/** `SqlSession`'s calls without promises; see `SqlSession.now`. */
+export interface SqlSessionNow {
+  all<Row>(query: SqlQuery): Row[];
+  get<Row>(query: SqlQuery): Row | undefined;
+  run(query: SqlQuery): number;
 }
 
 /** How a sub-store reaches its backend: reads, and writes under the backend's write rules. */

@@ -4,7 +4,7 @@
  * boolean mapping, and a per-connection statement cache.
  */
 import type BetterSqlite3 from "better-sqlite3";
-import { SQLITE_DIALECT, type SqlQuery, type SqlSession, renderSql } from "./sql.js";
+import { SQLITE_DIALECT, type SqlQuery, type SqlSession, type SqlSessionNow, renderSql } from "./sql.js";
 import type { DatasetRow } from "./storage.js";
 
 /** A better-sqlite3 connection. */
@@ -50,26 +50,41 @@ export function selectDataset(db: Db, identityId: string, name: string): Dataset
 
 /**
  * A `SqlSession` (`sql.ts`) on `db`: statements compiled once per connection and run at once, so a
- * sub-store's queries keep SQLite's synchronous execution behind the shared interface.
+ * sub-store's queries keep SQLite's synchronous execution behind the shared interface. One per
+ * connection, made on first use: the append and identity check of every commit ask for it.
  */
 export function sqliteSession(db: Db): SqlSession {
+  let session = sessions.get(db);
+  if (!session) sessions.set(db, (session = newSqliteSession(db)));
+  return session;
+}
+
+const sessions = new WeakMap<Db, SqlSession>();
+
+function newSqliteSession(db: Db): SqlSession {
   const statement = <Row>(query: SqlQuery) => {
     const { text, params } = renderSql(query, SQLITE_DIALECT);
     return { prepared: sql<Row>(db, text), params };
   };
-  return {
-    dialect: SQLITE_DIALECT,
-    all: async <Row>(query: SqlQuery) => {
+  const now: SqlSessionNow = {
+    all: <Row>(query: SqlQuery) => {
       const { prepared, params } = statement<Row>(query);
       return prepared.all(...params);
     },
-    get: async <Row>(query: SqlQuery) => {
+    get: <Row>(query: SqlQuery) => {
       const { prepared, params } = statement<Row>(query);
       return prepared.get(...params);
     },
-    run: async (query) => {
+    run: (query) => {
       const { prepared, params } = statement(query);
       return prepared.run(...params).changes;
     },
+  };
+  return {
+    dialect: SQLITE_DIALECT,
+    all: async (query) => now.all(query),
+    get: async (query) => now.get(query),
+    run: async (query) => now.run(query),
+    now,
   };
 }
