@@ -57,7 +57,7 @@ async function signUpConfirmed(username: string, email: string): Promise<string>
 const passwordSignIn = (username: string, password = PASSWORD) =>
   cognito.send(new InitiateAuthCommand({ ClientId: CLIENT, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD: password } }));
 
-describe("user pool through the AWS SDK", () => {
+describe("user pool through the AWS SDK", { timeout: 30_000 }, () => {
   it("signs up, confirms with the delivered code, signs in by username or verified email and reads the user", async () => {
     const sub = await signUpConfirmed("alice", "alice@example.com");
     const byName = await passwordSignIn("alice");

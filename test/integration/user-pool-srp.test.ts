@@ -59,7 +59,8 @@ async function srpChallenge(username: string) {
   };
 }
 
-describe("user pool SRP sign-in", () => {
+// amazon-cognito-identity-js does its SRP math in JavaScript big numbers: about a second per sign-in, more on a busy machine.
+describe("user pool SRP sign-in", { timeout: 60_000 }, () => {
   it("signs in with amazon-cognito-identity-js's SRP, by username and by verified email", async () => {
     const session = await authenticate("srp-user", PASSWORD);
     expect(session.isValid()).toBe(true);
