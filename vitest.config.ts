@@ -41,6 +41,8 @@ const onBothBackends = [
   "test/integration/keys-rotation.test.ts",
   "test/security/secrets-at-rest.test.ts",
   "test/integration/metrics.test.ts",
+  // the built-in user pool end to end with unmodified Amplify: users, codes, sessions and revocation in SQL
+  "test/integration/user-pool-amplify.test.ts",
 ];
 
 /** Whether PostgreSQL answers; without it the postgres project is left out, except on CI where its tests must fail. */

@@ -1,0 +1,110 @@
+/**
+ * Unmodified Amplify (aws-amplify 6.22) against the built-in user pool, configured only with
+ * `userPoolEndpoint` and `identityPoolEndpoint`, codes read from a real SMTP server: signUp ->
+ * confirmSignUp -> signIn (SRP, Amplify's default) -> fetchAuthSession (tokens, identity id and
+ * credentials from the linked identity pool `local:default`) -> fetchUserAttributes ->
+ * resetPassword / confirmResetPassword -> signOut({ global: true }); then the refresh token Amplify
+ * held is refused with NotAuthorizedException. Runs on SQLite and PostgreSQL.
+ */
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { Amplify } from "aws-amplify";
+import { confirmResetPassword, confirmSignUp, fetchAuthSession, fetchUserAttributes, resetPassword, signIn, signOut, signUp } from "aws-amplify/auth";
+import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { callUserPool, userPoolsConfig } from "../helpers/user-pool-clients.js";
+
+/** Mails the SMTP server received, as text. */
+const mails: string[] = [];
+let smtp: SMTPServer;
+let server: TestServer;
+
+/** Amplify's token storage, kept here so the test can read the refresh token Amplify holds. */
+const tokenStore = new Map<string, string>();
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["AUTH", "STARTTLS"],
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        mails.push(Buffer.concat(chunks).toString("utf8"));
+        callback();
+      });
+    },
+  });
+  smtp.listen(0, "127.0.0.1");
+  await once(smtp.server, "listening");
+  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [{ id: "local_default" }], `smtp://127.0.0.1:${smtpPort}`) } });
+  Amplify.configure({
+    Auth: {
+      Cognito: {
+        userPoolId: "local_default",
+        userPoolClientId: "default",
+        identityPoolId: "local:default",
+        userPoolEndpoint: `${server.url}/aws/cognito-idp`,
+        identityPoolEndpoint: `${server.url}/aws/cognito-identity`,
+        loginWith: { username: true, email: true },
+        signUpVerificationMethod: "code",
+      },
+    },
+  });
+  cognitoUserPoolsTokenProvider.setKeyValueStorage({
+    setItem: async (key, value) => void tokenStore.set(key, value),
+    getItem: async (key) => tokenStore.get(key) ?? null,
+    removeItem: async (key) => void tokenStore.delete(key),
+    clear: async () => tokenStore.clear(),
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+});
+
+/** The code in the newest mail to `to` with `subject`, waiting for the mail to arrive. */
+async function mailedCode(to: string, subject: string, after: number): Promise<string> {
+  await expect.poll(() => mails.slice(after).some((mail) => mail.includes(to) && mail.includes(subject)), { timeout: 15_000 }).toBe(true);
+  const mail = mails.slice(after).filter((text) => text.includes(to) && text.includes(subject)).at(-1)!;
+  return /is (\d{6})/.exec(mail)![1]!;
+}
+
+describe("user pool through unmodified Amplify", { timeout: 60_000 }, () => {
+  it("signs up, confirms, signs in with SRP, gets identity credentials, resets the password and signs out everywhere", async () => {
+    const password = "Correct-horse-9";
+    let seen = mails.length;
+    const signedUp = await signUp({ username: "amy", password, options: { userAttributes: { email: "amy@example.com" } } });
+    expect(signedUp.nextStep.signUpStep).toBe("CONFIRM_SIGN_UP");
+    const confirmed = await confirmSignUp({ username: "amy", confirmationCode: await mailedCode("amy@example.com", "Your verification code", seen) });
+    expect(confirmed.isSignUpComplete).toBe(true);
+
+    const signedIn = await signIn({ username: "amy", password });
+    expect(signedIn).toMatchObject({ isSignedIn: true, nextStep: { signInStep: "DONE" } });
+    const session = await fetchAuthSession();
+    expect(session.tokens?.idToken?.payload).toMatchObject({ "cognito:username": "amy", iss: "http://user-pool.test/aws/cognito-idp/local_default" });
+    expect(session.identityId).toMatch(/^local:/);
+    expect(session.credentials).toMatchObject({ accessKeyId: expect.any(String), secretAccessKey: expect.any(String), sessionToken: expect.any(String) });
+    expect(await fetchUserAttributes()).toMatchObject({ email: "amy@example.com", email_verified: "true", sub: session.userSub });
+
+    seen = mails.length;
+    const reset = await resetPassword({ username: "amy" });
+    expect(reset.nextStep.resetPasswordStep).toBe("CONFIRM_RESET_PASSWORD_WITH_CODE");
+    const newPassword = "Second-horse-7";
+    await confirmResetPassword({ username: "amy", newPassword, confirmationCode: await mailedCode("amy@example.com", "Your password reset code", seen) });
+
+    const heldRefreshToken = [...tokenStore.entries()].find(([key]) => key.endsWith(".refreshToken"))?.[1];
+    expect(heldRefreshToken).toBeDefined();
+    await signOut({ global: true });
+    const refused = await callUserPool(fetch, server.url, "GetTokensFromRefreshToken", { ClientId: "default", RefreshToken: heldRefreshToken });
+    expect([refused.status, refused.type, refused.header]).toEqual([400, "NotAuthorizedException", "NotAuthorizedException"]);
+
+    // The new password works and the old one does not.
+    await expect(signIn({ username: "amy", password })).rejects.toMatchObject({ name: "NotAuthorizedException" });
+    await expect(signIn({ username: "amy", password: newPassword })).resolves.toMatchObject({ isSignedIn: true });
+    await signOut();
+  });
+});
