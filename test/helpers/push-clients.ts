@@ -3,9 +3,14 @@
  * `ws`, and a real SSE client over `fetch` streaming. Both collect what arrives in a `Mailbox`, so
  * tests read as `expect(await sub.next()).toMatchObject({ syncCount: 2 })`.
  *
- *   const conn = connectWs(server.graphqlUrl, token);
+ *   const conn = connectWs(server, token);
  *   const sub = conn.subscribe({ dataset: "notes" });
  *   await sub.ready;        // the server is listening (a first event may already be queued)
+ *
+ * `ready` is a fact, never a pause: over SSE the response starts only once the server listens; over
+ * WebSocket, given a server of this process, the server's change bus counts the subscription (a
+ * child process's server is reached by URL, and there `ready` only means connected: such a test
+ * waits on an event it sees).
  */
 import type { GraphQLFormattedError } from "graphql";
 import { createClient, type Client } from "graphql-ws";
@@ -55,6 +60,12 @@ export class Mailbox<T> {
     return this.items[this.#read++]!;
   }
 
+  /** Resolves once the mailbox holds an item (read or not); never rejects. */
+  wait(): Promise<void> {
+    if (this.items.length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(() => resolve()));
+  }
+
   /** Resolves when nothing unread arrived within `ms`; rejects with what did. */
   async expectNone(ms = 300): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,7 +78,10 @@ export interface LiveSubscription {
   events: Mailbox<DatasetChange>;
   errors: Mailbox<GraphQLFormattedError[] | { code: number; reason: string }>;
   next(timeoutMs?: number): Promise<DatasetChange>;
-  /** Resolves once the server has set the subscription up (an SSE response started, or a short settle over WebSocket). */
+  /**
+   * Resolves once the server listens (an SSE response started; over WebSocket the server's change
+   * bus counts this subscription), or once the server refused it (see `errors`).
+   */
   ready: Promise<void>;
   close(): void;
 }
@@ -84,8 +98,62 @@ export interface WsConnection {
   dispose(): Promise<void>;
 }
 
-/** A graphql-ws client on `graphqlUrl` (http → ws) that sends `token` in `connection_init` and never retries. */
-export function connectWs(graphqlUrl: string, token: string | null, settleMs = 150): WsConnection {
+/** A server of this process: its change bus tells when a subscription is registered. */
+export interface LiveServer {
+  graphqlUrl: string;
+  server: { push: { bus: { listenerCount(): number } } };
+}
+
+/** Subscriptions asked for together (in one synchronous run) on one bus: counted once it counts `target`. */
+interface Batch {
+  target: number;
+}
+/** Per bus: the batch being asked for now, and the batches not yet counted. */
+const batchesOf = new WeakMap<object, { forming: Batch | null; waiting: Set<Batch> }>();
+
+/**
+ * Resolves once `bus` counts the subscription asked for now, with the others asked for in the same
+ * synchronous run and those of earlier batches still waiting; or once `refused` settles (then the
+ * batch waits for one subscription less). Registering takes a network round trip, so no
+ * subscription of a batch can be counted before the batch's base is read.
+ */
+function counted(bus: { listenerCount(): number }, refused: Promise<unknown>): Promise<void> {
+  const state = batchesOf.get(bus) ?? { forming: null, waiting: new Set<Batch>() };
+  batchesOf.set(bus, state);
+  let batch = state.forming;
+  if (!batch) {
+    const base = Math.max(bus.listenerCount(), ...[...state.waiting].map((earlier) => earlier.target));
+    const formed: Batch = { target: base };
+    batch = state.forming = formed;
+    state.waiting.add(formed);
+    queueMicrotask(() => {
+      if (state.forming === formed) state.forming = null;
+    });
+  }
+  const mine = batch;
+  mine.target++;
+  let refusedNow = false;
+  const registered = (async () => {
+    const deadline = Date.now() + 5000;
+    while (!refusedNow && bus.listenerCount() < mine.target) {
+      if (Date.now() > deadline) throw new Error(`the server counts ${bus.listenerCount()} subscriptions, expected ${mine.target}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    state.waiting.delete(mine);
+  })();
+  const gaveUp = refused.then(() => {
+    refusedNow = true;
+    mine.target--;
+  });
+  return Promise.race([registered, gaveUp]);
+}
+
+/**
+ * A graphql-ws client on `target` (a server of this process, or a URL; http → ws) that sends
+ * `token` in `connection_init` and never retries.
+ */
+export function connectWs(target: LiveServer | string, token: string | null): WsConnection {
+  const graphqlUrl = typeof target === "string" ? target : target.graphqlUrl;
   const closes = new Mailbox<{ code: number; reason: string }>();
   let socket: WebSocket | undefined;
   let resolveOpened!: (value: { ack: Record<string, unknown> | undefined } | { closed: { code: number; reason: string } }) => void;
@@ -125,8 +193,10 @@ export function connectWs(graphqlUrl: string, token: string | null, settleMs = 1
           complete: () => undefined,
         },
       );
-      // graphql-ws gives no "subscribed" signal: wait for the socket, then let the server set up.
-      const ready = opened.then(() => new Promise<void>((resolve) => setTimeout(resolve, settleMs)));
+      // graphql-ws gives no "subscribed" signal: the server's bus counts the subscription instead.
+      const bus = typeof target === "string" ? null : target.server.push.bus;
+      const refused = Promise.race([errors.wait(), closes.wait()]);
+      const ready = bus ? counted(bus, refused) : opened.then(() => undefined);
       return { events, errors, next: (timeoutMs) => events.next(timeoutMs), ready, close: stop };
     },
     dispose: async () => {
@@ -135,9 +205,9 @@ export function connectWs(graphqlUrl: string, token: string | null, settleMs = 1
   };
 }
 
-/** A `datasetChanged` subscription over SSE (`Accept: text/event-stream`), with a bearer token. */
+/** A `datasetChanged` subscription over SSE (`Accept: text/event-stream`) on `target` (see `connectWs`), with a bearer token. */
 export function subscribeSse(
-  graphqlUrl: string,
+  target: LiveServer | string,
   token: string | null,
   variables: { dataset?: string; since?: number } = {},
   query = DATASET_CHANGED,
@@ -147,7 +217,11 @@ export function subscribeSse(
   const abort = new AbortController();
   let resolveStatus!: (status: number) => void;
   const status = new Promise<number>((resolve) => (resolveStatus = resolve));
-  const ready = (async () => {
+  const graphqlUrl = typeof target === "string" ? target : target.graphqlUrl;
+  // Joins the batch of subscriptions asked for now, so that WebSocket ones asked for with it wait for it too.
+  const refused = Promise.race([errors.wait(), status.then((code) => (code === 200 ? new Promise<never>(() => undefined) : undefined))]);
+  const listening = typeof target === "string" ? Promise.resolve() : counted(target.server.push.bus, refused);
+  const started = (async () => {
     const response = await fetch(graphqlUrl, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -160,10 +234,22 @@ export function subscribeSse(
       if (parsed.errors) errors.put(parsed.errors);
       else if (parsed.data) events.put(parsed.data.datasetChanged);
     }).catch(() => undefined);
-    // The response starts once the subscription is listening; give the first write a moment.
-    await new Promise((resolve) => setTimeout(resolve, 50));
   })();
+  const ready = Promise.all([started, listening]).then(() => undefined);
   return { events, errors, next: (timeoutMs) => events.next(timeoutMs), ready, status, close: () => abort.abort() };
+}
+
+/**
+ * Resolves once `server` holds no live subscription any more: a closed socket or stream is released
+ * on the server a moment after the client lets go, and the next test's counting starts from there.
+ */
+export async function subscriptionsReleased(server: LiveServer, timeoutMs = 5000): Promise<void> {
+  const { bus } = server.server.push;
+  const deadline = Date.now() + timeoutMs;
+  while (bus.listenerCount() > 0) {
+    if (Date.now() > deadline) throw new Error(`the server still holds ${bus.listenerCount()} subscriptions`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Reads `event: next` messages of an SSE response and hands each data JSON to `onNext`. */

@@ -43,7 +43,7 @@ async function twoInstances(extra: Partial<ServerConfig> = {}) {
   cleanups.push(() => b.close());
   const guest = await a.signInGuest();
   const subscribe = (server: TestServer): LiveSubscription => {
-    const connection = connectWs(server.graphqlUrl, guest.token);
+    const connection = connectWs(server, guest.token);
     cleanups.push(() => connection.dispose());
     return connection.subscribe();
   };

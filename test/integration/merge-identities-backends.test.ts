@@ -87,16 +87,17 @@ function mergeSuite(open: () => Promise<Storage>): void {
   it("never loses a push to the guest racing the merge: it is merged, or refused", async () => {
     const { deps } = await prepared();
     await push(deps, GUEST, "notes", [{ op: "REPLACE", key: "before", value: "1" }]);
-    // Pushes spread over ~30 ms, the merge starting in the middle of them.
-    const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    const racing = Array.from({ length: 12 }, async (_, index) => {
-      await later(index * 3);
-      return push(deps, GUEST, index % 2 === 0 ? "notes" : `new-${index}`, [{ op: "REPLACE", key: `k${index}`, value: String(index) }]).then(
+    // Twelve pushes: six sent at once, the merge started once three of them are answered, six
+    // more sent with it. Some land before the merge, some race it, some come after.
+    const attempt = (index: number) =>
+      push(deps, GUEST, index % 2 === 0 ? "notes" : `new-${index}`, [{ op: "REPLACE", key: `k${index}`, value: String(index) }]).then(
         (): { index: number; ok: boolean; code?: string | undefined } => ({ index, ok: true }),
         (error: { code?: string }) => ({ index, ok: false, code: error.code }),
       );
-    });
-    const merge = later(12).then(() => mergeIdentities(deps, { poolId: "default", sourceId: GUEST, targetId: TARGET, limits: DEFAULT_LIMITS }));
+    const first = Array.from({ length: 6 }, (_, index) => attempt(index));
+    await answered(first, 3);
+    const merge = mergeIdentities(deps, { poolId: "default", sourceId: GUEST, targetId: TARGET, limits: DEFAULT_LIMITS });
+    const racing = [...first, ...Array.from({ length: 6 }, (_, index) => attempt(6 + index))];
     const outcomes = await Promise.all(racing);
     await merge;
     for (const outcome of outcomes) {
@@ -108,6 +109,14 @@ function mergeSuite(open: () => Promise<Storage>): void {
       expect(await values(deps, TARGET, dataset), `push ${outcome.index}`).toMatchObject({ [`k${outcome.index}`]: String(outcome.index) });
     }
     expect(await values(deps, TARGET, "notes")).toMatchObject({ before: "1" });
+  });
+}
+
+/** Resolves once `count` of `promises` have settled. */
+function answered(promises: Array<Promise<unknown>>, count: number): Promise<void> {
+  let settled = 0;
+  return new Promise((resolve) => {
+    for (const promise of promises) void promise.finally(() => ++settled === count && resolve());
   });
 }
 

@@ -107,7 +107,7 @@ describe("metrics after traffic", () => {
     };
     await expect.poll(lag, { timeout: 10_000 }).toBeGreaterThan(0);
 
-    const subscription = subscribeSse(server.graphqlUrl, guest.token, { dataset: "held" });
+    const subscription = subscribeSse(server, guest.token, { dataset: "held" });
     await expect.poll(async () => sample(await scrape(server), "syncpool_live_connections", { transport: "sse" }), { timeout: 10_000 }).toBe(1);
     subscription.close();
     await expect.poll(async () => sample(await scrape(server), "syncpool_live_connections", { transport: "sse" }), { timeout: 10_000 }).toBe(0);

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
-import { connectWs, type WsConnection } from "../helpers/push-clients.js";
+import { connectWs, subscriptionsReleased, type WsConnection } from "../helpers/push-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
@@ -14,6 +14,7 @@ describe("push under dataset policies", () => {
   const connections: WsConnection[] = [];
   afterEach(async () => {
     await Promise.all(connections.splice(0).map((connection) => connection.dispose()));
+    await subscriptionsReleased(server);
   });
 
   beforeAll(async () => {
@@ -40,14 +41,14 @@ describe("push under dataset policies", () => {
   afterAll(async () => server?.close());
 
   it("refuses a subscription to a dataset the role may not read", async () => {
-    const connection = connectWs(server.graphqlUrl, guest.token);
+    const connection = connectWs(server, guest.token);
     connections.push(connection);
     const sub = connection.subscribe({ dataset: "outbox" });
     expect(await sub.errors.next()).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: "FORBIDDEN", reason: "POLICY_DENIED" }) })]);
   });
 
   it("tells an all-datasets subscriber only of datasets its role may read", async () => {
-    const connection = connectWs(server.graphqlUrl, guest.token);
+    const connection = connectWs(server, guest.token);
     connections.push(connection);
     const everything = connection.subscribe();
     await everything.ready;

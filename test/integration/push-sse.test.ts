@@ -4,17 +4,21 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
-import { connectWs, subscribeSse, type LiveSubscription, type WsConnection } from "../helpers/push-clients.js";
+import { connectWs, subscriptionsReleased, subscribeSse, type LiveSubscription, type WsConnection } from "../helpers/push-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 const open: Array<LiveSubscription | WsConnection> = [];
+/** Servers this test subscribed on: released before the next test counts again. */
+const used: TestServer[] = [];
 afterEach(async () => {
   for (const item of open.splice(0)) "dispose" in item ? await item.dispose() : item.close();
+  for (const server of used.splice(0)) await subscriptionsReleased(server);
 });
 function sse(server: TestServer, token: string | null, variables: { dataset?: string; since?: number } = {}) {
-  const subscription = subscribeSse(server.graphqlUrl, token, variables);
+  const subscription = subscribeSse(server, token, variables);
   open.push(subscription);
+  used.push(server);
   return subscription;
 }
 
@@ -38,8 +42,9 @@ describe("datasetChanged over SSE", () => {
   it("streams a push from a WebSocket-connected device to an SSE device of the same identity, never to another identity", async () => {
     const browser = sse(server, alice.token, { dataset: "notes" });
     const bobsBrowser = sse(server, bob.token, { dataset: "notes" });
-    const phone = connectWs(server.graphqlUrl, alice.token);
+    const phone = connectWs(server, alice.token);
     open.push(phone);
+    used.push(server);
     const phoneSub = phone.subscribe({ dataset: "notes" });
     await Promise.all([browser.ready, bobsBrowser.ready, phoneSub.ready]);
     expect(await browser.status).toBe(200);

@@ -5,19 +5,23 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
 import { PUSH_CLOSE_CODES } from "../../server/push/close-codes.js";
-import { connectWs, type WsConnection } from "../helpers/push-clients.js";
+import { connectWs, subscriptionsReleased, type WsConnection } from "../helpers/push-clients.js";
 import { poolSettingsSchema } from "../../server/config.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { syncApi, type SyncApi } from "../helpers/sync-api.js";
 
 const connections: WsConnection[] = [];
 function connect(server: TestServer, token: string | null): WsConnection {
-  const connection = connectWs(server.graphqlUrl, token);
+  const connection = connectWs(server, token);
   connections.push(connection);
+  used.push(server);
   return connection;
 }
+/** Servers this test subscribed on: released before the next test counts again. */
+const used: TestServer[] = [];
 afterEach(async () => {
   await Promise.all(connections.splice(0).map((connection) => connection.dispose()));
+  for (const server of used.splice(0)) await subscriptionsReleased(server);
 });
 
 // One test fills a socket that stops reading until the server drops it: seconds of real buffering.

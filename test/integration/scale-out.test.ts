@@ -23,6 +23,7 @@ import { exited, startChildServer } from "../helpers/cli.js";
 import { createTestSchema, describeWithPostgres, dropTestSchema, openTestPostgresStorage, postgresTestUrl } from "../helpers/postgres.js";
 import { connectWs, type DatasetChange, type LiveSubscription, type WsConnection } from "../helpers/push-clients.js";
 import { startReceiver, type Receiver } from "../helpers/push-receivers.js";
+import { ADMIN_TOKEN, streamApi } from "../helpers/stream-api.js";
 import { syncApi, type PushAnswer } from "../helpers/sync-api.js";
 
 const IDENTITIES = 10;
@@ -62,6 +63,7 @@ async function startCluster(): Promise<Cluster> {
     SYNCPOOL_CONFIG: configFile,
     SYNCPOOL_STREAM_LEASE_MS: String(LEASE_MS),
     SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: "true", // the webhook receiver listens on loopback
+    SYNCPOOL_ADMIN_TOKEN: ADMIN_TOKEN, // the consumer's checkpoints, read through the admin API
   };
   const servers = await Promise.all([0, 1, 2].map(() => startChildServer(dataDir, env)));
   for (const server of servers) cleanups.push(() => stop(server.child));
@@ -111,6 +113,30 @@ async function connectDevices(cluster: Cluster): Promise<Device[]> {
   return devices;
 }
 
+/** The dataset of the changes that tell a subscription listens (`untilEveryDeviceListens`). */
+const PROBE = "probe";
+const isProbe = (event: DatasetChange) => event.dataset === PROBE;
+
+/**
+ * A child process's server gives no sign that a subscription is registered: each identity pushes a
+ * change to the probe dataset, again each round, until every device of it heard one. Adds events
+ * to the stream (and the webhook) for the probe dataset.
+ */
+async function untilEveryDeviceListens(cluster: Cluster, devices: Device[]): Promise<void> {
+  await Promise.all(
+    [...new Set(devices.map((device) => device.identityId))].map(async (identityId) => {
+      const own = devices.filter((device) => device.identityId === identityId);
+      const api = syncApi(cluster.servers[own[0]!.home]!.graphqlUrl, own[0]!.token);
+      let round = 0;
+      await eventually(`every device of ${identityId} heard a probe`, async () => {
+        if (own.every((device) => device.subscription.events.items.some(isProbe))) return true;
+        await api.push({ dataset: PROBE, deviceId: "probe", patches: [{ op: "REPLACE", key: "round", value: String(++round) }] });
+        return false;
+      });
+    }),
+  );
+}
+
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
 async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -126,6 +152,7 @@ await describeWithPostgres("scale-out: three instances on one PostgreSQL databas
   it("keeps counts contiguous, converges every device, and fans out every change and event across instances", async () => {
     const cluster = await startCluster();
     const devices = await connectDevices(cluster);
+    await untilEveryDeviceListens(cluster, devices);
     const pushesPerDevice = 4;
 
     // The storm: every device pushes concurrently, alternating between its identity's shared datasets.
@@ -168,7 +195,7 @@ await describeWithPostgres("scale-out: three instances on one PostgreSQL databas
     // Fan-out: every subscriber, on every instance, hears every change of its identity (and only those).
     const changesOf = (identityId: string) =>
       [...countsOf].filter(([key]) => key.startsWith(`${identityId}/`)).flatMap(([key, counts]) => counts.map((count) => `${key.split("/")[1]}#${count}`)).sort();
-    const heard = (device: Device) => device.subscription.events.items.map((event: DatasetChange) => `${event.dataset}#${event.syncCount}`).sort();
+    const heard = (device: Device) => device.subscription.events.items.filter((event) => !isProbe(event)).map((event: DatasetChange) => `${event.dataset}#${event.syncCount}`).sort();
     await eventually("every subscriber heard every change of its identity", () => devices.every((device) => heard(device).length >= changesOf(device.identityId).length));
     for (const device of devices) {
       expect(heard(device), device.deviceId).toEqual(changesOf(device.identityId));
@@ -176,12 +203,15 @@ await describeWithPostgres("scale-out: three instances on one PostgreSQL databas
     }
 
     // The webhook: every event exactly once, though every instance runs the consumer.
-    await eventually("the webhook received every event", () => new Set(eventIds(cluster.receiver)).size >= answers.length);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // room for a duplicate to show up
-    const ids = eventIds(cluster.receiver);
+    const storm = () => cluster.receiver.requests.items.filter((request) => JSON.parse(request.body.toString("utf8")).dataSetName !== PROBE);
+    const stormIds = () => storm().map((request) => String(request.headers["x-syncpool-event-id"]));
+    await eventually("the webhook received every event", () => new Set(stormIds()).size >= answers.length);
+    // Once the consumer's checkpoint holds every shard's last event, no instance delivers one again.
+    await streamApi(cluster.servers[0]!.graphqlUrl).waitForConsumer("webhook:default:audit", answers.length, 20_000);
+    const ids = stormIds();
     expect(ids).toHaveLength(answers.length);
     expect(new Set(ids).size).toBe(answers.length);
-    const bodies = cluster.receiver.requests.items.map((request) => JSON.parse(request.body.toString("utf8")) as { identityId: string; dataSetName: string; syncCount: number });
+    const bodies = storm().map((request) => JSON.parse(request.body.toString("utf8")) as { identityId: string; dataSetName: string; syncCount: number });
     expect(bodies.map((body) => `${body.identityId}/${body.dataSetName}#${body.syncCount}`).sort()).toEqual(
       answers.map(({ identityId, dataset, answer }) => `${identityId}/${dataset}#${answer.datasetSyncCount}`).sort(),
     );

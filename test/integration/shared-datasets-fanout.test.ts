@@ -38,7 +38,7 @@ async function sharedAcrossInstances(extra: Partial<ServerConfig>) {
     return guest;
   };
   const [alice, bob] = [await member(), await member()];
-  const connection = connectWs(b.graphqlUrl, bob.token);
+  const connection = connectWs(b, bob.token);
   cleanups.push(() => connection.dispose());
   const onB = connection.subscribe({}, SHARED_CHANGED);
   await onB.ready;

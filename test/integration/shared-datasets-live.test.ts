@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { groupOwnerId } from "../../server/identity/shared-access.js";
 import { awsClients } from "../helpers/aws-clients.js";
-import { connectWs, subscribeSse, type LiveSubscription, type WsConnection } from "../helpers/push-clients.js";
+import { connectWs, subscribeSse, subscriptionsReleased, type LiveSubscription, type WsConnection } from "../helpers/push-clients.js";
 import { startTestServer, type GqlResponse, type TestServer } from "../helpers/server.js";
 
 const POOL = "us-east-1:5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -21,8 +21,11 @@ const SHARED_CHANGED = `subscription ($dataset: String, $since: Int) {
 const PUSH = `mutation ($input: PushRecordsInput!) { pushRecords(input: $input) { datasetSyncCount } }`;
 
 const open: Array<LiveSubscription | WsConnection> = [];
+/** The server of this file's tests, once started: each test starts once the previous one's subscriptions are released. */
+let live: TestServer | undefined;
 afterEach(async () => {
   for (const item of open.splice(0)) "dispose" in item ? await item.dispose() : item.close();
+  if (live) await subscriptionsReleased(live);
 });
 
 describe("live subscriptions to shared datasets", () => {
@@ -40,7 +43,7 @@ describe("live subscriptions to shared datasets", () => {
         { name: "board", owner: "pool", read: ["any"], write: ["group:family-42"] },
       ],
     });
-    server = await startTestServer({ config: { pools: [pool], adminToken: ADMIN_TOKEN } });
+    server = live = await startTestServer({ config: { pools: [pool], adminToken: ADMIN_TOKEN } });
   });
   afterAll(async () => server?.close());
 
@@ -60,12 +63,12 @@ describe("live subscriptions to shared datasets", () => {
     return mutationId;
   };
   const ws = (token: string, variables: { dataset?: string; since?: number } = {}) => {
-    const connection = connectWs(server.graphqlUrl, token);
+    const connection = connectWs(server, token);
     open.push(connection);
     return connection.subscribe(variables, SHARED_CHANGED);
   };
   const sse = (token: string, variables: { dataset?: string; since?: number } = {}) => {
-    const subscription = subscribeSse(server.graphqlUrl, token, variables, SHARED_CHANGED);
+    const subscription = subscribeSse(server, token, variables, SHARED_CHANGED);
     open.push(subscription);
     return subscription;
   };

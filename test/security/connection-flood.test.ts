@@ -70,7 +70,7 @@ describe("live connections from one address", () => {
     const { token: otherToken } = await server.signInGuest();
     const first = await openSse(server, token);
     opened.push(first);
-    const socket = connectWs(server.graphqlUrl, otherToken);
+    const socket = connectWs(server, otherToken);
     sockets.push(socket);
     expect(first.status).toBe(200);
     expect(await socket.opened).toHaveProperty("ack");
