@@ -4,7 +4,8 @@
  */
 import type * as Y from "yjs";
 import { SyncpoolError } from "../core/errors.js";
-import { assertDatasetName, assertRecordKey } from "../core/limits.js";
+import { assertRecordKey } from "../core/limits.js";
+import { assertLocalDatasetName } from "./transport/shared-name.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind, SyncRecord } from "../core/types.js";
 import type { Observable } from "./follow-identity.js";
 import type { JsonObject } from "../core/json-value.js";
@@ -61,11 +62,11 @@ export interface DatasetHost {
 export class Dataset<V = string> {
   constructor(
     private readonly host: DatasetHost,
-    /** The dataset's name. */
+    /** The dataset's name on this device (`shared/<name>` for a shared dataset). */
     readonly name: string,
     private readonly options: DatasetOptions<V> = {},
   ) {
-    assertDatasetName(name, "dataset");
+    assertLocalDatasetName(name, "dataset");
   }
 
   /**

@@ -7,7 +7,7 @@
  * (`transport/`, with the live subscription in `transport/subscription.ts`).
  */
 import { SyncpoolError } from "../core/errors.js";
-import { DEFAULT_LIMITS } from "../core/limits.js";
+import { assertDatasetName, DEFAULT_LIMITS } from "../core/limits.js";
 import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/types.js";
 import { activateIdentity, deactivateIdentity, writeManyTo, writeTo, type Active } from "./active-identity.js";
 import type { DatasetOptions } from "./typed-value.js";
@@ -29,6 +29,7 @@ import { sameRealmTabs } from "./tabs/same-realm-tabs.js";
 import { acrossTabs, platformTabs, type TabPlatform } from "./tabs/tab-coordinator.js";
 import { createGraphqlTransport } from "./transport/graphql-transport.js";
 import { isNetworkError } from "./transport/network-error.js";
+import { sharedLocalName } from "./transport/shared-name.js";
 import { platformWebSocket, type WebSocketConstructor } from "./transport/subscription.js";
 import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
 import type { RemoteDataset, Transport } from "./transport/transport.js";
@@ -64,6 +65,8 @@ export class SyncClient {
   readonly #limits: Limits;
   readonly #now: () => number;
   readonly #handlers = new Map<string, ConflictHandler>();
+  /** Local names of the shared datasets the app opened: each identity signing in pulls them. */
+  readonly #sharedNames = new Set<string>();
   /**
    * How clients sharing the database coordinate: the browser's tab primitives for its own
    * IndexedDB; for an injected one, in-realm primitives shared by every client of that factory.
@@ -239,6 +242,23 @@ export class SyncClient {
     return new Dataset<V>(this.#host, name, options);
   }
 
+  /**
+   * A handle on the pool's shared dataset `name` (the pool's `sharedDatasets`), typed like
+   * `dataset`. It is stored on this device as `shared/<name>` (its `name`), apart from the
+   * identity's own dataset of that name, and synced and updated live like one; the first handle on
+   * a name asks for a pull. Reading and writing need the pool's `read`/`write` for this identity:
+   * a refusal is a `syncError` (FORBIDDEN, `reason: SHARED_DENIED`) and nothing is stored.
+   */
+  sharedDataset<V = string>(name: string, options: DatasetOptions<V> = {}): Dataset<V> {
+    assertDatasetName(name, "name");
+    const local = sharedLocalName(name);
+    if (!this.#sharedNames.has(local)) {
+      this.#sharedNames.add(local);
+      this.#active?.tabs.remoteChanged(local);
+    }
+    return new Dataset<V>(this.#host, local, options);
+  }
+
   /** The datasets on this device and, when reachable, on the server. */
   async datasets(): Promise<DatasetSummary[]> {
     const active = this.#require();
@@ -340,6 +360,7 @@ export class SyncClient {
   #setActive(active: Active | null): void {
     this.#active = active;
     this.#identity.set(active);
+    if (active) for (const name of this.#sharedNames) active.tabs.remoteChanged(name);
     if (active) this.#emitter.emit("signedIn", { identityId: active.identityId });
   }
 

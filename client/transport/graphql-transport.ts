@@ -9,6 +9,7 @@ import { ERROR_CODES, SyncpoolError, type ErrorCode } from "../../core/errors.js
 import type { ConflictStrategy } from "../../core/types.js";
 import { BadEndpointError } from "./bad-endpoint-error.js";
 import { NetworkError } from "./network-error.js";
+import { serverName } from "./shared-name.js";
 import type {
   DeleteDatasetResult,
   PushInput,
@@ -40,8 +41,8 @@ const SIGN_IN = `mutation SignIn($input: SignInInput!) {
   signIn(input: $input) { identityId token expiresAt deviceSecret mergedIdentityIds
     limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } }
 }`;
-const RECORDS = `query Records($dataset: String!, $sinceSyncCount: Int, $first: Int, $after: String) {
-  records(dataset: $dataset, sinceSyncCount: $sinceSyncCount, first: $first, after: $after) {
+const RECORDS = `query Records($dataset: String!, $sinceSyncCount: Int, $first: Int, $after: String, $shared: Boolean) {
+  records(dataset: $dataset, sinceSyncCount: $sinceSyncCount, first: $first, after: $after, shared: $shared) {
     records { ${RECORD} } datasetSyncCount datasetExists deletedAfterSince mergedDatasetNames
     conflictStrategy syncSessionToken nextCursor
   }
@@ -56,7 +57,7 @@ const DATASETS = `query Datasets { datasets { ${DATASET} } }`;
 const CONFIGURE = `mutation Configure($name: String!, $conflictStrategy: ConflictStrategy!) {
   configureDataset(name: $name, conflictStrategy: $conflictStrategy) { ${DATASET} }
 }`;
-const DELETE = `mutation Delete($name: String!) { deleteDataset(name: $name) { name deleted syncCount } }`;
+const DELETE = `mutation Delete($name: String!, $shared: Boolean) { deleteDataset(name: $name, shared: $shared) { name deleted syncCount } }`;
 const USAGE = `query Usage { usage { identityId datasetCount sizeBytes
   limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } } }`;
 
@@ -111,12 +112,26 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
 
   return {
     signIn: (input: SignInInput) => call<Session>(SIGN_IN, { input }),
-    records: (token: string, args: RecordsArgs) => call<RecordPage>(RECORDS, { ...args }, token),
-    pushRecords: (token: string, input: PushInput) => call<PushResult>(PUSH, { input }, token),
+    // Local names of shared datasets (`shared/<name>`) become the server's name plus shared: true.
+    records: (token: string, args: RecordsArgs) => {
+      const { dataset, shared } = serverName(args.dataset);
+      return call<RecordPage>(RECORDS, { ...args, dataset, ...(shared ? { shared } : {}) }, token);
+    },
+    pushRecords: (token: string, input: PushInput) => {
+      const { dataset, shared } = serverName(input.dataset);
+      return call<PushResult>(PUSH, { input: { ...input, dataset, ...(shared ? { shared } : {}) } }, token);
+    },
     datasets: (token: string) => call<RemoteDataset[]>(DATASETS, {}, token),
-    configureDataset: (token: string, name: string, conflictStrategy: ConflictStrategy) =>
-      call<RemoteDataset>(CONFIGURE, { name, conflictStrategy }, token),
-    deleteDataset: (token: string, name: string) => call<DeleteDatasetResult>(DELETE, { name }, token),
+    configureDataset: (token: string, name: string, conflictStrategy: ConflictStrategy) => {
+      if (serverName(name).shared) {
+        return Promise.reject(new SyncpoolError("BAD_USER_INPUT", "a shared dataset's conflict strategy is not set by clients", { field: "name" }));
+      }
+      return call<RemoteDataset>(CONFIGURE, { name, conflictStrategy }, token);
+    },
+    deleteDataset: (token: string, name: string) => {
+      const { dataset, shared } = serverName(name);
+      return call<DeleteDatasetResult>(DELETE, { name: dataset, ...(shared ? { shared } : {}) }, token);
+    },
     usage: (token: string) => call<Usage>(USAGE, {}, token),
   };
 }

@@ -1,6 +1,8 @@
 /**
- * The live side of the transport: one graphql-ws connection to the server's `datasetChanged`
- * subscription (all datasets of the identity), and the only client code that touches a WebSocket.
+ * The live side of the transport: one graphql-ws connection carrying two `datasetChanged`
+ * subscriptions, all datasets of the identity and (`shared: true`) every shared dataset it may
+ * read, whose events arrive under their local names (`shared/<name>`, `shared-name.ts`). The only
+ * client code that touches a WebSocket.
  * It hands each event to `onChange` and says when a (re)connection is acknowledged, so the caller
  * can catch up on what it missed while disconnected. What the events mean is the caller's business
  * (`sync/live-changes.ts`); this file only keeps the connection up (docs/push.md, close codes):
@@ -19,6 +21,7 @@ import { SyncpoolError } from "../../core/errors.js";
 import type { SyncRecord } from "../../core/types.js";
 import { backoffDelayMs, type BackoffOptions } from "../sync/backoff.js";
 import { NetworkError } from "./network-error.js";
+import { sharedLocalName } from "./shared-name.js";
 
 /** One `datasetChanged` event (see docs/push.md, "The event"). */
 export interface DatasetChange {
@@ -60,9 +63,12 @@ export interface LiveSubscription {
 }
 
 const RECORD = "key value kind syncCount clock lastModifiedBy lastModifiedAt deviceLastModifiedAt deleted";
-const DATASET_CHANGED = `subscription DatasetChanged {
-  datasetChanged { dataset syncCount deviceId mutationId deleted behind records { ${RECORD} } }
-}`;
+const CHANGE = `dataset syncCount deviceId mutationId deleted behind records { ${RECORD} }`;
+/** Own datasets, and shared datasets: each its own subscription, restarted on its own. */
+const DATASET_CHANGED = [
+  `subscription DatasetChanged { datasetChanged { ${CHANGE} } }`,
+  `subscription SharedDatasetChanged { datasetChanged(shared: true) { ${CHANGE} } }`,
+] as const;
 
 /** Close codes after which reconnecting at once would only be refused again. */
 const BACK_OFF_CODES = new Set([4420, 1013]);
@@ -84,7 +90,7 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
   let attempt = 0;
   let lastCloseCode: number | null = null;
   let wakeUp: (() => void) | null = null;
-  let unsubscribe: (() => void) | null = null;
+  const unsubscribes = new Map<string, () => void>();
 
   /** Waits the backoff for `retry` (1-based), or less when woken or stopped. */
   const wait = (retry: number) =>
@@ -122,26 +128,45 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
     },
   });
 
-  const subscribe = () => {
+  const subscribe = (query: string) => {
     if (stopped) return;
-    unsubscribe = client.subscribe<{ datasetChanged: DatasetChange }>(
-      { query: DATASET_CHANGED },
+    const shared = query === DATASET_CHANGED[1];
+    const unsubscribe = client.subscribe<{ datasetChanged: DatasetChange }>(
+      { query },
       {
         next: (result) => {
           const change = result.data?.datasetChanged;
-          if (change) options.onChange(change);
+          if (change) options.onChange(shared ? { ...change, dataset: sharedLocalName(change.dataset) } : change);
           else if (result.errors?.length) options.onError(toError(result.errors));
         },
-        error: (error) => void restart(error),
+        error: (error) => void restart(query, error),
         // The server never ends the subscription on its own: treat it as a drop.
-        complete: () => void restart(null),
+        complete: () => void restart(query, null),
       },
     );
+    unsubscribes.set(query, unsubscribe);
   };
 
-  const restart = async (error: unknown) => {
-    unsubscribe = null;
-    if (stopped) return;
+  // Both subscriptions share the socket, so one close ends both: they recover together, once
+  // (one error reported, one silent sign-in), and subscribe again together.
+  const ended = new Set<string>();
+  let recovering = false;
+  const restart = (query: string, error: unknown) => {
+    unsubscribes.delete(query);
+    ended.add(query);
+    if (stopped || recovering) return;
+    recovering = true;
+    void recover(error).then((again) => {
+      recovering = false;
+      if (!again || stopped) return;
+      const queries = [...ended];
+      ended.clear();
+      for (const each of queries) subscribe(each);
+    });
+  };
+
+  /** Waits out (or cures) what ended the subscriptions; false when it will not get better by retrying. */
+  const recover = async (error: unknown): Promise<boolean> => {
     if (error !== null) options.onError(describe(error));
     if (isUnauthorized(error)) {
       attempt += 1;
@@ -149,28 +174,27 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
       if (attempt > 1) await wait(attempt - 1);
       try {
         await options.renewToken();
-        subscribe();
-        return;
+        return true;
       } catch (renewError) {
         options.onError(renewError);
         // A verdict (the identity was merged or disabled) will not change by retrying: the
         // sync loop reports it too, and the app signs in again.
-        if (renewError instanceof SyncpoolError) return;
+        if (renewError instanceof SyncpoolError) return false;
       }
     }
     attempt += 1;
     await wait(attempt);
-    subscribe();
+    return true;
   };
 
-  subscribe();
+  for (const query of DATASET_CHANGED) subscribe(query);
   return {
     wake: () => wakeUp?.(),
     stop: () => {
       if (stopped) return;
       stopped = true;
       wakeUp?.();
-      unsubscribe?.();
+      for (const unsubscribe of unsubscribes.values()) unsubscribe();
       // While graphql-ws waits to reconnect, disposing makes its pending connect reject with
       // {code: 1000, reason: "All Subscriptions Gone"}: an expected end, and unhandled it would end
       // a Node process.

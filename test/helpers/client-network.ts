@@ -38,7 +38,7 @@ export class DeviceLink {
   readonly indexedDB = new IDBFactory();
   /** Open live-update sockets of this device's clients. */
   readonly sockets = new Set<WebSocket>();
-  /** `subscribe` messages this device's clients sent (one per (re)subscription). */
+  /** `subscribe` messages of own datasets' changes this device's clients sent (one per (re)subscription; shared datasets' ride alongside). */
   liveSubscribes = 0;
   /** Requests and socket connections refused because the device was offline or no server ran. */
   refusedAttempts = 0;
@@ -60,7 +60,7 @@ export class DeviceLink {
         this.on("close", () => link.sockets.delete(this));
       }
       override send(data: unknown, ...rest: unknown[]): void {
-        if (typeof data === "string" && data.includes('"type":"subscribe"')) link.liveSubscribes += 1;
+        if (typeof data === "string" && data.includes('"type":"subscribe"') && !data.includes("SharedDatasetChanged")) link.liveSubscribes += 1;
         (super.send as (...args: unknown[]) => void)(data, ...rest);
       }
     };
