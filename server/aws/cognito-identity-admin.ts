@@ -33,7 +33,7 @@ export async function lookupDeveloperIdentityOp(deps: IdentityDeps, pool: PoolSe
 
 /** DescribeIdentity: its logins and dates (epoch seconds). */
 export async function describeIdentityOp(deps: IdentityDeps, pool: PoolSettings, identityId: string): Promise<unknown> {
-  const identity = await deps.storage.getIdentity(identityId);
+  const identity = await deps.storage.pools.getIdentity(identityId);
   if (!identity || identity.poolId !== pool.id) throw new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
   const logins = await deps.storage.listLogins(identityId);
   const lastLinked = Math.max(identity.createdAt, ...logins.map((login) => login.linkedAt));

@@ -119,7 +119,7 @@ async function getId(deps: IdentityDeps, body: Body, throttle: AwsThrottle): Pro
   }
   throttle.newGuest(pool);
   const identityId = `${pool.region}:${randomUUID()}`;
-  await deps.storage.createIdentity({ id: identityId, poolId: pool.id, secretHash: secret === null ? null : hashDeviceSecret(secret), createdAt: deps.now() });
+  await deps.storage.pools.createIdentity({ id: identityId, poolId: pool.id, secretHash: secret === null ? null : hashDeviceSecret(secret), createdAt: deps.now() });
   return { IdentityId: identityId };
 }
 

@@ -114,7 +114,7 @@ async function resolveAccess(deps: IdentityDeps, identityId: string, logins: Rec
 /** True when the guest is proven: its secret matches, or the pool is "open". */
 async function guestProof(deps: IdentityDeps, pool: PoolSettings, identityId: string, secret: string | null): Promise<boolean> {
   if (secret !== null) {
-    const identity = await deps.storage.getIdentity(identityId);
+    const identity = await deps.storage.pools.getIdentity(identityId);
     if (identity?.secretHash && sameText(hashDeviceSecret(secret), identity.secretHash)) return true;
     throw new AwsError("NotAuthorizedException", 400, "Invalid login token. The guest secret does not match.");
   }

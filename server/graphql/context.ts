@@ -74,7 +74,7 @@ export interface ContextDeps {
   tokens: TokenService;
   pools: PoolRegistry;
   /** Identity status, checked on every authenticated request. */
-  storage: Pick<IdentityStore, "getIdentityStatus"> & Pick<GroupStore, "listIdentityGroups">;
+  storage: Pick<IdentityStore, "getIdentityStatus"> & { readonly groups: Pick<GroupStore, "listIdentityGroups"> };
   limiter: RateLimiter;
   /** SYNCPOOL_ADMIN_TOKEN, or null when the admin API is disabled. */
   adminToken: string | null;
@@ -142,10 +142,10 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
         return caller;
       },
       async authorizeShared(dataset, ...actions) {
-        return sharedCaller(deps.storage, await verify(), dataset, actions);
+        return sharedCaller(deps.storage.groups, await verify(), dataset, actions);
       },
       async sharedListening(dataset) {
-        return sharedListening(deps.storage, await verify(), dataset);
+        return sharedListening(deps.storage.groups, await verify(), dataset);
       },
       async readableDatasets() {
         const { subject, pool } = await verify();

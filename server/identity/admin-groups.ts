@@ -24,7 +24,7 @@ export async function addGroupMember(deps: IdentityDeps, poolId: string, group: 
   if (status === null || status.poolId !== poolId) {
     throw new SyncpoolError("NOT_FOUND", `identity "${identityId}" not found in pool "${poolId}"`, { field: "identityId" });
   }
-  return deps.storage.addGroupMember(poolId, group, identityId, deps.now());
+  return deps.storage.groups.addGroupMember(poolId, group, identityId, deps.now());
 }
 
 /**
@@ -33,7 +33,7 @@ export async function addGroupMember(deps: IdentityDeps, poolId: string, group: 
  */
 export async function removeGroupMember(deps: IdentityDeps, poolId: string, group: string, identityId: string): Promise<boolean> {
   checkGroupName(group);
-  return deps.storage.removeGroupMember(poolId, group, identityId);
+  return deps.storage.groups.removeGroupMember(poolId, group, identityId);
 }
 
 /**
@@ -42,5 +42,5 @@ export async function removeGroupMember(deps: IdentityDeps, poolId: string, grou
  */
 export async function listGroupMembers(deps: IdentityDeps, poolId: string, group: string): Promise<string[]> {
   checkGroupName(group);
-  return deps.storage.listGroupMembers(poolId, group);
+  return deps.storage.groups.listGroupMembers(poolId, group);
 }

@@ -69,7 +69,7 @@ export async function unlinkProvenLogin(deps: IdentityDeps, caller: IdentityRef,
 
 /** An identity with its logins, as `unlinkLogin` and the admin API answer it. */
 export async function describeIdentity(deps: Pick<IdentityDeps, "storage">, status: IdentityStatus): Promise<IdentitySummary> {
-  const identity = await deps.storage.getIdentity(status.id);
+  const identity = await deps.storage.pools.getIdentity(status.id);
   return { ...status, createdAt: identity?.createdAt ?? 0, logins: await deps.storage.listLogins(status.id) };
 }
 

@@ -110,7 +110,7 @@ export async function openPoolRegistry(storage: Storage, options: PoolRegistryOp
 
   const save = async (settings: PoolSettings, createdAt: number, meta: PoolMeta): Promise<CachedPool> => {
     const stored = { ...sealPoolSecrets(box, settings.id, settings as unknown as Record<string, unknown>), [META_KEY]: meta };
-    await storage.savePool({ id: settings.id, settings: stored, createdAt });
+    await storage.pools.savePool({ id: settings.id, settings: stored, createdAt });
     const entry = { settings, createdAt, meta };
     cache.set(settings.id, entry);
     return entry;
@@ -119,7 +119,7 @@ export async function openPoolRegistry(storage: Storage, options: PoolRegistryOp
   const lookup = async (id: string): Promise<CachedPool | null> => {
     const cached = cache.get(id);
     if (cached) return cached;
-    const stored = await storage.getPool(id);
+    const stored = await storage.pools.getPool(id);
     if (!stored) return null;
     const entry = readStoredPool(stored, box);
     cache.set(id, entry);
@@ -130,11 +130,11 @@ export async function openPoolRegistry(storage: Storage, options: PoolRegistryOp
   const pools = implicitDefault ? [options.implicitDefault ?? poolSettingsSchema.parse({ id: DEFAULT_POOL_ID })] : configured;
   const written = new Set<string>();
   for (const settings of pools) {
-    const existing = await storage.getPool(settings.id);
+    const existing = await storage.pools.getPool(settings.id);
     await save(settings, existing?.createdAt ?? now(), { origin: implicitDefault ? "default" : "config", retiredAt: null });
     written.add(settings.id);
   }
-  for (const stored of await storage.listPools()) {
+  for (const stored of await storage.pools.listPools()) {
     if (written.has(stored.id)) continue;
     const entry = readStoredPool(stored, box);
     const recorded = (stored.settings[META_KEY] as { origin?: unknown } | undefined)?.origin !== undefined;
@@ -163,7 +163,7 @@ export async function openPoolRegistry(storage: Storage, options: PoolRegistryOp
     },
 
     async list() {
-      const stored = await storage.listPools();
+      const stored = await storage.pools.listPools();
       return stored
         .map((pool) => cache.get(pool.id) ?? readStoredPool(pool, box))
         .filter((entry) => entry.meta.retiredAt === null)

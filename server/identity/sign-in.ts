@@ -72,7 +72,7 @@ export async function signIn(deps: SignInDeps, input: SignInInput, clientAddress
   deps.guestQuota.admit(pool, clientAddress);
   const identityId = `${pool.region}:${randomUUID()}`;
   const deviceSecret = randomBytes(32).toString("base64url");
-  await deps.storage.createIdentity({ id: identityId, poolId: pool.id, secretHash: hashDeviceSecret(deviceSecret), createdAt: deps.now() });
+  await deps.storage.pools.createIdentity({ id: identityId, poolId: pool.id, secretHash: hashDeviceSecret(deviceSecret), createdAt: deps.now() });
   return issueSession(deps, pool, identityId, null, { deviceSecret });
 }
 
@@ -108,7 +108,7 @@ async function checkReturningGuest(deps: SignInDeps, pool: PoolSettings, identit
 
 /** Refuses unless `deviceSecret` is the secret of a login-less identity of `pool` (see the module comment). */
 async function checkGuestSecret(deps: SignInDeps, pool: PoolSettings, identityId: string, deviceSecret: string): Promise<void> {
-  const identity = await deps.storage.getIdentity(identityId);
+  const identity = await deps.storage.pools.getIdentity(identityId);
   const matches = identity !== null && identity.poolId === pool.id && identity.secretHash !== null && deviceSecretMatches(deviceSecret, identity.secretHash);
   if (!matches || (await deps.storage.listLogins(identityId)).length > 0) throw new SyncpoolError("UNAUTHENTICATED", GUEST_REFUSED);
 }

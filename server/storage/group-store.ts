@@ -1,12 +1,12 @@
 /**
  * Group membership of identities within a pool: who belongs to which named group, so shared
  * datasets owned by or written by a group (`group:<name>` in a pool's `sharedDatasets` rules) know
- * their members. One table (migration 7) and one small store whose SQL serves both backends: the
- * statements are written with `?` placeholders and numbered for PostgreSQL by `numbered`. Each
- * adapter only hands the store a way to run a statement (`GroupSqlRunner`). `Storage` extends
- * `GroupStore`; `test/conformance/storage-suite-groups.ts` checks both backends.
+ * their members. One table (migration 7) and one store written once as SQL (`sql.ts`) over the
+ * backend's connections: `storage.groups`. `test/conformance/storage-suite-groups.ts` checks both
+ * backends.
  */
 import type { Migration } from "./migration.js";
+import { type SqlConnections, sql } from "./sql.js";
 
 /** Group names: short and log-safe, like role names. */
 export const GROUP_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -58,81 +58,53 @@ export const GROUPS_MIGRATION: Migration = {
   `,
 };
 
-/** How the store reaches a backend: one statement, `?` placeholders, in autocommit or one transaction. */
-export interface GroupSqlRunner {
-  /** True for PostgreSQL (`$n` placeholders), false for SQLite (`?`). */
-  readonly numbered: boolean;
-  /** Runs a read and returns its rows. */
-  rows<Row>(text: string, params: readonly unknown[]): Promise<Row[]>;
-  /** Runs the statements in order in one write transaction; returns the rows each changed. */
-  writes(statements: ReadonlyArray<{ text: string; params: readonly unknown[] }>): Promise<number[]>;
-}
-
-/** `GroupStore` over either backend's `GroupSqlRunner`. */
+/** `GroupStore` over either backend. */
 export class SqlGroupStore implements GroupStore {
-  constructor(private readonly runner: GroupSqlRunner) {}
+  constructor(private readonly db: SqlConnections) {}
 
   async addGroupMember(poolId: string, group: string, identityId: string, createdAt: number): Promise<boolean> {
-    const [added] = await this.#writes([
-      [
-        `INSERT INTO group_members (pool_id, group_name, identity_id, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (pool_id, group_name, identity_id) DO NOTHING`,
-        [poolId, group, identityId, createdAt],
-      ],
-    ]);
-    return added! > 0;
+    const added = await this.db.write((session) =>
+      session.run(sql`
+        INSERT INTO group_members (pool_id, group_name, identity_id, created_at) VALUES (${poolId}, ${group}, ${identityId}, ${createdAt})
+        ON CONFLICT (pool_id, group_name, identity_id) DO NOTHING`),
+    );
+    return added > 0;
   }
 
   async removeGroupMember(poolId: string, group: string, identityId: string): Promise<boolean> {
-    const [removed] = await this.#writes([
-      [`DELETE FROM group_members WHERE pool_id = ? AND group_name = ? AND identity_id = ?`, [poolId, group, identityId]],
-    ]);
-    return removed! > 0;
+    const removed = await this.db.write((session) =>
+      session.run(sql`DELETE FROM group_members WHERE pool_id = ${poolId} AND group_name = ${group} AND identity_id = ${identityId}`),
+    );
+    return removed > 0;
   }
 
   async listGroupMembers(poolId: string, group: string): Promise<string[]> {
-    const rows = await this.#rows<{ id: string }>(
-      `SELECT identity_id AS id FROM group_members WHERE pool_id = ? AND group_name = ? ORDER BY identity_id`,
-      [poolId, group],
+    const rows = await this.db.read((session) =>
+      session.all<{ id: string }>(
+        sql`SELECT identity_id AS id FROM group_members WHERE pool_id = ${poolId} AND group_name = ${group} ORDER BY identity_id`,
+      ),
     );
     return rows.map((row) => row.id);
   }
 
   async listIdentityGroups(poolId: string, identityId: string): Promise<string[]> {
-    const rows = await this.#rows<{ name: string }>(
-      `SELECT group_name AS name FROM group_members WHERE pool_id = ? AND identity_id = ? ORDER BY group_name`,
-      [poolId, identityId],
+    const rows = await this.db.read((session) =>
+      session.all<{ name: string }>(
+        sql`SELECT group_name AS name FROM group_members WHERE pool_id = ${poolId} AND identity_id = ${identityId} ORDER BY group_name`,
+      ),
     );
     return rows.map((row) => row.name);
   }
 
-  async moveGroupMemberships(fromIdentityId: string, toIdentityId: string): Promise<number> {
+  moveGroupMemberships(fromIdentityId: string, toIdentityId: string): Promise<number> {
     // Copy first (skipping groups the kept identity is in already), then drop every old row:
     // one transaction, so a reader sees the memberships either before or after the move.
-    const [, moved] = await this.#writes([
-      [
-        `INSERT INTO group_members (pool_id, group_name, identity_id, created_at)
-         SELECT pool_id, group_name, ?, created_at FROM group_members WHERE identity_id = ?
-         ON CONFLICT (pool_id, group_name, identity_id) DO NOTHING`,
-        [toIdentityId, fromIdentityId],
-      ],
-      [`DELETE FROM group_members WHERE identity_id = ?`, [fromIdentityId]],
-    ]);
-    return moved!;
-  }
-
-  #rows<Row>(text: string, params: readonly unknown[]): Promise<Row[]> {
-    return this.runner.rows<Row>(this.#dialect(text), params);
-  }
-
-  #writes(statements: ReadonlyArray<readonly [string, readonly unknown[]]>): Promise<number[]> {
-    return this.runner.writes(statements.map(([text, params]) => ({ text: this.#dialect(text), params })));
-  }
-
-  /** `?` placeholders become `$1`, `$2`, ... for PostgreSQL; the statements hold no other `?`. */
-  #dialect(text: string): string {
-    if (!this.runner.numbered) return text;
-    let index = 0;
-    return text.replace(/\?/g, () => `$${++index}`);
+    return this.db.transaction(async (session) => {
+      await session.run(sql`
+        INSERT INTO group_members (pool_id, group_name, identity_id, created_at)
+        SELECT pool_id, group_name, ${toIdentityId}, created_at FROM group_members WHERE identity_id = ${fromIdentityId}
+        ON CONFLICT (pool_id, group_name, identity_id) DO NOTHING`);
+      return session.run(sql`DELETE FROM group_members WHERE identity_id = ${fromIdentityId}`);
+    });
   }
 }

@@ -23,7 +23,9 @@ import type { UserPoolStore } from "./user-pool-store.js";
 import type { SqlConnections } from "./sql.js";
 import type { KeyStore } from "./key-store.js";
 import { SqlKeyStore } from "./sql-keys.js";
-import { SqlGroupStore } from "./group-store.js";
+import { type GroupStore, SqlGroupStore } from "./group-store.js";
+import type { PoolStore } from "./pool-store.js";
+import { SqlPoolStore } from "./sql-pools.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { SqlStreamStore } from "./sql-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -38,7 +40,7 @@ import {
   postgresSession,
   selectDataset,
 } from "./postgres-rows.js";
-import type { ConnectionStats, DatasetRow, DatasetWriteTx, IdentityRow, ReadRecordsOptions, RecordsSnapshot, Storage, StoredPool } from "./storage.js";
+import type { ConnectionStats, DatasetRow, DatasetWriteTx, IdentityRow, ReadRecordsOptions, RecordsSnapshot, Storage } from "./storage.js";
 import { WriteGate } from "./write-gate.js";
 
 /**
@@ -163,51 +165,6 @@ class PostgresAdapter implements PostgresStorage {
     return this.#closing;
   }
 
-  async savePool(pool: StoredPool): Promise<void> {
-    await this.#write(() =>
-      this.#pool.query(
-        `INSERT INTO pools (id, settings, created_at) VALUES ($1, $2::jsonb, $3)
-         ON CONFLICT (id) DO UPDATE SET settings = excluded.settings`,
-        [pool.id, JSON.stringify(pool.settings), pool.createdAt],
-      ),
-    );
-  }
-
-  async getPool(id: string): Promise<StoredPool | null> {
-    const { rows } = await this.#track(() =>
-      this.#pool.query<StoredPool>(`SELECT id, settings, created_at AS "createdAt" FROM pools WHERE id = $1`, [id]),
-    );
-    return rows[0] ?? null;
-  }
-
-  async listPools(): Promise<StoredPool[]> {
-    const { rows } = await this.#track(() =>
-      this.#pool.query<StoredPool>(`SELECT id, settings, created_at AS "createdAt" FROM pools ORDER BY id`),
-    );
-    return rows;
-  }
-
-  async createIdentity(row: IdentityRow): Promise<void> {
-    await this.#write(() =>
-      this.#pool.query("INSERT INTO identities (id, pool_id, secret_hash, created_at) VALUES ($1, $2, $3, $4)", [
-        row.id,
-        row.poolId,
-        row.secretHash,
-        row.createdAt,
-      ]),
-    );
-  }
-
-  async getIdentity(id: string): Promise<IdentityRow | null> {
-    const { rows } = await this.#track(() =>
-      this.#pool.query<IdentityRow>(
-        `SELECT id, pool_id AS "poolId", secret_hash AS "secretHash", created_at AS "createdAt" FROM identities WHERE id = $1`,
-        [id],
-      ),
-    );
-    return rows[0] ?? null;
-  }
-
   async getDataset(identityId: string, name: string): Promise<DatasetRow | null> {
     return this.#track(() => selectDataset(this.#pool, identityId, name));
   }
@@ -284,25 +241,9 @@ class PostgresAdapter implements PostgresStorage {
   readonly keys: KeyStore = new SqlKeyStore(this.#sql);
   readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
   readonly userPools: UserPoolStore = new SqlUserPoolStore(this.#sql);
+  readonly pools: PoolStore = new SqlPoolStore(this.#sql);
+  readonly groups: GroupStore = new SqlGroupStore(this.#sql);
 
-  // Group members (GroupStore): the SQL is in group-store.ts, on this pool.
-  readonly #groups = new SqlGroupStore({
-    numbered: true,
-    rows: async (text, params) => (await this.#track(() => this.#pool.query(text, [...params]))).rows,
-    writes: (statements) =>
-      this.#write(() =>
-        this.#transaction("BEGIN", async (client) => {
-          const changed: number[] = [];
-          for (const { text, params } of statements) changed.push((await client.query(text, [...params])).rowCount ?? 0);
-          return changed;
-        }),
-      ),
-  });
-  addGroupMember(poolId: string, group: string, identityId: string, createdAt: number) { return this.#groups.addGroupMember(poolId, group, identityId, createdAt); }
-  removeGroupMember(poolId: string, group: string, identityId: string) { return this.#groups.removeGroupMember(poolId, group, identityId); }
-  listGroupMembers(poolId: string, group: string) { return this.#groups.listGroupMembers(poolId, group); }
-  listIdentityGroups(poolId: string, identityId: string) { return this.#groups.listIdentityGroups(poolId, identityId); }
-  moveGroupMemberships(fromIdentityId: string, toIdentityId: string) { return this.#groups.moveGroupMemberships(fromIdentityId, toIdentityId); }
 
   // The event stream (StreamStore): the SQL is in sql-stream.ts, on this pool.
   readonly #stream = new SqlStreamStore(this.#sql);

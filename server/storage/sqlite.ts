@@ -22,7 +22,9 @@ import type { UserPoolStore } from "./user-pool-store.js";
 import type { SqlConnections } from "./sql.js";
 import type { KeyStore } from "./key-store.js";
 import { SqlKeyStore } from "./sql-keys.js";
-import { SqlGroupStore } from "./group-store.js";
+import { type GroupStore, SqlGroupStore } from "./group-store.js";
+import type { PoolStore } from "./pool-store.js";
+import { SqlPoolStore } from "./sql-pools.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { SqlStreamStore } from "./sql-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
@@ -34,7 +36,6 @@ import type {
   ReadRecordsOptions,
   RecordsSnapshot,
   Storage,
-  StoredPool,
 } from "./storage.js";
 
 /** How to open the embedded database; only `file` is required. */
@@ -142,47 +143,6 @@ class SqliteAdapter implements SqliteStorage {
     return this.#closing;
   }
 
-  async savePool(pool: StoredPool): Promise<void> {
-    await this.#write(() =>
-      sql(
-        this.#writer,
-        `INSERT INTO pools (id, settings, created_at) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET settings = excluded.settings`,
-      ).run(pool.id, JSON.stringify(pool.settings), pool.createdAt),
-    );
-  }
-
-  async getPool(id: string): Promise<StoredPool | null> {
-    this.#assertOpen();
-    const row = sql<PoolSqlRow>(this.#reader, "SELECT id, settings, created_at FROM pools WHERE id = ?").get(id);
-    return row ? toPool(row) : null;
-  }
-
-  async listPools(): Promise<StoredPool[]> {
-    this.#assertOpen();
-    return sql<PoolSqlRow>(this.#reader, "SELECT id, settings, created_at FROM pools ORDER BY id").all().map(toPool);
-  }
-
-  async createIdentity(row: IdentityRow): Promise<void> {
-    await this.#write(() =>
-      sql(this.#writer, "INSERT INTO identities (id, pool_id, secret_hash, created_at) VALUES (?, ?, ?, ?)").run(
-        row.id,
-        row.poolId,
-        row.secretHash,
-        row.createdAt,
-      ),
-    );
-  }
-
-  async getIdentity(id: string): Promise<IdentityRow | null> {
-    this.#assertOpen();
-    const row = sql<IdentityRow>(
-      this.#reader,
-      "SELECT id, pool_id AS poolId, secret_hash AS secretHash, created_at AS createdAt FROM identities WHERE id = ?",
-    ).get(id);
-    return row ?? null;
-  }
-
   async getDataset(identityId: string, name: string): Promise<DatasetRow | null> {
     this.#assertOpen();
     return selectDataset(this.#reader, identityId, name);
@@ -257,19 +217,9 @@ class SqliteAdapter implements SqliteStorage {
   readonly keys: KeyStore = new SqlKeyStore(this.#sql);
   readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
   readonly userPools: UserPoolStore = new SqlUserPoolStore(this.#sql);
+  readonly pools: PoolStore = new SqlPoolStore(this.#sql);
+  readonly groups: GroupStore = new SqlGroupStore(this.#sql);
 
-  // Group members (GroupStore): the SQL is in group-store.ts, on these connections.
-  readonly #groups = new SqlGroupStore({
-    numbered: false,
-    rows: async (text, params) => (this.#assertOpen(), this.#reader.prepare(text).all(...params) as never),
-    writes: (statements) =>
-      this.#write(() => this.#writer.transaction(() => statements.map(({ text, params }) => this.#writer.prepare(text).run(...params).changes))()),
-  });
-  addGroupMember(poolId: string, group: string, identityId: string, createdAt: number) { return this.#groups.addGroupMember(poolId, group, identityId, createdAt); }
-  removeGroupMember(poolId: string, group: string, identityId: string) { return this.#groups.removeGroupMember(poolId, group, identityId); }
-  listGroupMembers(poolId: string, group: string) { return this.#groups.listGroupMembers(poolId, group); }
-  listIdentityGroups(poolId: string, identityId: string) { return this.#groups.listIdentityGroups(poolId, identityId); }
-  moveGroupMemberships(fromIdentityId: string, toIdentityId: string) { return this.#groups.moveGroupMemberships(fromIdentityId, toIdentityId); }
 
   // The event stream (StreamStore): the SQL is in sql-stream.ts, on these connections.
   readonly #stream = new SqlStreamStore(this.#sql);
@@ -350,14 +300,3 @@ function rollbackKeepingError(db: Db): void {
     // The connection is unusable; the next BEGIN will fail loudly.
   }
 }
-
-interface PoolSqlRow {
-  id: string;
-  settings: string;
-  created_at: number;
-}
-const toPool = (row: PoolSqlRow): StoredPool => ({
-  id: row.id,
-  settings: JSON.parse(row.settings) as Record<string, unknown>,
-  createdAt: row.created_at,
-});

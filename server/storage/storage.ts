@@ -10,24 +10,11 @@ import type { DeviceStore } from "./device-store.js";
 import type { IdentityStore } from "./identity-store.js";
 import type { KeyStore } from "./key-store.js";
 import type { LeaseStore } from "./lease-store.js";
+import type { PoolStore } from "./pool-store.js";
 import type { UserPoolStore } from "./user-pool-store.js";
 import type { AppendEventInput, AppendedEvent, StreamStore } from "./stream-store.js";
 
-/** An identity pool as stored; `settings` is the pool's validated settings object as JSON. */
-export interface StoredPool {
-  id: string;
-  settings: Record<string, unknown>;
-  createdAt: number;
-}
-
-/** An identity. Guests hold a device secret, stored only as a hash. */
-export interface IdentityRow {
-  id: string;
-  poolId: string;
-  /** scrypt/sha hash of the guest's device secret; null for identities without one. */
-  secretHash: string | null;
-  createdAt: number;
-}
+export type { IdentityRow, StoredPool } from "./pool-store.js";
 
 /** A dataset's bookkeeping row. A deleted dataset keeps its row so counts are never reused. */
 export interface DatasetRow {
@@ -124,14 +111,18 @@ export interface ConnectionStats {
 }
 
 /**
- * Also a `StreamStore` (the event stream, `stream-store.ts`) an `IdentityStore` (logins, identity status, merges, `identity-store.ts`) and a
- * `GroupStore` (group members, `group-store.ts`).
- * Registered push devices, server keys and consumer leases are the sub-stores `devices`, `keys`
- * and `leases`.
+ * Also a `StreamStore` (the event stream, `stream-store.ts`) and an `IdentityStore` (logins,
+ * identity status, merges, `identity-store.ts`). Pools, group members, registered push devices,
+ * server keys and consumer leases are the sub-stores `pools`, `groups`, `devices`, `keys` and
+ * `leases`.
  */
-export interface Storage extends StreamStore, IdentityStore, GroupStore {
+export interface Storage extends StreamStore, IdentityStore {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
+  /** Identity pools and identity rows (`pool-store.ts`). */
+  readonly pools: PoolStore;
+  /** Group members within a pool (`group-store.ts`). */
+  readonly groups: GroupStore;
   /** Registered push devices and their dataset subscriptions (`device-store.ts`). */
   readonly devices: DeviceStore;
   /** Server keys, sealed (`key-store.ts`). */
@@ -148,13 +139,6 @@ export interface Storage extends StreamStore, IdentityStore, GroupStore {
   close(): Promise<void>;
   /** The connection pool's use now, for metrics; absent on a backend without a pool (SQLite). */
   connectionStats?(): ConnectionStats;
-
-  savePool(pool: StoredPool): Promise<void>;
-  getPool(id: string): Promise<StoredPool | null>;
-  listPools(): Promise<StoredPool[]>;
-
-  createIdentity(row: IdentityRow): Promise<void>;
-  getIdentity(id: string): Promise<IdentityRow | null>;
 
   /** The dataset's row, deleted ones included, or null if it never existed. */
   getDataset(identityId: string, name: string): Promise<DatasetRow | null>;

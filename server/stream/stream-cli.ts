@@ -91,7 +91,7 @@ async function runCommand(flags: StorageFlags, body: (storage: Storage, pool: Po
 async function findPool(storage: Storage, config: ServerConfig, poolId: string): Promise<PoolSettings | null> {
   const configured = config.pools.find((pool) => pool.id === poolId);
   if (configured) return configured;
-  const stored = await storage.getPool(poolId);
+  const stored = await storage.pools.getPool(poolId);
   // Stored settings carry the pool's origin and sealed secrets: read them as the server does.
   return stored ? readStoredPool(stored, createSecretBox(await loadMasterKey(config.dataDir, config.masterKey))).settings : null;
 }

@@ -100,7 +100,7 @@ export async function mergeIdentities(deps: SyncDeps, input: MergeIdentitiesInpu
       });
       // Group memberships follow the kept identity. Shared datasets are stored under their pool's
       // or group's owner id, never under the source, so the merge above leaves them alone.
-      await deps.storage.moveGroupMemberships(sourceId, targetId);
+      await deps.storage.groups.moveGroupMemberships(sourceId, targetId);
       // After commit: stream consumers, push notifications. Must not throw; the merge succeeded.
       announceCommitted(deps, changes.map(({ copy: _copy, ...change }) => change));
       return {

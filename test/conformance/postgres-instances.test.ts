@@ -79,7 +79,7 @@ await describeWithPostgres("PostgreSQL across instances", () => {
     const instances = await openInstances(4, false);
     await Promise.all(instances.map((storage) => storage.migrate()));
     expect(await migrationVersions(instances[0]!.schema)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
-    await expect(instances[3]!.getPool("default")).resolves.toBeNull();
+    await expect(instances[3]!.pools.getPool("default")).resolves.toBeNull();
   });
 
   // The runner itself, on raw clients: each call says which versions it applied.

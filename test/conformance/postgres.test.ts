@@ -44,7 +44,7 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     const queued = commitPush(storage, IDENTITY_A, "notes", 2, []); // waits behind the first
     const closed = storage.close();
     await expect(storage.getDataset(IDENTITY_A, "notes")).rejects.toThrow(/closed/);
-    await expect(storage.savePool({ id: "p", settings: {}, createdAt: 1 })).rejects.toThrow(/closed/);
+    await expect(storage.pools.savePool({ id: "p", settings: {}, createdAt: 1 })).rejects.toThrow(/closed/);
     release.resolve();
     await push;
     await queued;
@@ -61,7 +61,7 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     await expect(same).rejects.toThrow(/reentrant/);
     const other = storage.writeDataset(IDENTITY_A, "notes", () => storage.writeDataset(IDENTITY_A, "other", async () => 1));
     await expect(other).rejects.toThrow(/reentrant/);
-    const pool = storage.writeDataset(IDENTITY_A, "notes", () => storage.savePool({ id: "p", settings: {}, createdAt: 1 }));
+    const pool = storage.writeDataset(IDENTITY_A, "notes", () => storage.pools.savePool({ id: "p", settings: {}, createdAt: 1 }));
     await expect(pool).rejects.toThrow(/reentrant/);
     await expect(storage.writeDataset(IDENTITY_A, "notes", async () => "still usable")).resolves.toBe("still usable");
   });
@@ -125,7 +125,7 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     const storage = await openPostgresStorage({ url, schema });
     onTestFinished(() => storage.close());
     await storage.migrate();
-    await storage.savePool({ id: "default", settings: {}, createdAt: 1 });
+    await storage.pools.savePool({ id: "default", settings: {}, createdAt: 1 });
     const pools = await withTestClient(async (client) => (await client.query(`SELECT id FROM ${schema}.pools`)).rows);
     expect(pools).toEqual([{ id: "default" }]);
   });
@@ -141,8 +141,8 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     const storage = await openStorage({ dataDir: "/nonexistent", databaseUrl: postgresTestUrl, postgresSchema: schema });
     onTestFinished(() => storage.close());
     expect(storage.kind).toBe("postgres");
-    await storage.savePool({ id: "default", settings: { guestsAllowed: true }, createdAt: 1 });
-    expect(await storage.listPools()).toEqual([{ id: "default", settings: { guestsAllowed: true }, createdAt: 1 }]);
+    await storage.pools.savePool({ id: "default", settings: { guestsAllowed: true }, createdAt: 1 });
+    expect(await storage.pools.listPools()).toEqual([{ id: "default", settings: { guestsAllowed: true }, createdAt: 1 }]);
   });
 
   it("names the database URL, without its password, when openStorage cannot migrate", async () => {

@@ -82,7 +82,7 @@ describe("sqlite storage", () => {
     });
     const closed = storage.close();
     await expect(storage.getDataset(IDENTITY_A, "notes")).rejects.toThrow(/closed/);
-    await expect(storage.savePool({ id: "p", settings: {}, createdAt: 1 })).rejects.toThrow(/closed/);
+    await expect(storage.pools.savePool({ id: "p", settings: {}, createdAt: 1 })).rejects.toThrow(/closed/);
     release.resolve();
     await push;
     await closed;
@@ -108,10 +108,10 @@ describe("sqlite storage", () => {
   it("opens the embedded file under the data directory, migrated, through openStorage", async () => {
     const dataDir = join(await tempDir(), "data");
     const storage = await openStorage({ dataDir });
-    await storage.savePool({ id: "default", settings: {}, createdAt: 1 });
+    await storage.pools.savePool({ id: "default", settings: {}, createdAt: 1 });
     await storage.close();
     const reopened = await openMigrated(join(dataDir, "syncpool.db"));
-    expect(await reopened.getPool("default")).toEqual({ id: "default", settings: {}, createdAt: 1 });
+    expect(await reopened.pools.getPool("default")).toEqual({ id: "default", settings: {}, createdAt: 1 });
     await expect(openStorage({ dataDir, databaseUrl: "mysql://localhost/syncpool" })).rejects.toThrow(/only postgres/);
   });
 });

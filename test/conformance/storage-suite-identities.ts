@@ -47,7 +47,7 @@ export function describeIdentityStore(storage: () => Storage): void {
         created: true,
       });
       expect(await storage().listLogins(IDENTITY_A)).toEqual([{ provider: ISSUER, subject: "alice", linkedAt: BASE_MS }]);
-      await storage().createIdentity(identity(IDENTITY_B, "default", "sha256:abc"));
+      await storage().pools.createIdentity(identity(IDENTITY_B, "default", "sha256:abc"));
       expect(await storage().linkLogins(IDENTITY_B, "default", [login("bob"), login("bob")], BASE_MS + 1)).toEqual({ linkedElsewhere: null });
       expect(await storage().listLogins(IDENTITY_B)).toEqual([{ provider: ISSUER, subject: "bob", linkedAt: BASE_MS + 1 }]);
       expect(await storage().getIdentityStatus(IDENTITY_B)).toEqual(active(IDENTITY_B, false));
@@ -73,13 +73,13 @@ export function describeIdentityStore(storage: () => Storage): void {
     });
 
     it("reports a guest's secret without revealing it, and an unknown identity as null", async () => {
-      await storage().createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
+      await storage().pools.createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
       expect(await storage().getIdentityStatus(IDENTITY_A)).toEqual(active(IDENTITY_A, true));
       expect(await storage().getIdentityStatus(IDENTITY_B)).toBeNull();
     });
 
     it("links logins all or nothing: its own are fine, one held elsewhere links none", async () => {
-      await storage().createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
+      await storage().pools.createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
       await storage().createIdentityWithLogins(identity(IDENTITY_B), [login("bob")]);
       expect(await storage().linkLogins(IDENTITY_A, "default", [login("alice")], BASE_MS + 1)).toEqual({ linkedElsewhere: null });
       expect(await storage().linkLogins(IDENTITY_A, "default", [login("alice")], BASE_MS + 2)).toEqual({ linkedElsewhere: null });
@@ -91,12 +91,12 @@ export function describeIdentityStore(storage: () => Storage): void {
     });
 
     it("clears the device secret when a login is linked, and keeps it when the link is refused", async () => {
-      await storage().createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
+      await storage().pools.createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
       await storage().createIdentityWithLogins(identity(IDENTITY_B), [login("bob")]);
       expect(await storage().linkLogins(IDENTITY_A, "default", [login("bob")], BASE_MS)).toEqual({ linkedElsewhere: IDENTITY_B });
-      expect((await storage().getIdentity(IDENTITY_A))?.secretHash).toBe("sha256:abc");
+      expect((await storage().pools.getIdentity(IDENTITY_A))?.secretHash).toBe("sha256:abc");
       await storage().linkLogins(IDENTITY_A, "default", [login("alice")], BASE_MS + 1);
-      expect((await storage().getIdentity(IDENTITY_A))?.secretHash).toBeNull();
+      expect((await storage().pools.getIdentity(IDENTITY_A))?.secretHash).toBeNull();
       expect(await storage().getIdentityStatus(IDENTITY_A)).toEqual(active(IDENTITY_A, false));
     });
 
@@ -117,7 +117,7 @@ export function describeIdentityStore(storage: () => Storage): void {
     });
 
     it("disables an identity once (keeping the first time) and refuses its writes", async () => {
-      await storage().createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
+      await storage().pools.createIdentity(identity(IDENTITY_A, "default", "sha256:abc"));
       await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("a", 1)]);
       expect(await storage().disableIdentity(IDENTITY_A, BASE_MS + 5)).toBe(true);
       expect(await storage().disableIdentity(IDENTITY_A, BASE_MS + 9)).toBe(true);
@@ -129,10 +129,10 @@ export function describeIdentityStore(storage: () => Storage): void {
     });
 
     it("lists a pool's identities by id, paged, with their logins and never a secret", async () => {
-      await storage().createIdentity(identity(IDENTITY_B, "default", "sha256:secret"));
+      await storage().pools.createIdentity(identity(IDENTITY_B, "default", "sha256:secret"));
       await storage().createIdentityWithLogins(identity(IDENTITY_A), [login("alice")]);
       await storage().createIdentityWithLogins(identity(IDENTITY_C), []);
-      await storage().createIdentity(identity("local:99999999-0000-4000-8000-000000000000", "other-pool"));
+      await storage().pools.createIdentity(identity("local:99999999-0000-4000-8000-000000000000", "other-pool"));
       const first = await storage().listIdentities("default", null, 2);
       expect(first).toEqual([
         { ...active(IDENTITY_A, false), createdAt: BASE_MS, logins: [{ provider: ISSUER, subject: "alice", linkedAt: BASE_MS }] },
@@ -151,7 +151,7 @@ export function describeIdentityStore(storage: () => Storage): void {
       { identityId: IDENTITY_B, name: "notes.merged" },
     ];
     async function twoIdentities(): Promise<void> {
-      await storage().createIdentity(identity(IDENTITY_A, "default", "sha256:guest"));
+      await storage().pools.createIdentity(identity(IDENTITY_A, "default", "sha256:guest"));
       await storage().createIdentityWithLogins(identity(IDENTITY_B), [login("target")]);
       await storage().linkLogins(IDENTITY_A, "default", [login("guest-login")], BASE_MS);
       await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("guest", 1)]);

@@ -228,8 +228,8 @@ export function describeStream(storage: () => Storage): void {
     });
 
     it("walks the live datasets of a pool's identities in pages", async () => {
-      await storage().createIdentity({ id: IDENTITY_A, poolId: "default", secretHash: null, createdAt: BASE_MS });
-      await storage().createIdentity({ id: IDENTITY_B, poolId: "other", secretHash: null, createdAt: BASE_MS });
+      await storage().pools.createIdentity({ id: IDENTITY_A, poolId: "default", secretHash: null, createdAt: BASE_MS });
+      await storage().pools.createIdentity({ id: IDENTITY_B, poolId: "other", secretHash: null, createdAt: BASE_MS });
       for (const name of ["b", "a", "c"]) await commitPush(storage(), IDENTITY_A, name, 1, []);
       await commitPush(storage(), IDENTITY_B, "x", 1, []);
       await storage().writeDataset(IDENTITY_A, "c", (tx) => tx.saveDataset(makeDataset(IDENTITY_A, "c", 2, { deleted: true, deletedAtSyncCount: 2 })));

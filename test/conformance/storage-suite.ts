@@ -59,10 +59,10 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
 function describeLifecycle(storage: () => Storage): void {
   describe("lifecycle", () => {
     it("migrating again is harmless and keeps the data", async () => {
-      await storage().savePool({ id: "default", settings: { guests: true }, createdAt: BASE_MS });
+      await storage().pools.savePool({ id: "default", settings: { guests: true }, createdAt: BASE_MS });
       await storage().migrate();
       await storage().migrate();
-      expect(await storage().getPool("default")).toEqual({ id: "default", settings: { guests: true }, createdAt: BASE_MS });
+      expect(await storage().pools.getPool("default")).toEqual({ id: "default", settings: { guests: true }, createdAt: BASE_MS });
     });
 
     it("answers ping once migrated and names its kind", async () => {
@@ -84,28 +84,28 @@ function describePools(storage: () => Storage): void {
     };
 
     it("returns a saved pool exactly, settings JSON included", async () => {
-      await storage().savePool({ id: "local:pool-1", settings, createdAt: BASE_MS });
-      expect(await storage().getPool("local:pool-1")).toEqual({ id: "local:pool-1", settings, createdAt: BASE_MS });
+      await storage().pools.savePool({ id: "local:pool-1", settings, createdAt: BASE_MS });
+      expect(await storage().pools.getPool("local:pool-1")).toEqual({ id: "local:pool-1", settings, createdAt: BASE_MS });
     });
 
     it("returns null for a pool that was never saved", async () => {
-      expect(await storage().getPool("local:missing")).toBeNull();
+      expect(await storage().pools.getPool("local:missing")).toBeNull();
     });
 
     it("saving an existing pool replaces its settings and keeps its creation time", async () => {
-      await storage().savePool({ id: "default", settings, createdAt: BASE_MS });
-      await storage().savePool({ id: "default", settings: { guestsAllowed: false }, createdAt: BASE_MS + 5000 });
-      expect(await storage().getPool("default")).toEqual({
+      await storage().pools.savePool({ id: "default", settings, createdAt: BASE_MS });
+      await storage().pools.savePool({ id: "default", settings: { guestsAllowed: false }, createdAt: BASE_MS + 5000 });
+      expect(await storage().pools.getPool("default")).toEqual({
         id: "default",
         settings: { guestsAllowed: false },
         createdAt: BASE_MS,
       });
-      expect(await storage().listPools()).toHaveLength(1);
+      expect(await storage().pools.listPools()).toHaveLength(1);
     });
 
     it("lists every pool ordered by id", async () => {
-      for (const id of ["local:b", "default", "local:a"]) await storage().savePool({ id, settings: {}, createdAt: BASE_MS });
-      expect((await storage().listPools()).map((pool) => pool.id)).toEqual(["default", "local:a", "local:b"]);
+      for (const id of ["local:b", "default", "local:a"]) await storage().pools.savePool({ id, settings: {}, createdAt: BASE_MS });
+      expect((await storage().pools.listPools()).map((pool) => pool.id)).toEqual(["default", "local:a", "local:b"]);
     });
   });
 }
@@ -115,18 +115,18 @@ function describeIdentities(storage: () => Storage): void {
     it("returns a created identity exactly, with or without a secret hash", async () => {
       const guest = { id: IDENTITY_A, poolId: "default", secretHash: "scrypt$16384$8$1$c2FsdA$aGFzaA", createdAt: BASE_MS };
       const linked = { id: IDENTITY_B, poolId: "default", secretHash: null, createdAt: BASE_MS + 1 };
-      await storage().createIdentity(guest);
-      await storage().createIdentity(linked);
-      expect(await storage().getIdentity(IDENTITY_A)).toEqual(guest);
-      expect(await storage().getIdentity(IDENTITY_B)).toEqual(linked);
-      expect(await storage().getIdentity("local:00000000-0000-4000-8000-000000000000")).toBeNull();
+      await storage().pools.createIdentity(guest);
+      await storage().pools.createIdentity(linked);
+      expect(await storage().pools.getIdentity(IDENTITY_A)).toEqual(guest);
+      expect(await storage().pools.getIdentity(IDENTITY_B)).toEqual(linked);
+      expect(await storage().pools.getIdentity("local:00000000-0000-4000-8000-000000000000")).toBeNull();
     });
 
     it("rejects creating an identity whose id exists and keeps the first", async () => {
       const first = { id: IDENTITY_A, poolId: "default", secretHash: "first", createdAt: BASE_MS };
-      await storage().createIdentity(first);
-      await expect(storage().createIdentity({ ...first, secretHash: "second" })).rejects.toThrow();
-      expect(await storage().getIdentity(IDENTITY_A)).toEqual(first);
+      await storage().pools.createIdentity(first);
+      await expect(storage().pools.createIdentity({ ...first, secretHash: "second" })).rejects.toThrow();
+      expect(await storage().pools.getIdentity(IDENTITY_A)).toEqual(first);
     });
   });
 }

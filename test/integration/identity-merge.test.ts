@@ -128,13 +128,13 @@ describe("guest merge", () => {
   it("moves the guest's group memberships to the login's identity, keeping one where both were members", async () => {
     const owner = await signIn({ identityPoolId: "app", logins: await login("grouped") });
     const phone = await guest();
-    await server.storage.addGroupMember("app", "family-42", phone.identityId, startMs);
-    await server.storage.addGroupMember("app", "chess", phone.identityId, startMs);
-    await server.storage.addGroupMember("app", "chess", owner.identityId, startMs);
+    await server.storage.groups.addGroupMember("app", "family-42", phone.identityId, startMs);
+    await server.storage.groups.addGroupMember("app", "chess", phone.identityId, startMs);
+    await server.storage.groups.addGroupMember("app", "chess", owner.identityId, startMs);
     const merged = await signIn({ identityPoolId: "app", identityId: phone.identityId, deviceSecret: phone.deviceSecret, logins: await login("grouped") });
     expect(merged.mergedIdentityIds).toEqual([phone.identityId]);
-    expect(await server.storage.listIdentityGroups("app", owner.identityId)).toEqual(["chess", "family-42"]);
-    expect(await server.storage.listIdentityGroups("app", phone.identityId)).toEqual([]);
+    expect(await server.storage.groups.listIdentityGroups("app", owner.identityId)).toEqual(["chess", "family-42"]);
+    expect(await server.storage.groups.listIdentityGroups("app", phone.identityId)).toEqual([]);
   });
 
   it("keeps an OPTIMISTIC target's records and puts the guest's differing ones in a conflict copy", async () => {

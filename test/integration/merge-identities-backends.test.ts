@@ -45,7 +45,7 @@ const values = async (deps: SyncDeps, identityId: string, dataset: string) =>
 function mergeSuite(open: () => Promise<Storage>): void {
   async function prepared(): Promise<{ storage: Storage; deps: SyncDeps; committed: CommittedChange[] }> {
     const storage = await open();
-    await storage.createIdentity({ id: GUEST, poolId: "default", secretHash: "sha256:x", createdAt: NOW });
+    await storage.pools.createIdentity({ id: GUEST, poolId: "default", secretHash: "sha256:x", createdAt: NOW });
     await storage.createIdentityWithLogins({ id: TARGET, poolId: "default", secretHash: null, createdAt: NOW }, [{ provider: "https://idp", subject: "u" }]);
     const committed: CommittedChange[] = [];
     return { storage, deps: depsFor(storage, committed), committed };

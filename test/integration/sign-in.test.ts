@@ -26,7 +26,7 @@ describe("sign-in with the default pool", () => {
   afterAll(async () => server?.close());
 
   it("has a default pool that allows guests when nothing is configured", async () => {
-    expect(await server.storage.getPool("default")).toMatchObject({ id: "default", settings: { allowGuests: true } });
+    expect(await server.storage.pools.getPool("default")).toMatchObject({ id: "default", settings: { allowGuests: true } });
   });
 
   it("creates a new guest with an identity id, a token and a device secret", async () => {
@@ -46,7 +46,7 @@ describe("sign-in with the default pool", () => {
 
   it("stores only a hash of the device secret", async () => {
     const guest = await server.signInGuest();
-    const row = await server.storage.getIdentity(guest.identityId);
+    const row = await server.storage.pools.getIdentity(guest.identityId);
     expect(row?.secretHash).toBeTruthy();
     expect(row?.secretHash).not.toContain(guest.deviceSecret);
   });
@@ -233,7 +233,7 @@ describe("configured pools and the admin API", () => {
     });
     expect(firstError(await server.gql(`{ identityPools { id } }`, {}, guest.token)).extensions).toMatchObject({ code: "FORBIDDEN" });
     expect(firstError(await server.gql(CREATE, { input: { id: "sneaky" } }, guest.token)).extensions).toMatchObject({ code: "FORBIDDEN" });
-    expect(await server.storage.getPool("sneaky")).toBeNull();
+    expect(await server.storage.pools.getPool("sneaky")).toBeNull();
   });
 
   it("lists the configured pools", async () => {
@@ -276,7 +276,7 @@ describe("configured pools and the admin API", () => {
   it("keeps pools across a restart on the same data directory", async () => {
     const restarted = await startInProcessServer({ dataDir: server.dataDir, config: { adminToken: ADMIN_TOKEN } });
     try {
-      expect(await restarted.storage.getPool("chosen")).toMatchObject({ id: "chosen" });
+      expect(await restarted.storage.pools.getPool("chosen")).toMatchObject({ id: "chosen" });
     } finally {
       await restarted.close();
     }

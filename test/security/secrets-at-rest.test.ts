@@ -48,7 +48,7 @@ describe("secrets at rest", () => {
 
   it("stores no pool secret in plaintext, and the server still uses them", async () => {
     const server = await start(freshDir(), { config: { pools: [pool] } });
-    const stored = JSON.stringify(await server.storage.getPool("app"));
+    const stored = JSON.stringify(await server.storage.pools.getPool("app"));
     for (const secret of Object.values(SECRETS)) expect(stored).not.toContain(secret);
     expect(stored).toContain("sealed:v1:");
     expect((await server.gql(DEV_TOKEN, { pool: "app" }, SECRETS.developerKey)).errors).toBeUndefined();
@@ -79,13 +79,13 @@ describe("secrets at rest", () => {
     const dataDir = freshDir();
     const first = await start(dataDir);
     const plaintext = { ...poolSettingsSchema.parse({ id: "legacy", developerProvider: { name: "backend", key: SECRETS.developerKey } }) };
-    await first.storage.savePool({ id: "legacy", settings: plaintext as unknown as Record<string, unknown>, createdAt: Date.now() });
+    await first.storage.pools.savePool({ id: "legacy", settings: plaintext as unknown as Record<string, unknown>, createdAt: Date.now() });
     await first.close();
     servers.splice(servers.indexOf(first), 1);
 
     const second = await start(dataDir);
     expect((await second.gql(DEV_TOKEN, { pool: "legacy" }, SECRETS.developerKey)).errors).toBeUndefined();
-    expect(JSON.stringify(await second.storage.getPool("legacy"))).not.toContain(SECRETS.developerKey);
+    expect(JSON.stringify(await second.storage.pools.getPool("legacy"))).not.toContain(SECRETS.developerKey);
   });
 
   it("seals with SYNCPOOL_MASTER_KEY when set, and refuses to start with another key", async () => {

@@ -41,7 +41,7 @@ describe("an upgraded guest's device secret", () => {
   it("is cleared when the first login is linked", async () => {
     const victim = await upgradedVictim("victim-cleared");
     expect(await server.storage.getIdentityStatus(victim.identityId)).toMatchObject({ hasSecret: false });
-    expect((await server.storage.getIdentity(victim.identityId))?.secretHash).toBeNull();
+    expect((await server.storage.pools.getIdentity(victim.identityId))?.secretHash).toBeNull();
   });
 
   it("cannot link the attacker's new login to the victim", async () => {
