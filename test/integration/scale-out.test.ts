@@ -32,7 +32,7 @@ const DATASETS = ["shared-a", "shared-b"];
 const SECRET = "scale-out-webhook-secret";
 const LEASE_MS = 2000;
 /** Three child processes, thirty devices: more than the default 30 s on a loaded 2-core machine. */
-const TEST_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT_MS = 120_000;
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterAll(async () => {
@@ -207,7 +207,7 @@ await describeWithPostgres("scale-out: three instances on one PostgreSQL databas
     const stormIds = () => storm().map((request) => String(request.headers["x-syncpool-event-id"]));
     await eventually("the webhook received every event", () => new Set(stormIds()).size >= answers.length);
     // Once the consumer's checkpoint holds every shard's last event, no instance delivers one again.
-    await streamApi(cluster.servers[0]!.graphqlUrl).waitForConsumer("webhook:default:audit", answers.length, 20_000);
+    await streamApi(cluster.servers[0]!.graphqlUrl).waitForConsumer("webhook:default:audit", answers.length, 60_000);
     const ids = stormIds();
     expect(ids).toHaveLength(answers.length);
     expect(new Set(ids).size).toBe(answers.length);
