@@ -54,8 +54,11 @@ describe("push under dataset policies", () => {
     await everything.ready;
     await guest.api.push({ dataset: "outbox", deviceId: "phone", patches: [{ op: "REPLACE", key: "letter", value: "private" }] });
     await guest.api.push({ dataset: "shared", deviceId: "phone", patches: [{ op: "REPLACE", key: "note", value: "public" }] });
+    // Heard in commit order: the "outbox" change was committed first, so the first event being the
+    // "shared" one shows it was withheld; another "shared" change next shows nothing came between.
     expect(await everything.next()).toMatchObject({ dataset: "shared" });
-    await everything.events.expectNone();
+    await guest.api.push({ dataset: "shared", deviceId: "phone", mutationId: "m-shared-2", patches: [{ op: "REPLACE", key: "note", value: "again" }] });
+    expect(await everything.next()).toMatchObject({ dataset: "shared", mutationId: "m-shared-2" });
   });
 
   it("refuses to subscribe a registered device to a dataset the role may not read", async () => {

@@ -52,7 +52,9 @@ describe("datasetChanged over SSE", () => {
     await alice.api.push({ dataset: "notes", deviceId: "phone", mutationId: "m-sse-1", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     expect(await browser.next()).toMatchObject({ dataset: "notes", syncCount: 1, deviceId: "phone", mutationId: "m-sse-1", records: [{ key: "k", value: "v" }] });
     expect(await phoneSub.next()).toMatchObject({ mutationId: "m-sse-1" });
-    await bobsBrowser.events.expectNone();
+    // Heard in commit order: bob's next change is the first thing bob's browser hears.
+    await bob.api.push({ dataset: "notes", deviceId: "bobs-laptop", mutationId: "m-bob-1", patches: [{ op: "REPLACE", key: "k", value: "bob's" }] });
+    expect(await bobsBrowser.next()).toMatchObject({ mutationId: "m-bob-1" });
   });
 
   it("answers a subscription without a token with UNAUTHENTICATED", async () => {
