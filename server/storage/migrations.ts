@@ -12,7 +12,7 @@ import { LEASES_MIGRATION } from "./lease-migrations.js";
 import { IDENTITY_MIGRATION } from "./identity-migrations.js";
 import type { Migration } from "./migration.js";
 import { STREAM_MIGRATION } from "./stream-migrations.js";
-import { USER_POOL_MIGRATION } from "./user-pool-migrations.js";
+import { USER_POOL_MFA_MIGRATION, USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   // Version 1: pools, identities, datasets, records, remembered push answers (`dataset-migrations.ts`).
@@ -31,4 +31,6 @@ export const MIGRATIONS: readonly Migration[] = [
   GROUPS_MIGRATION,
   // Version 8: the built-in user pool (`user-pool-migrations.ts`).
   USER_POOL_MIGRATION,
+  // Version 9: the user pool's TOTP, lockout and password history (`user-pool-migrations.ts`).
+  USER_POOL_MFA_MIGRATION,
 ];

@@ -1,6 +1,6 @@
 /**
  * The `UserPoolStore` (`user-pool-store.ts`) of both backends, written once as SQL (`sql.ts`) on
- * the tables of migration 8 (`user-pool-migrations.ts`). `enabled` is an integer on both so one row
+ * the tables of migrations 8 and 9 (`user-pool-migrations.ts`). `enabled` is an integer on both so one row
  * shape serves both; the two steps that must not interleave (creating a user with its attributes,
  * presenting a refresh token) each run in one transaction.
  */
@@ -8,7 +8,9 @@ import type {
   RefreshTokenUse,
   UserPoolCode,
   UserPoolSession,
+  UserPoolSignInFailures,
   UserPoolStore,
+  UserPoolTotp,
   UserPoolUser,
   UserPoolUserPatch,
   UserPoolUserWithAttributes,
@@ -20,6 +22,9 @@ const USER_COLUMNS = raw(`pool_id AS "poolId", username, sub, status, enabled, p
 const CODE_COLUMNS = raw(`pool_id AS "poolId", sub, purpose, code_hash AS "codeHash", attempts, expires_at AS "expiresAt", created_at AS "createdAt"`);
 const SESSION_COLUMNS = raw(`s.origin_jti AS "originJti", s.pool_id AS "poolId", s.sub, s.client_id AS "clientId", s.auth_time AS "authTime",
   s.created_at AS "createdAt", s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt"`);
+
+const TOTP_COLUMNS = raw(`pool_id AS "poolId", sub, secret, pending_secret AS "pendingSecret", device_name AS "deviceName", enabled, preferred,
+  last_step AS "lastStep", updated_at AS "updatedAt"`);
 
 type UserRow = Omit<UserPoolUser, "enabled"> & { enabled: number };
 
@@ -167,6 +172,81 @@ export class SqlUserPoolStore implements UserPoolStore {
     return this.db.write((session) =>
       session.run(sql`UPDATE user_pool_sessions SET revoked_at = ${now} WHERE pool_id = ${poolId} AND sub = ${sub} AND revoked_at IS NULL`),
     );
+  }
+
+  async getTotp(poolId: string, sub: string): Promise<UserPoolTotp | null> {
+    const row = await this.db.read((session) =>
+      session.get<Omit<UserPoolTotp, "enabled" | "preferred"> & { enabled: number; preferred: number }>(
+        sql`SELECT ${TOTP_COLUMNS} FROM user_pool_totp WHERE pool_id = ${poolId} AND sub = ${sub}`,
+      ),
+    );
+    return row === undefined ? null : { ...row, enabled: row.enabled === 1, preferred: row.preferred === 1 };
+  }
+
+  async saveTotp(totp: UserPoolTotp): Promise<void> {
+    await this.db.write((session) =>
+      session.run(sql`
+        INSERT INTO user_pool_totp (pool_id, sub, secret, pending_secret, device_name, enabled, preferred, last_step, updated_at)
+        VALUES (${totp.poolId}, ${totp.sub}, ${totp.secret}, ${totp.pendingSecret}, ${totp.deviceName}, ${totp.enabled ? 1 : 0},
+          ${totp.preferred ? 1 : 0}, ${totp.lastStep}, ${totp.updatedAt})
+        ON CONFLICT (pool_id, sub) DO UPDATE SET secret = excluded.secret, pending_secret = excluded.pending_secret,
+          device_name = excluded.device_name, enabled = excluded.enabled, preferred = excluded.preferred,
+          last_step = excluded.last_step, updated_at = excluded.updated_at`),
+    );
+  }
+
+  async useTotpStep(poolId: string, sub: string, step: number): Promise<boolean> {
+    const changed = await this.db.write((session) =>
+      session.run(sql`
+        UPDATE user_pool_totp SET last_step = ${step}
+        WHERE pool_id = ${poolId} AND sub = ${sub} AND (last_step IS NULL OR last_step < ${step})`),
+    );
+    return changed > 0;
+  }
+
+  async getSignInFailures(poolId: string, sub: string): Promise<UserPoolSignInFailures | null> {
+    const row = await this.db.read((session) =>
+      session.get<UserPoolSignInFailures>(sql`
+        SELECT failures, last_failed_at AS "lastFailedAt" FROM user_pool_sign_in_failures WHERE pool_id = ${poolId} AND sub = ${sub}`),
+    );
+    return row ?? null;
+  }
+
+  async countSignInFailure(poolId: string, sub: string, now: number, forgetBefore: number): Promise<UserPoolSignInFailures> {
+    const row = await this.db.write((session) =>
+      session.get<UserPoolSignInFailures>(sql`
+        INSERT INTO user_pool_sign_in_failures (pool_id, sub, failures, last_failed_at) VALUES (${poolId}, ${sub}, 1, ${now})
+        ON CONFLICT (pool_id, sub) DO UPDATE SET
+          failures = CASE WHEN user_pool_sign_in_failures.last_failed_at < ${forgetBefore} THEN 1 ELSE user_pool_sign_in_failures.failures + 1 END,
+          last_failed_at = excluded.last_failed_at
+        RETURNING failures, last_failed_at AS "lastFailedAt"`),
+    );
+    return row!;
+  }
+
+  async clearSignInFailures(poolId: string, sub: string): Promise<void> {
+    await this.db.write((session) => session.run(sql`DELETE FROM user_pool_sign_in_failures WHERE pool_id = ${poolId} AND sub = ${sub}`));
+  }
+
+  async addPasswordHistory(poolId: string, sub: string, passwordHash: string, replacedAt: number, keep: number): Promise<void> {
+    await this.db.transaction(async (session) => {
+      const last = await session.get<{ seq: number | null }>(sql`SELECT MAX(seq) AS seq FROM user_pool_password_history WHERE pool_id = ${poolId} AND sub = ${sub}`);
+      const seq = Number(last?.seq ?? 0) + 1;
+      if (keep > 0) {
+        await session.run(sql`
+          INSERT INTO user_pool_password_history (pool_id, sub, seq, password_hash, replaced_at) VALUES (${poolId}, ${sub}, ${seq}, ${passwordHash}, ${replacedAt})`);
+      }
+      await session.run(sql`DELETE FROM user_pool_password_history WHERE pool_id = ${poolId} AND sub = ${sub} AND seq <= ${seq - keep}`);
+    });
+  }
+
+  async listPasswordHistory(poolId: string, sub: string, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const rows = await this.db.read((session) =>
+      session.all<{ passwordHash: string }>(sql`
+        SELECT password_hash AS "passwordHash" FROM user_pool_password_history WHERE pool_id = ${poolId} AND sub = ${sub} ORDER BY seq DESC LIMIT ${limit}`),
+    );
+    return rows.map((row) => row.passwordHash);
   }
 }
 

@@ -138,3 +138,82 @@ export const USER_POOL_MIGRATION: Migration = {
     CREATE INDEX user_pool_refresh_tokens_by_session ON user_pool_refresh_tokens (origin_jti);
   `,
 };
+
+/**
+ * Migration 9, the user pool's defences: a user's TOTP authenticator (secrets sealed under the
+ * master key like the SRP verifier; the last accepted time step, so a code is good once), failed
+ * sign-ins for Cognito's lockout schedule, and the hashes of replaced passwords for the pool's
+ * password history (numbered per user, newest highest). All three cascade from the user row.
+ */
+export const USER_POOL_MFA_MIGRATION: Migration = {
+  version: 9,
+  name: "user pool mfa, lockout and password history",
+  sqlite: `
+    CREATE TABLE user_pool_totp (
+      pool_id TEXT NOT NULL,
+      sub TEXT NOT NULL,
+      secret TEXT,
+      pending_secret TEXT,
+      device_name TEXT,
+      enabled INTEGER NOT NULL,
+      preferred INTEGER NOT NULL,
+      last_step INTEGER,
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (pool_id, sub),
+      FOREIGN KEY (pool_id, sub) REFERENCES user_pool_users (pool_id, sub) ON DELETE CASCADE
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE user_pool_sign_in_failures (
+      pool_id TEXT NOT NULL,
+      sub TEXT NOT NULL,
+      failures INTEGER NOT NULL,
+      last_failed_at INTEGER NOT NULL,
+      PRIMARY KEY (pool_id, sub),
+      FOREIGN KEY (pool_id, sub) REFERENCES user_pool_users (pool_id, sub) ON DELETE CASCADE
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE user_pool_password_history (
+      pool_id TEXT NOT NULL,
+      sub TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      password_hash TEXT NOT NULL,
+      replaced_at INTEGER NOT NULL,
+      PRIMARY KEY (pool_id, sub, seq),
+      FOREIGN KEY (pool_id, sub) REFERENCES user_pool_users (pool_id, sub) ON DELETE CASCADE
+    ) STRICT, WITHOUT ROWID;
+  `,
+  postgres: `
+    CREATE TABLE user_pool_totp (
+      pool_id text COLLATE "C" NOT NULL,
+      sub text COLLATE "C" NOT NULL,
+      secret text,
+      pending_secret text,
+      device_name text,
+      enabled integer NOT NULL,
+      preferred integer NOT NULL,
+      last_step bigint,
+      updated_at bigint NOT NULL,
+      PRIMARY KEY (pool_id, sub),
+      FOREIGN KEY (pool_id, sub) REFERENCES user_pool_users (pool_id, sub) ON DELETE CASCADE
+    );
+
+    CREATE TABLE user_pool_sign_in_failures (
+      pool_id text COLLATE "C" NOT NULL,
+      sub text COLLATE "C" NOT NULL,
+      failures integer NOT NULL,
+      last_failed_at bigint NOT NULL,
+      PRIMARY KEY (pool_id, sub),
+      FOREIGN KEY (pool_id, sub) REFERENCES user_pool_users (pool_id, sub) ON DELETE CASCADE
+    );
+
+    CREATE TABLE user_pool_password_history (
+      pool_id text COLLATE "C" NOT NULL,
+      sub text COLLATE "C" NOT NULL,
+      seq integer NOT NULL,
+      password_hash text NOT NULL,
+      replaced_at bigint NOT NULL,
+      PRIMARY KEY (pool_id, sub, seq),
+      FOREIGN KEY (pool_id, sub) REFERENCES user_pool_users (pool_id, sub) ON DELETE CASCADE
+    );
+  `,
+};

@@ -1,7 +1,8 @@
 /**
  * The built-in user pool's rows (`server/user-pool/`): users and their attributes, one-time codes,
- * and sign-in sessions with their refresh tokens. Every backend reaches it as `storage.userPools`,
- * written once in `sql-user-pools.ts` on the tables of migration 8 (`user-pool-migrations.ts`),
+ * sign-in sessions with their refresh tokens, TOTP authenticators, failed sign-ins and replaced
+ * passwords. Every backend reaches it as `storage.userPools`,
+ * written once in `sql-user-pools.ts` on the tables of migrations 8 and 9 (`user-pool-migrations.ts`),
  * checked by `test/conformance/storage-suite-user-pools.ts`.
  *
  * Storage keeps rows and makes the two steps that must be atomic atomic (a refresh token used
@@ -73,6 +74,30 @@ export type RefreshTokenUse =
   /** The token had been replaced before the grace: the whole session has now been revoked. */
   | { outcome: "reused"; session: UserPoolSession };
 
+/** A user's TOTP authenticator (Cognito's software token); secrets arrive sealed. */
+export interface UserPoolTotp {
+  poolId: string;
+  sub: string;
+  /** The verified secret; null until a code has verified one. */
+  secret: string | null;
+  /** A secret AssociateSoftwareToken made that no code has verified yet. */
+  pendingSecret: string | null;
+  /** The FriendlyDeviceName given when the secret was verified. */
+  deviceName: string | null;
+  /** Whether sign-in asks for a code (SetUserMFAPreference). */
+  enabled: boolean;
+  preferred: boolean;
+  /** The 30-second step of the last accepted code: codes of that step or earlier are refused. */
+  lastStep: number | null;
+  updatedAt: number;
+}
+
+/** A user's failed sign-ins since the last success (Cognito's lockout counts them). */
+export interface UserPoolSignInFailures {
+  failures: number;
+  lastFailedAt: number;
+}
+
 /** The user-pool storage; see the module comment. */
 export interface UserPoolStore {
   /**
@@ -117,4 +142,29 @@ export interface UserPoolStore {
   revokeSession(originJti: string, now: number): Promise<boolean>;
   /** Revokes every live session of a user (GlobalSignOut); returns how many. */
   revokeUserSessions(poolId: string, sub: string, now: number): Promise<number>;
+
+  /** The user's authenticator, or null. */
+  getTotp(poolId: string, sub: string): Promise<UserPoolTotp | null>;
+  /** Stores the user's authenticator, replacing it. */
+  saveTotp(totp: UserPoolTotp): Promise<void>;
+  /**
+   * Accepts the time step of a code once: true when it is later than the last accepted step (and
+   * is now the last), false otherwise. One statement, so of two uses of one code at most one wins.
+   */
+  useTotpStep(poolId: string, sub: string, step: number): Promise<boolean>;
+
+  /** The user's failed sign-ins, or null when none are counted. */
+  getSignInFailures(poolId: string, sub: string): Promise<UserPoolSignInFailures | null>;
+  /**
+   * Counts one failed sign-in at `now` and returns the count; a count whose last failure was before
+   * `forgetBefore` starts again at one. One statement.
+   */
+  countSignInFailure(poolId: string, sub: string, now: number, forgetBefore: number): Promise<UserPoolSignInFailures>;
+  /** Forgets the user's failed sign-ins. */
+  clearSignInFailures(poolId: string, sub: string): Promise<void>;
+
+  /** Remembers a replaced password's hash, keeping only the user's newest `keep` (0 keeps none). */
+  addPasswordHistory(poolId: string, sub: string, passwordHash: string, replacedAt: number, keep: number): Promise<void>;
+  /** The hashes of the user's newest `limit` replaced passwords, newest first. */
+  listPasswordHistory(poolId: string, sub: string, limit: number): Promise<string[]>;
 }

@@ -6,15 +6,23 @@
 import type { UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError, wrongCredentials } from "./user-pool-errors.js";
 import { makeCredentials } from "./credentials.js";
+import { checkPasswordHistory, rememberReplacedPassword } from "./password-history.js";
 import { checkPasswordPolicy, verifyPassword } from "./passwords.js";
 import { sendCode, type CodeDeliveryDetails } from "./user-codes.js";
 import { attributeList, readAttributes, requiredString, type Body } from "./user-pool-input.js";
 import { verifyAccessToken } from "./user-pool-tokens.js";
 
-/** GetUser. */
+/** GetUser, with the user's MFA: `UserMFASettingList` and `PreferredMfaSetting` as Amplify's fetchMFAPreference reads them. */
 export async function getUser(deps: UserPoolDeps, body: Body) {
   const { user } = await verifyAccessToken(deps, body["AccessToken"]);
-  return { Username: user.username, UserAttributes: attributeList(user), UserMFASettingList: [] };
+  const totp = await deps.store.getTotp(user.poolId, user.sub);
+  const totpOn = totp !== null && totp.enabled && totp.secret !== null;
+  return {
+    Username: user.username,
+    UserAttributes: attributeList(user),
+    UserMFASettingList: totpOn ? ["SOFTWARE_TOKEN_MFA"] : [],
+    ...(totpOn && totp.preferred ? { PreferredMfaSetting: "SOFTWARE_TOKEN_MFA" } : {}),
+  };
 }
 
 /** UpdateUserAttributes: a changed email is unverified until its mailed code is confirmed. */
@@ -31,14 +39,16 @@ export async function updateUserAttributes(deps: UserPoolDeps, body: Body) {
   return { CodeDeliveryDetailsList: deliveries };
 }
 
-/** ChangePassword: the previous password must match. */
+/** ChangePassword: the previous password must match, and the new one not be in the pool's password history. */
 export async function changePassword(deps: UserPoolDeps, body: Body) {
   const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
   const proposed = requiredString(body, "ProposedPassword", 256);
   const previous = typeof body["PreviousPassword"] === "string" ? body["PreviousPassword"] : "";
   checkPasswordPolicy(pool.settings.passwordPolicy, proposed);
   if (!(await verifyPassword(user.passwordHash, previous))) throw wrongCredentials();
+  await checkPasswordHistory(deps, pool, user, proposed);
   await deps.store.updateUser(pool.settings.id, user.sub, { ...(await makeCredentials(deps, pool, user.username, user.sub, proposed)), updatedAt: deps.now() });
+  await rememberReplacedPassword(deps, pool, user);
   return {};
 }
 

@@ -1,11 +1,12 @@
 /**
  * ForgotPassword and ConfirmForgotPassword: a code mailed to the user's verified email sets a new
- * password. For a user who does not exist the first answers with a simulated delivery and the
+ * password (not one of the pool's password history). For a user who does not exist the first answers with a simulated delivery and the
  * second with CodeMismatchException (PreventUserExistenceErrors).
  */
 import type { UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { makeCredentials } from "./credentials.js";
+import { checkPasswordHistory, rememberReplacedPassword } from "./password-history.js";
 import { checkPasswordPolicy } from "./passwords.js";
 import { consumeCode, sendCode, simulatedDelivery } from "./user-codes.js";
 import { clientOf, findUser, requiredString, type Body } from "./user-pool-input.js";
@@ -33,7 +34,10 @@ export async function confirmForgotPassword(deps: UserPoolDeps, body: Body) {
   if (user === null) throw new UserPoolError("CodeMismatchException", "Invalid verification code provided, please try again.");
   checkPasswordPolicy(pool.settings.passwordPolicy, password);
   await consumeCode(deps, pool, user, "FORGOT_PASSWORD", code);
+  // After the code, so only the holder of a good code learns that a password is in the history.
+  await checkPasswordHistory(deps, pool, user, password);
   const credentials = await makeCredentials(deps, pool, user.username, user.sub, password);
   await deps.store.updateUser(pool.settings.id, user.sub, { ...credentials, ...(user.status === "RESET_REQUIRED" ? { status: "CONFIRMED" } : {}), updatedAt: deps.now() });
+  await rememberReplacedPassword(deps, pool, user);
   return {};
 }

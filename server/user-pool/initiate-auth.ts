@@ -3,16 +3,20 @@
  * Amplify's `signIn` uses by default) and its PASSWORD_VERIFIER answer are in `srp-sign-in.ts`;
  * USER_PASSWORD_AUTH checks the argon2id hash (and rehashes one made with older parameters);
  * REFRESH_TOKEN_AUTH is `refresh-tokens.ts`; NEW_PASSWORD_REQUIRED sets the password of a user an
- * administrator created. A wrong password and an unknown user answer alike.
+ * administrator created; SOFTWARE_TOKEN_MFA and MFA_SETUP are `mfa-sign-in.ts`. A wrong password
+ * and an unknown user answer alike; wrong passwords of a user count towards its lockout.
  */
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError, wrongCredentials } from "./user-pool-errors.js";
 import { makeCredentials } from "./credentials.js";
+import { checkPasswordHistory, rememberReplacedPassword } from "./password-history.js";
 import { checkPasswordPolicy, hashPassword, needsRehash, verifyPassword } from "./passwords.js";
 import { authClientOf, refreshSession } from "./refresh-tokens.js";
 import { openSession } from "./sealed-session.js";
 import { completeSignIn, NEW_PASSWORD_SESSION, type SignInAnswer } from "./sign-in-session.js";
 import { answerSrp, startSrp } from "./srp-sign-in.js";
+import { checkLockout, countFailedSignIn } from "./lockout.js";
+import { answerMfaSetup, answerSoftwareTokenMfa } from "./mfa-sign-in.js";
 import { findUser, readAttributes, requiredString, type Body } from "./user-pool-input.js";
 
 /** A hash of no one's password, checked when the user does not exist so both answers take as long. */
@@ -61,11 +65,15 @@ async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, name: st
     await verifyPassword(await (decoyHash ??= hashPassword("decoy password of no user")), password);
     throw wrongCredentials();
   }
-  if (!(await verifyPassword(user.passwordHash, password))) throw wrongCredentials();
+  const failures = await checkLockout(deps, user);
+  if (!(await verifyPassword(user.passwordHash, password))) {
+    await countFailedSignIn(deps, user);
+    throw wrongCredentials();
+  }
   if (needsRehash(user.passwordHash)) {
     await deps.store.updateUser(user.poolId, user.sub, { passwordHash: await hashPassword(password), updatedAt: deps.now() });
   }
-  return completeSignIn(deps, loaded, user);
+  return completeSignIn(deps, loaded, user, failures);
 }
 
 /** RespondToAuthChallenge. */
@@ -79,6 +87,10 @@ export async function respondToAuthChallenge(deps: UserPoolDeps, body: Body): Pr
       return answerSrp(deps, loaded, responses);
     case "NEW_PASSWORD_REQUIRED":
       return answerNewPassword(deps, loaded, body, responses);
+    case "SOFTWARE_TOKEN_MFA":
+      return answerSoftwareTokenMfa(deps, loaded, body, responses);
+    case "MFA_SETUP":
+      return answerMfaSetup(deps, loaded, body);
     default:
       throw new UserPoolError("InvalidParameterException", `${challenge.slice(0, 64)} is not a challenge this user pool sends.`);
   }
@@ -97,8 +109,10 @@ async function answerNewPassword(deps: UserPoolDeps, loaded: LoadedClient, body:
       .map(([name, value]) => ({ Name: name.slice("userAttributes.".length), Value: value })),
     "userAttributes",
   );
+  await checkPasswordHistory(deps, loaded.pool, user, password);
   const now = deps.now();
   await deps.store.updateUser(user.poolId, user.sub, { status: "CONFIRMED", ...(await makeCredentials(deps, loaded.pool, user.username, user.sub, password)), updatedAt: now });
+  await rememberReplacedPassword(deps, loaded.pool, user);
   if (Object.keys(attributes).length > 0) await deps.store.setAttributes(user.poolId, user.sub, attributes, now);
   return completeSignIn(deps, loaded, (await deps.store.getUserBySub(user.poolId, user.sub))!);
 }

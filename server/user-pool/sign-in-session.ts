@@ -1,11 +1,13 @@
 /**
  * The end of every successful sign-in, whatever proved the password: the user's status decides
  * what comes next (Cognito's order: not confirmed, disabled, reset required, a new password
- * required), and otherwise a new session starts and its tokens are issued with a first refresh
- * token.
+ * required), then the MFA step (`mfa-challenge.ts`), and otherwise a new session starts and its
+ * tokens are issued with a first refresh token, and the user's failed sign-ins are forgotten.
  */
 import { randomUUID } from "node:crypto";
-import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
+import type { UserPoolSignInFailures, UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
+import { clearFailedSignIns } from "./lockout.js";
+import { mfaChallengeFor } from "./mfa-challenge.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { sealSession } from "./sealed-session.js";
@@ -22,10 +24,11 @@ export type SignInAnswer =
   | { ChallengeName: string; Session?: string; ChallengeParameters: Record<string, string> };
 
 /**
- * Finishes a sign-in of `user`, whose password was just proven.
+ * Finishes a sign-in of `user`, whose password was just proven; `failures` is the user's count of
+ * failed sign-ins the lockout check saw (`lockout.ts`), cleared once tokens are issued.
  * @throws UserNotConfirmedException, NotAuthorizedException (disabled), PasswordResetRequiredException
  */
-export async function completeSignIn(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes): Promise<SignInAnswer> {
+export async function completeSignIn(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes, failures: UserPoolSignInFailures | null = null): Promise<SignInAnswer> {
   if (user.status === "UNCONFIRMED") throw new UserPoolError("UserNotConfirmedException", "User is not confirmed.");
   if (!user.enabled) throw new UserPoolError("NotAuthorizedException", "User is disabled.");
   if (user.status === "RESET_REQUIRED") throw new UserPoolError("PasswordResetRequiredException", "Password reset required for the user");
@@ -38,6 +41,9 @@ export async function completeSignIn(deps: UserPoolDeps, loaded: LoadedClient, u
       ChallengeParameters: { USER_ID_FOR_SRP: user.username, requiredAttributes: "[]", userAttributes: JSON.stringify(attributes) },
     };
   }
+  const challenge = await mfaChallengeFor(deps, loaded, user);
+  if (challenge !== null) return challenge;
+  await clearFailedSignIns(deps, user, failures);
   return { AuthenticationResult: await startSession(deps, loaded, user), ChallengeParameters: {} };
 }
 

@@ -14,6 +14,7 @@ import { openSession, sealSession } from "./sealed-session.js";
 import { completeSignIn, CHALLENGE_SESSION_MS, type SignInAnswer } from "./sign-in-session.js";
 import { claimSignature, modPow, parseSrpTimestamp, serverEphemeral, serverSessionKey, SRP_G, SRP_N } from "./srp.js";
 import { findUser } from "./user-pool-input.js";
+import { checkLockout, countFailedSignIn } from "./lockout.js";
 
 /** How far a claim's TIMESTAMP may be from the server's clock. */
 export const MAX_TIMESTAMP_SKEW_MS = 5 * 60_000;
@@ -72,12 +73,15 @@ export async function answerSrp(deps: UserPoolDeps, loaded: LoadedClient, respon
   if (block.f) throw wrongCredentials();
   const user = await deps.store.getUser(block.p, block.u);
   if (user === null) throw wrongCredentials();
+  const failures = await checkLockout(deps, user);
   const key = serverSessionKey(BigInt(`0x${block.a}`), BigInt(`0x${block.B}`), BigInt(`0x${block.b}`), openVerifier(deps, user));
-  if (key === null) throw wrongCredentials();
-  const expected = Buffer.from(claimSignature(key, loaded.pool.srpPoolName, user.username, Buffer.from(secretBlockText, "base64"), timestamp), "base64");
+  const expected = key === null ? null : Buffer.from(claimSignature(key, loaded.pool.srpPoolName, user.username, Buffer.from(secretBlockText, "base64"), timestamp), "base64");
   const given = Buffer.from(signature, "base64");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw wrongCredentials();
-  return completeSignIn(deps, loaded, user);
+  if (expected === null || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    await countFailedSignIn(deps, user);
+    throw wrongCredentials();
+  }
+  return completeSignIn(deps, loaded, user, failures);
 }
 
 function forgetExpired(now: number): void {

@@ -17,6 +17,8 @@ const passwordPolicySchema = z
     requireLowercase: z.boolean().default(true),
     requireNumbers: z.boolean().default(true),
     requireSymbols: z.boolean().default(true),
+    /** Cognito's PasswordHistorySize: a new password may not be the current one or one of the n-1 before it (0: no history). */
+    passwordHistorySize: z.number().int().min(0).max(24).default(0),
   })
   .strict();
 
@@ -52,6 +54,11 @@ export const userPoolSettingsSchema = z
     /** Attributes verified by a mailed code at sign-up (Cognito's AutoVerifiedAttributes). */
     autoVerifiedAttributes: z.array(z.enum(["email"])).default(["email"]),
     passwordPolicy: passwordPolicySchema.prefault({}),
+    /**
+     * Cognito's MfaConfiguration: OFF (no TOTP at all), OPTIONAL (users who set up TOTP are asked
+     * for a code at sign-in) or ON (users without MFA must set it up at their next sign-in).
+     */
+    mfaConfiguration: z.enum(["OFF", "OPTIONAL", "ON"]).default("OPTIONAL"),
     /** The identity pool whose sign-ins accept this pool's ID tokens (null: none). */
     identityPool: z.string().min(1).nullable().default("default"),
   })

@@ -26,6 +26,7 @@ import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
 import { initiateAuth, respondToAuthChallenge } from "./initiate-auth.js";
 import { getTokensFromRefreshToken, revokeToken } from "./refresh-tokens.js";
 import { confirmSignUp, resendConfirmationCode, signUp } from "./sign-up.js";
+import { associateSoftwareToken, setUserMfaPreference, verifySoftwareToken } from "./software-token.js";
 import type { UserPoolsConfig } from "./user-pool-config.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
@@ -48,6 +49,9 @@ const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unk
   DeleteUser: deleteUser,
   ForgotPassword: forgotPassword,
   ConfirmForgotPassword: confirmForgotPassword,
+  AssociateSoftwareToken: associateSoftwareToken,
+  VerifySoftwareToken: verifySoftwareToken,
+  SetUserMFAPreference: setUserMfaPreference,
 };
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";

@@ -2,15 +2,32 @@
  * Unmodified Amplify (aws-amplify 6.22) against the built-in user pool, configured only with
  * `userPoolEndpoint` and `identityPoolEndpoint`, codes read from a real SMTP server: signUp ->
  * confirmSignUp -> signIn (SRP, Amplify's default) -> fetchAuthSession (tokens, identity id and
- * credentials from the linked identity pool `local:default`) -> fetchUserAttributes ->
- * resetPassword / confirmResetPassword -> signOut({ global: true }); then the refresh token Amplify
- * held is refused with NotAuthorizedException. Runs on SQLite and PostgreSQL.
+ * credentials from the linked identity pool `local:default`) -> fetchUserAttributes -> setUpTOTP /
+ * verifyTOTPSetup -> updateMFAPreference -> signOut -> signIn answered with SOFTWARE_TOKEN_MFA ->
+ * confirmSignIn with a TOTP code -> resetPassword / confirmResetPassword -> signOut({ global: true });
+ * then the refresh token Amplify held is refused with NotAuthorizedException. Codes are computed
+ * with otpauth from the secret Amplify hands out. Runs on SQLite and PostgreSQL.
  */
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { Amplify } from "aws-amplify";
-import { confirmResetPassword, confirmSignUp, fetchAuthSession, fetchUserAttributes, resetPassword, signIn, signOut, signUp } from "aws-amplify/auth";
+import {
+  confirmResetPassword,
+  confirmSignIn,
+  confirmSignUp,
+  fetchAuthSession,
+  fetchMFAPreference,
+  fetchUserAttributes,
+  resetPassword,
+  setUpTOTP,
+  signIn,
+  signOut,
+  signUp,
+  updateMFAPreference,
+  verifyTOTPSetup,
+} from "aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
+import { Secret, TOTP } from "otpauth";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -66,6 +83,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
 });
 
+/** The TOTP code of `secret` at `timestamp`, as an authenticator app shows it. */
+const totpCode = (secret: string, timestamp: number) => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({ timestamp });
+
 /** The code in the newest mail to `to` with `subject`, waiting for the mail to arrive. */
 async function mailedCode(to: string, subject: string, after: number): Promise<string> {
   await expect.poll(() => mails.slice(after).some((mail) => mail.includes(to) && mail.includes(subject)), { timeout: 15_000 }).toBe(true);
@@ -74,7 +94,7 @@ async function mailedCode(to: string, subject: string, after: number): Promise<s
 }
 
 describe("user pool through unmodified Amplify", { timeout: 60_000 }, () => {
-  it("signs up, confirms, signs in with SRP, gets identity credentials, resets the password and signs out everywhere", async () => {
+  it("signs up, confirms, signs in with SRP, gets identity credentials, sets up TOTP and signs in with it, resets the password and signs out everywhere", async () => {
     const password = "Correct-horse-9";
     let seen = mails.length;
     const signedUp = await signUp({ username: "amy", password, options: { userAttributes: { email: "amy@example.com" } } });
@@ -90,6 +110,21 @@ describe("user pool through unmodified Amplify", { timeout: 60_000 }, () => {
     expect(session.credentials).toMatchObject({ accessKeyId: expect.any(String), secretAccessKey: expect.any(String), sessionToken: expect.any(String) });
     expect(await fetchUserAttributes()).toMatchObject({ email: "amy@example.com", email_verified: "true", sub: session.userSub });
 
+    const totpSetup = await setUpTOTP();
+    expect(totpSetup.sharedSecret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(totpSetup.getSetupUri("syncpool").href).toContain(`secret=${totpSetup.sharedSecret}`);
+    await verifyTOTPSetup({ code: totpCode(totpSetup.sharedSecret, Date.now()), options: { friendlyDeviceName: "amy's phone" } });
+    await updateMFAPreference({ totp: "PREFERRED" });
+    expect(await fetchMFAPreference()).toEqual({ enabled: ["TOTP"], preferred: "TOTP" });
+    await signOut();
+
+    const challenged = await signIn({ username: "amy", password });
+    expect(challenged).toMatchObject({ isSignedIn: false, nextStep: { signInStep: "CONFIRM_SIGN_IN_WITH_TOTP_CODE" } });
+    // The code of the next 30-second step: the one that verified the set-up may not be used again.
+    const mfaSignedIn = await confirmSignIn({ challengeResponse: totpCode(totpSetup.sharedSecret, Date.now() + 30_000) });
+    expect(mfaSignedIn).toMatchObject({ isSignedIn: true, nextStep: { signInStep: "DONE" } });
+    expect((await fetchAuthSession()).tokens?.accessToken.payload).toMatchObject({ username: "amy", token_use: "access" });
+
     seen = mails.length;
     const reset = await resetPassword({ username: "amy" });
     expect(reset.nextStep.resetPasswordStep).toBe("CONFIRM_RESET_PASSWORD_WITH_CODE");
@@ -102,9 +137,8 @@ describe("user pool through unmodified Amplify", { timeout: 60_000 }, () => {
     const refused = await callUserPool(fetch, server.url, "GetTokensFromRefreshToken", { ClientId: "default", RefreshToken: heldRefreshToken });
     expect([refused.status, refused.type, refused.header]).toEqual([400, "NotAuthorizedException", "NotAuthorizedException"]);
 
-    // The new password works and the old one does not.
+    // The new password works (and is asked for the TOTP code next) and the old one does not.
     await expect(signIn({ username: "amy", password })).rejects.toMatchObject({ name: "NotAuthorizedException" });
-    await expect(signIn({ username: "amy", password: newPassword })).resolves.toMatchObject({ isSignedIn: true });
-    await signOut();
+    await expect(signIn({ username: "amy", password: newPassword })).resolves.toMatchObject({ isSignedIn: false, nextStep: { signInStep: "CONFIRM_SIGN_IN_WITH_TOTP_CODE" } });
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * The MFA step of a sign-in whose password was just proven. A user whose TOTP is enabled is asked
+ * for a code (SOFTWARE_TOKEN_MFA); in a pool whose MFA is ON, a user without MFA must first set
+ * TOTP up (MFA_SETUP, answered through AssociateSoftwareToken and VerifySoftwareToken with the
+ * challenge's Session). The Session is sealed and stateless like SRP's secret block; beside it one
+ * row per user (a code of purpose SIGN_IN_MFA holding the session's nonce, hashed) counts wrong
+ * codes, so a session takes at most `MAX_MFA_ATTEMPTS` and a newer sign-in retires the older one.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { UserPoolUser } from "../storage/user-pool-store.js";
+import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
+import { UserPoolError } from "./user-pool-errors.js";
+import { openSession, sealSession } from "./sealed-session.js";
+
+/** How long an MFA challenge's Session stays usable (Cognito's three minutes). */
+export const MFA_SESSION_MS = 3 * 60_000;
+/** Wrong codes one MFA session takes; the next answer is refused with NotAuthorizedException. */
+export const MAX_MFA_ATTEMPTS = 5;
+/** Sealing purposes of the two challenges' sessions. */
+export const SOFTWARE_TOKEN_MFA_SESSION = "user-pool:software-token-mfa";
+export const MFA_SETUP_SESSION = "user-pool:mfa-setup";
+const ATTEMPTS_PURPOSE = "SIGN_IN_MFA";
+
+/** What an MFA session carries: pool, client, the user's sub and username, a nonce, and (MFA_SETUP) whether a code verified the new secret. */
+export interface MfaSession extends Record<string, unknown> {
+  p: string;
+  c: string;
+  s: string;
+  u: string;
+  n: string;
+  v?: boolean;
+}
+
+/** An MFA challenge. */
+export interface MfaChallenge {
+  ChallengeName: "SOFTWARE_TOKEN_MFA" | "MFA_SETUP";
+  Session: string;
+  ChallengeParameters: Record<string, string>;
+}
+
+const nonceHash = (deps: UserPoolDeps, nonce: string) => createHmac("sha256", deps.hashKey).update(`mfa-session:${nonce}`).digest("hex");
+const expired = () => new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
+
+/** The challenge `user` must answer before tokens are issued, or null when none. */
+export async function mfaChallengeFor(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUser): Promise<MfaChallenge | null> {
+  const mode = loaded.pool.settings.mfaConfiguration;
+  if (mode === "OFF") return null;
+  const totp = await deps.store.getTotp(user.poolId, user.sub);
+  if (totp !== null && totp.enabled && totp.secret !== null) {
+    const session = await startMfaSession(deps, loaded, user, SOFTWARE_TOKEN_MFA_SESSION);
+    return { ChallengeName: "SOFTWARE_TOKEN_MFA", Session: session, ChallengeParameters: totp.deviceName ? { FRIENDLY_DEVICE_NAME: totp.deviceName } : {} };
+  }
+  if (mode !== "ON") return null;
+  const session = await startMfaSession(deps, loaded, user, MFA_SETUP_SESSION);
+  return { ChallengeName: "MFA_SETUP", Session: session, ChallengeParameters: { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]' } };
+}
+
+async function startMfaSession(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUser, purpose: string): Promise<string> {
+  const now = deps.now();
+  const nonce = randomBytes(16).toString("hex");
+  await deps.store.saveCode({ poolId: user.poolId, sub: user.sub, purpose: ATTEMPTS_PURPOSE, codeHash: nonceHash(deps, nonce), attempts: 0, expiresAt: now + MFA_SESSION_MS, createdAt: now });
+  return sealMfaSession(deps, purpose, { p: user.poolId, c: loaded.client.id, s: user.sub, u: user.username, n: nonce });
+}
+
+/** `session` sealed again with a fresh expiry (each answer in MFA_SETUP returns a new Session). */
+export function sealMfaSession(deps: UserPoolDeps, purpose: string, session: MfaSession): string {
+  const { exp: _exp, ...payload } = session as MfaSession & { exp?: number };
+  return sealSession(deps.sessionKey, purpose, payload, deps.now() + MFA_SESSION_MS);
+}
+
+/**
+ * Opens an MFA session and checks it is still the user's live one with attempts left.
+ * @throws NotAuthorizedException when it is altered, expired, replaced or out of attempts.
+ */
+export async function openMfaSession(deps: UserPoolDeps, purpose: string, sealed: unknown): Promise<MfaSession> {
+  if (typeof sealed !== "string" || sealed.length === 0 || sealed.length > 2048) throw expired();
+  const session = openSession<MfaSession>(deps.sessionKey, purpose, sealed, deps.now());
+  if (session === null) throw expired();
+  const attempts = await deps.store.getCode(session.p, session.s, ATTEMPTS_PURPOSE);
+  const given = Buffer.from(nonceHash(deps, session.n), "hex");
+  if (attempts === null || !timingSafeEqual(given, Buffer.from(attempts.codeHash, "hex"))) throw expired();
+  if (attempts.attempts >= MAX_MFA_ATTEMPTS) throw new UserPoolError("NotAuthorizedException", "Invalid session for the user.");
+  return session;
+}
+
+/** Counts a wrong code against the session. */
+export async function countMfaAttempt(deps: UserPoolDeps, session: MfaSession): Promise<void> {
+  await deps.store.countCodeAttempt(session.p, session.s, ATTEMPTS_PURPOSE);
+}
+
+/** Ends the session once its challenge is answered; false when another answer ended it first. */
+export function endMfaSession(deps: UserPoolDeps, session: MfaSession): Promise<boolean> {
+  return deps.store.deleteCode(session.p, session.s, ATTEMPTS_PURPOSE);
+}
