@@ -9,6 +9,7 @@
  *   npm run bench                       full run (about 10 minutes), results in bench/results/
  *   npm run bench -- --quick            under 2 minutes, results in bench/results/quick/
  *   npm run bench -- --only ydoc,stream
+ *   npm run bench -- --only user-pool-auth --quick
  *   npm run bench -- --only write-throughput --cpu-prof-dir bench/results/profiles
  *                                       (server processes write .cpuprofile files there)
  */
@@ -32,6 +33,7 @@ import { runConnections } from "./scenarios/connections.js";
 import { runInitialSync } from "./scenarios/initial-sync.js";
 import { runPushNotify } from "./scenarios/push-notify.js";
 import { runStream } from "./scenarios/stream.js";
+import { runUserPoolAuth } from "./scenarios/user-pool-auth.js";
 import { runWriteThroughput } from "./scenarios/write-throughput.js";
 import { runYdoc } from "./scenarios/ydoc.js";
 
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
       ["ydoc", () => runYdoc(options.quick)],
       ["client-fill", () => runClientFill()],
       ["client-query", () => runClientQuery(options.quick)],
+      ["user-pool-auth", () => runUserPoolAuth(options.quick, http.url)],
     ];
     for (const [name, run] of scenarios) {
       if (options.only && !options.only.has(name)) continue;

@@ -43,6 +43,8 @@ export interface BenchServerOptions {
 export interface BenchServer {
   running: RunningServer;
   graphqlUrl: string;
+  /** The server's data directory (the user pool writes its mailed codes there). */
+  dataDir: string;
   /** What ran: "sqlite (FULL)", "postgres 16.4 (schema ...)". */
   describe: string;
   close(): Promise<void>;
@@ -94,6 +96,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     return {
       running,
       graphqlUrl: running.graphqlUrl,
+      dataDir,
       describe,
       close: async () => {
         await running.close(1000);

@@ -9,6 +9,8 @@ const SERVER_PROCESS = fileURLToPath(new URL("../procs/server-process.ts", impor
 
 export interface ChildServer {
   url: string;
+  /** syncpool: the server's data directory (mailed codes are written there). */
+  dataDir: string | undefined;
   pid: number;
   /** Resident set and heap after two full GCs in the child. */
   memory(): Promise<{ rssBytes: number; heapUsedBytes: number }>;
@@ -64,7 +66,7 @@ export function nextMessage<T>(child: ChildProcess, type: string, timeoutMs = 12
 /** Starts a server of `kind` in a child process; resolves once it listens. */
 export async function startChildServer(kind: "syncpool" | "y-websocket" | "http" | "ws", options: object = {}): Promise<ChildServer> {
   const child = forkBenchChild(SERVER_PROCESS, [kind, JSON.stringify(options)]);
-  const { url } = await nextMessage<{ url: string }>(child, "ready");
+  const { url, dataDir } = await nextMessage<{ url: string; dataDir?: string }>(child, "ready");
   const request = <T>(type: string) => {
     const answer = nextMessage<T>(child, type);
     child.send({ type });
@@ -72,6 +74,7 @@ export async function startChildServer(kind: "syncpool" | "y-websocket" | "http"
   };
   return {
     url,
+    dataDir,
     pid: child.pid!,
     memory: () => request("memory"),
     lag: () => request("lag"),

@@ -4,7 +4,7 @@
  * channel:
  *
  *   argv: <kind> <options JSON>   kind: syncpool | y-websocket | http | ws
- *   -> { type: "ready", url }                       once listening
+ *   -> { type: "ready", url, dataDir? }             once listening (dataDir: syncpool's)
  *   <- { type: "memory" }  -> { type: "memory", rssBytes, heapUsedBytes }   after two full GCs
  *   <- { type: "listeners" } -> { type: "listeners", count }            syncpool: live subscriptions on the change bus
  *   <- { type: "lag" }     -> { type: "lag", lagMs: number[], handled }      syncpool with consumer: true
@@ -28,7 +28,7 @@ const lagMs: number[] = [];
 let handled = 0;
 let listenerCount = () => 0;
 
-async function start(): Promise<{ url: string; close: () => Promise<void> }> {
+async function start(): Promise<{ url: string; dataDir?: string; close: () => Promise<void> }> {
   if (kind === "syncpool") return startSyncpool(JSON.parse(optionsJson ?? "{}") as SyncpoolProcessOptions);
   if (kind === "y-websocket") return startYWebsocket();
   if (kind === "http") return startHttp();
@@ -36,7 +36,7 @@ async function start(): Promise<{ url: string; close: () => Promise<void> }> {
   throw new Error(`unknown server kind ${String(kind)}`);
 }
 
-async function startSyncpool(options: SyncpoolProcessOptions): Promise<{ url: string; close: () => Promise<void> }> {
+async function startSyncpool(options: SyncpoolProcessOptions): Promise<{ url: string; dataDir: string; close: () => Promise<void> }> {
   const handlers = options.consumer
     ? [
         {
@@ -52,7 +52,7 @@ async function startSyncpool(options: SyncpoolProcessOptions): Promise<{ url: st
   const { startBenchServer } = await import("../lib/bench-server.js");
   const server = await startBenchServer({ ...options, ...(handlers ? { handlers } : {}) });
   listenerCount = () => server.running.server.push.bus.listenerCount();
-  return { url: server.graphqlUrl, close: () => server.close() };
+  return { url: server.graphqlUrl, dataDir: server.dataDir, close: () => server.close() };
 }
 
 /** The y-websocket reference server (`y-websocket/bin/utils`), as its own `bin/server.cjs` runs it. */
@@ -127,4 +127,4 @@ process.on("message", (message: { type: string }) => {
   else if (message.type === "lag") process.send!({ type: "lag", lagMs: lagMs.splice(0), handled });
   else if (message.type === "stop") void running.close().finally(() => process.exit(0));
 });
-process.send!({ type: "ready", url: running.url });
+process.send!({ type: "ready", url: running.url, dataDir: running.dataDir });
