@@ -2,9 +2,9 @@
  * The server half of Cognito's SRP-6a variant, as Amplify and amazon-cognito-identity-js compute
  * the client half: the 3072-bit group of RFC 3526 (`modp15`), g = 2, SHA-256, hex padded so that
  * the leading nibble is never 8-f, the verifier over `poolName + username + ":" + password`, and the
- * session key taken with HKDF ("Caldera Derived Key", 16 bytes). Pure math on bigints, no I/O.
+ * session key taken with HKDF ("Caldera Derived Key", 16 bytes). Pure math, no I/O.
  */
-import { createHash, createHmac, getDiffieHellman, hkdfSync, randomBytes } from "node:crypto";
+import { createDiffieHellman, createHash, createHmac, getDiffieHellman, hkdfSync, randomBytes } from "node:crypto";
 
 /** The group's prime (RFC 3526 group 15, the `N` of Cognito's SRP). */
 export const SRP_N = BigInt(`0x${getDiffieHellman("modp15").getPrime("hex")}`);
@@ -25,10 +25,32 @@ const hashHexBytes = (hex: string): bigint => BigInt(`0x${sha256Hex(Buffer.from(
 /** `k = H(N ‖ g)` over padded hex. */
 export const SRP_K = hashHexBytes(padHex(SRP_N) + padHex(SRP_G));
 
-/** `base^exponent mod modulus` by squaring. */
+/**
+ * `base^exponent mod modulus`. Modulo the group's prime it runs in OpenSSL, as the shared secret of
+ * a Diffie-Hellman object whose private key is `exponent` (constant-time, and about ten times
+ * faster than bigints: a 1024-bit exponent takes 4 ms rather than 40); other moduli use bigints.
+ */
 export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
+  const reduced = ((base % modulus) + modulus) % modulus;
+  if (modulus !== SRP_N || exponent <= 0n) return modPowByBigints(reduced, exponent, modulus);
+  // OpenSSL refuses 0, 1 and N-1 as a peer's public value; their powers need no work.
+  if (reduced <= 1n) return reduced;
+  if (reduced === modulus - 1n) return exponent % 2n === 0n ? 1n : reduced;
+  const dh = createDiffieHellman(PRIME_BYTES, GENERATOR_BYTES);
+  dh.setPrivateKey(bytesOf(exponent));
+  return BigInt(`0x${dh.computeSecret(bytesOf(reduced)).toString("hex")}`);
+}
+
+const bytesOf = (n: bigint): Buffer => {
+  const hex = n.toString(16);
+  return Buffer.from(hex.length % 2 === 1 ? `0${hex}` : hex, "hex");
+};
+const PRIME_BYTES = bytesOf(SRP_N);
+const GENERATOR_BYTES = bytesOf(SRP_G);
+
+function modPowByBigints(base: bigint, exponent: bigint, modulus: bigint): bigint {
   let result = 1n;
-  let b = ((base % modulus) + modulus) % modulus;
+  let b = base;
   let e = exponent;
   while (e > 0n) {
     if (e & 1n) result = (result * b) % modulus;
