@@ -2,10 +2,11 @@
  * Helpers for the built-in user pool's tests: the test server's user-pool config (a public URL
  * that names the test server, codes written to the data directory), reading the code mailed to a
  * user from `<data dir>/user-pool-codes.log` (the delivery used without SMTP), and a raw
- * JSON 1.1 call for the table tests of refusals.
+ * JSON 1.1 call for the table tests of refusals, and the TOTP code an authenticator app would show.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Secret, TOTP } from "otpauth";
 import { userPoolSettingsSchema, type UserPoolsConfig, type UserPoolSettingsInput } from "../../server/user-pool/user-pool-config.js";
 
 /** The server's user pools: `local_default` with client `default` unless `pools` says otherwise. */
@@ -35,4 +36,9 @@ export async function callUserPool(send: (url: string, init: RequestInit) => Pro
   });
   const json = (await response.json()) as Record<string, any>;
   return { status: response.status, type: json["__type"] as string | undefined, header: response.headers.get("x-amzn-errortype"), body: json };
+}
+
+/** The TOTP code of the base32 `secret` at `timestamp` (epoch ms), as an authenticator app shows it. */
+export function totpCode(secret: string, timestamp: number): string {
+  return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({ timestamp });
 }

@@ -27,11 +27,10 @@ import {
   verifyTOTPSetup,
 } from "aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
-import { Secret, TOTP } from "otpauth";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { callUserPool, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { callUserPool, totpCode, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
 /** Mails the SMTP server received, as text. */
 const mails: string[] = [];
@@ -82,9 +81,6 @@ afterAll(async () => {
   await server?.close();
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
 });
-
-/** The TOTP code of `secret` at `timestamp`, as an authenticator app shows it. */
-const totpCode = (secret: string, timestamp: number) => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({ timestamp });
 
 /** The code in the newest mail to `to` with `subject`, waiting for the mail to arrive. */
 async function mailedCode(to: string, subject: string, after: number): Promise<string> {
