@@ -25,6 +25,8 @@ interface Call {
 }
 
 const calls: Call[] = [];
+/** Answers of the first "!race" calls, held until both arrived. */
+const racing: Array<() => void> = [];
 let receiver: Server;
 let server: InProcessServer;
 let api: SyncApi;
@@ -38,12 +40,19 @@ beforeAll(async () => {
       const event = JSON.parse(body) as SyncTriggerEvent;
       calls.push({ body, timestamp: request.headers[TIMESTAMP_HEADER] as string, signature: request.headers[SIGNATURE_HEADER] as string, event: JSON.parse(body) as SyncTriggerEvent });
       const values = Object.values(event.datasetRecords).map((record) => record.newValue);
-      if (values.includes("!slow")) return void setTimeout(() => response.end(body), 1500);
+      if (values.includes("!slow")) return; // never answers: only the server's time limit ends the call
       if (values.includes("!text")) return void response.end("not json");
       if (values.includes("!500")) return void response.writeHead(500).end();
-      const delayMs = values.includes("!race") ? 150 : 0;
       for (const record of Object.values(event.datasetRecords)) if (record.newValue) record.newValue = record.newValue.toUpperCase();
-      setTimeout(() => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(event)), delayMs);
+      const answer = () => void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(event));
+      // The first two "!race" calls are held until both arrived, so both triggers surely ran on
+      // the same state of the dataset; later calls (the re-run) answer at once.
+      if (values.includes("!race") && racing.length < 2) {
+        racing.push(answer);
+        if (racing.length === 2) racing.forEach((release) => release());
+        return;
+      }
+      answer();
     });
   });
   await new Promise<void>((listening) => receiver.listen(0, "127.0.0.1", listening));
@@ -52,7 +61,9 @@ beforeAll(async () => {
     config: {
       outbound: { allowPrivateAddresses: true }, // the trigger endpoint listens on loopback
       adminToken: ADMIN_TOKEN,
-      pools: [poolSettingsSchema.parse({ id: "hooked", syncTrigger: { url, secret: SECRET, timeoutMs: 400 }, stream: { shards: 1 } })],
+      // Time enough for both racing pushes to reach the endpoint on a busy machine while the
+      // first waits; the endpoint that never answers waits it out once.
+      pools: [poolSettingsSchema.parse({ id: "hooked", syncTrigger: { url, secret: SECRET, timeoutMs: 2000 }, stream: { shards: 1 } })],
     },
   });
   api = syncApi(server, (await server.signInGuest("hooked")).token);
