@@ -1,13 +1,11 @@
 /**
- * SQL and value mapping shared by the PostgreSQL adapter (`postgres.ts`), its transaction handle
- * (`postgres-dataset-tx.ts`) and its migrations: column lists aliased to the interface's field
- * names, int8 parsing, the text codec that lets U+0000 round-trip, and the schema name rule.
+ * How the PostgreSQL driver (`postgres.ts`) runs the queries written once (`sql.ts`): int8
+ * parsing, the text codec that lets U+0000 round-trip, the records' key hash, the schema name
+ * rule, and the `SqlSession` over a pool or a client that applies the codec both ways.
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
-import type { SyncRecord } from "../../core/types.js";
 import { POSTGRES_DIALECT, type SqlQuery, type SqlSession, renderSql } from "./sql.js";
-import type { DatasetRow } from "./storage.js";
 
 /** Anything that runs a query: the pool (autocommit) or one checked-out client (a transaction). */
 export type Queryable = Pick<pg.ClientBase, "query">;
@@ -56,11 +54,6 @@ export function decodeText(text: string): string {
   return text.replace(/\u0001([\u0001\u0002])/g, (_, second: string) => (second === "\u0001" ? "\u0000" : "\u0001"));
 }
 
-/** `encodeText` for nullable columns. */
-export const encodeNullable = (text: string | null): string | null => (text === null ? null : encodeText(text));
-/** `decodeText` for nullable columns. */
-export const decodeNullable = (text: string | null): string | null => (text === null ? null : decodeText(text));
-
 /**
  * SHA-256 of the stored (encoded) key: the records' primary key uses it instead of the key itself,
  * because a btree entry is capped at 2704 bytes and a legal key (1024 characters of 3-byte UTF-8)
@@ -68,40 +61,6 @@ export const decodeNullable = (text: string | null): string | null => (text === 
  */
 export function keyHash(storedKey: string): Buffer {
   return createHash("sha256").update(storedKey, "utf8").digest();
-}
-
-/** Dataset columns aliased to `DatasetRow` fields (quoted: PostgreSQL folds bare aliases to lower case). */
-export const DATASET_COLUMNS = `identity_id AS "identityId", name, sync_count AS "syncCount",
-  record_count AS "recordCount", size_bytes AS "sizeBytes", conflict_strategy AS "conflictStrategy",
-  created_at AS "createdAt", last_modified_at AS "lastModifiedAt", last_modified_by AS "lastModifiedBy",
-  deleted, deleted_at_sync_count AS "deletedAtSyncCount"`;
-/** Record columns aliased to `SyncRecord` fields, still encoded: map rows with `fromRecordRow`. */
-export const RECORD_COLUMNS = `key, value, kind, sync_count AS "syncCount", clock, last_modified_by AS "lastModifiedBy",
-  last_modified_at AS "lastModifiedAt", device_last_modified_at AS "deviceLastModifiedAt", deleted`;
-
-/** A `RECORD_COLUMNS` row back to the interface's shape. */
-export function fromRecordRow(row: SyncRecord): SyncRecord {
-  return {
-    ...row,
-    key: decodeText(row.key),
-    value: decodeNullable(row.value),
-    clock: decodeText(row.clock),
-    lastModifiedBy: decodeText(row.lastModifiedBy),
-  };
-}
-
-/** A `DATASET_COLUMNS` row back to the interface's shape. */
-export function fromDatasetRow(row: DatasetRow): DatasetRow {
-  return { ...row, lastModifiedBy: decodeNullable(row.lastModifiedBy) };
-}
-
-/** The dataset row as `db` sees it now (deleted rows included), or null if it never existed. */
-export async function selectDataset(db: Queryable, identityId: string, name: string): Promise<DatasetRow | null> {
-  const { rows } = await db.query<DatasetRow>(
-    `SELECT ${DATASET_COLUMNS} FROM datasets WHERE identity_id = $1 AND name = $2`,
-    [identityId, name],
-  );
-  return rows[0] ? fromDatasetRow(rows[0]) : null;
 }
 
 /**
@@ -124,7 +83,9 @@ export function postgresSession(db: Queryable): SqlSession {
   };
 }
 
-const encodeParam = (value: unknown): unknown => (typeof value === "string" ? encodeText(value) : value);
+/** Strings, and the strings of arrays (a batch's `text[]` columns), through the codec; anything else as is. */
+const encodeParam = (value: unknown): unknown =>
+  typeof value === "string" ? encodeText(value) : Array.isArray(value) ? value.map(encodeParam) : value;
 
 function decodeRow(row: Record<string, unknown>): Record<string, unknown> {
   for (const column in row) {

@@ -9,13 +9,12 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
-import type { SyncRecord } from "../../core/types.js";
-import { PostgresDatasetTx } from "./postgres-dataset-tx.js";
 import type { DeviceStore } from "./device-store.js";
 import { SqlDeviceStore } from "./sql-devices.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
-import { lockPostgresMerge } from "./postgres-identity-locks.js";
-import { SqlIdentityStore, assertIdentityWritable } from "./sql-identities.js";
+import { lockDataset, lockIdentityDatasets, lockMerge } from "./postgres-locks.js";
+import { type DatasetConnections, SqlDatasetStore } from "./sql-datasets.js";
+import { SqlIdentityStore } from "./sql-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
 import { SqlUserPoolStore } from "./sql-user-pools.js";
@@ -29,18 +28,8 @@ import { SqlPoolStore } from "./sql-pools.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { SqlStreamStore } from "./sql-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
-import {
-  DATASET_COLUMNS,
-  PG_TYPES,
-  RECORD_COLUMNS,
-  assertSchemaName,
-  encodeText,
-  fromDatasetRow,
-  fromRecordRow,
-  postgresSession,
-  selectDataset,
-} from "./postgres-rows.js";
-import type { ConnectionStats, DatasetRow, DatasetWriteTx, IdentityRow, ReadRecordsOptions, RecordsSnapshot, Storage } from "./storage.js";
+import { PG_TYPES, assertSchemaName, encodeText, keyHash, postgresSession } from "./postgres-rows.js";
+import type { ConnectionStats, DatasetWriteTx, IdentityRow, ReadRecordsOptions, Storage } from "./storage.js";
 import { WriteGate } from "./write-gate.js";
 
 /**
@@ -165,66 +154,6 @@ class PostgresAdapter implements PostgresStorage {
     return this.#closing;
   }
 
-  async getDataset(identityId: string, name: string): Promise<DatasetRow | null> {
-    return this.#track(() => selectDataset(this.#pool, identityId, name));
-  }
-
-  async listDatasets(identityId: string): Promise<DatasetRow[]> {
-    const { rows } = await this.#track(() =>
-      this.#pool.query<DatasetRow>(
-        `SELECT ${DATASET_COLUMNS} FROM datasets WHERE identity_id = $1 AND NOT deleted ORDER BY name`,
-        [identityId],
-      ),
-    );
-    return rows.map(fromDatasetRow);
-  }
-
-  async readRecords(identityId: string, dataset: string, options: ReadRecordsOptions): Promise<RecordsSnapshot> {
-    const { sinceSyncCount, after, limit } = options;
-    const from = `SELECT ${RECORD_COLUMNS} FROM records WHERE identity_id = $1 AND dataset = $2`;
-    const order = "ORDER BY sync_count, key";
-    // As on SQLite only one bound is needed. The index stops at sync_count (see the migration):
-    // the planner bounds its scan by the row comparison's first column and incrementally sorts
-    // each sync count's few records by key.
-    const [text, values] =
-      after && after.syncCount > sinceSyncCount
-        ? [`${from} AND (sync_count, key) > ($3, $4) ${order} LIMIT $5`, [after.syncCount, encodeText(after.key), limit]]
-        : [`${from} AND sync_count > $3 ${order} LIMIT $4`, [sinceSyncCount, limit]];
-    return this.#track(() =>
-      // One snapshot for both statements: the row and the page come from the same commit.
-      this.#transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", async (client) => ({
-        dataset: await selectDataset(client, identityId, dataset),
-        records: (await client.query<SyncRecord>(text, [identityId, dataset, ...values])).rows.map(fromRecordRow),
-      })),
-    );
-  }
-
-  async writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T> {
-    return this.#write(() =>
-      this.#gate.run(JSON.stringify([identityId, dataset]), () =>
-        // READ COMMITTED explicitly (whatever the server default): each statement after the lock
-        // must see the previous lock holder's commit, which a REPEATABLE READ snapshot would not.
-        this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", async (client) => {
-          const tx = await PostgresDatasetTx.lock(client, this.schema, identityId, dataset);
-          await assertIdentityWritable(postgresSession(client), identityId); // a disabled or merged identity writes nothing
-          const hold = { active: true };
-          try {
-            return await this.#insideWrite.run(hold, () => fn(tx));
-          } finally {
-            // Work the callback left running (timers, unawaited calls) is no longer "inside".
-            hold.active = false;
-            tx.end();
-          }
-        }),
-      ),
-    );
-  }
-
-  async purgeMutations(beforeMs: number): Promise<number> {
-    const { rowCount } = await this.#write(() => this.#pool.query("DELETE FROM mutations WHERE created_at < $1", [beforeMs]));
-    return rowCount ?? 0;
-  }
-
   /** Sub-stores written once in SQL (`sql.ts`) run on these: autocommit statements on the pool, tracked for `close()`. */
   readonly #sql: SqlConnections = {
     read: (fn) => this.#track(() => fn(postgresSession(this.#pool))),
@@ -237,6 +166,34 @@ class PostgresAdapter implements PostgresStorage {
         }),
       ),
   };
+  readonly #datasetConnections: DatasetConnections = {
+    ...this.#sql,
+    // The gate queues this process's writers of one dataset off the pool; the advisory lock serializes
+    // them across processes. READ COMMITTED explicitly (whatever the server default): each statement
+    // after the lock must see the previous holder's commit, which a REPEATABLE READ snapshot would not.
+    datasetTransaction: (identityId, dataset, fn) =>
+      this.#write(() =>
+        this.#gate.run(JSON.stringify([identityId, dataset]), () =>
+          this.#insideWriteTransaction(async (client) => {
+            const session = postgresSession(client);
+            await lockDataset(session, this.schema, identityId, dataset);
+            return fn(session);
+          }),
+        ),
+      ),
+    snapshot: (fn) => this.#track(() => this.#transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", (client) => fn(postgresSession(client)))),
+    datasetTx: {
+      lockIdentity: (session, identityId) => lockIdentityDatasets(session, this.schema, identityId),
+      keyHash: (key) => keyHash(encodeText(key)),
+    },
+  };
+  readonly #datasets = new SqlDatasetStore(this.#datasetConnections);
+  getDataset(identityId: string, name: string) { return this.#datasets.getDataset(identityId, name); }
+  listDatasets(identityId: string) { return this.#datasets.listDatasets(identityId); }
+  readRecords(identityId: string, dataset: string, options: ReadRecordsOptions) { return this.#datasets.readRecords(identityId, dataset, options); }
+  writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>) { return this.#datasets.writeDataset(identityId, dataset, fn); }
+  purgeMutations(beforeMs: number) { return this.#datasets.purgeMutations(beforeMs); }
+
   readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
   readonly keys: KeyStore = new SqlKeyStore(this.#sql);
   readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
@@ -267,20 +224,17 @@ class PostgresAdapter implements PostgresStorage {
   getBulkPublish(poolId: string) { return this.#stream.getBulkPublish(poolId); }
 
   // Logins, identity status and merges (IdentityStore): the SQL is in sql-identities.ts, on this pool; a merge's locks in postgres-identity-locks.ts.
-  /** READ COMMITTED as in writeDataset (a login insert that waited must see the winner's row); the callback counts as "inside a write". */
-  #identityTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.#write(() =>
-      this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => {
-        const hold = { active: true };
-        return this.#insideWrite.run(hold, () => fn(client)).finally(() => (hold.active = false));
-      }),
-    );
-  }
+  /** READ COMMITTED as in a dataset write (a login insert that waited must see the winner's row). */
   readonly #identities = new SqlIdentityStore({
     ...this.#sql,
-    transaction: (fn) => this.#identityTransaction((client) => fn(postgresSession(client))),
+    transaction: (fn) => this.#write(() => this.#insideWriteTransaction((client) => fn(postgresSession(client)))),
     mergeTransaction: (locks, fn) =>
-      this.#identityTransaction(async (client) => fn(postgresSession(client), await lockPostgresMerge(client, this.schema, locks))),
+      this.#write(() =>
+        this.#insideWriteTransaction(async (client) => {
+          const session = postgresSession(client);
+          return fn(session, await lockMerge(session, this.schema, locks, this.#datasetConnections.datasetTx));
+        }),
+      ),
   });
   getIdentityStatus(id: string) { return this.#identities.getIdentityStatus(id); }
   findLoginOwner(poolId: string, login: LoginKey) { return this.#identities.findLoginOwner(poolId, login); }
@@ -292,6 +246,17 @@ class PostgresAdapter implements PostgresStorage {
   listIdentities(poolId: string, afterId: string | null, limit: number) { return this.#identities.listIdentities(poolId, afterId, limit); }
   writeMerge<T>(sourceId: string, targetId: string, datasets: readonly DatasetRef[], fn: (tx: MergeWriteTx) => Promise<T>) { return this.#identities.writeMerge(sourceId, targetId, datasets, fn); }
   listMergedDatasetNames(identityId: string, dataset: string, since: number, until: number) { return this.#identities.listMergedDatasetNames(identityId, dataset, since, until); }
+
+  /**
+   * A READ COMMITTED transaction whose callback counts as "inside a write", so a storage write it
+   * calls is refused instead of deadlocking; work the callback leaves running is no longer inside.
+   */
+  #insideWriteTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => {
+      const hold = { active: true };
+      return this.#insideWrite.run(hold, () => fn(client)).finally(() => (hold.active = false));
+    });
+  }
 
   /** Runs `fn` inside `begin` … COMMIT on one client; rolls back and rethrows when anything fails. */
   async #transaction<T>(begin: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

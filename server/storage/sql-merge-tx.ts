@@ -5,6 +5,7 @@
  */
 import type { DatasetRef, IdentityStatus, MergedDatasetRow, MergeWriteTx } from "./identity-store.js";
 import { type SqlSession, sql } from "./sql.js";
+import { selectLiveDatasets } from "./sql-datasets.js";
 import type { DatasetRow, DatasetWriteTx } from "./storage.js";
 
 /** A dataset write handle its transaction ends: every method throws afterwards. */
@@ -13,9 +14,6 @@ export interface EndableDatasetTx extends DatasetWriteTx {
 }
 
 const refKey = (identityId: string, name: string) => JSON.stringify([identityId, name]);
-
-/** A dataset row as either backend answers it: SQLite keeps booleans as 0/1. */
-type DatasetSqlRow = Omit<DatasetRow, "deleted"> & { deleted: boolean | 0 | 1 };
 
 /** The handle `writeMerge` passes to its callback; dead (every method throws) once it ended. */
 export class SqlMergeTx implements MergeWriteTx {
@@ -47,12 +45,7 @@ export class SqlMergeTx implements MergeWriteTx {
 
   async listDatasets(identityId: string): Promise<DatasetRow[]> {
     this.#assertActive();
-    const rows = await this.session.all<DatasetSqlRow>(sql`
-      SELECT identity_id AS "identityId", name, sync_count AS "syncCount", record_count AS "recordCount", size_bytes AS "sizeBytes",
-        conflict_strategy AS "conflictStrategy", created_at AS "createdAt", last_modified_at AS "lastModifiedAt",
-        last_modified_by AS "lastModifiedBy", deleted, deleted_at_sync_count AS "deletedAtSyncCount"
-      FROM datasets WHERE identity_id = ${identityId} AND NOT deleted ORDER BY name`);
-    return rows.map((row) => ({ ...row, deleted: row.deleted === true || row.deleted === 1 }));
+    return selectLiveDatasets(this.session, identityId);
   }
 
   async moveLogins(fromId: string, toId: string): Promise<void> {

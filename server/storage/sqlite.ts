@@ -8,18 +8,18 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import type { SyncRecord } from "../../core/types.js";
 import { Mutex } from "./mutex.js";
-import { SqliteDatasetTx } from "./sqlite-dataset-tx.js";
+import { SqlDatasetStore, SqlDatasetTx } from "./sql-datasets.js";
 import type { DeviceStore } from "./device-store.js";
 import { SqlDeviceStore } from "./sql-devices.js";
 import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
-import { SqlIdentityStore, assertIdentityWritable } from "./sql-identities.js";
+import { SqlIdentityStore } from "./sql-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
 import { SqlUserPoolStore } from "./sql-user-pools.js";
 import type { UserPoolStore } from "./user-pool-store.js";
-import type { SqlConnections } from "./sql.js";
+import { type SqlConnections, type SqlSession, sql } from "./sql.js";
+import type { DatasetConnections } from "./sql-datasets.js";
 import type { KeyStore } from "./key-store.js";
 import { SqlKeyStore } from "./sql-keys.js";
 import { type GroupStore, SqlGroupStore } from "./group-store.js";
@@ -28,15 +28,8 @@ import { SqlPoolStore } from "./sql-pools.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { SqlStreamStore } from "./sql-stream.js";
 import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
-import { DATASET_COLUMNS, type Db, RECORD_COLUMNS, type Stored, fromStored, selectDataset, sql, sqliteSession } from "./sqlite-rows.js";
-import type {
-  DatasetRow,
-  DatasetWriteTx,
-  IdentityRow,
-  ReadRecordsOptions,
-  RecordsSnapshot,
-  Storage,
-} from "./storage.js";
+import { type Db, sqliteSession } from "./sqlite-rows.js";
+import type { DatasetWriteTx, IdentityRow, ReadRecordsOptions, Storage } from "./storage.js";
 
 /** How to open the embedded database; only `file` is required. */
 export interface SqliteStorageOptions {
@@ -111,6 +104,8 @@ class SqliteAdapter implements SqliteStorage {
   readonly file: string;
   readonly #writer: Db;
   readonly #reader: Db;
+  readonly #writerSession: SqlSession;
+  readonly #readerSession: SqlSession;
   readonly #writeLock = new Mutex();
   #closing: Promise<void> | null = null;
 
@@ -118,6 +113,8 @@ class SqliteAdapter implements SqliteStorage {
     this.file = file;
     this.#writer = writer;
     this.#reader = reader;
+    this.#writerSession = sqliteSession(writer);
+    this.#readerSession = sqliteSession(reader);
   }
 
   connectionSettings(): { writer: SqliteConnectionSettings; reader: SqliteConnectionSettings } {
@@ -131,7 +128,7 @@ class SqliteAdapter implements SqliteStorage {
 
   async ping(): Promise<void> {
     this.#assertOpen();
-    sql(this.#reader, "SELECT 1").get();
+    this.#readerSession.now!.get(sql`SELECT 1`);
   }
 
   close(): Promise<void> {
@@ -143,76 +140,35 @@ class SqliteAdapter implements SqliteStorage {
     return this.#closing;
   }
 
-  async getDataset(identityId: string, name: string): Promise<DatasetRow | null> {
-    this.#assertOpen();
-    return selectDataset(this.#reader, identityId, name);
-  }
-
-  async listDatasets(identityId: string): Promise<DatasetRow[]> {
-    this.#assertOpen();
-    return sql<Stored<DatasetRow>>(
-      this.#reader,
-      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE identity_id = ? AND deleted = 0 ORDER BY name`,
-    )
-      .all(identityId)
-      .map((row) => fromStored(row));
-  }
-
-  async readRecords(identityId: string, dataset: string, options: ReadRecordsOptions): Promise<RecordsSnapshot> {
-    this.#assertOpen();
-    const reader = this.#reader;
-    const { sinceSyncCount, after, limit } = options;
-    const from = "FROM records WHERE identity_id = ? AND dataset = ?";
-    const order = "ORDER BY sync_count, key LIMIT ?";
-    // Only one bound is ever needed: an `after` past sinceSyncCount implies it, one at or before it
-    // is implied by it. A lone bound is a single range scan of records_by_sync_count.
-    const readPage = (): Stored<SyncRecord>[] =>
-      after && after.syncCount > sinceSyncCount
-        ? sql<Stored<SyncRecord>>(reader, `SELECT ${RECORD_COLUMNS} ${from} AND (sync_count, key) > (?, ?) ${order}`).all(
-            identityId,
-            dataset,
-            after.syncCount,
-            after.key,
-            limit,
-          )
-        : sql<Stored<SyncRecord>>(reader, `SELECT ${RECORD_COLUMNS} ${from} AND sync_count > ? ${order}`).all(
-            identityId,
-            dataset,
-            sinceSyncCount,
-            limit,
-          );
-    // One read transaction: the row and the page come from the same committed state.
-    return reader.transaction(() => ({
-      dataset: selectDataset(reader, identityId, dataset),
-      records: readPage().map((row) => fromStored(row)),
-    }))();
-  }
-
-  async writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T> {
-    return this.#write(() =>
-      inTransaction(this.#writer, async () => {
-        await assertIdentityWritable(sqliteSession(this.#writer), identityId); // a disabled or merged identity writes nothing
-        const tx = new SqliteDatasetTx(this.#writer, identityId, dataset);
-        try {
-          return await fn(tx);
-        } finally {
-          tx.end();
-        }
-      }),
-    );
-  }
-
-  async purgeMutations(beforeMs: number): Promise<number> {
-    return this.#write(() => sql(this.#writer, "DELETE FROM mutations WHERE created_at < ?").run(beforeMs).changes);
-  }
-
   /** Sub-stores written once in SQL (`sql.ts`) run on these: reads on the reader, writes under the write lock. */
   readonly #sql: SqlConnections = {
-    read: async (fn) => (this.#assertOpen(), fn(sqliteSession(this.#reader))),
-    write: (fn) => this.#write(() => fn(sqliteSession(this.#writer))),
+    read: async (fn) => (this.#assertOpen(), fn(this.#readerSession)),
+    write: (fn) => this.#write(() => fn(this.#writerSession)),
     // The write lock already makes this the only writer in the process, and IMMEDIATE the only one on the file.
-    transaction: (fn) => this.#write(() => inTransaction(this.#writer, () => fn(sqliteSession(this.#writer)))),
+    transaction: (fn) => this.#write(() => inTransaction(this.#writer, () => fn(this.#writerSession))),
   };
+  /** One writer at a time holds every dataset at once: the plain transaction is the dataset's lock. */
+  readonly #datasetConnections: DatasetConnections = {
+    ...this.#sql,
+    datasetTransaction: (_identityId, _dataset, fn) => this.#sql.transaction(fn),
+    snapshot: async (fn) => {
+      this.#assertOpen();
+      // The reads run at once (`SqlSession.now`), so the snapshot can end as `fn` returns.
+      this.#reader.exec("BEGIN");
+      try {
+        return fn(this.#readerSession);
+      } finally {
+        this.#reader.exec("COMMIT");
+      }
+    },
+    datasetTx: {},
+  };
+  readonly #datasets = new SqlDatasetStore(this.#datasetConnections);
+  getDataset(identityId: string, name: string) { return this.#datasets.getDataset(identityId, name); }
+  listDatasets(identityId: string) { return this.#datasets.listDatasets(identityId); }
+  readRecords(identityId: string, dataset: string, options: ReadRecordsOptions) { return this.#datasets.readRecords(identityId, dataset, options); }
+  writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>) { return this.#datasets.writeDataset(identityId, dataset, fn); }
+  purgeMutations(beforeMs: number) { return this.#datasets.purgeMutations(beforeMs); }
   readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
   readonly keys: KeyStore = new SqlKeyStore(this.#sql);
   readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
@@ -247,11 +203,11 @@ class SqliteAdapter implements SqliteStorage {
   readonly #identities = new SqlIdentityStore({
     ...this.#sql,
     mergeTransaction: (locks, fn) =>
-      this.#write(() =>
-        inTransaction(this.#writer, () =>
-          fn(sqliteSession(this.#writer), locks.datasets.map((ref) => new SqliteDatasetTx(this.#writer, ref.identityId, ref.name))),
-        ),
-      ),
+      this.#sql.transaction(async (session) => {
+        const handles: SqlDatasetTx[] = [];
+        for (const ref of locks.datasets) handles.push(await SqlDatasetTx.open(session, {}, ref.identityId, ref.name));
+        return fn(session, handles);
+      }),
   });
   getIdentityStatus(id: string) { return this.#identities.getIdentityStatus(id); }
   findLoginOwner(poolId: string, login: LoginKey) { return this.#identities.findLoginOwner(poolId, login); }

@@ -1,0 +1,45 @@
+/**
+ * PostgreSQL's locks: the one part of dataset writes and identity merges that differs per backend
+ * (SQLite's single writer already holds everything at once). Always taken in this order, so two
+ * transactions can never wait on each other in a cycle:
+ * 1. dataset advisory locks (a merge takes every one it writes, sorted by (identity, name)), each
+ *    before its dataset row is read;
+ * 2. a merge only: the source identity's row, `FOR UPDATE`. A push reads that row `FOR KEY SHARE`
+ *    after its dataset lock (`assertIdentityWritable`), so a push already past its dataset lock
+ *    finishes first, and one that comes later sees the source disabled;
+ * 3. identity dataset-creation advisory locks (a merge takes both identities', sorted by id); a
+ *    dataset write takes its identity's when it counts live datasets or creates or revives one,
+ *    so dataset creation per identity is serialized across servers.
+ * All are transaction-scoped: COMMIT or ROLLBACK releases them, a crashed server's too.
+ */
+import { type DatasetTxDriver, SqlDatasetTx } from "./sql-datasets.js";
+import type { MergeLocks } from "./sql-identities.js";
+import { type SqlSession, sql } from "./sql.js";
+
+/**
+ * Takes the dataset's lock inside the transaction open on `session`. An advisory lock rather than
+ * `SELECT … FOR UPDATE`: the first push to a dataset has no row to lock, and an insert-first would
+ * have to undo itself when the push fails. Two int4 keys, (schema + identity, dataset): a hash
+ * collision only makes two datasets share a queue; the schema keeps deployments (and tests)
+ * sharing one database out of each other's way.
+ */
+export async function lockDataset(session: SqlSession, schema: string, identityId: string, name: string): Promise<void> {
+  await session.run(sql`SELECT pg_advisory_xact_lock(hashtext(${`${schema}.${identityId}`}), hashtext(${name}))`);
+}
+
+/** Takes the identity's dataset-creation lock: one int8 key, a key space apart from the dataset locks' int4 pairs. */
+export async function lockIdentityDatasets(session: SqlSession, schema: string, identityId: string): Promise<void> {
+  await session.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`syncpool.datasets.${schema}.${identityId}`}, 0))`);
+}
+
+/** Takes a merge's `locks` on `session`, inside its READ COMMITTED transaction; returns the dataset handles in order. */
+export async function lockMerge(session: SqlSession, schema: string, locks: MergeLocks, driver: DatasetTxDriver): Promise<SqlDatasetTx[]> {
+  const handles: SqlDatasetTx[] = [];
+  for (const ref of locks.datasets) {
+    await lockDataset(session, schema, ref.identityId, ref.name);
+    handles.push(await SqlDatasetTx.open(session, driver, ref.identityId, ref.name));
+  }
+  await session.run(sql`SELECT 1 FROM identities WHERE id = ${locks.sourceId} FOR UPDATE`);
+  for (const id of locks.identityIds) await lockIdentityDatasets(session, schema, id);
+  return handles;
+}
