@@ -2,7 +2,8 @@
  * Conformance: the built-in user pool's rows (`UserPoolStore`). Users round-trip with their
  * attributes, usernames are unique per pool, codes count attempts, deleting a user takes
  * everything of it along, and a refresh token rotates once: presenting it again after the grace
- * revokes its whole session.
+ * revokes its whole session. A TOTP step is accepted once, failed sign-ins count in one statement
+ * and start again after a quiet time, and the password history keeps the newest n hashes.
  */
 import { describe, expect, it } from "vitest";
 import type { Storage } from "../../server/storage/storage.js";
@@ -127,6 +128,41 @@ export function describeUserPools(storage: () => Storage): void {
       expect(await storage().userPools.useRefreshToken("token-2", null, BASE_MS + 4, 0)).toEqual({ outcome: "unknown" });
       expect(await storage().userPools.findUsernamesByAttribute(POOL, "email", "a@example.com")).toEqual([]);
       expect(await storage().userPools.deleteUser(POOL, user.sub)).toBe(false);
+    });
+
+    it("stores a user's authenticator and accepts each TOTP time step once, later steps only", async () => {
+      const user = makeUser("alice");
+      await storage().userPools.createUser(user, {});
+      expect(await storage().userPools.getTotp(POOL, user.sub)).toBeNull();
+      const totp = { poolId: POOL, sub: user.sub, secret: "sealed:v1:secret", pendingSecret: null, deviceName: "phone", enabled: true, preferred: true, lastStep: null, updatedAt: BASE_MS };
+      await storage().userPools.saveTotp(totp);
+      expect(await storage().userPools.getTotp(POOL, user.sub)).toEqual(totp);
+      expect(await storage().userPools.useTotpStep(POOL, user.sub, 100)).toBe(true);
+      expect(await storage().userPools.useTotpStep(POOL, user.sub, 100)).toBe(false);
+      expect(await storage().userPools.useTotpStep(POOL, user.sub, 99)).toBe(false);
+      expect(await storage().userPools.useTotpStep(POOL, user.sub, 101)).toBe(true);
+      expect((await storage().userPools.getTotp(POOL, user.sub))?.lastStep).toBe(101);
+    });
+
+    it("counts failed sign-ins, starts again after the quiet time, and forgets them on request", async () => {
+      const user = makeUser("alice");
+      await storage().userPools.createUser(user, {});
+      expect(await storage().userPools.getSignInFailures(POOL, user.sub)).toBeNull();
+      expect(await storage().userPools.countSignInFailure(POOL, user.sub, BASE_MS, BASE_MS - 1000)).toEqual({ failures: 1, lastFailedAt: BASE_MS });
+      expect(await storage().userPools.countSignInFailure(POOL, user.sub, BASE_MS + 10, BASE_MS - 1000)).toEqual({ failures: 2, lastFailedAt: BASE_MS + 10 });
+      expect(await storage().userPools.countSignInFailure(POOL, user.sub, BASE_MS + 5000, BASE_MS + 4000)).toEqual({ failures: 1, lastFailedAt: BASE_MS + 5000 });
+      await storage().userPools.clearSignInFailures(POOL, user.sub);
+      expect(await storage().userPools.getSignInFailures(POOL, user.sub)).toBeNull();
+    });
+
+    it("keeps the newest n replaced password hashes, newest first", async () => {
+      const user = makeUser("alice");
+      await storage().userPools.createUser(user, {});
+      for (const [index, hash] of ["h1", "h2", "h3", "h4"].entries()) await storage().userPools.addPasswordHistory(POOL, user.sub, hash, BASE_MS, index < 3 ? 3 : 2);
+      expect(await storage().userPools.listPasswordHistory(POOL, user.sub, 10)).toEqual(["h4", "h3"]);
+      expect(await storage().userPools.listPasswordHistory(POOL, user.sub, 1)).toEqual(["h4"]);
+      expect(await storage().userPools.listPasswordHistory(POOL, user.sub, 0)).toEqual([]);
+      expect(await storage().userPools.deleteUser(POOL, user.sub)).toBe(true);
     });
   });
 }
