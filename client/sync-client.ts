@@ -4,51 +4,37 @@
  * in `store/`, the sync loop in `sync/sync-loop.ts` deciding when, `sync/run-pass.ts` and
  * `sync/sync-dataset.ts` deciding what, live changes in `sync/live-changes.ts`, the tabs sharing
  * the database in a browser in `tabs/`, bound documents in `doc/`), and the transport
- * (`transport/`, with the live subscription in `transport/subscription.ts`).
+ * (`transport/`, with the live subscription in `transport/subscription.ts`). What it runs on is
+ * read once from the options (`client-platform.ts`); who is signed in now is `signed-in.ts`, and
+ * dataset handles reach that identity through `dataset-host.ts`.
  */
 import { SyncpoolError } from "../core/errors.js";
 import { assertDatasetName, DEFAULT_LIMITS } from "../core/limits.js";
-import type { ConflictStrategy, Limits, PatchOp, RecordKind } from "../core/types.js";
-import { activateIdentity, deactivateIdentity, writeManyTo, writeTo, type Active } from "./active-identity.js";
+import type { Limits } from "../core/types.js";
+import { activateIdentity, deactivateIdentity, writeManyTo, type Active } from "./active-identity.js";
+import { learnLimits, resolvePlatform, type ClientPlatform } from "./client-platform.js";
+import { createDatasetHost } from "./dataset-host.js";
 import type { DatasetOptions } from "./typed-value.js";
-import { Dataset, type DatasetHost, type DatasetUsage } from "./dataset.js";
+import { Dataset, type DatasetHost } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
-import { followIdentity, IdentitySignal } from "./follow-identity.js";
 import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
+import { listDatasets, type DatasetSummary } from "./list-datasets.js";
+import { OnlineStatus } from "./online-status.js";
+import { SignedIn } from "./signed-in.js";
 import type { ClientOptions } from "./options.js";
-import { discardPendingWrites, listPendingWrites } from "./pending-writes.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
-import { deleteDatasetLocally, saveConflictStrategy } from "./store/dataset-store.js";
 import { DeviceStore } from "./store/device-db.js";
-import { deleteIdentityDb, type IndexedDbDependencies } from "./store/identity-db.js";
-import { toSyncRecord } from "./store/record-state.js";
-import * as reads from "./store/read-records.js";
+import { deleteIdentityDb } from "./store/identity-db.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { SyncState } from "./sync/sync-loop.js";
-import { sameRealmTabs } from "./tabs/same-realm-tabs.js";
-import { acrossTabs, platformTabs, type TabPlatform } from "./tabs/tab-coordinator.js";
-import { createGraphqlTransport } from "./transport/graphql-transport.js";
-import { isNetworkError } from "./transport/network-error.js";
+import { acrossTabs } from "./tabs/tab-coordinator.js";
 import { sharedLocalName } from "./transport/shared-name.js";
-import { platformWebSocket, type WebSocketConstructor } from "./transport/subscription.js";
 import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
-import type { RemoteDataset, Transport } from "./transport/transport.js";
+import type { Transport } from "./transport/transport.js";
 import { encodeTransferCode } from "./transfer-code.js";
 import { WriteBatch, type WriteTransaction } from "./write-batch.js";
 
-/** A dataset as `client.datasets()` lists it: what this device holds, and what the server says. */
-export interface DatasetSummary {
-  name: string;
-  /** Held on this device (written or pulled). */
-  local: boolean;
-  /** Live records and bytes on this device. */
-  recordCount: number;
-  sizeBytes: number;
-  /** Local writes waiting for the server. */
-  pendingCount: number;
-  /** The server's description; undefined when the server lacks it or could not be asked. */
-  remote?: RemoteDataset;
-}
+export type { DatasetSummary } from "./list-datasets.js";
 
 /** Creates a client. Nothing touches the network or IndexedDB until `signIn()`. */
 export function createClient(options: ClientOptions): SyncClient {
@@ -58,63 +44,45 @@ export function createClient(options: ClientOptions): SyncClient {
 export class SyncClient {
   readonly #options: ClientOptions;
   readonly #emitter = new Emitter();
-  readonly #deps: IndexedDbDependencies;
+  /** What it runs on: IndexedDB, tabs, WebSocket, transport (`client-platform.ts`). */
+  readonly #platform: ClientPlatform;
   readonly #devices: DeviceStore;
   readonly #transport: Transport;
   readonly #session: Session;
   readonly #limits: Limits;
   readonly #now: () => number;
   readonly #handlers = new Map<string, ConflictHandler>();
-  /** Local names of the shared datasets the app opened: each identity signing in pulls them. */
-  readonly #sharedNames = new Set<string>();
-  /**
-   * How clients sharing the database coordinate: the browser's tab primitives for its own
-   * IndexedDB; for an injected one, in-realm primitives shared by every client of that factory.
-   */
-  readonly #tabPlatform: TabPlatform;
-  /** The WebSocket for live updates; null when they are off. */
-  readonly #webSocket: WebSocketConstructor | null;
   #deviceId: string | null = null;
-  #active: Active | null = null;
-  /** Announces every change of `#active`, so watchers follow the identity signed in. */
-  readonly #identity = new IdentitySignal<Active>();
+  /** The identity signed in, and the shared datasets each one pulls (`signed-in.ts`). */
+  readonly #signedIn = new SignedIn(this.#emitter);
   #signingIn: Promise<unknown> = Promise.resolve();
-  /** What the platform or the app (`setOnline`) last said; an identity signing in starts with it. */
-  #online = true;
-  /** The last `online`/`offline` event emitted. */
-  #announced = true;
+  readonly #online = new OnlineStatus(this.#emitter);
   readonly #removePlatformListeners: () => void;
+  /** What `Dataset` handles call; each call acts on the identity signed in at that moment. */
+  readonly #host: DatasetHost;
 
   constructor(options: ClientOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.#deps = {
-      ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
-      ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
-    };
-    this.#devices = new DeviceStore(options.identityPoolId, this.#deps);
-    this.#tabPlatform = options.tabs ?? (options.indexedDB ? sameRealmTabs(options.indexedDB) : platformTabs());
-    const webSocket = options.WebSocket ?? platformWebSocket() ?? null;
-    if (options.live === true && !webSocket) {
-      throw new SyncpoolError("BAD_USER_INPUT", "live: true needs a WebSocket (pass the `ws` package in Node)", { field: "WebSocket" });
-    }
-    this.#webSocket = (options.live ?? options.autoSync ?? true) ? webSocket : null;
-    const transport =
-      options.transport ??
-      createGraphqlTransport({
-        endpoint: options.endpoint,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-      });
-    this.#transport = trackConnectivity(transport, (online) => this.#announce(online));
+    this.#platform = resolvePlatform(options);
+    this.#devices = new DeviceStore(options.identityPoolId, this.#platform.indexedDb);
+    this.#transport = trackConnectivity(this.#platform.transport, (online) => this.#online.announce(online));
     this.#session = new Session({
       identityPoolId: options.identityPoolId,
       transport: this.#transport,
       devices: this.#devices,
       now: this.#now,
       ...(options.logins ? { logins: options.logins } : {}),
-      onLimits: (limits) => this.#learnLimits(limits),
+      onLimits: (limits) => learnLimits(this.#limits, limits, options.limits ?? {}),
+    });
+    this.#host = createDatasetHost({
+      active: () => this.#signedIn.require(),
+      identity: this.#signedIn.signal,
+      limits: this.#limits,
+      session: this.#session,
+      transport: this.#transport,
+      handlers: this.#handlers,
     });
     this.#removePlatformListeners = listenToPlatform((online) => this.setOnline(online));
   }
@@ -126,18 +94,10 @@ export class SyncClient {
    * themselves. Emits `online` or `offline`.
    */
   setOnline(online: boolean): void {
-    if (online === this.#online) return;
-    this.#online = online;
-    this.#active?.tabs.setOnline(online);
-    if (online) this.#active?.subscription?.wake();
-    this.#announce(online);
-  }
-
-  /** Emits `online`/`offline` on a change only: the platform, the app and the transport all report. */
-  #announce(online: boolean): void {
-    if (online === this.#announced) return;
-    this.#announced = online;
-    this.#emitter.emit(online ? "online" : "offline", {});
+    if (!this.#online.report(online)) return;
+    this.#signedIn.current?.tabs.setOnline(online);
+    if (online) this.#signedIn.current?.subscription?.wake();
+    this.#online.announce(online);
   }
 
   /** This device's id (after the first `signIn`). */
@@ -147,17 +107,17 @@ export class SyncClient {
 
   /** The identity signed in, or null. */
   get identityId(): string | null {
-    return this.#active?.identityId ?? null;
+    return this.#signedIn.current?.identityId ?? null;
   }
 
   /** The sync loop's state (`stopped` when signed out). */
   get syncState(): SyncState {
-    return this.#active?.loop.state ?? "stopped";
+    return this.#signedIn.current?.loop.state ?? "stopped";
   }
 
   /** True when this tab runs the background sync (always, outside browsers); false when signed out. */
   get leadsSync(): boolean {
-    return this.#active?.tabs.isLeader ?? false;
+    return this.#signedIn.current?.tabs.isLeader ?? false;
   }
 
   /**
@@ -167,7 +127,7 @@ export class SyncClient {
    *   (sign in with the login on the other device instead).
    */
   transferCode(): string {
-    this.#require();
+    this.#signedIn.require();
     const identity = this.#session.identity;
     if (!identity || identity.viaLogins || !identity.deviceSecret) {
       throw new SyncpoolError("FORBIDDEN", "only a guest has a transfer code; sign in with the same login on the other device");
@@ -189,7 +149,7 @@ export class SyncClient {
     // One tab at a time, so two tabs opened at once on a new device do not create two guests.
     const deviceLock = `syncpool:device:${this.#options.identityPoolId}`;
     const run = this.#signingIn.then(() =>
-      this.#tabPlatform ? acrossTabs(deviceLock, this.#tabPlatform, () => this.#signIn(options)) : this.#signIn(options),
+      this.#platform.tabPlatform ? acrossTabs(deviceLock, this.#platform.tabPlatform, () => this.#signIn(options)) : this.#signIn(options),
     );
     this.#signingIn = run.catch(() => undefined);
     return run;
@@ -201,15 +161,15 @@ export class SyncClient {
    */
   async signOut(options: { wipe?: boolean } = {}): Promise<void> {
     const wiped = Boolean(options.wipe);
-    const active = this.#active;
+    const active = this.#signedIn.current;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active && !wiped) await active.docs.flushed().catch(() => undefined);
-    this.#setActive(null);
+    this.#signedIn.set(null);
     if (active) {
       // Other tabs close the database first, or they would re-open (re-create) it after the wipe.
       active.tabs.signedOut(wiped);
-      this.#deactivate(active);
-      if (wiped) await deleteIdentityDb(active.identityId, this.#deps);
+      deactivateIdentity(active);
+      if (wiped) await deleteIdentityDb(active.identityId, this.#platform.indexedDb);
     }
     await this.#session.signOut(wiped);
     if (active) this.#emitter.emit("signedOut", { wiped });
@@ -217,7 +177,7 @@ export class SyncClient {
 
   /** Pushes every outbox and pulls every dataset to its latest count; rejects with the failure. */
   async sync(): Promise<void> {
-    const active = this.#require();
+    const active = this.#signedIn.require();
     await active.docs.flushed();
     return active.loop.sync("all");
   }
@@ -230,7 +190,7 @@ export class SyncClient {
   async transaction<T>(fn: (tx: WriteTransaction) => T | Promise<T>): Promise<T> {
     const batch = new WriteBatch();
     const result = await fn(batch);
-    await writeManyTo(this.#require(), batch.writes);
+    await writeManyTo(this.#signedIn.require(), batch.writes);
     return result;
   }
 
@@ -252,37 +212,13 @@ export class SyncClient {
   sharedDataset<V = string>(name: string, options: DatasetOptions<V> = {}): Dataset<V> {
     assertDatasetName(name, "name");
     const local = sharedLocalName(name);
-    if (!this.#sharedNames.has(local)) {
-      this.#sharedNames.add(local);
-      this.#active?.tabs.remoteChanged(local);
-    }
+    this.#signedIn.openShared(local);
     return new Dataset<V>(this.#host, local, options);
   }
 
   /** The datasets on this device and, when reachable, on the server. */
-  async datasets(): Promise<DatasetSummary[]> {
-    const active = this.#require();
-    let remote: RemoteDataset[] = [];
-    try {
-      remote = await this.#session.authed((token) => this.#transport.datasets(token));
-    } catch (error) {
-      if (!isNetworkError(error)) throw error;
-    }
-    const metas = await reads.readDatasetMetas(active.db);
-    const names = [...new Set([...metas.map((meta) => meta.dataset), ...remote.map((dataset) => dataset.name)])].sort();
-    return Promise.all(
-      names.map(async (name): Promise<DatasetSummary> => {
-        const usage = await reads.readUsage(active.db, name);
-        const server = remote.find((dataset) => dataset.name === name);
-        return {
-          name,
-          local: metas.some((meta) => meta.dataset === name),
-          ...usage,
-          pendingCount: await reads.countPending(active.db, name),
-          ...(server ? { remote: server } : {}),
-        };
-      }),
-    );
+  datasets(): Promise<DatasetSummary[]> {
+    return listDatasets(this.#signedIn.require(), this.#session, this.#transport);
   }
 
   /**
@@ -290,16 +226,16 @@ export class SyncClient {
    * Notifications are hints; a missed one is caught up by the next sync.
    */
   notifyRemoteChange(dataset: string): void {
-    this.#active?.tabs.remoteChanged(dataset);
+    this.#signedIn.current?.tabs.remoteChanged(dataset);
   }
 
   /** Stops syncing and closes the databases without signing out (an app shutting down). */
   async close(): Promise<void> {
-    const active = this.#active;
+    const active = this.#signedIn.current;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active) await active.docs.flushed().catch(() => undefined);
-    this.#setActive(null);
-    if (active) this.#deactivate(active);
+    this.#signedIn.set(null);
+    if (active) deactivateIdentity(active);
     this.#removePlatformListeners();
     this.#devices.close();
   }
@@ -307,34 +243,20 @@ export class SyncClient {
   async #signIn(options: SignInOptions): Promise<SignInResult> {
     const device = await this.#devices.load(() => globalThis.crypto.randomUUID(), this.#options.deviceId);
     this.#deviceId = device.deviceId;
-    const previous = this.#active;
+    const previous = this.#signedIn.current;
     // Signing in with a login may merge the guest into another identity: its pending writes go
     // to the server first, so the merge carries them.
     if (options.logins && previous) await pushBeforeMerge(previous);
     const result = await this.#session.signIn(options);
-    if (this.#active?.identityId === result.identityId) return result;
-    if (this.#active) this.#deactivate(this.#active);
+    if (this.#signedIn.current?.identityId === result.identityId) return result;
+    if (this.#signedIn.current) deactivateIdentity(this.#signedIn.current);
     const active = await this.#activate(result.identityId, device.deviceId);
-    this.#setActive(active);
-    if (!this.#online) active.tabs.setOnline(false);
+    this.#signedIn.set(active);
+    if (!this.#online.online) active.tabs.setOnline(false);
     if (previous && result.mergedIdentityIds.includes(previous.identityId)) {
-      await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#deps, emitter: this.#emitter });
+      await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#platform.indexedDb, emitter: this.#emitter });
     }
     return result;
-  }
-
-  /**
-   * The pool's limits, from a sign-in answer. Local writes are checked against them from now on
-   * (the object is shared with the write path, so it is updated in place); a limit the app set
-   * lower in `options.limits` stays, so an app may be stricter than its server, never looser.
-   */
-  #learnLimits(server: Limits): void {
-    const own: Partial<Limits> = this.#options.limits ?? {};
-    for (const name of Object.keys(this.#limits) as (keyof Limits)[]) {
-      const value = server[name];
-      if (typeof value !== "number") continue;
-      this.#limits[name] = Math.min(value, own[name] ?? Number.POSITIVE_INFINITY);
-    }
   }
 
   #activate(identityId: string, deviceId: string): Promise<Active> {
@@ -342,85 +264,28 @@ export class SyncClient {
       identityId,
       deviceId,
       options: this.#options,
-      indexedDb: this.#deps,
+      indexedDb: this.#platform.indexedDb,
       transport: this.#transport,
       session: this.#session,
       emitter: this.#emitter,
       limits: this.#limits,
       now: this.#now,
       conflictHandler: (dataset) => this.#handlers.get(dataset) ?? this.#options.onConflict,
-      tabPlatform: this.#tabPlatform,
-      webSocket: this.#webSocket,
+      tabPlatform: this.#platform.tabPlatform,
+      webSocket: this.#platform.webSocket,
       // Nothing awaits this: a failure (the device database closed meanwhile) is reported, never left unhandled.
       onSignedOutElsewhere: (active, wiped) =>
         void this.#signedOutElsewhere(active, wiped).catch((error: unknown) => this.#emitter.emit("syncError", { error })),
     });
   }
 
-  #setActive(active: Active | null): void {
-    this.#active = active;
-    this.#identity.set(active);
-    if (active) for (const name of this.#sharedNames) active.tabs.remoteChanged(name);
-    if (active) this.#emitter.emit("signedIn", { identityId: active.identityId });
-  }
-
-  #deactivate(active: Active): void {
-    deactivateIdentity(active);
-  }
-
   /** Another tab signed this identity out: let go of the database the same way. */
   async #signedOutElsewhere(active: Active, wiped: boolean): Promise<void> {
     if (!wiped) await active.docs.flushed().catch(() => undefined);
-    if (this.#active !== active) return;
-    this.#setActive(null);
-    this.#deactivate(active);
+    if (this.#signedIn.current !== active) return;
+    this.#signedIn.set(null);
+    deactivateIdentity(active);
     await this.#session.signOut(false);
     this.#emitter.emit("signedOut", { wiped });
   }
-
-  #require(): Active {
-    if (!this.#active) throw new SyncpoolError("UNAUTHENTICATED", "not signed in: call signIn() first");
-    return this.#active;
-  }
-
-  /** What `Dataset` handles call; each call acts on the identity signed in at that moment. */
-  readonly #host: DatasetHost = {
-    write: (dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind) =>
-      writeTo(this.#require(), { dataset, key, op, value, kind }),
-    writeMany: (writes) => writeManyTo(this.#require(), writes),
-    record: async (dataset, key) => {
-      const record = await reads.readRecord(this.#require().db, dataset, key);
-      return record ? toSyncRecord(record) : undefined;
-    },
-    liveRecords: async (dataset) => (await reads.readLiveRecords(this.#require().db, dataset)).map(toSyncRecord),
-    observe: (read, signedOut) => followIdentity(this.#identity, () => reads.observe(read), signedOut),
-    usage: async (dataset): Promise<DatasetUsage> => ({
-      ...(await reads.readUsage(this.#require().db, dataset)),
-      limits: this.#limits,
-    }),
-    pending: (dataset) => reads.countPending(this.#require().db, dataset),
-    flush: (dataset) => this.#require().docs.flushed(dataset),
-    doc: (dataset, key) => this.#require().docs.open(dataset, key),
-    sync: async (dataset) => {
-      const active = this.#require();
-      await active.docs.flushed();
-      return active.loop.sync(dataset);
-    },
-    deleteDataset: async (dataset) => {
-      const active = this.#require();
-      await deleteDatasetLocally(active.db, dataset);
-      active.tabs.wrote(dataset, [], { debounce: false });
-    },
-    configure: async (dataset: string, conflictStrategy: ConflictStrategy) => {
-      const active = this.#require();
-      const info = await this.#session.authed((token) => this.#transport.configureDataset(token, dataset, conflictStrategy));
-      await saveConflictStrategy(active.db, dataset, info.conflictStrategy);
-    },
-    pendingWrites: (dataset) => listPendingWrites(this.#require(), dataset),
-    discardPending: (dataset, key) => discardPendingWrites(this.#require(), dataset, key),
-    setConflictHandler: (dataset, handler) => {
-      if (handler) this.#handlers.set(dataset, handler);
-      else this.#handlers.delete(dataset);
-    },
-  };
 }
