@@ -2,10 +2,11 @@
  * USER_SRP_AUTH with a second, independent SRP client: `amazon-cognito-identity-js`'s
  * `authenticateUser` (its own big-number SRP code, the `endpoint` option its docs give for local
  * servers). A right password signs in, a wrong one and an unknown user are refused alike, and a
- * PASSWORD_VERIFIER answer replayed or outside the five-minute TIMESTAMP window is refused.
+ * PASSWORD_VERIFIER answer replayed or outside the five-minute TIMESTAMP window is refused, and
+ * wrong SRP answers lock the user out like wrong passwords.
  */
 import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from "amazon-cognito-identity-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { callUserPool, codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
 import { SRP_G, SRP_K, SRP_N, claimSignature, modPow, padHex, passwordExponent, srpTimestamp } from "../../server/user-pool/srp.js";
@@ -16,13 +17,18 @@ const CLIENT = "default";
 const PASSWORD = "Correct-horse-9";
 let server: TestServer;
 let userPool: CognitoUserPool;
+/** The server's clock: the real one, unless a test holds it still. */
+let heldClock: number | null = null;
 
 beforeAll(async () => {
-  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test") } });
+  server = await startTestServer({ now: () => heldClock ?? Date.now(), config: { userPools: userPoolsConfig("http://user-pool.test") } });
   userPool = new CognitoUserPool({ UserPoolId: POOL, ClientId: CLIENT, endpoint: `${server.url}/aws/cognito-idp` });
   const call = (operation: string, body: unknown) => callUserPool(fetch, server.url, operation, body);
   await call("SignUp", { ClientId: CLIENT, Username: "srp-user", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "srp@example.com" }] });
   await call("ConfirmSignUp", { ClientId: CLIENT, Username: "srp-user", ConfirmationCode: await codeFromLog(server.dataDir, "srp-user", "SIGN_UP") });
+});
+afterEach(() => {
+  heldClock = null;
 });
 afterAll(async () => {
   await server?.close();
@@ -34,14 +40,14 @@ function authenticate(username: string, password: string): Promise<CognitoUserSe
 }
 
 /** The client half of Cognito's SRP, for answers the library would never send (replays, old timestamps). */
-async function srpChallenge(username: string) {
+async function srpChallenge(username: string, password = PASSWORD) {
   const a = BigInt(`0x${randomBytes(128).toString("hex")}`) % SRP_N;
   const A = modPow(SRP_G, a, SRP_N);
   const started = await callUserPool(fetch, server.url, "InitiateAuth", { ClientId: CLIENT, AuthFlow: "USER_SRP_AUTH", AuthParameters: { USERNAME: username, SRP_A: A.toString(16) } });
   const parameters = started.body["ChallengeParameters"] as Record<string, string>;
   const B = BigInt(`0x${parameters["SRP_B"]}`);
   const u = BigInt(`0x${createHash("sha256").update(Buffer.from(padHex(A) + padHex(B), "hex")).digest("hex")}`);
-  const x = passwordExponent("default", parameters["USER_ID_FOR_SRP"]!, PASSWORD, parameters["SALT"]!);
+  const x = passwordExponent("default", parameters["USER_ID_FOR_SRP"]!, password, parameters["SALT"]!);
   const S = modPow(B - ((SRP_K * modPow(SRP_G, x, SRP_N)) % SRP_N) + SRP_N, a + u * x, SRP_N);
   const key = Buffer.from(hkdfSync("sha256", Buffer.from(padHex(S), "hex"), Buffer.from(padHex(u), "hex"), "Caldera Derived Key", 16));
   return (at: Date) => {
@@ -83,5 +89,22 @@ describe("user pool SRP sign-in", { timeout: 60_000 }, () => {
     expect([replayed.status, replayed.type, replayed.header]).toEqual([400, "NotAuthorizedException", "NotAuthorizedException"]);
     const stale = await callUserPool(fetch, server.url, "RespondToAuthChallenge", (await srpChallenge("srp-user"))(new Date(Date.now() - 6 * 60_000)));
     expect([stale.status, stale.type]).toEqual([400, "NotAuthorizedException"]);
+  });
+
+  it("locks out a user whose SRP answers were wrong, refusing even the right password with Password attempts exceeded", async () => {
+    const call = (operation: string, body: unknown) => callUserPool(fetch, server.url, operation, body);
+    await call("SignUp", { ClientId: CLIENT, Username: "srp-locked", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "srp-locked@example.com" }] });
+    await call("ConfirmSignUp", { ClientId: CLIENT, Username: "srp-locked", ConfirmationCode: await codeFromLog(server.dataDir, "srp-locked", "SIGN_UP") });
+    // The clock stands still, so the one-second lockout cannot end while the test runs.
+    heldClock = Date.now();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const wrong = await call("RespondToAuthChallenge", (await srpChallenge("srp-locked", "Wrong-horse-9"))(new Date(heldClock)));
+      expect([wrong.type, wrong.body["message"]]).toEqual(["NotAuthorizedException", "Incorrect username or password."]);
+    }
+    const refused = await call("RespondToAuthChallenge", (await srpChallenge("srp-locked"))(new Date(heldClock)));
+    expect([refused.status, refused.type, refused.body["message"]]).toEqual([400, "NotAuthorizedException", "Password attempts exceeded"]);
+    heldClock += 1000;
+    const after = await call("RespondToAuthChallenge", (await srpChallenge("srp-locked"))(new Date(heldClock)));
+    expect(after.body["AuthenticationResult"]).toMatchObject({ TokenType: "Bearer" });
   });
 });
