@@ -1,6 +1,7 @@
 /**
  * The examples docs/events.md shows, run as they are: the config file `examples/stream/syncpool.json`,
  * its sync trigger module, and the plain-Node webhook receiver (its port chosen by the test).
+ * Spawns that receiver as the docs run it, a process listening on a port; the server runs in-process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,14 +10,14 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/config.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/stream-api.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const examples = resolve(import.meta.dirname, "../../examples/stream");
 const dataDir = mkdtempSync(join(tmpdir(), "syncpool-examples-"));
 let receiver: ChildProcess | undefined;
-let server: TestServer | undefined;
+let server: InProcessServer | undefined;
 afterAll(async () => {
   receiver?.kill();
   await server?.close();
@@ -42,8 +43,8 @@ describe("docs/events.md examples", () => {
     const config = loadConfig({ SYNCPOOL_CONFIG: join(examples, "syncpool.json"), SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: "true", LOG_LEVEL: "silent" }, { port: 0, dataDir });
     const pool = config.pools[0]!;
     pool.stream.webhooks = pool.stream.webhooks!.map((webhook) => ({ ...webhook, url: `http://127.0.0.1:${port}/events` }));
-    server = await startTestServer({ dataDir, config: { pools: config.pools, configFile: config.configFile, outbound: config.outbound } });
-    const api = syncApi(server.graphqlUrl, (await server.signInGuest()).token);
+    server = await startInProcessServer({ dataDir, config: { pools: config.pools, configFile: config.configFile, outbound: config.outbound } });
+    const api = syncApi(server, (await server.signInGuest()).token);
 
     const result = await api.push({
       dataset: "profile",
