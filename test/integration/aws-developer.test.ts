@@ -3,6 +3,7 @@
  * the real SDK clients: developer-authenticated identities (GetOpenIdTokenForDeveloperIdentity,
  * then GetCredentialsForIdentity with the `cognito-identity.amazonaws.com` login), identity lookups
  * and listings, and Cognito Sync's pool operations (usage, bulk publish, events, configuration).
+ * Binds a port: the AWS SDK clients sign and send their own HTTP requests to an endpoint URL.
  */
 import { randomBytes } from "node:crypto";
 import {

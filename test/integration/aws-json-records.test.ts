@@ -1,6 +1,7 @@
 /**
  * JSON records seen through `/aws/cognito-sync` with the real AWS SDK: a Cognito Sync client
  * reads a JSON record as its object's JSON text and cannot overwrite it with a string.
+ * Binds a port: the AWS SDK client signs and sends its own HTTP requests to an endpoint URL.
  */
 import { GetCredentialsForIdentityCommand } from "@aws-sdk/client-cognito-identity";
 import { InvalidParameterException, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync";

@@ -3,6 +3,7 @@
  * GetShardIterator TRIM_HORIZON and a GetRecords loop) reads exactly the events the GraphQL stream
  * API returns, whether the changes came through Cognito Sync or GraphQL. Also the other iterator
  * types, the stream's description, and iterators that expire after 5 minutes.
+ * Binds a port: the AWS SDK clients sign and send their own HTTP requests to an endpoint URL.
  */
 import { randomBytes } from "node:crypto";
 import { ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync";

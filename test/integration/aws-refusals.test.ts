@@ -4,6 +4,7 @@
  * credentials, a request dated 20 minutes ago, developer operations with an identity's
  * credentials, and guests without their secret on a "secret" pool (while an "open" pool keeps
  * Cognito's behaviour).
+ * Binds a port: the AWS SDK clients sign and send their own HTTP requests to an endpoint URL.
  */
 import { randomBytes } from "node:crypto";
 import { DescribeIdentityPoolCommand, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";

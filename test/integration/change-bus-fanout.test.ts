@@ -4,6 +4,7 @@
  * PostgreSQL NOTIFY (the default) and over Redis pub/sub (`redisUrl`); a change too large for
  * NOTIFY arrives elsewhere as a pull hint; a lost LISTEN connection comes back by itself.
  * The postgres test project only (`vitest.config.ts`).
+ * Binds ports: the subscribers are graphql-ws clients on real WebSockets.
  */
 import { Redis } from "ioredis";
 import { afterAll, expect, it } from "vitest";

@@ -2,6 +2,8 @@
  * Platforms without `online` events. `client.setOnline()` tells the client, and
  * `createOfflineSwitch` (syncpool/client/testing) takes a client's fetch and WebSocket offline
  * together and back, as an app developer's test would.
+ * Binds a port: the client's live updates run on a real WebSocket, which the switch cuts with
+ * fetch.
  */
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import WebSocket from "ws";

@@ -2,6 +2,8 @@
  * Webhooks are consumers: a pool's webhook receives every event as a signed POST (body = the
  * event, HMAC-SHA256 over timestamp and body), and a receiver that is down while pushes happen
  * gets every one of them, in order, once it is back.
+ * The webhook receiver listens on a port (the server's deliveries are real HTTP); the server runs
+ * in-process.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -2,6 +2,7 @@
  * An acknowledged push survives the process dying at any moment: the server runs as a child
  * process (the real CLI, SQLite with synchronous=FULL), is killed with SIGKILL while pushes are
  * in flight, restarts on the same data directory, and must still hold every push it answered.
+ * Spawns processes: SIGKILL and a restart on the same files are the point.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";

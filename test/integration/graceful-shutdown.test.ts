@@ -7,6 +7,7 @@
  * "shutting down"), never by waiting a set time.
  *
  * The sqlite test project only (`vitest.config.ts`): it is about the CLI process on its data directory.
+ * Spawns processes: SIGTERM, the process's exit and its exit code are the point.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -5,6 +5,7 @@
  * honoured by every instance within a second, and tokens signed before it keep working.
  *
  * The postgres test project only (`vitest.config.ts`): several servers on one database.
+ * Spawns the CLI (`syncpool keys rotate`), as an operator runs it.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";

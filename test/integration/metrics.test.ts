@@ -2,6 +2,7 @@
  * `GET /metrics`: off by default (404), open with SYNCPOOL_METRICS=on, behind the admin token with
  * `admin`. After real traffic (sign-ins, pushes, errors, a rate limit, a live subscription, a
  * stream consumer holding an event) the scrape, parsed as Prometheus text, shows every counter moved.
+ * Binds a port: the live connection counted per transport is a real SSE stream.
  */
 import { readFileSync } from "node:fs";
 import parsePrometheusTextFormat, { type PrometheusFamily } from "parse-prometheus-text-format";

@@ -1,6 +1,8 @@
 /**
  * Registering devices and their dataset subscriptions over GraphQL: validation, limits, renewal,
  * and that no identity can see or touch another's devices.
+ * The push-service stub listens on a port, so device endpoints are real URLs; the server runs in-
+ * process.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";

@@ -1,6 +1,7 @@
 /**
  * Live subscriptions and device subscriptions obey the pool's dataset policies like pulls do: a
  * role that may not read a dataset neither subscribes to it nor hears of its changes.
+ * Binds a port: live subscriptions are graphql-ws clients on a real WebSocket.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";

@@ -1,6 +1,7 @@
 /**
  * Live subscriptions over SSE (yoga's GraphQL over SSE, read with `fetch` streaming) against a
  * real server, side by side with a WebSocket device of the same identity.
+ * Binds a port: SSE and WebSocket subscriptions are real streams.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";

@@ -1,6 +1,7 @@
 /**
  * Registered WEB_PUSH devices against a local push-service stub: the stub checks the VAPID JWT
  * with jose and the test decrypts the aes128gcm payload as a browser would.
+ * The stub listens on a port (the server's deliveries are real HTTP); the server runs in-process.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";

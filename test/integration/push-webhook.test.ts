@@ -1,6 +1,8 @@
 /**
  * WEBHOOK devices against a local gateway that checks the signature as the docs tell gateways
  * to, with the server's own `verifySignature`.
+ * The gateway listens on a port (the server's deliveries are real HTTP); the server runs in-
+ * process.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../../server/index.js";

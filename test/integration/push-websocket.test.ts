@@ -1,6 +1,7 @@
 /**
  * Live subscriptions over a real WebSocket (graphql-ws client on `ws`) against a real server:
  * who hears what, inline records, resuming behind, and the connection's limits.
+ * Binds a port: graphql-ws on a real WebSocket, whose TCP socket one test pauses.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";

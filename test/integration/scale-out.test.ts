@@ -13,6 +13,7 @@
  *    webhook still gets every event at least once.
  *
  * The postgres test project only (`vitest.config.ts`).
+ * Spawns processes: separate instances, and SIGKILL of one, are the point.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -3,6 +3,7 @@
  * member of the group subscribed (`shared: true`) on the second, another member pushing on the
  * first. The change arrives over PostgreSQL NOTIFY and over Redis pub/sub, marked `shared`.
  * The postgres test project only (`vitest.config.ts`).
+ * Binds ports: the subscriber is a graphql-ws client on a real WebSocket.
  */
 import { afterAll, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";

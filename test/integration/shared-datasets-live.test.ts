@@ -5,6 +5,7 @@
  * it listens to all shared datasets; a member removed from the group stops hearing at once, as
  * membership is checked per change. The AWS endpoints refuse the shared owner path for reading,
  * writing and subscribing alike.
+ * Binds a port: WebSocket and SSE subscriptions, and the AWS SDK's own HTTP requests.
  */
 import { ListRecordsCommand, SubscribeToDatasetCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -4,6 +4,7 @@
  * push (and per committed one: an unanswered push that committed is in the stream once too), with
  * every shard still gap-free. The server is the real CLI (SQLite, synchronous=FULL), and the
  * stream is read back with `syncpool stream read`, straight from the database.
+ * Spawns processes: SIGKILL, a restart on the same files and the CLI are the point.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

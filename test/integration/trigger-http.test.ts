@@ -4,6 +4,8 @@
  * loopback (the URL's scheme is the operator's choice; production endpoints use https). The
  * trigger runs with no dataset lock held, so a push that raced another one has its trigger run
  * again on the new state before it commits.
+ * The endpoint listens on a port (the server's trigger calls are real HTTP); the server runs in-
+ * process.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -7,6 +7,7 @@
  * confirmSignIn with a TOTP code -> resetPassword / confirmResetPassword -> signOut({ global: true });
  * then the refresh token Amplify held is refused with NotAuthorizedException. Codes are computed
  * with otpauth from the secret Amplify hands out. Runs on SQLite and PostgreSQL.
+ * Binds a port: Amplify sends its own HTTP requests to the endpoints it is configured with.
  */
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";

@@ -3,6 +3,7 @@
  * only with an `endpoint`: sign-up and confirmation with the code the server delivered, password
  * sign-in, the user's attributes, refresh-token rotation with reuse detection, RevokeToken and
  * GlobalSignOut; the tokens verify with jose and aws-jwt-verify against the pool's own JWKS.
+ * Binds a port: the AWS SDK client sends its own HTTP requests to an endpoint URL.
  */
 import {
   ChangePasswordCommand,

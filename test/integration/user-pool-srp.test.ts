@@ -4,6 +4,7 @@
  * servers). A right password signs in, a wrong one and an unknown user are refused alike, and a
  * PASSWORD_VERIFIER answer replayed or outside the five-minute TIMESTAMP window is refused, and
  * wrong SRP answers lock the user out like wrong passwords.
+ * Binds a port: amazon-cognito-identity-js sends its own HTTP requests to an endpoint URL.
  */
 import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from "amazon-cognito-identity-js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -4,6 +4,7 @@
  * logged at debug, not error: a stranger must not be able to fill the error log or trip alerts
  * with junk (bodies that are not JSON, JSON that is not an object, missing or unknown targets,
  * fields of the wrong type, strings far over every limit).
+ * Binds a port: malformed requests are written as raw bytes on a TCP socket.
  */
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";

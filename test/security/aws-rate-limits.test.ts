@@ -4,6 +4,8 @@
  * server answers. Refused calls answer 429 `TooManyRequestsException` (with `Retry-After`), the
  * buckets refill with time (an injected monotonic clock here, so nothing waits), and new guests
  * are capped per address and hour across GetId and GraphQL `signIn` alike.
+ * Binds a port: the AWS SDK clients send their own HTTP requests, and limits count client
+ * addresses.
  */
 import { GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { ListRecordsCommand } from "@aws-sdk/client-cognito-sync";

@@ -4,6 +4,7 @@
  * itself forever: what a renewal issues expires no later than the token presented, and its grant
  * is resolved from the pool as it is now (its roles and rules, whether it takes guests), never
  * copied from the old token.
+ * Binds a port: the AWS SDK clients sign and send their own HTTP requests to an endpoint URL.
  */
 import { GetCredentialsForIdentityCommand, GetOpenIdTokenCommand, GetOpenIdTokenForDeveloperIdentityCommand } from "@aws-sdk/client-cognito-identity";
 import { mkdtempSync, rmSync } from "node:fs";

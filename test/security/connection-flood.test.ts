@@ -2,6 +2,7 @@
  * Guests are free, so an attacker can sign in many identities and hold a few live connections for
  * each, from one address or from many. The server caps live connections (SSE streams and WebSocket
  * upgrades) per address and in total, and answers over-cap requests with HTTP 429 and Retry-After.
+ * Binds a port: the caps count connections per client address, which only a socket has.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";

@@ -8,6 +8,7 @@
  *
  * The requests are signed by the real SDK client (its own signer); a middleware adds the header
  * before signing, as a client that sends it would, and a wrapping handler captures what was sent.
+ * Binds a port: the AWS SDK client signs and sends its own HTTP requests to an endpoint URL.
  */
 import { createHash } from "node:crypto";
 import { CognitoIdentityClient, GetOpenIdTokenForDeveloperIdentityCommand, LookupDeveloperIdentityCommand } from "@aws-sdk/client-cognito-identity";

@@ -4,6 +4,7 @@
  * cloud metadata address unless the operator allows private addresses, redirects are never
  * followed, and answers are read only up to a cap. A real loopback listener stands in for the
  * internal service an attacker would aim at: it must never hear a request.
+ * The loopback listener is the target; the server runs in-process.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -5,6 +5,8 @@
  * Yjs runs, and does all Yjs work in worker threads it terminates past a time limit: the push is
  * refused with BAD_USER_INPUT / YDOC_TOO_COMPLEX while `/healthz` keeps answering quickly, and
  * honest documents still merge afterwards.
+ * Binds a port: the attacker runs in a worker thread, and /healthz is timed over a real
+ * connection.
  */
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
