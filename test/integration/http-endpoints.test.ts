@@ -8,6 +8,12 @@ import { startInProcessServer, type GqlResponse, type InProcessServer } from "..
 
 const ADMIN_TOKEN = "admin-token-for-http-tests-0123456789";
 
+/**
+ * For a test that starts a server of its own (keys, migrations, the schema): 0.2-0.4 s on a
+ * quiet machine, over 5 s was seen on 2 cores at load 15.
+ */
+const OWN_SERVER = { timeout: 20_000 };
+
 describe("HTTP endpoints", () => {
   let server: InProcessServer;
 
@@ -51,7 +57,7 @@ describe("HTTP endpoints", () => {
     expect(payload.sub).toBe(guest.identityId);
   });
 
-  it("keeps its signing key sealed in the database and reuses it after a restart", async () => {
+  it("keeps its signing key sealed in the database and reuses it after a restart", OWN_SERVER, async () => {
     const guest = await server.signInGuest();
     expect(statSync(join(server.dataDir, "keys", "master-key")).mode & 0o777).toBe(0o600);
     const signing = (await server.storage.keys.listServerKeys()).filter((row) => row.kind === "token-signing");
@@ -66,7 +72,7 @@ describe("HTTP endpoints", () => {
     }
   });
 
-  it("serves GraphiQL to browsers in --dev mode", async () => {
+  it("serves GraphiQL to browsers in --dev mode", OWN_SERVER, async () => {
     const dev = await startInProcessServer({ config: { dev: true } });
     try {
       const response = await dev.testFetch(dev.graphqlUrl, { headers: { accept: "text/html" } });
@@ -215,7 +221,7 @@ describe("HTTP endpoints", () => {
   });
 });
 
-describe("production mode", () => {
+describe("production mode", OWN_SERVER, () => {
   it("does not serve GraphiQL", async () => {
     const server = await startInProcessServer({ config: { production: true } });
     try {
@@ -227,7 +233,7 @@ describe("production mode", () => {
   });
 });
 
-describe("CORS", () => {
+describe("CORS", OWN_SERVER, () => {
   async function preflight(server: InProcessServer, origin: string) {
     const response = await server.testFetch(server.graphqlUrl, {
       method: "OPTIONS",
