@@ -54,8 +54,10 @@ export async function runUserPoolAuth(quick: boolean, httpUrl: string): Promise<
   const windowMs = quick ? 1500 : 5000;
   const pacedWindowMs = quick ? 3000 : 10_000;
   const userCount = quick ? 16 : 32;
-  const math = measureAuthMath(quick);
+  // HTTP first: the math blocks this thread for seconds, long enough for the baseline server to
+  // close idle keep-alive sockets that fetch would then reuse.
   const httpPerSecond = await measureHttpThroughput(httpUrl, WORKERS, quick ? 500 : 2000);
+  const math = measureAuthMath(quick);
   const server = await startChildServer("syncpool", { storage: "sqlite" });
   const saturated: Record<string, LoadResult> = {};
   const paced: Record<string, LoadResult> = {};
