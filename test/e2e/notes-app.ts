@@ -1,7 +1,7 @@
 /**
  * The family to-do app (examples/notes) for end-to-end tests: built with Vite into a temporary directory,
- * served by Vite's preview server on port 0 with `/graphql` proxied to a test sync server, and a
- * few page helpers that act as a user would (clicks and typing) or, for bulk writes and checks,
+ * served by Vite's preview server on port 0 with `/graphql` proxied to a test sync server (and, when
+ * asked, the app's family backend under `/family/`, as `npm run demo` serves it), and a few page helpers that act as a user would (clicks and typing) or, for bulk writes and checks,
  * through `window.notesApp.client`.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { build, preview } from "vite";
 import { expect } from "vitest";
+import { familyRoutes } from "../../examples/notes/server/family-routes.js";
+import { createFamilyService, type FamilyServiceOptions } from "../../examples/notes/server/family-service.js";
 import { graphqlProxy } from "../../examples/notes/vite.config.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,8 +28,14 @@ export interface NotesApp {
   close(): Promise<void>;
 }
 
-/** Builds the app and serves it, proxying `/graphql` to `syncServerUrl`. */
-export async function startNotesApp(syncServerUrl: string): Promise<NotesApp> {
+/** The family backend's settings, less the sync server's URL. */
+export type FamilyBackend = Omit<FamilyServiceOptions, "syncServerUrl">;
+
+/**
+ * Builds the app and serves it, proxying `/graphql` to `syncServerUrl`; with `family`, it also
+ * serves the family backend against that server (whose pool must have the family slots).
+ */
+export async function startNotesApp(syncServerUrl: string, family?: FamilyBackend): Promise<NotesApp> {
   const outDir = mkdtempSync(join(tmpdir(), "syncpool-notes-"));
   const configFile = join(appRoot, "vite.config.ts");
   await build({ configFile, mode: "production", logLevel: "warn", build: { outDir, emptyOutDir: true } });
@@ -35,6 +43,7 @@ export async function startNotesApp(syncServerUrl: string): Promise<NotesApp> {
     configFile,
     logLevel: "warn",
     build: { outDir },
+    plugins: family ? [familyRoutes(createFamilyService({ ...family, syncServerUrl }))] : [],
     preview: { port: 0, host: "127.0.0.1", strictPort: true, proxy: graphqlProxy(syncServerUrl) },
   });
   const address = server.httpServer.address();
@@ -73,6 +82,22 @@ export async function transferOf(page: Page): Promise<Transfer> {
   const deviceSecret = params.get("deviceSecret");
   if (!identityId || !deviceSecret) throw new Error(`no transfer code in ${href}`);
   return { identityId, deviceSecret };
+}
+
+/** Creates a family through the app's panel and waits for its list; returns the invite code shown. */
+export async function createFamily(page: Page): Promise<string> {
+  await page.click("#create-family");
+  await page.locator("#family-member").waitFor({ state: "visible" });
+  await expect.poll(() => page.locator("#list-name").textContent()).toMatch(/^Family to-dos/);
+  return (await page.locator("#family-invite").textContent()) ?? "";
+}
+
+/** Joins the family `invite` names through the app's panel and waits for the family's list. */
+export async function joinFamily(page: Page, invite: string): Promise<void> {
+  await page.locator("#invite-code").fill(invite);
+  await page.click("#join-family");
+  await page.locator("#family-member").waitFor({ state: "visible" });
+  await expect.poll(() => page.locator("#list-name").textContent()).toMatch(/^Family to-dos/);
 }
 
 /** Runs a full sync in the page (what "Sync now" does), failing the test if it fails. */

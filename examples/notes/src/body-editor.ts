@@ -1,10 +1,10 @@
 /**
- * The selected to-do's notes body: a YDOC record of the `bodies` dataset (key: the to-do id)
- * bound to a `Y.Doc`, whose `Y.Text` "body" is bound to the textarea. Concurrent edits on two devices (or
- * two tabs) both survive: Yjs merges them.
+ * The selected to-do's notes body: a YDOC record of the list's bodies dataset (key: the to-do id;
+ * see todos.ts) bound to a `Y.Doc`, whose `Y.Text` "body" is bound to the textarea. Concurrent
+ * edits on two devices, two tabs or by two family members all survive: Yjs merges them.
  */
 import type * as Y from "yjs";
-import type { SyncClient } from "../../../client/index.js";
+import type { Dataset } from "../../../client/index.js";
 import { byId } from "./dom.js";
 import { bindTextarea } from "./text-binding.js";
 
@@ -14,9 +14,8 @@ export interface BodyEditor {
   open(id: string | null): Promise<void>;
 }
 
-/** The editor over `#note-body`. */
-export function createBodyEditor(client: SyncClient): BodyEditor {
-  const bodies = client.dataset("bodies");
+/** The editor over `#note-body`, for the notes bodies in `bodies`. */
+export function createBodyEditor(bodies: Dataset<string>): BodyEditor {
   const textarea = byId<HTMLTextAreaElement>("note-body");
   let doc: Y.Doc | null = null;
   let unbind: () => void = () => {};

@@ -1,16 +1,20 @@
 /**
  * The family to-do app's entry point: creates the syncpool client, signs in (as this device's guest, or
- * as the guest a transfer link names: `?identityId=…&deviceSecret=…`) and mounts the views.
+ * as the guest a transfer link names: `?identityId=…&deviceSecret=…`) and mounts the views over the
+ * identity's own list, or over its family's once it is in one (mounted again when that changes).
  *
  * The GraphQL endpoint is `/graphql` on the page's own origin (the dev server proxies it to the
  * sync server); `?endpoint=` points elsewhere, `?pool=` picks another identity pool.
  */
 import { createClient, isNetworkError, type SignInOptions, type SignInResult, type SyncClient } from "../../../client/index.js";
 import { byId, listen } from "./dom.js";
+import { storedFamily, watchFamily, type AppEndpoints } from "./family.js";
+import { mountFamily } from "./family-view.js";
 import { mountSettings } from "./settings-view.js";
 import { mountStatus } from "./status-view.js";
 import { mountTodoEditor } from "./todo-editor.js";
 import { mountTodoList } from "./todo-list.js";
+import { todoListOf } from "./todos.js";
 
 declare global {
   interface Window {
@@ -20,15 +24,21 @@ declare global {
 }
 
 const params = new URLSearchParams(location.search);
-const client = createClient({
-  endpoint: params.get("endpoint") ?? new URL("/graphql", location.href).href,
+const endpoints: AppEndpoints = {
+  graphql: params.get("endpoint") ?? new URL("/graphql", location.href).href,
   identityPoolId: params.get("pool") ?? "default",
+};
+const client = createClient({
+  endpoint: endpoints.graphql,
+  identityPoolId: endpoints.identityPoolId,
   // The tab leading sync holds a live subscription (WebSocket, through the dev server's proxy):
   // other devices' edits arrive as they are pushed. The default 60 s full sync stays as a fallback.
 });
 window.notesApp = { client };
 
 let unmount: (() => void) | null = null;
+/** Counts mounts, so a mount overtaken by a newer one (or a sign-out) while it read the family stops. */
+let mounts = 0;
 
 function showError(error: unknown): void {
   const banner = byId("app-error");
@@ -44,23 +54,33 @@ function showSignedIn(signedIn: boolean): void {
 async function signIn(options: SignInOptions = {}): Promise<void> {
   byId("app-error").hidden = true;
   try {
-    mount(await client.signIn(options));
+    await mount(await client.signIn(options));
   } catch (error) {
     showError(error);
     showSignedIn(false);
   }
 }
 
-function mount(result: SignInResult): void {
+async function mount(result: SignInResult): Promise<void> {
+  const attempt = ++mounts;
   unmount?.();
+  unmount = null;
   showSignedIn(true);
-  const editor = mountTodoEditor(client, showError);
+  const membership = await storedFamily(client);
+  if (attempt !== mounts) return;
+  const list = todoListOf(client, membership?.family ?? null);
+  const editor = mountTodoEditor(list, showError);
   const stops = [
-    mountStatus(client, showError),
+    mountStatus(client, [list.todos, list.bodies, client.dataset("settings")], showError),
     mountSettings(client),
-    mountTodoList(byId("todos"), client, (id) => editor.select(id)),
+    mountFamily(client, result, endpoints, membership),
+    mountTodoList(byId("todos"), client, list.todos, (id) => editor.select(id)),
     mountAccount(result),
     () => editor.close(),
+    // This device, or another device of this identity, entered a family: show the family's list.
+    watchFamily(client, (family) => {
+      if (family !== list.family) void mount(result).catch(showError);
+    }),
   ];
   unmount = () => {
     for (const stop of stops.reverse()) stop();
@@ -87,6 +107,7 @@ function mountAccount(result: SignInResult): () => void {
 
 // Signed out here or in another tab of this browser.
 client.on("signedOut", () => {
+  mounts++;
   unmount?.();
   unmount = null;
   showSignedIn(false);

@@ -3,14 +3,14 @@
  * "Sync now" button, and the progress bar of a sync that fetches a lot (the first one on a new
  * device). Everything comes from the client's events and observables; nothing polls the server.
  */
-import type { SyncClient } from "../../../client/index.js";
+import type { Dataset, SyncClient } from "../../../client/index.js";
 import { byId, listen } from "./dom.js";
 
-/** The datasets the app writes; their pending changes add up in the badge. */
-export const APP_DATASETS = ["notes", "bodies", "settings"] as const;
-
-/** Shows the sync state of `client`; returns the function that stops. */
-export function mountStatus(client: SyncClient, onError: (error: unknown) => void): () => void {
+/**
+ * Shows the sync state of `client`, with the pending changes of `datasets` (those the app writes)
+ * added up; returns the function that stops.
+ */
+export function mountStatus(client: SyncClient, datasets: ReadonlyArray<Dataset<unknown>>, onError: (error: unknown) => void): () => void {
   const badge = byId("app-status");
   const progress = byId<HTMLProgressElement>("sync-progress");
   const pending = new Map<string, number>();
@@ -42,16 +42,13 @@ export function mountStatus(client: SyncClient, onError: (error: unknown) => voi
     progress.hidden = !syncing || total === 0;
   };
 
-  const subscriptions = APP_DATASETS.map((name) =>
-    client
-      .dataset(name)
-      .observePendingCount()
-      .subscribe({
-        next: (count) => {
-          pending.set(name, count);
-          render();
-        },
-      }),
+  const subscriptions = datasets.map((dataset) =>
+    dataset.observePendingCount().subscribe({
+      next: (count) => {
+        pending.set(dataset.name, count);
+        render();
+      },
+    }),
   );
   const stops = [
     client.on("online", () => ((online = true), render())),

@@ -3,10 +3,9 @@
  * edit never overwrites `done` ticked elsewhere), its notes body (a YDOC record, see
  * body-editor.ts) and a delete button.
  */
-import type { SyncClient } from "../../../client/index.js";
 import { createBodyEditor } from "./body-editor.js";
 import { byId, listen } from "./dom.js";
-import { todosOf } from "./todos.js";
+import type { TodoList } from "./todos.js";
 
 /** The editor column; `select(id)` shows to-do `id` (null: none). */
 export interface TodoEditor {
@@ -14,10 +13,10 @@ export interface TodoEditor {
   close(): void;
 }
 
-/** Binds the editor column's elements for `client`; `onError` hears failed body loads. */
-export function mountTodoEditor(client: SyncClient, onError: (error: unknown) => void): TodoEditor {
-  const todos = todosOf(client);
-  const body = createBodyEditor(client);
+/** Binds the editor column's elements to `list`; `onError` hears failed body loads. */
+export function mountTodoEditor(list: TodoList, onError: (error: unknown) => void): TodoEditor {
+  const { todos, bodies } = list;
+  const body = createBodyEditor(bodies);
   const title = byId<HTMLInputElement>("note-title");
   const editor = byId("note-editor");
   const hint = byId("no-note");
@@ -56,7 +55,6 @@ export function mountTodoEditor(client: SyncClient, onError: (error: unknown) =>
       if (id === null) return;
       select(null);
       await todos.remove(id);
-      const bodies = client.dataset("bodies");
       if (await bodies.getRecord(id)) await bodies.remove(id);
     }),
   ];

@@ -1,22 +1,21 @@
 /**
- * The to-do list, in React over `syncpool/react`: a live query over the `todos` dataset (open
- * to-dos first), a checkbox per to-do, and a button that adds one. It re-renders on every change,
+ * The to-do list, in React over `syncpool/react`: a live query over the list's to-dos (the
+ * identity's own or its family's, see todos.ts; open to-dos first), a checkbox per to-do, and a button that adds one. It re-renders on every change,
  * local, synced from another device, or made in another tab; on sign-out it shows nothing.
  */
 import { createElement as h, useState } from "react";
 import { createRoot } from "react-dom/client";
-import type { SyncClient } from "../../../client/index.js";
+import type { Dataset, SyncClient } from "../../../client/index.js";
 import { SyncpoolProvider, useQuery } from "../../../client/react/index.js";
-import { TODO_ORDER, todosOf } from "./todos.js";
+import { TODO_ORDER, type Todo } from "./todos.js";
 
 interface TodoListProps {
-  client: SyncClient;
+  todos: Dataset<Todo>;
   /** Called with the id of the to-do clicked (or just added). */
   onSelect(id: string): void;
 }
 
-function TodoList({ client, onSelect }: TodoListProps) {
-  const todos = todosOf(client);
+function TodoList({ todos, onSelect }: TodoListProps) {
   const rows = useQuery(todos, TODO_ORDER);
   const [selected, setSelected] = useState<string | null>(null);
   const select = (id: string) => {
@@ -52,9 +51,9 @@ function TodoList({ client, onSelect }: TodoListProps) {
   );
 }
 
-/** Renders the list into `container`; returns the function that unmounts it. */
-export function mountTodoList(container: HTMLElement, client: SyncClient, onSelect: (id: string) => void): () => void {
+/** Renders the to-dos of `todos` into `container`; returns the function that unmounts it. */
+export function mountTodoList(container: HTMLElement, client: SyncClient, todos: Dataset<Todo>, onSelect: (id: string) => void): () => void {
   const root = createRoot(container);
-  root.render(h(SyncpoolProvider, { client }, h(TodoList, { client, onSelect })));
+  root.render(h(SyncpoolProvider, { client }, h(TodoList, { todos, onSelect })));
   return () => root.unmount();
 }
