@@ -4,9 +4,8 @@
  * in `store/`, the sync loop in `sync/sync-loop.ts` deciding when, `sync/run-pass.ts` and
  * `sync/sync-dataset.ts` deciding what, live changes in `sync/live-changes.ts`, the tabs sharing
  * the database in a browser in `tabs/`, bound documents in `doc/`), and the transport
- * (`transport/`, with the live subscription in `transport/subscription.ts`). What it runs on is
- * read once from the options (`client-platform.ts`); who is signed in now is `signed-in.ts`, and
- * dataset handles reach that identity through `dataset-host.ts`.
+ * (`transport/`, with the live subscription in `transport/subscription.ts`). Its platform comes
+ * from `client-platform.ts`, who is signed in from `signed-in.ts`, dataset handles' calls from `dataset-host.ts`.
  */
 import { SyncpoolError } from "../core/errors.js";
 import { assertDatasetName, DEFAULT_LIMITS } from "../core/limits.js";
@@ -19,7 +18,6 @@ import { Dataset, type DatasetHost } from "./dataset.js";
 import { Emitter, type ClientEventName, type Listener } from "./events.js";
 import { finishGuestMerge, pushBeforeMerge } from "./guest-merge.js";
 import { listDatasets, type DatasetSummary } from "./list-datasets.js";
-import { OnlineStatus } from "./online-status.js";
 import { SignedIn } from "./signed-in.js";
 import type { ClientOptions } from "./options.js";
 import { Session, type SignInOptions, type SignInResult } from "./session.js";
@@ -56,7 +54,10 @@ export class SyncClient {
   /** The identity signed in, and the shared datasets each one pulls (`signed-in.ts`). */
   readonly #signedIn = new SignedIn(this.#emitter);
   #signingIn: Promise<unknown> = Promise.resolve();
-  readonly #online = new OnlineStatus(this.#emitter);
+  /** What the platform or the app (`setOnline`) last said; an identity signing in starts with it. */
+  #online = true;
+  /** The last `online`/`offline` event emitted. */
+  #announced = true;
   readonly #removePlatformListeners: () => void;
   /** What `Dataset` handles call; each call acts on the identity signed in at that moment. */
   readonly #host: DatasetHost;
@@ -67,7 +68,7 @@ export class SyncClient {
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#platform = resolvePlatform(options);
     this.#devices = new DeviceStore(options.identityPoolId, this.#platform.indexedDb);
-    this.#transport = trackConnectivity(this.#platform.transport, (online) => this.#online.announce(online));
+    this.#transport = trackConnectivity(this.#platform.transport, (online) => this.#announce(online));
     this.#session = new Session({
       identityPoolId: options.identityPoolId,
       transport: this.#transport,
@@ -94,10 +95,18 @@ export class SyncClient {
    * themselves. Emits `online` or `offline`.
    */
   setOnline(online: boolean): void {
-    if (!this.#online.report(online)) return;
+    if (online === this.#online) return;
+    this.#online = online;
     this.#signedIn.current?.tabs.setOnline(online);
     if (online) this.#signedIn.current?.subscription?.wake();
-    this.#online.announce(online);
+    this.#announce(online);
+  }
+
+  /** Emits `online`/`offline` on a change only: the platform, the app and the transport all report. */
+  #announce(online: boolean): void {
+    if (online === this.#announced) return;
+    this.#announced = online;
+    this.#emitter.emit(online ? "online" : "offline", {});
   }
 
   /** This device's id (after the first `signIn`). */
@@ -252,7 +261,7 @@ export class SyncClient {
     if (this.#signedIn.current) deactivateIdentity(this.#signedIn.current);
     const active = await this.#activate(result.identityId, device.deviceId);
     this.#signedIn.set(active);
-    if (!this.#online.online) active.tabs.setOnline(false);
+    if (!this.#online) active.tabs.setOnline(false);
     if (previous && result.mergedIdentityIds.includes(previous.identityId)) {
       await finishGuestMerge(previous.identityId, result.mergedIdentityIds, { indexedDb: this.#platform.indexedDb, emitter: this.#emitter });
     }
