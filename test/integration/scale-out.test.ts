@@ -153,11 +153,11 @@ async function eventually(what: string, check: () => boolean | Promise<boolean>,
 /** The stream consumer of the pool's webhook named "audit" (`startCluster`). */
 const WEBHOOK_CONSUMER = "webhook:default:audit";
 
-/** Whether `consumer`'s stored checkpoint of every shard of the default pool is that shard's last sequence. */
+/** Whether `consumer`'s stored checkpoint of every shard of the default pool is that shard's last sequence (none: 0). */
 async function checkpointedEverything(cluster: Cluster, consumer: string): Promise<boolean> {
   const checkpoints = await cluster.storage.getCheckpoints(consumer);
   const shards = await cluster.storage.streamShards("default");
-  return shards.every((shard) => checkpoints.find((checkpoint) => checkpoint.poolId === "default" && checkpoint.shard === shard.shard)?.sequence === shard.lastSequence);
+  return shards.every((shard) => (checkpoints.find((checkpoint) => checkpoint.poolId === "default" && checkpoint.shard === shard.shard)?.sequence ?? 0) === shard.lastSequence);
 }
 
 const eventIds = (receiver: Receiver) => receiver.requests.items.map((request) => String(request.headers["x-syncpool-event-id"]));
