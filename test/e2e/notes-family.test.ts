@@ -3,7 +3,8 @@
  * (separate profiles, so separate guests) run the app against a real sync server whose pool has
  * the demo's family slots, with the app's family backend served beside it as `npm run demo` does.
  * A creates a family, B joins it with the invite code, and they share one list, live; concurrent
- * edits of different fields of one to-do both survive; an outsider sees none of it.
+ * edits of different fields of one to-do both survive; an outsider sees none of it. Ports: a
+ * browser reaches the app and the sync server over sockets.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
