@@ -13,7 +13,7 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 export function schedulePurge(storage: Storage, retentionHours: number, now: () => number, logger: Logger): () => void {
   const purge = () => {
     storage
-      .purgeMutations(now() - retentionHours * 3_600_000)
+      .datasets.purgeMutations(now() - retentionHours * 3_600_000)
       .then((count) => count > 0 && logger.info({ count }, "purged remembered push answers"))
       .catch((error: unknown) => logger.warn({ err: error }, "purging remembered push answers failed"));
   };

@@ -66,8 +66,8 @@ export function createAwsService(deps: AwsServiceDeps): AwsService {
   const { storage, pools, now } = identity;
   const derive = (label: string) => createHmac("sha256", deps.sessionSecret).update(label).digest();
   const credentials = createCredentialIssuer(deps.sessionSecret, config.credentialsTtlSeconds, now);
-  const auth: AwsAuthDeps = { pools, credentials, storage, now };
-  const kinesis: KinesisDeps = { storage, pools, iteratorKey: derive("syncpool kinesis iterators v1"), now };
+  const auth: AwsAuthDeps = { pools, credentials, storage: storage.identities, now };
+  const kinesis: KinesisDeps = { storage: storage.stream, pools, iteratorKey: derive("syncpool kinesis iterators v1"), now };
 
   const bulk: BulkPublishDeps = { storage, now, logger };
   const stopBulk = new AbortController();

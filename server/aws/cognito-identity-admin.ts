@@ -20,14 +20,14 @@ export async function lookupDeveloperIdentityOp(deps: IdentityDeps, pool: PoolSe
   const userId = optionalString(body, "DeveloperUserIdentifier", 1024);
   let identityId = optionalString(body, "IdentityId", 55);
   if (userId !== null) {
-    const owner = await deps.storage.findLoginOwner(pool.id, { provider, subject: userId });
+    const owner = await deps.storage.identities.findLoginOwner(pool.id, { provider, subject: userId });
     if (owner === null || (identityId !== null && owner !== identityId)) throw new AwsError("ResourceNotFoundException", 400, "Developer user identifier not found.");
     identityId = owner;
   }
   if (identityId === null) throw new AwsError("InvalidParameterException", 400, "Pass IdentityId or DeveloperUserIdentifier.");
-  const status = await deps.storage.getIdentityStatus(identityId);
+  const status = await deps.storage.identities.getIdentityStatus(identityId);
   if (!status || status.poolId !== pool.id) throw new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
-  const users = (await deps.storage.listLogins(identityId)).filter((login) => login.provider === provider).map((login) => login.subject);
+  const users = (await deps.storage.identities.listLogins(identityId)).filter((login) => login.provider === provider).map((login) => login.subject);
   return { IdentityId: identityId, DeveloperUserIdentifierList: users };
 }
 
@@ -35,7 +35,7 @@ export async function lookupDeveloperIdentityOp(deps: IdentityDeps, pool: PoolSe
 export async function describeIdentityOp(deps: IdentityDeps, pool: PoolSettings, identityId: string): Promise<unknown> {
   const identity = await deps.storage.pools.getIdentity(identityId);
   if (!identity || identity.poolId !== pool.id) throw new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
-  const logins = await deps.storage.listLogins(identityId);
+  const logins = await deps.storage.identities.listLogins(identityId);
   const lastLinked = Math.max(identity.createdAt, ...logins.map((login) => login.linkedAt));
   return { IdentityId: identityId, Logins: [...new Set(logins.map((login) => providerName(pool, login.provider)))], CreationDate: identity.createdAt / 1000, LastModifiedDate: lastLinked / 1000 };
 }

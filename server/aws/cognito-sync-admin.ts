@@ -83,9 +83,9 @@ async function poolUsage(storage: Storage, poolId: string): Promise<Record<strin
   let lastModified = 0;
   let after: DatasetKey | null = null;
   for (;;) {
-    const page = await storage.listPoolDatasets(poolId, after, 200);
+    const page = await storage.stream.listPoolDatasets(poolId, after, 200);
     for (const key of page) {
-      const row = await storage.getDataset(key.identityId, key.name);
+      const row = await storage.datasets.getDataset(key.identityId, key.name);
       if (row && !row.deleted) {
         bytes += row.sizeBytes;
         lastModified = Math.max(lastModified, row.lastModifiedAt);

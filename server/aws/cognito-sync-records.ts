@@ -47,7 +47,7 @@ export async function listRecords(deps: SyncDeps, caller: Caller, dataset: strin
   const lastSyncCount = intParam(query, "lastSyncCount", 0, Number.MAX_SAFE_INTEGER) ?? 0;
   const maxResults = Math.min(intParam(query, "maxResults", 1, Number.MAX_SAFE_INTEGER) ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const page = await pullRecords(deps, caller, { dataset, sinceSyncCount: lastSyncCount, first: maxResults, after: query.get("nextToken") });
-  const row = page.datasetExists ? await deps.storage.getDataset(caller.identityId, dataset) : null;
+  const row = page.datasetExists ? await deps.storage.datasets.getDataset(caller.identityId, dataset) : null;
   return {
     Records: page.records.map(toAwsRecord),
     ...(page.nextCursor === null ? {} : { NextToken: page.nextCursor }),

@@ -47,12 +47,12 @@ async function poolOfIdentity(
   logins: Record<string, string>,
   throttle: AwsThrottle,
 ): Promise<{ pool: PoolSettings; logins: LinkedLogin[] }> {
-  const status = await deps.storage.getIdentityStatus(identityId);
+  const status = await deps.storage.identities.getIdentityStatus(identityId);
   const pool = status ? await deps.pools.get(status.poolId) : null;
   throttle.address(pool);
   const notFound = new AwsError("ResourceNotFoundException", 400, `Identity '${identityId}' not found.`);
   if (!status || !pool) throw notFound;
-  const linked = await deps.storage.listLogins(identityId);
+  const linked = await deps.storage.identities.listLogins(identityId);
   if (status.disabledAt !== null) {
     const proven = await readLogins(deps, pool, logins).then(
       async (read) =>

@@ -29,13 +29,13 @@ export function createAdminArea({ sync, identity }: AdminAreaDeps): SchemaArea {
   /** The identity as a `Caller` with its pool's limits: what its own requests would act as. */
   const actAs = async (identityId: unknown): Promise<Caller> => {
     const id = parseBoundedArgument("identityId", identityId, 55);
-    const status = await identity.storage.getIdentityStatus(id);
+    const status = await identity.storage.identities.getIdentityStatus(id);
     const pool = status && (await identity.pools.get(status.poolId));
     if (!status || !pool) throw new SyncpoolError("NOT_FOUND", `identity "${id}" not found`, { field: "identityId" });
     return { identityId: id, poolId: pool.id, limits: pool.limits };
   };
   const describe = async (id: string | null) => {
-    const status = id === null ? null : await identity.storage.getIdentityStatus(id);
+    const status = id === null ? null : await identity.storage.identities.getIdentityStatus(id);
     return status === null ? null : toIdentity(await describeIdentity(identity, status));
   };
 
@@ -56,7 +56,7 @@ export function createAdminArea({ sync, identity }: AdminAreaDeps): SchemaArea {
           await context.requireAdmin();
           const poolId = parseBoundedArgument("identityPoolId", args.identityPoolId, 128);
           const login = { provider: parseBoundedArgument("provider", args.provider, 1024), subject: parseBoundedArgument("subject", args.subject, 1024) };
-          return describe(await identity.storage.findLoginOwner(poolId, login));
+          return describe(await identity.storage.identities.findLoginOwner(poolId, login));
         }),
         identityDatasets: resolver(async (args: { identityId: unknown }, context) => {
           await context.requireAdmin();

@@ -74,7 +74,7 @@ export interface ContextDeps {
   tokens: TokenService;
   pools: PoolRegistry;
   /** Identity status, checked on every authenticated request. */
-  storage: Pick<IdentityStore, "getIdentityStatus"> & { readonly groups: Pick<GroupStore, "listIdentityGroups"> };
+  storage: { readonly identities: Pick<IdentityStore, "getIdentityStatus">; readonly groups: Pick<GroupStore, "listIdentityGroups"> };
   limiter: RateLimiter;
   /** SYNCPOOL_ADMIN_TOKEN, or null when the admin API is disabled. */
   adminToken: string | null;
@@ -170,7 +170,7 @@ async function verifyCaller(deps: ContextDeps, header: string | null, address: s
   const claims = await deps.tokens.verify(token);
   const pool = await deps.pools.get(claims.poolId);
   if (!pool) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: its identity pool does not exist");
-  const status = await deps.storage.getIdentityStatus(claims.identityId);
+  const status = await deps.storage.identities.getIdentityStatus(claims.identityId);
   if (status === null || status.poolId !== pool.id) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: its identity does not exist");
   if (status.disabledAt !== null) throw identityDisabled(status);
   deps.limiter.take("perIdentity", claims.identityId, pool.rateLimits.perIdentity);

@@ -20,7 +20,7 @@ function checkGroupName(group: string): void {
  */
 export async function addGroupMember(deps: IdentityDeps, poolId: string, group: string, identityId: string): Promise<boolean> {
   checkGroupName(group);
-  const status = await deps.storage.getIdentityStatus(identityId);
+  const status = await deps.storage.identities.getIdentityStatus(identityId);
   if (status === null || status.poolId !== poolId) {
     throw new SyncpoolError("NOT_FOUND", `identity "${identityId}" not found in pool "${poolId}"`, { field: "identityId" });
   }

@@ -28,7 +28,7 @@ export async function listIdentities(deps: IdentityDeps, poolId: string, first: 
     throw new SyncpoolError("BAD_USER_INPUT", `first must be between 1 and ${MAX_IDENTITY_PAGE}`, { field: "first" });
   }
   // The cursor is the last id of the previous page; one extra row tells whether a page follows.
-  const rows = await deps.storage.listIdentities(poolId, after, first + 1);
+  const rows = await deps.storage.identities.listIdentities(poolId, after, first + 1);
   const identities = rows.slice(0, first);
   return { identities, nextCursor: rows.length > first ? identities.at(-1)!.id : null };
 }
@@ -38,8 +38,8 @@ export async function listIdentities(deps: IdentityDeps, poolId: string, first: 
  * @throws SyncpoolError NOT_FOUND when there is no such identity.
  */
 export async function disableIdentity(deps: IdentityDeps, identityId: string): Promise<IdentitySummary> {
-  if (!(await deps.storage.disableIdentity(identityId, deps.now()))) {
+  if (!(await deps.storage.identities.disableIdentity(identityId, deps.now()))) {
     throw new SyncpoolError("NOT_FOUND", `identity "${identityId}" not found`, { field: "identityId" });
   }
-  return describeIdentity(deps, (await deps.storage.getIdentityStatus(identityId))!);
+  return describeIdentity(deps, (await deps.storage.identities.getIdentityStatus(identityId))!);
 }

@@ -55,22 +55,22 @@ export async function unlinkLogin(deps: IdentityDeps, caller: IdentityRef, provi
 export async function unlinkProvenLogin(deps: IdentityDeps, caller: IdentityRef, provider: string): Promise<IdentitySummary> {
   const pool = await poolOf(deps, caller);
   const key = pool.developerProvider?.name === provider ? provider : findProvider(pool, provider).issuer;
-  const status = (await deps.storage.getIdentityStatus(caller.identityId))!;
-  const logins = await deps.storage.listLogins(caller.identityId);
+  const status = (await deps.storage.identities.getIdentityStatus(caller.identityId))!;
+  const logins = await deps.storage.identities.listLogins(caller.identityId);
   if (!status.hasSecret && logins.length > 0 && logins.every((linked) => linked.provider === key)) {
     throw new SyncpoolError("FORBIDDEN", "this is the identity's only way to sign in: link another login first", {
       reason: "LAST_LOGIN",
       provider,
     });
   }
-  await deps.storage.unlinkLogins(caller.identityId, key);
+  await deps.storage.identities.unlinkLogins(caller.identityId, key);
   return describeIdentity(deps, status);
 }
 
 /** An identity with its logins, as `unlinkLogin` and the admin API answer it. */
 export async function describeIdentity(deps: Pick<IdentityDeps, "storage">, status: IdentityStatus): Promise<IdentitySummary> {
   const identity = await deps.storage.pools.getIdentity(status.id);
-  return { ...status, createdAt: identity?.createdAt ?? 0, logins: await deps.storage.listLogins(status.id) };
+  return { ...status, createdAt: identity?.createdAt ?? 0, logins: await deps.storage.identities.listLogins(status.id) };
 }
 
 async function poolOf(deps: IdentityDeps, caller: IdentityRef): Promise<PoolSettings> {

@@ -51,7 +51,7 @@ export async function resolveLoginIdentity(
   options: { allowMerge: boolean },
 ): Promise<LoginIdentity> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const owners = [...new Set((await Promise.all(logins.map((login) => deps.storage.findLoginOwner(pool.id, login)))).filter((id) => id !== null))];
+    const owners = [...new Set((await Promise.all(logins.map((login) => deps.storage.identities.findLoginOwner(pool.id, login)))).filter((id) => id !== null))];
     if (owners.length > 1) {
       throw new SyncpoolError("CONFLICT", "these logins belong to different identities: sign in with one of them", {
         reason: "LOGINS_OF_DIFFERENT_IDENTITIES",
@@ -60,7 +60,7 @@ export async function resolveLoginIdentity(
     const owner = owners[0] ?? null;
 
     if (owner === null && claimed === null) {
-      const created = await deps.storage.createIdentityWithLogins(
+      const created = await deps.storage.identities.createIdentityWithLogins(
         { id: `${pool.region}:${randomUUID()}`, poolId: pool.id, secretHash: null, createdAt: deps.now() },
         logins,
       );
@@ -72,7 +72,7 @@ export async function resolveLoginIdentity(
       // Proof first: an unproven caller learns nothing of the identity it named (exists, disabled, merged).
       if (!claimed!.proven) throw unproven();
       await assertActive(deps, pool, claimed!.id);
-      const { linkedElsewhere } = await deps.storage.linkLogins(claimed!.id, pool.id, logins, deps.now());
+      const { linkedElsewhere } = await deps.storage.identities.linkLogins(claimed!.id, pool.id, logins, deps.now());
       if (linkedElsewhere === null) return { identityId: claimed!.id, mergedIdentityIds: [] };
       continue;
     }
@@ -80,7 +80,7 @@ export async function resolveLoginIdentity(
     const ownerStatus = await assertActive(deps, pool, owner);
     if (claimed === null || claimed.id === owner) return linkRest(deps, pool, owner, logins, []);
 
-    const claimedStatus = await deps.storage.getIdentityStatus(claimed.id);
+    const claimedStatus = await deps.storage.identities.getIdentityStatus(claimed.id);
     // Merged into the owner before (another device of the same guest got here first).
     if (claimedStatus?.mergedInto === owner) return linkRest(deps, pool, owner, logins, []);
     if (!options.allowMerge) {
@@ -105,7 +105,7 @@ export async function resolveLoginIdentity(
 
 /** Links the logins the owner does not hold yet (a sign-in with a second provider). */
 async function linkRest(deps: IdentityDeps, pool: PoolSettings, owner: string, logins: readonly LoginKey[], merged: string[]): Promise<LoginIdentity> {
-  const { linkedElsewhere } = await deps.storage.linkLogins(owner, pool.id, logins, deps.now());
+  const { linkedElsewhere } = await deps.storage.identities.linkLogins(owner, pool.id, logins, deps.now());
   if (linkedElsewhere !== null) {
     throw new SyncpoolError("CONFLICT", "these logins belong to different identities: sign in with one of them", {
       reason: "LOGINS_OF_DIFFERENT_IDENTITIES",
@@ -115,7 +115,7 @@ async function linkRest(deps: IdentityDeps, pool: PoolSettings, owner: string, l
 }
 
 async function assertActive(deps: IdentityDeps, pool: PoolSettings, identityId: string) {
-  const status = await deps.storage.getIdentityStatus(identityId);
+  const status = await deps.storage.identities.getIdentityStatus(identityId);
   if (status === null || status.poolId !== pool.id) throw new SyncpoolError("UNAUTHENTICATED", "unknown identity");
   if (status.disabledAt !== null) throw identityDisabled(status);
   return status;

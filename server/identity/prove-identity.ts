@@ -43,7 +43,7 @@ export async function proveIdentity(deps: IdentityDeps, pool: PoolSettings, iden
 }
 
 async function proves(deps: IdentityDeps, pool: PoolSettings, identityId: string, proof: IdentityProof): Promise<boolean> {
-  const logins = await deps.storage.listLogins(identityId);
+  const logins = await deps.storage.identities.listLogins(identityId);
   if (proof.deviceSecret) {
     const identity = await deps.storage.pools.getIdentity(identityId);
     return logins.length === 0 && identity?.secretHash != null && sameText(hashDeviceSecret(proof.deviceSecret), identity.secretHash);

@@ -102,7 +102,7 @@ async function checkReturningGuest(deps: SignInDeps, pool: PoolSettings, identit
   }
   await checkGuestSecret(deps, pool, identityId, deviceSecret);
   // Only now, to someone holding the secret, does the answer say more than "refused".
-  const status = await deps.storage.getIdentityStatus(identityId);
+  const status = await deps.storage.identities.getIdentityStatus(identityId);
   if (status?.disabledAt != null) throw identityDisabled(status);
 }
 
@@ -110,7 +110,7 @@ async function checkReturningGuest(deps: SignInDeps, pool: PoolSettings, identit
 async function checkGuestSecret(deps: SignInDeps, pool: PoolSettings, identityId: string, deviceSecret: string): Promise<void> {
   const identity = await deps.storage.pools.getIdentity(identityId);
   const matches = identity !== null && identity.poolId === pool.id && identity.secretHash !== null && deviceSecretMatches(deviceSecret, identity.secretHash);
-  if (!matches || (await deps.storage.listLogins(identityId)).length > 0) throw new SyncpoolError("UNAUTHENTICATED", GUEST_REFUSED);
+  if (!matches || (await deps.storage.identities.listLogins(identityId)).length > 0) throw new SyncpoolError("UNAUTHENTICATED", GUEST_REFUSED);
 }
 
 /**

@@ -15,7 +15,7 @@
  */
 import { SyncpoolError } from "../../core/errors.js";
 import { assertDatasetName } from "../../core/limits.js";
-import type { Storage } from "../storage/storage.js";
+import type { DatasetStore } from "../storage/dataset-store.js";
 import type { Caller, CommittedChange } from "../sync/types.js";
 import type { ChangeBus } from "./change-bus.js";
 import { behindEvent, toDatasetEvent, type DatasetChangeEvent } from "./dataset-event.js";
@@ -27,7 +27,7 @@ export type DropReason = "slow-consumer" | "token-expired";
 /** What a live subscription listens to and reads: the bus, the dataset rows, the clock. */
 export interface DatasetChangesDeps {
   bus: ChangeBus;
-  storage: Pick<Storage, "getDataset">;
+  storage: Pick<DatasetStore, "getDataset">;
   /** Server time, epoch ms. */
   now: () => number;
   /** Open subscriptions, so a stopping server can end them (`end()` finishes the stream). */

@@ -89,7 +89,7 @@ export async function createPushService(options: PushServiceOptions): Promise<Pu
   let webSockets: WebSocketEndpoint | undefined;
 
   const area = createPushArea({
-    changes: { bus, storage, now, live },
+    changes: { bus, storage: storage.datasets, now, live },
     devices: { storage: storage.devices, config, now, outbound },
     connections,
     maxPendingBytes: config.maxBufferedBytes,

@@ -12,7 +12,7 @@
  *    so dataset creation per identity is serialized across servers.
  * All are transaction-scoped: COMMIT or ROLLBACK releases them, a crashed server's too.
  */
-import { type DatasetTxDriver, SqlDatasetTx } from "./sql-datasets.js";
+import { type DatasetTxDriver, SqlDatasetTx } from "./sql-dataset-tx.js";
 import type { MergeLocks } from "./sql-identities.js";
 import { type SqlSession, sql } from "./sql.js";
 

@@ -5,7 +5,7 @@
  */
 import type { DatasetRef, IdentityStatus, MergedDatasetRow, MergeWriteTx } from "./identity-store.js";
 import { type SqlSession, sql } from "./sql.js";
-import { selectLiveDatasets } from "./sql-datasets.js";
+import { selectLiveDatasets } from "./sql-dataset-tx.js";
 import type { DatasetRow, DatasetWriteTx } from "./storage.js";
 
 /** A dataset write handle its transaction ends: every method throws afterwards. */

@@ -9,10 +9,11 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Mutex } from "./mutex.js";
-import { SqlDatasetStore, SqlDatasetTx } from "./sql-datasets.js";
+import { SqlDatasetStore } from "./sql-datasets.js";
+import { SqlDatasetTx } from "./sql-dataset-tx.js";
 import type { DeviceStore } from "./device-store.js";
 import { SqlDeviceStore } from "./sql-devices.js";
-import type { DatasetRef, LoginKey, MergeWriteTx } from "./identity-store.js";
+import type { IdentityStore } from "./identity-store.js";
 import { SqlIdentityStore } from "./sql-identities.js";
 import type { LeaseStore } from "./lease-store.js";
 import { SqlLeaseStore } from "./sql-leases.js";
@@ -27,9 +28,9 @@ import type { PoolStore } from "./pool-store.js";
 import { SqlPoolStore } from "./sql-pools.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { SqlStreamStore } from "./sql-stream.js";
-import type { BulkPublishRow, Checkpoint, DatasetKey, DeadLetterFilter, NewDeadLetter } from "./stream-store.js";
+import type { StreamStore } from "./stream-store.js";
 import { type Db, sqliteSession } from "./sqlite-rows.js";
-import type { DatasetWriteTx, IdentityRow, ReadRecordsOptions, Storage } from "./storage.js";
+import type { DatasetStore, Storage } from "./storage.js";
 
 /** How to open the embedded database; only `file` is required. */
 export interface SqliteStorageOptions {
@@ -163,45 +164,10 @@ class SqliteAdapter implements SqliteStorage {
     },
     datasetTx: {},
   };
-  readonly #datasets = new SqlDatasetStore(this.#datasetConnections);
-  getDataset(identityId: string, name: string) { return this.#datasets.getDataset(identityId, name); }
-  listDatasets(identityId: string) { return this.#datasets.listDatasets(identityId); }
-  readRecords(identityId: string, dataset: string, options: ReadRecordsOptions) { return this.#datasets.readRecords(identityId, dataset, options); }
-  writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>) { return this.#datasets.writeDataset(identityId, dataset, fn); }
-  purgeMutations(beforeMs: number) { return this.#datasets.purgeMutations(beforeMs); }
-  readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
-  readonly keys: KeyStore = new SqlKeyStore(this.#sql);
-  readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
-  readonly userPools: UserPoolStore = new SqlUserPoolStore(this.#sql);
-  readonly pools: PoolStore = new SqlPoolStore(this.#sql);
-  readonly groups: GroupStore = new SqlGroupStore(this.#sql);
-
-
-  // The event stream (StreamStore): the SQL is in sql-stream.ts, on these connections.
-  readonly #stream = new SqlStreamStore(this.#sql);
-  streamShards(poolId: string) { return this.#stream.streamShards(poolId); }
-  streamHeads() { return this.#stream.streamHeads(); }
-  readStreamEvents(poolId: string, shard: number, fromSequence: number, limit: number, maxBytes?: number) { return this.#stream.readStreamEvents(poolId, shard, fromSequence, limit, maxBytes); }
-  findStreamSequenceAt(poolId: string, shard: number, atMs: number) { return this.#stream.findStreamSequenceAt(poolId, shard, atMs); }
-  trimStream(poolId: string, shard: number, beforeMs: number, limit: number) { return this.#stream.trimStream(poolId, shard, beforeMs, limit); }
-  trimStreamToBytes(poolId: string, shard: number, maxBytes: number, limit: number) { return this.#stream.trimStreamToBytes(poolId, shard, maxBytes, limit); }
-  getCheckpoints(consumer: string) { return this.#stream.getCheckpoints(consumer); }
-  saveCheckpoint(checkpoint: Checkpoint) { return this.#stream.saveCheckpoint(checkpoint); }
-  addDeadLetter(row: NewDeadLetter) { return this.#stream.addDeadLetter(row); }
-  listDeadLetters(filter: DeadLetterFilter) { return this.#stream.listDeadLetters(filter); }
-  getDeadLetter(id: number) { return this.#stream.getDeadLetter(id); }
-  updateDeadLetter(id: number, attempts: number, lastError: string, failedAt: number) { return this.#stream.updateDeadLetter(id, attempts, lastError, failedAt); }
-  deleteDeadLetter(id: number) { return this.#stream.deleteDeadLetter(id); }
-  listPoolDatasets(poolId: string, after: DatasetKey | null, limit: number) { return this.#stream.listPoolDatasets(poolId, after, limit); }
-  countPoolDatasets(poolId: string) { return this.#stream.countPoolDatasets(poolId); }
-  claimBulkPublish(row: BulkPublishRow, staleBeforeMs: number) { return this.#stream.claimBulkPublish(row, staleBeforeMs); }
-  updateBulkPublish(row: BulkPublishRow) { return this.#stream.updateBulkPublish(row); }
-  getBulkPublish(poolId: string) { return this.#stream.getBulkPublish(poolId); }
-
-  // Logins, identity status and merges (IdentityStore): the SQL is in sql-identities.ts, on these connections.
-  // A merge needs no lock beyond the write transaction: SQLite's one writer holds every dataset at once.
-  readonly #identities = new SqlIdentityStore({
+  readonly datasets: DatasetStore = new SqlDatasetStore(this.#datasetConnections);
+  readonly identities: IdentityStore = new SqlIdentityStore({
     ...this.#sql,
+    // A merge needs no lock beyond the write transaction: SQLite's one writer holds every dataset at once.
     mergeTransaction: (locks, fn) =>
       this.#sql.transaction(async (session) => {
         const handles: SqlDatasetTx[] = [];
@@ -209,16 +175,13 @@ class SqliteAdapter implements SqliteStorage {
         return fn(session, handles);
       }),
   });
-  getIdentityStatus(id: string) { return this.#identities.getIdentityStatus(id); }
-  findLoginOwner(poolId: string, login: LoginKey) { return this.#identities.findLoginOwner(poolId, login); }
-  createIdentityWithLogins(identity: IdentityRow, logins: readonly LoginKey[]) { return this.#identities.createIdentityWithLogins(identity, logins); }
-  linkLogins(identityId: string, poolId: string, logins: readonly LoginKey[], linkedAt: number) { return this.#identities.linkLogins(identityId, poolId, logins, linkedAt); }
-  unlinkLogins(identityId: string, provider: string) { return this.#identities.unlinkLogins(identityId, provider); }
-  listLogins(identityId: string) { return this.#identities.listLogins(identityId); }
-  disableIdentity(id: string, disabledAt: number) { return this.#identities.disableIdentity(id, disabledAt); }
-  listIdentities(poolId: string, afterId: string | null, limit: number) { return this.#identities.listIdentities(poolId, afterId, limit); }
-  writeMerge<T>(sourceId: string, targetId: string, datasets: readonly DatasetRef[], fn: (tx: MergeWriteTx) => Promise<T>) { return this.#identities.writeMerge(sourceId, targetId, datasets, fn); }
-  listMergedDatasetNames(identityId: string, dataset: string, since: number, until: number) { return this.#identities.listMergedDatasetNames(identityId, dataset, since, until); }
+  readonly stream: StreamStore = new SqlStreamStore(this.#sql);
+  readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
+  readonly keys: KeyStore = new SqlKeyStore(this.#sql);
+  readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
+  readonly userPools: UserPoolStore = new SqlUserPoolStore(this.#sql);
+  readonly pools: PoolStore = new SqlPoolStore(this.#sql);
+  readonly groups: GroupStore = new SqlGroupStore(this.#sql);
 
   #write<T>(fn: () => T | Promise<T>): Promise<T> {
     this.#assertOpen();

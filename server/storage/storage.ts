@@ -1,8 +1,8 @@
 /**
- * The storage interface. Every implementation (`sqlite.ts`, later `postgres.ts`) passes the
- * conformance suite in `test/conformance/`. Implementations hold no sync rules: merge, limits and
- * idempotency decisions live in `server/sync/`; storage only keeps rows and provides the one
- * guarantee the rules need, that writers to one dataset are serialized (`writeDataset`).
+ * The storage interface. Both backends (`sqlite.ts`, `postgres.ts`) pass the conformance suite in
+ * `test/conformance/`. Storage holds no sync rules: merge, limits and idempotency decisions live
+ * in `server/sync/`; storage only keeps rows and provides the one guarantee the rules need, that
+ * writers to one dataset are serialized (`storage.datasets.writeDataset`).
  */
 import type { GroupStore } from "./group-store.js";
 import type { DeviceStore } from "./device-store.js";
@@ -36,14 +36,18 @@ export interface ConnectionStats {
 }
 
 /**
- * Also a `StreamStore` (the event stream, `stream-store.ts`) and an `IdentityStore` (logins,
- * identity status, merges, `identity-store.ts`). Pools, group members, registered push devices,
- * server keys and consumer leases are the sub-stores `pools`, `groups`, `devices`, `keys` and
- * `leases`.
+ * A backend: its connections and lifecycle, and one sub-store per storage area, each written once
+ * in SQL (`sql-*.ts`) and run on the backend's driver.
  */
-export interface Storage extends StreamStore, IdentityStore, DatasetStore {
+export interface Storage {
   /** "sqlite" or "postgres", for logs and readiness. */
   readonly kind: string;
+  /** Datasets, their records and remembered push answers (`dataset-store.ts`). */
+  readonly datasets: DatasetStore;
+  /** Logins, identity status and merges (`identity-store.ts`). */
+  readonly identities: IdentityStore;
+  /** The event stream, its checkpoints, dead letters and bulk publishes (`stream-store.ts`). */
+  readonly stream: StreamStore;
   /** Identity pools and identity rows (`pool-store.ts`). */
   readonly pools: PoolStore;
   /** Group members within a pool (`group-store.ts`). */

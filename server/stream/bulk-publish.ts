@@ -38,7 +38,7 @@ export interface BulkPublishDeps {
 
 /** The latest job of the pool; a job whose process died shows as FAILED. */
 export async function bulkPublishDetails(deps: BulkPublishDeps, poolId: string): Promise<BulkPublishDetails> {
-  const row = await deps.storage.getBulkPublish(poolId);
+  const row = await deps.storage.stream.getBulkPublish(poolId);
   if (!row) return { identityPoolId: poolId, status: "NOT_STARTED", startedAt: null, finishedAt: null, total: 0, published: 0, failureMessage: null };
   const abandoned = row.status === "IN_PROGRESS" && row.heartbeatAt < deps.now() - STALE_AFTER_MS;
   return {
@@ -70,11 +70,11 @@ export async function startBulkPublish(
     startedAt: now,
     finishedAt: null,
     heartbeatAt: now,
-    total: await deps.storage.countPoolDatasets(poolId),
+    total: await deps.storage.stream.countPoolDatasets(poolId),
     published: 0,
     failure: null,
   };
-  if (!(await deps.storage.claimBulkPublish(row, now - STALE_AFTER_MS))) {
+  if (!(await deps.storage.stream.claimBulkPublish(row, now - STALE_AFTER_MS))) {
     throw new SyncpoolError("CONFLICT", `a bulk publish of pool "${poolId}" is already in progress`, { identityPoolId: poolId });
   }
   return { row: { ...row }, run: () => publishAll(deps, row, shards, options) };
@@ -91,13 +91,13 @@ async function publishAll(
     let after: DatasetKey | null = null;
     for (;;) {
       if (signal?.aborted) throw new Error("stopped: the server shut down before it finished");
-      const page = await deps.storage.listPoolDatasets(row.poolId, after, PAGE_SIZE);
+      const page = await deps.storage.stream.listPoolDatasets(row.poolId, after, PAGE_SIZE);
       for (const dataset of page) {
         if (await publishDataset(deps, row.poolId, shards, dataset)) row.published += 1;
       }
       row.total = Math.max(row.total, row.published); // datasets created meanwhile are published too
       row.heartbeatAt = deps.now();
-      await deps.storage.updateBulkPublish(row);
+      await deps.storage.stream.updateBulkPublish(row);
       onProgress?.({ ...row });
       if (page.length < PAGE_SIZE) break;
       after = page.at(-1)!;
@@ -109,14 +109,14 @@ async function publishAll(
     logger.error({ err: error }, "bulk publish failed");
   }
   row.heartbeatAt = deps.now();
-  await deps.storage.updateBulkPublish(row).catch((error: unknown) => logger.error({ err: error }, "recording the bulk publish outcome failed"));
+  await deps.storage.stream.updateBulkPublish(row).catch((error: unknown) => logger.error({ err: error }, "recording the bulk publish outcome failed"));
   onProgress?.({ ...row });
   return { ...row };
 }
 
 /** One dataset's live records as one event; false when it was deleted meanwhile. */
 async function publishDataset(deps: BulkPublishDeps, poolId: string, shards: number, dataset: DatasetKey): Promise<boolean> {
-  return deps.storage.writeDataset(dataset.identityId, dataset.name, async (tx) => {
+  return deps.storage.datasets.writeDataset(dataset.identityId, dataset.name, async (tx) => {
     if (!tx.dataset || tx.dataset.deleted) return false;
     const records = (await tx.getAllRecords()).filter((record) => !record.deleted);
     await appendChangeEvent(tx, shards, {

@@ -108,7 +108,7 @@ async function readCommand(storage: Storage, pool: PoolSettings, options: ReadOp
   const { iterator, pollMs, follow } = options;
   const shards = options.shard === undefined ? Array.from({ length: pool.stream.shards }, (_, shard) => shard) : [options.shard];
   const next = new Map<number, number>();
-  for (const shard of shards) next.set(shard, await resolveIterator(storage, pool.id, shard, iterator));
+  for (const shard of shards) next.set(shard, await resolveIterator(storage.stream, pool.id, shard, iterator));
   // Said on stderr, so stdout stays JSON lines; scripts (and tests) wait for it before writing.
   if (follow) process.stderr.write(`syncpool: following ${shards.length} shard(s) of pool "${pool.id}"; Ctrl-C to stop\n`);
 
@@ -118,7 +118,7 @@ async function readCommand(storage: Storage, pool: PoolSettings, options: ReadOp
   do {
     for (const shard of shards) {
       for (;;) {
-        const page = await readStreamRecords(storage, pool.id, shard, next.get(shard)!, 1000);
+        const page = await readStreamRecords(storage.stream, pool.id, shard, next.get(shard)!, 1000);
         for (const record of page.records) process.stdout.write(`${JSON.stringify(record)}\n`);
         if (page.records.length === 0) break;
         next.set(shard, Number(page.records.at(-1)!.sequenceNumber) + 1);

@@ -91,7 +91,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
     ? null
     : new ConsumerLeases({ storage: storage.leases, holder: deps.instanceId, ttlMs: config.stream.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, now, logger });
   const runnerOptions = leases ? { ...options.consumers, claim: leases.claim } : options.consumers;
-  const runner = new ConsumerRunner({ storage, consumers, now, logger, options: runnerOptions });
+  const runner = new ConsumerRunner({ storage: storage.stream, consumers, now, logger, options: runnerOptions });
 
   const triggers = new Map<string, SyncTrigger>();
   const triggerOf = (settings: PoolSettings): SyncTrigger | null => {
@@ -141,7 +141,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
   const stopBulk = new AbortController();
   const bulkJobs = new Set<Promise<unknown>>();
   const area = createStreamArea({
-    storage,
+    storage: storage.stream,
     pool: (poolId) => pools.get(poolId),
     bulk,
     async startBulkPublish(poolId, shards) {
@@ -151,7 +151,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
       return bulkPublishDetails(bulk, poolId);
     },
     consumers: () => runner.status(),
-    deadLetters: { storage, now, findConsumer: (name) => runner.find(name) },
+    deadLetters: { storage: storage.stream, now, findConsumer: (name) => runner.find(name) },
   });
 
   let stopTrim: (() => void) | undefined;
@@ -167,7 +167,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
         const stream = (await pools.get(poolId))?.stream;
         return stream ? { hours: stream.retentionHours, bytes: stream.retentionBytes } : null;
       };
-      stopTrim ??= scheduleTrim(storage, retentionOf, now, logger, options.trimIntervalMs ?? TRIM_INTERVAL_MS);
+      stopTrim ??= scheduleTrim(storage.stream, retentionOf, now, logger, options.trimIntervalMs ?? TRIM_INTERVAL_MS);
     },
     close: () =>
       (closing ??= (async () => {

@@ -102,7 +102,7 @@ type Decide = (tx: DatasetWriteTx, plan: PushPlan) => Promise<PushPlan | typeof 
 async function pushWithTrigger(push: Push, trigger: SyncTrigger): Promise<Outcome> {
   const { deps, caller, input } = push;
   for (let attempt = 0; attempt < OPTIMISTIC_TRIGGER_ATTEMPTS; attempt++) {
-    const seen = await deps.storage.writeDataset(caller.identityId, input.dataset, (tx) => planUnderLock(push, tx));
+    const seen = await deps.storage.datasets.writeDataset(caller.identityId, input.dataset, (tx) => planUnderLock(push, tx));
     if ("result" in seen) return seen; // a replay or OPTIMISTIC conflicts: the trigger is not asked
     const answer = await askTrigger(push, trigger, seen.plan);
     if (answer.outcome === "reject") throw rejection(answer.message); // nothing to commit: no second pass
@@ -130,7 +130,7 @@ async function planUnderLock(push: Push, tx: DatasetWriteTx): Promise<Outcome | 
  */
 async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | typeof RACED> {
   const { deps, caller, input, pool } = push;
-  return deps.storage.writeDataset(caller.identityId, input.dataset, async (tx): Promise<Outcome | typeof RACED> => {
+  return deps.storage.datasets.writeDataset(caller.identityId, input.dataset, async (tx): Promise<Outcome | typeof RACED> => {
     const state = await readState(push, tx);
     if ("result" in state) return state;
     const plan = decide ? await decide(tx, state.plan) : state.plan;

@@ -10,13 +10,13 @@ import type { Caller, DatasetInfo, DeleteDatasetResult, SyncDeps, Usage } from "
 
 /** The caller's live datasets, by name. */
 export async function listDatasets(deps: SyncDeps, caller: Caller): Promise<DatasetInfo[]> {
-  return (await deps.storage.listDatasets(caller.identityId)).map(toInfo);
+  return (await deps.storage.datasets.listDatasets(caller.identityId)).map(toInfo);
 }
 
 /** One live dataset of the caller, or null. */
 export async function getDataset(deps: SyncDeps, caller: Caller, name: string): Promise<DatasetInfo | null> {
   assertDatasetName(name, "name");
-  const row = await deps.storage.getDataset(caller.identityId, name);
+  const row = await deps.storage.datasets.getDataset(caller.identityId, name);
   return row && !row.deleted ? toInfo(row) : null;
 }
 
@@ -31,7 +31,7 @@ export async function configureDataset(
   conflictStrategy: ConflictStrategy,
 ): Promise<DatasetInfo> {
   assertDatasetName(name, "name");
-  return deps.storage.writeDataset(caller.identityId, name, async (tx) => {
+  return deps.storage.datasets.writeDataset(caller.identityId, name, async (tx) => {
     const now = deps.now();
     const live = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
     if (!live) checkDatasetCount((await tx.countLiveDatasets()) + 1, caller.limits);
@@ -64,7 +64,7 @@ export async function configureDataset(
 export async function deleteDataset(deps: SyncDeps, caller: Caller, name: string): Promise<DeleteDatasetResult> {
   assertDatasetName(name, "name");
   const { shards } = await deps.stream.poolStream(caller.poolId);
-  const result = await deps.storage.writeDataset(caller.identityId, name, async (tx): Promise<DeleteDatasetResult> => {
+  const result = await deps.storage.datasets.writeDataset(caller.identityId, name, async (tx): Promise<DeleteDatasetResult> => {
     const live = tx.dataset && !tx.dataset.deleted ? tx.dataset : null;
     if (!live) return { name, deleted: false, syncCount: tx.dataset?.syncCount ?? 0 };
     const syncCount = nextSyncCount(live);
@@ -94,7 +94,7 @@ function deletion(caller: Caller, name: string, syncCount: number): CommittedCha
 
 /** The caller\'s dataset count and bytes against the pool's limits. */
 export async function getUsage(deps: SyncDeps, caller: Caller): Promise<Usage> {
-  const datasets = await deps.storage.listDatasets(caller.identityId);
+  const datasets = await deps.storage.datasets.listDatasets(caller.identityId);
   return {
     identityId: caller.identityId,
     datasetCount: datasets.length,

@@ -78,9 +78,9 @@ export async function mergeIdentities(deps: SyncDeps, input: MergeIdentitiesInpu
   if (sourceId === targetId) throw new Error("an identity cannot merge into itself");
   const { shards } = await deps.stream.poolStream(input.poolId);
   for (let attempt = 1; attempt <= MERGE_ATTEMPTS; attempt++) {
-    const names = (await deps.storage.listDatasets(sourceId)).map((row) => row.name);
+    const names = (await deps.storage.datasets.listDatasets(sourceId)).map((row) => row.name);
     try {
-      const changes = await deps.storage.writeMerge(sourceId, targetId, lockList(names, sourceId, targetId), async (tx) => {
+      const changes = await deps.storage.identities.writeMerge(sourceId, targetId, lockList(names, sourceId, targetId), async (tx) => {
         if (!tx.source || tx.source.poolId !== input.poolId) throw new Error(`identity ${sourceId} is not in pool ${input.poolId}`);
         if (tx.source.disabledAt !== null) throw new SourceNotActiveError(tx.source.mergedInto);
         const live = (await tx.listDatasets(sourceId)).map((row) => row.name);

@@ -26,7 +26,7 @@ export async function pullRecords(deps: SyncDeps, caller: Caller, args: RecordsA
   const after = args.after ? decodeCursor(args.after) : undefined;
 
   // One extra record tells whether another page follows without a second query.
-  const snapshot = await deps.storage.readRecords(caller.identityId, args.dataset, {
+  const snapshot = await deps.storage.datasets.readRecords(caller.identityId, args.dataset, {
     sinceSyncCount,
     after,
     limit: first + 1,
@@ -48,7 +48,7 @@ export async function pullRecords(deps: SyncDeps, caller: Caller, args: RecordsA
     // snapshot's count, so a merge committing right now shows up with its records, not before).
     mergedDatasetNames:
       dataset && !dataset.deleted
-        ? await deps.storage.listMergedDatasetNames(caller.identityId, args.dataset, sinceSyncCount, datasetSyncCount)
+        ? await deps.storage.identities.listMergedDatasetNames(caller.identityId, args.dataset, sinceSyncCount, datasetSyncCount)
         : [],
     conflictStrategy: dataset && !dataset.deleted ? dataset.conflictStrategy : "CRDT",
     syncSessionToken: issueSessionToken(deps.sessionSecrets()[0]!, {

@@ -41,7 +41,7 @@ await describeWithPostgres("PostgreSQL across instances", () => {
     const seen: number[] = [];
     await Promise.all(
       Array.from({ length: 50 }, (_, index) =>
-        (index % 2 === 0 ? first! : second!).writeDataset(IDENTITY_A, "counter", async (tx) => {
+        (index % 2 === 0 ? first! : second!).datasets.writeDataset(IDENTITY_A, "counter", async (tx) => {
           const current = tx.dataset?.syncCount ?? 0;
           await yieldToOthers(); // a window for the other instance, if the lock let it in
           seen.push(current);
@@ -51,7 +51,7 @@ await describeWithPostgres("PostgreSQL across instances", () => {
       ),
     );
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, index) => index));
-    const { dataset, records } = await first!.readRecords(IDENTITY_A, "counter", { sinceSyncCount: 0, limit: 100 });
+    const { dataset, records } = await first!.datasets.readRecords(IDENTITY_A, "counter", { sinceSyncCount: 0, limit: 100 });
     expect(dataset?.syncCount).toBe(50);
     expect(records.map((record) => record.syncCount)).toEqual(Array.from({ length: 50 }, (_, index) => index + 1));
   });
@@ -60,7 +60,7 @@ await describeWithPostgres("PostgreSQL across instances", () => {
     const [first, second] = await openInstances(2);
     const outcomes = await Promise.allSettled(
       Array.from({ length: 25 }, (_, index) =>
-        (index % 2 === 0 ? first! : second!).writeDataset(IDENTITY_A, `dataset-${index}`, async (tx) => {
+        (index % 2 === 0 ? first! : second!).datasets.writeDataset(IDENTITY_A, `dataset-${index}`, async (tx) => {
           const live = await tx.countLiveDatasets();
           await yieldToOthers(); // a window for another creator, if the count were not locked
           if (live >= 20) throw new Error(`limit: ${live} live datasets`);
@@ -72,7 +72,7 @@ await describeWithPostgres("PostgreSQL across instances", () => {
     const counts = outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
     expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index));
     expect(outcomes.filter((outcome) => outcome.status === "rejected")).toHaveLength(5);
-    expect(await second!.listDatasets(IDENTITY_A)).toHaveLength(20);
+    expect(await second!.datasets.listDatasets(IDENTITY_A)).toHaveLength(20);
   });
 
   it("lets four instances migrate one fresh schema at once, applying each migration once", async () => {

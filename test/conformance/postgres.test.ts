@@ -31,19 +31,19 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     return storage;
   }
   const readAll = (storage: PostgresStorage, name: string) =>
-    storage.readRecords(IDENTITY_A, name, { sinceSyncCount: 0, limit: 10_000 });
+    storage.datasets.readRecords(IDENTITY_A, name, { sinceSyncCount: 0, limit: 10_000 });
 
   it("close waits for the write in flight, commits it, then refuses new calls", async () => {
     const storage = await openMigrated();
     const release = deferred();
-    const push = storage.writeDataset(IDENTITY_A, "notes", async (tx) => {
+    const push = storage.datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
       await release.promise;
       await tx.saveRecords([makeRecord("late", 1)]);
       await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
     });
     const queued = commitPush(storage, IDENTITY_A, "notes", 2, []); // waits behind the first
     const closed = storage.close();
-    await expect(storage.getDataset(IDENTITY_A, "notes")).rejects.toThrow(/closed/);
+    await expect(storage.datasets.getDataset(IDENTITY_A, "notes")).rejects.toThrow(/closed/);
     await expect(storage.pools.savePool({ id: "p", settings: {}, createdAt: 1 })).rejects.toThrow(/closed/);
     release.resolve();
     await push;
@@ -52,18 +52,18 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     await expect(storage.close()).resolves.toBeUndefined();
     const reopened = await openPostgresStorage({ url: postgresTestUrl, schema: storage.schema });
     onTestFinished(() => reopened.close());
-    expect((await reopened.getDataset(IDENTITY_A, "notes"))?.syncCount).toBe(2);
+    expect((await reopened.datasets.getDataset(IDENTITY_A, "notes"))?.syncCount).toBe(2);
   });
 
   it("fails fast instead of deadlocking when a write method is called inside writeDataset", async () => {
     const storage = await openMigrated();
-    const same = storage.writeDataset(IDENTITY_A, "notes", () => storage.writeDataset(IDENTITY_A, "notes", async () => 1));
+    const same = storage.datasets.writeDataset(IDENTITY_A, "notes", () => storage.datasets.writeDataset(IDENTITY_A, "notes", async () => 1));
     await expect(same).rejects.toThrow(/reentrant/);
-    const other = storage.writeDataset(IDENTITY_A, "notes", () => storage.writeDataset(IDENTITY_A, "other", async () => 1));
+    const other = storage.datasets.writeDataset(IDENTITY_A, "notes", () => storage.datasets.writeDataset(IDENTITY_A, "other", async () => 1));
     await expect(other).rejects.toThrow(/reentrant/);
-    const pool = storage.writeDataset(IDENTITY_A, "notes", () => storage.pools.savePool({ id: "p", settings: {}, createdAt: 1 }));
+    const pool = storage.datasets.writeDataset(IDENTITY_A, "notes", () => storage.pools.savePool({ id: "p", settings: {}, createdAt: 1 }));
     await expect(pool).rejects.toThrow(/reentrant/);
-    await expect(storage.writeDataset(IDENTITY_A, "notes", async () => "still usable")).resolves.toBe("still usable");
+    await expect(storage.datasets.writeDataset(IDENTITY_A, "notes", async () => "still usable")).resolves.toBe("still usable");
   });
 
   it("lets write callbacks read through the storage even when writers outnumber the pool", async () => {
@@ -71,19 +71,19 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     const datasets = Array.from({ length: 6 }, (_, index) => `dataset-${index}`);
     await Promise.all(
       datasets.map((name) =>
-        storage.writeDataset(IDENTITY_A, name, async (tx) => {
-          expect(await storage.getDataset(IDENTITY_A, name)).toBeNull();
+        storage.datasets.writeDataset(IDENTITY_A, name, async (tx) => {
+          expect(await storage.datasets.getDataset(IDENTITY_A, name)).toBeNull();
           await yieldToOthers();
           await tx.saveDataset(makeDataset(IDENTITY_A, name, 1));
         }),
       ),
     );
-    expect((await storage.listDatasets(IDENTITY_A)).map((row) => row.name)).toEqual(datasets);
+    expect((await storage.datasets.listDatasets(IDENTITY_A)).map((row) => row.name)).toEqual(datasets);
   });
 
   it("refuses to commit records of a dataset that has no row", async () => {
     const storage = await openMigrated();
-    const orphan = storage.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveRecords([makeRecord("orphan", 1)]));
+    const orphan = storage.datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveRecords([makeRecord("orphan", 1)]));
     await expect(orphan).rejects.toThrow(/foreign key/);
     expect(await readAll(storage, "notes")).toEqual({ dataset: null, records: [] });
   });
@@ -91,8 +91,8 @@ await describeWithPostgres("PostgreSQL conformance", () => {
   it("does not report a commit when the callback swallowed a failed statement", async () => {
     const storage = await openMigrated();
     const answer = { deviceId: "device-a", mutationId: "m-1", dataset: "notes", resultJson: "{}", createdAt: 1 };
-    await storage.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveMutation(answer));
-    const swallowing = storage.writeDataset(IDENTITY_A, "notes", async (tx) => {
+    await storage.datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveMutation(answer));
+    const swallowing = storage.datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
       await tx.saveRecords([makeRecord("a", 1)]);
       await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
       await tx.saveMutation(answer).catch(() => undefined); // duplicate: the statement fails

@@ -65,7 +65,7 @@ describe("sqlite storage", () => {
     await commitPush(first, IDENTITY_A, "notes", 1, [makeRecord("kept", 1)]);
     await first.close();
     const second = await openMigrated(file);
-    expect(await second.readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, limit: 10 })).toEqual({
+    expect(await second.datasets.readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, limit: 10 })).toEqual({
       dataset: makeDataset(IDENTITY_A, "notes", 1, { recordCount: 1 }),
       records: [makeRecord("kept", 1)],
     });
@@ -75,34 +75,34 @@ describe("sqlite storage", () => {
     const file = join(await tempDir(), "syncpool.db");
     const storage = await openMigrated(file);
     const release = deferred();
-    const push = storage.writeDataset(IDENTITY_A, "notes", async (tx) => {
+    const push = storage.datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
       await release.promise;
       await tx.saveRecords([makeRecord("late", 1)]);
       await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
     });
     const closed = storage.close();
-    await expect(storage.getDataset(IDENTITY_A, "notes")).rejects.toThrow(/closed/);
+    await expect(storage.datasets.getDataset(IDENTITY_A, "notes")).rejects.toThrow(/closed/);
     await expect(storage.pools.savePool({ id: "p", settings: {}, createdAt: 1 })).rejects.toThrow(/closed/);
     release.resolve();
     await push;
     await closed;
     await expect(storage.close()).resolves.toBeUndefined();
     const reopened = await openMigrated(file);
-    expect((await reopened.getDataset(IDENTITY_A, "notes"))?.syncCount).toBe(1);
+    expect((await reopened.datasets.getDataset(IDENTITY_A, "notes"))?.syncCount).toBe(1);
   });
 
   it("fails fast instead of deadlocking when a write method is called inside writeDataset", async () => {
     const storage = await openMigrated(join(await tempDir(), "syncpool.db"));
-    const nested = storage.writeDataset(IDENTITY_A, "notes", () => storage.writeDataset(IDENTITY_A, "other", async () => 1));
+    const nested = storage.datasets.writeDataset(IDENTITY_A, "notes", () => storage.datasets.writeDataset(IDENTITY_A, "other", async () => 1));
     await expect(nested).rejects.toThrow(/reentrant/);
-    await expect(storage.writeDataset(IDENTITY_A, "notes", async () => "still usable")).resolves.toBe("still usable");
+    await expect(storage.datasets.writeDataset(IDENTITY_A, "notes", async () => "still usable")).resolves.toBe("still usable");
   });
 
   it("refuses to commit records of a dataset that has no row", async () => {
     const storage = await openMigrated(join(await tempDir(), "syncpool.db"));
-    const orphan = storage.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveRecords([makeRecord("orphan", 1)]));
+    const orphan = storage.datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveRecords([makeRecord("orphan", 1)]));
     await expect(orphan).rejects.toThrow(/FOREIGN KEY/);
-    expect(await storage.readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, limit: 10 })).toEqual({ dataset: null, records: [] });
+    expect(await storage.datasets.readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, limit: 10 })).toEqual({ dataset: null, records: [] });
   });
 
   it("opens the embedded file under the data directory, migrated, through openStorage", async () => {

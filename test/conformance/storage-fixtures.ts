@@ -58,7 +58,7 @@ export async function commitPush(
   syncCount: number,
   records: readonly SyncRecord[],
 ): Promise<void> {
-  await storage.writeDataset(identityId, name, async (tx) => {
+  await storage.datasets.writeDataset(identityId, name, async (tx) => {
     await tx.saveRecords(records);
     await tx.saveDataset(makeDataset(identityId, name, syncCount, { recordCount: records.length }));
   });

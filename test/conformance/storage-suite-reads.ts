@@ -18,18 +18,18 @@ import {
 /** Registers the read tests; `storage` returns the current test's storage. */
 export function describeDatasetReads(storage: () => Storage): void {
   const readAll = (identityId: string, name: string, sinceSyncCount = 0) =>
-    storage().readRecords(identityId, name, { sinceSyncCount, limit: 10_000 });
+    storage().datasets.readRecords(identityId, name, { sinceSyncCount, limit: 10_000 });
 
   describe("dataset reads", () => {
     it("returns a dataset row exactly as saved, nulls and booleans included", async () => {
       const fresh = makeDataset(IDENTITY_A, "settings", 0, { conflictStrategy: "OPTIMISTIC" });
       const deleted = makeDataset(IDENTITY_A, "trash", 9, { deleted: true, deletedAtSyncCount: 9, sizeBytes: 42 });
       for (const row of [fresh, deleted]) {
-        await storage().writeDataset(row.identityId, row.name, (tx) => tx.saveDataset(row));
+        await storage().datasets.writeDataset(row.identityId, row.name, (tx) => tx.saveDataset(row));
       }
-      expect(await storage().getDataset(IDENTITY_A, "settings")).toEqual(fresh);
-      expect(await storage().getDataset(IDENTITY_A, "trash")).toEqual(deleted);
-      expect(await storage().getDataset(IDENTITY_A, "never")).toBeNull();
+      expect(await storage().datasets.getDataset(IDENTITY_A, "settings")).toEqual(fresh);
+      expect(await storage().datasets.getDataset(IDENTITY_A, "trash")).toEqual(deleted);
+      expect(await storage().datasets.getDataset(IDENTITY_A, "never")).toBeNull();
     });
 
     it("returns records exactly as saved: tombstones, ydoc values, unicode keys, large numbers", async () => {
@@ -60,10 +60,10 @@ export function describeDatasetReads(storage: () => Storage): void {
       const { records: read } = await readAll(IDENTITY_A, "notes");
       expect(read).toEqual([...records].sort((a, b) => compareCodePoints(a.key, b.key)));
       expect(read.map((record) => record.key)).toEqual(["\u0000", "a", "a\u0000", "a\u0000\u0000", "a\u0001", "a\u0001\u0001", "a\u0002"]);
-      const found = await storage().writeDataset(IDENTITY_A, "notes", (tx) => tx.getRecords(["a\u0000", "a\u0001", "a"]));
+      const found = await storage().datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.getRecords(["a\u0000", "a\u0001", "a"]));
       expect([...found.keys()].sort()).toEqual(["a", "a\u0000", "a\u0001"]);
       expect(found.get("a\u0000")).toEqual(records[3]);
-      const page = await storage().readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, after: { syncCount: 1, key: "a\u0000" }, limit: 2 });
+      const page = await storage().datasets.readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, after: { syncCount: 1, key: "a\u0000" }, limit: 2 });
       expect(page.records.map((record) => record.key)).toEqual(["a\u0000\u0000", "a\u0001"]);
     });
 
@@ -76,7 +76,7 @@ export function describeDatasetReads(storage: () => Storage): void {
       const replaced = makeRecord(key, 2, { value: "replaced" });
       await commitPush(storage(), IDENTITY_A, "notes", 2, [replaced]);
       expect((await readAll(IDENTITY_A, "notes")).records).toEqual([replaced]);
-      expect(await storage().writeDataset(IDENTITY_A, "notes", (tx) => tx.getRecords([key]))).toEqual(new Map([[key, replaced]]));
+      expect(await storage().datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.getRecords([key]))).toEqual(new Map([[key, replaced]]));
     });
 
     it("returns a 1 MB value unchanged", async () => {
@@ -119,7 +119,7 @@ export function describeDatasetReads(storage: () => Storage): void {
       const seen: string[] = [];
       let after: { syncCount: number; key: string } | undefined;
       for (let pages = 0; pages < 10; pages++) {
-        const { records } = await storage().readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, after, limit: 2 });
+        const { records } = await storage().datasets.readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, after, limit: 2 });
         expect(records.length).toBeLessThanOrEqual(2);
         if (records.length === 0) break;
         seen.push(...records.map((r) => `${r.syncCount}:${r.key}`));
@@ -133,7 +133,7 @@ export function describeDatasetReads(storage: () => Storage): void {
       await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("a", 1), makeRecord("b", 1)]);
       await commitPush(storage(), IDENTITY_A, "notes", 2, [makeRecord("c", 2), makeRecord("d", 2)]);
       const keys = async (sinceSyncCount: number, after: { syncCount: number; key: string }) =>
-        (await storage().readRecords(IDENTITY_A, "notes", { sinceSyncCount, after, limit: 10 })).records.map((r) => r.key);
+        (await storage().datasets.readRecords(IDENTITY_A, "notes", { sinceSyncCount, after, limit: 10 })).records.map((r) => r.key);
       expect(await keys(1, { syncCount: 2, key: "c" })).toEqual(["d"]);
       expect(await keys(1, { syncCount: 1, key: "a" })).toEqual(["c", "d"]);
       expect(await keys(2, { syncCount: 1, key: "z" })).toEqual([]);
@@ -142,7 +142,7 @@ export function describeDatasetReads(storage: () => Storage): void {
 
     it("returns at most limit records", async () => {
       await commitPush(storage(), IDENTITY_A, "notes", 1, ["a", "b", "c"].map((key) => makeRecord(key, 1)));
-      const page = await storage().readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, limit: 2 });
+      const page = await storage().datasets.readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, limit: 2 });
       expect(page.records.map((r) => r.key)).toEqual(["a", "b"]);
     });
 
@@ -154,7 +154,7 @@ export function describeDatasetReads(storage: () => Storage): void {
       let writing = true;
       const writer = (async () => {
         for (let syncCount = 1; syncCount <= 40; syncCount++) {
-          await storage().writeDataset(IDENTITY_A, "notes", async (tx) => {
+          await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
             await tx.saveRecords([makeRecord(`k${syncCount % 7}`, syncCount)]);
             await yieldToOthers();
             await tx.saveDataset(makeDataset(IDENTITY_A, "notes", syncCount));
@@ -180,11 +180,11 @@ export function describeDatasetReads(storage: () => Storage): void {
       await commitPush(storage(), IDENTITY_A, "alpha", 1, []);
       await commitPush(storage(), IDENTITY_B, "beta", 1, []);
       const trash = makeDataset(IDENTITY_A, "trash", 3, { deleted: true, deletedAtSyncCount: 3 });
-      await storage().writeDataset(IDENTITY_A, "trash", (tx) => tx.saveDataset(trash));
-      const listed = await storage().listDatasets(IDENTITY_A);
+      await storage().datasets.writeDataset(IDENTITY_A, "trash", (tx) => tx.saveDataset(trash));
+      const listed = await storage().datasets.listDatasets(IDENTITY_A);
       expect(listed.map((row) => row.name)).toEqual(["Alpha", "alpha", "zeta"]);
       expect(listed[0]).toEqual(makeDataset(IDENTITY_A, "Alpha", 1));
-      expect(await storage().listDatasets("local:nobody")).toEqual([]);
+      expect(await storage().datasets.listDatasets("local:nobody")).toEqual([]);
     });
   });
 }

@@ -17,28 +17,28 @@ import {
 /** Registers the write tests; `storage` returns the current test's storage. */
 export function describeDatasetWrites(storage: () => Storage): void {
   const readAll = (identityId: string, name: string) =>
-    storage().readRecords(identityId, name, { sinceSyncCount: 0, limit: 10_000 });
+    storage().datasets.readRecords(identityId, name, { sinceSyncCount: 0, limit: 10_000 });
   /** Runs `fn` in a transaction that changes nothing, to look at the committed state. */
   const inspect = <T>(identityId: string, name: string, fn: (tx: DatasetWriteTx) => Promise<T>) =>
-    storage().writeDataset(identityId, name, fn);
+    storage().datasets.writeDataset(identityId, name, fn);
 
   describe("dataset writes", () => {
     it("creates a dataset: no row before, the saved row after, and returns the callback's value", async () => {
       const row = makeDataset(IDENTITY_A, "notes", 1, { recordCount: 1, sizeBytes: 20 });
-      const result = await storage().writeDataset(IDENTITY_A, "notes", async (tx) => {
+      const result = await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
         expect(tx.dataset).toBeNull();
         await tx.saveRecords([makeRecord("a", 1)]);
         await tx.saveDataset(row);
         return { datasetSyncCount: 1 };
       });
       expect(result).toEqual({ datasetSyncCount: 1 });
-      expect(await storage().getDataset(IDENTITY_A, "notes")).toEqual(row);
+      expect(await storage().datasets.getDataset(IDENTITY_A, "notes")).toEqual(row);
       expect(await inspect(IDENTITY_A, "notes", async (tx) => tx.dataset)).toEqual(row);
     });
 
     it("hands the next writer a deleted dataset's row, so its count is never reused", async () => {
       const deleted = makeDataset(IDENTITY_A, "notes", 7, { deleted: true, deletedAtSyncCount: 7 });
-      await storage().writeDataset(IDENTITY_A, "notes", (tx) => tx.saveDataset(deleted));
+      await storage().datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveDataset(deleted));
       expect(await inspect(IDENTITY_A, "notes", async (tx) => tx.dataset)).toEqual(deleted);
     });
 
@@ -47,7 +47,7 @@ export function describeDatasetWrites(storage: () => Storage): void {
       const before = await readAll(IDENTITY_A, "notes");
       const boom = new Error("trigger rejected the push");
       const failingPush = (name: string) =>
-        storage().writeDataset(IDENTITY_A, name, async (tx) => {
+        storage().datasets.writeDataset(IDENTITY_A, name, async (tx) => {
           await tx.saveRecords([makeRecord("a", 2, { value: "changed" }), makeRecord("b", 2)]);
           await tx.saveDataset(makeDataset(IDENTITY_A, name, 2));
           await tx.saveMutation({ deviceId: "device-a", mutationId: "m-2", dataset: name, resultJson: "{}", createdAt: 1 });
@@ -67,7 +67,7 @@ export function describeDatasetWrites(storage: () => Storage): void {
       const seen: number[] = [];
       await Promise.all(
         Array.from({ length: 50 }, (_, index) =>
-          storage().writeDataset(IDENTITY_A, "counter", async (tx) => {
+          storage().datasets.writeDataset(IDENTITY_A, "counter", async (tx) => {
             const current = tx.dataset?.syncCount ?? 0;
             await yieldToOthers(); // a window for another writer, if the storage let one in
             seen.push(current);
@@ -94,7 +94,7 @@ export function describeDatasetWrites(storage: () => Storage): void {
       expect(await values(IDENTITY_A, "notes")).toEqual({ read: ["A notes"], all: ["A notes"], byKey: "A notes" });
       expect(await values(IDENTITY_A, "Notes")).toEqual({ read: ["A Notes"], all: ["A Notes"], byKey: "A Notes" });
       expect(await values(IDENTITY_B, "notes")).toEqual({ read: ["B notes"], all: ["B notes"], byKey: "B notes" });
-      expect((await storage().listDatasets(IDENTITY_B)).map((row) => row.name)).toEqual(["notes"]);
+      expect((await storage().datasets.listDatasets(IDENTITY_B)).map((row) => row.name)).toEqual(["notes"]);
     });
 
     it("getRecords returns only the stored keys asked for, tombstones included", async () => {
@@ -117,7 +117,7 @@ export function describeDatasetWrites(storage: () => Storage): void {
       await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("a", 1), makeRecord("b", 1)]);
       await commitPush(storage(), IDENTITY_A, "other", 1, [makeRecord("a", 1)]);
       await commitPush(storage(), IDENTITY_B, "notes", 1, [makeRecord("a", 1)]);
-      await storage().writeDataset(IDENTITY_A, "notes", async (tx) => {
+      await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
         await tx.deleteAllRecords();
         expect(await tx.getAllRecords()).toEqual([]);
         await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 2, { deleted: true, deletedAtSyncCount: 2 }));
@@ -132,8 +132,8 @@ export function describeDatasetWrites(storage: () => Storage): void {
       await commitPush(storage(), IDENTITY_A, "two", 1, []);
       await commitPush(storage(), IDENTITY_B, "other", 1, []);
       const trash = makeDataset(IDENTITY_A, "trash", 2, { deleted: true, deletedAtSyncCount: 2 });
-      await storage().writeDataset(IDENTITY_A, "trash", (tx) => tx.saveDataset(trash));
-      const counts = await storage().writeDataset(IDENTITY_A, "three", async (tx) => {
+      await storage().datasets.writeDataset(IDENTITY_A, "trash", (tx) => tx.saveDataset(trash));
+      const counts = await storage().datasets.writeDataset(IDENTITY_A, "three", async (tx) => {
         const before = await tx.countLiveDatasets();
         await tx.saveDataset(makeDataset(IDENTITY_A, "three", 1));
         return [before, await tx.countLiveDatasets()];
@@ -143,12 +143,12 @@ export function describeDatasetWrites(storage: () => Storage): void {
 
     it("a reader does not see a write transaction's rows before it commits", async () => {
       const committed = deferred();
-      const push = storage().writeDataset(IDENTITY_A, "notes", async (tx) => {
+      const push = storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
         await tx.saveRecords([makeRecord("secret", 1)]);
         await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
         expect(await readAll(IDENTITY_A, "notes")).toEqual({ dataset: null, records: [] });
-        expect(await storage().getDataset(IDENTITY_A, "notes")).toBeNull();
-        expect(await storage().listDatasets(IDENTITY_A)).toEqual([]);
+        expect(await storage().datasets.getDataset(IDENTITY_A, "notes")).toBeNull();
+        expect(await storage().datasets.listDatasets(IDENTITY_A)).toEqual([]);
         await committed.promise;
       });
       await yieldToOthers();
@@ -160,7 +160,7 @@ export function describeDatasetWrites(storage: () => Storage): void {
 
     it("refuses a transaction handle used after its callback finished", async () => {
       let leaked: DatasetWriteTx | undefined;
-      await storage().writeDataset(IDENTITY_A, "notes", async (tx) => {
+      await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
         leaked = tx;
         await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
       });
@@ -170,10 +170,10 @@ export function describeDatasetWrites(storage: () => Storage): void {
     });
 
     it("refuses to save another dataset's row inside a dataset's transaction", async () => {
-      const attempt = storage().writeDataset(IDENTITY_A, "notes", (tx) => tx.saveDataset(makeDataset(IDENTITY_B, "notes", 1)));
+      const attempt = storage().datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveDataset(makeDataset(IDENTITY_B, "notes", 1)));
       await expect(attempt).rejects.toThrow();
-      expect(await storage().getDataset(IDENTITY_B, "notes")).toBeNull();
-      expect(await storage().getDataset(IDENTITY_A, "notes")).toBeNull();
+      expect(await storage().datasets.getDataset(IDENTITY_B, "notes")).toBeNull();
+      expect(await storage().datasets.getDataset(IDENTITY_A, "notes")).toBeNull();
     });
   });
 }

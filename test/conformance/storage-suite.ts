@@ -137,11 +137,11 @@ function describeMutations(storage: () => Storage): void {
 
     /** Saves an answer in its own committed push. */
     const remember = (identityId: string, mutationId: string, createdAt: number, resultJson = answer) =>
-      storage().writeDataset(identityId, "notes", (tx) =>
+      storage().datasets.writeDataset(identityId, "notes", (tx) =>
         tx.saveMutation({ deviceId: "device-a", mutationId, dataset: "notes", resultJson, createdAt }),
       );
     const recall = (identityId: string, deviceId: string, mutationId: string) =>
-      storage().writeDataset(identityId, "notes", (tx) => tx.getMutation(deviceId, mutationId));
+      storage().datasets.writeDataset(identityId, "notes", (tx) => tx.getMutation(deviceId, mutationId));
 
     it("returns a saved answer verbatim, only to the same identity and device", async () => {
       await remember(IDENTITY_A, "m-1", BASE_MS);
@@ -159,13 +159,13 @@ function describeMutations(storage: () => Storage): void {
 
     it("keeps answers apart for device and mutation ids that differ only by U+0000", async () => {
       const save = (deviceId: string, mutationId: string, resultJson: string) =>
-        storage().writeDataset(IDENTITY_A, "notes", (tx) =>
+        storage().datasets.writeDataset(IDENTITY_A, "notes", (tx) =>
           tx.saveMutation({ deviceId, mutationId, dataset: "notes", resultJson, createdAt: BASE_MS }),
         );
       await save("device\u0000a", "m\u0000", '{"n":"\u0000"}');
       await save("device", "m\u0000", "second");
       await save("device\u0000a", "m", "third");
-      const answers = await storage().writeDataset(IDENTITY_A, "notes", async (tx) => [
+      const answers = await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => [
         await tx.getMutation("device\u0000a", "m\u0000"),
         await tx.getMutation("device", "m\u0000"),
         await tx.getMutation("device\u0000a", "m"),
@@ -179,12 +179,12 @@ function describeMutations(storage: () => Storage): void {
       await remember(IDENTITY_B, "older", BASE_MS - 3000);
       await remember(IDENTITY_A, "at-cutoff", BASE_MS);
       await remember(IDENTITY_A, "new", BASE_MS + 1000);
-      expect(await storage().purgeMutations(BASE_MS)).toBe(2);
+      expect(await storage().datasets.purgeMutations(BASE_MS)).toBe(2);
       expect(await recall(IDENTITY_A, "device-a", "old")).toBeNull();
       expect(await recall(IDENTITY_B, "device-a", "older")).toBeNull();
       expect(await recall(IDENTITY_A, "device-a", "at-cutoff")).toBe(answer);
       expect(await recall(IDENTITY_A, "device-a", "new")).toBe(answer);
-      expect(await storage().purgeMutations(BASE_MS)).toBe(0);
+      expect(await storage().datasets.purgeMutations(BASE_MS)).toBe(0);
     });
   });
 }

@@ -195,7 +195,7 @@ async function runSeed(seed: number, log: string[]): Promise<void> {
 
   const server = net.server!;
   for (const name of DATASETS) {
-    const { records } = await server.storage.readRecords(restore.identityId, name, { sinceSyncCount: 0, limit: 2000 });
+    const { records } = await server.storage.datasets.readRecords(restore.identityId, name, { sinceSyncCount: 0, limit: 2000 });
     const onServer = Object.fromEntries(records.filter((r) => !r.deleted).map((r) => [r.key, r.value]));
     for (const [index, device] of devices.entries()) {
       expect(await device.client.dataset(name).getAll(), `device ${index}, dataset ${name}`).toEqual(onServer);
@@ -211,7 +211,7 @@ async function runSeed(seed: number, log: string[]): Promise<void> {
       });
     }
   }
-  const { records: jsonRecords } = await server.storage.readRecords(restore.identityId, JSON_DATASET, { sinceSyncCount: 0, limit: 2000 });
+  const { records: jsonRecords } = await server.storage.datasets.readRecords(restore.identityId, JSON_DATASET, { sinceSyncCount: 0, limit: 2000 });
   const jsonOnServer: Record<string, unknown> = {};
   for (const record of jsonRecords) {
     const object = record.deleted || record.value === null ? null : materializeJson(decodeJsonState(record.value));

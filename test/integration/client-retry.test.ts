@@ -27,7 +27,7 @@ function captureMutationIds(fetchFn: typeof fetch | ((url: string, init: Request
 }
 
 async function serverSyncCount(identityId: string, dataset: string): Promise<number | undefined> {
-  return (await net.server?.storage.getDataset(identityId, dataset))?.syncCount;
+  return (await net.server?.storage.datasets.getDataset(identityId, dataset))?.syncCount;
 }
 
 describe("push retries", () => {

@@ -78,7 +78,7 @@ describe("sign-in and sign-out", () => {
     const { identityId } = await client.signIn();
     await client.dataset("d").put("a", "from the future");
     await client.sync();
-    const [stored] = (await net.server!.storage.readRecords(identityId, "d", { sinceSyncCount: 0, limit: 10 })).records;
+    const [stored] = (await net.server!.storage.datasets.readRecords(identityId, "d", { sinceSyncCount: 0, limit: 10 })).records;
     expect(stored?.value).toBe("from the future");
     expect(Math.abs(parseClock(stored?.clock as string).wallMs - Date.now())).toBeLessThan(60_000);
     expect(await client.dataset("d").getRecord("a")).toMatchObject({ clock: stored?.clock, syncCount: 1 });

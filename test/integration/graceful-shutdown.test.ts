@@ -129,7 +129,7 @@ it("finishes and acknowledges a push in flight, refuses new requests with 503, c
   // Acknowledged means durable: the record is in the database the process left behind.
   const storage = await openStorage({ dataDir, migrate: false });
   try {
-    const { records } = await storage.readRecords(identityId, "notes", { sinceSyncCount: 0, limit: 10 });
+    const { records } = await storage.datasets.readRecords(identityId, "notes", { sinceSyncCount: 0, limit: 10 });
     expect(records.map((record) => [record.key, record.value])).toEqual([["k", "kept"]]);
   } finally {
     await storage.close();

@@ -186,7 +186,7 @@ describe("HTTP endpoints", () => {
 
   it("masks an unexpected error and logs its cause", async () => {
     const guest = await server.signInGuest();
-    vi.spyOn(server.storage, "listDatasets").mockRejectedValue(new Error("disk on fire at sector 7"));
+    vi.spyOn(server.storage.datasets, "listDatasets").mockRejectedValue(new Error("disk on fire at sector 7"));
     const response = await server.gql(`{ datasets { name } }`, {}, guest.token);
     expect(response.errors).toEqual([
       expect.objectContaining({ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" }, path: ["datasets"] }),

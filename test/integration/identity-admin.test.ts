@@ -50,7 +50,7 @@ describe("identity administration and rate limits", () => {
     it("needs the admin token, and answers NOT_FOUND for an unknown identity", async () => {
       const guest = await server.signInGuest("listed");
       expect(errorOf(await server.gql(DISABLE, { id: guest.identityId }, guest.token)).extensions).toMatchObject({ code: "FORBIDDEN" });
-      expect(await server.storage.getIdentityStatus(guest.identityId)).toMatchObject({ disabledAt: null });
+      expect(await server.storage.identities.getIdentityStatus(guest.identityId)).toMatchObject({ disabledAt: null });
       expect(errorOf(await admin(DISABLE, { id: "local:00000000-0000-4000-8000-000000000000" })).extensions).toMatchObject({ code: "NOT_FOUND" });
     });
   });

@@ -53,7 +53,7 @@ describe("developer identities and linked logins", () => {
       const session = data.getTokenForDeveloperIdentity;
       expect(decodeJwt(session.token)).toMatchObject({ sub: session.identityId, aud: "app", amr: ["authenticated"], tags: { sub: "user-42", aud: "app" } });
       expect((await syncApi(server, session.token).usage()).identityId).toBe(session.identityId);
-      expect(await server.storage.listLogins(session.identityId)).toEqual([{ provider: "backend", subject: "user-42", linkedAt: expect.any(Number) }]);
+      expect(await server.storage.identities.listLogins(session.identityId)).toEqual([{ provider: "backend", subject: "user-42", linkedAt: expect.any(Number) }]);
     });
 
     it("gives the same user the same identity", async () => {
@@ -65,7 +65,7 @@ describe("developer identities and linked logins", () => {
     it("refuses a wrong or missing key with UNAUTHENTICATED", async () => {
       expect(errorOf(await developerToken("user-1", undefined, "wrong-key-0123456789abcdef0123456789")).extensions).toMatchObject({ code: "UNAUTHENTICATED" });
       expect(errorOf(await server.gql(DEV_TOKEN, { pool: "app", user: "user-1" })).extensions).toMatchObject({ code: "UNAUTHENTICATED" });
-      expect(await server.storage.findLoginOwner("app", { provider: "backend", subject: "user-1" })).toBeNull();
+      expect(await server.storage.identities.findLoginOwner("app", { provider: "backend", subject: "user-1" })).toBeNull();
     });
 
     it("refuses a pool without a developer provider, and an unknown pool", async () => {
@@ -109,11 +109,11 @@ describe("developer identities and linked logins", () => {
       const guest = (await server.gql(SIGN_IN, { input: { identityPoolId: "app" } })).data.signIn;
       const refused = errorOf(await server.gql(LINK, { login: await oidcLogin("taken"), proof: { deviceSecret: guest.deviceSecret } }, guest.token));
       expect(refused.extensions).toMatchObject({ code: "CONFLICT", reason: "LOGIN_LINKED_ELSEWHERE", identityId: owner.identityId });
-      expect(await server.storage.getIdentityStatus(guest.identityId)).toMatchObject({ disabledAt: null });
+      expect(await server.storage.identities.getIdentityStatus(guest.identityId)).toMatchObject({ disabledAt: null });
 
       const merged = (await server.gql(LINK, { login: await oidcLogin("taken"), merge: true, proof: { deviceSecret: guest.deviceSecret } }, guest.token)).data.linkLogin;
       expect(merged).toMatchObject({ identityId: owner.identityId, mergedIdentityIds: [guest.identityId] });
-      expect(await server.storage.getIdentityStatus(guest.identityId)).toMatchObject({ mergedInto: owner.identityId });
+      expect(await server.storage.identities.getIdentityStatus(guest.identityId)).toMatchObject({ mergedInto: owner.identityId });
     });
 
     it("unlinks a provider's logins, but never the last way in", async () => {
@@ -121,7 +121,7 @@ describe("developer identities and linked logins", () => {
       await server.gql(LINK, { login: await oidcLogin("unlink-me"), proof: BACKEND_PROOF }, developer.token);
       const { data } = await server.gql(UNLINK, { provider: "test-idp", proof: BACKEND_PROOF }, developer.token);
       expect(data.unlinkLogin).toEqual({ identityId: developer.identityId, hasDeviceSecret: false, logins: [{ provider: "backend", subject: "unlinker" }] });
-      expect(await server.storage.findLoginOwner("app", { provider: idp.issuer, subject: "unlink-me" })).toBeNull();
+      expect(await server.storage.identities.findLoginOwner("app", { provider: idp.issuer, subject: "unlink-me" })).toBeNull();
       const last = errorOf(await server.gql(UNLINK, { provider: "backend", proof: BACKEND_PROOF }, developer.token));
       expect(last.extensions).toMatchObject({ code: "FORBIDDEN", reason: "LAST_LOGIN" });
     });

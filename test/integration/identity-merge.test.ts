@@ -76,7 +76,7 @@ describe("guest merge", () => {
     expect((await signIn({ identityPoolId: "app", logins: await login("upgrader") })).identityId).toBe(phone.identityId);
     const secretOnly = await call({ identityPoolId: "app", identityId: phone.identityId, deviceSecret: phone.deviceSecret });
     expect(secretOnly.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
-    expect(await server.storage.getIdentityStatus(phone.identityId)).toMatchObject({ hasSecret: false });
+    expect(await server.storage.identities.getIdentityStatus(phone.identityId)).toMatchObject({ hasSecret: false });
   });
 
   it("merges a guest into the login's identity record by record, by clock, and disables the guest", async () => {
@@ -122,7 +122,7 @@ describe("guest merge", () => {
     expect(secretOnly.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "IDENTITY_MERGED", mergedInto: laptop.identityId });
     const again = await signIn({ identityPoolId: "app", identityId: phone.identityId, deviceSecret: phone.deviceSecret, logins: await login("merger") });
     expect(again).toMatchObject({ identityId: laptop.identityId, mergedIdentityIds: [] });
-    expect(await server.storage.getIdentityStatus(phone.identityId)).toMatchObject({ mergedInto: laptop.identityId, disabledAt: expect.any(Number) });
+    expect(await server.storage.identities.getIdentityStatus(phone.identityId)).toMatchObject({ mergedInto: laptop.identityId, disabledAt: expect.any(Number) });
   });
 
   it("moves the guest's group memberships to the login's identity, keeping one where both were members", async () => {
@@ -187,12 +187,12 @@ describe("guest merge", () => {
 
     async function expectRefusedWithoutChange(laptop: Session, phone: Session, sub: string, limit: string) {
       const datasetsBefore = await syncApi(server, laptop.token).datasets();
-      const loginsBefore = await server.storage.listLogins(laptop.identityId);
+      const loginsBefore = await server.storage.identities.listLogins(laptop.identityId);
       const refused = await call({ identityPoolId: "small", identityId: phone.identityId, deviceSecret: phone.deviceSecret, logins: await login(sub) });
       expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "LIMIT_EXCEEDED", limit });
       expect(await syncApi(server, laptop.token).datasets()).toEqual(datasetsBefore);
-      expect(await server.storage.listLogins(laptop.identityId)).toEqual(loginsBefore);
-      expect(await server.storage.getIdentityStatus(phone.identityId)).toMatchObject({ disabledAt: null, mergedInto: null });
+      expect(await server.storage.identities.listLogins(laptop.identityId)).toEqual(loginsBefore);
+      expect(await server.storage.identities.getIdentityStatus(phone.identityId)).toMatchObject({ disabledAt: null, mergedInto: null });
       // The guest keeps working as before, its data untouched.
       expect((await syncApi(server, phone.token).usage()).identityId).toBe(phone.identityId);
     }
@@ -206,6 +206,6 @@ describe("guest merge", () => {
     expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
     const unproven = await call({ identityPoolId: "app", identityId: phone.identityId, logins: await login("careful") });
     expect(unproven.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", field: "deviceSecret" });
-    expect(await server.storage.getIdentityStatus(phone.identityId)).toMatchObject({ disabledAt: null });
+    expect(await server.storage.identities.getIdentityStatus(phone.identityId)).toMatchObject({ disabledAt: null });
   });
 });

@@ -99,10 +99,10 @@ describe("sign-in with an OIDC provider", () => {
     ["a wrong audience", () => idp.token({ sub: "mallory", aud: "other-client" }), "INVALID_LOGIN"],
   ];
   it.each(refusals)("refuses %s with UNAUTHENTICATED and creates nothing", async (_case, makeToken, reason) => {
-    const before = (await server.storage.listIdentities("oidc", null, 10_000)).length;
+    const before = (await server.storage.identities.listIdentities("oidc", null, 10_000)).length;
     const error = errorOf(await signIn(await makeToken()));
     expect(error.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason, provider: "test-idp" });
-    expect((await server.storage.listIdentities("oidc", null, 10_000)).length).toBe(before);
+    expect((await server.storage.identities.listIdentities("oidc", null, 10_000)).length).toBe(before);
   });
 
   it("refuses a token for another pool's provider (the audience of another app)", async () => {

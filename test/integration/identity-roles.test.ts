@@ -150,7 +150,7 @@ describe("roles and rules over every operation", () => {
 
   it.each(table)("%s %s %s -> allowed: %s", async (who, operation, dataset, allowed) => {
     const { identityId, api } = sessions[who];
-    const before = await server.storage.listDatasets(identityId);
+    const before = await server.storage.datasets.listDatasets(identityId);
     const outcome = await run(api, operation, dataset).then(
       () => "allowed",
       (error: unknown) => (error instanceof GraphQLFailure ? error.code : error),
@@ -159,7 +159,7 @@ describe("roles and rules over every operation", () => {
       expect(outcome).toBe("allowed");
     } else {
       expect(outcome).toBe("FORBIDDEN");
-      expect(await server.storage.listDatasets(identityId)).toEqual(before);
+      expect(await server.storage.datasets.listDatasets(identityId)).toEqual(before);
     }
   });
 
@@ -170,7 +170,7 @@ describe("roles and rules over every operation", () => {
     expect(names).toContain("secret-diary");
 
     await sessions.blueTeam.api.push({ dataset: "team-blue", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
-    await server.storage.writeDataset(sessions.blueTeam.identityId, "hidden", async (tx) => {
+    await server.storage.datasets.writeDataset(sessions.blueTeam.identityId, "hidden", async (tx) => {
       await tx.saveDataset({
         identityId: sessions.blueTeam.identityId,
         name: "hidden",

@@ -46,7 +46,7 @@ function mergeSuite(open: () => Promise<Storage>): void {
   async function prepared(): Promise<{ storage: Storage; deps: SyncDeps; committed: CommittedChange[] }> {
     const storage = await open();
     await storage.pools.createIdentity({ id: GUEST, poolId: "default", secretHash: "sha256:x", createdAt: NOW });
-    await storage.createIdentityWithLogins({ id: TARGET, poolId: "default", secretHash: null, createdAt: NOW }, [{ provider: "https://idp", subject: "u" }]);
+    await storage.identities.createIdentityWithLogins({ id: TARGET, poolId: "default", secretHash: null, createdAt: NOW }, [{ provider: "https://idp", subject: "u" }]);
     const committed: CommittedChange[] = [];
     return { storage, deps: depsFor(storage, committed), committed };
   }
@@ -66,7 +66,7 @@ function mergeSuite(open: () => Promise<Storage>): void {
       ["notes", 1, "merge", null],
       ["settings", 2, "merge", null],
     ]);
-    expect(await storage.getIdentityStatus(GUEST)).toMatchObject({ mergedInto: TARGET });
+    expect(await storage.identities.getIdentityStatus(GUEST)).toMatchObject({ mergedInto: TARGET });
   });
 
   it("refuses a limit-breaking merge without writing any dataset", async () => {
@@ -79,9 +79,9 @@ function mergeSuite(open: () => Promise<Storage>): void {
       code: "LIMIT_EXCEEDED",
       details: { limit: "maxDatasetBytes" },
     });
-    expect(await storage.getDataset(TARGET, "a")).toBeNull();
+    expect(await storage.datasets.getDataset(TARGET, "a")).toBeNull();
     expect(await values(deps, TARGET, "b")).toEqual({ other: "y".repeat(100) });
-    expect(await storage.getIdentityStatus(GUEST)).toMatchObject({ disabledAt: null });
+    expect(await storage.identities.getIdentityStatus(GUEST)).toMatchObject({ disabledAt: null });
   });
 
   it("never loses a push to the guest racing the merge: it is merged, or refused", async () => {

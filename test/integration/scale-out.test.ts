@@ -155,8 +155,8 @@ const WEBHOOK_CONSUMER = "webhook:default:audit";
 
 /** Whether `consumer`'s stored checkpoint of every shard of the default pool is that shard's last sequence (none: 0). */
 async function checkpointedEverything(cluster: Cluster, consumer: string): Promise<boolean> {
-  const checkpoints = await cluster.storage.getCheckpoints(consumer);
-  const shards = await cluster.storage.streamShards("default");
+  const checkpoints = await cluster.storage.stream.getCheckpoints(consumer);
+  const shards = await cluster.storage.stream.streamShards("default");
   return shards.every((shard) => (checkpoints.find((checkpoint) => checkpoint.poolId === "default" && checkpoint.shard === shard.shard)?.sequence ?? 0) === shard.lastSequence);
 }
 
@@ -306,8 +306,8 @@ await describeWithPostgres("scale-out: three instances on one PostgreSQL databas
 
     // The webhook got every event at least once (those the dead instance was delivering, again).
     const expectedIds: string[] = [];
-    for (const shard of await storage.streamShards("default")) {
-      for (const event of await storage.readStreamEvents("default", shard.shard, 1, 10_000)) expectedIds.push(`default/${event.shard}/${event.sequence}`);
+    for (const shard of await storage.stream.streamShards("default")) {
+      for (const event of await storage.stream.readStreamEvents("default", shard.shard, 1, 10_000)) expectedIds.push(`default/${event.shard}/${event.sequence}`);
     }
     expect(expectedIds).toHaveLength(devices.length * pushesPerDevice);
     await eventually("the webhook received every event at least once", () => {

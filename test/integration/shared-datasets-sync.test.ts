@@ -77,7 +77,7 @@ describe("shared datasets over GraphQL sync", () => {
   it("stream events of a shared dataset carry the owner id and the writer", async () => {
     const alice = await member();
     await push(alice.token, "family-events", "k", "v");
-    const events = await server.storage.readStreamEvents("default", 0, 1, 10_000);
+    const events = await server.storage.stream.readStreamEvents("default", 0, 1, 10_000);
     const bodies = events.map((event) => JSON.parse(event.data)).filter((body) => body.dataSetName === "family-events");
     expect(bodies).toHaveLength(1);
     expect(bodies[0]).toMatchObject({ identityId: groupOwnerId("default", "family-42"), writer: alice.identityId });

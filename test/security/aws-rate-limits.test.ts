@@ -51,7 +51,7 @@ async function getId(poolId: string): Promise<{ status: number; type: string | n
 }
 
 async function identityCount(poolId: string): Promise<number> {
-  return (await server.storage.listIdentities(poolId, null, 1000)).length;
+  return (await server.storage.identities.listIdentities(poolId, null, 1000)).length;
 }
 
 describe("rate limits of the AWS endpoints", () => {

@@ -46,8 +46,8 @@ describe("probing an identity's status without proof", () => {
     await signIn({ identityPoolId: "app", identityId: merged.identityId, deviceSecret: merged.deviceSecret, logins: await login("merge-target") });
     ids.merged = merged.identityId;
     mergedSecret = merged.deviceSecret;
-    expect(await server.storage.getIdentityStatus(ids.merged)).toMatchObject({ mergedInto: expect.any(String) });
-    expect(await server.storage.getIdentityStatus(ids.disabled)).toMatchObject({ disabledAt: expect.any(Number) });
+    expect(await server.storage.identities.getIdentityStatus(ids.merged)).toMatchObject({ mergedInto: expect.any(String) });
+    expect(await server.storage.identities.getIdentityStatus(ids.disabled)).toMatchObject({ disabledAt: expect.any(Number) });
   });
   afterAll(async () => {
     await server?.close();

@@ -19,7 +19,7 @@ describe("changing logins with a stolen session token", () => {
   let server: InProcessServer;
   const login = async (sub: string, provider = "test-idp") => ({ provider, token: await (provider === "test-idp" ? idp : second).token({ sub }) });
   const signIn = async (input: Record<string, unknown>) => (await server.gql(SIGN_IN, { input })).data.signIn;
-  const owner = (login: { provider: string; token: string }) => server.storage.findLoginOwner("app", { provider: login.provider === "test-idp" ? idp.issuer : second.issuer, subject: "thief" });
+  const owner = (login: { provider: string; token: string }) => server.storage.identities.findLoginOwner("app", { provider: login.provider === "test-idp" ? idp.issuer : second.issuer, subject: "thief" });
 
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
@@ -79,7 +79,7 @@ describe("changing logins with a stolen session token", () => {
     await server.gql(LINK, { login: await login("victim-5", "second"), proof: { login: await login("victim-5") } }, victim.token);
     const { errors } = await server.gql(UNLINK, { provider: "test-idp" }, victim.token);
     expect(errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "PROOF_REQUIRED" });
-    expect(await server.storage.listLogins(victim.identityId)).toHaveLength(2);
+    expect(await server.storage.identities.listLogins(victim.identityId)).toHaveLength(2);
     const proven = await server.gql(UNLINK, { provider: "test-idp", proof: { login: await login("victim-5", "second") } }, victim.token);
     expect(proven.errors).toBeUndefined();
     expect(proven.data.unlinkLogin.logins).toEqual([{ subject: "victim-5" }]);

@@ -28,13 +28,13 @@ describe("login tokens meant for another audience", () => {
   it("refuses a token whose aud names another client even though azp names the app", async () => {
     const { errors } = await signIn(await idp.token({ sub: "azp-only", aud: "some-api", claims: { azp: "app-client" } }));
     expect(errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "INVALID_LOGIN" });
-    expect(await server.storage.findLoginOwner("app", { provider: idp.issuer, subject: "azp-only" })).toBeNull();
+    expect(await server.storage.identities.findLoginOwner("app", { provider: idp.issuer, subject: "azp-only" })).toBeNull();
   });
 
   it.each(["at+jwt", "application/at+JWT"])("refuses an access token (typ %s) whose aud is the app", async (typ) => {
     const { errors } = await signIn(await idp.token({ sub: "access-token", typ }));
     expect(errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "INVALID_LOGIN" });
-    expect(await server.storage.findLoginOwner("app", { provider: idp.issuer, subject: "access-token" })).toBeNull();
+    expect(await server.storage.identities.findLoginOwner("app", { provider: idp.issuer, subject: "access-token" })).toBeNull();
   });
 
   it("still accepts an ID token whose aud lists the app among others", async () => {

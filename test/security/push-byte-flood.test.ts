@@ -52,7 +52,7 @@ describe("remembered push answers", () => {
     const input = { dataset: "notes", deviceId: "phone", mutationId: "m-large", patches: [{ op: "REPLACE" as const, key: "k", value: LARGE }, { op: "REPLACE" as const, key: "small", value: "s" }] };
     const first = await sync.push(input);
 
-    const remembered = await server.storage.writeDataset(identityId, "notes", (tx) => tx.getMutation("phone", "m-large"));
+    const remembered = await server.storage.datasets.writeDataset(identityId, "notes", (tx) => tx.getMutation("phone", "m-large"));
     expect(remembered!.length).toBeLessThan(200);
 
     const replay = await sync.push(input);

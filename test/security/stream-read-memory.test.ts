@@ -32,7 +32,7 @@ describe("reading a shard of large events", () => {
   afterAll(async () => server?.close());
 
   it("loads no more event bodies from storage than one page holds", async () => {
-    const read = vi.spyOn(server.storage, "readStreamEvents");
+    const read = vi.spyOn(server.storage.stream, "readStreamEvents");
     const page = await streamApi(server).records("default", 0, { iterator: { type: "TRIM_HORIZON" } }, 1000);
     const loadedBytes = (await Promise.all(read.mock.results.map((result) => result.value as Promise<Array<{ data: string }>>)))
       .flat()

@@ -40,7 +40,7 @@ describe("an upgraded guest's device secret", () => {
 
   it("is cleared when the first login is linked", async () => {
     const victim = await upgradedVictim("victim-cleared");
-    expect(await server.storage.getIdentityStatus(victim.identityId)).toMatchObject({ hasSecret: false });
+    expect(await server.storage.identities.getIdentityStatus(victim.identityId)).toMatchObject({ hasSecret: false });
     expect((await server.storage.pools.getIdentity(victim.identityId))?.secretHash).toBeNull();
   });
 
@@ -48,7 +48,7 @@ describe("an upgraded guest's device secret", () => {
     const victim = await upgradedVictim("victim-link");
     const attempt = await signIn({ identityPoolId: "app", identityId: victim.identityId, deviceSecret: victim.deviceSecret, logins: await login("attacker-new") });
     expect(attempt.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
-    expect(await server.storage.findLoginOwner("app", { provider: idp.issuer, subject: "attacker-new" })).toBeNull();
+    expect(await server.storage.identities.findLoginOwner("app", { provider: idp.issuer, subject: "attacker-new" })).toBeNull();
   });
 
   it("cannot merge the victim into the attacker's identity", async () => {
@@ -56,7 +56,7 @@ describe("an upgraded guest's device secret", () => {
     const attacker = (await signIn({ identityPoolId: "app", logins: await login("attacker-merge") })).data.signIn;
     const attempt = await signIn({ identityPoolId: "app", identityId: victim.identityId, deviceSecret: victim.deviceSecret, logins: await login("attacker-merge") });
     expect(attempt.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
-    expect(await server.storage.getIdentityStatus(victim.identityId)).toMatchObject({ disabledAt: null, mergedInto: null });
+    expect(await server.storage.identities.getIdentityStatus(victim.identityId)).toMatchObject({ disabledAt: null, mergedInto: null });
     const { records } = await syncApi(server, attacker.token).pullAll("diary", 0);
     expect(records).toEqual([]);
   });
@@ -64,7 +64,7 @@ describe("an upgraded guest's device secret", () => {
   it("refuses the secret of an identity stored with both a login and a secret hash (upgraded by an older server)", async () => {
     const identityId = `us-east-1:${randomUUID()}`;
     const deviceSecret = "legacy-device-secret-0123456789abcdef";
-    await server.storage.createIdentityWithLogins(
+    await server.storage.identities.createIdentityWithLogins(
       { id: identityId, poolId: "app", secretHash: hashDeviceSecret(deviceSecret), createdAt: Date.now() },
       [{ provider: idp.issuer, subject: "legacy-owner" }],
     );
@@ -72,6 +72,6 @@ describe("an upgraded guest's device secret", () => {
     expect(alone.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
     const withLogin = await signIn({ identityPoolId: "app", identityId, deviceSecret, logins: await login("legacy-attacker") });
     expect(withLogin.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED" });
-    expect(await server.storage.findLoginOwner("app", { provider: idp.issuer, subject: "legacy-attacker" })).toBeNull();
+    expect(await server.storage.identities.findLoginOwner("app", { provider: idp.issuer, subject: "legacy-attacker" })).toBeNull();
   });
 });
