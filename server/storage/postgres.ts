@@ -9,27 +9,14 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
-import type { DeviceStore } from "./device-store.js";
-import { SqlDeviceStore } from "./sql-devices.js";
-import type { IdentityStore } from "./identity-store.js";
+import type { DatasetConnections } from "./sql-datasets.js";
+import type { IdentityConnections } from "./sql-identities.js";
+import { type SqlSubStores, sqlSubStores } from "./sql-sub-stores.js";
 import { lockDataset, lockIdentityDatasets, lockMerge } from "./postgres-locks.js";
-import { type DatasetConnections, SqlDatasetStore } from "./sql-datasets.js";
-import { SqlIdentityStore } from "./sql-identities.js";
-import type { LeaseStore } from "./lease-store.js";
-import { SqlLeaseStore } from "./sql-leases.js";
-import { SqlUserPoolStore } from "./sql-user-pools.js";
-import type { UserPoolStore } from "./user-pool-store.js";
 import type { SqlConnections } from "./sql.js";
-import type { KeyStore } from "./key-store.js";
-import { SqlKeyStore } from "./sql-keys.js";
-import { type GroupStore, SqlGroupStore } from "./group-store.js";
-import type { PoolStore } from "./pool-store.js";
-import { SqlPoolStore } from "./sql-pools.js";
 import { migratePostgres } from "./postgres-migrations.js";
-import { SqlStreamStore } from "./sql-stream.js";
-import type { StreamStore } from "./stream-store.js";
 import { PG_TYPES, assertSchemaName, encodeText, keyHash, postgresSession } from "./postgres-rows.js";
-import type { ConnectionStats, DatasetStore, Storage } from "./storage.js";
+import type { ConnectionStats, Storage } from "./storage.js";
 import { WriteGate } from "./write-gate.js";
 
 /**
@@ -103,6 +90,9 @@ function withStartupOptions(url: string, extra: string): string {
   return parsed.toString();
 }
 
+/** The sub-stores (`sql-sub-stores.ts`) are own properties of the adapter, assigned as it is built. */
+interface PostgresAdapter extends SqlSubStores {}
+
 class PostgresAdapter implements PostgresStorage {
   readonly kind = "postgres";
   readonly schema: string;
@@ -119,6 +109,8 @@ class PostgresAdapter implements PostgresStorage {
     this.#pool = pool;
     this.schema = schema;
     this.#gate = new WriteGate(poolSize - 1);
+    // After the field initializers, so the connections below exist.
+    Object.assign(this, sqlSubStores({ sql: this.#sql, datasets: this.#datasetConnections, identities: this.#identityConnections }));
   }
 
   async migrate(): Promise<void> {
@@ -187,8 +179,7 @@ class PostgresAdapter implements PostgresStorage {
       keyHash: (key) => keyHash(encodeText(key)),
     },
   };
-  readonly datasets: DatasetStore = new SqlDatasetStore(this.#datasetConnections);
-  readonly identities: IdentityStore = new SqlIdentityStore({
+  readonly #identityConnections: IdentityConnections = {
     ...this.#sql,
     // READ COMMITTED as in a dataset write: a login insert that waited must see the winner's row.
     transaction: (fn) => this.#write(() => this.#insideWriteTransaction((client) => fn(postgresSession(client)))),
@@ -199,14 +190,7 @@ class PostgresAdapter implements PostgresStorage {
           return fn(session, await lockMerge(session, this.schema, locks, this.#datasetConnections.datasetTx));
         }),
       ),
-  });
-  readonly stream: StreamStore = new SqlStreamStore(this.#sql);
-  readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
-  readonly keys: KeyStore = new SqlKeyStore(this.#sql);
-  readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
-  readonly userPools: UserPoolStore = new SqlUserPoolStore(this.#sql);
-  readonly pools: PoolStore = new SqlPoolStore(this.#sql);
-  readonly groups: GroupStore = new SqlGroupStore(this.#sql);
+  };
 
   /**
    * A READ COMMITTED transaction whose callback counts as "inside a write", so a storage write it

@@ -9,28 +9,14 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Mutex } from "./mutex.js";
-import { SqlDatasetStore } from "./sql-datasets.js";
-import { SqlDatasetTx } from "./sql-dataset-tx.js";
-import type { DeviceStore } from "./device-store.js";
-import { SqlDeviceStore } from "./sql-devices.js";
-import type { IdentityStore } from "./identity-store.js";
-import { SqlIdentityStore } from "./sql-identities.js";
-import type { LeaseStore } from "./lease-store.js";
-import { SqlLeaseStore } from "./sql-leases.js";
-import { SqlUserPoolStore } from "./sql-user-pools.js";
-import type { UserPoolStore } from "./user-pool-store.js";
-import { type SqlConnections, type SqlSession, sql } from "./sql.js";
 import type { DatasetConnections } from "./sql-datasets.js";
-import type { KeyStore } from "./key-store.js";
-import { SqlKeyStore } from "./sql-keys.js";
-import { type GroupStore, SqlGroupStore } from "./group-store.js";
-import type { PoolStore } from "./pool-store.js";
-import { SqlPoolStore } from "./sql-pools.js";
+import type { IdentityConnections } from "./sql-identities.js";
+import { type SqlSubStores, sqlSubStores } from "./sql-sub-stores.js";
+import { SqlDatasetTx } from "./sql-dataset-tx.js";
+import { type SqlConnections, type SqlSession, sql } from "./sql.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
-import { SqlStreamStore } from "./sql-stream.js";
-import type { StreamStore } from "./stream-store.js";
 import { type Db, sqliteSession } from "./sqlite-rows.js";
-import type { DatasetStore, Storage } from "./storage.js";
+import type { Storage } from "./storage.js";
 
 /** How to open the embedded database; only `file` is required. */
 export interface SqliteStorageOptions {
@@ -100,6 +86,9 @@ function openConnection(options: SqliteStorageOptions): Db {
   return db;
 }
 
+/** The sub-stores (`sql-sub-stores.ts`) are own properties of the adapter, assigned as it is built. */
+interface SqliteAdapter extends SqlSubStores {}
+
 class SqliteAdapter implements SqliteStorage {
   readonly kind = "sqlite";
   readonly file: string;
@@ -116,6 +105,8 @@ class SqliteAdapter implements SqliteStorage {
     this.#reader = reader;
     this.#writerSession = sqliteSession(writer);
     this.#readerSession = sqliteSession(reader);
+    // After the field initializers, so the connections below exist.
+    Object.assign(this, sqlSubStores({ sql: this.#sql, datasets: this.#datasetConnections, identities: this.#identityConnections }));
   }
 
   connectionSettings(): { writer: SqliteConnectionSettings; reader: SqliteConnectionSettings } {
@@ -164,8 +155,7 @@ class SqliteAdapter implements SqliteStorage {
     },
     datasetTx: {},
   };
-  readonly datasets: DatasetStore = new SqlDatasetStore(this.#datasetConnections);
-  readonly identities: IdentityStore = new SqlIdentityStore({
+  readonly #identityConnections: IdentityConnections = {
     ...this.#sql,
     // A merge needs no lock beyond the write transaction: SQLite's one writer holds every dataset at once.
     mergeTransaction: (locks, fn) =>
@@ -174,14 +164,7 @@ class SqliteAdapter implements SqliteStorage {
         for (const ref of locks.datasets) handles.push(await SqlDatasetTx.open(session, {}, ref.identityId, ref.name));
         return fn(session, handles);
       }),
-  });
-  readonly stream: StreamStore = new SqlStreamStore(this.#sql);
-  readonly devices: DeviceStore = new SqlDeviceStore(this.#sql);
-  readonly keys: KeyStore = new SqlKeyStore(this.#sql);
-  readonly leases: LeaseStore = new SqlLeaseStore(this.#sql);
-  readonly userPools: UserPoolStore = new SqlUserPoolStore(this.#sql);
-  readonly pools: PoolStore = new SqlPoolStore(this.#sql);
-  readonly groups: GroupStore = new SqlGroupStore(this.#sql);
+  };
 
   #write<T>(fn: () => T | Promise<T>): Promise<T> {
     this.#assertOpen();
