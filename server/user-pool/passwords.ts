@@ -1,9 +1,12 @@
 /**
  * Passwords of the built-in user pool: Cognito's password policy, argon2id hashes at OWASP's
  * parameters (19 MiB, 2 passes, 1 lane; `@node-rs/argon2` defaults to argon2id), and the
- * rehash-on-login rule. The SRP verifier kept beside the hash is made in `srp.ts`.
+ * rehash-on-login rule. The SRP verifier kept beside the hash is made in `srp.ts`. No more hashes
+ * run at once than the machine has cores (`concurrency-limit.ts` says why).
  */
+import { availableParallelism } from "node:os";
 import { hash, parseOptions, verify } from "@node-rs/argon2";
+import { createConcurrencyLimit } from "./concurrency-limit.js";
 import type { PasswordPolicy } from "./user-pool-config.js";
 import { UserPoolError } from "./user-pool-errors.js";
 
@@ -14,15 +17,18 @@ const ARGON2ID = 2;
 /** Longest password Cognito accepts. */
 export const MAX_PASSWORD_LENGTH = 256;
 
+/** argon2id hashes and verifies in progress at once, across the process. */
+const argon2Limit = createConcurrencyLimit(availableParallelism());
+
 /** An argon2id hash of `password`, PHC string. */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, { ...ARGON2_PARAMETERS });
+  return argon2Limit(() => hash(password, { ...ARGON2_PARAMETERS }));
 }
 
 /** Whether `password` matches `passwordHash`; false for a hash that does not parse. */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await argon2Limit(() => verify(passwordHash, password));
   } catch {
     return false;
   }
