@@ -41,6 +41,8 @@ export function createDatasetHost(deps: DatasetHostDeps): DatasetHost {
     },
     liveRecords: async (dataset) => (await reads.readLiveRecords(active().db, dataset)).map(toSyncRecord),
     observe: (read, signedOut) => followIdentity(deps.identity, () => reads.observe(read), signedOut),
+    recordCache: () => active().db.recordCache,
+    followCache: (watch, signedOut) => followIdentity(deps.identity, () => watch(active().db.recordCache), signedOut),
     usage: async (dataset): Promise<DatasetUsage> => ({
       ...(await reads.readUsage(active().db, dataset)),
       limits: deps.limits,

@@ -10,7 +10,7 @@ import type { ConflictStrategy, Limits, PatchOp, RecordKind, SyncRecord } from "
 import type { Observable } from "./follow-identity.js";
 import type { JsonObject } from "../core/json-value.js";
 import type { Query, QueryRow } from "../core/query/index.js";
-import { queryDataset, watchDatasetQuery } from "./query/dataset-query.js";
+import { queryDataset, watchDatasetQuery, type QueryHost } from "./query/dataset-query.js";
 import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { LocalWrite } from "./store/local-write.js";
 import { WriteBatch, entriesOf, type Entries, type PutValue } from "./write-batch.js";
@@ -36,7 +36,7 @@ export interface PendingWrite {
 }
 
 /** What a `Dataset` needs from its client (internal). */
-export interface DatasetHost {
+export interface DatasetHost extends QueryHost {
   write(dataset: string, key: string, op: PatchOp, value: string | null, kind: RecordKind): Promise<void>;
   writeMany(writes: readonly LocalWrite[]): Promise<void>;
   record(dataset: string, key: string): Promise<SyncRecord | undefined>;

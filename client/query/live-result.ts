@@ -1,35 +1,25 @@
 /**
  * The kept result of a watched query. It holds every matching row in query order (not only the
  * `limit` window, so a window that loses a member is refilled without reading again) and the
- * stored text of each JSON record it has seen. Given the dataset's records after a change, it
- * finds the keys whose stored text changed and re-checks only those records: each leaves its old
- * place and, if it still matches, enters at its new one (binary search). The result is a new array
- * only when the window's rows changed; otherwise the previous array is returned as is.
+ * cached row of each JSON record it has checked. Given the keys that changed, it re-checks only
+ * those records: each leaves its old place and, if it still matches, enters at its new one (binary
+ * search). A record whose cached row is the same object as before did not change and is skipped.
+ * The result is a new array only when the window's rows changed; otherwise the previous array is
+ * returned as is.
  */
-import { decodeJsonState } from "../../core/json-codec.js";
-import { materializeJson } from "../../core/json-record.js";
-import type { JsonObject, JsonValue } from "../../core/json-value.js";
+import type { JsonObject } from "../../core/json-value.js";
 import type { CompiledQuery, QueryRow } from "../../core/query/index.js";
-import type { SyncRecord } from "../../core/types.js";
+import type { CachedRow, CachedRows } from "../store/record-cache.js";
 
 type Row = QueryRow<JsonObject>;
 
 // Above this many rows entering at once, one sort beats inserting each by binary search.
 const SORT_INSTEAD_OF_INSERT = 32;
 
-/** Freezes a decoded value all the way down: emitted rows are shared between emissions. */
-function deepFreeze<T extends JsonValue>(value: T): T {
-  if (value !== null && typeof value === "object") {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 export class LiveQueryResult {
   readonly #query: CompiledQuery;
-  /** Every live JSON key seen: its stored text and its row when it matches the query. */
-  readonly #known = new Map<string, { text: string; row: Row | null }>();
+  /** Every record checked: its cached row, and whether it matches the query. */
+  readonly #known = new Map<string, { cached: CachedRow; matches: boolean }>();
   /** Every matching row, in query order. */
   readonly #matched: Row[] = [];
   #result: Row[] = [];
@@ -39,29 +29,26 @@ export class LiveQueryResult {
   }
 
   /**
-   * The result after the dataset's live records became `records`. Returns the same array as the
-   * previous call when the window is unchanged (so an equal result is not emitted again).
+   * The result once the dataset's rows are `rows`, where only the keys in `changed` may differ
+   * from the last call (null: any key may). Returns the same array as the previous call when the
+   * window is unchanged (so an equal result is not emitted again).
    */
-  update(records: readonly SyncRecord[]): Row[] {
-    const seen = new Set<string>();
+  update(rows: CachedRows, changed: Iterable<string> | null): Row[] {
     const entering: Row[] = [];
-    for (const record of records) {
-      if (record.kind !== "JSON" || record.deleted || record.value === null) continue;
-      seen.add(record.key);
-      const known = this.#known.get(record.key);
-      if (known?.text === record.value) continue;
-      if (known?.row) this.#leave(known.row);
-      const value = materializeJson(decodeJsonState(record.value));
-      const row = value !== null && this.#query.matches(value) ? { key: record.key, value: deepFreeze(value) } : null;
-      this.#known.set(record.key, { text: record.value, row });
-      if (row) entering.push(row);
-    }
-    if (seen.size < this.#known.size) {
-      for (const [key, known] of this.#known) {
-        if (seen.has(key)) continue;
-        if (known.row) this.#leave(known.row);
-        this.#known.delete(key);
-      }
+    const check = (key: string) => {
+      const cached = rows.get(key);
+      const known = this.#known.get(key);
+      if (known?.cached === cached) return;
+      if (known?.matches) this.#leave(known.cached.row);
+      if (!cached) return void this.#known.delete(key);
+      const matches = this.#query.matches(cached.row.value);
+      this.#known.set(key, { cached, matches });
+      if (matches) entering.push(cached.row);
+    };
+    if (changed) for (const key of changed) check(key);
+    else {
+      for (const key of this.#known.keys()) if (!rows.has(key)) check(key);
+      for (const key of rows.keys()) check(key);
     }
     this.#enter(entering);
     return this.#window();

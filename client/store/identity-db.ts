@@ -3,6 +3,7 @@
  * next. Only `client/store/` imports Dexie; everything above talks to the functions of this folder.
  */
 import { Dexie, type Table } from "dexie";
+import { RecordCache } from "./record-cache.js";
 import type { LocalRecord, MetaRow, OutboxRow } from "./rows.js";
 
 /** Where IndexedDB comes from: the browser's by default, fake-indexeddb in Node tests. */
@@ -11,11 +12,12 @@ export interface IndexedDbDependencies {
   IDBKeyRange?: typeof IDBKeyRange;
 }
 
-/** The identity database with its three tables. */
+/** The identity database with its three tables, and the decoded records queries read. */
 export class IdentityDb extends Dexie {
   records!: Table<LocalRecord, [string, string]>;
   outbox!: Table<OutboxRow, number>;
   meta!: Table<MetaRow, string>;
+  readonly recordCache = new RecordCache(this);
 
   constructor(identityId: string, deps: IndexedDbDependencies) {
     super(identityDbName(identityId), dexieOptions(deps));
@@ -24,6 +26,12 @@ export class IdentityDb extends Dexie {
       outbox: "++seq, dataset, [dataset+key]",
       meta: "id",
     });
+  }
+
+  /** Closes the database; its cached records go with it (nothing is trusted across a close). */
+  override close(options?: { disableAutoOpen: boolean }): void {
+    this.recordCache.clear();
+    super.close(options);
   }
 }
 

@@ -21,9 +21,10 @@ const ARTIFACTS_DIR = join(here, "artifacts");
  * coordination and transfer codes: no new dependency. It grew by 4 KB to 22 KB with JSON records:
  * the field-merge state, its codec, value checks and overwritten-write detection run on the
  * device as on the server; again no new dependency. Queries over JSON records, their live
- * results and the sign-in and sync-state events took it to 24 KB.)
+ * results and the sign-in and sync-state events took it to 24 KB. The in-memory record cache that
+ * lets a query skip reading and decoding the whole dataset added 0.9 KB.)
  */
-const BUDGET_GZIP_BYTES = { withDependencies: 84.5 * 1024, ownCode: 24.5 * 1024 };
+const BUDGET_GZIP_BYTES = { withDependencies: 84.5 * 1024, ownCode: 25.5 * 1024 };
 
 async function measure(external: string[]): Promise<{ minifiedBytes: number; gzipBytes: number }> {
   const result = await build({

@@ -6,15 +6,18 @@ import { applyJsonPut } from "../../core/json-record.js";
 import { EMPTY_JSON_STATE } from "../../core/json-state.js";
 import type { SyncRecord } from "../../core/types.js";
 import { queryDataset, type QueryHost } from "../../client/query/dataset-query.js";
+import { cacheRecord, type CachedRow, type RecordCache } from "../../client/store/record-cache.js";
 
 const clock = formatClock({ wallMs: 1_700_000_000_000, counter: 0, deviceId: "a" });
 const json = (key: string, object: object): SyncRecord =>
   ({ key, kind: "JSON", value: encodeJsonState(applyJsonPut(EMPTY_JSON_STATE, object, clock)), deleted: false }) as SyncRecord;
 
-function hostOf(records: SyncRecord[]): QueryHost {
+function hostOf(records: SyncRecord[], read = async () => {}): QueryHost {
+  const rows = new Map<string, CachedRow>();
+  for (const record of records) cacheRecord(rows, record.key, record);
   return {
-    liveRecords: async () => records,
-    observe: () => {
+    recordCache: () => ({ rows: async () => (await read(), rows) }) as unknown as RecordCache,
+    followCache: () => {
       throw new Error("not used");
     },
   };
@@ -33,7 +36,7 @@ describe("client queries", () => {
   });
 
   it("rejects a bad query before reading anything", async () => {
-    const host: QueryHost = { ...hostOf([]), liveRecords: () => Promise.reject(new Error("read")) };
+    const host = hostOf([], () => Promise.reject(new Error("read")));
     await expect(queryDataset(host, "todos", { limit: 1.5 })).rejects.toMatchObject({ code: "BAD_USER_INPUT", details: { reason: "bad-query" } });
   });
 });
