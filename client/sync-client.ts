@@ -27,7 +27,7 @@ import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { SyncState } from "./sync/sync-loop.js";
 import { acrossTabs } from "./tabs/tab-coordinator.js";
 import { sharedLocalName } from "./transport/shared-name.js";
-import { listenToPlatform, trackConnectivity } from "./transport/track-connectivity.js";
+import { listenToPlatform, Reachability, trackConnectivity } from "./transport/track-connectivity.js";
 import type { Transport } from "./transport/transport.js";
 import { encodeTransferCode } from "./transfer-code.js";
 import { WriteBatch, type WriteTransaction } from "./write-batch.js";
@@ -57,7 +57,7 @@ export class SyncClient {
   /** What the platform or the app (`setOnline`) last said; an identity signing in starts with it. */
   #online = true;
   /** The last `online`/`offline` event emitted. */
-  #announced = true;
+  readonly #reachability = new Reachability((online) => this.#emitter.emit(online ? "online" : "offline", {}));
   readonly #removePlatformListeners: () => void;
   /** What `Dataset` handles call; each call acts on the identity signed in at that moment. */
   readonly #host: DatasetHost;
@@ -68,7 +68,7 @@ export class SyncClient {
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#platform = resolvePlatform(options);
     this.#devices = new DeviceStore(options.identityPoolId, this.#platform.indexedDb);
-    this.#transport = trackConnectivity(this.#platform.transport, (online) => this.#announce(online));
+    this.#transport = trackConnectivity(this.#platform.transport, this.#reachability);
     this.#session = new Session({
       identityPoolId: options.identityPoolId,
       transport: this.#transport,
@@ -99,14 +99,7 @@ export class SyncClient {
     this.#online = online;
     this.#signedIn.current?.tabs.setOnline(online);
     if (online) this.#signedIn.current?.subscription?.wake();
-    this.#announce(online);
-  }
-
-  /** Emits `online`/`offline` on a change only: the platform, the app and the transport all report. */
-  #announce(online: boolean): void {
-    if (online === this.#announced) return;
-    this.#announced = online;
-    this.#emitter.emit(online ? "online" : "offline", {});
+    this.#reachability.report(online);
   }
 
   /** This device's id (after the first `signIn`). */

@@ -1,26 +1,47 @@
 /**
  * Connectivity, as the client learns it: `trackConnectivity` wraps a transport to notice when the
  * server becomes unreachable or reachable again (a `NetworkError` reports offline, any answer
- * from the server, even an error verdict, reports online; only transitions are reported), and
+ * from the server, even an error verdict, reports online), and
  * `listenToPlatform` hears the browser's `online` and `offline` events.
  */
 import { isBadEndpointError } from "./bad-endpoint-error.js";
 import { isNetworkError } from "./network-error.js";
 import type { Transport } from "./transport.js";
 
-/** `transport` with every call reporting reachability to `onChange`. */
-export function trackConnectivity(transport: Transport, onChange: (online: boolean) => void): Transport {
-  let online: boolean | null = null;
-  const report = (next: boolean) => {
-    if (next === online) return;
-    const first = online === null;
-    online = next;
-    // The first answer only sets the baseline; being online at start is not news.
-    if (!first || !next) onChange(next);
-  };
+/**
+ * What the client last told the app about the network: `online`/`offline` are emitted on a change
+ * only, whoever reports it (the platform, the app through `setOnline`, or the transport).
+ */
+export class Reachability {
+  #online = true;
+  /** Bumped on every change, so a verdict from a call started before it is known to be stale. */
+  #epoch = 0;
+  readonly #onChange: (online: boolean) => void;
+
+  constructor(onChange: (online: boolean) => void) {
+    this.#onChange = onChange;
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** A new fact; `startedAt` (an epoch) marks a call's verdict, dropped if the state changed since the call began. */
+  report(online: boolean, startedAt = this.#epoch): void {
+    if (startedAt !== this.#epoch || online === this.#online) return;
+    this.#online = online;
+    this.#epoch += 1;
+    this.#onChange(online);
+  }
+}
+
+/** `transport` with every call reporting reachability; a call that outlives a change of state says nothing. */
+export function trackConnectivity(transport: Transport, reachability: Reachability): Transport {
   const wrap =
     <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
+      const startedAt = reachability.epoch;
+      const report = (online: boolean) => reachability.report(online, startedAt);
       try {
         const result = await call(...args);
         report(true);

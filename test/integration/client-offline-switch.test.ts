@@ -88,4 +88,17 @@ describe("setOnline", () => {
     await expect.poll(() => client.dataset("d").pendingCount()).toBe(0);
     expect(events).toEqual(["offline", "online"]);
   });
+
+  it("reports online when the server answers after the app said the network was down", async () => {
+    const client = newClient({ live: false });
+    await client.signIn();
+    await expect.poll(() => client.syncState).toBe("idle");
+    const events: string[] = [];
+    client.on("online", () => events.push("online"));
+    client.on("offline", () => events.push("offline"));
+    client.setOnline(false);
+    // An explicit sync still tries; the server's answer is the newer fact.
+    await client.sync();
+    expect(events).toEqual(["offline", "online"]);
+  });
 });

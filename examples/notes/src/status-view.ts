@@ -69,8 +69,6 @@ export function mountStatus(client: SyncClient, datasets: ReadonlyArray<Dataset<
     client.on("syncDone", () => {
       syncing = false;
       lastSyncedAt = Date.now();
-      // The server answered, whatever the platform last said.
-      online = true;
       showProgress();
       render();
     }),
