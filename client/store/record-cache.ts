@@ -120,11 +120,18 @@ export class RecordCache {
     return () => void entry.watchers.delete(watcher);
   }
 
-  /** Forgets everything and stops listening (the database closes). */
+  /**
+   * The database closes: forgets every row. A watched dataset (a close the app did not ask for,
+   * such as the browser's back-forward cache) keeps its watchers and is read again once the
+   * database opens; with none left, listening stops.
+   */
   clear(): void {
-    this.#entries.clear();
-    if (this.#listening) Dexie.on.storagemutated.unsubscribe(this.#mutated);
-    this.#listening = false;
+    for (const [name, entry] of this.#entries) {
+      if (entry.watchers.size) (entry.loaded = false), (entry.rows = new Map());
+      else this.#entries.delete(name);
+    }
+    if (this.#listening && !this.#entries.size) Dexie.on.storagemutated.unsubscribe(this.#mutated);
+    this.#listening = this.#entries.size > 0;
   }
 
   #entry(dataset: string): Entry {

@@ -198,4 +198,19 @@ describe("the query cache", () => {
     db.close();
     await expect(db.recordCache.rows("todos")).rejects.toThrow();
   });
+
+  it("a watched dataset follows writes made after the database closed and opened again", async () => {
+    const { db } = await storeWith([jsonRecord("a", { title: "milk" }, 1)]);
+    const seen: string[][] = [];
+    const stop = db.recordCache.watch("todos", {
+      next: (rows) => seen.push([...rows.keys()]),
+      error: (error) => seen.push([String(error)]),
+    });
+    await expect.poll(() => seen.at(-1)).toEqual(["a"]);
+    // What the browser does to a page entering the back-forward cache: close, open on next use.
+    db.close({ disableAutoOpen: false });
+    await db.records.put({ ...jsonRecord("b", { title: "bread" }, 2), dataset: "todos" });
+    await expect.poll(() => seen.at(-1)?.sort()).toEqual(["a", "b"]);
+    stop();
+  });
 });
