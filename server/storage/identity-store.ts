@@ -1,7 +1,7 @@
 /**
  * Identities beyond their creation: linked logins, disabling, listing, and the one transaction a
  * guest merge needs. The part of `Storage` that `server/identity/` and `server/sync/merge-identities.ts`
- * use; `Storage` extends it, written once for both backends in `sql-identities.ts`, checked by
+ * use, as `storage.identities`; written once for both backends in `sql-identities.ts`, checked by
  * `test/conformance/storage-suite-identities.ts`.
  *
  * Storage holds no identity rules (who may link what, how datasets merge): it keeps rows and

@@ -3,7 +3,7 @@
  * several instances on one database every instance runs every consumer, and a lease per
  * (consumer, pool, shard) makes sure only one of them delivers a shard's events at a time. A
  * lease lasts until `expiresAt` unless renewed; once expired, any instance may take it over (the
- * holder died). `Storage` extends this interface, so every backend passes
+ * holder died). Every backend reaches it as `storage.leases` and passes
  * `test/conformance/storage-suite-leases.ts`.
  *
  * Times are the callers' clocks (epoch ms): instances must keep their clocks in step (NTP) to well

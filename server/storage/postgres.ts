@@ -1,7 +1,7 @@
 /**
  * The scale-out storage: PostgreSQL through a `pg.Pool`, shared by any number of stateless servers.
  * Every `writeDataset` is one transaction on one pooled client, serialized per dataset across
- * processes by an advisory lock (see `postgres-dataset-tx.ts` for the locks and their order) and,
+ * processes by an advisory lock (see `postgres-locks.ts` for the locks and their order) and,
  * within this process, by a `WriteGate` so waiting writers do not sit on pooled connections.
  * Reads go straight to the pool; `readRecords` reads its row and page in one REPEATABLE READ
  * snapshot. All tables live in one schema (`public` unless told), set as each connection's
@@ -100,7 +100,6 @@ class PostgresAdapter implements PostgresStorage {
   readonly #gate: WriteGate;
   /** Every call in progress, so `close()` can let them finish before ending the pool. */
   readonly #inFlight = new Set<Promise<unknown>>();
-  /** Set while a `writeDataset` callback runs, to refuse nested writes instead of deadlocking. */
   /** This storage's entry in `writesHere`: marks async contexts inside one of its writes. */
   readonly #insideWrite = new WriteContext(this);
   #closing: Promise<void> | null = null;

@@ -3,7 +3,7 @@
  * tables are migration 4 (`identity-migrations.ts`). What differs per backend is only how writes
  * are locked, and the backend supplies it (`IdentityConnections`): SQLite's single writer holds
  * everything at once, PostgreSQL takes advisory and row locks in one fixed order
- * (`postgres-identity-locks.ts`). Provider and subject are free text: PostgreSQL's session carries
+ * (`postgres-locks.ts`). Provider and subject are free text: PostgreSQL's session carries
  * them through its U+0000 codec.
  */
 import {
@@ -60,7 +60,7 @@ async function selectStatus(session: SqlSession, id: string): Promise<IdentitySt
  * committed. Identities that were never stored (storage tests) are not refused.
  */
 export async function assertIdentityWritable(session: SqlSession, identityId: string): Promise<void> {
-  // On PostgreSQL `FOR KEY SHARE` waits for a merge holding the row (`postgres-identity-locks.ts`),
+  // On PostgreSQL `FOR KEY SHARE` waits for a merge holding the row (`postgres-locks.ts`),
   // then reads its outcome; SQLite has one writer, so there is nothing to wait for. This runs on
   // every push: plain templates (their text is rendered once), and no promise on SQLite (`now`).
   type Row = { disabledAt: number | null; mergedInto: string | null };

@@ -1,8 +1,8 @@
 /**
  * What the event stream needs from storage: the events themselves (appended inside a dataset's
  * write transaction through `DatasetWriteTx.appendEvent`, read back here by shard and sequence),
- * consumer checkpoints and dead letters, and the bookkeeping of bulk publishes. `Storage` extends
- * this interface, so every backend passes `test/conformance/storage-suite-stream.ts`.
+ * consumer checkpoints and dead letters, and the bookkeeping of bulk publishes. Every backend
+ * reaches it as `storage.stream` and passes `test/conformance/storage-suite-stream.ts`.
  *
  * Storage keeps rows only. Which shard an event belongs to, what its body says, how consumers
  * retry: all of that lives in `server/stream/`.
