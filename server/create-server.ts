@@ -99,6 +99,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       box,
       secret: ring.awsSecret(),
       dataDir: config.dataDir,
+      // Read when a developer call arrives, by then the registry below exists.
+      developerCredentialsOf: async (identityPoolId) => (await pools.get(identityPoolId))?.developerCredentials ?? null,
       now,
       logger: logger.child({ component: "user-pool" }),
     });

@@ -12,6 +12,7 @@ import { LEASES_MIGRATION } from "./lease-migrations.js";
 import { IDENTITY_MIGRATION } from "./identity-migrations.js";
 import type { Migration } from "./migration.js";
 import { STREAM_MIGRATION } from "./stream-migrations.js";
+import { USER_POOL_GROUPS_MIGRATION } from "./user-pool-group-migrations.js";
 import { USER_POOL_MFA_MIGRATION, USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -33,4 +34,6 @@ export const MIGRATIONS: readonly Migration[] = [
   USER_POOL_MIGRATION,
   // Version 9: the user pool's TOTP, lockout and password history (`user-pool-migrations.ts`).
   USER_POOL_MFA_MIGRATION,
+  // Version 10: the user pool's groups (`user-pool-group-migrations.ts`).
+  USER_POOL_GROUPS_MIGRATION,
 ];

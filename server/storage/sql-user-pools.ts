@@ -15,6 +15,7 @@ import type {
   UserPoolUserPatch,
   UserPoolUserWithAttributes,
 } from "./user-pool-store.js";
+import { SqlUserPoolGroupStore } from "./sql-user-pool-groups.js";
 import { type SqlConnections, type SqlQuery, type SqlSession, joinSql, raw, sql } from "./sql.js";
 
 const USER_COLUMNS = raw(`pool_id AS "poolId", username, sub, status, enabled, password_hash AS "passwordHash",
@@ -28,10 +29,8 @@ const TOTP_COLUMNS = raw(`pool_id AS "poolId", sub, secret, pending_secret AS "p
 
 type UserRow = Omit<UserPoolUser, "enabled"> & { enabled: number };
 
-/** `UserPoolStore` over either backend. */
-export class SqlUserPoolStore implements UserPoolStore {
-  constructor(private readonly db: SqlConnections) {}
-
+/** `UserPoolStore` over either backend (groups in `sql-user-pool-groups.ts`). */
+export class SqlUserPoolStore extends SqlUserPoolGroupStore implements UserPoolStore {
   createUser(user: UserPoolUser, attributes: Record<string, string>): Promise<boolean> {
     return this.db.transaction(async (session) => {
       const inserted = await session.run(sql`

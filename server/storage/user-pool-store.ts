@@ -1,7 +1,7 @@
 /**
  * The built-in user pool's rows (`server/user-pool/`): users and their attributes, one-time codes,
  * sign-in sessions with their refresh tokens, TOTP authenticators, failed sign-ins and replaced
- * passwords. Every backend reaches it as `storage.userPools`,
+ * passwords, groups. Every backend reaches it as `storage.userPools`,
  * written once in `sql-user-pools.ts` on the tables of migrations 8 and 9 (`user-pool-migrations.ts`),
  * checked by `test/conformance/storage-suite-user-pools.ts`.
  *
@@ -98,8 +98,47 @@ export interface UserPoolSignInFailures {
   lastFailedAt: number;
 }
 
+/** A group of a pool (Cognito's GroupType). */
+export interface UserPoolGroup {
+  poolId: string;
+  groupName: string;
+  description: string | null;
+  /** The role its members may take in an identity pool (`cognito:roles`). */
+  roleArn: string | null;
+  /** Lower wins when a user's groups name several roles (`cognito:preferred_role`); null ranks last. */
+  precedence: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One page of a listing, in key order; `next` is the last key of the page when more may follow. */
+export interface UserPoolPage<T> {
+  items: T[];
+  next: string | null;
+}
+
+/** The groups of the user-pool storage (`sql-user-pool-groups.ts`). */
+export interface UserPoolGroupStore {
+  /** Stores a new group; false (storing nothing) when the pool has one of that name. */
+  createGroup(group: UserPoolGroup): Promise<boolean>;
+  /** The group, or null. */
+  getGroup(poolId: string, groupName: string): Promise<UserPoolGroup | null>;
+  /** Up to `limit` groups named after `after` (null: from the first), by name. */
+  listGroups(poolId: string, after: string | null, limit: number): Promise<UserPoolPage<UserPoolGroup>>;
+  /** Deletes a group with its memberships; returns whether it existed. */
+  deleteGroup(poolId: string, groupName: string): Promise<boolean>;
+  /** Adds the user to the group (nothing when it is a member already). */
+  addGroupMember(poolId: string, groupName: string, sub: string, createdAt: number): Promise<void>;
+  /** Removes the user from the group; returns whether it was a member. */
+  removeGroupMember(poolId: string, groupName: string, sub: string): Promise<boolean>;
+  /** The user's groups, by name. */
+  listUserGroups(poolId: string, sub: string): Promise<UserPoolGroup[]>;
+  /** Up to `limit` subs of the group's members after `after`, by sub. */
+  listGroupMembers(poolId: string, groupName: string, after: string | null, limit: number): Promise<UserPoolPage<string>>;
+}
+
 /** The user-pool storage; see the module comment. */
-export interface UserPoolStore {
+export interface UserPoolStore extends UserPoolGroupStore {
   /**
    * Stores a new user with its attributes. Returns false (storing nothing) when the pool already
    * has a user of that username.

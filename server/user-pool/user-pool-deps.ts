@@ -39,6 +39,8 @@ export interface UserPoolDeps {
   /** HMAC key of stored codes and refresh-token hashes. */
   hashKey: Uint8Array;
   mailer: CodeMailer;
+  /** The developer key pair of an identity pool (null: none), which signs Admin* and group calls. */
+  developerCredentialsOf(identityPoolId: string): Promise<{ accessKeyId: string; secretAccessKey: string } | null>;
   now: () => number;
   logger: Logger;
 }

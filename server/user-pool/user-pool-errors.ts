@@ -1,5 +1,6 @@
 /**
- * Errors of the user-pool API as Cognito sends them: HTTP 400 (500 for the internal error), the
+ * Errors of the user-pool API as Cognito sends them: HTTP 400 (500 for the internal error, AWS's
+ * status for a refused signature), the
  * exception's name as body `__type` and as `x-amzn-errortype`, and `message`. The SDK reads the
  * body first and Amplify the header first, so both carry it.
  */
@@ -25,6 +26,11 @@ export type UserPoolErrorType =
   | "UnsupportedTokenTypeException"
   | "AliasExistsException"
   | "UnknownOperationException"
+  | "GroupExistsException"
+  | "MissingAuthenticationTokenException"
+  | "UnrecognizedClientException"
+  | "InvalidSignatureException"
+  | "IncompleteSignatureException"
   | "InternalErrorException";
 
 /** A refusal to answer in Cognito's form. */
@@ -33,6 +39,8 @@ export class UserPoolError extends Error {
   constructor(
     readonly type: UserPoolErrorType,
     message: string,
+    /** HTTP status: 400, except the internal error (500) and the SigV4 refusals, which keep AWS's. */
+    readonly status = type === "InternalErrorException" ? 500 : 400,
   ) {
     super(message);
   }
@@ -44,7 +52,7 @@ export const wrongCredentials = () => new UserPoolError("NotAuthorizedException"
 /** The HTTP answer for `error`. */
 export function userPoolErrorResponse(error: UserPoolError): Response {
   return new Response(JSON.stringify({ __type: error.type, message: error.message }), {
-    status: error.type === "InternalErrorException" ? 500 : 400,
+    status: error.status,
     headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": error.type, "x-amzn-requestid": crypto.randomUUID() },
   });
 }

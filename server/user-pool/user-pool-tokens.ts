@@ -3,7 +3,7 @@
  * `aud` = client id, `cognito:username`, the user's attributes with custom ones as strings and
  * `email_verified` as a boolean), the access token (`token_use: access`, `client_id`, `username`,
  * `scope: aws.cognito.signin.user.admin`, no `aud`), both with `origin_jti` (the sign-in session)
- * and `auth_time`, RS256 under the pool's key. The refresh token is opaque: 48 random bytes, stored
+ * and `auth_time`, and the user's groups as they are at issue (`group-claims.ts`), RS256 under the pool's key. The refresh token is opaque: 48 random bytes, stored
  * only as a keyed hash. Access tokens presented to the API are checked here, including whether
  * their session has been revoked.
  */
@@ -11,6 +11,7 @@ import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { UserPoolSession, UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
+import { groupClaims } from "./group-claims.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
 
@@ -37,10 +38,11 @@ export const refreshTokenHash = (deps: Pick<UserPoolDeps, "hashKey">, token: str
   createHmac("sha256", deps.hashKey).update(`refresh:${token}`).digest("hex");
 
 /** Signs an ID and an access token for `user` in `session`. */
-export async function issueTokens(deps: Pick<UserPoolDeps, "now">, { pool, client }: LoadedClient, user: UserPoolUserWithAttributes, session: UserPoolSession): Promise<AuthenticationResult> {
+export async function issueTokens(deps: Pick<UserPoolDeps, "now" | "store">, { pool, client }: LoadedClient, user: UserPoolUserWithAttributes, session: UserPoolSession): Promise<AuthenticationResult> {
   const iat = Math.floor(deps.now() / 1000);
   const eventId = randomUUID();
-  const idClaims: JWTPayload = { sub: user.sub, ...idTokenAttributes(user.attributes) };
+  const groups = groupClaims(await deps.store.listUserGroups(pool.settings.id, user.sub));
+  const idClaims: JWTPayload = { sub: user.sub, ...groups, ...idTokenAttributes(user.attributes) };
   Object.assign(idClaims, {
     iss: pool.issuer,
     "cognito:username": user.username,
@@ -55,6 +57,7 @@ export async function issueTokens(deps: Pick<UserPoolDeps, "now">, { pool, clien
   });
   const accessClaims: JWTPayload = {
     sub: user.sub,
+    ...(groups["cognito:groups"] === undefined ? {} : { "cognito:groups": groups["cognito:groups"] }),
     iss: pool.issuer,
     client_id: client.id,
     origin_jti: session.originJti,
