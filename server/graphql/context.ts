@@ -95,6 +95,8 @@ interface Verified {
   subject: PolicySubject;
   pool: PoolSettings;
   authenticated: boolean;
+  /** Groups the token carries (a user pool's), counted with stored memberships for shared datasets. */
+  groups: readonly string[];
 }
 
 /** Returns yoga's `context` function. */
@@ -180,6 +182,7 @@ async function verifyCaller(deps: ContextDeps, header: string | null, address: s
     subject: { identityId: claims.identityId, poolId: claims.poolId, role: claims.role, tags: claims.tags },
     pool,
     authenticated: claims.authenticated,
+    groups: claims.groups ?? [],
   };
 }
 

@@ -12,7 +12,13 @@ import type { GroupStore } from "../storage/group-store.js";
 import type { Caller, CommittedChange } from "../sync/types.js";
 
 /** The verified request a shared-dataset decision starts from. */
-type Verified = { caller: Caller; subject: PolicySubject; pool: PoolSettings; authenticated: boolean };
+type Verified = { caller: Caller; subject: PolicySubject; pool: PoolSettings; authenticated: boolean; groups?: readonly string[] };
+
+/** The identity's stored memberships and the groups its token carries. */
+async function groupsOf(groups: Pick<GroupStore, "listIdentityGroups">, verified: Verified): Promise<string[]> {
+  const stored = await groups.listIdentityGroups(verified.pool.id, verified.caller.identityId);
+  return [...new Set([...stored, ...(verified.groups ?? [])])];
+}
 
 /** What a shared-dataset operation needs to be allowed. */
 export type SharedAction = "read" | "write";
@@ -29,7 +35,7 @@ export async function sharedCaller(
   actions: readonly SharedAction[],
 ): Promise<Caller> {
   const { caller, subject, pool } = verified;
-  const memberOf = await groups.listIdentityGroups(pool.id, caller.identityId);
+  const memberOf = await groupsOf(groups, verified);
   const access = resolveSharedAccess(pool.sharedDatasets, { ...subject, guest: !verified.authenticated, groups: memberOf }, dataset);
   const allowed = access !== null && actions.every((action) => (action === "read" ? access.canRead : access.canWrite));
   if (access === null || !allowed) {
@@ -67,7 +73,7 @@ export function sharedListening(
   return {
     ownerIds,
     async mayRead(change) {
-      const memberOf = await groups.listIdentityGroups(pool.id, caller.identityId);
+      const memberOf = await groupsOf(groups, verified);
       const access = resolveSharedAccess(pool.sharedDatasets, { ...subject, guest: !verified.authenticated, groups: memberOf }, change.dataset);
       return access !== null && access.canRead && access.ownerId === change.identityId;
     },

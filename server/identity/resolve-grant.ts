@@ -10,6 +10,7 @@
  *   - "token": the roles listed in the claim (default `roles`) that the mapping allows; the one
  *     named by the preferred-role claim, or the only one; none or several is ambiguous.
  *   Ambiguous resolves to the authenticated role, or refuses the sign-in (`DENY`).
+ * - A user pool's login also carries its `cognito:groups`: shared-dataset groups for the token.
  * - Principal tags: each configured tag takes its claim's value (a string, number or boolean; a
  *   one-element array counts as its element); a claim that is absent or holds anything else gives
  *   no tag.
@@ -41,24 +42,40 @@ export function resolveGrant(pool: PoolSettings, login: GrantingLogin | null): T
     return { role: hasRoles ? pool.guestRole! : null, tags: {}, authenticated: false };
   }
   const tags = principalTags(pool.principalTags, login.claims);
-  if (!hasRoles) return { role: null, tags, authenticated: true };
+  const groups = userPoolGroups(login);
+  if (!hasRoles) return { role: null, tags, authenticated: true, ...groups };
   const mapping = pool.roleMappings[login.providerName];
   const chosen = mapping ? chooseRole(pool, mapping, login.claims) : null;
-  if (chosen !== null) return { role: chosen, tags, authenticated: true };
+  if (chosen !== null) return { role: chosen, tags, authenticated: true, ...groups };
   if (mapping?.ambiguousRoleResolution === "DENY") {
     throw noRole(pool.id, `no role rule of provider "${login.providerName}" matches this login`);
   }
-  return { role: pool.authenticatedRole!, tags, authenticated: true };
+  return { role: pool.authenticatedRole!, tags, authenticated: true, ...groups };
+}
+
+/**
+ * A user pool's login (provider `cognito-idp.<region>.amazonaws.com/<poolId>`, the key syncpool's
+ * own user pools and Cognito's use) brings its `cognito:groups` as shared-dataset groups.
+ */
+function userPoolGroups(login: GrantingLogin): { groups?: string[] } {
+  if (!/^cognito-idp\.[^/]+\.amazonaws\.com\/[^/]+$/.test(login.providerName)) return {};
+  const groups = claimValues(login.claims["cognito:groups"]).filter((group) => /^[A-Za-z0-9_.:-]{1,128}$/.test(group));
+  return groups.length === 0 ? {} : { groups };
 }
 
 function chooseRole(pool: PoolSettings, mapping: RoleMapping, claims: JWTPayload): string | null {
   if (mapping.type === "rules") return mapping.rules.find((rule) => ruleMatches(rule, claims))?.role ?? null;
   const allowed = new Set(mapping.allowedRoles ?? Object.keys(pool.roles));
-  const listed = claimValues(claims[mapping.claim]).filter((role) => allowed.has(role) && Object.hasOwn(pool.roles, role));
+  const listed = claimValues(claims[mapping.claim]).map(roleNameOf).filter((role) => allowed.has(role) && Object.hasOwn(pool.roles, role));
   const preferred = claims[mapping.preferredRoleClaim];
-  if (typeof preferred === "string" && listed.includes(preferred)) return preferred;
+  if (typeof preferred === "string" && listed.includes(roleNameOf(preferred))) return roleNameOf(preferred);
   const distinct = [...new Set(listed)];
   return distinct.length === 1 ? distinct[0]! : null;
+}
+
+/** An IAM role ARN (`arn:aws:iam::<account>:role/<path/>name`, as user-pool groups carry) names the pool's role `name`. */
+function roleNameOf(value: string): string {
+  return /^arn:[\w-]+:iam::\d*:role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(value)?.[1] ?? value;
 }
 
 /** Whether a rule matches: a claim absent (or not text) never matches, NotEqual included. */

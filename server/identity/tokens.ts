@@ -28,6 +28,8 @@ export interface TokenGrant {
   tags: Record<string, string>;
   /** True when the identity signed in with a login (OIDC or developer), false for a guest. */
   authenticated: boolean;
+  /** Shared-dataset groups the login's token brought (a user pool's `cognito:groups`), besides stored memberships. */
+  groups?: string[];
 }
 
 /** Who a verified token speaks for, and what it grants. */
@@ -84,6 +86,7 @@ export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: Token
       const claims = {
         ...(grant.role === null ? {} : { role: grant.role }),
         ...(Object.keys(grant.tags).length === 0 ? {} : { tags: grant.tags }),
+        ...(grant.groups === undefined || grant.groups.length === 0 ? {} : { groups: grant.groups }),
         amr: [grant.authenticated ? "authenticated" : "unauthenticated"],
       };
       const { current } = keys();
@@ -148,6 +151,7 @@ function grantOf(payload: Record<string, unknown>): TokenGrant {
     role: typeof payload["role"] === "string" ? payload["role"] : null,
     tags: tags !== null && typeof tags === "object" && !Array.isArray(tags) ? (tags as Record<string, string>) : {},
     authenticated: Array.isArray(payload["amr"]) && payload["amr"].includes("authenticated"),
+    ...(Array.isArray(payload["groups"]) ? { groups: payload["groups"].filter((group): group is string => typeof group === "string") } : {}),
   };
 }
 

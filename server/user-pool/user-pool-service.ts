@@ -10,18 +10,22 @@
  * user pool names accept its ID tokens as logins (`linkTo`), under both keys Amplify and Cognito
  * use: the issuer without its scheme, and `cognito-idp.<region>.amazonaws.com/<poolId>`; their key
  * set is read in-process (`localFetch`), never over the network.
+ * Group operations (`groups.ts`) are the pool's developer's, signed with SigV4 (`admin-auth.ts`).
  * Errors: HTTP 400 with the exception's name in `__type` and `x-amzn-errortype` (`user-pool-errors.ts`);
  * anything unexpected is logged and answered as InternalErrorException.
  */
 import { createHmac } from "node:crypto";
 import type { FetchLike } from "../identity/jwks-cache.js";
+import type { RoleMapping } from "../identity/access-settings.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
 import type { Logger } from "../logger.js";
 import type { SecretBox } from "../secret-box.js";
 import type { KeyStore } from "../storage/key-store.js";
 import type { UserPoolStore } from "../storage/user-pool-store.js";
 import { changePassword, deleteUser, getUser, globalSignOut, updateUserAttributes } from "./account.js";
+import { adminPoolOf, authenticateAdmin } from "./admin-auth.js";
 import { createCodeMailer } from "./code-mailer.js";
+import { GROUP_OPERATIONS } from "./groups.js";
 import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
 import { initiateAuth, respondToAuthChallenge } from "./initiate-auth.js";
 import { getTokensFromRefreshToken, revokeToken } from "./refresh-tokens.js";
@@ -33,7 +37,7 @@ import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
 import type { Body } from "./user-pool-input.js";
 import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
 
-/** The operations of this slice, by X-Amz-Target name. */
+/** The operations of app clients and signed-in users, by X-Amz-Target name; the developer's are `GROUP_OPERATIONS`. */
 const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unknown>> = {
   SignUp: signUp,
   ConfirmSignUp: confirmSignUp,
@@ -67,6 +71,8 @@ export interface UserPoolServiceOptions {
   /** A server secret shared by every instance and never rotated; the session and hash keys derive from it. */
   secret: Uint8Array;
   dataDir: string;
+  /** The developer key pair of an identity pool, which signs the group and Admin* operations (`admin-auth.ts`). */
+  developerCredentialsOf: UserPoolDeps["developerCredentialsOf"];
   now: () => number;
   logger: Logger;
 }
@@ -109,6 +115,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     sessionKey: derive("syncpool user-pool sessions v1"),
     hashKey: derive("syncpool user-pool hashes v1"),
     mailer,
+    developerCredentialsOf: options.developerCredentialsOf,
     now: options.now,
     logger,
   };
@@ -123,18 +130,29 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
 
   const answer = async (request: Request): Promise<Response> => {
     const target = request.headers.get("x-amz-target") ?? "";
-    const operation = target.startsWith(TARGET_PREFIX) ? OPERATIONS[target.slice(TARGET_PREFIX.length)] : undefined;
-    if (operation === undefined || !Object.hasOwn(OPERATIONS, target.slice(TARGET_PREFIX.length))) {
-      throw new UserPoolError("UnknownOperationException", `Unknown operation ${target.slice(0, 128)}`);
-    }
+    const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
+    const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
+    const developerOperation = Object.hasOwn(GROUP_OPERATIONS, name) ? GROUP_OPERATIONS[name] : undefined;
+    if (operation === undefined && developerOperation === undefined) throw new UserPoolError("UnknownOperationException", `Unknown operation ${target.slice(0, 128)}`);
+    // The bytes are kept: a developer call's signature covers their hash.
+    const bytes = new Uint8Array(await request.arrayBuffer());
     let body: unknown;
     try {
-      body = JSON.parse(await request.text());
+      body = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
       throw new UserPoolError("InvalidParameterException", "The request body is not JSON.");
     }
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new UserPoolError("InvalidParameterException", "The request body must be a JSON object.");
-    return Response.json(await operation(deps, body as Body), { headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID(), ...CORS } });
+    let result: unknown;
+    if (developerOperation !== undefined) {
+      const pool = adminPoolOf(deps, body as Body);
+      const url = new URL(request.url);
+      await authenticateAdmin(deps, { method: request.method, rawPath: url.pathname, rawQuery: url.search.replace(/^\?/, ""), headers: request.headers, body: bytes }, pool);
+      result = await developerOperation(deps, body as Body, pool);
+    } else {
+      result = await operation!(deps, body as Body);
+    }
+    return Response.json(result, { headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID(), ...CORS } });
   };
 
   return {
@@ -167,7 +185,12 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
           allowInsecureHttp: true,
           jwksTimeoutMs: 5000,
         }));
-      return providers.length === 0 ? settings : { ...settings, providers: [...settings.providers, ...providers] };
+      if (providers.length === 0) return settings;
+      // Cognito's "Choose role from token": a user's groups choose the role (`cognito:roles`,
+      // `cognito:preferred_role`); a token naming none gets the authenticated role. Only pools with roles map them.
+      const roleMappings = { ...settings.roleMappings };
+      if (Object.keys(settings.roles).length > 0) for (const provider of providers) roleMappings[provider.name] ??= { ...TOKEN_ROLE_MAPPING };
+      return { ...settings, providers: [...settings.providers, ...providers], roleMappings };
     },
     localFetch(fallback) {
       return async (url, init) => {
@@ -180,6 +203,9 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     close: () => mailer.close(),
   };
 }
+
+/** The role mapping linked identity pools use for a user pool's logins unless they name one. */
+const TOKEN_ROLE_MAPPING: RoleMapping = { type: "token", claim: "cognito:roles", preferredRoleClaim: "cognito:preferred_role", ambiguousRoleResolution: "AUTHENTICATED_ROLE" };
 
 /** Responses may be read by any origin: no cookies are involved, tokens travel in bodies. */
 const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "x-amzn-errortype, x-amzn-requestid" };
