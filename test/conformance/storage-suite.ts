@@ -16,6 +16,7 @@ import { describeStream } from "./storage-suite-stream.js";
 import { describeLeases } from "./storage-suite-leases.js";
 import { describeKeys } from "./storage-suite-keys.js";
 import { describeGroups } from "./storage-suite-groups.js";
+import { describeUserPoolGroups } from "./storage-suite-user-pool-groups.js";
 import { describeUserPools } from "./storage-suite-user-pools.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
@@ -53,6 +54,7 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeKeys(current);
     describeGroups(current);
     describeUserPools(current);
+    describeUserPoolGroups(current);
   });
 }
 
