@@ -75,9 +75,13 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       pool: "forks",
       // A promise rejected with nobody listening fails the test that caused it (an app's Node
       // process would exit on it).
-      setupFiles: ["test/helpers/unhandled-rejection-trap.ts"],
+      // The helpers' end-of-file clean-up (children, schemas, temporary files): see file-end.ts.
+      setupFiles: ["test/helpers/unhandled-rejection-trap.ts", "test/helpers/file-end-setup.ts"],
       projects: [
-        { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: [...postgresOnly, ...browserSuites] } },
+        // `isolate: false`: a worker runs file after file without re-importing the server's modules
+        // (graphql, yoga, the AWS SDK...). Importing them again was most of the project's time:
+        // seconds per file on a busy machine, for files whose tests take milliseconds.
+        { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: [...postgresOnly, ...browserSuites], isolate: false } },
         // Chromium, Vite builds and a real server per file on a shared 2-core machine: slow by
         // nature, so these say so; their waits poll for what the page shows, never a fixed time.
         { extends: true, test: { name: "browser", include: browserSuites, testTimeout: 60_000, hookTimeout: 120_000 } },

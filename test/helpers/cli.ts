@@ -9,11 +9,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll } from "vitest";
+import { onEveryFileEnd } from "./file-end.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const children = new Set<ChildProcess>();
-afterAll(() => {
+onEveryFileEnd(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 

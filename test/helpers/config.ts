@@ -1,17 +1,22 @@
 /**
  * Shared by the config tests (environment, file, CLI): config files written to a temporary
- * directory removed when the test file ends, the `ConfigError` message a load throws, and a pool
+ * directory emptied when each test file ends, the `ConfigError` message a load throws, and a pool
  * that sets every field.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect } from "vitest";
+import { expect } from "vitest";
 import { ConfigError } from "../../server/config.js";
+import { onEveryFileEnd } from "./file-end.js";
 
-/** The temporary directory of this test file's config files. */
+/** The temporary directory of this test file's config files: emptied when each file ends, removed when the worker exits. */
 export const configDir = mkdtempSync(join(tmpdir(), "syncpool-config-"));
-afterAll(() => rmSync(configDir, { recursive: true, force: true }));
+onEveryFileEnd(() => {
+  rmSync(configDir, { recursive: true, force: true });
+  mkdirSync(configDir);
+});
+process.once("exit", () => rmSync(configDir, { recursive: true, force: true }));
 
 let fileCount = 0;
 /** Writes `content` (JSON-encoded unless a string) to a fresh file and returns its path. */

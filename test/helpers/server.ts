@@ -32,7 +32,7 @@ import { createLogger, silentLogger, type Logger } from "../../server/logger.js"
 import { startServer, type RunningServer, type StartServerOptions } from "../../server/node.js";
 import { createSyncpoolServer, type SyncpoolServer } from "../../server/create-server.js";
 import type { Storage } from "../../server/storage/storage.js";
-import { afterAll } from "vitest";
+import { onEveryFileEnd } from "./file-end.js";
 import { createTestSchema, dropTestSchema, postgresTestUrl } from "./postgres.js";
 
 export interface TestServerOptions {
@@ -110,7 +110,7 @@ export const testBackend: "sqlite" | "postgres" = process.env["SYNCPOOL_TEST_BAC
 const TEST_POOL_SIZE = 3;
 /** Schemas of data directories the test passed in (restart tests): dropped when the file's tests end. */
 const sharedSchemas = new Set<string>();
-afterAll(async () => {
+onEveryFileEnd(async () => {
   await Promise.all([...sharedSchemas].map((schema) => dropTestSchema(schema).catch(() => undefined)));
   sharedSchemas.clear();
 });
