@@ -74,8 +74,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       // (child processes, several servers, long storms) declares its own, saying why.
       pool: "forks",
       // A promise rejected with nobody listening fails the test that caused it (an app's Node
-      // process would exit on it).
-      // The helpers' end-of-file clean-up (children, schemas, temporary files): see file-end.ts.
+      // process would exit on it); the helpers' end-of-file clean-up (children, schemas, temporary
+      // files) runs after every file, see file-end.ts.
       setupFiles: ["test/helpers/unhandled-rejection-trap.ts", "test/helpers/file-end-setup.ts"],
       projects: [
         // `isolate: false`: a worker runs file after file without re-importing the server's modules
@@ -93,6 +93,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                   name: "postgres",
                   include: [...postgresOnly, ...onBothBackends],
                   env: { SYNCPOOL_TEST_BACKEND: "postgres" },
+                  // As in the sqlite project: one import of the server's modules per worker, not per file.
+                  isolate: false,
                 },
               },
             ] satisfies TestProjectInlineConfiguration[])
