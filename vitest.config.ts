@@ -43,6 +43,12 @@ const onBothBackends = [
   "test/integration/metrics.test.ts",
   // the built-in user pool end to end with unmodified Amplify: users, codes, sessions and revocation in SQL
   "test/integration/user-pool-amplify.test.ts",
+  // the user pool's SQL: SDK operations, SRP, MFA, lockout counts, history, groups and every refusal
+  "test/integration/user-pool-sdk.test.ts",
+  "test/integration/user-pool-srp.test.ts",
+  "test/integration/user-pool-mfa.test.ts",
+  "test/integration/user-pool-groups.test.ts",
+  "test/integration/user-pool-refusals.test.ts",
 ];
 
 /** Whether PostgreSQL answers; without it the postgres project is left out, except on CI where its tests must fail. */
