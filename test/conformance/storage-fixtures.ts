@@ -4,6 +4,7 @@
  */
 import type { SyncRecord } from "../../core/types.js";
 import type { DatasetRow, Storage } from "../../server/storage/storage.js";
+import type { UserPoolUser } from "../../server/storage/user-pool-store.js";
 
 /** A fixed, realistic epoch-ms base (2026-01-01T00:00:00.123Z): large enough to need > 32 bits. */
 export const BASE_MS = Date.UTC(2026, 0, 1, 0, 0, 0, 123);
@@ -83,4 +84,24 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((done) => (resolve = done));
   return { promise, resolve };
+}
+
+/** The user pool the user-pool suites write to. */
+export const USER_POOL = "local_default";
+
+/** A user-pool user of `USER_POOL` with fixed hashes and times; `overrides` replace any field. */
+export function makeUserPoolUser(username: string, overrides: Partial<UserPoolUser> = {}): UserPoolUser {
+  return {
+    poolId: USER_POOL,
+    username,
+    sub: `sub-of-${username}`,
+    status: "UNCONFIRMED",
+    enabled: true,
+    passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+    srpSalt: "0a1b2c",
+    srpVerifier: "sealed:v1:verifier",
+    createdAt: BASE_MS,
+    updatedAt: BASE_MS,
+    ...overrides,
+  };
 }

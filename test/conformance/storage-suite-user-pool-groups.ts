@@ -5,28 +5,18 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Storage } from "../../server/storage/storage.js";
-import type { UserPoolGroup, UserPoolUser } from "../../server/storage/user-pool-store.js";
-import { BASE_MS } from "./storage-fixtures.js";
+import type { UserPoolGroup } from "../../server/storage/user-pool-store.js";
+import { BASE_MS, USER_POOL, makeUserPoolUser } from "./storage-fixtures.js";
 
-const POOL = "local_default";
+const POOL = USER_POOL;
 
 function makeGroup(groupName: string, overrides: Partial<UserPoolGroup> = {}): UserPoolGroup {
   return { poolId: POOL, groupName, description: null, roleArn: null, precedence: null, createdAt: BASE_MS, updatedAt: BASE_MS, ...overrides };
 }
 
-function makeUser(username: string): UserPoolUser {
-  return {
-    poolId: POOL,
-    username,
-    sub: `sub-of-${username}`,
-    status: "CONFIRMED",
-    enabled: true,
-    passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
-    srpSalt: "0a1b2c",
-    srpVerifier: "sealed:v1:verifier",
-    createdAt: BASE_MS,
-    updatedAt: BASE_MS,
-  };
+/** Group members are confirmed users. */
+function makeUser(username: string) {
+  return makeUserPoolUser(username, { status: "CONFIRMED" });
 }
 
 /** Registers the user-pool group tests; `storage` returns the current test's storage. */

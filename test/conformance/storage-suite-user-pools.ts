@@ -7,26 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Storage } from "../../server/storage/storage.js";
-import type { UserPoolSession, UserPoolUser } from "../../server/storage/user-pool-store.js";
-import { BASE_MS } from "./storage-fixtures.js";
+import type { UserPoolSession } from "../../server/storage/user-pool-store.js";
+import { BASE_MS, USER_POOL, makeUserPoolUser as makeUser } from "./storage-fixtures.js";
 
-const POOL = "local_default";
-
-function makeUser(username: string, overrides: Partial<UserPoolUser> = {}): UserPoolUser {
-  return {
-    poolId: POOL,
-    username,
-    sub: `sub-of-${username}`,
-    status: "UNCONFIRMED",
-    enabled: true,
-    passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
-    srpSalt: "0a1b2c",
-    srpVerifier: "sealed:v1:verifier",
-    createdAt: BASE_MS,
-    updatedAt: BASE_MS,
-    ...overrides,
-  };
-}
+const POOL = USER_POOL;
 
 function makeSession(originJti: string, sub: string, overrides: Partial<UserPoolSession> = {}): UserPoolSession {
   return { originJti, poolId: POOL, sub, clientId: "default", authTime: Math.floor(BASE_MS / 1000), createdAt: BASE_MS, expiresAt: BASE_MS + 86_400_000, revokedAt: null, ...overrides };
