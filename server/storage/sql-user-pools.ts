@@ -88,6 +88,19 @@ export class SqlUserPoolStore extends SqlUserPoolGroupStore implements UserPoolS
     });
   }
 
+  async renameAttribute(poolId: string, from: string, to: string): Promise<{ renamed: number; conflicts: string[] }> {
+    return this.db.transaction(async (session) => {
+      const renamed = await session.run(sql`
+        UPDATE user_pool_attributes SET name = ${to}
+        WHERE pool_id = ${poolId} AND name = ${from}
+          AND NOT EXISTS (SELECT 1 FROM user_pool_attributes b WHERE b.pool_id = ${poolId} AND b.sub = user_pool_attributes.sub AND b.name = ${to})`);
+      const conflicts = await session.all<{ username: string }>(sql`
+        SELECT u.username FROM user_pool_attributes a JOIN user_pool_users u ON u.pool_id = a.pool_id AND u.sub = a.sub
+        WHERE a.pool_id = ${poolId} AND a.name = ${from} ORDER BY u.username`);
+      return { renamed, conflicts: conflicts.map((row) => row.username) };
+    });
+  }
+
   async deleteUser(poolId: string, sub: string): Promise<boolean> {
     // Sessions' refresh tokens cascade from sessions, everything else from the user row.
     const deleted = await this.db.write((session) => session.run(sql`DELETE FROM user_pool_users WHERE pool_id = ${poolId} AND sub = ${sub}`));

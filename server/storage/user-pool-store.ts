@@ -154,6 +154,12 @@ export interface UserPoolStore extends UserPoolGroupStore {
   updateUser(poolId: string, sub: string, patch: UserPoolUserPatch): Promise<boolean>;
   /** Sets (a string) or removes (null) attributes of a user, in one step. */
   setAttributes(poolId: string, sub: string, attributes: Record<string, string | null>, updatedAt: number): Promise<void>;
+  /**
+   * Renames attribute `from` to `to` for every user of the pool who has no `to` yet, in one step.
+   * Answers how many were renamed, and the usernames of users who hold both (they keep both; the
+   * caller reports them).
+   */
+  renameAttribute(poolId: string, from: string, to: string): Promise<{ renamed: number; conflicts: string[] }>;
   /** Deletes a user with its attributes, codes, sessions and refresh tokens; returns whether it existed. */
   deleteUser(poolId: string, sub: string): Promise<boolean>;
 

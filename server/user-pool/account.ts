@@ -14,12 +14,12 @@ import { verifyAccessToken } from "./user-pool-tokens.js";
 
 /** GetUser, with the user's MFA: `UserMFASettingList` and `PreferredMfaSetting` as Amplify's fetchMFAPreference reads them. */
 export async function getUser(deps: UserPoolDeps, body: Body) {
-  const { user } = await verifyAccessToken(deps, body["AccessToken"]);
+  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
   const totp = await deps.store.getTotp(user.poolId, user.sub);
   const totpOn = totp !== null && totp.enabled && totp.secret !== null;
   return {
     Username: user.username,
-    UserAttributes: attributeList(user),
+    UserAttributes: attributeList(pool, user),
     UserMFASettingList: totpOn ? ["SOFTWARE_TOKEN_MFA"] : [],
     ...(totpOn && totp.preferred ? { PreferredMfaSetting: "SOFTWARE_TOKEN_MFA" } : {}),
   };
@@ -28,7 +28,7 @@ export async function getUser(deps: UserPoolDeps, body: Body) {
 /** UpdateUserAttributes: a changed email is unverified until its mailed code is confirmed. */
 export async function updateUserAttributes(deps: UserPoolDeps, body: Body) {
   const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
-  const attributes: Record<string, string> = readAttributes(body["UserAttributes"]);
+  const attributes: Record<string, string> = readAttributes(body["UserAttributes"], { pool, creating: false });
   const newEmail = attributes["email"] !== undefined && attributes["email"] !== user.attributes["email"] ? attributes["email"] : undefined;
   if (newEmail !== undefined) attributes["email_verified"] = "false";
   await deps.store.setAttributes(pool.settings.id, user.sub, attributes, deps.now());

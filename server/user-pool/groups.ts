@@ -63,10 +63,11 @@ export function groupType(group: UserPoolGroup) {
   };
 }
 
-function userType(user: UserPoolUserWithAttributes) {
+/** Cognito's UserType, as ListUsersInGroup answers it. */
+export function userType(pool: LoadedUserPool, user: UserPoolUserWithAttributes) {
   return {
     Username: user.username,
-    Attributes: attributeList(user),
+    Attributes: attributeList(pool, user),
     UserCreateDate: user.createdAt / 1000,
     UserLastModifiedDate: user.updatedAt / 1000,
     Enabled: user.enabled,
@@ -148,7 +149,7 @@ export const listUsersInGroup: GroupOperation = async (deps, body, pool) => {
   const { after, limit } = pageOf(body);
   const page = await deps.store.listGroupMembers(pool.settings.id, group.groupName, after, limit);
   const users = await Promise.all(page.items.map((sub) => deps.store.getUserBySub(pool.settings.id, sub)));
-  return { Users: users.filter((user): user is UserPoolUserWithAttributes => user !== null).map(userType), ...nextToken(page.next) };
+  return { Users: users.filter((user): user is UserPoolUserWithAttributes => user !== null).map((user) => userType(pool, user)), ...nextToken(page.next) };
 };
 
 /** The group operations by X-Amz-Target name. */

@@ -107,6 +107,7 @@ async function answerNewPassword(deps: UserPoolDeps, loaded: LoadedClient, body:
     Object.entries(responses)
       .filter(([name]) => name.startsWith("userAttributes."))
       .map(([name, value]) => ({ Name: name.slice("userAttributes.".length), Value: value })),
+    { pool: loaded.pool, creating: false },
     "userAttributes",
   );
   await checkPasswordHistory(deps, loaded.pool, user, password);

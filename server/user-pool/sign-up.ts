@@ -21,7 +21,7 @@ export async function signUp(deps: UserPoolDeps, body: Body) {
     throw new UserPoolError("InvalidParameterException", "Username cannot be of email format, since user pool is configured for email alias.");
   }
   checkPasswordPolicy(pool.settings.passwordPolicy, password);
-  const attributes = readAttributes(body["UserAttributes"]);
+  const attributes = readAttributes(body["UserAttributes"], { pool, creating: true });
   const verifiesEmail = pool.settings.autoVerifiedAttributes.includes("email");
   if (verifiesEmail && attributes["email"] === undefined) throw new UserPoolError("InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required");
   if (attributes["email"] !== undefined) attributes["email_verified"] = "false";

@@ -43,6 +43,47 @@ const clientSchema = z
 /** An app client of a user pool, after defaults. */
 export type UserPoolClientSettings = z.output<typeof clientSchema>;
 
+/** A custom attribute's name without the `custom:` prefix (Cognito: 1-20 characters). */
+const attributeName = z.string().regex(/^[\w.:-]{1,20}$/, { error: "expected 1-20 characters of A-Z a-z 0-9 _ . : -, without the custom: prefix" });
+
+/** One declared custom attribute (Cognito's SchemaAttributeType for `custom:` names, plus renames and retirement). */
+const customAttributeSchema = z
+  .object({
+    name: attributeName,
+    type: z.enum(["String", "Number", "DateTime", "Boolean"]).default("String"),
+    /** Writable after sign-up (Cognito's Mutable); false: set only when the user is created. */
+    mutable: z.boolean().default(true),
+    /** String length bounds (Cognito's StringAttributeConstraints). */
+    minLength: z.number().int().min(0).max(2048).default(0),
+    maxLength: z.number().int().min(1).max(2048).default(2048),
+    /** Number bounds (Cognito's NumberAttributeConstraints). */
+    minValue: z.number().optional(),
+    maxValue: z.number().optional(),
+    /** Earlier names of this attribute: users' values under them are moved to `name` at start. */
+    previousNames: z.array(attributeName).default([]),
+    /** Retired: no longer written, answered or put in tokens; the stored values are kept. */
+    retired: z.boolean().default(false),
+  })
+  .strict();
+
+/** A declared custom attribute, after defaults. */
+export type CustomAttribute = z.output<typeof customAttributeSchema>;
+
+/** The `customAttributes` list of a pool: at most 50 (Cognito's limit), each name used once across names and previous names. */
+const customAttributesSchema = z
+  .array(customAttributeSchema)
+  .max(50)
+  .superRefine((attributes, ctx) => {
+    const seen = new Set<string>();
+    attributes.forEach((attribute, index) => {
+      for (const name of [attribute.name, ...attribute.previousNames]) {
+        if (seen.has(name)) ctx.addIssue({ code: "custom", message: `custom attribute name "${name}" is used twice`, path: [index, "name"] });
+        seen.add(name);
+      }
+    });
+  })
+  .optional();
+
 /** One user pool of the config file. */
 export const userPoolSettingsSchema = z
   .object({
@@ -59,6 +100,8 @@ export const userPoolSettingsSchema = z
      * for a code at sign-in) or ON (users without MFA must set it up at their next sign-in).
      */
     mfaConfiguration: z.enum(["OFF", "OPTIONAL", "ON"]).default("OPTIONAL"),
+    /** Declared custom attributes (`attribute-schema.ts`); absent: any `custom:` name is accepted. */
+    customAttributes: customAttributesSchema,
     /** The identity pool whose sign-ins accept this pool's ID tokens (null: none). */
     identityPool: z.string().min(1).nullable().default("default"),
   })

@@ -6,6 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
+import { checkCustomAttributes, visibleAttributes } from "./attribute-schema.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 
@@ -54,12 +55,20 @@ const STANDARD_ATTRIBUTES = new Set([
 const SERVER_ATTRIBUTES = new Set(["sub", "email_verified", "phone_number_verified"]);
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** Which pool's declared custom attributes a write is checked against, and whether it creates the user. */
+export interface AttributeWrite {
+  pool: LoadedUserPool;
+  /** True for a new user: the only write that may set an attribute that is not mutable. */
+  creating: boolean;
+}
+
 /**
  * `[{Name, Value}]` as a map, checked: standard or `custom:` names (at most 20 characters after the
- * prefix), values up to 2048 characters, emails that look like emails.
+ * prefix; declared ones where the pool declares them, `attribute-schema.ts`), values up to 2048
+ * characters, emails that look like emails.
  * @throws InvalidParameterException
  */
-export function readAttributes(list: unknown, field = "UserAttributes"): Record<string, string> {
+export function readAttributes(list: unknown, write: AttributeWrite, field = "UserAttributes"): Record<string, string> {
   if (list === undefined || list === null) return {};
   if (!Array.isArray(list)) throw new UserPoolError("InvalidParameterException", `${field} must be a list of {Name, Value}.`);
   const attributes: Record<string, string> = {};
@@ -73,11 +82,15 @@ export function readAttributes(list: unknown, field = "UserAttributes"): Record<
     if (name === "email" && !EMAIL_PATTERN.test(value)) throw new UserPoolError("InvalidParameterException", "Invalid email address format.");
     attributes[name] = value;
   }
+  checkCustomAttributes(write.pool.settings, attributes, write.creating);
   return attributes;
 }
 
-/** `[{Name, Value}]` of a user's attributes, `sub` first, as GetUser answers. */
-export const attributeList = (user: UserPoolUserWithAttributes) => [{ Name: "sub", Value: user.sub }, ...Object.entries(user.attributes).map(([Name, Value]) => ({ Name, Value }))];
+/** `[{Name, Value}]` of a user's attributes as the pool answers them (`visibleAttributes`), `sub` first, as GetUser answers. */
+export const attributeList = (pool: LoadedUserPool, user: UserPoolUserWithAttributes) => [
+  { Name: "sub", Value: user.sub },
+  ...Object.entries(visibleAttributes(pool.settings, user.attributes)).map(([Name, Value]) => ({ Name, Value })),
+];
 
 /** Whether `text` would read as an email address (refused as a username where email is an alias). */
 export const looksLikeEmail = (text: string) => EMAIL_PATTERN.test(text);

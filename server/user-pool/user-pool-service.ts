@@ -24,6 +24,7 @@ import type { KeyStore } from "../storage/key-store.js";
 import type { UserPoolStore } from "../storage/user-pool-store.js";
 import { changePassword, deleteUser, getUser, globalSignOut, updateUserAttributes } from "./account.js";
 import { adminPoolOf, authenticateAdmin } from "./admin-auth.js";
+import { migrateCustomAttributes } from "./attribute-schema.js";
 import { createCodeMailer } from "./code-mailer.js";
 import { GROUP_OPERATIONS } from "./groups.js";
 import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
@@ -105,6 +106,8 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
       clients.set(client.id, { pool, client });
     }
   }
+  // Renamed custom attributes move before the first request is answered.
+  for (const settings of config.pools) await migrateCustomAttributes(options.store, settings, logger);
   const derive = (label: string) => new Uint8Array(createHmac("sha256", options.secret).update(label).digest());
   const mailer = createCodeMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: options.dataDir, logger });
   const deps: UserPoolDeps = {

@@ -11,6 +11,7 @@ import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { UserPoolSession, UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
+import { visibleAttributes } from "./attribute-schema.js";
 import { groupClaims } from "./group-claims.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
@@ -42,7 +43,7 @@ export async function issueTokens(deps: Pick<UserPoolDeps, "now" | "store">, { p
   const iat = Math.floor(deps.now() / 1000);
   const eventId = randomUUID();
   const groups = groupClaims(await deps.store.listUserGroups(pool.settings.id, user.sub));
-  const idClaims: JWTPayload = { sub: user.sub, ...groups, ...idTokenAttributes(user.attributes) };
+  const idClaims: JWTPayload = { sub: user.sub, ...groups, ...idTokenAttributes(visibleAttributes(pool.settings, user.attributes)) };
   Object.assign(idClaims, {
     iss: pool.issuer,
     "cognito:username": user.username,

@@ -59,6 +59,22 @@ export function describeUserPools(storage: () => Storage): void {
       expect(await storage().userPools.updateUser(POOL, "no-such-sub", { enabled: false, updatedAt: BASE_MS })).toBe(false);
     });
 
+    it("renames an attribute for every user of the pool who lacks the new name, and names those who hold both", async () => {
+      const alice = makeUser("alice");
+      const bob = makeUser("bob");
+      const carol = makeUser("carol");
+      await storage().userPools.createUser(alice, { "custom:tier": "gold" });
+      await storage().userPools.createUser(bob, { "custom:tier": "silver", "custom:plan": "team" });
+      await storage().userPools.createUser(carol, { email: "c@example.com" });
+      await storage().userPools.createUser(makeUser("dave", { poolId: "local_other" }), { "custom:tier": "bronze" });
+      expect(await storage().userPools.renameAttribute(POOL, "custom:tier", "custom:plan")).toEqual({ renamed: 1, conflicts: ["bob"] });
+      expect((await storage().userPools.getUser(POOL, "alice"))!.attributes).toEqual({ "custom:plan": "gold" });
+      expect((await storage().userPools.getUser(POOL, "bob"))!.attributes).toEqual({ "custom:plan": "team", "custom:tier": "silver" });
+      expect((await storage().userPools.getUser(POOL, "carol"))!.attributes).toEqual({ email: "c@example.com" });
+      expect((await storage().userPools.getUser("local_other", "dave"))!.attributes).toEqual({ "custom:tier": "bronze" });
+      expect(await storage().userPools.renameAttribute(POOL, "custom:tier", "custom:plan")).toEqual({ renamed: 0, conflicts: ["bob"] });
+    });
+
     it("keeps one code per purpose, counts wrong answers, and lets only one deletion win", async () => {
       const user = makeUser("alice");
       await storage().userPools.createUser(user, {});
