@@ -6,7 +6,7 @@
  */
 import { INITIAL_MIGRATION } from "./dataset-migrations.js";
 import { DEVICES_MIGRATION } from "./device-migrations.js";
-import { GROUPS_MIGRATION } from "./group-store.js";
+import { GROUPS_MIGRATION } from "./group-migrations.js";
 import { KEYS_MIGRATION } from "./key-migrations.js";
 import { LEASES_MIGRATION } from "./lease-migrations.js";
 import { IDENTITY_MIGRATION } from "./identity-migrations.js";

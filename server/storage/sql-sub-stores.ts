@@ -3,7 +3,7 @@
  * one backend's connections. A driver (`sqlite.ts`, `postgres.ts`) supplies only those: how its
  * statements run, and how its writes are locked.
  */
-import { SqlGroupStore } from "./group-store.js";
+import { SqlGroupStore } from "./sql-groups.js";
 import { SqlDatasetStore, type DatasetConnections } from "./sql-datasets.js";
 import { SqlDeviceStore } from "./sql-devices.js";
 import { SqlIdentityStore, type IdentityConnections } from "./sql-identities.js";
