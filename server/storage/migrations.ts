@@ -14,6 +14,7 @@ import type { Migration } from "./migration.js";
 import { STREAM_MIGRATION } from "./stream-migrations.js";
 import { USER_POOL_GROUPS_MIGRATION } from "./user-pool-group-migrations.js";
 import { USER_POOL_MFA_MIGRATION, USER_POOL_MIGRATION } from "./user-pool-migrations.js";
+import { USER_POOL_WEBAUTHN_MIGRATION } from "./user-pool-webauthn-migrations.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   // Version 1: pools, identities, datasets, records, remembered push answers (`dataset-migrations.ts`).
@@ -36,4 +37,6 @@ export const MIGRATIONS: readonly Migration[] = [
   USER_POOL_MFA_MIGRATION,
   // Version 10: the user pool's groups (`user-pool-group-migrations.ts`).
   USER_POOL_GROUPS_MIGRATION,
+  // Version 11: the user pool's passkeys (`user-pool-webauthn-migrations.ts`).
+  USER_POOL_WEBAUTHN_MIGRATION,
 ];

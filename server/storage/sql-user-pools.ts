@@ -1,6 +1,6 @@
 /**
  * The `UserPoolStore` (`user-pool-store.ts`) of both backends, written once as SQL (`sql.ts`) on
- * the tables of migrations 8 and 9 (`user-pool-migrations.ts`). `enabled` is an integer on both so one row
+ * the tables of migrations 8 and 9 (`user-pool-migrations.ts`); groups and passkeys are the classes it extends. `enabled` is an integer on both so one row
  * shape serves both; the two steps that must not interleave (creating a user with its attributes,
  * presenting a refresh token) each run in one transaction.
  */
@@ -15,7 +15,7 @@ import type {
   UserPoolUserPatch,
   UserPoolUserWithAttributes,
 } from "./user-pool-store.js";
-import { SqlUserPoolGroupStore } from "./sql-user-pool-groups.js";
+import { SqlUserPoolWebAuthnStore } from "./sql-user-pool-webauthn.js";
 import { type SqlConnections, type SqlQuery, type SqlSession, joinSql, raw, sql } from "./sql.js";
 
 const USER_COLUMNS = raw(`pool_id AS "poolId", username, sub, status, enabled, password_hash AS "passwordHash",
@@ -30,7 +30,7 @@ const TOTP_COLUMNS = raw(`pool_id AS "poolId", sub, secret, pending_secret AS "p
 type UserRow = Omit<UserPoolUser, "enabled"> & { enabled: number };
 
 /** `UserPoolStore` over either backend (groups in `sql-user-pool-groups.ts`). */
-export class SqlUserPoolStore extends SqlUserPoolGroupStore implements UserPoolStore {
+export class SqlUserPoolStore extends SqlUserPoolWebAuthnStore implements UserPoolStore {
   createUser(user: UserPoolUser, attributes: Record<string, string>): Promise<boolean> {
     return this.db.transaction(async (session) => {
       const inserted = await session.run(sql`

@@ -137,8 +137,47 @@ export interface UserPoolGroupStore {
   listGroupMembers(poolId: string, groupName: string, after: string | null, limit: number): Promise<UserPoolPage<string>>;
 }
 
+/** A registered passkey of a user (Cognito's WebAuthnCredentialDescription, plus what verifying it needs). */
+export interface UserPoolWebAuthnCredential {
+  poolId: string;
+  /** The credential id, base64url, unique within the pool. */
+  credentialId: string;
+  sub: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter last seen (0: the authenticator keeps none). */
+  signCount: number;
+  /** Cognito's AuthenticatorTransports (usb, nfc, ble, internal, hybrid...). */
+  transports: string[];
+  friendlyName: string;
+  relyingPartyId: string;
+  /** platform, cross-platform, or null when the client did not say. */
+  authenticatorAttachment: string | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** The passkeys of the user-pool storage (`sql-user-pool-webauthn.ts`). */
+export interface UserPoolWebAuthnStore {
+  /** Stores a new credential; false (storing nothing) when the pool has one with that id. */
+  addWebAuthnCredential(credential: UserPoolWebAuthnCredential): Promise<boolean>;
+  /** The credential with that id in the pool, or null. */
+  getWebAuthnCredential(poolId: string, credentialId: string): Promise<UserPoolWebAuthnCredential | null>;
+  /** Up to `limit` of the user's credentials with ids after `after` (null: from the first), by id. */
+  listWebAuthnCredentials(poolId: string, sub: string, after: string | null, limit: number): Promise<UserPoolPage<UserPoolWebAuthnCredential>>;
+  /** How many credentials the user has. */
+  countWebAuthnCredentials(poolId: string, sub: string): Promise<number>;
+  /** Deletes one of the user's credentials; false when the user has none with that id. */
+  deleteWebAuthnCredential(poolId: string, sub: string, credentialId: string): Promise<boolean>;
+  /**
+   * Records a sign-in with the credential: sets its counter to `signCount` only if it still holds
+   * `expectedSignCount`, so of two sign-ins racing with one counter value only one succeeds.
+   */
+  useWebAuthnCredential(poolId: string, credentialId: string, expectedSignCount: number, signCount: number, usedAt: number): Promise<boolean>;
+}
+
 /** The user-pool storage; see the module comment. */
-export interface UserPoolStore extends UserPoolGroupStore {
+export interface UserPoolStore extends UserPoolGroupStore, UserPoolWebAuthnStore {
   /**
    * Stores a new user with its attributes. Returns false (storing nothing) when the pool already
    * has a user of that username.

@@ -17,6 +17,7 @@ import { describeLeases } from "./storage-suite-leases.js";
 import { describeKeys } from "./storage-suite-keys.js";
 import { describeGroups } from "./storage-suite-groups.js";
 import { describeUserPoolGroups } from "./storage-suite-user-pool-groups.js";
+import { describeUserPoolWebAuthn } from "./storage-suite-user-pool-webauthn.js";
 import { describeUserPools } from "./storage-suite-user-pools.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
@@ -55,6 +56,7 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeGroups(current);
     describeUserPools(current);
     describeUserPoolGroups(current);
+    describeUserPoolWebAuthn(current);
   });
 }
 
