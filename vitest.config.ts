@@ -49,6 +49,8 @@ const onBothBackends = [
   "test/integration/user-pool-mfa.test.ts",
   "test/integration/user-pool-groups.test.ts",
   "test/integration/user-pool-refusals.test.ts",
+  // passkeys: credentials, their counters and single-use challenges in SQL
+  "test/integration/user-pool-passkeys.test.ts",
 ];
 
 /** Whether PostgreSQL answers; without it the postgres project is left out, except on CI where its tests must fail. */

@@ -3,7 +3,8 @@
  * Amplify's `signIn` uses by default) and its PASSWORD_VERIFIER answer are in `srp-sign-in.ts`;
  * USER_PASSWORD_AUTH checks the argon2id hash (and rehashes one made with older parameters);
  * REFRESH_TOKEN_AUTH is `refresh-tokens.ts`; NEW_PASSWORD_REQUIRED sets the password of a user an
- * administrator created; SOFTWARE_TOKEN_MFA and MFA_SETUP are `mfa-sign-in.ts`. A wrong password
+ * administrator created; SOFTWARE_TOKEN_MFA and MFA_SETUP are `mfa-sign-in.ts`; USER_AUTH and its
+ * SELECT_CHALLENGE are `user-auth.ts`, its WEB_AUTHN challenge `webauthn-sign-in.ts`. A wrong password
  * and an unknown user answer alike; wrong passwords of a user count towards its lockout.
  */
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
@@ -18,6 +19,8 @@ import { answerSrp, startSrp } from "./srp-sign-in.js";
 import { checkLockout, countFailedSignIn } from "./lockout.js";
 import { answerMfaSetup, answerSoftwareTokenMfa } from "./mfa-sign-in.js";
 import { findUser, readAttributes, requiredString, type Body } from "./user-pool-input.js";
+import { answerSelectChallenge, startUserAuth } from "./user-auth.js";
+import { answerWebAuthn } from "./webauthn-sign-in.js";
 
 /** A hash of no one's password, checked when the user does not exist so both answers take as long. */
 let decoyHash: Promise<string> | undefined;
@@ -49,8 +52,9 @@ export async function initiateAuth(deps: UserPoolDeps, body: Body): Promise<Sign
     case "REFRESH_TOKEN_AUTH":
     case "REFRESH_TOKEN":
       return { AuthenticationResult: await refreshSession(deps, loaded, parameter(parameters, "REFRESH_TOKEN")), ChallengeParameters: {} };
-    case "CUSTOM_AUTH":
     case "USER_AUTH":
+      return startUserAuth(deps, loaded, parameters);
+    case "CUSTOM_AUTH":
     case "ADMIN_NO_SRP_AUTH":
     case "ADMIN_USER_PASSWORD_AUTH":
       throw new UserPoolError("InvalidParameterException", `${flow} is not supported by this user pool.`);
@@ -59,7 +63,8 @@ export async function initiateAuth(deps: UserPoolDeps, body: Body): Promise<Sign
   }
 }
 
-async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, name: string, password: string): Promise<SignInAnswer> {
+/** USER_PASSWORD_AUTH, and USER_AUTH's PASSWORD factor (`user-auth.ts`). */
+export async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, name: string, password: string): Promise<SignInAnswer> {
   const user = await findUser(deps, loaded.pool, name);
   if (user === null) {
     await verifyPassword(await (decoyHash ??= hashPassword("decoy password of no user")), password);
@@ -91,6 +96,10 @@ export async function respondToAuthChallenge(deps: UserPoolDeps, body: Body): Pr
       return answerSoftwareTokenMfa(deps, loaded, body, responses);
     case "MFA_SETUP":
       return answerMfaSetup(deps, loaded, body);
+    case "SELECT_CHALLENGE":
+      return answerSelectChallenge(deps, loaded, body, responses);
+    case "WEB_AUTHN":
+      return answerWebAuthn(deps, loaded, body, responses);
     default:
       throw new UserPoolError("InvalidParameterException", `${challenge.slice(0, 64)} is not a challenge this user pool sends.`);
   }

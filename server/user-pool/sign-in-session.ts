@@ -21,14 +21,21 @@ export const NEW_PASSWORD_SESSION = "user-pool:new-password-required";
 /** What a sign-in answers: tokens, or the next challenge. */
 export type SignInAnswer =
   | { AuthenticationResult: AuthenticationResult; ChallengeParameters: Record<string, never> }
-  | { ChallengeName: string; Session?: string; ChallengeParameters: Record<string, string> };
+  | { ChallengeName: string; Session?: string; ChallengeParameters: Record<string, string>; AvailableChallenges?: string[] };
 
 /**
  * Finishes a sign-in of `user`, whose password was just proven; `failures` is the user's count of
  * failed sign-ins the lockout check saw (`lockout.ts`), cleared once tokens are issued.
+ * `skipMfa`: the first factor was a passkey, which is already two factors (Cognito asks no MFA after it).
  * @throws UserNotConfirmedException, NotAuthorizedException (disabled), PasswordResetRequiredException
  */
-export async function completeSignIn(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes, failures: UserPoolSignInFailures | null = null): Promise<SignInAnswer> {
+export async function completeSignIn(
+  deps: UserPoolDeps,
+  loaded: LoadedClient,
+  user: UserPoolUserWithAttributes,
+  failures: UserPoolSignInFailures | null = null,
+  options: { skipMfa?: boolean } = {},
+): Promise<SignInAnswer> {
   if (user.status === "UNCONFIRMED") throw new UserPoolError("UserNotConfirmedException", "User is not confirmed.");
   if (!user.enabled) throw new UserPoolError("NotAuthorizedException", "User is disabled.");
   if (user.status === "RESET_REQUIRED") throw new UserPoolError("PasswordResetRequiredException", "Password reset required for the user");
@@ -41,7 +48,7 @@ export async function completeSignIn(deps: UserPoolDeps, loaded: LoadedClient, u
       ChallengeParameters: { USER_ID_FOR_SRP: user.username, requiredAttributes: "[]", userAttributes: JSON.stringify(attributes) },
     };
   }
-  const challenge = await mfaChallengeFor(deps, loaded, user);
+  const challenge = options.skipMfa === true ? null : await mfaChallengeFor(deps, loaded, user);
   if (challenge !== null) return challenge;
   await clearFailedSignIns(deps, user, failures);
   return { AuthenticationResult: await startSession(deps, loaded, user), ChallengeParameters: {} };

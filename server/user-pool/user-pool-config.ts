@@ -102,6 +102,32 @@ export const userPoolSettingsSchema = z
     mfaConfiguration: z.enum(["OFF", "OPTIONAL", "ON"]).default("OPTIONAL"),
     /** Declared custom attributes (`attribute-schema.ts`); absent: any `custom:` name is accepted. */
     customAttributes: customAttributesSchema,
+    /**
+     * Cognito's SignInPolicy: the first factors a USER_AUTH sign-in may choose. PASSWORD (with
+     * PASSWORD_SRP) is always among them; WEB_AUTHN (passkeys) is opt-in.
+     */
+    signInPolicy: z
+      .object({
+        allowedFirstAuthFactors: z
+          .array(z.enum(["PASSWORD", "WEB_AUTHN"]))
+          .default(["PASSWORD"])
+          .refine((factors) => factors.includes("PASSWORD"), { error: "PASSWORD must be among the allowed first factors" }),
+      })
+      .strict()
+      .prefault({}),
+    /** Cognito's WebAuthnRelyingPartyId: the domain passkeys are bound to (null: the public URL's host). */
+    webAuthnRelyingPartyId: z
+      .string()
+      .regex(/^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)*$/, { error: "expected a lower-case host name such as example.com" })
+      .nullable()
+      .default(null),
+    /** Cognito's WebAuthnUserVerification: whether the authenticator must verify the user (PIN, biometrics). */
+    webAuthnUserVerification: z.enum(["preferred", "required"]).default("preferred"),
+    /**
+     * The page origins passkey ceremonies may come from (empty: https origins of the relying party
+     * and its subdomains, and http on localhost).
+     */
+    webAuthnOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: "expected an origin such as https://app.example.com" })).default([]),
     /** The identity pool whose sign-ins accept this pool's ID tokens (null: none). */
     identityPool: z.string().min(1).nullable().default("default"),
   })

@@ -31,6 +31,12 @@ export type UserPoolErrorType =
   | "UnrecognizedClientException"
   | "InvalidSignatureException"
   | "IncompleteSignatureException"
+  | "WebAuthnNotEnabledException"
+  | "WebAuthnChallengeNotFoundException"
+  | "WebAuthnRelyingPartyMismatchException"
+  | "WebAuthnOriginNotAllowedException"
+  | "WebAuthnCredentialNotSupportedException"
+  | "WebAuthnClientMismatchException"
   | "InternalErrorException";
 
 /** A refusal to answer in Cognito's form. */

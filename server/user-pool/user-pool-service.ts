@@ -37,6 +37,7 @@ import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-dep
 import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
 import type { Body } from "./user-pool-input.js";
 import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
+import { completeWebAuthnRegistration, deleteWebAuthnCredential, listWebAuthnCredentials, startWebAuthnRegistration } from "./webauthn-registration.js";
 
 /** The operations of app clients and signed-in users, by X-Amz-Target name; the developer's are `GROUP_OPERATIONS`. */
 const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unknown>> = {
@@ -57,6 +58,10 @@ const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unk
   AssociateSoftwareToken: associateSoftwareToken,
   VerifySoftwareToken: verifySoftwareToken,
   SetUserMFAPreference: setUserMfaPreference,
+  StartWebAuthnRegistration: startWebAuthnRegistration,
+  CompleteWebAuthnRegistration: completeWebAuthnRegistration,
+  ListWebAuthnCredentials: listWebAuthnCredentials,
+  DeleteWebAuthnCredential: deleteWebAuthnCredential,
 };
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";

@@ -1,0 +1,74 @@
+/**
+ * USER_AUTH, Cognito's choice-based sign-in: InitiateAuth names the user and may name a
+ * PREFERRED_CHALLENGE. A preferred factor the pool offers is started at once (PASSWORD with its
+ * PASSWORD, PASSWORD_SRP with its SRP_A, WEB_AUTHN); otherwise the answer is SELECT_CHALLENGE with
+ * AvailableChallenges, and RespondToAuthChallenge SELECT_CHALLENGE names one as ANSWER with that
+ * factor's fields. The factors reuse the password (`initiate-auth.ts`), SRP (`srp-sign-in.ts`) and
+ * passkey (`webauthn-sign-in.ts`) paths, so MFA follows a password as it does today and not a passkey.
+ *
+ * The offered factors depend on the pool only (`signInPolicy.allowedFirstAuthFactors`), never on
+ * the user: whether a user exists or holds a passkey is not told by what the sign-in offers.
+ */
+import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
+import { UserPoolError } from "./user-pool-errors.js";
+import { passwordSignIn } from "./initiate-auth.js";
+import { openSession, sealSession } from "./sealed-session.js";
+import { CHALLENGE_SESSION_MS, type SignInAnswer } from "./sign-in-session.js";
+import { startSrp } from "./srp-sign-in.js";
+import { findUser, requiredString, type Body } from "./user-pool-input.js";
+import { startWebAuthnSignIn } from "./webauthn-sign-in.js";
+
+/** Every first factor Cognito names; those this pool does not offer lead to SELECT_CHALLENGE. */
+const KNOWN_FACTORS = new Set(["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN", "EMAIL_OTP", "SMS_OTP"]);
+const SELECT_SESSION = "user-pool:select-challenge";
+
+/** The first factors `loaded`'s pool offers, in Cognito's order. */
+export function availableChallengesOf(loaded: LoadedClient): string[] {
+  const allowed = loaded.pool.settings.signInPolicy.allowedFirstAuthFactors;
+  return ["PASSWORD", "PASSWORD_SRP", ...(allowed.includes("WEB_AUTHN") ? ["WEB_AUTHN"] : [])];
+}
+
+const field = (parameters: Record<string, unknown>, name: string): string => {
+  const value = parameters[name];
+  if (typeof value !== "string" || value.length === 0) throw new UserPoolError("InvalidParameterException", `Missing required parameter ${name}`);
+  return value;
+};
+
+/** InitiateAuth USER_AUTH. */
+export async function startUserAuth(deps: UserPoolDeps, loaded: LoadedClient, parameters: Record<string, unknown>): Promise<SignInAnswer> {
+  const name = field(parameters, "USERNAME");
+  const preferred = parameters["PREFERRED_CHALLENGE"];
+  if (preferred !== undefined && (typeof preferred !== "string" || !KNOWN_FACTORS.has(preferred))) {
+    throw new UserPoolError("InvalidParameterException", "PREFERRED_CHALLENGE must be one of PASSWORD, PASSWORD_SRP, WEB_AUTHN, EMAIL_OTP, SMS_OTP.");
+  }
+  const available = availableChallengesOf(loaded);
+  if (typeof preferred === "string" && available.includes(preferred)) return startFactor(deps, loaded, name, preferred, parameters);
+  return {
+    ChallengeName: "SELECT_CHALLENGE",
+    Session: sealSession(deps.sessionKey, SELECT_SESSION, { p: loaded.pool.settings.id, c: loaded.client.id, u: name }, deps.now() + CHALLENGE_SESSION_MS),
+    ChallengeParameters: {},
+    AvailableChallenges: available,
+  };
+}
+
+/** RespondToAuthChallenge SELECT_CHALLENGE. */
+export async function answerSelectChallenge(deps: UserPoolDeps, loaded: LoadedClient, body: Body, responses: Record<string, unknown>): Promise<SignInAnswer> {
+  const session = openSession<{ p: string; c: string; u: string }>(deps.sessionKey, SELECT_SESSION, requiredString(body, "Session", 2048), deps.now());
+  if (session === null || session.c !== loaded.client.id || session.p !== loaded.pool.settings.id) {
+    throw new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
+  }
+  const answer = field(responses, "ANSWER");
+  if (!availableChallengesOf(loaded).includes(answer)) throw new UserPoolError("InvalidParameterException", `${answer.slice(0, 64)} is not an available challenge.`);
+  return startFactor(deps, loaded, session.u, answer, responses);
+}
+
+async function startFactor(deps: UserPoolDeps, loaded: LoadedClient, name: string, factor: string, parameters: Record<string, unknown>): Promise<SignInAnswer> {
+  switch (factor) {
+    case "PASSWORD":
+      return passwordSignIn(deps, loaded, name, field(parameters, "PASSWORD"));
+    case "PASSWORD_SRP":
+      return startSrp(deps, loaded, name, field(parameters, "SRP_A"));
+    default:
+      return startWebAuthnSignIn(deps, loaded, await findUser(deps, loaded.pool, name), name);
+  }
+}
