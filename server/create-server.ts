@@ -101,6 +101,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       dataDir: config.dataDir,
       // Read when a developer call arrives, by then the registry below exists.
       developerCredentialsOf: async (identityPoolId) => (await pools.get(identityPoolId))?.developerCredentials ?? null,
+      configFile: config.configFile,
+      outbound: config.outbound,
       now,
       logger: logger.child({ component: "user-pool" }),
     });

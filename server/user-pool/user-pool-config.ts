@@ -8,6 +8,7 @@
  * client `default`, linked to identity pool `default` (docs/user-pools.md).
  */
 import { z } from "zod";
+import { triggersSchema } from "./triggers/trigger-config.js";
 
 /** Cognito's password policy fields (MinimumLength 6-99). */
 const passwordPolicySchema = z
@@ -130,6 +131,8 @@ export const userPoolSettingsSchema = z
     webAuthnOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: "expected an origin such as https://app.example.com" })).default([]),
     /** The identity pool whose sign-ins accept this pool's ID tokens (null: none). */
     identityPool: z.string().min(1).nullable().default("default"),
+    /** Cognito's Lambda triggers: module paths (relative to the config file) or signed endpoints (`triggers/trigger-config.ts`). */
+    triggers: triggersSchema,
   })
   .strict();
 

@@ -9,6 +9,7 @@ import type { UserPoolStore } from "../storage/user-pool-store.js";
 import type { CodeMailer } from "./code-mailer.js";
 import type { UserPoolClientSettings, UserPoolSettings } from "./user-pool-config.js";
 import type { UserPoolSigningKey } from "./user-pool-keys.js";
+import type { UserPoolTriggers } from "./triggers/user-pool-triggers.js";
 
 /** A served pool. */
 export interface LoadedUserPool {
@@ -39,6 +40,8 @@ export interface UserPoolDeps {
   /** HMAC key of stored codes and refresh-token hashes. */
   hashKey: Uint8Array;
   mailer: CodeMailer;
+  /** The pools' Cognito triggers (`triggers/`). */
+  triggers: UserPoolTriggers;
   /** The developer key pair of an identity pool (null: none), which signs Admin* and group calls. */
   developerCredentialsOf(identityPoolId: string): Promise<{ accessKeyId: string; secretAccessKey: string } | null>;
   now: () => number;

@@ -37,6 +37,9 @@ export type UserPoolErrorType =
   | "WebAuthnOriginNotAllowedException"
   | "WebAuthnCredentialNotSupportedException"
   | "WebAuthnClientMismatchException"
+  | "UserLambdaValidationException"
+  | "UnexpectedLambdaException"
+  | "InvalidLambdaResponseException"
   | "InternalErrorException";
 
 /** A refusal to answer in Cognito's form. */

@@ -19,6 +19,8 @@ import type { FetchLike } from "../identity/jwks-cache.js";
 import type { RoleMapping } from "../identity/access-settings.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
 import type { Logger } from "../logger.js";
+import type { OutboundPolicy } from "../outbound-http.js";
+import { createPostSigned, type PostSigned } from "../stream/post-signed.js";
 import type { SecretBox } from "../secret-box.js";
 import type { KeyStore } from "../storage/key-store.js";
 import type { UserPoolStore } from "../storage/user-pool-store.js";
@@ -31,6 +33,7 @@ import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
 import { initiateAuth, respondToAuthChallenge } from "./initiate-auth.js";
 import { getTokensFromRefreshToken, revokeToken } from "./refresh-tokens.js";
 import { confirmSignUp, resendConfirmationCode, signUp } from "./sign-up.js";
+import { createUserPoolTriggers } from "./triggers/user-pool-triggers.js";
 import { associateSoftwareToken, setUserMfaPreference, verifySoftwareToken } from "./software-token.js";
 import type { UserPoolsConfig } from "./user-pool-config.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
@@ -79,6 +82,12 @@ export interface UserPoolServiceOptions {
   dataDir: string;
   /** The developer key pair of an identity pool, which signs the group and Admin* operations (`admin-auth.ts`). */
   developerCredentialsOf: UserPoolDeps["developerCredentialsOf"];
+  /** The config file (trigger module paths are relative to its directory); null: none. */
+  configFile: string | null;
+  /** What trigger endpoints may be (`server/outbound-http.ts`). */
+  outbound: OutboundPolicy;
+  /** How trigger endpoints are called; signed POSTs under `outbound` by default. */
+  post?: PostSigned;
   now: () => number;
   logger: Logger;
 }
@@ -123,6 +132,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     sessionKey: derive("syncpool user-pool sessions v1"),
     hashKey: derive("syncpool user-pool hashes v1"),
     mailer,
+    triggers: createUserPoolTriggers({ pools: config.pools, configFile: options.configFile, post: options.post ?? createPostSigned(options.outbound), now: options.now, logger }),
     developerCredentialsOf: options.developerCredentialsOf,
     now: options.now,
     logger,
