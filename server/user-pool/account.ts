@@ -27,14 +27,14 @@ export async function getUser(deps: UserPoolDeps, body: Body) {
 
 /** UpdateUserAttributes: a changed email is unverified until its mailed code is confirmed. */
 export async function updateUserAttributes(deps: UserPoolDeps, body: Body) {
-  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
+  const { pool, user, session } = await verifyAccessToken(deps, body["AccessToken"]);
   const attributes: Record<string, string> = readAttributes(body["UserAttributes"], { pool, creating: false });
   const newEmail = attributes["email"] !== undefined && attributes["email"] !== user.attributes["email"] ? attributes["email"] : undefined;
   if (newEmail !== undefined) attributes["email_verified"] = "false";
   await deps.store.setAttributes(pool.settings.id, user.sub, attributes, deps.now());
   const deliveries: CodeDeliveryDetails[] = [];
   if (newEmail !== undefined && pool.settings.autoVerifiedAttributes.includes("email")) {
-    deliveries.push(await sendCode(deps, pool, { ...user, attributes: { ...user.attributes, ...attributes } }, "VERIFY:email", newEmail));
+    deliveries.push(await sendCode(deps, pool, { ...user, attributes: { ...user.attributes, ...attributes } }, "VERIFY:email", newEmail, { clientId: session.clientId, clientMetadata: body["ClientMetadata"] }));
   }
   return { CodeDeliveryDetailsList: deliveries };
 }

@@ -8,26 +8,30 @@ import { UserPoolError } from "./user-pool-errors.js";
 import { makeCredentials } from "./credentials.js";
 import { checkPasswordHistory, rememberReplacedPassword } from "./password-history.js";
 import { checkPasswordPolicy } from "./passwords.js";
+import { migrateForgottenUser } from "./triggers/user-migration.js";
 import { consumeCode, sendCode, simulatedDelivery } from "./user-codes.js";
+import { postConfirmation } from "./triggers/sign-up-triggers.js";
 import { clientOf, findUser, requiredString, type Body } from "./user-pool-input.js";
 
 /** ForgotPassword. */
 export async function forgotPassword(deps: UserPoolDeps, body: Body) {
   const name = requiredString(body, "Username", 128);
-  const { pool } = clientOf(deps, body, name);
-  const user = await findUser(deps, pool, name);
+  const loaded = clientOf(deps, body, name);
+  const { pool } = loaded;
+  const user = (await findUser(deps, pool, name)) ?? (await migrateForgottenUser(deps, loaded, name, body));
   if (user === null) return { CodeDeliveryDetails: simulatedDelivery(name) };
   if (!user.enabled) throw new UserPoolError("NotAuthorizedException", "User is disabled.");
   if (user.attributes["email_verified"] !== "true") {
     throw new UserPoolError("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email or phone_number");
   }
-  return { CodeDeliveryDetails: await sendCode(deps, pool, user, "FORGOT_PASSWORD") };
+  return { CodeDeliveryDetails: await sendCode(deps, pool, user, "FORGOT_PASSWORD", undefined, { clientId: loaded.client.id, clientMetadata: body["ClientMetadata"] }) };
 }
 
 /** ConfirmForgotPassword. */
 export async function confirmForgotPassword(deps: UserPoolDeps, body: Body) {
   const name = requiredString(body, "Username", 128);
-  const { pool } = clientOf(deps, body, name);
+  const loaded = clientOf(deps, body, name);
+  const { pool } = loaded;
   const code = requiredString(body, "ConfirmationCode", 2048);
   const password = requiredString(body, "Password", 256);
   const user = await findUser(deps, pool, name);
@@ -39,5 +43,6 @@ export async function confirmForgotPassword(deps: UserPoolDeps, body: Body) {
   const credentials = await makeCredentials(deps, pool, user.username, user.sub, password);
   await deps.store.updateUser(pool.settings.id, user.sub, { ...credentials, ...(user.status === "RESET_REQUIRED" ? { status: "CONFIRMED" } : {}), updatedAt: deps.now() });
   await rememberReplacedPassword(deps, pool, user);
+  await postConfirmation(deps, loaded, (await deps.store.getUserBySub(pool.settings.id, user.sub))!, "PostConfirmation_ConfirmForgotPassword", body["ClientMetadata"]);
   return {};
 }

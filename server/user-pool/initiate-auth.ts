@@ -18,6 +18,9 @@ import { completeSignIn, NEW_PASSWORD_SESSION, type SignInAnswer } from "./sign-
 import { answerSrp, startSrp } from "./srp-sign-in.js";
 import { checkLockout, countFailedSignIn } from "./lockout.js";
 import { answerMfaSetup, answerSoftwareTokenMfa } from "./mfa-sign-in.js";
+import { preAuthentication } from "./triggers/auth-triggers.js";
+import { answerCustomChallenge, startCustomAuth } from "./triggers/custom-auth.js";
+import { migrateSigningInUser } from "./triggers/user-migration.js";
 import { findUser, readAttributes, requiredString, type Body } from "./user-pool-input.js";
 import { answerSelectChallenge, startUserAuth } from "./user-auth.js";
 import { answerWebAuthn } from "./webauthn-sign-in.js";
@@ -48,13 +51,14 @@ export async function initiateAuth(deps: UserPoolDeps, body: Body): Promise<Sign
     case "USER_SRP_AUTH":
       return startSrp(deps, loaded, parameter(parameters, "USERNAME"), parameter(parameters, "SRP_A"));
     case "USER_PASSWORD_AUTH":
-      return passwordSignIn(deps, loaded, parameter(parameters, "USERNAME"), parameter(parameters, "PASSWORD"));
+      return passwordSignIn(deps, loaded, parameter(parameters, "USERNAME"), parameter(parameters, "PASSWORD"), body);
     case "REFRESH_TOKEN_AUTH":
     case "REFRESH_TOKEN":
       return { AuthenticationResult: await refreshSession(deps, loaded, parameter(parameters, "REFRESH_TOKEN")), ChallengeParameters: {} };
+    case "CUSTOM_AUTH":
+      return startCustomAuth(deps, loaded, parameter(parameters, "USERNAME"), body);
     case "USER_AUTH":
       return startUserAuth(deps, loaded, parameters);
-    case "CUSTOM_AUTH":
     case "ADMIN_NO_SRP_AUTH":
     case "ADMIN_USER_PASSWORD_AUTH":
       throw new UserPoolError("InvalidParameterException", `${flow} is not supported by this user pool.`);
@@ -63,14 +67,15 @@ export async function initiateAuth(deps: UserPoolDeps, body: Body): Promise<Sign
   }
 }
 
-/** USER_PASSWORD_AUTH, and USER_AUTH's PASSWORD factor (`user-auth.ts`). */
-export async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, name: string, password: string): Promise<SignInAnswer> {
-  const user = await findUser(deps, loaded.pool, name);
+/** USER_PASSWORD_AUTH, and USER_AUTH's PASSWORD factor (`user-auth.ts`); an unknown user may be migrated by the pool's trigger. */
+export async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, name: string, password: string, body: Body = {}): Promise<SignInAnswer> {
+  const user = (await findUser(deps, loaded.pool, name)) ?? (await migrateSigningInUser(deps, loaded, name, password, body));
   if (user === null) {
     await verifyPassword(await (decoyHash ??= hashPassword("decoy password of no user")), password);
     throw wrongCredentials();
   }
   const failures = await checkLockout(deps, user);
+  await preAuthentication(deps, loaded, user, body["ClientMetadata"]);
   if (!(await verifyPassword(user.passwordHash, password))) {
     await countFailedSignIn(deps, user);
     throw wrongCredentials();
@@ -100,6 +105,8 @@ export async function respondToAuthChallenge(deps: UserPoolDeps, body: Body): Pr
       return answerSelectChallenge(deps, loaded, body, responses);
     case "WEB_AUTHN":
       return answerWebAuthn(deps, loaded, body, responses);
+    case "CUSTOM_CHALLENGE":
+      return answerCustomChallenge(deps, loaded, body, responses);
     default:
       throw new UserPoolError("InvalidParameterException", `${challenge.slice(0, 64)} is not a challenge this user pool sends.`);
   }

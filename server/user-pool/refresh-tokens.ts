@@ -29,7 +29,7 @@ export async function refreshSession(deps: UserPoolDeps, loaded: LoadedClient, r
   const user = await deps.store.getUserBySub(use.session.poolId, use.session.sub);
   if (user === null) throw new UserPoolError("NotAuthorizedException", "Refresh Token has been revoked");
   if (!user.enabled) throw new UserPoolError("NotAuthorizedException", "User is disabled.");
-  const tokens = await issueTokens(deps, loaded, user, use.session);
+  const tokens = await issueTokens(deps, loaded, user, use.session, "TokenGeneration_RefreshTokens");
   return next === null ? tokens : { ...tokens, RefreshToken: next };
 }
 

@@ -11,6 +11,7 @@ import { mfaChallengeFor } from "./mfa-challenge.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { sealSession } from "./sealed-session.js";
+import { postAuthentication } from "./triggers/auth-triggers.js";
 import { issueTokens, newRefreshToken, refreshTokenHash, type AuthenticationResult } from "./user-pool-tokens.js";
 
 /** How long a challenge's `Session` stays usable (Cognito's default AuthSessionValidity). */
@@ -56,6 +57,8 @@ export async function completeSignIn(
 
 /** Stores a new sign-in session and issues its tokens, with its first refresh token. */
 export async function startSession(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes): Promise<AuthenticationResult> {
+  // Before the session is stored: a refusing trigger leaves no session behind.
+  await postAuthentication(deps, loaded, user);
   const now = deps.now();
   const refreshToken = newRefreshToken();
   const session = {

@@ -9,12 +9,14 @@ import { UserPoolError } from "./user-pool-errors.js";
 import { makeCredentials } from "./credentials.js";
 import { checkPasswordPolicy } from "./passwords.js";
 import { consumeCode, sendCode, simulatedDelivery } from "./user-codes.js";
+import { postConfirmation, preSignUp } from "./triggers/sign-up-triggers.js";
 import { clientOf, findUser, looksLikeEmail, readAttributes, requiredString, type Body } from "./user-pool-input.js";
 
 /** SignUp: stores an UNCONFIRMED user and mails the confirmation code. */
 export async function signUp(deps: UserPoolDeps, body: Body) {
   const username = requiredString(body, "Username", 128);
-  const { pool } = clientOf(deps, body, username);
+  const loaded = clientOf(deps, body, username);
+  const { pool } = loaded;
   const password = requiredString(body, "Password", 256);
   if (!/^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u.test(username)) throw new UserPoolError("InvalidParameterException", "Username should match the pattern [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+");
   if (pool.settings.signInAliases.includes("email") && looksLikeEmail(username)) {
@@ -24,21 +26,32 @@ export async function signUp(deps: UserPoolDeps, body: Body) {
   const attributes = readAttributes(body["UserAttributes"], { pool, creating: true });
   const verifiesEmail = pool.settings.autoVerifiedAttributes.includes("email");
   if (verifiesEmail && attributes["email"] === undefined) throw new UserPoolError("InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required");
-  if (attributes["email"] !== undefined) attributes["email_verified"] = "false";
+  // Before anything is stored: a refusing trigger leaves no user behind.
+  const decision = await preSignUp(deps, loaded, username, attributes, body);
+  if (attributes["email"] !== undefined) attributes["email_verified"] = String(decision.autoVerifyEmail);
   const sub = randomUUID();
   const now = deps.now();
   const credentials = await makeCredentials(deps, pool, username, sub, password);
-  const created = await deps.store.createUser({ poolId: pool.settings.id, username, sub, status: "UNCONFIRMED", enabled: true, ...credentials, createdAt: now, updatedAt: now }, attributes);
+  const status = decision.autoConfirmUser ? "CONFIRMED" : "UNCONFIRMED";
+  const created = await deps.store.createUser({ poolId: pool.settings.id, username, sub, status, enabled: true, ...credentials, createdAt: now, updatedAt: now }, attributes);
   if (!created) throw new UserPoolError("UsernameExistsException", "User already exists");
   const user = (await deps.store.getUserBySub(pool.settings.id, sub))!;
-  const delivery = verifiesEmail ? await sendCode(deps, pool, user, "SIGN_UP") : undefined;
-  return { UserConfirmed: false, UserSub: sub, ...(delivery ? { CodeDeliveryDetails: delivery } : {}) };
+  let delivery;
+  try {
+    delivery = verifiesEmail && !decision.autoConfirmUser ? await sendCode(deps, pool, user, "SIGN_UP", undefined, { clientId: loaded.client.id, clientMetadata: body["ClientMetadata"] }) : undefined;
+  } catch (error) {
+    // A custom message trigger that failed: the sign-up did not happen, so its user goes.
+    await deps.store.deleteUser(pool.settings.id, sub);
+    throw error;
+  }
+  return { UserConfirmed: decision.autoConfirmUser, UserSub: sub, ...(delivery ? { CodeDeliveryDetails: delivery } : {}) };
 }
 
 /** ConfirmSignUp: the code confirms the user and verifies the email it was mailed to. */
 export async function confirmSignUp(deps: UserPoolDeps, body: Body) {
   const name = requiredString(body, "Username", 128);
-  const { pool } = clientOf(deps, body, name);
+  const loaded = clientOf(deps, body, name);
+  const { pool } = loaded;
   const code = requiredString(body, "ConfirmationCode", 2048);
   const user = await findUser(deps, pool, name);
   if (user === null) throw new UserPoolError("CodeMismatchException", "Invalid verification code provided, please try again.");
@@ -56,15 +69,16 @@ export async function confirmSignUp(deps: UserPoolDeps, body: Body) {
   const now = deps.now();
   await deps.store.updateUser(pool.settings.id, user.sub, { status: "CONFIRMED", updatedAt: now });
   if (email !== undefined) await deps.store.setAttributes(pool.settings.id, user.sub, { email_verified: "true" }, now);
+  await postConfirmation(deps, loaded, (await deps.store.getUserBySub(pool.settings.id, user.sub))!, "PostConfirmation_ConfirmSignUp", body["ClientMetadata"]);
   return {};
 }
 
 /** ResendConfirmationCode: a new code for an unconfirmed user. */
 export async function resendConfirmationCode(deps: UserPoolDeps, body: Body) {
   const name = requiredString(body, "Username", 128);
-  const { pool } = clientOf(deps, body, name);
-  const user = await findUser(deps, pool, name);
+  const loaded = clientOf(deps, body, name);
+  const user = await findUser(deps, loaded.pool, name);
   if (user === null) return { CodeDeliveryDetails: simulatedDelivery(name) };
   if (user.status !== "UNCONFIRMED") throw new UserPoolError("InvalidParameterException", "User is already confirmed.");
-  return { CodeDeliveryDetails: await sendCode(deps, pool, user, "SIGN_UP") };
+  return { CodeDeliveryDetails: await sendCode(deps, loaded.pool, user, "SIGN_UP", undefined, { clientId: loaded.client.id, triggerSource: "CustomMessage_ResendCode", clientMetadata: body["ClientMetadata"] }) };
 }

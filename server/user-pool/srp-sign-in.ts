@@ -15,6 +15,7 @@ import { completeSignIn, CHALLENGE_SESSION_MS, type SignInAnswer } from "./sign-
 import { claimSignature, modPow, parseSrpTimestamp, serverEphemeral, serverSessionKey, SRP_G, SRP_N } from "./srp.js";
 import { findUser } from "./user-pool-input.js";
 import { checkLockout, countFailedSignIn } from "./lockout.js";
+import { preAuthentication } from "./triggers/auth-triggers.js";
 
 /** How far a claim's TIMESTAMP may be from the server's clock. */
 export const MAX_TIMESTAMP_SKEW_MS = 5 * 60_000;
@@ -39,6 +40,7 @@ export async function startSrp(deps: UserPoolDeps, loaded: LoadedClient, name: s
   const A = BigInt(`0x${srpA}`);
   if (A % SRP_N === 0n) throw new UserPoolError("NotAuthorizedException", "Incorrect username or password.");
   const user = await findUser(deps, loaded.pool, name);
+  if (user !== null) await preAuthentication(deps, loaded, user, undefined);
   const username = user?.username ?? name;
   const saltHex = user?.srpSalt ?? createHmac("sha256", deps.hashKey).update(`fake-salt:${loaded.pool.settings.id}:${name}`).digest("hex").slice(0, 32);
   // An unknown user gets a verifier no password matches (a random power of g), so B looks like any other.

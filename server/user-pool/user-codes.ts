@@ -8,12 +8,13 @@ import { createHmac, randomInt, timingSafeEqual } from "node:crypto";
 import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import type { LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
+import { customMessage, type CodeMessageContext } from "./triggers/custom-message.js";
 
 /** What a code is for, with its lifetime and the mail's wording. */
 export const CODE_PURPOSES = {
-  SIGN_UP: { ttlMs: 24 * 3_600_000, subject: "Your verification code", text: "Your confirmation code is {####}" },
-  FORGOT_PASSWORD: { ttlMs: 3_600_000, subject: "Your password reset code", text: "Your password reset code is {####}" },
-  "VERIFY:email": { ttlMs: 24 * 3_600_000, subject: "Your verification code", text: "Your verification code is {####}" },
+  SIGN_UP: { ttlMs: 24 * 3_600_000, subject: "Your verification code", text: "Your confirmation code is {####}", triggerSource: "CustomMessage_SignUp" },
+  FORGOT_PASSWORD: { ttlMs: 3_600_000, subject: "Your password reset code", text: "Your password reset code is {####}", triggerSource: "CustomMessage_ForgotPassword" },
+  "VERIFY:email": { ttlMs: 24 * 3_600_000, subject: "Your verification code", text: "Your verification code is {####}", triggerSource: "CustomMessage_UpdateUserAttribute" },
 } as const;
 
 /** A purpose of `CODE_PURPOSES`. */
@@ -45,16 +46,25 @@ export function simulatedDelivery(name: string): CodeDeliveryDetails {
 
 /**
  * Makes a new code for `user` and `purpose`, replacing any live one, and mails it to `email` (the
- * user's email by default).
- * @throws InvalidParameterException when the user has no email to send it to.
+ * user's email by default), worded by the pool's custom message trigger when there is one and the
+ * request's `message` context is given.
+ * @throws InvalidParameterException when the user has no email to send it to; the trigger's exceptions.
  */
-export async function sendCode(deps: UserPoolDeps, pool: LoadedUserPool, user: UserPoolUserWithAttributes, purpose: CodePurpose, email = user.attributes["email"]): Promise<CodeDeliveryDetails> {
+export async function sendCode(
+  deps: UserPoolDeps,
+  pool: LoadedUserPool,
+  user: UserPoolUserWithAttributes,
+  purpose: CodePurpose,
+  email = user.attributes["email"],
+  message?: CodeMessageContext,
+): Promise<CodeDeliveryDetails> {
   if (email === undefined) throw new UserPoolError("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email or phone_number");
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   const now = deps.now();
   const spec = CODE_PURPOSES[purpose];
+  const { subject, text } = await customMessage(deps, pool, user, spec.triggerSource, message, spec);
   await deps.store.saveCode({ poolId: pool.settings.id, sub: user.sub, purpose, codeHash: codeHash(deps, pool.settings.id, user.sub, purpose, code), attempts: 0, expiresAt: now + spec.ttlMs, createdAt: now });
-  await deps.mailer.send({ poolId: pool.settings.id, username: user.username, to: email, purpose, subject: spec.subject, text: spec.text.replace("{####}", code), code });
+  await deps.mailer.send({ poolId: pool.settings.id, username: user.username, to: email, purpose, subject, text: text.replaceAll("{####}", code), code });
   return { Destination: maskEmail(email), DeliveryMedium: "EMAIL", AttributeName: "email" };
 }
 

@@ -15,6 +15,7 @@ import { visibleAttributes } from "./attribute-schema.js";
 import { groupClaims } from "./group-claims.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
+import { preTokenGeneration, type TokenGenerationSource } from "./triggers/pre-token-generation.js";
 
 /** Cognito's `AuthenticationResult`. */
 export interface AuthenticationResult {
@@ -38,8 +39,15 @@ export const newRefreshToken = (): string => randomBytes(48).toString("base64url
 export const refreshTokenHash = (deps: Pick<UserPoolDeps, "hashKey">, token: string): string =>
   createHmac("sha256", deps.hashKey).update(`refresh:${token}`).digest("hex");
 
-/** Signs an ID and an access token for `user` in `session`. */
-export async function issueTokens(deps: Pick<UserPoolDeps, "now" | "store">, { pool, client }: LoadedClient, user: UserPoolUserWithAttributes, session: UserPoolSession): Promise<AuthenticationResult> {
+/** Signs an ID and an access token for `user` in `session`, as the pool's pre token generation trigger changes them. */
+export async function issueTokens(
+  deps: Pick<UserPoolDeps, "now" | "store" | "triggers" | "logger">,
+  loaded: LoadedClient,
+  user: UserPoolUserWithAttributes,
+  session: UserPoolSession,
+  source: TokenGenerationSource = "TokenGeneration_Authentication",
+): Promise<AuthenticationResult> {
+  const { pool, client } = loaded;
   const iat = Math.floor(deps.now() / 1000);
   const eventId = randomUUID();
   const groups = groupClaims(await deps.store.listUserGroups(pool.settings.id, user.sub));
@@ -71,6 +79,7 @@ export async function issueTokens(deps: Pick<UserPoolDeps, "now" | "store">, { p
     jti: randomUUID(),
     username: user.username,
   };
+  await preTokenGeneration(deps, loaded, user, source, idClaims, accessClaims, groups);
   const sign = (claims: JWTPayload) => new SignJWT(claims).setProtectedHeader({ alg: USER_POOL_TOKEN_ALGORITHM, kid: pool.key.kid }).sign(pool.key.privateKey);
   const [IdToken, AccessToken] = await Promise.all([sign(idClaims), sign(accessClaims)]);
   return { AccessToken, IdToken, ExpiresIn: client.accessTokenValiditySeconds, TokenType: "Bearer" };
