@@ -43,6 +43,8 @@ const onBothBackends = [
   "test/integration/metrics.test.ts",
   // the built-in user pool end to end with unmodified Amplify: users, codes, sessions and revocation in SQL
   "test/integration/user-pool-amplify.test.ts",
+  // user-pool triggers: a refused or failed trigger leaves no user behind, migrated users are stored
+  "test/integration/user-pool-triggers.test.ts",
   // the user pool's SQL: SDK operations, SRP, MFA, lockout counts, history, groups and every refusal
   "test/integration/user-pool-sdk.test.ts",
   "test/integration/user-pool-srp.test.ts",
