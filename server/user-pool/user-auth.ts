@@ -8,7 +8,9 @@
  *
  * The offered factors depend on the pool only (`signInPolicy.allowedFirstAuthFactors`), never on
  * the user: whether a user exists or holds a passkey is not told by what the sign-in offers.
+ * GetUserAuthFactors tells the signed-in user what they have set up.
  */
+import { getUser } from "./account.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { passwordSignIn } from "./initiate-auth.js";
@@ -16,6 +18,7 @@ import { openSession, sealSession } from "./sealed-session.js";
 import { CHALLENGE_SESSION_MS, type SignInAnswer } from "./sign-in-session.js";
 import { startSrp } from "./srp-sign-in.js";
 import { findUser, requiredString, type Body } from "./user-pool-input.js";
+import { verifyAccessToken } from "./user-pool-tokens.js";
 import { startWebAuthnSignIn } from "./webauthn-sign-in.js";
 
 /** Every first factor Cognito names; those this pool does not offer lead to SELECT_CHALLENGE. */
@@ -71,4 +74,17 @@ async function startFactor(deps: UserPoolDeps, loaded: LoadedClient, name: strin
     default:
       return startWebAuthnSignIn(deps, loaded, await findUser(deps, loaded.pool, name), name);
   }
+}
+
+/** The AuthFactorType of each MFA setting GetUser lists. */
+const FACTOR_OF_MFA_SETTING: Record<string, string> = { SOFTWARE_TOKEN_MFA: "SOFTWARE_TOKEN", EMAIL_OTP: "EMAIL_OTP", SMS_MFA: "SMS_OTP" };
+
+/** GetUserAuthFactors: GetUser's MFA fields, and the factors the user has set up (`ConfiguredUserAuthFactors`). */
+export async function getUserAuthFactors(deps: UserPoolDeps, body: Body) {
+  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
+  const { Username, UserMFASettingList, ...rest } = await getUser(deps, body);
+  const preferred = "PreferredMfaSetting" in rest ? { PreferredMfaSetting: rest.PreferredMfaSetting } : {};
+  const passkeys = pool.settings.signInPolicy.allowedFirstAuthFactors.includes("WEB_AUTHN") && (await deps.store.countWebAuthnCredentials(pool.settings.id, user.sub)) > 0;
+  const mfaFactors = UserMFASettingList.map((setting) => FACTOR_OF_MFA_SETTING[setting]).filter((factor): factor is string => factor !== undefined);
+  return { Username, ...preferred, UserMFASettingList, ConfiguredUserAuthFactors: ["PASSWORD", ...mfaFactors, ...(passkeys ? ["WEB_AUTHN"] : [])] };
 }

@@ -37,6 +37,7 @@ import { createUserPoolTriggers } from "./triggers/user-pool-triggers.js";
 import { associateSoftwareToken, setUserMfaPreference, verifySoftwareToken } from "./software-token.js";
 import type { UserPoolsConfig } from "./user-pool-config.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
+import { getUserAuthFactors } from "./user-auth.js";
 import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
 import type { Body } from "./user-pool-input.js";
 import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
@@ -65,6 +66,7 @@ const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unk
   CompleteWebAuthnRegistration: completeWebAuthnRegistration,
   ListWebAuthnCredentials: listWebAuthnCredentials,
   DeleteWebAuthnCredential: deleteWebAuthnCredential,
+  GetUserAuthFactors: getUserAuthFactors,
 };
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";

@@ -89,7 +89,7 @@ export async function answerWebAuthn(deps: UserPoolDeps, loaded: LoadedClient, b
   const stored = await deps.store.getWebAuthnCredential(session.p, credential.id);
   if (stored === null || stored.sub !== session.s) throw refused();
   const userHandle = credential.response["userHandle"];
-  if (typeof userHandle === "string" && userHandle.length > 0 && isoBase64URL.toUTF8String(userHandle) !== session.s) throw refused();
+  if (userHandle !== undefined && userHandle !== null && userHandle !== "" && (typeof userHandle !== "string" || !isoBase64URL.isBase64URL(userHandle) || isoBase64URL.toUTF8String(userHandle) !== session.s)) throw refused();
   let newCounter: number;
   try {
     const verified = await verifyAuthenticationResponse({

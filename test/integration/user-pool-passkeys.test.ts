@@ -3,7 +3,7 @@
  * `@aws-sdk/client-cognito-identity-provider` and a software authenticator
  * (`test/helpers/webauthn-authenticator.ts`): register -> sign in with WEB_AUTHN -> list -> delete
  * -> sign-in refused; SELECT_CHALLENGE and its answers; MFA after a password factor but not after a
- * passkey; the refusals with Cognito's exception names (replayed assertion, wrong origin, another
+ * passkey, and GetUserAuthFactors; the refusals with Cognito's exception names (replayed assertion, wrong origin, another
  * relying party, unknown credential, expired challenges, another app client). Then unmodified
  * Amplify's `signIn` with USER_AUTH, preferring PASSWORD_SRP and PASSWORD, and choosing a factor.
  * The server's clock is `Date.now()` plus a skew the test moves, so challenges can expire.
@@ -161,6 +161,13 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
     const challenge = await passkeyChallenge("quinn@example.com");
     const signedIn = await answerPasskey(challenge, "quinn", quinnKey.get(requestOptions(challenge)));
     expect(signedIn.AuthenticationResult?.AccessToken).toEqual(expect.any(String));
+    const factors = await call("GetUserAuthFactors", { AccessToken: signedIn.AuthenticationResult!.AccessToken });
+    expect(factors.body).toEqual({
+      Username: "quinn",
+      PreferredMfaSetting: "SOFTWARE_TOKEN_MFA",
+      UserMFASettingList: ["SOFTWARE_TOKEN_MFA"],
+      ConfiguredUserAuthFactors: ["PASSWORD", "SOFTWARE_TOKEN", "WEB_AUTHN"],
+    });
   });
 
   it("refuses bad registrations and assertions with Cognito's exception names", async () => {
@@ -218,6 +225,10 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
     refusedSignIns["another relying party"] = await refusal(answerPasskey(wrongParty, "rhea", key.get(requestOptions(wrongParty), { rpId: "evil.example" })));
     const unknownKey = await passkeyChallenge("rhea");
     refusedSignIns["unknown credential"] = await refusal(answerPasskey(unknownKey, "rhea", new SoftwareAuthenticator(ORIGIN).get(requestOptions(unknownKey))));
+    const otherUser = await passkeyChallenge("rhea");
+    const namingSomeoneElse = key.get(requestOptions(otherUser));
+    namingSomeoneElse.response.userHandle = Buffer.from("sub-of-someone-else").toString("base64url");
+    refusedSignIns["assertion naming another user"] = await refusal(answerPasskey(otherUser, "rhea", namingSomeoneElse));
     const expiring2 = await passkeyChallenge("rhea");
     skewMs += 4 * 60_000;
     refusedSignIns["expired challenge"] = await refusal(answerPasskey(expiring2, "rhea", key.get(requestOptions(expiring2))));
@@ -234,6 +245,7 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
       "wrong origin": "WebAuthnOriginNotAllowedException",
       "another relying party": "WebAuthnRelyingPartyMismatchException",
       "unknown credential": "NotAuthorizedException",
+      "assertion naming another user": "NotAuthorizedException",
       "expired challenge": "NotAuthorizedException",
       "user who does not exist": "NotAuthorizedException",
       "honest assertion after all that": "no error",
