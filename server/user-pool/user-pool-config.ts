@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { triggersSchema } from "./triggers/trigger-config.js";
+import { oauthClientShape, oauthPoolShape, USER_SCOPES } from "./oauth/oauth-settings.js";
 
 /** Cognito's password policy fields (MinimumLength 6-99). */
 const passwordPolicySchema = z
@@ -38,8 +39,13 @@ const clientSchema = z
     refreshTokenRotation: z.boolean().default(true),
     /** RetryGracePeriodSeconds: how long a replaced refresh token still works (0-60). */
     retryGracePeriodSeconds: z.number().int().min(0).max(60).default(0),
+    ...oauthClientShape,
   })
-  .strict();
+  .strict()
+  .refine((client) => client.secret !== undefined || !client.allowedOAuthFlows.includes("client_credentials"), {
+    error: "client_credentials needs a client with a secret",
+    path: ["allowedOAuthFlows"],
+  });
 
 /** An app client of a user pool, after defaults. */
 export type UserPoolClientSettings = z.output<typeof clientSchema>;
@@ -133,8 +139,18 @@ export const userPoolSettingsSchema = z
     identityPool: z.string().min(1).nullable().default("default"),
     /** Cognito's Lambda triggers: module paths (relative to the config file) or signed endpoints (`triggers/trigger-config.ts`). */
     triggers: triggersSchema,
+    ...oauthPoolShape,
   })
-  .strict();
+  .strict()
+  .superRefine((pool, ctx) => {
+    // A client's scopes are user scopes or scopes of one of the pool's resource servers.
+    const known = new Set<string>([...USER_SCOPES, ...pool.resourceServers.flatMap((server) => server.scopes.map((scope) => `${server.identifier}/${scope}`))]);
+    pool.clients.forEach((client, index) => {
+      for (const scope of client.allowedOAuthScopes) {
+        if (!known.has(scope)) ctx.addIssue({ code: "custom", message: `scope "${scope}" is neither a user scope nor one of the pool's resource servers'`, path: ["clients", index, "allowedOAuthScopes"] });
+      }
+    });
+  });
 
 /** A user pool after defaults. */
 export type UserPoolSettings = z.output<typeof userPoolSettingsSchema>;
