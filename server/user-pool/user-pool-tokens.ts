@@ -39,13 +39,23 @@ export const newRefreshToken = (): string => randomBytes(48).toString("base64url
 export const refreshTokenHash = (deps: Pick<UserPoolDeps, "hashKey">, token: string): string =>
   createHmac("sha256", deps.hashKey).update(`refresh:${token}`).digest("hex");
 
-/** Signs an ID and an access token for `user` in `session`, as the pool's pre token generation trigger changes them. */
+/** What the hosted UI's code flow changes in the tokens: the granted scopes, and the authorize request's `nonce` in the ID token. */
+export interface TokenGrant {
+  scope: string;
+  nonce?: string;
+}
+
+/**
+ * Signs an ID and an access token for `user` in `session`, as the pool's pre token generation
+ * trigger changes them; `grant` (the hosted UI) sets the scope and nonce.
+ */
 export async function issueTokens(
   deps: Pick<UserPoolDeps, "now" | "store" | "triggers" | "logger">,
   loaded: LoadedClient,
   user: UserPoolUserWithAttributes,
   session: UserPoolSession,
   source: TokenGenerationSource = "TokenGeneration_Authentication",
+  grant: TokenGrant = { scope: ADMIN_SCOPE },
 ): Promise<AuthenticationResult> {
   const { pool, client } = loaded;
   const iat = Math.floor(deps.now() / 1000);
@@ -57,6 +67,7 @@ export async function issueTokens(
     "cognito:username": user.username,
     origin_jti: session.originJti,
     aud: client.id,
+    ...(grant.nonce === undefined ? {} : { nonce: grant.nonce }),
     event_id: eventId,
     token_use: "id",
     auth_time: session.authTime,
@@ -72,7 +83,7 @@ export async function issueTokens(
     origin_jti: session.originJti,
     event_id: eventId,
     token_use: "access",
-    scope: ADMIN_SCOPE,
+    scope: grant.scope,
     auth_time: session.authTime,
     exp: iat + client.accessTokenValiditySeconds,
     iat,
