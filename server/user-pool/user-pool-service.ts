@@ -5,6 +5,7 @@
  *   POST <prefix>/cognito-idp                                    AWS JSON 1.1, X-Amz-Target: AWSCognitoIdentityProviderService.<Op>
  *   GET  <prefix>/cognito-idp/<poolId>/.well-known/jwks.json     the pool's public key
  *   GET  <prefix>/cognito-idp/<poolId>/.well-known/openid-configuration
+ *   /auth/<poolId>/...                                           the hosted UI and OAuth2 endpoints (`oauth/hosted-ui.ts`)
  *
  * The issuer of a pool's tokens is `<public url><prefix>/cognito-idp/<poolId>`. Identity pools that a
  * user pool names accept its ID tokens as logins (`linkTo`), under both keys Amplify and Cognito
@@ -42,6 +43,7 @@ import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
 import type { Body } from "./user-pool-input.js";
 import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
 import { completeWebAuthnRegistration, deleteWebAuthnCredential, listWebAuthnCredentials, startWebAuthnRegistration } from "./webauthn-registration.js";
+import { createHostedUi, hostedUiBaseOf } from "./oauth/hosted-ui.js";
 
 /** The operations of app clients and signed-in users, by X-Amz-Target name; the developer's are `GROUP_OPERATIONS`. */
 const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unknown>> = {
@@ -144,7 +146,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     const match = /^\/([^/]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(path.slice(base.length));
     const pool = match ? pools.get(match[1]!) : undefined;
     if (!match || !pool) return null;
-    const body = match[2] === "jwks.json" ? jwksOf(pool.key) : discoveryOf(pool);
+    const body = match[2] === "jwks.json" ? jwksOf(pool.key) : discoveryOf(pool, hostedUiBaseOf(config.publicUrl, pool.settings.id));
     return new Response(JSON.stringify(body), { headers: { "content-type": "application/json", "cache-control": "public, max-age=300", ...CORS } });
   };
 
@@ -175,10 +177,13 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     return Response.json(result, { headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID(), ...CORS } });
   };
 
+  const hostedUi = createHostedUi(deps, config.publicUrl.startsWith("https:"));
+
   return {
-    handles: (path) => path === base || path === `${base}/` || path.startsWith(`${base}/`),
+    handles: (path) => path === base || path === `${base}/` || path.startsWith(`${base}/`) || hostedUi.handles(path),
     async fetch(request) {
       const path = new URL(request.url).pathname;
+      if (hostedUi.handles(path)) return hostedUi.fetch(request);
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT });
       if (request.method === "GET" || request.method === "HEAD") return wellKnown(path) ?? new Response("Not Found", { status: 404 });
       if (request.method !== "POST" || (path !== base && path !== `${base}/`)) return new Response("Not Found", { status: 404 });
@@ -236,14 +241,21 @@ const PREFLIGHT = {
   "access-control-max-age": "86400",
 };
 
-function discoveryOf(pool: LoadedUserPool) {
+function discoveryOf(pool: LoadedUserPool, hostedUiBase: string) {
   return {
     issuer: pool.issuer,
+    authorization_endpoint: `${hostedUiBase}/oauth2/authorize`,
+    token_endpoint: `${hostedUiBase}/oauth2/token`,
+    userinfo_endpoint: `${hostedUiBase}/oauth2/userInfo`,
+    revocation_endpoint: `${hostedUiBase}/oauth2/revoke`,
+    end_session_endpoint: `${hostedUiBase}/logout`,
     jwks_uri: `${pool.issuer}/.well-known/jwks.json`,
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [USER_POOL_TOKEN_ALGORITHM],
-    response_types_supported: ["code", "token"],
-    scopes_supported: ["openid", "email", "phone", "profile"],
+    response_types_supported: ["code"],
+    grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+    code_challenge_methods_supported: ["S256"],
+    scopes_supported: ["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
     claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "token_use", "cognito:username", "origin_jti", "email", "email_verified"],
   };

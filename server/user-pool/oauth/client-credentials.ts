@@ -1,0 +1,37 @@
+/**
+ * The `client_credentials` grant: a confidential client (machine to machine) gets an access token
+ * for its resource-server scopes, with no user: Cognito's claims (`sub` and `client_id` are the
+ * client, `token_use: access`, `scope`, `version: 2`), signed with the pool's key under its issuer,
+ * so resource servers verify it like the pool's other access tokens. No refresh token, no ID token.
+ */
+import { randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
+import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
+import { USER_POOL_TOKEN_ALGORITHM } from "../user-pool-keys.js";
+import { OAuthError } from "./oauth-errors.js";
+import { USER_SCOPES } from "./oauth-settings.js";
+
+const isUserScope = (scope: string) => (USER_SCOPES as readonly string[]).includes(scope);
+
+/** The token answer for `loaded` asking `asked` (null: all its resource-server scopes). @throws OAuthError */
+export async function issueClientCredentials(deps: UserPoolDeps, { pool, client }: LoadedClient, asked: string | null) {
+  if (client.secret === undefined || !client.allowedOAuthFlows.includes("client_credentials")) throw new OAuthError("unauthorized_client", "The app client may not use client_credentials.");
+  const allowed = client.allowedOAuthScopes.filter((scope) => !isUserScope(scope));
+  const scopes = asked === null ? allowed : [...new Set(asked.split(" ").filter((scope) => scope !== ""))];
+  if (scopes.length === 0 || scopes.some((scope) => !allowed.includes(scope))) throw new OAuthError("invalid_scope", "A requested scope is not a resource-server scope allowed for this app client.");
+  const iat = Math.floor(deps.now() / 1000);
+  const claims = {
+    sub: client.id,
+    token_use: "access",
+    scope: scopes.join(" "),
+    auth_time: iat,
+    iss: pool.issuer,
+    exp: iat + client.accessTokenValiditySeconds,
+    iat,
+    version: 2,
+    jti: randomUUID(),
+    client_id: client.id,
+  };
+  const accessToken = await new SignJWT(claims).setProtectedHeader({ alg: USER_POOL_TOKEN_ALGORITHM, kid: pool.key.kid }).sign(pool.key.privateKey);
+  return { access_token: accessToken, expires_in: client.accessTokenValiditySeconds, token_type: "Bearer" };
+}
