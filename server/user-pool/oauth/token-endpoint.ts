@@ -51,7 +51,7 @@ export async function tokenEndpoint(deps: UserPoolDeps, pool: LoadedUserPool, re
   const session = await deps.store.getSession(redeemed.originJti);
   const user = session === null || session.revokedAt !== null ? null : await deps.store.getUserBySub(pool.settings.id, redeemed.sub);
   if (session === null || user === null || !user.enabled) throw new OAuthError("invalid_grant", "The authorization code's sign-in has ended.");
-  const tokens = await issueTokens(deps, loaded, user, session, { scope: redeemed.scopes.join(" "), ...(redeemed.nonce === null ? {} : { nonce: redeemed.nonce }) });
+  const tokens = await issueTokens(deps, loaded, user, session, "TokenGeneration_HostedAuth", { scope: redeemed.scopes.join(" "), ...(redeemed.nonce === null ? {} : { nonce: redeemed.nonce }) });
   return oauthJson(asOAuthAnswer({ ...tokens, RefreshToken: redeemed.refreshToken }, redeemed.scopes.includes("openid")));
 }
 

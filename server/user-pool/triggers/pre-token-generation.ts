@@ -25,7 +25,7 @@ const RESTRICTED = new Set([
 const invalid = () => new UserPoolError("InvalidLambdaResponseException", "Unrecognizable lambda output");
 
 /** Where the tokens come from: Cognito's TokenGeneration_* trigger sources. */
-export type TokenGenerationSource = "TokenGeneration_Authentication" | "TokenGeneration_RefreshTokens" | "TokenGeneration_NewPasswordChallenge";
+export type TokenGenerationSource = "TokenGeneration_Authentication" | "TokenGeneration_RefreshTokens" | "TokenGeneration_NewPasswordChallenge" | "TokenGeneration_HostedAuth";
 
 /**
  * Runs the pool's trigger, if any, and applies its answer to `idClaims` and `accessClaims` in place.
