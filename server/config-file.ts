@@ -52,6 +52,7 @@ function inlineSchemaFiles(json: unknown, file: string): unknown {
   const pools = (json as { pools?: unknown } | null)?.pools;
   if (!Array.isArray(pools)) return json;
   pools.forEach((pool: unknown, poolIndex) => {
+    inlineModelsSchema(pool, poolIndex, file);
     const entries = (pool as { jsonSchemas?: unknown } | null)?.jsonSchemas;
     if (!Array.isArray(entries)) return;
     entries.forEach((entry: unknown, entryIndex) => {
@@ -68,3 +69,15 @@ function inlineSchemaFiles(json: unknown, file: string): unknown {
   return json;
 }
 
+
+/** A pool's `models.schema` names the app's GraphQL schema file (relative to the config file): read it in. */
+function inlineModelsSchema(pool: unknown, poolIndex: number, file: string): void {
+  const models = (pool as { models?: { schema?: unknown } } | null)?.models;
+  if (typeof models?.schema !== "string") return;
+  const path = resolve(dirname(file), models.schema);
+  try {
+    models.schema = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`config file ${file}: pools[${poolIndex}].models.schema: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}

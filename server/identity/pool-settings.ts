@@ -10,6 +10,7 @@ import { webhooksSchema } from "../stream/stream-config.js";
 import { DEFAULT_LIMITS } from "../../core/limits.js";
 import { accessSettingsShape, checkAccessSettings } from "./access-settings.js";
 import { jsonSchemaEntrySchema } from "./json-schemas.js";
+import { modelsSettingsSchema } from "../models/models-settings.js";
 import { sharedDatasetsSchema } from "./shared-datasets.js";
 
 /** Pool ids: short, URL- and log-safe; a generated one is `<region>:<uuid>`. */
@@ -199,6 +200,8 @@ export const poolSettingsSchema = z
     jsonSchemas: z.array(jsonSchemaEntrySchema, { error: "expected an array" }).max(100, { error: "expected at most 100 schemas" }).default([]),
     // Datasets owned by the pool or a group, read and written by its rules (shared-datasets.ts).
     sharedDatasets: sharedDatasetsSchema,
+    // The app's models, served AppSync-style at /appsync/<id>/graphql (server/models/).
+    models: modelsSettingsSchema.optional(),
     ...accessSettingsShape,
   })
   .strict()

@@ -1,0 +1,165 @@
+/**
+ * The app's models, read from its Amplify GraphQL schema (the `schema.graphql` an Amplify app
+ * keeps): every `@model` type with its fields, the enums and embedded (non-model) types they use,
+ * and the `@auth` rules as written. Everything after this (the AppSync-style API, storage, auth)
+ * reads these definitions, never the SDL again.
+ */
+import { Kind, parse, type ConstDirectiveNode, type ConstValueNode, type TypeNode } from "graphql";
+import { SyncpoolError } from "../../core/errors.js";
+
+/** The AWS scalars AppSync adds to GraphQL's own. */
+export const AWS_SCALARS = ["AWSDateTime", "AWSDate", "AWSTime", "AWSTimestamp", "AWSEmail", "AWSJSON", "AWSURL", "AWSPhone", "AWSIPAddress"] as const;
+const BUILT_IN_SCALARS = new Set(["ID", "String", "Int", "Float", "Boolean", ...AWS_SCALARS]);
+
+/** One field of a model or embedded type. `type` is a scalar, enum or embedded type name. */
+export interface FieldDef {
+  name: string;
+  type: string;
+  category: "scalar" | "enum" | "embedded";
+  required: boolean;
+  isList: boolean;
+}
+
+/** One `@auth` rule as written (`allow`, `provider`, `ownerField`, `identityClaim`, `groups`, `operations`). */
+export interface AuthRule {
+  allow: "public" | "private" | "owner" | "groups" | "custom";
+  provider: string | null;
+  ownerField: string;
+  identityClaim: string;
+  groups: string[];
+  operations: string[];
+}
+
+/** A `@model` type: its plural (drives `sync<Plural>`), fields in schema order and auth rules. */
+export interface ModelDef {
+  name: string;
+  pluralName: string;
+  fields: FieldDef[];
+  auth: AuthRule[];
+  /** True when any rule scopes items to their owner (`allow: owner`). */
+  ownerScoped: boolean;
+}
+
+/** Everything the app's schema declares that the API serves. */
+export interface AppModels {
+  models: ModelDef[];
+  enums: Map<string, string[]>;
+  embedded: Map<string, FieldDef[]>;
+}
+
+/** Fields AppSync adds to every model; an app's schema may also declare them. */
+export const TIMESTAMP_FIELDS = ["createdAt", "updatedAt"] as const;
+
+/**
+ * Reads the models of an Amplify GraphQL schema.
+ * @throws SyncpoolError BAD_USER_INPUT naming the type or field that cannot be served: a syntax
+ *   error, a field of an unknown type, a model without `id: ID!`, relations (not served yet).
+ */
+export function parseAppModels(sdl: string): AppModels {
+  let document;
+  try {
+    document = parse(sdl);
+  } catch (error) {
+    throw schemaError(`not a GraphQL schema: ${(error as Error).message}`);
+  }
+  const enums = new Map<string, string[]>();
+  const objects = document.definitions.filter((definition) => definition.kind === Kind.OBJECT_TYPE_DEFINITION);
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.ENUM_TYPE_DEFINITION) enums.set(definition.name.value, (definition.values ?? []).map((value) => value.name.value));
+  }
+  const isModel = (directives: readonly ConstDirectiveNode[] | undefined) => (directives ?? []).some((directive) => directive.name.value === "model");
+  const embeddedNames = new Set(objects.filter((object) => !isModel(object.directives)).map((object) => object.name.value));
+  const modelNames = new Set(objects.filter((object) => isModel(object.directives)).map((object) => object.name.value));
+
+  const fieldOf = (owner: string, name: string, typeNode: TypeNode): FieldDef => {
+    const { type, required, isList } = unwrap(typeNode);
+    if (modelNames.has(type)) throw schemaError(`${owner}.${name}: relations between models are not served yet`);
+    const category = BUILT_IN_SCALARS.has(type) ? "scalar" : enums.has(type) ? "enum" : embeddedNames.has(type) ? "embedded" : null;
+    if (category === null) throw schemaError(`${owner}.${name}: unknown type ${type}`);
+    return { name, type, category, required, isList };
+  };
+
+  const embedded = new Map<string, FieldDef[]>();
+  for (const object of objects) {
+    if (isModel(object.directives) || ["Query", "Mutation", "Subscription"].includes(object.name.value)) continue;
+    embedded.set(object.name.value, (object.fields ?? []).map((field) => fieldOf(object.name.value, field.name.value, field.type)));
+  }
+  const models = objects.filter((object) => isModel(object.directives)).map((object): ModelDef => {
+    const name = object.name.value;
+    const fields = (object.fields ?? [])
+      .filter((field) => !(field.directives ?? []).some((directive) => ["hasMany", "hasOne", "belongsTo", "manyToMany"].includes(directive.name.value)))
+      .map((field) => fieldOf(name, field.name.value, field.type));
+    const id = fields.find((field) => field.name === "id");
+    if (!id || id.type !== "ID" || !id.required || id.isList) throw schemaError(`${name}: a model needs the field id: ID!`);
+    const auth = authRules(name, object.directives ?? []);
+    return { name, pluralName: pluralOf(name), fields, auth, ownerScoped: auth.some((rule) => rule.allow === "owner") };
+  });
+  if (models.length === 0) throw schemaError("the schema declares no @model type");
+  return { models, enums, embedded };
+}
+
+/** `@auth(rules: [...])` as rules; no `@auth` reads as AppSync's default for an API-key API: public. */
+function authRules(model: string, directives: readonly ConstDirectiveNode[]): AuthRule[] {
+  const auth = directives.find((directive) => directive.name.value === "auth");
+  if (!auth) return [{ allow: "public", provider: "apiKey", ownerField: "owner", identityClaim: "cognito:username", groups: [], operations: [] }];
+  const rulesArgument = auth.arguments?.find((argument) => argument.name.value === "rules")?.value;
+  if (rulesArgument?.kind !== Kind.LIST) throw schemaError(`${model}: @auth takes rules: [...]`);
+  return rulesArgument.values.map((node, index) => {
+    const rule = valueOf(node) as Record<string, unknown> | null;
+    const allow = rule?.allow;
+    if (typeof allow !== "string" || !["public", "private", "owner", "groups", "custom"].includes(allow)) {
+      throw schemaError(`${model}: @auth rules[${index}].allow must be public, private, owner, groups or custom`);
+    }
+    const strings = (value: unknown) => (Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []);
+    return {
+      allow: allow as AuthRule["allow"],
+      provider: typeof rule!.provider === "string" ? rule!.provider : null,
+      ownerField: typeof rule!.ownerField === "string" ? rule!.ownerField : "owner",
+      identityClaim: typeof rule!.identityClaim === "string" ? rule!.identityClaim : "cognito:username",
+      groups: strings(rule!.groups),
+      operations: strings(rule!.operations),
+    };
+  });
+}
+
+/** A literal argument value as plain data (enum values read as their names). */
+function valueOf(node: ConstValueNode): unknown {
+  switch (node.kind) {
+    case Kind.OBJECT:
+      return Object.fromEntries(node.fields.map((field) => [field.name.value, valueOf(field.value)]));
+    case Kind.LIST:
+      return node.values.map(valueOf);
+    case Kind.NULL:
+      return null;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(node.value);
+    default:
+      return node.value;
+  }
+}
+
+function unwrap(node: TypeNode): { type: string; required: boolean; isList: boolean } {
+  const required = node.kind === Kind.NON_NULL_TYPE;
+  const inner = node.kind === Kind.NON_NULL_TYPE ? node.type : node;
+  if (inner.kind === Kind.LIST_TYPE) {
+    const element = inner.type.kind === Kind.NON_NULL_TYPE ? inner.type.type : inner.type;
+    if (element.kind !== Kind.NAMED_TYPE) throw schemaError("lists of lists are not served");
+    return { type: element.name.value, required, isList: true };
+  }
+  return { type: inner.kind === Kind.NAMED_TYPE ? inner.name.value : "", required, isList: false };
+}
+
+/**
+ * The plural Amplify's codegen gives a model name (it uses the `pluralize` rules): the common
+ * English endings. An app whose generated `pluralName` differs would call other field names.
+ */
+export function pluralOf(name: string): string {
+  if (/[^aeiou]y$/i.test(name)) return `${name.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/i.test(name)) return `${name}es`;
+  return `${name}s`;
+}
+
+function schemaError(message: string): SyncpoolError {
+  return new SyncpoolError("BAD_USER_INPUT", `models schema: ${message}`, { field: "models.schema" });
+}
