@@ -41,6 +41,8 @@ import { createSecretBox, loadMasterKey } from "./secret-box.js";
 import { restrictDataDir } from "./secret-file.js";
 import { schedulePurge } from "./purge-schedule.js";
 import { useHealthRoutes, useJwksRoute, usePathHandler } from "./http-routes.js";
+import { createAppsyncApi } from "./models/appsync-api.js";
+import { createModelsAdminArea } from "./models/models-admin-area.js";
 import type { CommittedChange } from "./sync/types.js";
 import { createStreamRuntime } from "./stream/stream-runtime.js";
 import { createYdocPool, type YdocPool } from "./ydoc/ydoc-pool.js";
@@ -191,7 +193,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     };
 
     const yoga = createYoga<{}, GraphQLContext>({
-      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity }), createKeysArea({ store: storage.keys, box, ring, now })]),
+      schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity }), createKeysArea({ store: storage.keys, box, ring, now }), createModelsAdminArea({ pools, sessionSecrets: ring.sessionSecrets, now })]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
       // Wrong admin tokens lock their address out with a growing delay (on the server's clock).
       context: createContextFactory({
@@ -231,6 +233,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         usePathHandler(userPools, logger.child({ component: "user-pool" })),
         usePathHandler(aws, logger.child({ component: "aws" })),
         usePathHandler(operations, logger),
+        // The app models' AppSync-style API, for Amplify DataStore apps (`server/models/`).
+        usePathHandler(createAppsyncApi({ pools, sync, logger: logger.child({ component: "models" }), corsOrigins: config.corsOrigins }), logger.child({ component: "models" })),
         // 1. Refuse bodies over ~2 MB with 413 before parsing them.
         useBodyLimit(MAX_REQUEST_BODY_BYTES),
         // 2. Refuse abusive documents: token count while parsing; depth, aliases, cost while validating.

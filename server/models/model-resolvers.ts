@@ -1,0 +1,101 @@
+/**
+ * The resolvers of one model: thin. Each checks the caller against the model's rules, then reads
+ * or writes items (`model-items.ts`, `model-sync.ts`) and answers them as DataStore reads them.
+ * Server-owned fields (`createdAt`, `updatedAt`, the metadata) are set here, never taken from input.
+ */
+import { randomUUID } from "node:crypto";
+import type { SyncDeps } from "../sync/types.js";
+import { conditionFailed, conflictUnhandled, unauthorized, appsyncError } from "./appsync-errors.js";
+import { matchesFilter, type ModelFilter } from "./model-filter.js";
+import type { ModelItem, ModelItems, ModelTarget } from "./model-items.js";
+import type { ModelDef } from "./model-schema.js";
+import { syncItems, type SyncArgs } from "./model-sync.js";
+import { mayUse, type ModelPrincipal } from "./model-auth.js";
+
+/** What a request to the model API carries. */
+export interface ModelContext {
+  principal: ModelPrincipal;
+}
+
+/** What the resolvers of `model` need. */
+export interface ModelResolverDeps {
+  sync: SyncDeps;
+  items: ModelItems;
+  target: ModelTarget;
+}
+
+type Input = Record<string, unknown> & { id?: string; _version?: number | null };
+type MutationArgs = { input: Input; condition?: ModelFilter | null };
+
+/** Query and Mutation resolvers for `model`. */
+export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
+  const { sync, items, target } = deps;
+  const guard = (field: string, type: string, context: ModelContext) => {
+    if (!mayUse(context.principal, model)) throw unauthorized(field, type);
+  };
+  const stamp = () => new Date(sync.now()).toISOString();
+  const required = new Set(model.fields.filter((field) => field.required).map((field) => field.name));
+
+  /** The fields an input writes: not the key, not the metadata; a required field never becomes null. */
+  const written = (input: Input): Record<string, unknown> => {
+    const fields: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(input)) {
+      if (name === "id" || name.startsWith("_") || value === undefined) continue;
+      if (value === null && required.has(name)) throw appsyncError("BadRequest", `${model.name}.${name} is required and cannot be null`);
+      fields[name] = value;
+    }
+    return fields;
+  };
+
+  /** An update or delete: the item must exist, not be deleted, hold the condition and (OPTIMISTIC) the version. */
+  const change = async (args: MutationArgs, fields: Record<string, unknown>): Promise<ModelItem> => {
+    const id = String(args.input.id);
+    const current = await items.readItem(target, id);
+    if (current === null) throw conditionFailed();
+    if (current._deleted) throw conflictUnhandled(current);
+    if (!matchesFilter(current, args.condition)) throw conditionFailed();
+    const baseVersion = args.input._version ?? 0;
+    if (target.strategy === "OPTIMISTIC" && baseVersion !== current._version) throw conflictUnhandled(current);
+    const outcome = await items.writeItem(target, id, { ...fields, updatedAt: stamp() }, { replace: false, baseVersion });
+    if ("conflict" in outcome) throw conflictUnhandled(outcome.conflict);
+    return outcome.item;
+  };
+
+  const { name: m, pluralName: ms } = model;
+  return {
+    Query: {
+      [`get${m}`]: async (_: unknown, args: { id: string }, context: ModelContext) => {
+        guard(`get${m}`, "Query", context);
+        return items.readItem(target, args.id);
+      },
+      [`list${ms}`]: async (_: unknown, args: SyncArgs, context: ModelContext) => {
+        guard(`list${ms}`, "Query", context);
+        const page = await syncItems(sync, target, { ...args, lastSync: null });
+        return { ...page, items: page.items.filter((item) => !item._deleted) };
+      },
+      [`sync${ms}`]: async (_: unknown, args: SyncArgs, context: ModelContext) => {
+        guard(`sync${ms}`, "Query", context);
+        return syncItems(sync, target, args);
+      },
+    },
+    Mutation: {
+      [`create${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
+        guard(`create${m}`, "Mutation", context);
+        const id = args.input.id ?? randomUUID();
+        if ((await items.readItem(target, id)) !== null) throw conditionFailed();
+        const now = stamp();
+        const outcome = await items.writeItem(target, id, { ...written(args.input), createdAt: now, updatedAt: now }, { replace: true, baseVersion: 0 });
+        if ("conflict" in outcome) throw conditionFailed();
+        return outcome.item;
+      },
+      [`update${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
+        guard(`update${m}`, "Mutation", context);
+        return change(args, written(args.input));
+      },
+      [`delete${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
+        guard(`delete${m}`, "Mutation", context);
+        return change(args, { _deleted: true });
+      },
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * `sync<Ms>`: base and delta sync of a model's items, paged. Pages are the dataset's records in
+ * sync-count order (`pullRecords`), so paging is stable while writes go on: a write during a base
+ * sync moves its item to the end, where a later page (or the next delta sync) picks it up.
+ *
+ * - `lastSync` 0 or null: base sync, every item including soft-deleted ones (`_deleted: true`);
+ * - `lastSync` > 0: delta sync, the items changed since then. The records' server times rise with
+ *   their sync counts, so this is the tail of the same order; a page may hold fewer items than
+ *   `limit` (even none) and still be followed by another.
+ * - `startedAt` is the time the first page was served, the same on every page of one sync; the
+ *   last page has `nextToken: null` (DataStore stops paging only on exactly null).
+ */
+import { SyncpoolError } from "../../core/errors.js";
+import { pullRecords } from "../sync/pull-records.js";
+import type { SyncDeps } from "../sync/types.js";
+import { matchesFilter, type ModelFilter } from "./model-filter.js";
+import { itemOf, type ModelItem, type ModelTarget } from "./model-items.js";
+
+/** Page size when the client names none (AppSync's default). */
+export const DEFAULT_SYNC_LIMIT = 100;
+/** Largest page served; DataStore asks for 1000 by default. */
+export const MAX_SYNC_LIMIT = 1000;
+/**
+ * A delta sync also answers items changed this long before `lastSync`: a write stamped just
+ * before a sync started may commit just after the sync read, and must not be missed. Items sent
+ * twice merge to the same result.
+ */
+export const DELTA_OVERLAP_MS = 5_000;
+
+/** `sync<Ms>`'s arguments as DataStore sends them. */
+export interface SyncArgs {
+  limit?: number | null;
+  nextToken?: string | null;
+  lastSync?: number | null;
+  filter?: ModelFilter | null;
+}
+
+/** `Model<M>Connection`. */
+export interface ModelConnection {
+  items: ModelItem[];
+  nextToken: string | null;
+  startedAt: number;
+}
+
+/** Where the next page starts, and what the sync started as (carried in `nextToken`). */
+interface SyncPosition {
+  after: string;
+  startedAt: number;
+  lastSync: number;
+}
+
+/** One page of `target`'s items for `args`. @throws SyncpoolError BAD_USER_INPUT for a bad limit or token. */
+export async function syncItems(deps: SyncDeps, target: ModelTarget, args: SyncArgs): Promise<ModelConnection> {
+  const limit = args.limit ?? DEFAULT_SYNC_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new SyncpoolError("BAD_USER_INPUT", "limit must be a positive integer", { field: "limit" });
+  const position = args.nextToken ? decodePosition(args.nextToken) : null;
+  const startedAt = position?.startedAt ?? deps.now();
+  const lastSync = position?.lastSync ?? Math.max(0, args.lastSync ?? 0);
+  const page = await pullRecords(deps, target.caller, {
+    dataset: target.dataset,
+    first: Math.min(limit, MAX_SYNC_LIMIT),
+    ...(position ? { after: position.after } : {}),
+  });
+  const since = lastSync > 0 ? lastSync - DELTA_OVERLAP_MS : null;
+  const items = page.records
+    .filter((record) => since === null || record.lastModifiedAt > since)
+    .map(itemOf)
+    .filter((item): item is ModelItem => item !== null && matchesFilter(item, args.filter));
+  return {
+    items,
+    nextToken: page.nextCursor === null ? null : encodePosition({ after: page.nextCursor, startedAt, lastSync }),
+    startedAt,
+  };
+}
+
+function encodePosition(position: SyncPosition): string {
+  return Buffer.from(JSON.stringify(position)).toString("base64url");
+}
+
+function decodePosition(token: string): SyncPosition {
+  try {
+    const position = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as SyncPosition;
+    if (typeof position.after === "string" && Number.isSafeInteger(position.startedAt) && Number.isSafeInteger(position.lastSync)) return position;
+  } catch {
+    // reported below
+  }
+  throw new SyncpoolError("BAD_USER_INPUT", "nextToken is not one this server gave out", { field: "nextToken" });
+}
