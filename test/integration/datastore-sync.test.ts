@@ -1,0 +1,135 @@
+/**
+ * Unmodified Amplify DataStore (aws-amplify 6.22, @aws-amplify/datastore 5.1) syncing against
+ * syncpool's model API over real HTTP: two devices, each its own Node process with its own
+ * IndexedDB (fake-indexeddb), an API key from `createApiKey`. Realtime is not served yet, so a
+ * device learns of the other's writes at its next sync (`stop()` then `start()`: a delta sync).
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { poolSettingsSchema } from "../../server/config.js";
+import { materializeStoredJson } from "../../core/shown-value.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+
+const ADMIN_TOKEN = "admin-token-for-datastore-sync-0123456789";
+/** The app's schema.graphql; test/helpers/datastore-device.cjs holds what codegen makes of it. */
+const SCHEMA = `
+  type Todo @model @auth(rules: [{ allow: public }]) { id: ID! title: String! done: Boolean }
+  type Note @model @auth(rules: [{ allow: public }]) { id: ID! content: String! }
+`;
+const DEVICE = fileURLToPath(new URL("../helpers/datastore-device.cjs", import.meta.url));
+
+/** A DataStore device process and the commands it takes. */
+interface Device {
+  run<T = any>(command: string, args?: Record<string, unknown>): Promise<T>;
+  kill(): void;
+}
+
+async function startDevice(endpoint: string, apiKey: string): Promise<Device> {
+  const child: ChildProcess = fork(DEVICE, [JSON.stringify({ endpoint, apiKey })], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 0;
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`the device exited (${code}) before it was ready: ${stderr}`)));
+  });
+  child.on("message", (message: { id?: number; result?: unknown; error?: string }) => {
+    if (message.id === undefined) return;
+    const waiter = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error !== undefined) waiter?.reject(new Error(message.error));
+    else waiter?.resolve(message.result);
+  });
+  return {
+    run: (command, args) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        child.send({ id, command, args });
+      }),
+    kill: () => child.kill("SIGKILL"),
+  };
+}
+
+describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
+  let server: TestServer;
+  let one: Device;
+  let two: Device;
+
+  /** The item as the server stores it (the JSON record's object), or null. */
+  const stored = async (model: string, id: string) => {
+    const page = await server.storage.datasets.readRecords("_shared:app", `model-${model}`, { sinceSyncCount: 0, limit: 1000 });
+    const record = page.records.find((candidate) => candidate.key === id);
+    return record ? { ...materializeStoredJson(record.value), _version: record.syncCount } : null;
+  };
+
+  beforeAll(async () => {
+    const models = { schema: SCHEMA, conflictHandler: "AUTOMERGE", conflictHandlers: { Note: "OPTIMISTIC_CONCURRENCY" } };
+    server = await startTestServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", models })], adminToken: ADMIN_TOKEN } });
+    const issued = await server.gql(`mutation { createApiKey(identityPoolId: "app", expiresInDays: 1) { apiKey } }`, {}, ADMIN_TOKEN);
+    const endpoint = `${server.url}/appsync/app/graphql`;
+    [one, two] = await Promise.all([startDevice(endpoint, issued.data.createApiKey.apiKey), startDevice(endpoint, issued.data.createApiKey.apiKey)]);
+    await Promise.all([one.run("start"), two.run("start")]);
+  }, 60_000);
+  afterAll(async () => {
+    one?.kill();
+    two?.kill();
+    await server?.close();
+  });
+
+  it("sends a saved item to the server, and a second device base-syncs it", async () => {
+    const saved = await one.run("save", { model: "Todo", fields: { title: "buy milk", done: false } });
+    await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).toMatchObject({ title: "buy milk", done: false });
+    await two.run("resync");
+    expect(await two.run("query", { model: "Todo", id: saved.id })).toMatchObject({ title: "buy milk", done: false, _version: expect.any(Number) });
+  }, 30_000);
+
+  it("carries an update on one device to the other by delta sync, then a delete as _deleted", async () => {
+    const saved = await one.run("save", { model: "Todo", fields: { title: "walk", done: false } });
+    await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).not.toBeNull();
+    await two.run("resync");
+    await two.run("update", { model: "Todo", id: saved.id, fields: { done: true } });
+    await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).toMatchObject({ title: "walk", done: true });
+    await one.run("resync");
+    expect(await one.run("query", { model: "Todo", id: saved.id })).toMatchObject({ title: "walk", done: true });
+
+    await one.run("remove", { model: "Todo", id: saved.id });
+    await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).toMatchObject({ _deleted: true, title: "walk" });
+    await two.run("resync");
+    expect(await two.run("query", { model: "Todo", id: saved.id })).toBeNull();
+  }, 45_000);
+
+  it("keeps both of two offline edits to different fields under AUTOMERGE, on both devices", async () => {
+    const saved = await one.run("save", { model: "Todo", fields: { title: "draft", done: false } });
+    await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).not.toBeNull();
+    await two.run("resync");
+    await one.run("update", { model: "Todo", id: saved.id, fields: { title: "final" } });
+    await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).toMatchObject({ title: "final" });
+    // Device two's edit is based on the version before one's, and touches another field.
+    await two.run("update", { model: "Todo", id: saved.id, fields: { done: true } });
+    await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).toMatchObject({ title: "final", done: true });
+    await expect.poll(() => two.run("query", { model: "Todo", id: saved.id }), { timeout: 15_000 }).toMatchObject({ title: "final", done: true });
+    await one.run("resync");
+    expect(await one.run("query", { model: "Todo", id: saved.id })).toMatchObject({ title: "final", done: true });
+    // Merged by the server, not by a conflict handler on the device.
+    expect(await two.run("conflicts")).toEqual([]);
+  }, 45_000);
+
+  it("hands a stale OPTIMISTIC_CONCURRENCY update to DataStore's conflictHandler with the server's item", async () => {
+    const saved = await one.run("save", { model: "Note", fields: { content: "v1" } });
+    await expect.poll(() => stored("Note", saved.id), { timeout: 15_000 }).not.toBeNull();
+    await two.run("resync");
+    await one.run("update", { model: "Note", id: saved.id, fields: { content: "from one" } });
+    await expect.poll(() => stored("Note", saved.id), { timeout: 15_000 }).toMatchObject({ content: "from one" });
+    // Device two has not synced: its update is based on the version before one's.
+    await two.run("update", { model: "Note", id: saved.id, fields: { content: "from two" } });
+    await expect.poll(() => two.run("conflicts"), { timeout: 15_000 }).toEqual([
+      expect.objectContaining({ operation: "UPDATE", local: expect.objectContaining({ content: "from two" }), remote: expect.objectContaining({ id: saved.id, content: "from one" }) }),
+    ]);
+    // The handler kept the local edit on the server's version: it is accepted.
+    await expect.poll(() => stored("Note", saved.id), { timeout: 15_000 }).toMatchObject({ content: "from two" });
+    expect(await two.run("errors")).toEqual([]);
+  }, 45_000);
+});
