@@ -37,6 +37,8 @@ const onBothBackends = [
   "test/integration/stream-storm.test.ts",
   "test/integration/consumer-handlers.test.ts",
   "test/integration/client-close-mid-pass.test.ts",
+  // model items through applyPush: versions, OPTIMISTIC conflicts, sync pages
+  "test/integration/appsync-models.test.ts",
   // keys and secrets kept in the database; the storage pool metric
   "test/integration/keys-rotation.test.ts",
   "test/security/secrets-at-rest.test.ts",
