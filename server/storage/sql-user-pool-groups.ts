@@ -39,6 +39,15 @@ export class SqlUserPoolGroupStore implements UserPoolGroupStore {
     return { items: rows, next: rows.length === limit ? rows.at(-1)!.groupName : null };
   }
 
+  async updateGroup(group: UserPoolGroup): Promise<boolean> {
+    const updated = await this.db.write((session) =>
+      session.run(sql`
+        UPDATE user_pool_groups SET description = ${group.description}, role_arn = ${group.roleArn}, precedence = ${group.precedence}, updated_at = ${group.updatedAt}
+        WHERE pool_id = ${group.poolId} AND group_name = ${group.groupName}`),
+    );
+    return updated > 0;
+  }
+
   async deleteGroup(poolId: string, groupName: string): Promise<boolean> {
     const deleted = await this.db.write((session) => session.run(sql`DELETE FROM user_pool_groups WHERE pool_id = ${poolId} AND group_name = ${groupName}`));
     return deleted > 0;

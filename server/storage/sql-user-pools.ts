@@ -15,11 +15,10 @@ import type {
   UserPoolUserPatch,
   UserPoolUserWithAttributes,
 } from "./user-pool-store.js";
-import { SqlUserPoolWebAuthnStore } from "./sql-user-pool-webauthn.js";
+import { SqlUserPoolUserList } from "./sql-user-pool-user-list.js";
+import { USER_COLUMNS, withAttributes, type UserRow } from "./sql-user-pool-rows.js";
 import { type SqlConnections, type SqlQuery, type SqlSession, joinSql, raw, sql } from "./sql.js";
 
-const USER_COLUMNS = raw(`pool_id AS "poolId", username, sub, status, enabled, password_hash AS "passwordHash",
-  srp_salt AS "srpSalt", srp_verifier AS "srpVerifier", created_at AS "createdAt", updated_at AS "updatedAt"`);
 const CODE_COLUMNS = raw(`pool_id AS "poolId", sub, purpose, code_hash AS "codeHash", attempts, expires_at AS "expiresAt", created_at AS "createdAt"`);
 const SESSION_COLUMNS = raw(`s.origin_jti AS "originJti", s.pool_id AS "poolId", s.sub, s.client_id AS "clientId", s.auth_time AS "authTime",
   s.created_at AS "createdAt", s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt"`);
@@ -27,10 +26,8 @@ const SESSION_COLUMNS = raw(`s.origin_jti AS "originJti", s.pool_id AS "poolId",
 const TOTP_COLUMNS = raw(`pool_id AS "poolId", sub, secret, pending_secret AS "pendingSecret", device_name AS "deviceName", enabled, preferred,
   last_step AS "lastStep", updated_at AS "updatedAt"`);
 
-type UserRow = Omit<UserPoolUser, "enabled"> & { enabled: number };
-
-/** `UserPoolStore` over either backend (groups in `sql-user-pool-groups.ts`). */
-export class SqlUserPoolStore extends SqlUserPoolWebAuthnStore implements UserPoolStore {
+/** `UserPoolStore` over either backend (groups, passkeys and listings in the classes it extends: `sql-user-pool-user-list.ts` and up). */
+export class SqlUserPoolStore extends SqlUserPoolUserList implements UserPoolStore {
   createUser(user: UserPoolUser, attributes: Record<string, string>): Promise<boolean> {
     return this.db.transaction(async (session) => {
       const inserted = await session.run(sql`
@@ -268,12 +265,4 @@ async function writeAttributes(session: SqlSession, poolId: string, sub: string,
       INSERT INTO user_pool_attributes (pool_id, sub, name, value) VALUES (${poolId}, ${sub}, ${name}, ${value})
       ON CONFLICT (pool_id, sub, name) DO UPDATE SET value = excluded.value`);
   }
-}
-
-async function withAttributes(session: SqlSession, row: UserRow | undefined): Promise<UserPoolUserWithAttributes | null> {
-  if (row === undefined) return null;
-  const attributes = await session.all<{ name: string; value: string }>(
-    sql`SELECT name, value FROM user_pool_attributes WHERE pool_id = ${row.poolId} AND sub = ${row.sub} ORDER BY name`,
-  );
-  return { ...row, enabled: row.enabled === 1, attributes: Object.fromEntries(attributes.map((attribute) => [attribute.name, attribute.value])) };
 }

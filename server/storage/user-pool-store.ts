@@ -117,6 +117,14 @@ export interface UserPoolPage<T> {
   next: string | null;
 }
 
+/** Which users a listing keeps: those whose field equals `value` (or, with `prefix`, starts with it). */
+export interface UserPoolUserFilter {
+  /** A column of the user (`enabled` compares with "true" or "false") or one of its attributes. */
+  field: { column: "username" | "sub" | "status" | "enabled" } | { attribute: string };
+  value: string;
+  prefix: boolean;
+}
+
 /** The groups of the user-pool storage (`sql-user-pool-groups.ts`). */
 export interface UserPoolGroupStore {
   /** Stores a new group; false (storing nothing) when the pool has one of that name. */
@@ -125,6 +133,8 @@ export interface UserPoolGroupStore {
   getGroup(poolId: string, groupName: string): Promise<UserPoolGroup | null>;
   /** Up to `limit` groups named after `after` (null: from the first), by name. */
   listGroups(poolId: string, after: string | null, limit: number): Promise<UserPoolPage<UserPoolGroup>>;
+  /** Replaces a group's description, role and precedence (and `updatedAt`); returns whether it exists. */
+  updateGroup(group: UserPoolGroup): Promise<boolean>;
   /** Deletes a group with its memberships; returns whether it existed. */
   deleteGroup(poolId: string, groupName: string): Promise<boolean>;
   /** Adds the user to the group (nothing when it is a member already). */
@@ -187,6 +197,8 @@ export interface UserPoolStore extends UserPoolGroupStore, UserPoolWebAuthnStore
   getUser(poolId: string, username: string): Promise<UserPoolUserWithAttributes | null>;
   /** The user of that `sub`, or null. */
   getUserBySub(poolId: string, sub: string): Promise<UserPoolUserWithAttributes | null>;
+  /** Up to `limit` users (with attributes) named after `after` (null: from the first), by username, kept by `filter`. */
+  listUsers(poolId: string, filter: UserPoolUserFilter | null, after: string | null, limit: number): Promise<UserPoolPage<UserPoolUserWithAttributes>>;
   /** Usernames of the pool's users whose attribute `name` equals `value`, ordered. */
   findUsernamesByAttribute(poolId: string, name: string, value: string): Promise<string[]>;
   /** Changes a user's fields; returns whether the user exists. */

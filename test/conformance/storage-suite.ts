@@ -18,6 +18,7 @@ import { describeKeys } from "./storage-suite-keys.js";
 import { describeGroups } from "./storage-suite-groups.js";
 import { describeUserPoolGroups } from "./storage-suite-user-pool-groups.js";
 import { describeUserPoolWebAuthn } from "./storage-suite-user-pool-webauthn.js";
+import { describeUserPoolListing } from "./storage-suite-user-pool-listing.js";
 import { describeUserPools } from "./storage-suite-user-pools.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
@@ -57,6 +58,7 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeUserPools(current);
     describeUserPoolGroups(current);
     describeUserPoolWebAuthn(current);
+    describeUserPoolListing(current);
   });
 }
 
