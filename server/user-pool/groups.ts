@@ -1,6 +1,6 @@
 /**
  * Cognito's group operations, for the pool's developer (signed as `admin-auth.ts` checks):
- * CreateGroup, GetGroup, ListGroups, DeleteGroup, AdminAddUserToGroup, AdminRemoveUserFromGroup,
+ * CreateGroup, GetGroup, UpdateGroup, ListGroups, DeleteGroup, AdminAddUserToGroup, AdminRemoveUserFromGroup,
  * AdminListGroupsForUser and ListUsersInGroup, with Cognito's shapes (GroupType, UserType) and
  * refusals (GroupExistsException, ResourceNotFoundException "Group not found.",
  * UserNotFoundException "User does not exist.").
@@ -63,7 +63,7 @@ export function groupType(group: UserPoolGroup) {
   };
 }
 
-/** Cognito's UserType, as ListUsersInGroup answers it. */
+/** Cognito's UserType: the user as listings and AdminCreateUser answer it. Dates are epoch seconds. */
 export function userType(pool: LoadedUserPool, user: UserPoolUserWithAttributes) {
   return {
     Username: user.username,
@@ -75,30 +75,48 @@ export function userType(pool: LoadedUserPool, user: UserPoolUserWithAttributes)
   };
 }
 
-async function existingGroup(deps: UserPoolDeps, pool: LoadedUserPool, body: Body): Promise<UserPoolGroup> {
+/** The group `GroupName` names. @throws UserPoolError ResourceNotFoundException */
+export async function existingGroup(deps: UserPoolDeps, pool: LoadedUserPool, body: Body): Promise<UserPoolGroup> {
   const group = await deps.store.getGroup(pool.settings.id, groupNameOf(body));
   if (group === null) throw new UserPoolError("ResourceNotFoundException", "Group not found.");
   return group;
 }
 
-async function existingUser(deps: UserPoolDeps, pool: LoadedUserPool, body: Body): Promise<UserPoolUserWithAttributes> {
+/**
+ * The user `Username` names (or, where email is a sign-in alias, whose verified email it is).
+ * @throws UserPoolError UserNotFoundException
+ */
+export async function existingUser(deps: UserPoolDeps, pool: LoadedUserPool, body: Body): Promise<UserPoolUserWithAttributes> {
   const user = await findUser(deps, pool, requiredString(body, "Username", 128));
   if (user === null) throw new UserPoolError("UserNotFoundException", "User does not exist.");
   return user;
 }
 
-/** CreateGroup. */
-export const createGroup: GroupOperation = async (deps, body, pool) => {
-  const groupName = groupNameOf(body);
+/** The settable fields of a group (CreateGroup, UpdateGroup): each absent one is null, as Cognito resets it. */
+function groupFieldsOf(body: Body): Pick<UserPoolGroup, "description" | "roleArn" | "precedence"> {
   const roleArn = optionalText(body, "RoleArn", 2048);
   if (roleArn !== null && (roleArn.length < 20 || !ROLE_ARN.test(roleArn))) throw invalid("roleArn", "Member must satisfy regular expression pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?");
   const precedence = body["Precedence"] ?? null;
   if (precedence !== null && (typeof precedence !== "number" || !Number.isInteger(precedence) || precedence < 0 || precedence > 2_147_483_647)) {
     throw invalid("precedence", "Member must have value greater than or equal to 0");
   }
+  return { description: optionalText(body, "Description", 2048), roleArn, precedence };
+}
+
+/** CreateGroup. */
+export const createGroup: GroupOperation = async (deps, body, pool) => {
+  const groupName = groupNameOf(body);
   const now = deps.now();
-  const group: UserPoolGroup = { poolId: pool.settings.id, groupName, description: optionalText(body, "Description", 2048), roleArn, precedence, createdAt: now, updatedAt: now };
+  const group: UserPoolGroup = { poolId: pool.settings.id, groupName, ...groupFieldsOf(body), createdAt: now, updatedAt: now };
   if (!(await deps.store.createGroup(group))) throw new UserPoolError("GroupExistsException", `A group with the name ${groupName} already exists.`);
+  return { Group: groupType(group) };
+};
+
+/** UpdateGroup: Description, RoleArn and Precedence become what the call says; one it leaves out is cleared, as in Cognito. */
+export const updateGroup: GroupOperation = async (deps, body, pool) => {
+  const existing = await existingGroup(deps, pool, body);
+  const group: UserPoolGroup = { ...existing, ...groupFieldsOf(body), updatedAt: deps.now() };
+  if (!(await deps.store.updateGroup(group))) throw new UserPoolError("ResourceNotFoundException", "Group not found.");
   return { Group: groupType(group) };
 };
 
@@ -156,6 +174,7 @@ export const listUsersInGroup: GroupOperation = async (deps, body, pool) => {
 export const GROUP_OPERATIONS: Record<string, GroupOperation> = {
   CreateGroup: createGroup,
   GetGroup: getGroup,
+  UpdateGroup: updateGroup,
   ListGroups: listGroups,
   DeleteGroup: deleteGroup,
   AdminAddUserToGroup: adminAddUserToGroup,

@@ -27,6 +27,7 @@ export type UserPoolErrorType =
   | "AliasExistsException"
   | "UnknownOperationException"
   | "GroupExistsException"
+  | "UnsupportedUserStateException"
   | "MissingAuthenticationTokenException"
   | "UnrecognizedClientException"
   | "InvalidSignatureException"

@@ -53,6 +53,8 @@ const STANDARD_ATTRIBUTES = new Set([
 ]);
 /** Attributes only the server sets. */
 const SERVER_ATTRIBUTES = new Set(["sub", "email_verified", "phone_number_verified"]);
+/** Flags an administrator may set. */
+const VERIFIED_FLAGS = new Set(["email_verified", "phone_number_verified"]);
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Which pool's declared custom attributes a write is checked against, and whether it creates the user. */
@@ -65,25 +67,39 @@ export interface AttributeWrite {
 /**
  * `[{Name, Value}]` as a map, checked: standard or `custom:` names (at most 20 characters after the
  * prefix; declared ones where the pool declares them, `attribute-schema.ts`), values up to 2048
- * characters, emails that look like emails.
+ * characters, emails that look like emails. `asAdministrator` (Admin* operations) may also set
+ * `email_verified` and `phone_number_verified`, to "true" or "false".
  * @throws InvalidParameterException
  */
-export function readAttributes(list: unknown, write: AttributeWrite, field = "UserAttributes"): Record<string, string> {
+export function readAttributes(list: unknown, write: AttributeWrite, field = "UserAttributes", asAdministrator = false): Record<string, string> {
   if (list === undefined || list === null) return {};
   if (!Array.isArray(list)) throw new UserPoolError("InvalidParameterException", `${field} must be a list of {Name, Value}.`);
   const attributes: Record<string, string> = {};
   for (const entry of list as unknown[]) {
     const { Name: name, Value: value } = (entry ?? {}) as { Name?: unknown; Value?: unknown };
     if (typeof name !== "string" || typeof value !== "string") throw new UserPoolError("InvalidParameterException", `${field} must be a list of {Name, Value} strings.`);
-    const custom = /^custom:[\w.:-]{1,20}$/.test(name);
-    if (SERVER_ATTRIBUTES.has(name)) throw new UserPoolError("NotAuthorizedException", `A client attempted to write unauthorized attribute`);
-    if (!custom && !STANDARD_ATTRIBUTES.has(name)) throw new UserPoolError("InvalidParameterException", `Attribute does not exist in the schema.`);
+    if (asAdministrator && VERIFIED_FLAGS.has(name)) {
+      if (value !== "true" && value !== "false") throw new UserPoolError("InvalidParameterException", `${name} must be "true" or "false".`);
+      attributes[name] = value;
+      continue;
+    }
+    checkAttributeName(name);
     if (value.length > 2048) throw new UserPoolError("InvalidParameterException", `${field}: the value of ${name} is longer than 2048 characters.`);
     if (name === "email" && !EMAIL_PATTERN.test(value)) throw new UserPoolError("InvalidParameterException", "Invalid email address format.");
     attributes[name] = value;
   }
   checkCustomAttributes(write.pool.settings, attributes, write.creating);
   return attributes;
+}
+
+/**
+ * Refuses a name no one may write: `sub` and the verified flags (NotAuthorizedException; the flags
+ * are allowed `asAdministrator`), and names neither standard nor `custom:` (InvalidParameterException).
+ */
+export function checkAttributeName(name: string, asAdministrator = false): void {
+  if (asAdministrator && VERIFIED_FLAGS.has(name)) return;
+  if (SERVER_ATTRIBUTES.has(name)) throw new UserPoolError("NotAuthorizedException", `A client attempted to write unauthorized attribute`);
+  if (!/^custom:[\w.:-]{1,20}$/.test(name) && !STANDARD_ATTRIBUTES.has(name)) throw new UserPoolError("InvalidParameterException", `Attribute does not exist in the schema.`);
 }
 
 /** `[{Name, Value}]` of a user's attributes as the pool answers them (`visibleAttributes`), `sub` first, as GetUser answers. */

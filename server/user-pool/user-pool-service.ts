@@ -11,7 +11,7 @@
  * user pool names accept its ID tokens as logins (`linkTo`), under both keys Amplify and Cognito
  * use: the issuer without its scheme, and `cognito-idp.<region>.amazonaws.com/<poolId>`; their key
  * set is read in-process (`localFetch`), never over the network.
- * Group operations (`groups.ts`) are the pool's developer's, signed with SigV4 (`admin-auth.ts`).
+ * Group and Admin* operations (`groups.ts`, `admin-users.ts`) are the pool's developer's, signed with SigV4 (`admin-auth.ts`).
  * Errors: HTTP 400 with the exception's name in `__type` and `x-amzn-errortype` (`user-pool-errors.ts`);
  * anything unexpected is logged and answered as InternalErrorException.
  */
@@ -29,6 +29,7 @@ import { changePassword, deleteUser, getUser, globalSignOut, updateUserAttribute
 import { adminPoolOf, authenticateAdmin } from "./admin-auth.js";
 import { migrateCustomAttributes } from "./attribute-schema.js";
 import { createCodeMailer } from "./code-mailer.js";
+import { ADMIN_USER_OPERATIONS } from "./admin-users.js";
 import { GROUP_OPERATIONS } from "./groups.js";
 import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
 import { initiateAuth, respondToAuthChallenge } from "./initiate-auth.js";
@@ -154,7 +155,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     const target = request.headers.get("x-amz-target") ?? "";
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
-    const developerOperation = Object.hasOwn(GROUP_OPERATIONS, name) ? GROUP_OPERATIONS[name] : undefined;
+    const developerOperation = Object.hasOwn(GROUP_OPERATIONS, name) ? GROUP_OPERATIONS[name] : Object.hasOwn(ADMIN_USER_OPERATIONS, name) ? ADMIN_USER_OPERATIONS[name] : undefined;
     if (operation === undefined && developerOperation === undefined) throw new UserPoolError("UnknownOperationException", `Unknown operation ${target.slice(0, 128)}`);
     // The bytes are kept: a developer call's signature covers their hash.
     const bytes = new Uint8Array(await request.arrayBuffer());
