@@ -48,7 +48,7 @@ describe("user-pool refusals", () => {
   });
 
   it("answers an unknown operation with UnknownOperationException", async () => {
-    const answer = await call("AdminCreateUser", { UserPoolId: "local_default", Username: "x" });
+    const answer = await call("CreateUserPool", { PoolName: "x" });
     expect([answer.status, answer.type]).toEqual([400, "UnknownOperationException"]);
   });
 
