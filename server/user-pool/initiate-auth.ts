@@ -58,7 +58,7 @@ export async function initiateAuth(deps: UserPoolDeps, body: Body): Promise<Sign
     case "CUSTOM_AUTH":
       return startCustomAuth(deps, loaded, parameter(parameters, "USERNAME"), body);
     case "USER_AUTH":
-      return startUserAuth(deps, loaded, parameters);
+      return startUserAuth(deps, loaded, parameters, body);
     case "ADMIN_NO_SRP_AUTH":
     case "ADMIN_USER_PASSWORD_AUTH":
       throw new UserPoolError("InvalidParameterException", `${flow} is not supported by this user pool.`);

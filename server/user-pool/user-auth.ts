@@ -38,14 +38,14 @@ const field = (parameters: Record<string, unknown>, name: string): string => {
 };
 
 /** InitiateAuth USER_AUTH. */
-export async function startUserAuth(deps: UserPoolDeps, loaded: LoadedClient, parameters: Record<string, unknown>): Promise<SignInAnswer> {
+export async function startUserAuth(deps: UserPoolDeps, loaded: LoadedClient, parameters: Record<string, unknown>, body: Body): Promise<SignInAnswer> {
   const name = field(parameters, "USERNAME");
   const preferred = parameters["PREFERRED_CHALLENGE"];
   if (preferred !== undefined && (typeof preferred !== "string" || !KNOWN_FACTORS.has(preferred))) {
     throw new UserPoolError("InvalidParameterException", "PREFERRED_CHALLENGE must be one of PASSWORD, PASSWORD_SRP, WEB_AUTHN, EMAIL_OTP, SMS_OTP.");
   }
   const available = availableChallengesOf(loaded);
-  if (typeof preferred === "string" && available.includes(preferred)) return startFactor(deps, loaded, name, preferred, parameters);
+  if (typeof preferred === "string" && available.includes(preferred)) return startFactor(deps, loaded, name, preferred, parameters, body);
   return {
     ChallengeName: "SELECT_CHALLENGE",
     Session: sealSession(deps.sessionKey, SELECT_SESSION, { p: loaded.pool.settings.id, c: loaded.client.id, u: name }, deps.now() + CHALLENGE_SESSION_MS),
@@ -62,17 +62,18 @@ export async function answerSelectChallenge(deps: UserPoolDeps, loaded: LoadedCl
   }
   const answer = field(responses, "ANSWER");
   if (!availableChallengesOf(loaded).includes(answer)) throw new UserPoolError("InvalidParameterException", `${answer.slice(0, 64)} is not an available challenge.`);
-  return startFactor(deps, loaded, session.u, answer, responses);
+  return startFactor(deps, loaded, session.u, answer, responses, body);
 }
 
-async function startFactor(deps: UserPoolDeps, loaded: LoadedClient, name: string, factor: string, parameters: Record<string, unknown>): Promise<SignInAnswer> {
+/** Starts `factor` for `name`; `body` is the request's, whose ClientMetadata the triggers see. */
+async function startFactor(deps: UserPoolDeps, loaded: LoadedClient, name: string, factor: string, parameters: Record<string, unknown>, body: Body): Promise<SignInAnswer> {
   switch (factor) {
     case "PASSWORD":
-      return passwordSignIn(deps, loaded, name, field(parameters, "PASSWORD"));
+      return passwordSignIn(deps, loaded, name, field(parameters, "PASSWORD"), body);
     case "PASSWORD_SRP":
       return startSrp(deps, loaded, name, field(parameters, "SRP_A"));
     default:
-      return startWebAuthnSignIn(deps, loaded, await findUser(deps, loaded.pool, name), name);
+      return startWebAuthnSignIn(deps, loaded, await findUser(deps, loaded.pool, name), name, body["ClientMetadata"]);
   }
 }
 

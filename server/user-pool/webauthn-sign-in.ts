@@ -20,6 +20,7 @@ import { UserPoolError } from "./user-pool-errors.js";
 import { requiredString, type Body } from "./user-pool-input.js";
 import { openSession, sealSession } from "./sealed-session.js";
 import { CHALLENGE_SESSION_MS, completeSignIn, type SignInAnswer } from "./sign-in-session.js";
+import { preAuthentication } from "./triggers/auth-triggers.js";
 import { MAX_WEBAUTHN_CREDENTIALS } from "./webauthn-registration.js";
 import { checkClientData, checkRelyingPartyHash, readCeremonyResponse, relyingPartyOf, WEBAUTHN_TIMEOUT_MS } from "./webauthn-relying-party.js";
 
@@ -41,8 +42,10 @@ const refused = () => new UserPoolError("NotAuthorizedException", "Incorrect use
 const expired = () => new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
 
 /** The WEB_AUTHN challenge for `user` (null: a username that does not exist, answered alike). */
-export async function startWebAuthnSignIn(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes | null, name: string): Promise<SignInAnswer> {
+export async function startWebAuthnSignIn(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes | null, name: string, clientMetadata?: unknown): Promise<SignInAnswer> {
   const pool = loaded.pool;
+  // The pool's pre authentication trigger may refuse the user before any challenge, as for a password.
+  if (user !== null) await preAuthentication(deps, loaded, user, clientMetadata);
   const party = relyingPartyOf(pool);
   const now = deps.now();
   const challenge = isoBase64URL.fromBuffer(randomBytes(32));

@@ -22,9 +22,11 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Amplify } from "aws-amplify";
 import { confirmSignIn, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { callUserPool, codeFromLog, totpCode, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { writeTriggerModules } from "../helpers/user-pool-trigger-modules.js";
 import { SoftwareAuthenticator } from "../helpers/webauthn-authenticator.js";
 
 const PASSWORD = "Correct-horse-9";
@@ -36,7 +38,13 @@ const call = (operation: string, body: unknown) => callUserPool((path, init) => 
 
 beforeAll(async () => {
   const pools = [
-    { id: "local_passkeys", clients: [{ id: "web" }, { id: "other" }], signInPolicy: { allowedFirstAuthFactors: ["PASSWORD" as const, "WEB_AUTHN" as const] } },
+    {
+      id: "local_passkeys",
+      clients: [{ id: "web" }, { id: "other" }],
+      signInPolicy: { allowedFirstAuthFactors: ["PASSWORD" as const, "WEB_AUTHN" as const] },
+      // Refuses users whose custom:banned is "yes", before any factor.
+      triggers: { preAuthentication: join(writeTriggerModules(), "pre-authentication.mjs") },
+    },
     { id: "local_passwords", clients: [{ id: "plain" }] },
   ];
   server = await startTestServer({ now: () => Date.now() + skewMs, config: { userPools: userPoolsConfig("https://passkeys.test", pools) } });
@@ -261,6 +269,15 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
     expect(badAnswer).toMatchObject({ status: 400, type: "InvalidParameterException", header: "InvalidParameterException" });
     const forged = await call("RespondToAuthChallenge", { ClientId: "web", ChallengeName: "WEB_AUTHN", Session: "bm90IGEgc2Vzc2lvbiBhdCBhbGwgYnV0IGxvbmcgZW5vdWdo", ChallengeResponses: { USERNAME: "pia", CREDENTIAL: "{}" } });
     expect(forged).toMatchObject({ status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException" });
+  });
+
+  it("runs the pool's pre authentication trigger before a passkey sign-in, which it may refuse", async () => {
+    await signUpConfirmed("web", "wade");
+    const accessToken = await accessTokenOf("web", "wade");
+    const key = new SoftwareAuthenticator(ORIGIN);
+    await register(key, accessToken);
+    await call("UpdateUserAttributes", { AccessToken: accessToken, UserAttributes: [{ Name: "custom:banned", Value: "yes" }] });
+    expect(await refusal(passkeyChallenge("wade"))).toBe("UserLambdaValidationException");
   });
 
   it("limits a user to 20 passkeys", async () => {
