@@ -3,7 +3,8 @@
  * DataStore app points its GraphQL endpoint. Each pool with `models` gets its own yoga instance
  * (built on its first request, rebuilt when its settings change) over the AppSync-style schema
  * generated from the app's models. Items of models with public rules live in the pool's shared
- * data (`_shared:<pool>`), one dataset per model.
+ * data (`_shared:<pool>`), items of owner models in each owner identity's data; one dataset per
+ * model (`model-<Name>`).
  */
 import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { PoolRegistry } from "../identity/pools.js";
@@ -17,7 +18,7 @@ import type { SyncDeps } from "../sync/types.js";
 import { maskAppsyncError, useAppsyncErrorShape } from "./appsync-errors.js";
 import { appsyncTypeDefs } from "./appsync-type-defs.js";
 import { awsScalarResolvers } from "./aws-scalars.js";
-import { principalOf } from "./model-auth.js";
+import { accessOf, principalOf, type PrincipalDeps } from "./model-auth.js";
 import { createModelItems, modelDataset, type ModelItems } from "./model-items.js";
 import { modelResolvers, type ModelContext } from "./model-resolvers.js";
 import { parseAppModels } from "./model-schema.js";
@@ -33,6 +34,8 @@ export const MODEL_DATASET_LIMITS = { maxRecords: 1_000_000, maxDatasetBytes: 10
 export interface AppsyncApiDeps {
   pools: PoolRegistry;
   sync: SyncDeps;
+  /** Checks an identity token's signature and expiry (the token service's `verify`). */
+  verifyToken: PrincipalDeps["verifyToken"];
   logger: Logger;
   corsOrigins: readonly string[];
 }
@@ -61,7 +64,12 @@ export function createAppsyncApi(deps: AppsyncApiDeps): PathHandler {
       const yoga = yogaFor(pool);
       // Preflight and GraphiQL-less GETs go to yoga as they are; everything else must prove a principal.
       if (request.method === "OPTIONS") return yoga.fetch(request, {} as ModelContext);
-      const principal = principalOf(request, pool.id, deps.sync.sessionSecrets(), deps.sync.now());
+      const principal = await principalOf(request, pool.id, {
+        sessionSecrets: deps.sync.sessionSecrets,
+        now: deps.sync.now,
+        verifyToken: deps.verifyToken,
+        identities: deps.sync.storage.identities,
+      });
       if (principal === null) return errorResponse(401, "UnauthorizedException", "You are not authorized to make this call.");
       return yoga.fetch(request, { principal });
     },
@@ -71,11 +79,21 @@ export function createAppsyncApi(deps: AppsyncApiDeps): PathHandler {
 function buildYoga(pool: PoolSettings, deps: AppsyncApiDeps, items: ModelItems): PoolYoga {
   const settings = pool.models!;
   const app = parseAppModels(settings.schema);
-  const caller = { identityId: poolOwnerId(pool.id), poolId: pool.id, limits: { ...pool.limits, ...MODEL_DATASET_LIMITS } };
+  const limits = { ...pool.limits, ...MODEL_DATASET_LIMITS };
   const resolvers = app.models.map((model) => {
     const handler = settings.conflictHandlers[model.name] ?? settings.conflictHandler;
-    const target = { caller, dataset: modelDataset(model.name), strategy: handler === "OPTIMISTIC_CONCURRENCY" ? ("OPTIMISTIC" as const) : ("CRDT" as const) };
-    return modelResolvers(model, { sync: deps.sync, items, target });
+    const strategy = handler === "OPTIMISTIC_CONCURRENCY" ? ("OPTIMISTIC" as const) : ("CRDT" as const);
+    return modelResolvers(model, {
+      sync: deps.sync,
+      items,
+      targetOf: (principal) => {
+        const access = accessOf(principal, model);
+        if (access === null) return null;
+        // Owners' items in their own data (the identity's dataset); everyone else's in the pool's.
+        const identityId = access.scope === "owner" ? access.identityId : poolOwnerId(pool.id);
+        return { caller: { identityId, poolId: pool.id, limits }, dataset: modelDataset(model.name), strategy, access };
+      },
+    });
   });
   return createYoga<{}, ModelContext>({
     schema: createSchema<ModelContext>({ typeDefs: appsyncTypeDefs(app), resolvers: [awsScalarResolvers, ...resolvers] as never }),

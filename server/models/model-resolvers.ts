@@ -10,7 +10,7 @@ import { matchesFilter, type ModelFilter } from "./model-filter.js";
 import type { ModelItem, ModelItems, ModelTarget } from "./model-items.js";
 import type { ModelDef } from "./model-schema.js";
 import { syncItems, type SyncArgs } from "./model-sync.js";
-import { mayUse, type ModelPrincipal } from "./model-auth.js";
+import type { ModelAccess, ModelPrincipal } from "./model-auth.js";
 
 /** What a request to the model API carries. */
 export interface ModelContext {
@@ -21,7 +21,8 @@ export interface ModelContext {
 export interface ModelResolverDeps {
   sync: SyncDeps;
   items: ModelItems;
-  target: ModelTarget;
+  /** Where `principal`'s items of the model live and how they merge, or null when it may not use the model. */
+  targetOf: (principal: ModelPrincipal) => (ModelTarget & { access: ModelAccess }) | null;
 }
 
 type Input = Record<string, unknown> & { id?: string; _version?: number | null };
@@ -29,16 +30,22 @@ type MutationArgs = { input: Input; condition?: ModelFilter | null };
 
 /** Query and Mutation resolvers for `model`. */
 export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
-  const { sync, items, target } = deps;
+  const { sync, items } = deps;
   const guard = (field: string, type: string, context: ModelContext) => {
-    if (!mayUse(context.principal, model)) throw unauthorized(field, type);
+    const target = deps.targetOf(context.principal);
+    if (target === null) throw unauthorized(field, type);
+    return target;
   };
   const stamp = () => new Date(sync.now()).toISOString();
   const required = new Set(model.fields.filter((field) => field.required).map((field) => field.name));
 
   /** The fields an input writes: not the key, not the metadata; a required field never becomes null. */
-  const written = (input: Input): Record<string, unknown> => {
-    const fields: Record<string, unknown> = {};
+  const written = (input: Input, access: ModelAccess, field: string): Record<string, unknown> => {
+    // An owner's items carry the owner's identity id; nobody writes an item to another owner.
+    if (access.scope === "owner" && input[access.ownerField] !== undefined && input[access.ownerField] !== null && input[access.ownerField] !== access.identityId) {
+      throw unauthorized(field, "Mutation");
+    }
+    const fields: Record<string, unknown> = access.scope === "owner" ? { [access.ownerField]: access.identityId } : {};
     for (const [name, value] of Object.entries(input)) {
       if (name === "id" || name.startsWith("_") || value === undefined) continue;
       if (value === null && required.has(name)) throw appsyncError("BadRequest", `${model.name}.${name} is required and cannot be null`);
@@ -48,7 +55,7 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
   };
 
   /** An update or delete: the item must exist, not be deleted, hold the condition and (OPTIMISTIC) the version. */
-  const change = async (args: MutationArgs, fields: Record<string, unknown>): Promise<ModelItem> => {
+  const change = async (target: ModelTarget, args: MutationArgs, fields: Record<string, unknown>): Promise<ModelItem> => {
     const id = String(args.input.id);
     const current = await items.readItem(target, id);
     if (current === null) throw conditionFailed();
@@ -65,36 +72,32 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
   return {
     Query: {
       [`get${m}`]: async (_: unknown, args: { id: string }, context: ModelContext) => {
-        guard(`get${m}`, "Query", context);
-        return items.readItem(target, args.id);
+        return items.readItem(guard(`get${m}`, "Query", context), args.id);
       },
       [`list${ms}`]: async (_: unknown, args: SyncArgs, context: ModelContext) => {
-        guard(`list${ms}`, "Query", context);
-        const page = await syncItems(sync, target, { ...args, lastSync: null });
+        const page = await syncItems(sync, guard(`list${ms}`, "Query", context), { ...args, lastSync: null });
         return { ...page, items: page.items.filter((item) => !item._deleted) };
       },
       [`sync${ms}`]: async (_: unknown, args: SyncArgs, context: ModelContext) => {
-        guard(`sync${ms}`, "Query", context);
-        return syncItems(sync, target, args);
+        return syncItems(sync, guard(`sync${ms}`, "Query", context), args);
       },
     },
     Mutation: {
       [`create${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
-        guard(`create${m}`, "Mutation", context);
+        const target = guard(`create${m}`, "Mutation", context);
         const id = args.input.id ?? randomUUID();
         if ((await items.readItem(target, id)) !== null) throw conditionFailed();
         const now = stamp();
-        const outcome = await items.writeItem(target, id, { ...written(args.input), createdAt: now, updatedAt: now }, { replace: true, baseVersion: 0 });
+        const outcome = await items.writeItem(target, id, { ...written(args.input, target.access, `create${m}`), createdAt: now, updatedAt: now }, { replace: true, baseVersion: 0 });
         if ("conflict" in outcome) throw conditionFailed();
         return outcome.item;
       },
       [`update${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
-        guard(`update${m}`, "Mutation", context);
-        return change(args, written(args.input));
+        const target = guard(`update${m}`, "Mutation", context);
+        return change(target, args, written(args.input, target.access, `update${m}`));
       },
       [`delete${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
-        guard(`delete${m}`, "Mutation", context);
-        return change(args, { _deleted: true });
+        return change(guard(`delete${m}`, "Mutation", context), args, { _deleted: true });
       },
     },
   };

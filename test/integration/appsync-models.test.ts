@@ -20,6 +20,7 @@ const SCHEMA = /* GraphQL */ `
   }
   type Note @model @auth(rules: [{ allow: public }]) { id: ID! content: String! pinned: Boolean }
   type Secret @model @auth(rules: [{ allow: owner }]) { id: ID! text: String }
+  type Board @model @auth(rules: [{ allow: private }]) { id: ID! name: String }
 `;
 const SELECTION = "id title done priority tags { label } createdAt updatedAt _version _lastChangedAt _deleted";
 const NOTE_SELECTION = "id content pinned createdAt updatedAt _version _lastChangedAt _deleted";
@@ -38,10 +39,14 @@ describe("the AppSync-style model API", () => {
   let apiKey: string;
   let now = Date.UTC(2026, 11, 6, 12, 0, 0);
 
-  const call = async (query: string, variables: Record<string, unknown>, key: string | null = apiKey) => {
+  const call = async (query: string, variables: Record<string, unknown>, key: string | null = apiKey, authorization?: string) => {
     const response = await server.fetch("/appsync/app/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json; charset=UTF-8", ...(key === null ? {} : { "x-api-key": key }) },
+      headers: {
+        "content-type": "application/json; charset=UTF-8",
+        ...(key === null ? {} : { "x-api-key": key }),
+        ...(authorization === undefined ? {} : { authorization }),
+      },
       body: JSON.stringify({ query, variables }),
     });
     return { status: response.status, errorType: response.headers.get("x-amzn-errortype"), body: (await response.json()) as { data?: any; errors?: any[] } };
@@ -167,6 +172,43 @@ describe("the AppSync-style model API", () => {
     const { body } = await call(`query operation($id: ID!) { getSecret(id: $id) { id text _version _lastChangedAt _deleted } }`, { id: "s" });
     expect(body.data).toEqual({ getSecret: null });
     expect(body.errors?.[0]).toMatchObject({ errorType: "Unauthorized", message: "Not Authorized to access getSecret on type Query" });
+  });
+
+  describe("owner models with a syncpool identity token in Authorization", () => {
+    const SECRET = "id text owner createdAt updatedAt _version _lastChangedAt _deleted";
+    const CREATE_SECRET = `mutation operation($input: CreateSecretInput!) { createSecret(input: $input) { ${SECRET} } }`;
+    const SYNC_SECRETS = `query operation($limit: Int, $nextToken: String, $lastSync: AWSTimestamp, $filter: ModelSecretFilterInput) {
+      syncSecrets(limit: $limit, nextToken: $nextToken, lastSync: $lastSync, filter: $filter) { items { ${SECRET} } nextToken startedAt }
+    }`;
+
+    it("keeps an owner's items in the owner's own dataset, stamped with its identity id, out of other identities' sync", async () => {
+      const alice = await server.signInGuest("app");
+      const bob = await server.signInGuest("app");
+      const created = await call(CREATE_SECRET, { input: { id: "s-1", text: "alice's" } }, null, alice.token);
+      expect(created.body.errors).toBeUndefined();
+      expect(created.body.data.createSecret).toMatchObject({ id: "s-1", text: "alice's", owner: alice.identityId });
+      const page = await server.storage.datasets.readRecords(alice.identityId, "model-Secret", { sinceSyncCount: 0, limit: 10 });
+      expect(page.records.map((record) => record.key)).toEqual(["s-1"]);
+
+      const mine = await call(SYNC_SECRETS, { limit: 100, nextToken: null, lastSync: 0, filter: null }, null, `Bearer ${alice.token}`);
+      expect(mine.body.data.syncSecrets.items.map((item: { id: string }) => item.id)).toEqual(["s-1"]);
+      const theirs = await call(SYNC_SECRETS, { limit: 100, nextToken: null, lastSync: 0, filter: null }, null, bob.token);
+      expect(theirs.body.data.syncSecrets.items).toEqual([]);
+    });
+
+    it("refuses an item written for another owner, and a guest on a private model, with errorType Unauthorized", async () => {
+      const alice = await server.signInGuest("app");
+      const forged = await call(CREATE_SECRET, { input: { id: "s-2", text: "x", owner: "someone-else" } }, null, alice.token);
+      expect(forged.body.errors?.[0]).toMatchObject({ errorType: "Unauthorized", message: "Not Authorized to access createSecret on type Mutation" });
+      const board = await call(`mutation operation($input: CreateBoardInput!) { createBoard(input: $input) { id } }`, { input: { name: "b" } }, null, alice.token);
+      expect(board.body.errors?.[0]).toMatchObject({ errorType: "Unauthorized" });
+    });
+
+    it("answers a token that does not verify with 401 UnauthorizedException", async () => {
+      const answer = await call(SYNC_SECRETS, { limit: 1, nextToken: null, lastSync: 0, filter: null }, null, "not-a-token");
+      expect(answer.status).toBe(401);
+      expect(answer.errorType).toBe("UnauthorizedException");
+    });
   });
 
   it("answers an expired key with 401", async () => {
