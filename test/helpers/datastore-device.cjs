@@ -5,6 +5,9 @@
  * aws-amplify would configure a second copy it never reads. One process per device, because
  * DataStore, its schema and Amplify's configuration are process-wide.
  *
+ * With an API key the app has the public models `Todo` and `Note`; with a syncpool identity
+ * token (sent in `oidc` mode, as an app's token provider hands it over) the owner model `Diary`.
+ *
  * The test drives it over IPC: `{ id, command, args }` in, `{ id, result }` or `{ id, error }`
  * out. Commands: start, stop, resync (stop then start: DataStore's delta sync), save, update,
  * remove, query, conflicts, errors.
@@ -14,7 +17,9 @@ const { Amplify } = require("aws-amplify");
 const { DataStore, initSchema } = require("aws-amplify/datastore");
 const IndexedDBAdapter = require("@aws-amplify/datastore/dist/cjs/storage/adapter/IndexedDBAdapter").default;
 
-const { endpoint, apiKey } = JSON.parse(process.argv[2]);
+const { decodeJWT } = require("@aws-amplify/core");
+
+const { endpoint, apiKey, token } = JSON.parse(process.argv[2]);
 
 /** What `amplify codegen models` writes for the test app's schema (see datastore-sync.test.ts). */
 const field = (name, type, isRequired, extra = {}) => ({ name, isArray: false, type, isRequired, attributes: [], ...extra });
@@ -22,28 +27,41 @@ const timestamps = [
   field("createdAt", "AWSDateTime", false, { isReadOnly: true }),
   field("updatedAt", "AWSDateTime", false, { isReadOnly: true }),
 ];
-const model = (name, pluralName, fields) => ({
+const PUBLIC = { allow: "public", operations: ["create", "update", "delete", "read"] };
+const OWNER = { provider: "userPools", ownerField: "owner", allow: "owner", identityClaim: "cognito:username", operations: ["create", "update", "delete", "read"] };
+const model = (name, pluralName, fields, rule = PUBLIC) => ({
   name,
   pluralName,
   syncable: true,
   fields: Object.fromEntries([field("id", "ID", true), ...fields, ...timestamps].map((f) => [f.name, f])),
   attributes: [
     { type: "model", properties: {} },
-    { type: "auth", properties: { rules: [{ allow: "public", operations: ["create", "update", "delete", "read"] }] } },
+    { type: "auth", properties: { rules: [rule] } },
   ],
 });
 const schema = {
-  models: {
-    Todo: model("Todo", "Todos", [field("title", "String", true), field("done", "Boolean", false)]),
-    Note: model("Note", "Notes", [field("content", "String", true)]),
-  },
+  models: token
+    ? { Diary: model("Diary", "Diaries", [field("entry", "String", true)], OWNER) }
+    : {
+        Todo: model("Todo", "Todos", [field("title", "String", true), field("done", "Boolean", false)]),
+        Note: model("Note", "Notes", [field("content", "String", true)]),
+      },
   enums: {},
   nonModels: {},
   codegenVersion: "3.4.4",
   version: "datastore-sync-test-v1",
 };
 
-Amplify.configure({ API: { GraphQL: { endpoint, region: "us-east-1", defaultAuthMode: "apiKey", apiKey } } });
+if (token) {
+  // DataStore sends the access token of the session raw in Authorization.
+  const tokens = { accessToken: decodeJWT(token), idToken: decodeJWT(token) };
+  Amplify.configure(
+    { API: { GraphQL: { endpoint, region: "us-east-1", defaultAuthMode: "oidc" } } },
+    { Auth: { tokenProvider: { getTokens: async () => tokens } } },
+  );
+} else {
+  Amplify.configure({ API: { GraphQL: { endpoint, region: "us-east-1", defaultAuthMode: "apiKey", apiKey } } });
+}
 const models = initSchema(schema);
 
 const conflicts = [];

@@ -16,6 +16,7 @@ const ADMIN_TOKEN = "admin-token-for-datastore-sync-0123456789";
 const SCHEMA = `
   type Todo @model @auth(rules: [{ allow: public }]) { id: ID! title: String! done: Boolean }
   type Note @model @auth(rules: [{ allow: public }]) { id: ID! content: String! }
+  type Diary @model @auth(rules: [{ allow: owner }]) { id: ID! entry: String! }
 `;
 const DEVICE = fileURLToPath(new URL("../helpers/datastore-device.cjs", import.meta.url));
 
@@ -25,8 +26,8 @@ interface Device {
   kill(): void;
 }
 
-async function startDevice(endpoint: string, apiKey: string): Promise<Device> {
-  const child: ChildProcess = fork(DEVICE, [JSON.stringify({ endpoint, apiKey })], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+async function startDevice(endpoint: string, credential: { apiKey: string } | { token: string }): Promise<Device> {
+  const child: ChildProcess = fork(DEVICE, [JSON.stringify({ endpoint, ...credential })], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
@@ -57,6 +58,7 @@ describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
   let server: TestServer;
   let one: Device;
   let two: Device;
+  let endpoint: string;
 
   /** The item as the server stores it (the JSON record's object), or null. */
   const stored = async (model: string, id: string) => {
@@ -69,8 +71,9 @@ describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
     const models = { schema: SCHEMA, conflictHandler: "AUTOMERGE", conflictHandlers: { Note: "OPTIMISTIC_CONCURRENCY" } };
     server = await startTestServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", models })], adminToken: ADMIN_TOKEN } });
     const issued = await server.gql(`mutation { createApiKey(identityPoolId: "app", expiresInDays: 1) { apiKey } }`, {}, ADMIN_TOKEN);
-    const endpoint = `${server.url}/appsync/app/graphql`;
-    [one, two] = await Promise.all([startDevice(endpoint, issued.data.createApiKey.apiKey), startDevice(endpoint, issued.data.createApiKey.apiKey)]);
+    endpoint = `${server.url}/appsync/app/graphql`;
+    const apiKey: string = issued.data.createApiKey.apiKey;
+    [one, two] = await Promise.all([startDevice(endpoint, { apiKey }), startDevice(endpoint, { apiKey })]);
     await Promise.all([one.run("start"), two.run("start")]);
   }, 60_000);
   afterAll(async () => {
@@ -132,4 +135,30 @@ describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
     await expect.poll(() => stored("Note", saved.id), { timeout: 15_000 }).toMatchObject({ content: "from two" });
     expect(await two.run("errors")).toEqual([]);
   }, 45_000);
+
+  it("keeps an owner model's items to the identity whose token DataStore sends: its second device syncs them, another identity sees none", async () => {
+    const alice = await server.signInGuest("app");
+    const bob = await server.signInGuest("app");
+    const devices = await Promise.all([startDevice(endpoint, { token: alice.token }), startDevice(endpoint, { token: alice.token }), startDevice(endpoint, { token: bob.token })]);
+    try {
+      const [alicePhone, aliceLaptop, bobPhone] = devices;
+      await Promise.all(devices.map((device) => device.run("start")));
+      const saved = await alicePhone!.run("save", { model: "Diary", fields: { entry: "dear diary" } });
+      await expect
+        .poll(async () => (await server.storage.datasets.readRecords(alice.identityId, "model-Diary", { sinceSyncCount: 0, limit: 10 })).records.map((record) => materializeStoredJson(record.value)), { timeout: 15_000 })
+        .toEqual([expect.objectContaining({ entry: "dear diary", owner: alice.identityId })]);
+      await aliceLaptop!.run("resync");
+      expect(await aliceLaptop!.run("query", { model: "Diary", id: saved.id })).toMatchObject({ entry: "dear diary", owner: alice.identityId });
+      await bobPhone!.run("resync");
+      expect(await bobPhone!.run("query", { model: "Diary" })).toEqual([]);
+      // Bob's device syncs (his own entry goes up), and his entry stays out of Alice's devices.
+      await bobPhone!.run("save", { model: "Diary", fields: { entry: "bob's" } });
+      await expect.poll(async () => (await server.storage.datasets.readRecords(bob.identityId, "model-Diary", { sinceSyncCount: 0, limit: 10 })).records.length, { timeout: 15_000 }).toBe(1);
+      await aliceLaptop!.run("resync");
+      expect((await aliceLaptop!.run("query", { model: "Diary" })).map((item: { entry: string }) => item.entry)).toEqual(["dear diary"]);
+      for (const device of devices) expect(await device.run("errors")).toEqual([]);
+    } finally {
+      for (const device of devices) device.kill();
+    }
+  }, 60_000);
 });
