@@ -1,0 +1,161 @@
+/**
+ * User-pool triggers as signed HTTP endpoints: a receiver on port 0 checks every call's signature
+ * (`verifySignature`, as a trigger author would), and the pool's pre sign-up, pre authentication
+ * and pre token generation (V2_0) run there. Proves that an answer of only the `response` counts,
+ * a 4xx refusal is UserLambdaValidationException with the receiver's message, an endpoint that never
+ * answers is tried three times and then UnexpectedLambdaException with no user stored, 5xx answers
+ * are retried, V2 claims and scopes reach both tokens (at sign-in and at refresh) while restricted
+ * claims stay, and the outbound guard refuses a private address unless the operator allows it.
+ * Binds ports: the receiver is a real HTTP server, and the AWS SDK sends its own requests.
+ */
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  CognitoIdentityProviderClient,
+  GetTokensFromRefreshTokenCommand,
+  GetUserCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../server/logger.js";
+import { createPostSigned } from "../../server/stream/post-signed.js";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../server/stream/signature.js";
+import { createTriggerCall } from "../../server/user-pool/triggers/trigger-call.js";
+import { UserPoolError } from "../../server/user-pool/user-pool-errors.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { userPoolsConfig } from "../helpers/user-pool-clients.js";
+
+const POOL = "local_hooks";
+const CLIENT = "endpoints";
+const SECRET = "trigger-endpoint-secret-0123456789";
+const PASSWORD = "Correct-horse-9";
+
+/** Every call the receiver got: its path, whether the signature checked out, and the event. */
+const calls: Array<{ path: string; verified: boolean; event: Record<string, any> }> = [];
+const held: ServerResponse[] = [];
+let receiver: Server;
+let hooks: string;
+let server: TestServer;
+let cognito: CognitoIdentityProviderClient;
+
+function answer(path: string, event: Record<string, any>, response: ServerResponse): void {
+  const json = (status: number, body: unknown): void => void response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  const name = String(event["userName"]);
+  if (path === "/pre-sign-up") {
+    if (name.startsWith("slow-")) return void held.push(response); // never answers
+    if (name.startsWith("refused-")) return json(400, { errorType: "Error", errorMessage: "Invites only" });
+    return json(200, { autoConfirmUser: true, autoVerifyEmail: true }); // only the response
+  }
+  if (path === "/pre-authentication") {
+    const tries = calls.filter((call) => call.path === path && call.event["userName"] === name).length;
+    if (name.startsWith("flaky-") && tries <= 2) return json(503, { message: "warming up" });
+    return json(200, event);
+  }
+  event["response"] = {
+    claimsAndScopeOverrideDetails: {
+      idTokenGeneration: { claimsToAddOrOverride: { tenant: { id: "acme", tier: 2 } } },
+      accessTokenGeneration: { claimsToAddOrOverride: { tenant_id: "acme", client_id: "someone-else" }, claimsToSuppress: ["auth_time"], scopesToAdd: ["notes/read"] },
+    },
+  };
+  return json(200, event);
+}
+
+beforeAll(async () => {
+  receiver = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const verified = verifySignature({ secret: SECRET, body, timestamp: request.headers[TIMESTAMP_HEADER] as string, signature: request.headers[SIGNATURE_HEADER] as string });
+      const event = JSON.parse(body) as Record<string, any>;
+      calls.push({ path: request.url!, verified, event });
+      if (!verified) return void response.writeHead(401).end();
+      answer(request.url!, event, response);
+    });
+  });
+  receiver.listen(0, "127.0.0.1");
+  await once(receiver, "listening");
+  hooks = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const pool = {
+    id: POOL,
+    clients: [{ id: CLIENT, refreshTokenRotation: true }],
+    identityPool: null,
+    triggers: {
+      preSignUp: { url: `${hooks}/pre-sign-up`, secret: SECRET, timeoutMs: 300 },
+      preAuthentication: { url: `${hooks}/pre-authentication`, secret: SECRET },
+      preTokenGeneration: { url: `${hooks}/pre-token-generation`, secret: SECRET, version: "V2_0" as const },
+    },
+  };
+  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [pool]), outbound: { allowPrivateAddresses: true } } });
+  cognito = new CognitoIdentityProviderClient({ region: "local", endpoint: `${server.url}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
+});
+afterAll(async () => {
+  cognito?.destroy();
+  await server?.close();
+  for (const response of held) response.destroy();
+  receiver?.closeAllConnections();
+  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+});
+
+const signUp = (username: string) =>
+  cognito.send(new SignUpCommand({ ClientId: CLIENT, Username: username, Password: PASSWORD, UserAttributes: [{ Name: "email", Value: `${username}@example.com` }] }));
+const passwordSignIn = (username: string) =>
+  cognito.send(new InitiateAuthCommand({ ClientId: CLIENT, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD: PASSWORD } }));
+const refusal = (work: Promise<unknown>) => work.then(() => ({ name: "none", message: "" }), (error: Error) => ({ name: error.name, message: error.message }));
+const callsOf = (path: string, userName: string) => calls.filter((call) => call.path === path && call.event["userName"] === userName);
+
+describe("user-pool triggers as signed endpoints", { timeout: 30_000 }, () => {
+  it("confirms a sign-up from an endpoint that answers only the response, and signs every call", async () => {
+    expect(await signUp("hana")).toMatchObject({ UserConfirmed: true });
+    const [call] = callsOf("/pre-sign-up", "hana");
+    expect(call).toMatchObject({ verified: true, event: { version: "1", triggerSource: "PreSignUp_SignUp", userPoolId: POOL, callerContext: { clientId: CLIENT } } });
+    expect(calls.every((each) => each.verified)).toBe(true);
+  });
+
+  it("refuses a sign-up the endpoint answers 4xx with its message as UserLambdaValidationException", async () => {
+    expect(await refusal(signUp("refused-rob"))).toEqual({ name: "UserLambdaValidationException", message: "PreSignUp failed with error Invites only." });
+    expect(callsOf("/pre-sign-up", "refused-rob")).toHaveLength(1);
+  });
+
+  it("tries an endpoint that never answers three times, then answers UnexpectedLambdaException and stores no user", async () => {
+    expect(await refusal(signUp("slow-sam"))).toEqual({ name: "UnexpectedLambdaException", message: "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function." });
+    expect(callsOf("/pre-sign-up", "slow-sam")).toHaveLength(3);
+    expect(await server.storage.userPools.getUser(POOL, "slow-sam")).toBeNull();
+  });
+
+  it("retries an endpoint that answers 5xx, and the sign-in goes on once it answers", async () => {
+    await signUp("flaky-fay");
+    expect((await passwordSignIn("flaky-fay")).AuthenticationResult?.AccessToken).toEqual(expect.any(String));
+    expect(callsOf("/pre-authentication", "flaky-fay")).toHaveLength(3);
+  });
+
+  it("puts a V2 endpoint's claims and scopes in both tokens at sign-in and at refresh, keeping the claims no trigger may change", async () => {
+    await signUp("ivan");
+    const { AuthenticationResult: tokens } = await passwordSignIn("ivan");
+    expect(decodeJwt(tokens!.IdToken!)).toMatchObject({ tenant: { id: "acme", tier: 2 }, "cognito:username": "ivan", token_use: "id" });
+    const access = decodeJwt(tokens!.AccessToken!);
+    expect(access).toMatchObject({ tenant_id: "acme", client_id: CLIENT, scope: "aws.cognito.signin.user.admin notes/read", auth_time: expect.any(Number) });
+    expect((await cognito.send(new GetUserCommand({ AccessToken: tokens!.AccessToken! }))).Username).toBe("ivan");
+
+    const refreshed = await cognito.send(new GetTokensFromRefreshTokenCommand({ ClientId: CLIENT, RefreshToken: tokens!.RefreshToken! }));
+    expect(decodeJwt(refreshed.AuthenticationResult!.AccessToken!)).toMatchObject({ tenant_id: "acme", scope: "aws.cognito.signin.user.admin notes/read" });
+    expect(callsOf("/pre-token-generation", "ivan").map((call) => [call.event["version"], call.event["triggerSource"], call.event["request"]["scopes"]])).toEqual([
+      ["2", "TokenGeneration_Authentication", ["aws.cognito.signin.user.admin"]],
+      ["2", "TokenGeneration_RefreshTokens", ["aws.cognito.signin.user.admin"]],
+    ]);
+  });
+
+  it("refuses to call an endpoint on a private address unless the operator allows private addresses", async () => {
+    const call = createTriggerCall("preSignUp", { url: `${hooks}/pre-sign-up`, secret: SECRET, timeoutMs: 1000, version: "V1_0" }, { baseDir: ".", post: createPostSigned({ allowPrivateAddresses: false }), now: Date.now, logger: silentLogger() });
+    const before = calls.length;
+    const refused = await call({ userName: "guarded" }).then(() => null, (error: UserPoolError) => error);
+    expect(refused).toBeInstanceOf(UserPoolError);
+    expect(refused!.type).toBe("UnexpectedLambdaException");
+    expect(refused!.message).toContain("which is not a public address");
+    expect(calls.length).toBe(before);
+  });
+});
