@@ -47,6 +47,7 @@ const onBothBackends = [
   "test/integration/user-pool-amplify.test.ts",
   // user-pool triggers: a refused or failed trigger leaves no user behind, migrated users are stored
   "test/integration/user-pool-triggers.test.ts",
+  "test/integration/user-pool-trigger-endpoints.test.ts",
   // the user pool's SQL: SDK operations, SRP, MFA, lockout counts, history, groups and every refusal
   "test/integration/user-pool-sdk.test.ts",
   "test/integration/user-pool-srp.test.ts",

@@ -131,5 +131,5 @@ async function answerNewPassword(deps: UserPoolDeps, loaded: LoadedClient, body:
   await deps.store.updateUser(user.poolId, user.sub, { status: "CONFIRMED", ...(await makeCredentials(deps, loaded.pool, user.username, user.sub, password)), updatedAt: now });
   await rememberReplacedPassword(deps, loaded.pool, user);
   if (Object.keys(attributes).length > 0) await deps.store.setAttributes(user.poolId, user.sub, attributes, now);
-  return completeSignIn(deps, loaded, (await deps.store.getUserBySub(user.poolId, user.sub))!);
+  return completeSignIn(deps, loaded, (await deps.store.getUserBySub(user.poolId, user.sub))!, null, { tokenSource: "TokenGeneration_NewPasswordChallenge" });
 }

@@ -12,6 +12,7 @@ import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { sealSession } from "./sealed-session.js";
 import { postAuthentication } from "./triggers/auth-triggers.js";
+import type { TokenGenerationSource } from "./triggers/pre-token-generation.js";
 import { issueTokens, newRefreshToken, refreshTokenHash, type AuthenticationResult } from "./user-pool-tokens.js";
 
 /** How long a challenge's `Session` stays usable (Cognito's default AuthSessionValidity). */
@@ -28,6 +29,7 @@ export type SignInAnswer =
  * Finishes a sign-in of `user`, whose password was just proven; `failures` is the user's count of
  * failed sign-ins the lockout check saw (`lockout.ts`), cleared once tokens are issued.
  * `skipMfa`: the first factor was a passkey, which is already two factors (Cognito asks no MFA after it).
+ * `tokenSource`: the pre token generation trigger's source when tokens are issued here.
  * @throws UserNotConfirmedException, NotAuthorizedException (disabled), PasswordResetRequiredException
  */
 export async function completeSignIn(
@@ -35,7 +37,7 @@ export async function completeSignIn(
   loaded: LoadedClient,
   user: UserPoolUserWithAttributes,
   failures: UserPoolSignInFailures | null = null,
-  options: { skipMfa?: boolean } = {},
+  options: { skipMfa?: boolean; tokenSource?: TokenGenerationSource } = {},
 ): Promise<SignInAnswer> {
   if (user.status === "UNCONFIRMED") throw new UserPoolError("UserNotConfirmedException", "User is not confirmed.");
   if (!user.enabled) throw new UserPoolError("NotAuthorizedException", "User is disabled.");
@@ -52,11 +54,11 @@ export async function completeSignIn(
   const challenge = options.skipMfa === true ? null : await mfaChallengeFor(deps, loaded, user);
   if (challenge !== null) return challenge;
   await clearFailedSignIns(deps, user, failures);
-  return { AuthenticationResult: await startSession(deps, loaded, user), ChallengeParameters: {} };
+  return { AuthenticationResult: await startSession(deps, loaded, user, options.tokenSource), ChallengeParameters: {} };
 }
 
 /** Stores a new sign-in session and issues its tokens, with its first refresh token. */
-export async function startSession(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes): Promise<AuthenticationResult> {
+export async function startSession(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUserWithAttributes, tokenSource?: TokenGenerationSource): Promise<AuthenticationResult> {
   // Before the session is stored: a refusing trigger leaves no session behind.
   await postAuthentication(deps, loaded, user);
   const now = deps.now();
@@ -72,5 +74,5 @@ export async function startSession(deps: UserPoolDeps, loaded: LoadedClient, use
     revokedAt: null,
   };
   await deps.store.createSession(session, refreshTokenHash(deps, refreshToken));
-  return { ...(await issueTokens(deps, loaded, user, session)), RefreshToken: refreshToken };
+  return { ...(await issueTokens(deps, loaded, user, session, tokenSource)), RefreshToken: refreshToken };
 }

@@ -4,7 +4,8 @@
  * and pre token generation (V2_0) run there. Proves that an answer of only the `response` counts,
  * a 4xx refusal is UserLambdaValidationException with the receiver's message, an endpoint that never
  * answers is tried three times and then UnexpectedLambdaException with no user stored, 5xx answers
- * are retried, V2 claims and scopes reach both tokens (at sign-in and at refresh) while restricted
+ * are retried, V2 claims and scopes reach both tokens (at sign-in, at refresh and after a new-password
+ * challenge, each with its trigger source) while restricted
  * claims stay, and the outbound guard refuses a private address unless the operator allows it.
  * Binds ports: the receiver is a real HTTP server, and the AWS SDK sends its own requests.
  */
@@ -16,6 +17,7 @@ import {
   GetTokensFromRefreshTokenCommand,
   GetUserCommand,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -147,6 +149,19 @@ describe("user-pool triggers as signed endpoints", { timeout: 30_000 }, () => {
       ["2", "TokenGeneration_Authentication", ["aws.cognito.signin.user.admin"]],
       ["2", "TokenGeneration_RefreshTokens", ["aws.cognito.signin.user.admin"]],
     ]);
+  });
+
+  it("names the new-password challenge as the tokens' source when a user required to change the password signs in", async () => {
+    const { UserSub: sub } = await signUp("nina");
+    // As an administrator's new user is: the first sign-in must set a password.
+    await server.storage.userPools.updateUser(POOL, sub!, { status: "FORCE_CHANGE_PASSWORD", updatedAt: Date.now() });
+    const challenge = await passwordSignIn("nina");
+    expect(challenge.ChallengeName).toBe("NEW_PASSWORD_REQUIRED");
+    const done = await cognito.send(
+      new RespondToAuthChallengeCommand({ ClientId: CLIENT, ChallengeName: "NEW_PASSWORD_REQUIRED", Session: challenge.Session!, ChallengeResponses: { USERNAME: "nina", NEW_PASSWORD: "Second-horse-8" } }),
+    );
+    expect(decodeJwt(done.AuthenticationResult!.AccessToken!)).toMatchObject({ tenant_id: "acme" });
+    expect(callsOf("/pre-token-generation", "nina").map((call) => call.event["triggerSource"])).toEqual(["TokenGeneration_NewPasswordChallenge"]);
   });
 
   it("refuses to call an endpoint on a private address unless the operator allows private addresses", async () => {
