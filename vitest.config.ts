@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import pg from "pg";
 import { defineConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from "vitest/config";
+import { LongestFirstSequencer } from "./test/helpers/longest-first-sequencer.js";
 
 const require = createRequire(import.meta.url);
 
@@ -88,6 +89,14 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       // vitest's default timeouts (5 s a test, 10 s a hook): a file whose tests are slow by nature
       // (child processes, several servers, long storms) declares its own, saying why.
       pool: "forks",
+      // Three workers on two cores: most files wait on sockets, child processes and PostgreSQL
+      // more than they compute (vitest's default here would be one worker). Every wait in the
+      // tests is for a fact, never a set time, so the suite also passes on a busy machine.
+      maxWorkers: 3,
+      // The longest files start first (see the sequencer), so none starts last and runs on alone.
+      sequence: { sequencer: LongestFirstSequencer },
+      // The server's code compiled once per run for the tests that start the CLI as a child process.
+      globalSetup: ["test/helpers/cli-build.ts"],
       // A promise rejected with nobody listening fails the test that caused it (an app's Node
       // process would exit on it); the helpers' end-of-file clean-up (children, schemas, temporary
       // files) runs after every file, see file-end.ts.

@@ -1,7 +1,8 @@
 /**
  * The real `syncpool` CLI as child processes, for tests that need a separate process: a server to
- * SIGKILL, or `syncpool stream ...` commands. Children still running when the test file ends are
- * killed.
+ * SIGKILL, or `syncpool stream ...` commands. Children run the server's code as compiled once for
+ * the whole test run (`cli-build.ts`), or through tsx when run without that global setup. Children
+ * still running when the test file ends are killed.
  *
  *   const { child, graphqlUrl } = await startChildServer(dataDir);
  *   const { stdout, code } = await runCli(["stream", "read", "--pool", "default", "--data-dir", dataDir]);
@@ -9,17 +10,25 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { inject } from "vitest";
 import { onEveryFileEnd } from "./file-end.js";
 
-const repoRoot = resolve(import.meta.dirname, "../..");
+/** Where the CLI runs (its working directory), the repository. */
+export const repoRoot = resolve(import.meta.dirname, "../..");
 const children = new Set<ChildProcess>();
 onEveryFileEnd(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-/** Spawns `syncpool <args>` (through tsx) with a minimal environment plus `env`. */
+/** The arguments for `node` that run `syncpool <args>`. */
+export function cliArgs(args: string[]): string[] {
+  const built = inject("cliEntry");
+  return built ? [built, ...args] : ["--import", "tsx", "server/cli.ts", ...args];
+}
+
+/** Spawns `syncpool <args>` with a minimal environment plus `env`. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], {
+  const child = spawn(process.execPath, cliArgs(args), {
     cwd: repoRoot,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

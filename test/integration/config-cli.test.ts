@@ -3,16 +3,17 @@ import { execFile } from "node:child_process";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { cliArgs } from "../helpers/cli.js";
 import { configDir as dir, configFile, withPool } from "../helpers/config.js";
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, "../..");
 
-// Each test spawns the CLI (node + tsx start-up, seconds on a busy machine).
+// Each test spawns the CLI (node start-up, seconds on a busy machine).
 describe("the CLI", { timeout: 30_000 }, () => {
   async function serve(args: string[], env: Record<string, string> = {}) {
     try {
-      await run(process.execPath, ["--import", "tsx", "server/cli.ts", "serve", ...args], {
+      await run(process.execPath, cliArgs(["serve", ...args]), {
         cwd: repoRoot,
         env: { PATH: process.env["PATH"] ?? "", ...env },
         timeout: 20_000,

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
+import { cliArgs } from "../helpers/cli.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const dataDir = mkdtempSync(join(tmpdir(), "syncpool-crash-"));
@@ -22,7 +23,7 @@ afterAll(() => {
 
 /** Starts `syncpool serve` and resolves with its GraphQL URL, read from its start-up log line. */
 async function startChild(): Promise<{ child: ChildProcess; graphqlUrl: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "serve", "--port", "0", "--data-dir", dataDir], {
+  const child = spawn(process.execPath, cliArgs(["serve", "--port", "0", "--data-dir", dataDir]), {
     cwd: repoRoot,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -83,7 +83,7 @@ function rawRequest(method: string, path: string, host: string, body = "", heade
   return `${lines.join("\r\n")}\r\n\r\n${body}`;
 }
 
-/** Each test starts the server as a child process (node + tsx) and waits for it to exit. */
+/** Each test starts the server as a child process and waits for it to exit. */
 const SERVER_PROCESS_TIMEOUT_MS = 30_000;
 
 it("finishes and acknowledges a push in flight, refuses new requests with 503, closes WebSockets with 1001, and exits 0", async () => {

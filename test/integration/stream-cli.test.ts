@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-// Each test spawns the CLI: node + tsx compiling the server's code at start-up, 2-5 s on an idle
+// Each test spawns the CLI: node loading the server's code at start-up, seconds on an idle
 // machine, and over 30 s was seen on 2 cores at load 16, with three of them at once.
 describe("syncpool stream", { timeout: 90_000 }, () => {
   it("read prints the stream records as JSON lines, from the iterator asked for", async () => {
