@@ -217,13 +217,16 @@ export function describeIdentityStore(storage: () => Storage): void {
     it("holds its datasets until commit: a waiting push to the source is then refused, one to the target sees the merge", async () => {
       await twoIdentities();
       const release = deferred();
+      const holding = deferred();
       const merge = storage().identities.writeMerge(IDENTITY_A, IDENTITY_B, pairs, async (tx) => {
+        holding.resolve();
         await release.promise;
         await tx.dataset(IDENTITY_B, "notes").saveRecords([makeRecord("guest", 4)]);
         await tx.dataset(IDENTITY_B, "notes").saveDataset(makeDataset(IDENTITY_B, "notes", 4, { recordCount: 2 }));
         await tx.markMerged(IDENTITY_A, IDENTITY_B, BASE_MS);
       });
-      await yieldToOthers();
+      // The callback runs once the merge holds its locks (on PostgreSQL, round trips later).
+      await holding.promise;
       const sourcePush = storage().datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveRecords([makeRecord("late", 2)]));
       const targetPush = storage().datasets.writeDataset(IDENTITY_B, "notes", async (tx) => tx.dataset?.syncCount);
       for (let i = 0; i < 5; i++) await yieldToOthers();
