@@ -12,6 +12,7 @@ import { LEASES_MIGRATION } from "./lease-migrations.js";
 import { IDENTITY_MIGRATION } from "./identity-migrations.js";
 import type { Migration } from "./migration.js";
 import { STREAM_MIGRATION } from "./stream-migrations.js";
+import { AUTH_EVENTS_MIGRATION } from "./auth-event-migrations.js";
 import { USER_POOL_GROUPS_MIGRATION } from "./user-pool-group-migrations.js";
 import { USER_POOL_MFA_MIGRATION, USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 import { USER_POOL_WEBAUTHN_MIGRATION } from "./user-pool-webauthn-migrations.js";
@@ -39,4 +40,6 @@ export const MIGRATIONS: readonly Migration[] = [
   USER_POOL_GROUPS_MIGRATION,
   // Version 11: the user pool's passkeys (`user-pool-webauthn-migrations.ts`).
   USER_POOL_WEBAUTHN_MIGRATION,
+  // Version 12: the user pool's audit log (`auth-event-migrations.ts`).
+  AUTH_EVENTS_MIGRATION,
 ];

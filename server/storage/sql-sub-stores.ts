@@ -3,6 +3,7 @@
  * one backend's connections. A driver (`sqlite.ts`, `postgres.ts`) supplies only those: how its
  * statements run, and how its writes are locked.
  */
+import { SqlAuthEventStore } from "./sql-auth-events.js";
 import { SqlGroupStore } from "./sql-groups.js";
 import { SqlDatasetStore, type DatasetConnections } from "./sql-datasets.js";
 import { SqlDeviceStore } from "./sql-devices.js";
@@ -16,7 +17,7 @@ import type { SqlConnections } from "./sql.js";
 import type { Storage } from "./storage.js";
 
 /** Everything of `Storage` that is not the driver's own (kind, lifecycle, metrics). */
-export type SqlSubStores = Pick<Storage, "datasets" | "identities" | "stream" | "devices" | "keys" | "leases" | "userPools" | "pools" | "groups">;
+export type SqlSubStores = Pick<Storage, "datasets" | "identities" | "stream" | "devices" | "keys" | "leases" | "userPools" | "authEvents" | "pools" | "groups">;
 
 /** A backend's connections, as each kind of sub-store needs them. */
 export interface BackendConnections {
@@ -39,6 +40,7 @@ export function sqlSubStores(connections: BackendConnections): SqlSubStores {
     keys: new SqlKeyStore(sql),
     leases: new SqlLeaseStore(sql),
     userPools: new SqlUserPoolStore(sql),
+    authEvents: new SqlAuthEventStore(sql),
     pools: new SqlPoolStore(sql),
     groups: new SqlGroupStore(sql),
   };

@@ -10,6 +10,7 @@ import type { IdentityStore } from "./identity-store.js";
 import type { KeyStore } from "./key-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { PoolStore } from "./pool-store.js";
+import type { AuthEventStore } from "./auth-event-store.js";
 import type { UserPoolStore } from "./user-pool-store.js";
 import type { StreamStore } from "./stream-store.js";
 import type { DatasetStore } from "./dataset-store.js";
@@ -60,6 +61,8 @@ export interface Storage {
   readonly leases: LeaseStore;
   /** The built-in user pool's users, codes and sign-in sessions (`user-pool-store.ts`). */
   readonly userPools: UserPoolStore;
+  /** The user pool's audit log, appended with its stream events (`auth-event-store.ts`). */
+  readonly authEvents: AuthEventStore;
   /** Applies pending versioned migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query (readiness). */

@@ -20,6 +20,7 @@ import { describeUserPoolGroups } from "./storage-suite-user-pool-groups.js";
 import { describeUserPoolWebAuthn } from "./storage-suite-user-pool-webauthn.js";
 import { describeUserPoolListing } from "./storage-suite-user-pool-listing.js";
 import { describeUserPools } from "./storage-suite-user-pools.js";
+import { describeAuthEvents } from "./storage-suite-auth-events.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
 export type OpenStorageForTest = () => Promise<{ storage: Storage; cleanup(): Promise<void> }>;
@@ -59,6 +60,7 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeUserPoolGroups(current);
     describeUserPoolWebAuthn(current);
     describeUserPoolListing(current);
+    describeAuthEvents(current);
   });
 }
 
