@@ -97,6 +97,11 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       config: config.userPools,
       pathPrefix: config.aws.pathPrefix,
       store: storage.userPools,
+      authEvents: storage.authEvents,
+      // Auth events go to the stream of the identity pool a user pool is linked to; both exist by the first request.
+      streamShardsOf: async (identityPoolId) => (await pools.get(identityPoolId))?.stream.shards ?? null,
+      onStreamAppended: () => stream.sync.onAppended(),
+      trustedProxyHops: config.trustedProxyHops,
       keys: storage.keys,
       box,
       secret: ring.awsSecret(),

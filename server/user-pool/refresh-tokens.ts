@@ -22,6 +22,8 @@ export async function refreshSession(deps: UserPoolDeps, loaded: LoadedClient, r
   if (use.outcome === "unknown" || use.session.clientId !== client.id) throw new UserPoolError("NotAuthorizedException", "Invalid Refresh Token");
   if (use.outcome === "reused") {
     deps.logger.warn({ poolId: use.session.poolId, sub: use.session.sub, originJti: use.session.originJti }, "a replaced refresh token was presented again: its session is revoked");
+    const owner = await deps.store.getUserBySub(use.session.poolId, use.session.sub);
+    if (owner !== null) await deps.audit.record(owner, { type: "TokenReuse", response: "Fail", apiName: "RefreshToken", errorType: "RefreshTokenReuseException" });
     throw new UserPoolError("RefreshTokenReuseException", "Refresh token has been reused; the session is revoked.");
   }
   if (use.session.revokedAt !== null) throw new UserPoolError("NotAuthorizedException", "Refresh Token has been revoked");

@@ -6,6 +6,7 @@
 import type { Logger } from "../logger.js";
 import type { SecretBox } from "../secret-box.js";
 import type { UserPoolStore } from "../storage/user-pool-store.js";
+import type { RequestAuditLog } from "./audit-log.js";
 import type { CodeMailer } from "./code-mailer.js";
 import type { UserPoolClientSettings, UserPoolSettings } from "./user-pool-config.js";
 import type { UserPoolSigningKey } from "./user-pool-keys.js";
@@ -42,6 +43,8 @@ export interface UserPoolDeps {
   mailer: CodeMailer;
   /** The pools' Cognito triggers (`triggers/`). */
   triggers: UserPoolTriggers;
+  /** The audit log, bound to the request being answered (`audit-log.ts`). */
+  audit: RequestAuditLog;
   /** The developer key pair of an identity pool (null: none), which signs Admin* and group calls. */
   developerCredentialsOf(identityPoolId: string): Promise<{ accessKeyId: string; secretAccessKey: string } | null>;
   now: () => number;

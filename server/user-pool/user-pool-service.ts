@@ -16,6 +16,7 @@
  * anything unexpected is logged and answered as InternalErrorException.
  */
 import { createHmac } from "node:crypto";
+import { clientAddress } from "../client-address.js";
 import type { FetchLike } from "../identity/jwks-cache.js";
 import type { RoleMapping } from "../identity/access-settings.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
@@ -24,9 +25,13 @@ import type { OutboundPolicy } from "../outbound-http.js";
 import { createPostSigned, type PostSigned } from "../stream/post-signed.js";
 import type { SecretBox } from "../secret-box.js";
 import type { KeyStore } from "../storage/key-store.js";
+import type { AuthEventStore } from "../storage/auth-event-store.js";
 import type { UserPoolStore } from "../storage/user-pool-store.js";
 import { changePassword, deleteUser, getUser, globalSignOut, updateUserAttributes } from "./account.js";
 import { adminPoolOf, authenticateAdmin } from "./admin-auth.js";
+import { AUDIT_OPERATIONS } from "./admin-list-user-auth-events.js";
+import { auditedOperation } from "./audited-operation.js";
+import { createAuditLog, type AuditLogDeps } from "./audit-log.js";
 import { migrateCustomAttributes } from "./attribute-schema.js";
 import { createCodeMailer } from "./code-mailer.js";
 import { ADMIN_USER_OPERATIONS } from "./admin-users.js";
@@ -80,6 +85,14 @@ export interface UserPoolServiceOptions {
   /** The AWS endpoints' path prefix (`/aws`). */
   pathPrefix: string;
   store: UserPoolStore;
+  /** The audit log's rows, appended with their stream events. */
+  authEvents: AuthEventStore;
+  /** The stream shard count of an identity pool (null: no such pool), where linked user pools' auth events go. */
+  streamShardsOf: AuditLogDeps["streamShardsOf"];
+  /** Told after an auth event was appended to the stream. */
+  onStreamAppended(): void;
+  /** Proxy hops whose `X-Forwarded-For` entries are trusted for the caller's address (`client-address.ts`). */
+  trustedProxyHops: number;
   keys: KeyStore;
   box: SecretBox;
   /** A server secret shared by every instance and never rotated; the session and hash keys derive from it. */
@@ -100,7 +113,8 @@ export interface UserPoolServiceOptions {
 /** The user-pool endpoints of one server. */
 export interface UserPoolService {
   handles(path: string): boolean;
-  fetch(request: Request): Promise<Response>;
+  /** Answers one request; `socketAddress` is the TCP peer (undefined in-process), for the audit log's IpAddress. */
+  fetch(request: Request, socketAddress?: string): Promise<Response>;
   /** `settings` with the logins of every user pool linked to that identity pool added. */
   linkTo(settings: PoolSettings): PoolSettings;
   /** `fallback`, except that the user pools' own discovery and key-set URLs are answered in-process. */
@@ -129,6 +143,13 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
   for (const settings of config.pools) await migrateCustomAttributes(options.store, settings, logger);
   const derive = (label: string) => new Uint8Array(createHmac("sha256", options.secret).update(label).digest());
   const mailer = createCodeMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: options.dataDir, logger });
+  const auditLog = createAuditLog({
+    store: options.authEvents,
+    linkedIdentityPoolOf: (poolId) => pools.get(poolId)?.settings.identityPool ?? null,
+    streamShardsOf: options.streamShardsOf,
+    onAppended: options.onStreamAppended,
+    now: options.now,
+  });
   const deps: UserPoolDeps = {
     store: options.store,
     pools,
@@ -138,6 +159,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     hashKey: derive("syncpool user-pool hashes v1"),
     mailer,
     triggers: createUserPoolTriggers({ pools: config.pools, configFile: options.configFile, post: options.post ?? createPostSigned(options.outbound), now: options.now, logger }),
+    audit: auditLog.forRequest(null),
     developerCredentialsOf: options.developerCredentialsOf,
     now: options.now,
     logger,
@@ -151,11 +173,11 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     return new Response(JSON.stringify(body), { headers: { "content-type": "application/json", "cache-control": "public, max-age=300", ...CORS } });
   };
 
-  const answer = async (request: Request): Promise<Response> => {
+  const answer = async (request: Request, socketAddress: string | undefined): Promise<Response> => {
     const target = request.headers.get("x-amz-target") ?? "";
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
-    const developerOperation = Object.hasOwn(GROUP_OPERATIONS, name) ? GROUP_OPERATIONS[name] : Object.hasOwn(ADMIN_USER_OPERATIONS, name) ? ADMIN_USER_OPERATIONS[name] : undefined;
+    const developerOperation = Object.hasOwn(GROUP_OPERATIONS, name) ? GROUP_OPERATIONS[name] : Object.hasOwn(ADMIN_USER_OPERATIONS, name) ? ADMIN_USER_OPERATIONS[name]  : Object.hasOwn(AUDIT_OPERATIONS, name) ? AUDIT_OPERATIONS[name] : undefined;
     if (operation === undefined && developerOperation === undefined) throw new UserPoolError("UnknownOperationException", `Unknown operation ${target.slice(0, 128)}`);
     // The bytes are kept: a developer call's signature covers their hash.
     const bytes = new Uint8Array(await request.arrayBuffer());
@@ -166,14 +188,16 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
       throw new UserPoolError("InvalidParameterException", "The request body is not JSON.");
     }
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new UserPoolError("InvalidParameterException", "The request body must be a JSON object.");
+    const ipAddress = clientAddress(socketAddress, request.headers.get("x-forwarded-for"), options.trustedProxyHops);
+    const requestDeps: UserPoolDeps = { ...deps, audit: auditLog.forRequest({ ipAddress, deviceName: request.headers.get("user-agent")?.slice(0, 256) ?? null }) };
     let result: unknown;
     if (developerOperation !== undefined) {
       const pool = adminPoolOf(deps, body as Body);
       const url = new URL(request.url);
       await authenticateAdmin(deps, { method: request.method, rawPath: url.pathname, rawQuery: url.search.replace(/^\?/, ""), headers: request.headers, body: bytes }, pool);
-      result = await developerOperation(deps, body as Body, pool);
+      result = await auditedOperation(requestDeps, name, body as Body, () => developerOperation(requestDeps, body as Body, pool));
     } else {
-      result = await operation!(deps, body as Body);
+      result = await auditedOperation(requestDeps, name, body as Body, () => operation!(requestDeps, body as Body));
     }
     return Response.json(result, { headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID(), ...CORS } });
   };
@@ -182,14 +206,14 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
 
   return {
     handles: (path) => path === base || path === `${base}/` || path.startsWith(`${base}/`) || hostedUi.handles(path),
-    async fetch(request) {
+    async fetch(request, socketAddress) {
       const path = new URL(request.url).pathname;
       if (hostedUi.handles(path)) return hostedUi.fetch(request);
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT });
       if (request.method === "GET" || request.method === "HEAD") return wellKnown(path) ?? new Response("Not Found", { status: 404 });
       if (request.method !== "POST" || (path !== base && path !== `${base}/`)) return new Response("Not Found", { status: 404 });
       try {
-        return await answer(request);
+        return await answer(request, socketAddress);
       } catch (error) {
         const known = error instanceof UserPoolError ? error : null;
         if (known === null) logger.error({ err: error }, "unexpected error in the user-pool API (masked in the response)");
