@@ -81,7 +81,7 @@ const RULES: Record<string, AuditRule> = {
           return inMap("ChallengeResponses", "ANSWER")(body) === "PASSWORD" ? passwordSignIn(body, outcome) : null;
         case "CUSTOM_CHALLENGE":
         case "WEB_AUTHN":
-          // A passkey is neither of Cognito's challenge names (Password, Mfa): no ChallengeResponses.
+          // A custom challenge or a passkey is neither of Cognito's challenge names (Password, Mfa): no ChallengeResponses.
           return { type: "SignIn", response: responseOf(outcome) };
         default:
           return null;
