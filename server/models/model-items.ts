@@ -45,13 +45,24 @@ export function itemOf(record: SyncRecord): ModelItem | null {
   if (record.kind !== "JSON" || record.deleted) return null;
   const object = materializeStoredJson(record.value);
   if (object === null) return null;
-  return { ...object, id: record.key, _version: record.syncCount, _lastChangedAt: record.lastModifiedAt, _deleted: object._deleted === true };
+  // An item another client wrote (a syncpool client's JSON record) may lack AppSync's timestamps:
+  // the record's own change time stands in, so the required fields always answer.
+  const changedAt = new Date(record.lastModifiedAt).toISOString();
+  return {
+    createdAt: changedAt,
+    updatedAt: changedAt,
+    ...object,
+    id: record.key,
+    _version: record.syncCount,
+    _lastChangedAt: record.lastModifiedAt,
+    _deleted: object._deleted === true,
+  };
 }
 
 /** The result of a write: the item as stored, or the current item when the write's version was stale. */
 export type WriteOutcome = { item: ModelItem } | { conflict: ModelItem };
 
-/** Reads and writes model items for one server: its clock for field writes, the strategies it has set. */
+/** Reads and writes model items for one server, with its clock for field writes. */
 export interface ModelItems {
   /** The item `id`, deleted or not, or null when there is none. */
   readItem(target: ModelTarget, id: string): Promise<ModelItem | null>;
@@ -67,16 +78,14 @@ export interface ModelItems {
 export function createModelItems(deps: SyncDeps): ModelItems {
   // One clock for every model write of this server keeps its field writes ordered.
   const clock = new HybridClock(MODEL_WRITER_DEVICE, deps.now);
-  // Strategies already set by this server (the common case skips the read).
-  const configured = new Set<string>();
-
-  /** The dataset merges as its model's conflict handler says, from its first write on. */
+  /**
+   * The dataset merges as its model's conflict handler says. Checked on every write (one read of
+   * the dataset row): a dataset deleted and re-created through syncpool's own API starts with the
+   * pool's default strategy again.
+   */
   const ensureStrategy = async (target: ModelTarget): Promise<void> => {
-    const key = `${target.caller.identityId}\u0000${target.dataset}\u0000${target.strategy}`;
-    if (configured.has(key)) return;
     const info = await getDataset(deps, target.caller, target.dataset);
     if (info?.conflictStrategy !== target.strategy) await configureDataset(deps, target.caller, target.dataset, target.strategy);
-    configured.add(key);
   };
 
   return {

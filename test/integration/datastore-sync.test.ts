@@ -8,7 +8,12 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
+import { formatClock } from "../../core/clock.js";
+import { encodeJsonState } from "../../core/json-codec.js";
+import { applyJsonPut } from "../../core/json-record.js";
+import { EMPTY_JSON_STATE } from "../../core/json-state.js";
 import { materializeStoredJson } from "../../core/shown-value.js";
+import { syncApi } from "../helpers/sync-api.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-datastore-sync-0123456789";
@@ -136,7 +141,7 @@ describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
     expect(await two.run("errors")).toEqual([]);
   }, 45_000);
 
-  it("keeps an owner model's items to the identity whose token DataStore sends: its second device syncs them, another identity sees none", async () => {
+  it("keeps an owner model's items to the identity whose token DataStore sends (its second device and its syncpool client share them, another identity sees none)", async () => {
     const alice = await server.signInGuest("app");
     const bob = await server.signInGuest("app");
     const devices = await Promise.all([startDevice(endpoint, { token: alice.token }), startDevice(endpoint, { token: alice.token }), startDevice(endpoint, { token: bob.token })]);
@@ -157,6 +162,22 @@ describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
       await aliceLaptop!.run("resync");
       expect((await aliceLaptop!.run("query", { model: "Diary" })).map((item: { entry: string }) => item.entry)).toEqual(["dear diary"]);
       for (const device of devices) expect(await device.run("errors")).toEqual([]);
+
+      // The same items through syncpool's own API: Alice's client reads DataStore's entry, and its
+      // write reaches her DataStore devices.
+      const client = syncApi(server, alice.token);
+      const page = await client.page("model-Diary");
+      expect(page.records.map((record) => ({ key: record.key, kind: record.kind, value: materializeStoredJson(record.value) }))).toEqual([
+        { key: saved.id, kind: "JSON", value: expect.objectContaining({ entry: "dear diary", owner: alice.identityId }) },
+      ]);
+      const clock = formatClock({ wallMs: Date.now(), counter: 0, deviceId: "alice-web" });
+      await client.push({
+        dataset: "model-Diary",
+        deviceId: "alice-web",
+        patches: [{ op: "REPLACE", key: "from-web", kind: "JSON", value: encodeJsonState(applyJsonPut(EMPTY_JSON_STATE, { entry: "written on the web", owner: alice.identityId }, clock)) }],
+      });
+      await aliceLaptop!.run("resync");
+      expect(await aliceLaptop!.run("query", { model: "Diary", id: "from-web" })).toMatchObject({ entry: "written on the web", owner: alice.identityId });
     } finally {
       for (const device of devices) device.kill();
     }
