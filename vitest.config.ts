@@ -61,6 +61,8 @@ const onBothBackends = [
   "test/integration/user-pool-admin.test.ts",
   // the audit log: events and their stream appends in one transaction, listed newest first by a row-value cursor
   "test/integration/user-pool-audit.test.ts",
+  // the hosted UI: single-use authorization codes and revoked sessions in SQL
+  "test/integration/user-pool-oauth.test.ts",
 ];
 
 /** Whether PostgreSQL answers; without it the postgres project is left out, except on CI where its tests must fail. */
