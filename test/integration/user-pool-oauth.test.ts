@@ -149,6 +149,17 @@ describe("user-pool hosted UI and OAuth2 endpoints", { timeout: 30_000 }, () => 
     expect(jar.has("syncpool_session")).toBe(false);
     const afterLogout = await get(`${base()}/oauth2/authorize?${authorizeQuery()}`, jar);
     expect(afterLogout.headers.get("location")).toMatch(new RegExp(`^/auth/${POOL}/login\\?`));
+    const silent = await get(`${base()}/oauth2/authorize?${authorizeQuery({ prompt: "none" })}`, jar);
+    expect(Object.fromEntries(new URL(silent.headers.get("location")!).searchParams)).toMatchObject({ error: "login_required", state: "state-123" });
+  });
+
+  it("ends the hosted session when GlobalSignOut revokes the page's sign-in", async () => {
+    const pkce = pkcePair();
+    const { callback, jar } = await signInOnPage("mika", authorizeQuery({}, pkce.challenge));
+    const tokens = await exchange(callback.searchParams.get("code")!, pkce.verifier);
+    expect((await call("GlobalSignOut", { AccessToken: tokens.body["access_token"] })).status).toBe(200);
+    const again = await get(`${base()}/oauth2/authorize?${authorizeQuery()}`, jar);
+    expect(again.headers.get("location")).toMatch(new RegExp(`^/auth/${POOL}/login\\?`));
   });
 
   it("gives a confidential machine client an access token of its resource-server scopes with client_credentials", async () => {

@@ -1,8 +1,9 @@
 /**
  * The hosted UI's two cookies, both HttpOnly, SameSite=Lax, scoped to the pool's path, and Secure
  * when the public URL is https:
- * - the hosted session (`syncpool_session`): who signed in on the page, sealed, one hour (Cognito's
- *   hosted-UI session), so a second authorize request skips the form; `/logout` clears it.
+ * - the hosted session (`syncpool_session`): who signed in on the page and that sign-in's session,
+ *   sealed, one hour (Cognito's hosted-UI session), so a second authorize request skips the form
+ *   while that sign-in is not revoked (GlobalSignOut, RevokeToken); `/logout` clears it.
  * - the form's CSRF token (`syncpool_csrf`): the login form echoes it in a hidden field, and a
  *   POST whose field differs from the cookie is refused. SameSite=Lax keeps other sites' forms
  *   from sending the cookie at all.
@@ -17,10 +18,11 @@ const SESSION_COOKIE = "syncpool_session";
 const CSRF_COOKIE = "syncpool_csrf";
 const PURPOSE = "user-pool:hosted-session";
 
-/** Who signed in on a pool's page. */
+/** Who signed in on a pool's page: pool, sub, and the sign-in session's origin_jti. */
 export interface HostedSession extends Record<string, unknown> {
   p: string;
   s: string;
+  o: string;
 }
 
 /** The cookies of a request, by name (first wins). */
@@ -38,9 +40,9 @@ export function cookiesOf(request: Request): Map<string, string> {
 const attributes = (path: string, secure: boolean, maxAgeSeconds: number) =>
   `Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
 
-/** The Set-Cookie value of a new hosted session of `sub` in `poolId`. */
-export function hostedSessionCookie(deps: UserPoolDeps, poolId: string, sub: string, path: string, secure: boolean): string {
-  const sealed = sealSession(deps.sessionKey, PURPOSE, { p: poolId, s: sub }, deps.now() + HOSTED_SESSION_MS);
+/** The Set-Cookie value of a new hosted session. */
+export function hostedSessionCookie(deps: UserPoolDeps, session: HostedSession, path: string, secure: boolean): string {
+  const sealed = sealSession(deps.sessionKey, PURPOSE, { p: session.p, s: session.s, o: session.o }, deps.now() + HOSTED_SESSION_MS);
   return `${SESSION_COOKIE}=${encodeURIComponent(sealed)}; ${attributes(path, secure, HOSTED_SESSION_MS / 1000)}`;
 }
 

@@ -56,8 +56,11 @@ export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean): Host
     const loginPath = `${poolPath}/login${url.search}`;
     if (route === "/oauth2/authorize" && request.method === "GET") {
       const session = authorized.prompt === "login" ? null : hostedSessionOf(deps, request, page.poolId);
-      const code = session === null ? null : await resumeHostedSession(deps, authorized, session.s);
-      return code === null ? redirect(loginPath) : redirect(withQuery(authorized.redirectUri, { code, state: authorized.state }));
+      const code = session === null ? null : await resumeHostedSession(deps, authorized, session);
+      if (code !== null) return redirect(withQuery(authorized.redirectUri, { code, state: authorized.state }));
+      // OpenID Connect's prompt=none: answer at once, never with a page.
+      if (authorized.prompt === "none") return redirect(withQuery(authorized.redirectUri, { error: "login_required", error_description: "The user is not signed in.", state: authorized.state }));
+      return redirect(loginPath);
     }
     const csrf = csrfTokenOf(request, poolPath, secureCookies);
     const cookies = csrf.setCookie === null ? [] : [csrf.setCookie];
@@ -81,7 +84,7 @@ export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean): Host
       const error = outcome.error === undefined ? {} : { error: outcome.error };
       return loginPage({ ...page, ...error }, { step: "mfa", action, csrf, username, session: outcome.session }, outcome.error === undefined ? 200 : 400, cookies);
     }
-    const sessionCookie = hostedSessionCookie(deps, page.poolId, outcome.sub, poolPath, secureCookies);
+    const sessionCookie = hostedSessionCookie(deps, { p: page.poolId, s: outcome.sub, o: outcome.originJti }, poolPath, secureCookies);
     return redirect(withQuery(authorized.redirectUri, { code: outcome.code, state: authorized.state }), [...cookies, sessionCookie]);
   };
 

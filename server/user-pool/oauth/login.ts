@@ -16,10 +16,11 @@ import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
 import { UserPoolError } from "../user-pool-errors.js";
 import type { AuthorizeRequest } from "./authorize-request.js";
 import { issueCode } from "./authorization-code.js";
+import type { HostedSession } from "./hosted-cookies.js";
 
 /** What a form submission led to. */
 export type LoginOutcome =
-  | { kind: "signed-in"; sub: string; code: string }
+  | { kind: "signed-in"; sub: string; originJti: string; code: string }
   | { kind: "mfa"; username: string; session: string; error?: string }
   | { kind: "refused"; message: string; username: string };
 
@@ -55,16 +56,21 @@ export async function submitLogin(deps: UserPoolDeps, request: AuthorizeRequest,
   return { kind: "refused", message: `This account must first ${what} in the app before it can sign in here.`, username: fields.username };
 }
 
-/** A new session for the user of a live hosted session (the page's single sign-on), and its code. */
-export async function resumeHostedSession(deps: UserPoolDeps, request: AuthorizeRequest, sub: string): Promise<string | null> {
-  const user = await deps.store.getUserBySub(request.loaded.pool.settings.id, sub);
+/**
+ * A new session for the user of a live hosted session (the page's single sign-on), and its code;
+ * null when the page's sign-in was revoked or the user can no longer sign in.
+ */
+export async function resumeHostedSession(deps: UserPoolDeps, request: AuthorizeRequest, hosted: HostedSession): Promise<string | null> {
+  const signIn = await deps.store.getSession(hosted.o);
+  if (signIn === null || signIn.revokedAt !== null || signIn.sub !== hosted.s) return null;
+  const user = await deps.store.getUserBySub(request.loaded.pool.settings.id, hosted.s);
   if (user === null || !user.enabled || user.status !== "CONFIRMED") return null;
   return codeFor(deps, request, await startSession(deps, request.loaded, user));
 }
 
 async function signedIn(deps: UserPoolDeps, request: AuthorizeRequest, result: AuthenticationResult): Promise<LoginOutcome> {
-  const sub = decodeJwt(result.AccessToken).sub!;
-  return { kind: "signed-in", sub, code: await codeFor(deps, request, result) };
+  const claims = decodeJwt(result.AccessToken);
+  return { kind: "signed-in", sub: claims.sub!, originJti: claims["origin_jti"] as string, code: await codeFor(deps, request, result) };
 }
 
 function codeFor(deps: UserPoolDeps, request: AuthorizeRequest, result: AuthenticationResult): Promise<string> {
