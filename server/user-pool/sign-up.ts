@@ -11,6 +11,7 @@ import { checkPasswordPolicy } from "./passwords.js";
 import { consumeCode, sendCode, simulatedDelivery } from "./user-codes.js";
 import { postConfirmation, preSignUp } from "./triggers/sign-up-triggers.js";
 import { clientOf, findUser, looksLikeEmail, readAttributes, requiredString, type Body } from "./user-pool-input.js";
+import { signUpSignInSession } from "./user-auth.js";
 
 /** SignUp: stores an UNCONFIRMED user and mails the confirmation code. */
 export async function signUp(deps: UserPoolDeps, body: Body) {
@@ -70,7 +71,8 @@ export async function confirmSignUp(deps: UserPoolDeps, body: Body) {
   await deps.store.updateUser(pool.settings.id, user.sub, { status: "CONFIRMED", updatedAt: now });
   if (email !== undefined) await deps.store.setAttributes(pool.settings.id, user.sub, { email_verified: "true" }, now);
   await postConfirmation(deps, loaded, (await deps.store.getUserBySub(pool.settings.id, user.sub))!, "PostConfirmation_ConfirmSignUp", body["ClientMetadata"]);
-  return {};
+  // The Session lets a USER_AUTH sign-in follow without asking again (Amplify's autoSignIn).
+  return { Session: await signUpSignInSession(deps, loaded, user) };
 }
 
 /** ResendConfirmationCode: a new code for an unconfirmed user. */

@@ -9,13 +9,18 @@
  * The offered factors depend on the pool only (`signInPolicy.allowedFirstAuthFactors`), never on
  * the user: whether a user exists or holds a passkey is not told by what the sign-in offers.
  * GetUserAuthFactors tells the signed-in user what they have set up.
+ *
+ * ConfirmSignUp answers a `Session` (`signUpSignInSession`) that USER_AUTH accepts once, within
+ * three minutes, instead of a factor: Amplify's `autoSignIn` after `confirmSignUp` sends it.
  */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { UserPoolUser } from "../storage/user-pool-store.js";
 import { getUser } from "./account.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { passwordSignIn } from "./initiate-auth.js";
 import { openSession, sealSession } from "./sealed-session.js";
-import { CHALLENGE_SESSION_MS, type SignInAnswer } from "./sign-in-session.js";
+import { CHALLENGE_SESSION_MS, completeSignIn, type SignInAnswer } from "./sign-in-session.js";
 import { startSrp } from "./srp-sign-in.js";
 import { findUser, requiredString, type Body } from "./user-pool-input.js";
 import { verifyAccessToken } from "./user-pool-tokens.js";
@@ -24,6 +29,32 @@ import { startWebAuthnSignIn } from "./webauthn-sign-in.js";
 /** Every first factor Cognito names; those this pool does not offer lead to SELECT_CHALLENGE. */
 const KNOWN_FACTORS = new Set(["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN", "EMAIL_OTP", "SMS_OTP"]);
 const SELECT_SESSION = "user-pool:select-challenge";
+const SIGN_UP_SESSION = "user-pool:sign-up-sign-in";
+const SIGN_UP_PURPOSE = "SIGN_UP_SIGN_IN";
+
+const nonceHash = (deps: UserPoolDeps, nonce: string) => createHmac("sha256", deps.hashKey).update(`sign-up-sign-in:${nonce}`).digest("hex");
+const expiredSession = () => new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
+
+/** The Session ConfirmSignUp answers: a USER_AUTH sign-in of `user` by `loaded`'s client, once, within three minutes. */
+export async function signUpSignInSession(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUser): Promise<string> {
+  const now = deps.now();
+  const nonce = randomBytes(16).toString("hex");
+  await deps.store.saveCode({ poolId: user.poolId, sub: user.sub, purpose: SIGN_UP_PURPOSE, codeHash: nonceHash(deps, nonce), attempts: 0, expiresAt: now + CHALLENGE_SESSION_MS, createdAt: now });
+  return sealSession(deps.sessionKey, SIGN_UP_SESSION, { p: user.poolId, c: loaded.client.id, s: user.sub, n: nonce }, now + CHALLENGE_SESSION_MS);
+}
+
+/** USER_AUTH with the Session of ConfirmSignUp: the user just proved their address, so the sign-in completes. */
+async function signInAfterSignUp(deps: UserPoolDeps, loaded: LoadedClient, name: string, sealed: string): Promise<SignInAnswer> {
+  const session = openSession<{ p: string; c: string; s: string; n: string }>(deps.sessionKey, SIGN_UP_SESSION, sealed, deps.now());
+  if (session === null || session.c !== loaded.client.id || session.p !== loaded.pool.settings.id) throw expiredSession();
+  const user = await findUser(deps, loaded.pool, name);
+  if (user === null || user.sub !== session.s) throw expiredSession();
+  const pending = await deps.store.getCode(session.p, session.s, SIGN_UP_PURPOSE);
+  const expected = Buffer.from(nonceHash(deps, session.n), "hex");
+  if (pending === null || pending.expiresAt <= deps.now() || !timingSafeEqual(expected, Buffer.from(pending.codeHash, "hex"))) throw expiredSession();
+  if (!(await deps.store.deleteCode(session.p, session.s, SIGN_UP_PURPOSE))) throw expiredSession();
+  return completeSignIn(deps, loaded, user);
+}
 
 /** The first factors `loaded`'s pool offers, in Cognito's order. */
 export function availableChallengesOf(loaded: LoadedClient): string[] {
@@ -44,6 +75,7 @@ export async function startUserAuth(deps: UserPoolDeps, loaded: LoadedClient, pa
   if (preferred !== undefined && (typeof preferred !== "string" || !KNOWN_FACTORS.has(preferred))) {
     throw new UserPoolError("InvalidParameterException", "PREFERRED_CHALLENGE must be one of PASSWORD, PASSWORD_SRP, WEB_AUTHN, EMAIL_OTP, SMS_OTP.");
   }
+  if (typeof body["Session"] === "string" && body["Session"].length > 0) return signInAfterSignUp(deps, loaded, name, requiredString(body, "Session", 2048));
   const available = availableChallengesOf(loaded);
   if (typeof preferred === "string" && available.includes(preferred)) return startFactor(deps, loaded, name, preferred, parameters, body);
   return {

@@ -21,7 +21,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Amplify } from "aws-amplify";
-import { confirmSignIn, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
+import { autoSignIn, confirmSignIn, confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from "aws-amplify/auth";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -271,6 +271,18 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
     expect(forged).toMatchObject({ status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException" });
   });
 
+  it("signs in once with the Session ConfirmSignUp answers, and refuses it again", async () => {
+    await call("SignUp", { ClientId: "web", Username: "xena", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "xena@example.com" }] });
+    const confirmed = await call("ConfirmSignUp", { ClientId: "web", Username: "xena", ConfirmationCode: await codeFromLog(server.dataDir, "xena", "SIGN_UP") });
+    expect(confirmed.body).toEqual({ Session: expect.any(String) });
+    const withSession = { ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "xena" }, Session: confirmed.body["Session"] };
+    const signedIn = await call("InitiateAuth", withSession);
+    expect(signedIn.body["AuthenticationResult"]).toMatchObject({ AccessToken: expect.any(String), RefreshToken: expect.any(String) });
+    expect(await call("InitiateAuth", withSession)).toMatchObject({ status: 400, type: "NotAuthorizedException" });
+    const otherClient = await call("InitiateAuth", { ...withSession, ClientId: "other" });
+    expect(otherClient.type).toBe("NotAuthorizedException");
+  });
+
   it("runs the pool's pre authentication trigger before a passkey sign-in, which it may refuse", async () => {
     await signUpConfirmed("web", "wade");
     const accessToken = await accessTokenOf("web", "wade");
@@ -315,6 +327,16 @@ describe("USER_AUTH through unmodified Amplify", { timeout: 30_000 }, () => {
     expect(chosen.nextStep.signInStep).toBe("CONFIRM_SIGN_IN_WITH_PASSWORD");
     const done = await confirmSignIn({ challengeResponse: PASSWORD });
     expect(done).toMatchObject({ isSignedIn: true, nextStep: { signInStep: "DONE" } });
+    await signOut();
+  });
+
+  it("signs a new user in with autoSignIn after confirmSignUp, through USER_AUTH", async () => {
+    const signedUp = await signUp({ username: "yara", password: PASSWORD, options: { userAttributes: { email: "yara@example.com" }, autoSignIn: { authFlowType: "USER_AUTH" } } });
+    expect(signedUp.nextStep.signUpStep).toBe("CONFIRM_SIGN_UP");
+    const confirmed = await confirmSignUp({ username: "yara", confirmationCode: (await codeFromLog(server.dataDir, "yara", "SIGN_UP"))! });
+    expect(confirmed.nextStep.signUpStep).toBe("COMPLETE_AUTO_SIGN_IN");
+    expect(await autoSignIn()).toMatchObject({ isSignedIn: true, nextStep: { signInStep: "DONE" } });
+    expect((await fetchAuthSession()).tokens?.accessToken.payload["username"]).toBe("yara");
     await signOut();
   });
 
