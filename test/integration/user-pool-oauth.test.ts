@@ -188,8 +188,9 @@ describe("user-pool hosted UI and OAuth2 endpoints", { timeout: 30_000 }, () => 
   });
 
   it("shows the pool's branding and escapes what it echoes", async () => {
-    const page = await get(`${base()}/login?${authorizeQuery()}`);
+    const page = await get(`${base()}/login?${authorizeQuery({ login_hint: 'hana"><b>' })}`);
     const html = await page.text();
+    expect(html).toContain('value="hana&#34;&#62;&#60;b&#62;"');
     expect(html).toContain("Family &#60;Notes&#62;");
     expect(html).toContain("background:#aa3300");
     expect(html).toContain('src="https://example.com/logo.png"');

@@ -17,8 +17,10 @@ export interface AuthorizeRequest {
   scopes: string[];
   codeChallenge: string | null;
   nonce: string | null;
-  /** `login`: show the form even with a live hosted session. */
+  /** `login`: show the form even with a live hosted session; `none`: never show it. */
   prompt: string | null;
+  /** A username the form starts with (Amplify's `loginHint`). */
+  loginHint: string | null;
 }
 
 /** What reading the query found. */
@@ -80,7 +82,7 @@ export function readAuthorizeRequest(deps: UserPoolDeps, pool: LoadedUserPool, q
     if (codeChallenge === null && method !== null) return refuse("invalid_request", "code_challenge_method without code_challenge");
     if (codeChallenge !== null && (method !== "S256" || !CODE_CHALLENGE.test(codeChallenge))) return refuse("invalid_request", "PKCE needs code_challenge_method=S256 and a 43-128 character base64url code_challenge.");
     if (codeChallenge === null && loaded.client.secret === undefined) return refuse("invalid_request", "A public app client must use PKCE: code_challenge and code_challenge_method=S256 are required.");
-    return { kind: "ok", request: { loaded, redirectUri, state, scopes, codeChallenge, nonce: single("nonce", 512), prompt: single("prompt", 64) } };
+    return { kind: "ok", request: { loaded, redirectUri, state, scopes, codeChallenge, nonce: single("nonce", 512), prompt: single("prompt", 64), loginHint: single("login_hint", 128) } };
   } catch (error) {
     return { kind: "redirect", location: withQuery(redirectUri, { error: (error as OAuthError).code, error_description: (error as OAuthError).message, state }) };
   }

@@ -64,7 +64,7 @@ export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean): Host
     }
     const csrf = csrfTokenOf(request, poolPath, secureCookies);
     const cookies = csrf.setCookie === null ? [] : [csrf.setCookie];
-    if (request.method === "GET") return loginPage(page, { step: "password", action: loginPath, csrf: csrf.token }, 200, cookies);
+    if (request.method === "GET") return loginPage(page, { step: "password", action: loginPath, csrf: csrf.token, ...(authorized.loginHint === null ? {} : { username: authorized.loginHint }) }, 200, cookies);
     return login(request, authorized, page, poolPath, loginPath, csrf.token, cookies);
   };
 
