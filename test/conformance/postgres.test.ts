@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL adapter: the shared conformance suite, each test on a fresh schema of the test
+ * The PostgreSQL adapter: the shared conformance suite, each test on an empty migrated schema of the test
  * database, plus what only a pooled, networked backend has (closing a pool with work in flight,
  * nested writes, a callback reading through a small pool, the deferred foreign key, schemas).
  * Several instances on one database (like several servers) are in `postgres-instances.test.ts`.
@@ -12,6 +12,7 @@ import {
   createTestSchema,
   describeWithPostgres,
   dropTestSchema,
+  openReusedTestPostgresStorage,
   openTestPostgresStorage,
   postgresTestUrl,
   testSchemaName,
@@ -21,7 +22,8 @@ import { IDENTITY_A, commitPush, deferred, makeDataset, makeRecord, yieldToOther
 import { runStorageConformance } from "./storage-suite.js";
 
 await describeWithPostgres("PostgreSQL conformance", () => {
-  runStorageConformance("postgres", () => openTestPostgresStorage());
+  // Each test on an empty migrated schema: fresh, or one an earlier test migrated, emptied.
+  runStorageConformance("postgres", () => openReusedTestPostgresStorage());
 
   /** A migrated storage on a fresh schema, closed and dropped when the test finishes. */
   async function openMigrated(poolSize?: number): Promise<PostgresStorage> {
