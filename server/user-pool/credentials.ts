@@ -14,13 +14,18 @@ export type StoredCredentials = Pick<UserPoolUser, "passwordHash" | "srpSalt" | 
 const verifierContext = (poolId: string, sub: string) => `user-pool:${poolId}:${sub}:srp-verifier`;
 
 /** The stored fields for `password` of the user `username`/`sub`. */
-export async function makeCredentials(deps: Pick<UserPoolDeps, "box">, pool: LoadedUserPool, username: string, sub: string, password: string): Promise<StoredCredentials> {
+export async function makeCredentials(deps: Pick<UserPoolDeps, "box">, pool: Pick<LoadedUserPool, "settings" | "srpPoolName">, username: string, sub: string, password: string): Promise<StoredCredentials> {
   const { saltHex, verifier } = createVerifier(pool.srpPoolName, username, password);
   return {
     passwordHash: await hashPassword(password),
     srpSalt: saltHex,
-    srpVerifier: deps.box.seal(verifier.toString(16), verifierContext(pool.settings.id, sub)),
+    srpVerifier: sealVerifier(deps, pool.settings.id, sub, verifier.toString(16)),
   };
+}
+
+/** An SRP verifier (hex) sealed for storage as the user `sub` of `poolId`'s. */
+export function sealVerifier(deps: Pick<UserPoolDeps, "box">, poolId: string, sub: string, verifierHex: string): string {
+  return deps.box.seal(verifierHex, verifierContext(poolId, sub));
 }
 
 /** The user's SRP verifier, opened. */

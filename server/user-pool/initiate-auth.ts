@@ -80,7 +80,10 @@ export async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, n
     await countFailedSignIn(deps, user);
     throw wrongCredentials();
   }
-  if (needsRehash(user.passwordHash)) {
+  if (user.srpVerifier === "") {
+    // An imported hash (`foreign-hashes.ts`): the password is now known, so argon2id and an SRP verifier replace it.
+    await deps.store.updateUser(user.poolId, user.sub, { ...(await makeCredentials(deps, loaded.pool, user.username, user.sub, password)), updatedAt: deps.now() });
+  } else if (needsRehash(user.passwordHash)) {
     await deps.store.updateUser(user.poolId, user.sub, { passwordHash: await hashPassword(password), updatedAt: deps.now() });
   }
   return completeSignIn(deps, loaded, user, failures);

@@ -7,6 +7,7 @@
 import { availableParallelism } from "node:os";
 import { hash, parseOptions, verify } from "@node-rs/argon2";
 import { createConcurrencyLimit } from "./concurrency-limit.js";
+import { isForeignHash, verifyForeignHash } from "./foreign-hashes.js";
 import type { PasswordPolicy } from "./user-pool-config.js";
 import { UserPoolError } from "./user-pool-errors.js";
 
@@ -25,8 +26,9 @@ export function hashPassword(password: string): Promise<string> {
   return argon2Limit(() => hash(password, { ...ARGON2_PARAMETERS }));
 }
 
-/** Whether `password` matches `passwordHash`; false for a hash that does not parse. */
+/** Whether `password` matches `passwordHash` (argon2, or an imported hash: `foreign-hashes.ts`); false for a hash that does not parse. */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  if (isForeignHash(passwordHash)) return argon2Limit(() => verifyForeignHash(passwordHash, password));
   try {
     return await argon2Limit(() => verify(passwordHash, password));
   } catch {

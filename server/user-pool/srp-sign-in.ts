@@ -40,6 +40,8 @@ export async function startSrp(deps: UserPoolDeps, loaded: LoadedClient, name: s
   const A = BigInt(`0x${srpA}`);
   if (A % SRP_N === 0n) throw new UserPoolError("NotAuthorizedException", "Incorrect username or password.");
   const user = await findUser(deps, loaded.pool, name);
+  // An imported user whose password is known only as a foreign hash has no verifier until a password sign-in makes one.
+  if (user !== null && user.srpVerifier === "") throw new UserPoolError("PasswordResetRequiredException", "Password reset required for the user");
   if (user !== null) await preAuthentication(deps, loaded, user, undefined);
   const username = user?.username ?? name;
   const saltHex = user?.srpSalt ?? createHmac("sha256", deps.hashKey).update(`fake-salt:${loaded.pool.settings.id}:${name}`).digest("hex").slice(0, 32);
