@@ -44,7 +44,7 @@ export function maskAppsyncError(error: unknown): Error {
     const errorType = cause.code === "FORBIDDEN" || cause.code === "UNAUTHENTICATED" ? "Unauthorized" : cause.code === "RATE_LIMITED" ? "Throttling" : "BadRequest";
     return new GraphQLError(cause.message, { nodes: located?.nodes ?? null, path: located?.path ?? null, extensions: { errorType, data: null, errorInfo: null } });
   }
-  if (located && located.path === undefined) return new GraphQLError(located.message, { nodes: located.nodes ?? null, extensions: { errorType: "ValidationError" } });
+  if (located && located.path === undefined) return located;
   return new GraphQLError("An internal failure occurred.", { nodes: located?.nodes ?? null, path: located?.path ?? null, extensions: { errorType: "InternalFailure" } });
 }
 
@@ -59,13 +59,17 @@ export function useAppsyncErrorShape(): Plugin {
         return {
           ...(json.path ? { path: json.path } : {}),
           data: extensions["data"] ?? null,
-          errorType: extensions["errorType"] ?? "BadRequest",
+          // GraphQL's own refusals (syntax, validation, variables) carry no type of ours and no path.
+          errorType: extensions["errorType"] ?? (json.path ? "BadRequest" : "ValidationError"),
           errorInfo: extensions["errorInfo"] ?? null,
           ...(json.locations ? { locations: json.locations } : {}),
           message: json.message,
         };
       });
-      setResult({ ...result, errors } as never);
+      // A request that ran no field (syntax, validation, variables, a subscription over HTTP) is
+      // the caller's mistake: 400, as AppSync answers it. Field errors beside data stay 200.
+      const ranNoField = !("data" in result) || result.data === null || result.data === undefined;
+      setResult({ ...result, errors, ...(ranNoField ? { extensions: { ...result.extensions, http: { status: 400 } } } : {}) } as never);
     },
   };
 }

@@ -82,6 +82,17 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
         return syncItems(sync, guard(`sync${ms}`, "Query", context), args);
       },
     },
+    // Realtime is not served yet: a subscription says so instead of failing inside yoga.
+    Subscription: Object.fromEntries(
+      ["Create", "Update", "Delete"].map((operation) => [
+        `on${operation}${m}`,
+        {
+          subscribe: () => {
+            throw appsyncError("UnsupportedOperation", "Subscriptions are not served yet: sync again (DataStore.start) to receive changes.");
+          },
+        },
+      ]),
+    ),
     Mutation: {
       [`create${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
         const target = guard(`create${m}`, "Mutation", context);

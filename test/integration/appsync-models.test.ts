@@ -160,6 +160,24 @@ describe("the AppSync-style model API", () => {
     expect(body.errors?.[0]).toMatchObject({ errorType: "BadRequest", message: "nextToken is not one this server gave out" });
   });
 
+  it("answers a subscription over HTTP with a clear error, as realtime is not served yet", async () => {
+    const { status, body } = await call(`subscription operation { onCreateTodo { id } }`, {});
+    expect(status).toBe(400);
+    expect(body.errors?.[0]).toMatchObject({ errorType: "UnsupportedOperation" });
+  });
+
+  it("answers a document the schema does not allow with 400 and a ValidationError", async () => {
+    const { status, body } = await call(`query operation { syncTodos(nope: 1) { items { id } } }`, {});
+    expect(status).toBe(400);
+    expect(body).toEqual({ errors: [expect.objectContaining({ errorType: "ValidationError", message: 'Unknown argument "nope" on field "Query.syncTodos".' })] });
+  });
+
+  it("answers getTodo with the item, and null for an id never stored", async () => {
+    const query = `query operation($id: ID!) { getTodo(id: $id) { ${SELECTION} } }`;
+    expect((await call(query, { id: "t-1" })).body.data.getTodo).toMatchObject({ id: "t-1", title: "first" });
+    expect((await call(query, { id: "never" })).body).toEqual({ data: { getTodo: null } });
+  });
+
   it("refuses requests without a key, with another pool's or a forged key, as UnauthorizedException", async () => {
     for (const key of [null, "da2-nonsense", `${apiKey.slice(0, -2)}xx`]) {
       const answer = await call(SYNC_TODOS, { limit: 1, nextToken: null, lastSync: 0, filter: null }, key);
