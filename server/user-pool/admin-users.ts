@@ -21,6 +21,8 @@ import { ADMIN_USER_ATTRIBUTE_OPERATIONS, claimVerifiedEmail } from "./admin-use
 import { listUsers } from "./admin-users-list.js";
 import { ADMIN_USER_PASSWORD_OPERATIONS } from "./admin-users-passwords.js";
 import { describeUserPool, describeUserPoolClient } from "./describe-user-pool.js";
+import { customMessage } from "./triggers/custom-message.js";
+import { NO_CLIENT_ID, postConfirmation, preSignUp } from "./triggers/sign-up-triggers.js";
 
 /** The invitation mail, with Cognito's default wording. */
 const INVITATION = { subject: "Your temporary password", text: "Your username is {username} and temporary password is {####}." };
@@ -51,11 +53,12 @@ function deliversByEmail(body: Body): boolean {
   return mediums.includes("EMAIL");
 }
 
-async function sendInvitation(deps: UserPoolDeps, pool: LoadedUserPool, user: UserPoolUserWithAttributes, password: string): Promise<void> {
+async function sendInvitation(deps: UserPoolDeps, pool: LoadedUserPool, user: UserPoolUserWithAttributes, password: string, body: Body): Promise<void> {
   const email = user.attributes["email"];
   if (email === undefined) throw invalid("Cannot send the invitation: the user has no email attribute (use MessageAction SUPPRESS).");
-  const text = INVITATION.text.replace("{username}", user.username).replace("{####}", password);
-  await deps.mailer.send({ poolId: pool.settings.id, username: user.username, to: email, purpose: "INVITATION", subject: INVITATION.subject, text, code: password });
+  const message = { clientId: NO_CLIENT_ID, usernameParameter: true, clientMetadata: body["ClientMetadata"] };
+  const { subject, text } = await customMessage(deps, pool, user, "CustomMessage_AdminCreateUser", message, INVITATION);
+  await deps.mailer.send({ poolId: pool.settings.id, username: user.username, to: email, purpose: "INVITATION", subject, text: text.replaceAll("{username}", user.username).replaceAll("{####}", password), code: password });
 }
 
 /** AdminCreateUser, or with MessageAction RESEND a new temporary password and invitation for a user who has not signed in yet. */
@@ -75,7 +78,7 @@ export const adminCreateUser: GroupOperation = async (deps, body, pool) => {
     const user = await existingUser(deps, pool, body);
     if (user.status !== "FORCE_CHANGE_PASSWORD") throw new UserPoolError("UnsupportedUserStateException", `Resend not possible. ${user.username} status is not FORCE_CHANGE_PASSWORD.`);
     await deps.store.updateUser(pool.settings.id, user.sub, { ...(await makeCredentials(deps, pool, user.username, user.sub, password)), updatedAt: now });
-    if (byEmail) await sendInvitation(deps, pool, user, password);
+    if (byEmail) await sendInvitation(deps, pool, user, password, body);
     return { User: userType(pool, (await deps.store.getUserBySub(pool.settings.id, user.sub))!) };
   }
   if (!/^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u.test(username)) throw invalid("Username should match the pattern [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+");
@@ -85,13 +88,20 @@ export const adminCreateUser: GroupOperation = async (deps, body, pool) => {
   const attributes = readAttributes(body["UserAttributes"], { pool, creating: true }, "UserAttributes", true);
   if (attributes["email"] !== undefined) attributes["email_verified"] ??= "false";
   else delete attributes["email_verified"];
+  await preSignUp(deps, pool, NO_CLIENT_ID, username, attributes, body, "PreSignUp_AdminCreateUser");
   const sub = randomUUID();
   if (attributes["email_verified"] === "true") await claimVerifiedEmail(deps, pool, sub, attributes["email"]!, body["ForceAliasCreation"] === true);
   const credentials = await makeCredentials(deps, pool, username, sub, password);
   const created = await deps.store.createUser({ poolId: pool.settings.id, username, sub, status: "FORCE_CHANGE_PASSWORD", enabled: true, ...credentials, createdAt: now, updatedAt: now }, attributes);
   if (!created) throw new UserPoolError("UsernameExistsException", "User account already exists");
   const user = (await deps.store.getUserBySub(pool.settings.id, sub))!;
-  if (action !== "SUPPRESS" && byEmail) await sendInvitation(deps, pool, user, password);
+  try {
+    if (action !== "SUPPRESS" && byEmail) await sendInvitation(deps, pool, user, password, body);
+  } catch (error) {
+    // A custom message trigger that failed: the user was not created, as far as the caller knows.
+    await deps.store.deleteUser(pool.settings.id, sub);
+    throw error;
+  }
   return { User: userType(pool, user) };
 };
 
@@ -140,6 +150,7 @@ export const adminConfirmSignUp: GroupOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   if (user.status !== "UNCONFIRMED") throw new UserPoolError("NotAuthorizedException", `User cannot be confirmed. Current status is ${user.status}`);
   await deps.store.updateUser(pool.settings.id, user.sub, { status: "CONFIRMED", updatedAt: deps.now() });
+  await postConfirmation(deps, pool, NO_CLIENT_ID, (await deps.store.getUserBySub(pool.settings.id, user.sub))!, "PostConfirmation_ConfirmSignUp", body["ClientMetadata"]);
   return {};
 };
 

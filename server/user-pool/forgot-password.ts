@@ -43,6 +43,6 @@ export async function confirmForgotPassword(deps: UserPoolDeps, body: Body) {
   const credentials = await makeCredentials(deps, pool, user.username, user.sub, password);
   await deps.store.updateUser(pool.settings.id, user.sub, { ...credentials, ...(user.status === "RESET_REQUIRED" ? { status: "CONFIRMED" } : {}), updatedAt: deps.now() });
   await rememberReplacedPassword(deps, pool, user);
-  await postConfirmation(deps, loaded, (await deps.store.getUserBySub(pool.settings.id, user.sub))!, "PostConfirmation_ConfirmForgotPassword", body["ClientMetadata"]);
+  await postConfirmation(deps, pool, loaded.client.id, (await deps.store.getUserBySub(pool.settings.id, user.sub))!, "PostConfirmation_ConfirmForgotPassword", body["ClientMetadata"]);
   return {};
 }

@@ -28,7 +28,7 @@ export async function signUp(deps: UserPoolDeps, body: Body) {
   const verifiesEmail = pool.settings.autoVerifiedAttributes.includes("email");
   if (verifiesEmail && attributes["email"] === undefined) throw new UserPoolError("InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required");
   // Before anything is stored: a refusing trigger leaves no user behind.
-  const decision = await preSignUp(deps, loaded, username, attributes, body);
+  const decision = await preSignUp(deps, pool, loaded.client.id, username, attributes, body);
   if (attributes["email"] !== undefined) attributes["email_verified"] = String(decision.autoVerifyEmail);
   const sub = randomUUID();
   const now = deps.now();
@@ -70,7 +70,7 @@ export async function confirmSignUp(deps: UserPoolDeps, body: Body) {
   const now = deps.now();
   await deps.store.updateUser(pool.settings.id, user.sub, { status: "CONFIRMED", updatedAt: now });
   if (email !== undefined) await deps.store.setAttributes(pool.settings.id, user.sub, { email_verified: "true" }, now);
-  await postConfirmation(deps, loaded, (await deps.store.getUserBySub(pool.settings.id, user.sub))!, "PostConfirmation_ConfirmSignUp", body["ClientMetadata"]);
+  await postConfirmation(deps, pool, loaded.client.id, (await deps.store.getUserBySub(pool.settings.id, user.sub))!, "PostConfirmation_ConfirmSignUp", body["ClientMetadata"]);
   // The Session lets a USER_AUTH sign-in follow without asking again (Amplify's autoSignIn).
   return { Session: await signUpSignInSession(deps, loaded, user) };
 }

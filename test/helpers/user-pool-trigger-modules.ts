@@ -69,6 +69,10 @@ export const handler = async (event) => {
     event.response.emailMessage = "Welcome! (the code was forgotten)";
     return event;
   }
+  if (event.triggerSource === "CustomMessage_AdminCreateUser") {
+    event.response.emailSubject = "Your Example Notes account";
+    event.response.emailMessage = "Sign in to Example Notes as " + event.request.usernameParameter + " with " + event.request.codeParameter + ".";
+  }
   if (event.triggerSource === "CustomMessage_SignUp") {
     event.response.emailSubject = "Welcome to Example Notes";
     event.response.emailMessage = "Hello " + event.userName + ", your Example Notes code is " + event.request.codeParameter + ".";

@@ -13,6 +13,8 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
+  AdminConfirmSignUpCommand,
+  AdminCreateUserCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
@@ -27,6 +29,7 @@ import { Amplify } from "aws-amplify";
 import { confirmSignIn, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { userPoolsConfig } from "../helpers/user-pool-clients.js";
 import { recordedEvents, writeTriggerModules } from "../helpers/user-pool-trigger-modules.js";
@@ -35,11 +38,15 @@ const POOL = "local_triggers";
 const CLIENT = "modules";
 const PASSWORD = "Correct-horse-9";
 
+const DEVELOPER = { accessKeyId: "AKIATRIGGERSADMIN001", secretAccessKey: "user-pool-triggers-developer-secret-0123" };
+
 const dir = writeTriggerModules();
 const mails: string[] = [];
 let smtp: SMTPServer;
 let server: TestServer;
 let cognito: CognitoIdentityProviderClient;
+/** Signed with the linked identity pool's developer credentials, for the Admin* operations. */
+let developer: CognitoIdentityProviderClient;
 
 beforeAll(async () => {
   smtp = new SMTPServer({
@@ -60,7 +67,7 @@ beforeAll(async () => {
   const pool = {
     id: POOL,
     clients: [{ id: CLIENT }],
-    identityPool: null,
+    identityPool: "default",
     triggers: {
       preSignUp: module("pre-sign-up.mjs"),
       postConfirmation: module("post-confirmation.mjs"),
@@ -75,12 +82,16 @@ beforeAll(async () => {
     },
   };
   const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
-  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [pool], smtpUrl) } });
-  cognito = new CognitoIdentityProviderClient({ region: "local", endpoint: `${server.url}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
+  const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER });
+  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [pool], smtpUrl), pools: [identityPool] } });
+  const endpoint = `${server.url}/aws/cognito-idp`;
+  cognito = new CognitoIdentityProviderClient({ region: "local", endpoint, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
+  developer = new CognitoIdentityProviderClient({ region: "local", endpoint, requestHandler: new NodeHttpHandler(), maxAttempts: 1, credentials: DEVELOPER });
   Amplify.configure({ Auth: { Cognito: { userPoolId: POOL, userPoolClientId: CLIENT, userPoolEndpoint: `${server.url}/aws/cognito-idp`, loginWith: { username: true, email: true } } } });
 });
 afterAll(async () => {
   cognito?.destroy();
+  developer?.destroy();
   await server?.close();
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
 });
@@ -248,5 +259,26 @@ describe("user-pool triggers as modules", { timeout: 60_000 }, () => {
     expect(await refusal(respond(first, "42"))).toEqual({ name: "NotAuthorizedException", message: "Invalid session for the user, session is expired." });
     answer = await respond(answer.Session!, "2");
     expect(await refusal(respond(answer.Session!, "3"))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
+  });
+
+  it("runs pre sign-up and the invitation's custom message for AdminCreateUser, and post confirmation for AdminConfirmSignUp", async () => {
+    const create = (username: string, metadata?: Record<string, string>) =>
+      developer.send(new AdminCreateUserCommand({ UserPoolId: POOL, Username: username, UserAttributes: [{ Name: "email", Value: `${username}@example.com` }], ClientMetadata: metadata }));
+    expect(await refusal(create("blocked-admin"))).toEqual({ name: "UserLambdaValidationException", message: "PreSignUp failed with error Sign-ups from this name are closed." });
+    expect(eventsOf("PreSignUp_AdminCreateUser", "blocked-admin")[0]).toMatchObject({ callerContext: { clientId: "CLIENT_ID_NOT_APPLICABLE" } });
+
+    const seen = mails.length;
+    await create("olga");
+    const mail = await mailTo("olga@example.com", seen);
+    expect(mail).toContain("Subject: Your Example Notes account");
+    expect(mail).toMatch(/Sign in to Example Notes as olga with \S+\./);
+    expect(eventsOf("CustomMessage_AdminCreateUser", "olga")[0]).toMatchObject({ request: { codeParameter: "{####}", usernameParameter: "{username}" } });
+
+    expect(await refusal(create("pat", { template: "broken" }))).toEqual({ name: "InvalidLambdaResponseException", message: "Unrecognizable lambda output" });
+    expect(await server.storage.userPools.getUser(POOL, "pat")).toBeNull();
+
+    await cognito.send(new SignUpCommand({ ClientId: CLIENT, Username: "uma", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "uma@example.com" }] }));
+    await developer.send(new AdminConfirmSignUpCommand({ UserPoolId: POOL, Username: "uma" }));
+    expect(eventsOf("PostConfirmation_ConfirmSignUp", "uma")).toEqual([expect.objectContaining({ callerContext: expect.objectContaining({ clientId: "CLIENT_ID_NOT_APPLICABLE" }) })]);
   });
 });

@@ -5,7 +5,9 @@
  * so resource servers verify it like the pool's other access tokens. No refresh token, no ID token.
  */
 import { randomUUID } from "node:crypto";
-import { SignJWT } from "jose";
+import { SignJWT, type JWTPayload } from "jose";
+import { clientCredentialsTokenGeneration } from "../triggers/pre-token-generation.js";
+import { UserPoolError } from "../user-pool-errors.js";
 import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
 import { USER_POOL_TOKEN_ALGORITHM } from "../user-pool-keys.js";
 import { OAuthError } from "./oauth-errors.js";
@@ -14,13 +16,14 @@ import { USER_SCOPES } from "./oauth-settings.js";
 const isUserScope = (scope: string) => (USER_SCOPES as readonly string[]).includes(scope);
 
 /** The token answer for `loaded` asking `asked` (null: all its resource-server scopes). @throws OAuthError */
-export async function issueClientCredentials(deps: UserPoolDeps, { pool, client }: LoadedClient, asked: string | null) {
+export async function issueClientCredentials(deps: UserPoolDeps, loaded: LoadedClient, asked: string | null) {
+  const { pool, client } = loaded;
   if (client.secret === undefined || !client.allowedOAuthFlows.includes("client_credentials")) throw new OAuthError("unauthorized_client", "The app client may not use client_credentials.");
   const allowed = client.allowedOAuthScopes.filter((scope) => !isUserScope(scope));
   const scopes = asked === null ? allowed : [...new Set(asked.split(" ").filter((scope) => scope !== ""))];
   if (scopes.length === 0 || scopes.some((scope) => !allowed.includes(scope))) throw new OAuthError("invalid_scope", "A requested scope is not a resource-server scope allowed for this app client.");
   const iat = Math.floor(deps.now() / 1000);
-  const claims = {
+  const claims: JWTPayload = {
     sub: client.id,
     token_use: "access",
     scope: scopes.join(" "),
@@ -32,6 +35,13 @@ export async function issueClientCredentials(deps: UserPoolDeps, { pool, client 
     jti: randomUUID(),
     client_id: client.id,
   };
+  try {
+    await clientCredentialsTokenGeneration(deps, loaded, claims);
+  } catch (error) {
+    // The pool's V3_0 pre token generation trigger refused or failed: no token, and an OAuth answer rather than a 500.
+    if (error instanceof UserPoolError) throw new OAuthError("invalid_request", `${error.type}: ${error.message}`);
+    throw error;
+  }
   const accessToken = await new SignJWT(claims).setProtectedHeader({ alg: USER_POOL_TOKEN_ALGORITHM, kid: pool.key.kid }).sign(pool.key.privateKey);
   return { access_token: accessToken, expires_in: client.accessTokenValiditySeconds, token_type: "Bearer" };
 }

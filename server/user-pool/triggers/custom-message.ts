@@ -20,7 +20,12 @@ export interface CodeMessageContext {
   /** e.g. CustomMessage_SignUp; by default the one of the code's purpose. */
   triggerSource?: string;
   clientMetadata?: unknown;
+  /** The message also names the user as `{username}` (AdminCreateUser's invitation), which it must keep. */
+  usernameParameter?: boolean;
 }
+
+/** Where the username goes in an invitation. */
+export const USERNAME_PARAMETER = "{username}";
 
 const invalid = () => new UserPoolError("InvalidLambdaResponseException", "Unrecognizable lambda output");
 
@@ -38,12 +43,12 @@ export async function customMessage(
     triggerSource: context.triggerSource ?? triggerSource,
     userName: user.username,
     clientId: context.clientId,
-    request: { userAttributes: triggerAttributes(user), codeParameter: CODE_PARAMETER, linkParameter: "{##Click Here##}", usernameParameter: null, clientMetadata: stringMap(context.clientMetadata) ?? {} },
+    request: { userAttributes: triggerAttributes(user), codeParameter: CODE_PARAMETER, linkParameter: "{##Click Here##}", usernameParameter: context.usernameParameter ? USERNAME_PARAMETER : null, clientMetadata: stringMap(context.clientMetadata) ?? {} },
     response: { smsMessage: null, emailMessage: null, emailSubject: null },
   });
   const subject = response?.["emailSubject"] ?? null;
   const text = response?.["emailMessage"] ?? null;
   if ((subject !== null && (typeof subject !== "string" || subject.length > 140)) || (text !== null && (typeof text !== "string" || text.length > 20_000))) throw invalid();
-  if (typeof text === "string" && !text.includes(CODE_PARAMETER)) throw invalid();
+  if (typeof text === "string" && (!text.includes(CODE_PARAMETER) || (context.usernameParameter && !text.includes(USERNAME_PARAMETER)))) throw invalid();
   return { subject: typeof subject === "string" && subject !== "" ? subject : defaults.subject, text: typeof text === "string" ? text : defaults.text };
 }

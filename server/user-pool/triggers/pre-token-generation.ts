@@ -16,8 +16,9 @@ import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
 import { UserPoolError } from "../user-pool-errors.js";
 import { triggerAttributes } from "./user-pool-triggers.js";
 
-/** Claims no trigger changes. */
+/** Claims no trigger changes (`version` is the client_credentials token's). */
 const RESTRICTED = new Set([
+  "version",
   "acr", "amr", "aud", "at_hash", "auth_time", "azp", "c_hash", "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "event_id",
   "cognito:username", "client_id", "scope", "username", "cognito:groups", "cognito:roles", "cognito:preferred_role",
 ]);
@@ -59,19 +60,48 @@ export async function preTokenGeneration(
     changeClaims(idClaims, details, ignored);
     overrideGroups(idClaims, accessClaims, objectOrNull(details["groupOverrideDetails"]));
   } else {
-    const details = objectOrNull(response?.["claimsAndScopeOverrideDetails"]);
-    if (details === null) return;
-    const idChanges = objectOrNull(details["idTokenGeneration"]);
-    const accessChanges = objectOrNull(details["accessTokenGeneration"]);
-    if (idChanges !== null) changeClaims(idClaims, idChanges, ignored);
-    if (accessChanges !== null) {
-      changeClaims(accessClaims, accessChanges, ignored);
-      const kept = new Set([...scopes, ...stringList(accessChanges["scopesToAdd"])]);
-      for (const scope of stringList(accessChanges["scopesToSuppress"])) kept.delete(scope);
-      accessClaims["scope"] = [...kept].join(" ");
-    }
-    overrideGroups(idClaims, accessClaims, objectOrNull(details["groupOverrideDetails"]));
+    applyV2(response, idClaims, accessClaims, scopes, ignored);
   }
+  warnIgnored(deps, poolId, ignored);
+}
+
+/**
+ * `TokenGeneration_ClientCredentials`: a V3_0 trigger changes the access token of a
+ * `client_credentials` grant (no user: `userName` is the app client's id, `userAttributes` empty).
+ * Pools with a V1_0 or V2_0 trigger are not called, as in Cognito.
+ */
+export async function clientCredentialsTokenGeneration(deps: Pick<UserPoolDeps, "triggers" | "logger">, loaded: LoadedClient, accessClaims: JWTPayload): Promise<void> {
+  const poolId = loaded.pool.settings.id;
+  if (!deps.triggers.has(poolId, "preTokenGeneration") || deps.triggers.tokenVersionOf(poolId) !== "3") return;
+  const scopes = typeof accessClaims["scope"] === "string" ? accessClaims["scope"].split(" ") : [];
+  const response = await deps.triggers.run(poolId, "preTokenGeneration", {
+    triggerSource: "TokenGeneration_ClientCredentials",
+    userName: loaded.client.id,
+    clientId: loaded.client.id,
+    request: { userAttributes: {}, groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [], preferredRole: null }, scopes, clientMetadata: {} },
+    response: { claimsAndScopeOverrideDetails: null },
+  });
+  const ignored: string[] = [];
+  applyV2(response, null, accessClaims, scopes, ignored);
+  warnIgnored(deps, poolId, ignored);
+}
+
+function applyV2(response: Record<string, unknown> | null, idClaims: JWTPayload | null, accessClaims: JWTPayload, scopes: string[], ignored: string[]): void {
+  const details = objectOrNull(response?.["claimsAndScopeOverrideDetails"]);
+  if (details === null) return;
+  const idChanges = objectOrNull(details["idTokenGeneration"]);
+  const accessChanges = objectOrNull(details["accessTokenGeneration"]);
+  if (idChanges !== null && idClaims !== null) changeClaims(idClaims, idChanges, ignored);
+  if (accessChanges !== null) {
+    changeClaims(accessClaims, accessChanges, ignored);
+    const kept = new Set([...scopes, ...stringList(accessChanges["scopesToAdd"])]);
+    for (const scope of stringList(accessChanges["scopesToSuppress"])) kept.delete(scope);
+    accessClaims["scope"] = [...kept].join(" ");
+  }
+  if (idClaims !== null) overrideGroups(idClaims, accessClaims, objectOrNull(details["groupOverrideDetails"]));
+}
+
+function warnIgnored(deps: Pick<UserPoolDeps, "logger">, poolId: string, ignored: string[]): void {
   if (ignored.length > 0) deps.logger.warn({ poolId, claims: [...new Set(ignored)] }, "the pre token generation trigger tried to change claims no trigger may change: ignored");
 }
 
