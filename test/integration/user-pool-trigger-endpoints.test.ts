@@ -5,7 +5,7 @@
  * a 4xx refusal is UserLambdaValidationException with the receiver's message, an endpoint that never
  * answers is tried three times and then UnexpectedLambdaException with no user stored, 5xx answers
  * are retried, V2 claims and scopes reach both tokens (at sign-in, at refresh and after a new-password
- * challenge, each with its trigger source) while restricted
+ * challenge, each with its trigger source; a V3_0 trigger on client_credentials tokens) while restricted
  * claims stay, and the outbound guard refuses a private address unless the operator allows it.
  * Binds ports: the receiver is a real HTTP server, and the AWS SDK sends its own requests.
  */
@@ -35,6 +35,9 @@ const POOL = "local_hooks";
 const CLIENT = "endpoints";
 const SECRET = "trigger-endpoint-secret-0123456789";
 const PASSWORD = "Correct-horse-9";
+const MACHINES = "local_machines";
+const MACHINE_SECRET = "machine-client-secret-0123456789abcdef";
+const API = "https://api.example.com";
 
 /** Every call the receiver got: its path, whether the signature checked out, and the event. */
 const calls: Array<{ path: string; verified: boolean; event: Record<string, any> }> = [];
@@ -51,6 +54,11 @@ function answer(path: string, event: Record<string, any>, response: ServerRespon
     if (name.startsWith("slow-")) return void held.push(response); // never answers
     if (name.startsWith("refused-")) return json(400, { errorType: "Error", errorMessage: "Invites only" });
     return json(200, { autoConfirmUser: true, autoVerifyEmail: true }); // only the response
+  }
+  if (path === "/client-credentials") {
+    if (name === "machine_denied") return json(400, { errorMessage: "Not this client" });
+    event["response"] = { claimsAndScopeOverrideDetails: { accessTokenGeneration: { claimsToAddOrOverride: { tenant_id: "acme-machines" }, scopesToSuppress: [`${API}/write`] } } };
+    return json(200, event);
   }
   if (path === "/pre-authentication") {
     const tries = calls.filter((call) => call.path === path && call.event["userName"] === name).length;
@@ -92,7 +100,15 @@ beforeAll(async () => {
       preTokenGeneration: { url: `${hooks}/pre-token-generation`, secret: SECRET, version: "V2_0" as const },
     },
   };
-  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [pool]), outbound: { allowPrivateAddresses: true } } });
+  const machineClient = (id: string) => ({ id, secret: MACHINE_SECRET, allowedOAuthFlows: ["client_credentials" as const], allowedOAuthScopes: [`${API}/read`, `${API}/write`] });
+  const machines = {
+    id: MACHINES,
+    clients: [machineClient("machine"), machineClient("machine_denied")],
+    identityPool: null,
+    resourceServers: [{ identifier: API, scopes: ["read", "write"] }],
+    triggers: { preTokenGeneration: { url: `${hooks}/client-credentials`, secret: SECRET, version: "V3_0" as const } },
+  };
+  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [pool, machines]), outbound: { allowPrivateAddresses: true } } });
   cognito = new CognitoIdentityProviderClient({ region: "local", endpoint: `${server.url}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
 });
 afterAll(async () => {
@@ -162,6 +178,23 @@ describe("user-pool triggers as signed endpoints", { timeout: 30_000 }, () => {
     );
     expect(decodeJwt(done.AuthenticationResult!.AccessToken!)).toMatchObject({ tenant_id: "acme" });
     expect(callsOf("/pre-token-generation", "nina").map((call) => call.event["triggerSource"])).toEqual(["TokenGeneration_NewPasswordChallenge"]);
+  });
+
+  it("shapes a client_credentials access token with a V3_0 trigger, and answers invalid_request when it refuses", async () => {
+    const token = (clientId: string) =>
+      fetch(`${server.url}/auth/${MACHINES}/oauth2/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${clientId}:${MACHINE_SECRET}`).toString("base64")}` },
+        body: new URLSearchParams({ grant_type: "client_credentials" }),
+      });
+    const granted = await token("machine");
+    expect(granted.status).toBe(200);
+    const body = (await granted.json()) as { access_token: string };
+    expect(decodeJwt(body.access_token)).toMatchObject({ tenant_id: "acme-machines", scope: `${API}/read`, client_id: "machine", sub: "machine" });
+    expect(callsOf("/client-credentials", "machine")[0]).toMatchObject({ event: { version: "3", triggerSource: "TokenGeneration_ClientCredentials", request: { scopes: [`${API}/read`, `${API}/write`], userAttributes: {} } } });
+    const denied = await token("machine_denied");
+    expect(denied.status).toBe(400);
+    expect(await denied.json()).toEqual({ error: "invalid_request", error_description: "UserLambdaValidationException: PreTokenGeneration failed with error Not this client." });
   });
 
   it("refuses to call an endpoint on a private address unless the operator allows private addresses", async () => {
