@@ -5,6 +5,7 @@
  */
 import type { UserPoolUser } from "../storage/user-pool-store.js";
 import type { LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
+import { refuseBreachedPassword } from "./breached-passwords.js";
 import { hashPassword } from "./passwords.js";
 import { createVerifier } from "./srp.js";
 
@@ -13,8 +14,21 @@ export type StoredCredentials = Pick<UserPoolUser, "passwordHash" | "srpSalt" | 
 
 const verifierContext = (poolId: string, sub: string) => `user-pool:${poolId}:${sub}:srp-verifier`;
 
-/** The stored fields for `password` of the user `username`/`sub`. */
-export async function makeCredentials(deps: Pick<UserPoolDeps, "box">, pool: Pick<LoadedUserPool, "settings" | "srpPoolName">, username: string, sub: string, password: string): Promise<StoredCredentials> {
+/**
+ * The stored fields for `password` of the user `username`/`sub`. Every password set goes through
+ * here, so this is where the pool's breached-password list refuses one (InvalidPasswordException);
+ * `origin` `signIn` (a password the user already had, stored anew: an imported hash replaced, a
+ * migrated user) is not checked, as passwords already set are not checked at sign-in.
+ */
+export async function makeCredentials(
+  deps: Pick<UserPoolDeps, "box">,
+  pool: Pick<LoadedUserPool, "settings" | "srpPoolName">,
+  username: string,
+  sub: string,
+  password: string,
+  origin: "newPassword" | "signIn" = "newPassword",
+): Promise<StoredCredentials> {
+  if (origin === "newPassword") await refuseBreachedPassword(pool.settings.passwordPolicy.breachedPasswords, password);
   const { saltHex, verifier } = createVerifier(pool.srpPoolName, username, password);
   return {
     passwordHash: await hashPassword(password),

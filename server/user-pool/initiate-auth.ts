@@ -82,7 +82,7 @@ export async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, n
   }
   if (user.srpVerifier === "") {
     // An imported hash (`foreign-hashes.ts`): the password is now known, so argon2id and an SRP verifier replace it.
-    await deps.store.updateUser(user.poolId, user.sub, { ...(await makeCredentials(deps, loaded.pool, user.username, user.sub, password)), updatedAt: deps.now() });
+    await deps.store.updateUser(user.poolId, user.sub, { ...(await makeCredentials(deps, loaded.pool, user.username, user.sub, password, "signIn")), updatedAt: deps.now() });
   } else if (needsRehash(user.passwordHash)) {
     await deps.store.updateUser(user.poolId, user.sub, { passwordHash: await hashPassword(password), updatedAt: deps.now() });
   }

@@ -21,6 +21,16 @@ const passwordPolicySchema = z
     requireSymbols: z.boolean().default(true),
     /** Cognito's PasswordHistorySize: a new password may not be the current one or one of the n-1 before it (0: no history). */
     passwordHistorySize: z.number().int().min(0).max(24).default(0),
+    /** Refuse passwords found in a sorted SHA-1 list the operator ships (`breached-passwords.ts`); absent: no check. */
+    breachedPasswords: z
+      .object({
+        /** The list: a path, relative to the server's working directory unless absolute. */
+        file: z.string().min(1),
+        /** How often a password must appear in the list to be refused (HIBP's counts). */
+        minCount: z.number().int().min(1).default(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

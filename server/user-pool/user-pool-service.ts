@@ -31,6 +31,7 @@ import { changePassword, deleteUser, getUser, globalSignOut, updateUserAttribute
 import { adminPoolOf, authenticateAdmin } from "./admin-auth.js";
 import { AUDIT_OPERATIONS } from "./admin-list-user-auth-events.js";
 import { auditedOperation } from "./audited-operation.js";
+import { breachedPasswordList } from "./breached-passwords.js";
 import { createAuditLog, type AuditLogDeps } from "./audit-log.js";
 import { migrateCustomAttributes } from "./attribute-schema.js";
 import { createCodeMailer } from "./code-mailer.js";
@@ -141,6 +142,8 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
   }
   // Renamed custom attributes move before the first request is answered.
   for (const settings of config.pools) await migrateCustomAttributes(options.store, settings, logger);
+  // A breached-password list that cannot be read stops the start, not the first sign-up.
+  for (const { passwordPolicy } of config.pools) if (passwordPolicy.breachedPasswords) await breachedPasswordList(passwordPolicy.breachedPasswords.file);
   const derive = (label: string) => new Uint8Array(createHmac("sha256", options.secret).update(label).digest());
   const mailer = createCodeMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: options.dataDir, logger });
   const auditLog = createAuditLog({

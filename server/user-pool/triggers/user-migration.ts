@@ -64,7 +64,7 @@ async function migrate(deps: UserPoolDeps, loaded: LoadedClient, name: string, b
   // Where email is a sign-in alias a username cannot look like one: the user signs in by email, named by its sub.
   const username = pool.settings.signInAliases.includes("email") && looksLikeEmail(name) ? sub : name;
   const now = deps.now();
-  const credentials = await makeCredentials(deps, pool, username, sub, password ?? randomBytes(32).toString("base64url"));
+  const credentials = await makeCredentials(deps, pool, username, sub, password ?? randomBytes(32).toString("base64url"), "signIn");
   const created = await deps.store.createUser({ poolId: pool.settings.id, username, sub, status, enabled: true, ...credentials, createdAt: now, updatedAt: now }, attributes);
   deps.logger.info({ poolId: pool.settings.id, sub, source, created }, "user-pool user migrated by its trigger");
   // A concurrent sign-in of the same user may have created it first: that one is the user.
