@@ -16,6 +16,7 @@ import { AUTH_EVENTS_MIGRATION } from "./auth-event-migrations.js";
 import { USER_POOL_GROUPS_MIGRATION } from "./user-pool-group-migrations.js";
 import { USER_POOL_MFA_MIGRATION, USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 import { USER_POOL_WEBAUTHN_MIGRATION } from "./user-pool-webauthn-migrations.js";
+import { USER_POOL_MFA_OPTIONS_MIGRATION } from "./user-pool-mfa-migrations.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   // Version 1: pools, identities, datasets, records, remembered push answers (`dataset-migrations.ts`).
@@ -42,4 +43,6 @@ export const MIGRATIONS: readonly Migration[] = [
   USER_POOL_WEBAUTHN_MIGRATION,
   // Version 12: the user pool's audit log (`auth-event-migrations.ts`).
   AUTH_EVENTS_MIGRATION,
+  // Version 13: the user pool's email and SMS MFA settings (`user-pool-mfa-migrations.ts`).
+  USER_POOL_MFA_OPTIONS_MIGRATION,
 ];

@@ -92,6 +92,17 @@ export interface UserPoolTotp {
   updatedAt: number;
 }
 
+/** Which MFA is enabled for a user besides TOTP (Cognito's EmailMfaSettings, SMSMfaSettings). */
+export interface UserPoolMfaOptions {
+  poolId: string;
+  sub: string;
+  emailEnabled: boolean;
+  smsEnabled: boolean;
+  /** The preferred MFA when it is email or SMS; TOTP's preference is `UserPoolTotp.preferred`. */
+  preferred: "EMAIL_OTP" | "SMS_MFA" | null;
+  updatedAt: number;
+}
+
 /** A user's failed sign-ins since the last success (Cognito's lockout counts them). */
 export interface UserPoolSignInFailures {
   failures: number;
@@ -248,6 +259,11 @@ export interface UserPoolStore extends UserPoolGroupStore, UserPoolWebAuthnStore
    * is now the last), false otherwise. One statement, so of two uses of one code at most one wins.
    */
   useTotpStep(poolId: string, sub: string, step: number): Promise<boolean>;
+
+  /** The user's email and SMS MFA settings, or null when never set. */
+  getMfaOptions(poolId: string, sub: string): Promise<UserPoolMfaOptions | null>;
+  /** Stores them, replacing the user's. */
+  saveMfaOptions(options: UserPoolMfaOptions): Promise<void>;
 
   /** The user's failed sign-ins, or null when none are counted. */
   getSignInFailures(poolId: string, sub: string): Promise<UserPoolSignInFailures | null>;

@@ -144,6 +144,20 @@ export function describeUserPools(storage: () => Storage): void {
       expect((await storage().userPools.getTotp(POOL, user.sub))?.lastStep).toBe(101);
     });
 
+    it("stores a user's email and SMS MFA settings, replaces them, and drops them with the user", async () => {
+      const user = makeUser("alice");
+      await storage().userPools.createUser(user, {});
+      expect(await storage().userPools.getMfaOptions(POOL, user.sub)).toBeNull();
+      const options = { poolId: POOL, sub: user.sub, emailEnabled: true, smsEnabled: false, preferred: "EMAIL_OTP" as const, updatedAt: BASE_MS };
+      await storage().userPools.saveMfaOptions(options);
+      expect(await storage().userPools.getMfaOptions(POOL, user.sub)).toEqual(options);
+      const changed = { ...options, emailEnabled: false, smsEnabled: true, preferred: null, updatedAt: BASE_MS + 1 };
+      await storage().userPools.saveMfaOptions(changed);
+      expect(await storage().userPools.getMfaOptions(POOL, user.sub)).toEqual(changed);
+      await storage().userPools.deleteUser(POOL, user.sub);
+      expect(await storage().userPools.getMfaOptions(POOL, user.sub)).toBeNull();
+    });
+
     it("counts failed sign-ins, starts again after the quiet time, and forgets them on request", async () => {
       const user = makeUser("alice");
       await storage().userPools.createUser(user, {});
