@@ -8,6 +8,7 @@ import { UserPoolError, wrongCredentials } from "./user-pool-errors.js";
 import { makeCredentials } from "./credentials.js";
 import { checkPasswordHistory, rememberReplacedPassword } from "./password-history.js";
 import { checkPasswordPolicy, verifyPassword } from "./passwords.js";
+import { userMfaOf } from "./mfa-factors.js";
 import { sendCode, type CodeDeliveryDetails } from "./user-codes.js";
 import { attributeList, readAttributes, requiredString, type Body } from "./user-pool-input.js";
 import { verifyAccessToken } from "./user-pool-tokens.js";
@@ -15,14 +16,8 @@ import { verifyAccessToken } from "./user-pool-tokens.js";
 /** GetUser, with the user's MFA: `UserMFASettingList` and `PreferredMfaSetting` as Amplify's fetchMFAPreference reads them. */
 export async function getUser(deps: UserPoolDeps, body: Body) {
   const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
-  const totp = await deps.store.getTotp(user.poolId, user.sub);
-  const totpOn = totp !== null && totp.enabled && totp.secret !== null;
-  return {
-    Username: user.username,
-    UserAttributes: attributeList(pool, user),
-    UserMFASettingList: totpOn ? ["SOFTWARE_TOKEN_MFA"] : [],
-    ...(totpOn && totp.preferred ? { PreferredMfaSetting: "SOFTWARE_TOKEN_MFA" } : {}),
-  };
+  const { enabled, preferred } = await userMfaOf(deps, user);
+  return { Username: user.username, UserAttributes: attributeList(pool, user), UserMFASettingList: enabled, ...(preferred !== null ? { PreferredMfaSetting: preferred } : {}) };
 }
 
 /** UpdateUserAttributes: a changed email is unverified until its mailed code is confirmed. */

@@ -3,8 +3,9 @@
  * Amplify's `signIn` uses by default) and its PASSWORD_VERIFIER answer are in `srp-sign-in.ts`;
  * USER_PASSWORD_AUTH checks the argon2id hash (and rehashes one made with older parameters);
  * REFRESH_TOKEN_AUTH is `refresh-tokens.ts`; NEW_PASSWORD_REQUIRED sets the password of a user an
- * administrator created; SOFTWARE_TOKEN_MFA and MFA_SETUP are `mfa-sign-in.ts`; USER_AUTH and its
- * SELECT_CHALLENGE are `user-auth.ts`, its WEB_AUTHN challenge `webauthn-sign-in.ts`. A wrong password
+ * administrator created; SOFTWARE_TOKEN_MFA and MFA_SETUP are `mfa-sign-in.ts`, EMAIL_OTP, SMS_MFA
+ * and SELECT_MFA_TYPE `mfa-code-sign-in.ts`; USER_AUTH and its SELECT_CHALLENGE are `user-auth.ts`,
+ * its WEB_AUTHN challenge `webauthn-sign-in.ts`. A wrong password
  * and an unknown user answer alike; wrong passwords of a user count towards its lockout.
  */
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
@@ -21,6 +22,7 @@ import { answerMfaSetup, answerSoftwareTokenMfa } from "./mfa-sign-in.js";
 import { preAuthentication } from "./triggers/auth-triggers.js";
 import { answerCustomChallenge, startCustomAuth } from "./triggers/custom-auth.js";
 import { migrateSigningInUser } from "./triggers/user-migration.js";
+import { answerCodeMfa, answerSelectMfaType } from "./mfa-code-sign-in.js";
 import { findUser, readAttributes, requiredString, type Body } from "./user-pool-input.js";
 import { answerSelectChallenge, startUserAuth } from "./user-auth.js";
 import { answerWebAuthn } from "./webauthn-sign-in.js";
@@ -103,13 +105,18 @@ export async function respondToAuthChallenge(deps: UserPoolDeps, body: Body): Pr
     case "SOFTWARE_TOKEN_MFA":
       return answerSoftwareTokenMfa(deps, loaded, body, responses);
     case "MFA_SETUP":
-      return answerMfaSetup(deps, loaded, body);
+      return answerMfaSetup(deps, loaded, body, responses);
     case "SELECT_CHALLENGE":
       return answerSelectChallenge(deps, loaded, body, responses);
     case "WEB_AUTHN":
       return answerWebAuthn(deps, loaded, body, responses);
     case "CUSTOM_CHALLENGE":
       return answerCustomChallenge(deps, loaded, body, responses);
+    case "EMAIL_OTP":
+    case "SMS_MFA":
+      return answerCodeMfa(deps, loaded, body, responses, challenge);
+    case "SELECT_MFA_TYPE":
+      return answerSelectMfaType(deps, loaded, body, responses);
     default:
       throw new UserPoolError("InvalidParameterException", `${challenge.slice(0, 64)} is not a challenge this user pool sends.`);
   }

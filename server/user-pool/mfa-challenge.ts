@@ -1,8 +1,6 @@
 /**
- * The MFA step of a sign-in whose password was just proven. A user whose TOTP is enabled is asked
- * for a code (SOFTWARE_TOKEN_MFA); in a pool whose MFA is ON, a user without MFA must first set
- * TOTP up (MFA_SETUP, answered through AssociateSoftwareToken and VerifySoftwareToken with the
- * challenge's Session). The Session is sealed and stateless like SRP's secret block; beside it one
+ * The sessions of the MFA step of a sign-in whose password was just proven (which challenge is
+ * asked: `mfa-factors.ts`). The Session is sealed and stateless like SRP's secret block; beside it one
  * row per user (a code of purpose SIGN_IN_MFA holding the session's nonce, hashed) counts wrong
  * codes, so a session takes at most `MAX_MFA_ATTEMPTS` and a newer sign-in retires the older one.
  */
@@ -16,12 +14,18 @@ import { openSession, sealSession } from "./sealed-session.js";
 export const MFA_SESSION_MS = 3 * 60_000;
 /** Wrong codes one MFA session takes; the next answer is refused with NotAuthorizedException. */
 export const MAX_MFA_ATTEMPTS = 5;
-/** Sealing purposes of the two challenges' sessions. */
+/** Sealing purposes of the challenges' sessions. */
 export const SOFTWARE_TOKEN_MFA_SESSION = "user-pool:software-token-mfa";
 export const MFA_SETUP_SESSION = "user-pool:mfa-setup";
+export const EMAIL_OTP_SESSION = "user-pool:email-otp";
+export const SMS_MFA_SESSION = "user-pool:sms-mfa";
+export const SELECT_MFA_TYPE_SESSION = "user-pool:select-mfa-type";
 const ATTEMPTS_PURPOSE = "SIGN_IN_MFA";
 
-/** What an MFA session carries: pool, client, the user's sub and username, a nonce, and (MFA_SETUP) whether a code verified the new secret. */
+/**
+ * What an MFA session carries: pool, client, the user's sub and username, a nonce, (MFA_SETUP)
+ * whether a code verified the new secret, and (EMAIL_OTP after MFA_SETUP) the address being set up.
+ */
 export interface MfaSession extends Record<string, unknown> {
   p: string;
   c: string;
@@ -29,11 +33,12 @@ export interface MfaSession extends Record<string, unknown> {
   u: string;
   n: string;
   v?: boolean;
+  e?: string;
 }
 
 /** An MFA challenge. */
 export interface MfaChallenge {
-  ChallengeName: "SOFTWARE_TOKEN_MFA" | "MFA_SETUP";
+  ChallengeName: "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" | "SMS_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP";
   Session: string;
   ChallengeParameters: Record<string, string>;
 }
@@ -41,21 +46,8 @@ export interface MfaChallenge {
 const nonceHash = (deps: UserPoolDeps, nonce: string) => createHmac("sha256", deps.hashKey).update(`mfa-session:${nonce}`).digest("hex");
 const expired = () => new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
 
-/** The challenge `user` must answer before tokens are issued, or null when none. */
-export async function mfaChallengeFor(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUser): Promise<MfaChallenge | null> {
-  const mode = loaded.pool.settings.mfaConfiguration;
-  if (mode === "OFF") return null;
-  const totp = await deps.store.getTotp(user.poolId, user.sub);
-  if (totp !== null && totp.enabled && totp.secret !== null) {
-    const session = await startMfaSession(deps, loaded, user, SOFTWARE_TOKEN_MFA_SESSION);
-    return { ChallengeName: "SOFTWARE_TOKEN_MFA", Session: session, ChallengeParameters: totp.deviceName ? { FRIENDLY_DEVICE_NAME: totp.deviceName } : {} };
-  }
-  if (mode !== "ON") return null;
-  const session = await startMfaSession(deps, loaded, user, MFA_SETUP_SESSION);
-  return { ChallengeName: "MFA_SETUP", Session: session, ChallengeParameters: { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]' } };
-}
-
-async function startMfaSession(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUser, purpose: string): Promise<string> {
+/** Starts the MFA session of a sign-in: a new nonce row (replacing an older sign-in's) and the sealed Session for `purpose`. */
+export async function startMfaSession(deps: UserPoolDeps, loaded: LoadedClient, user: UserPoolUser, purpose: string): Promise<string> {
   const now = deps.now();
   const nonce = randomBytes(16).toString("hex");
   await deps.store.saveCode({ poolId: user.poolId, sub: user.sub, purpose: ATTEMPTS_PURPOSE, codeHash: nonceHash(deps, nonce), attempts: 0, expiresAt: now + MFA_SESSION_MS, createdAt: now });

@@ -3,10 +3,12 @@
  * code (each code is good once: its time step must be later than the last accepted one), and
  * MFA_SETUP finishes once VerifySoftwareToken has verified the new secret under the same Session.
  * A wrong code is CodeMismatchException and counts both against the session and towards the
- * user's lockout; tokens are issued only here, after the code.
+ * user's lockout; tokens are issued only here, after the code. MFA_SETUP answered with an email
+ * address, and the factors that send codes, are `mfa-code-sign-in.ts`.
  */
 import { checkLockout, clearFailedSignIns, countFailedSignIn } from "./lockout.js";
 import { endMfaSession, MFA_SETUP_SESSION, openMfaSession, SOFTWARE_TOKEN_MFA_SESSION, countMfaAttempt, type MfaSession } from "./mfa-challenge.js";
+import { answerEmailMfaSetup } from "./mfa-code-sign-in.js";
 import { startSession, type SignInAnswer } from "./sign-in-session.js";
 import { openTotpSecret, totpStepOf } from "./totp.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
@@ -44,9 +46,10 @@ export async function answerSoftwareTokenMfa(deps: UserPoolDeps, loaded: LoadedC
   return { AuthenticationResult: await startSession(deps, loaded, user), ChallengeParameters: {} };
 }
 
-/** RespondToAuthChallenge MFA_SETUP: the Session VerifySoftwareToken answered. */
-export async function answerMfaSetup(deps: UserPoolDeps, loaded: LoadedClient, body: Body): Promise<SignInAnswer> {
+/** RespondToAuthChallenge MFA_SETUP: the Session VerifySoftwareToken answered, or an `EMAIL` to set email MFA up with. */
+export async function answerMfaSetup(deps: UserPoolDeps, loaded: LoadedClient, body: Body, responses: Record<string, unknown>): Promise<SignInAnswer> {
   const session = await openMfaSession(deps, MFA_SETUP_SESSION, body["Session"]);
+  if (responses["EMAIL"] !== undefined) return answerEmailMfaSetup(deps, loaded, session, responses["EMAIL"]);
   const user = await sessionUser(deps, loaded, session);
   const totp = await deps.store.getTotp(user.poolId, user.sub);
   if (session.v !== true || totp === null || totp.secret === null || !totp.enabled) {

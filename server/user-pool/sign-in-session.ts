@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { UserPoolSignInFailures, UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import { clearFailedSignIns } from "./lockout.js";
-import { mfaChallengeFor } from "./mfa-challenge.js";
+import { mfaChallengeFor } from "./mfa-factors.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { sealSession } from "./sealed-session.js";

@@ -1,9 +1,10 @@
 /**
  * TOTP set-up: AssociateSoftwareToken makes a secret, VerifySoftwareToken checks a code of it and
- * makes it the user's authenticator, SetUserMFAPreference turns it on or off for sign-in, as
+ * makes it the user's authenticator (SetUserMFAPreference turns it on or off for sign-in), as
  * Cognito's operations do. The first two take an access token, or the Session of an MFA_SETUP
  * challenge (then each answers a new Session, and verifying also enables TOTP as the preferred
- * MFA). A new secret replaces the old authenticator only once a code verifies it.
+ * MFA). A new secret replaces the old authenticator only once a code verifies it. SetUserMFAPreference
+ * is `mfa-preference.ts`.
  */
 import type { UserPoolTotp, UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import { countFailedSignIn } from "./lockout.js";
@@ -80,32 +81,4 @@ export async function verifySoftwareToken(deps: UserPoolDeps, body: Body) {
     updatedAt: now,
   });
   return session === null ? { Status: "SUCCESS" } : { Status: "SUCCESS", Session: sealMfaSession(deps, MFA_SETUP_SESSION, { ...session, v: true }) };
-}
-
-/** SetUserMFAPreference: TOTP on (preferred or not) or off; SMS and email MFA are not offered. */
-export async function setUserMfaPreference(deps: UserPoolDeps, body: Body) {
-  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
-  for (const field of ["SMSMfaSettings", "EmailMfaSettings"]) {
-    if (settingsOf(body, field).Enabled === true) throw new UserPoolError("InvalidParameterException", `${field}: only software token MFA is offered by this user pool.`);
-  }
-  const wanted = settingsOf(body, "SoftwareTokenMfaSettings");
-  if (wanted.Enabled === undefined && wanted.PreferredMfa === undefined) return {};
-  if (pool.settings.mfaConfiguration === "OFF") throw new UserPoolError("SoftwareTokenMFANotFoundException", "Software Token MFA has not been enabled by the userPool.");
-  const enabled = wanted.Enabled ?? wanted.PreferredMfa === true;
-  const stored = await deps.store.getTotp(user.poolId, user.sub);
-  if (enabled && (stored === null || stored.secret === null)) throw new UserPoolError("InvalidParameterException", "User has not verified software token mfa");
-  if (stored === null) return {};
-  await deps.store.saveTotp({ ...stored, enabled, preferred: enabled && wanted.PreferredMfa !== false && (wanted.PreferredMfa === true || stored.preferred), updatedAt: deps.now() });
-  return {};
-}
-
-function settingsOf(body: Body, field: string): { Enabled?: boolean; PreferredMfa?: boolean } {
-  const value = body[field];
-  if (value === undefined || value === null) return {};
-  if (typeof value !== "object" || Array.isArray(value)) throw new UserPoolError("InvalidParameterException", `${field} must be an object.`);
-  const { Enabled, PreferredMfa } = value as Record<string, unknown>;
-  if ((Enabled !== undefined && typeof Enabled !== "boolean") || (PreferredMfa !== undefined && typeof PreferredMfa !== "boolean")) {
-    throw new UserPoolError("InvalidParameterException", `${field}: Enabled and PreferredMfa must be booleans.`);
-  }
-  return { ...(Enabled !== undefined ? { Enabled } : {}), ...(PreferredMfa !== undefined ? { PreferredMfa } : {}) };
 }

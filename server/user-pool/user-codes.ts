@@ -15,6 +15,7 @@ export const CODE_PURPOSES = {
   SIGN_UP: { ttlMs: 24 * 3_600_000, subject: "Your verification code", text: "Your confirmation code is {####}", triggerSource: "CustomMessage_SignUp" },
   FORGOT_PASSWORD: { ttlMs: 3_600_000, subject: "Your password reset code", text: "Your password reset code is {####}", triggerSource: "CustomMessage_ForgotPassword" },
   "VERIFY:email": { ttlMs: 24 * 3_600_000, subject: "Your verification code", text: "Your verification code is {####}", triggerSource: "CustomMessage_UpdateUserAttribute" },
+  "VERIFY:phone_number": { ttlMs: 24 * 3_600_000, subject: "Your verification code", text: "Your verification code is {####}", triggerSource: "CustomMessage_VerifyUserAttribute" },
 } as const;
 
 /** A purpose of `CODE_PURPOSES`. */
@@ -26,11 +27,12 @@ export const MAX_CODE_ATTEMPTS = 5;
 /** Cognito's `CodeDeliveryDetails`. */
 export interface CodeDeliveryDetails {
   Destination: string;
-  DeliveryMedium: "EMAIL";
-  AttributeName: "email";
+  DeliveryMedium: "EMAIL" | "SMS";
+  AttributeName: "email" | "phone_number";
 }
 
-const codeHash = (deps: Pick<UserPoolDeps, "hashKey">, poolId: string, sub: string, purpose: string, code: string) =>
+/** The keyed hash a code is stored as. */
+export const codeHash = (deps: Pick<UserPoolDeps, "hashKey">, poolId: string, sub: string, purpose: string, code: string) =>
   createHmac("sha256", deps.hashKey).update(`code:${poolId}:${sub}:${purpose}:${code}`).digest("hex");
 
 /** `alice@example.com` as `a***@e***`: enough for the user to recognise, too little to learn the address. */

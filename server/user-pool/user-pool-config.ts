@@ -11,6 +11,11 @@ import { z } from "zod";
 import { triggersSchema } from "./triggers/trigger-config.js";
 import { oauthClientShape, oauthPoolShape, USER_SCOPES } from "./oauth/oauth-settings.js";
 
+/** The MFA factors a pool can offer, by Cognito's challenge names. */
+export const MFA_TYPES = ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_MFA"] as const;
+/** One of `MFA_TYPES`. */
+export type MfaType = (typeof MFA_TYPES)[number];
+
 /** Cognito's password policy fields (MinimumLength 6-99). */
 const passwordPolicySchema = z
   .object({
@@ -109,8 +114,11 @@ export const userPoolSettingsSchema = z
     clients: z.array(clientSchema).min(1).prefault([{ id: "default" }]),
     /** Attributes a user may also sign in with, besides the username (Cognito's alias attributes). */
     signInAliases: z.array(z.enum(["email"])).default(["email"]),
-    /** Attributes verified by a mailed code at sign-up (Cognito's AutoVerifiedAttributes). */
-    autoVerifiedAttributes: z.array(z.enum(["email"])).default(["email"]),
+    /**
+     * Attributes verified by a code at sign-up (Cognito's AutoVerifiedAttributes): `email` by mail,
+     * `phone_number` by SMS through `smsSender` (with both, the code goes by email, as Cognito's does).
+     */
+    autoVerifiedAttributes: z.array(z.enum(["email", "phone_number"])).default(["email"]),
     passwordPolicy: passwordPolicySchema.prefault({}),
     /**
      * Cognito's MfaConfiguration: OFF (no TOTP at all), OPTIONAL (users who set up TOTP are asked
@@ -145,6 +153,20 @@ export const userPoolSettingsSchema = z
      * and its subdomains, and http on localhost).
      */
     webAuthnOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: "expected an origin such as https://app.example.com" })).default([]),
+    /**
+     * The MFA factors users may turn on (Cognito's SoftwareTokenMfaConfiguration, EmailMfaConfiguration
+     * and SmsMfaConfiguration). SMS_MFA is offered only when `smsSender` is set.
+     */
+    mfaTypes: z.array(z.enum(MFA_TYPES)).min(1).default(["SOFTWARE_TOKEN_MFA"]),
+    /** Where SMS codes go: a signed JSON POST per message (docs/user-pools.md); without it nothing is sent by SMS. */
+    smsSender: z
+      .object({
+        url: z.string().regex(/^https?:\/\/\S+$/, { error: "expected an http(s) URL" }),
+        secret: z.string().min(16, { error: "expected a signing secret of at least 16 characters" }),
+        timeoutMs: z.number().int().min(100).max(30_000).default(5000),
+      })
+      .strict()
+      .optional(),
     /** The identity pool whose sign-ins accept this pool's ID tokens (null: none). */
     identityPool: z.string().min(1).nullable().default("default"),
     /** Cognito's Lambda triggers: module paths (relative to the config file) or signed endpoints (`triggers/trigger-config.ts`). */

@@ -8,6 +8,7 @@ import type { SecretBox } from "../secret-box.js";
 import type { UserPoolStore } from "../storage/user-pool-store.js";
 import type { RequestAuditLog } from "./audit-log.js";
 import type { CodeMailer } from "./code-mailer.js";
+import type { SmsSender } from "./sms-sender.js";
 import type { UserPoolClientSettings, UserPoolSettings } from "./user-pool-config.js";
 import type { UserPoolSigningKey } from "./user-pool-keys.js";
 import type { UserPoolTriggers } from "./triggers/user-pool-triggers.js";
@@ -45,6 +46,8 @@ export interface UserPoolDeps {
   triggers: UserPoolTriggers;
   /** The audit log, bound to the request being answered (`audit-log.ts`). */
   audit: RequestAuditLog;
+  /** Texts codes through a pool's `smsSender` webhook. */
+  sms: SmsSender;
   /** The developer key pair of an identity pool (null: none), which signs Admin* and group calls. */
   developerCredentialsOf(identityPoolId: string): Promise<{ accessKeyId: string; secretAccessKey: string } | null>;
   now: () => number;

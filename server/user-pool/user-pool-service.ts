@@ -36,13 +36,15 @@ import { createAuditLog, type AuditLogDeps } from "./audit-log.js";
 import { migrateCustomAttributes } from "./attribute-schema.js";
 import { createCodeMailer } from "./code-mailer.js";
 import { ADMIN_USER_OPERATIONS } from "./admin-users.js";
+import { createSmsSender } from "./sms-sender.js";
 import { GROUP_OPERATIONS } from "./groups.js";
 import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
 import { initiateAuth, respondToAuthChallenge } from "./initiate-auth.js";
 import { getTokensFromRefreshToken, revokeToken } from "./refresh-tokens.js";
 import { confirmSignUp, resendConfirmationCode, signUp } from "./sign-up.js";
 import { createUserPoolTriggers } from "./triggers/user-pool-triggers.js";
-import { associateSoftwareToken, setUserMfaPreference, verifySoftwareToken } from "./software-token.js";
+import { setUserMfaPreference } from "./mfa-preference.js";
+import { associateSoftwareToken, verifySoftwareToken } from "./software-token.js";
 import type { UserPoolsConfig } from "./user-pool-config.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { getUserAuthFactors } from "./user-auth.js";
@@ -103,9 +105,9 @@ export interface UserPoolServiceOptions {
   developerCredentialsOf: UserPoolDeps["developerCredentialsOf"];
   /** The config file (trigger module paths are relative to its directory); null: none. */
   configFile: string | null;
-  /** What trigger endpoints may be (`server/outbound-http.ts`). */
+  /** What trigger endpoints and the SMS sender's webhook may be (`server/outbound-http.ts`). */
   outbound: OutboundPolicy;
-  /** How trigger endpoints are called; signed POSTs under `outbound` by default. */
+  /** How trigger endpoints and the SMS sender are called; signed POSTs under `outbound` by default. */
   post?: PostSigned;
   now: () => number;
   logger: Logger;
@@ -163,6 +165,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     mailer,
     triggers: createUserPoolTriggers({ pools: config.pools, configFile: options.configFile, post: options.post ?? createPostSigned(options.outbound), now: options.now, logger }),
     audit: auditLog.forRequest(null),
+    sms: createSmsSender({ post: options.post ?? createPostSigned(options.outbound), now: options.now, logger }),
     developerCredentialsOf: options.developerCredentialsOf,
     now: options.now,
     logger,
