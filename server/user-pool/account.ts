@@ -9,6 +9,7 @@ import { makeCredentials } from "./credentials.js";
 import { checkPasswordHistory, rememberReplacedPassword } from "./password-history.js";
 import { checkPasswordPolicy, verifyPassword } from "./passwords.js";
 import { userMfaOf } from "./mfa-factors.js";
+import { sendSmsCode } from "./sms-codes.js";
 import { sendCode, type CodeDeliveryDetails } from "./user-codes.js";
 import { attributeList, readAttributes, requiredString, type Body } from "./user-pool-input.js";
 import { verifyAccessToken } from "./user-pool-tokens.js";
@@ -20,16 +21,22 @@ export async function getUser(deps: UserPoolDeps, body: Body) {
   return { Username: user.username, UserAttributes: attributeList(pool, user), UserMFASettingList: enabled, ...(preferred !== null ? { PreferredMfaSetting: preferred } : {}) };
 }
 
-/** UpdateUserAttributes: a changed email is unverified until its mailed code is confirmed. */
+/** UpdateUserAttributes: a changed email or phone number is unverified until its code is confirmed. */
 export async function updateUserAttributes(deps: UserPoolDeps, body: Body) {
   const { pool, user, session } = await verifyAccessToken(deps, body["AccessToken"]);
   const attributes: Record<string, string> = readAttributes(body["UserAttributes"], { pool, creating: false });
   const newEmail = attributes["email"] !== undefined && attributes["email"] !== user.attributes["email"] ? attributes["email"] : undefined;
+  const newPhone = attributes["phone_number"] !== undefined && attributes["phone_number"] !== user.attributes["phone_number"];
   if (newEmail !== undefined) attributes["email_verified"] = "false";
+  if (newPhone) attributes["phone_number_verified"] = "false";
   await deps.store.setAttributes(pool.settings.id, user.sub, attributes, deps.now());
   const deliveries: CodeDeliveryDetails[] = [];
+  const changed = { ...user, attributes: { ...user.attributes, ...attributes } };
   if (newEmail !== undefined && pool.settings.autoVerifiedAttributes.includes("email")) {
-    deliveries.push(await sendCode(deps, pool, { ...user, attributes: { ...user.attributes, ...attributes } }, "VERIFY:email", newEmail, { clientId: session.clientId, clientMetadata: body["ClientMetadata"] }));
+    deliveries.push(await sendCode(deps, pool, changed, "VERIFY:email", newEmail, { clientId: session.clientId, clientMetadata: body["ClientMetadata"] }));
+  }
+  if (newPhone && pool.settings.autoVerifiedAttributes.includes("phone_number") && deps.sms.canSend(pool)) {
+    deliveries.push(await sendSmsCode(deps, pool, changed, "VERIFY:phone_number"));
   }
   return { CodeDeliveryDetailsList: deliveries };
 }

@@ -182,6 +182,9 @@ export const userPoolSettingsSchema = z
         if (!known.has(scope)) ctx.addIssue({ code: "custom", message: `scope "${scope}" is neither a user scope nor one of the pool's resource servers'`, path: ["clients", index, "allowedOAuthScopes"] });
       }
     });
+    if (pool.autoVerifiedAttributes.includes("phone_number") && pool.smsSender === undefined) {
+      ctx.addIssue({ code: "custom", message: "verifying phone_number needs an smsSender to text the codes", path: ["autoVerifiedAttributes"] });
+    }
   });
 
 /** A user pool after defaults. */

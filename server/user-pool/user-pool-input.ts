@@ -86,6 +86,7 @@ export function readAttributes(list: unknown, write: AttributeWrite, field = "Us
     checkAttributeName(name);
     if (value.length > 2048) throw new UserPoolError("InvalidParameterException", `${field}: the value of ${name} is longer than 2048 characters.`);
     if (name === "email" && !EMAIL_PATTERN.test(value)) throw new UserPoolError("InvalidParameterException", "Invalid email address format.");
+    if (name === "phone_number" && !/^\+[0-9]{4,15}$/.test(value)) throw new UserPoolError("InvalidParameterException", "Invalid phone number format.");
     attributes[name] = value;
   }
   checkCustomAttributes(write.pool.settings, attributes, write.creating);

@@ -34,6 +34,8 @@ import { auditedOperation } from "./audited-operation.js";
 import { breachedPasswordList } from "./breached-passwords.js";
 import { createAuditLog, type AuditLogDeps } from "./audit-log.js";
 import { migrateCustomAttributes } from "./attribute-schema.js";
+import { ADMIN_MFA_OPERATIONS } from "./admin-mfa-preference.js";
+import { getUserAttributeVerificationCode, verifyUserAttribute } from "./attribute-verification.js";
 import { createCodeMailer } from "./code-mailer.js";
 import { ADMIN_USER_OPERATIONS } from "./admin-users.js";
 import { createSmsSender } from "./sms-sender.js";
@@ -54,7 +56,7 @@ import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool
 import { completeWebAuthnRegistration, deleteWebAuthnCredential, listWebAuthnCredentials, startWebAuthnRegistration } from "./webauthn-registration.js";
 import { createHostedUi, hostedUiBaseOf } from "./oauth/hosted-ui.js";
 
-/** The operations of app clients and signed-in users, by X-Amz-Target name; the developer's are `GROUP_OPERATIONS`. */
+/** The operations of app clients and signed-in users, by X-Amz-Target name; the developer's are `GROUP_OPERATIONS` and `ADMIN_MFA_OPERATIONS`. */
 const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unknown>> = {
   SignUp: signUp,
   ConfirmSignUp: confirmSignUp,
@@ -78,6 +80,8 @@ const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unk
   ListWebAuthnCredentials: listWebAuthnCredentials,
   DeleteWebAuthnCredential: deleteWebAuthnCredential,
   GetUserAuthFactors: getUserAuthFactors,
+  GetUserAttributeVerificationCode: getUserAttributeVerificationCode,
+  VerifyUserAttribute: verifyUserAttribute,
 };
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
@@ -183,7 +187,15 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     const target = request.headers.get("x-amz-target") ?? "";
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
-    const developerOperation = Object.hasOwn(GROUP_OPERATIONS, name) ? GROUP_OPERATIONS[name] : Object.hasOwn(ADMIN_USER_OPERATIONS, name) ? ADMIN_USER_OPERATIONS[name]  : Object.hasOwn(AUDIT_OPERATIONS, name) ? AUDIT_OPERATIONS[name] : undefined;
+    const developerOperation = Object.hasOwn(GROUP_OPERATIONS, name)
+      ? GROUP_OPERATIONS[name]
+      : Object.hasOwn(ADMIN_USER_OPERATIONS, name)
+        ? ADMIN_USER_OPERATIONS[name]
+        : Object.hasOwn(AUDIT_OPERATIONS, name)
+          ? AUDIT_OPERATIONS[name]
+          : Object.hasOwn(ADMIN_MFA_OPERATIONS, name)
+            ? ADMIN_MFA_OPERATIONS[name]
+            : undefined;
     if (operation === undefined && developerOperation === undefined) throw new UserPoolError("UnknownOperationException", `Unknown operation ${target.slice(0, 128)}`);
     // The bytes are kept: a developer call's signature covers their hash.
     const bytes = new Uint8Array(await request.arrayBuffer());
