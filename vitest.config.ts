@@ -53,6 +53,7 @@ const onBothBackends = [
   "test/integration/user-pool-sdk.test.ts",
   "test/integration/user-pool-srp.test.ts",
   "test/integration/user-pool-mfa.test.ts",
+  "test/integration/user-pool-mfa-email-sms.test.ts",
   "test/integration/user-pool-groups.test.ts",
   "test/integration/user-pool-refusals.test.ts",
   // passkeys: credentials, their counters and single-use challenges in SQL
