@@ -22,9 +22,10 @@ function verifiableOf(body: Body, user: UserPoolUserWithAttributes): "email" | "
 
 /** GetUserAttributeVerificationCode. */
 export async function getUserAttributeVerificationCode(deps: UserPoolDeps, body: Body) {
-  const { pool, user } = await verifyAccessToken(deps, body["AccessToken"]);
+  const { pool, user, session } = await verifyAccessToken(deps, body["AccessToken"]);
   const name = verifiableOf(body, user);
-  const delivery = name === "email" ? await sendCode(deps, pool, user, "VERIFY:email") : await sendSmsCode(deps, pool, user, "VERIFY:phone_number");
+  const context = { clientId: session.clientId, triggerSource: "CustomMessage_VerifyUserAttribute", clientMetadata: body["ClientMetadata"] };
+  const delivery = name === "email" ? await sendCode(deps, pool, user, "VERIFY:email", undefined, context) : await sendSmsCode(deps, pool, user, "VERIFY:phone_number");
   return { CodeDeliveryDetails: delivery };
 }
 
