@@ -12,6 +12,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import { makeCredentials } from "./credentials.js";
+import { userMfaOf } from "./mfa-factors.js";
 import { existingUser, userType, type GroupOperation } from "./groups.js";
 import { checkPasswordPolicy } from "./passwords.js";
 import type { LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
@@ -108,8 +109,7 @@ export const adminCreateUser: GroupOperation = async (deps, body, pool) => {
 /** AdminGetUser, with the user's MFA as GetUser answers it. */
 export const adminGetUser: GroupOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
-  const totp = await deps.store.getTotp(pool.settings.id, user.sub);
-  const totpOn = totp !== null && totp.enabled && totp.secret !== null;
+  const { enabled, preferred } = await userMfaOf(deps, user);
   return {
     Username: user.username,
     UserAttributes: attributeList(pool, user),
@@ -117,8 +117,8 @@ export const adminGetUser: GroupOperation = async (deps, body, pool) => {
     UserLastModifiedDate: user.updatedAt / 1000,
     Enabled: user.enabled,
     UserStatus: user.status,
-    UserMFASettingList: totpOn ? ["SOFTWARE_TOKEN_MFA"] : [],
-    ...(totpOn && totp.preferred ? { PreferredMfaSetting: "SOFTWARE_TOKEN_MFA" } : {}),
+    UserMFASettingList: enabled,
+    ...(preferred !== null ? { PreferredMfaSetting: preferred } : {}),
   };
 };
 

@@ -10,7 +10,7 @@
  */
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { AdminSetUserMFAPreferenceCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { AdminGetUserCommand, AdminSetUserMFAPreferenceCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Amplify } from "aws-amplify";
 import {
@@ -268,6 +268,7 @@ describe("email and SMS MFA refusals through the raw API", { timeout: 60_000 }, 
       await expect(developer.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: "local_default", Username: "nobody", EmailMfaSettings: { Enabled: true } }))).rejects.toMatchObject({ name: "UserNotFoundException" });
       await expect(developer.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: "local_default", Username: "omar", SMSMfaSettings: { Enabled: true } }))).rejects.toMatchObject({ name: "InvalidParameterException" });
       await developer.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: "local_default", Username: "omar@example.com", EmailMfaSettings: { Enabled: true, PreferredMfa: true } }));
+      expect(await developer.send(new AdminGetUserCommand({ UserPoolId: "local_default", Username: "omar" }))).toMatchObject({ UserMFASettingList: ["EMAIL_OTP"], PreferredMfaSetting: "EMAIL_OTP" });
     } finally {
       developer.destroy();
     }
