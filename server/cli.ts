@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { registerKeysCommands } from "./keys/keys-cli.js";
 import { closeOnSignals, startServer } from "./node.js";
 import { registerStreamCommands } from "./stream/stream-cli.js";
+import { registerUsersCommands } from "./user-pool/users-cli.js";
 
 interface ServeFlags {
   port?: string;
@@ -53,5 +54,7 @@ program
 registerStreamCommands(program);
 // syncpool keys rotate (server/keys/keys-cli.ts)
 registerKeysCommands(program);
+// syncpool users list | create | disable | enable | delete | export | import (server/user-pool/users-cli.ts)
+registerUsersCommands(program);
 
 await program.parseAsync(process.argv);

@@ -31,7 +31,7 @@ const INVITATION = { subject: "Your temporary password", text: "Your username is
 const invalid = (message: string) => new UserPoolError("InvalidParameterException", message);
 
 /** A password that meets `pool`'s policy: 16 characters with each kind the policy may ask for. */
-export function temporaryPassword(pool: LoadedUserPool): string {
+export function temporaryPassword(pool: Pick<LoadedUserPool, "settings">): string {
   const kinds = ["ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "^$*.[]{}()?!@#%&/,><:;|_~=+-"];
   const length = Math.max(16, pool.settings.passwordPolicy.minimumLength);
   const characters = kinds.map((kind) => kind[randomInt(kind.length)]!);
