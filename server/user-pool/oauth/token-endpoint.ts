@@ -51,7 +51,14 @@ export async function tokenEndpoint(deps: UserPoolDeps, pool: LoadedUserPool, re
   const session = await deps.store.getSession(redeemed.originJti);
   const user = session === null || session.revokedAt !== null ? null : await deps.store.getUserBySub(pool.settings.id, redeemed.sub);
   if (session === null || user === null || !user.enabled) throw new OAuthError("invalid_grant", "The authorization code's sign-in has ended.");
-  const tokens = await issueTokens(deps, loaded, user, session, "TokenGeneration_HostedAuth", { scope: redeemed.scopes.join(" "), ...(redeemed.nonce === null ? {} : { nonce: redeemed.nonce }) });
+  let tokens;
+  try {
+    tokens = await issueTokens(deps, loaded, user, session, "TokenGeneration_HostedAuth", { scope: redeemed.scopes.join(" "), ...(redeemed.nonce === null ? {} : { nonce: redeemed.nonce }) });
+  } catch (error) {
+    // The pool's pre token generation trigger refused or failed: an OAuth answer naming Cognito's exception, not a 500.
+    if (error instanceof UserPoolError && error.type !== "InternalErrorException") throw new OAuthError("invalid_request", `${error.type}: ${error.message}`);
+    throw error;
+  }
   return oauthJson(asOAuthAnswer({ ...tokens, RefreshToken: redeemed.refreshToken }, redeemed.scopes.includes("openid")));
 }
 
