@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import {
   CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
   GetTokensFromRefreshTokenCommand,
   GetUserCommand,
   InitiateAuthCommand,
@@ -29,7 +30,8 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../serve
 import { createTriggerCall } from "../../server/user-pool/triggers/trigger-call.js";
 import { UserPoolError } from "../../server/user-pool/user-pool-errors.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { CookieJar, formOf, pkcePair } from "../helpers/hosted-ui-browser.js";
+import { codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
 const POOL = "local_hooks";
 const CLIENT = "endpoints";
@@ -38,6 +40,7 @@ const PASSWORD = "Correct-horse-9";
 const MACHINES = "local_machines";
 const MACHINE_SECRET = "machine-client-secret-0123456789abcdef";
 const API = "https://api.example.com";
+const CALLBACK = "http://localhost:3000/";
 
 /** Every call the receiver got: its path, whether the signature checked out, and the event. */
 const calls: Array<{ path: string; verified: boolean; event: Record<string, any> }> = [];
@@ -56,7 +59,7 @@ function answer(path: string, event: Record<string, any>, response: ServerRespon
     return json(200, { autoConfirmUser: true, autoVerifyEmail: true }); // only the response
   }
   if (path === "/client-credentials") {
-    if (name === "machine_denied") return json(400, { errorMessage: "Not this client" });
+    if (name === "machine_denied" || (name === "hostile" && event["triggerSource"] === "TokenGeneration_HostedAuth")) return json(400, { errorMessage: "Not this client" });
     event["response"] = { claimsAndScopeOverrideDetails: { accessTokenGeneration: { claimsToAddOrOverride: { tenant_id: "acme-machines" }, scopesToSuppress: [`${API}/write`] } } };
     return json(200, event);
   }
@@ -103,7 +106,7 @@ beforeAll(async () => {
   const machineClient = (id: string) => ({ id, secret: MACHINE_SECRET, allowedOAuthFlows: ["client_credentials" as const], allowedOAuthScopes: [`${API}/read`, `${API}/write`] });
   const machines = {
     id: MACHINES,
-    clients: [machineClient("machine"), machineClient("machine_denied")],
+    clients: [machineClient("machine"), machineClient("machine_denied"), { id: "web", callbackUrls: [CALLBACK] }],
     identityPool: null,
     resourceServers: [{ identifier: API, scopes: ["read", "write"] }],
     triggers: { preTokenGeneration: { url: `${hooks}/client-credentials`, secret: SECRET, version: "V3_0" as const } },
@@ -195,6 +198,31 @@ describe("user-pool triggers as signed endpoints", { timeout: 30_000 }, () => {
     const denied = await token("machine_denied");
     expect(denied.status).toBe(400);
     expect(await denied.json()).toEqual({ error: "invalid_request", error_description: "UserLambdaValidationException: PreTokenGeneration failed with error Not this client." });
+  });
+
+  it("answers the hosted UI's code exchange invalid_request, not a server error, when pre token generation refuses", async () => {
+    const machines = `${server.url}/auth/${MACHINES}`;
+    await cognito.send(new SignUpCommand({ ClientId: "web", Username: "hostile", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "hostile@example.com" }] }));
+    await cognito.send(new ConfirmSignUpCommand({ ClientId: "web", Username: "hostile", ConfirmationCode: (await codeFromLog(server.dataDir, "hostile", "SIGN_UP"))! }));
+    const pkce = pkcePair();
+    const jar = new CookieJar();
+    const query = new URLSearchParams({ client_id: "web", redirect_uri: CALLBACK, response_type: "code", scope: "openid", state: "s", code_challenge: pkce.challenge, code_challenge_method: "S256" });
+    const authorize = await fetch(`${machines}/oauth2/authorize?${query}`, { redirect: "manual" });
+    const page = await fetch(new URL(authorize.headers.get("location")!, server.url), { redirect: "manual", headers: { cookie: jar.header() } });
+    jar.take(page);
+    const form = formOf(await page.text());
+    const fields = new URLSearchParams({ _csrf: form.csrf, username: "hostile", password: PASSWORD });
+    const signedIn = await fetch(new URL(form.action, server.url), { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.header() }, body: fields });
+    expect(signedIn.status).toBe(302);
+    const code = new URL(signedIn.headers.get("location")!).searchParams.get("code")!;
+    const exchanged = await fetch(`${machines}/oauth2/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "authorization_code", client_id: "web", code, redirect_uri: CALLBACK, code_verifier: pkce.verifier }),
+    });
+    expect(exchanged.status).toBe(400);
+    expect(await exchanged.json()).toEqual({ error: "invalid_request", error_description: "UserLambdaValidationException: PreTokenGeneration failed with error Not this client." });
+    expect(callsOf("/client-credentials", "hostile").map((call) => call.event["triggerSource"])).toContain("TokenGeneration_HostedAuth");
   });
 
   it("refuses to call an endpoint on a private address unless the operator allows private addresses", async () => {
