@@ -3,8 +3,9 @@
  * PREFERRED_CHALLENGE. A preferred factor the pool offers is started at once (PASSWORD with its
  * PASSWORD, PASSWORD_SRP with its SRP_A, WEB_AUTHN); otherwise the answer is SELECT_CHALLENGE with
  * AvailableChallenges, and RespondToAuthChallenge SELECT_CHALLENGE names one as ANSWER with that
- * factor's fields. The factors reuse the password (`initiate-auth.ts`), SRP (`srp-sign-in.ts`) and
- * passkey (`webauthn-sign-in.ts`) paths, so MFA follows a password as it does today and not a passkey.
+ * factor's fields. The factors reuse the password (`initiate-auth.ts`), SRP (`srp-sign-in.ts`),
+ * passkey (`webauthn-sign-in.ts`) and email code (`email-otp-sign-in.ts`) paths, so MFA follows a
+ * password as it does today, and not a passkey or an emailed code.
  *
  * The offered factors depend on the pool only (`signInPolicy.allowedFirstAuthFactors`), never on
  * the user: whether a user exists or holds a passkey is not told by what the sign-in offers.
@@ -25,6 +26,7 @@ import { startSrp } from "./srp-sign-in.js";
 import { findUser, requiredString, type Body } from "./user-pool-input.js";
 import { verifyAccessToken } from "./user-pool-tokens.js";
 import { startWebAuthnSignIn } from "./webauthn-sign-in.js";
+import { startEmailOtpSignIn } from "./email-otp-sign-in.js";
 
 /** Every first factor Cognito names; those this pool does not offer lead to SELECT_CHALLENGE. */
 const KNOWN_FACTORS = new Set(["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN", "EMAIL_OTP", "SMS_OTP"]);
@@ -59,7 +61,7 @@ async function signInAfterSignUp(deps: UserPoolDeps, loaded: LoadedClient, name:
 /** The first factors `loaded`'s pool offers, in Cognito's order. */
 export function availableChallengesOf(loaded: LoadedClient): string[] {
   const allowed = loaded.pool.settings.signInPolicy.allowedFirstAuthFactors;
-  return ["PASSWORD", "PASSWORD_SRP", ...(allowed.includes("WEB_AUTHN") ? ["WEB_AUTHN"] : [])];
+  return ["PASSWORD", "PASSWORD_SRP", ...(allowed.includes("WEB_AUTHN") ? ["WEB_AUTHN"] : []), ...(allowed.includes("EMAIL_OTP") ? ["EMAIL_OTP"] : [])];
 }
 
 const field = (parameters: Record<string, unknown>, name: string): string => {
@@ -104,6 +106,8 @@ async function startFactor(deps: UserPoolDeps, loaded: LoadedClient, name: strin
       return passwordSignIn(deps, loaded, name, field(parameters, "PASSWORD"), body);
     case "PASSWORD_SRP":
       return startSrp(deps, loaded, name, field(parameters, "SRP_A"));
+    case "EMAIL_OTP":
+      return startEmailOtpSignIn(deps, loaded, await findUser(deps, loaded.pool, name), name, body["ClientMetadata"]);
     default:
       return startWebAuthnSignIn(deps, loaded, await findUser(deps, loaded.pool, name), name, body["ClientMetadata"]);
   }
@@ -119,5 +123,7 @@ export async function getUserAuthFactors(deps: UserPoolDeps, body: Body) {
   const preferred = "PreferredMfaSetting" in rest ? { PreferredMfaSetting: rest.PreferredMfaSetting } : {};
   const passkeys = pool.settings.signInPolicy.allowedFirstAuthFactors.includes("WEB_AUTHN") && (await deps.store.countWebAuthnCredentials(pool.settings.id, user.sub)) > 0;
   const mfaFactors = UserMFASettingList.map((setting) => FACTOR_OF_MFA_SETTING[setting]).filter((factor): factor is string => factor !== undefined);
-  return { Username, ...preferred, UserMFASettingList, ConfiguredUserAuthFactors: ["PASSWORD", ...mfaFactors, ...(passkeys ? ["WEB_AUTHN"] : [])] };
+  const emailCodes = pool.settings.signInPolicy.allowedFirstAuthFactors.includes("EMAIL_OTP") && user.attributes["email_verified"] === "true";
+  const factors = new Set(["PASSWORD", ...mfaFactors, ...(emailCodes ? ["EMAIL_OTP"] : []), ...(passkeys ? ["WEB_AUTHN"] : [])]);
+  return { Username, ...preferred, UserMFASettingList, ConfiguredUserAuthFactors: [...factors] };
 }

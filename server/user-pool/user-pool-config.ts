@@ -129,12 +129,12 @@ export const userPoolSettingsSchema = z
     customAttributes: customAttributesSchema,
     /**
      * Cognito's SignInPolicy: the first factors a USER_AUTH sign-in may choose. PASSWORD (with
-     * PASSWORD_SRP) is always among them; WEB_AUTHN (passkeys) is opt-in.
+     * PASSWORD_SRP) is always among them; WEB_AUTHN (passkeys) and EMAIL_OTP (a mailed code) are opt-in.
      */
     signInPolicy: z
       .object({
         allowedFirstAuthFactors: z
-          .array(z.enum(["PASSWORD", "WEB_AUTHN"]))
+          .array(z.enum(["PASSWORD", "WEB_AUTHN", "EMAIL_OTP"]))
           .default(["PASSWORD"])
           .refine((factors) => factors.includes("PASSWORD"), { error: "PASSWORD must be among the allowed first factors" }),
       })

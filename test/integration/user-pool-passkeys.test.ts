@@ -3,7 +3,7 @@
  * `@aws-sdk/client-cognito-identity-provider` and a software authenticator
  * (`test/helpers/webauthn-authenticator.ts`): register -> sign in with WEB_AUTHN -> list -> delete
  * -> sign-in refused; SELECT_CHALLENGE and its answers; MFA after a password factor but not after a
- * passkey, and GetUserAuthFactors; the refusals with Cognito's exception names (replayed assertion, wrong origin, another
+ * passkey, and GetUserAuthFactors; EMAIL_OTP as a first factor; the refusals with Cognito's exception names (replayed assertion, wrong origin, another
  * relying party, unknown credential, expired challenges, another app client). Then unmodified
  * Amplify's `signIn` with USER_AUTH, preferring PASSWORD_SRP and PASSWORD, and choosing a factor.
  * The server's clock is `Date.now()` plus a skew the test moves, so challenges can expire.
@@ -41,7 +41,7 @@ beforeAll(async () => {
     {
       id: "local_passkeys",
       clients: [{ id: "web" }, { id: "other" }],
-      signInPolicy: { allowedFirstAuthFactors: ["PASSWORD" as const, "WEB_AUTHN" as const] },
+      signInPolicy: { allowedFirstAuthFactors: ["PASSWORD" as const, "WEB_AUTHN" as const, "EMAIL_OTP" as const] },
       // Refuses users whose custom:banned is "yes", before any factor.
       triggers: { preAuthentication: join(writeTriggerModules(), "pre-authentication.mjs") },
     },
@@ -137,7 +137,7 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
 
   it("offers SELECT_CHALLENGE without a preference, and starts the chosen factor", async () => {
     const offered = await cognito.send(new InitiateAuthCommand({ ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "pia" } }));
-    expect(offered).toMatchObject({ ChallengeName: "SELECT_CHALLENGE", AvailableChallenges: ["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN"], Session: expect.any(String) });
+    expect(offered).toMatchObject({ ChallengeName: "SELECT_CHALLENGE", AvailableChallenges: ["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN", "EMAIL_OTP"], Session: expect.any(String) });
     const passkey = await cognito.send(
       new RespondToAuthChallengeCommand({ ClientId: "web", ChallengeName: "SELECT_CHALLENGE", Session: offered.Session, ChallengeResponses: { USERNAME: "pia", ANSWER: "WEB_AUTHN" } }),
     );
@@ -174,7 +174,7 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
       Username: "quinn",
       PreferredMfaSetting: "SOFTWARE_TOKEN_MFA",
       UserMFASettingList: ["SOFTWARE_TOKEN_MFA"],
-      ConfiguredUserAuthFactors: ["PASSWORD", "SOFTWARE_TOKEN", "WEB_AUTHN"],
+      ConfiguredUserAuthFactors: ["PASSWORD", "SOFTWARE_TOKEN", "EMAIL_OTP", "WEB_AUTHN"],
     });
   });
 
@@ -267,6 +267,10 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
     expect(notEnabled.body).toMatchObject({ ChallengeName: "SELECT_CHALLENGE", AvailableChallenges: ["PASSWORD", "PASSWORD_SRP"] });
     const badAnswer = await call("RespondToAuthChallenge", { ClientId: "plain", ChallengeName: "SELECT_CHALLENGE", Session: notEnabled.body["Session"], ChallengeResponses: { USERNAME: "sven", ANSWER: "WEB_AUTHN" } });
     expect(badAnswer).toMatchObject({ status: 400, type: "InvalidParameterException", header: "InvalidParameterException" });
+    const nobody = await call("InitiateAuth", { ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "nobody@example.com", PREFERRED_CHALLENGE: "EMAIL_OTP" } });
+    expect(nobody.body).toMatchObject({ ChallengeName: "EMAIL_OTP", ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: "EMAIL", CODE_DELIVERY_DESTINATION: "n***@e***" } });
+    const guessed = await call("RespondToAuthChallenge", { ClientId: "web", ChallengeName: "EMAIL_OTP", Session: nobody.body["Session"], ChallengeResponses: { USERNAME: "nobody@example.com", EMAIL_OTP_CODE: "12345678" } });
+    expect(guessed).toMatchObject({ status: 400, type: "NotAuthorizedException" });
     const forged = await call("RespondToAuthChallenge", { ClientId: "web", ChallengeName: "WEB_AUTHN", Session: "bm90IGEgc2Vzc2lvbiBhdCBhbGwgYnV0IGxvbmcgZW5vdWdo", ChallengeResponses: { USERNAME: "pia", CREDENTIAL: "{}" } });
     expect(forged).toMatchObject({ status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException" });
   });
@@ -322,7 +326,7 @@ describe("USER_AUTH through unmodified Amplify", { timeout: 30_000 }, () => {
     await signOut();
 
     const offered = await signIn({ username: "uma", options: { authFlowType: "USER_AUTH" } });
-    expect(offered.nextStep).toEqual({ signInStep: "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION", availableChallenges: ["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN"] });
+    expect(offered.nextStep).toEqual({ signInStep: "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION", availableChallenges: ["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN", "EMAIL_OTP"] });
     const chosen = await confirmSignIn({ challengeResponse: "PASSWORD" });
     expect(chosen.nextStep.signInStep).toBe("CONFIRM_SIGN_IN_WITH_PASSWORD");
     const done = await confirmSignIn({ challengeResponse: PASSWORD });
@@ -337,6 +341,20 @@ describe("USER_AUTH through unmodified Amplify", { timeout: 30_000 }, () => {
     expect(confirmed.nextStep.signUpStep).toBe("COMPLETE_AUTO_SIGN_IN");
     expect(await autoSignIn()).toMatchObject({ isSignedIn: true, nextStep: { signInStep: "DONE" } });
     expect((await fetchAuthSession()).tokens?.accessToken.payload["username"]).toBe("yara");
+    await signOut();
+  });
+
+  it("signs in with an emailed code as the first factor, preferred or chosen, without MFA", async () => {
+    const preferred = await signIn({ username: "uma", options: { authFlowType: "USER_AUTH", preferredChallenge: "EMAIL_OTP" } });
+    expect(preferred.nextStep).toMatchObject({ signInStep: "CONFIRM_SIGN_IN_WITH_EMAIL_CODE", codeDeliveryDetails: { deliveryMedium: "EMAIL", destination: "u***@e***" } });
+    const wrong = await refusal(confirmSignIn({ challengeResponse: "00000000" === (await codeFromLog(server.dataDir, "uma", "EMAIL_OTP")) ? "11111111" : "00000000" }));
+    expect(wrong).toBe("CodeMismatchException");
+    expect(await confirmSignIn({ challengeResponse: (await codeFromLog(server.dataDir, "uma", "EMAIL_OTP"))! })).toMatchObject({ isSignedIn: true, nextStep: { signInStep: "DONE" } });
+    await signOut();
+
+    await signIn({ username: "uma", options: { authFlowType: "USER_AUTH" } });
+    expect((await confirmSignIn({ challengeResponse: "EMAIL_OTP" })).nextStep.signInStep).toBe("CONFIRM_SIGN_IN_WITH_EMAIL_CODE");
+    expect(await confirmSignIn({ challengeResponse: (await codeFromLog(server.dataDir, "uma", "EMAIL_OTP"))! })).toMatchObject({ isSignedIn: true, nextStep: { signInStep: "DONE" } });
     await signOut();
   });
 
