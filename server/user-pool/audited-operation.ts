@@ -74,8 +74,12 @@ const RULES: Record<string, AuditRule> = {
         case "NEW_PASSWORD_REQUIRED":
           return passwordSignIn(body, outcome);
         case "SOFTWARE_TOKEN_MFA":
+        case "EMAIL_OTP":
+        case "SMS_MFA":
           return { type: "SignIn", response: responseOf(outcome), challenges: [PASSWORD_OK, outcome.ok ? MFA_OK : MFA_WRONG] };
         case "MFA_SETUP":
+          // Answered with an email address, MFA_SETUP only sends the code: the EMAIL_OTP answer is the event.
+          if (inMap("ChallengeResponses", "EMAIL")(body) !== undefined) return null;
           return { type: "SignIn", response: responseOf(outcome), challenges: [PASSWORD_OK, outcome.ok ? MFA_OK : MFA_WRONG] };
         case "SELECT_CHALLENGE":
           return inMap("ChallengeResponses", "ANSWER")(body) === "PASSWORD" ? passwordSignIn(body, outcome) : null;

@@ -10,7 +10,7 @@
  */
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { AdminGetUserCommand, AdminSetUserMFAPreferenceCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { AdminGetUserCommand, AdminListUserAuthEventsCommand, AdminSetUserMFAPreferenceCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Amplify } from "aws-amplify";
 import {
@@ -269,6 +269,10 @@ describe("email and SMS MFA refusals through the raw API", { timeout: 60_000 }, 
       await expect(developer.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: "local_default", Username: "omar", SMSMfaSettings: { Enabled: true } }))).rejects.toMatchObject({ name: "InvalidParameterException" });
       await developer.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: "local_default", Username: "omar@example.com", EmailMfaSettings: { Enabled: true, PreferredMfa: true } }));
       expect(await developer.send(new AdminGetUserCommand({ UserPoolId: "local_default", Username: "omar" }))).toMatchObject({ UserMFASettingList: ["EMAIL_OTP"], PreferredMfaSetting: "EMAIL_OTP" });
+      const ivanEvents = await developer.send(new AdminListUserAuthEventsCommand({ UserPoolId: "local_default", Username: "ivan" }));
+      const mfaFailures = (ivanEvents.AuthEvents ?? []).filter((event) => event.ChallengeResponses?.some((challenge) => challenge.ChallengeName === "Mfa" && challenge.ChallengeResponse === "Failure"));
+      // Every refused answer of ivan's challenge: no code, the wrong challenge, five wrong codes, the spent session.
+      expect(mfaFailures).toHaveLength(8);
     } finally {
       developer.destroy();
     }
