@@ -6,6 +6,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Secret, TOTP } from "otpauth";
 import { userPoolSettingsSchema, type UserPoolsConfig, type UserPoolSettingsInput } from "../../server/user-pool/user-pool-config.js";
 
@@ -41,4 +43,13 @@ export async function callUserPool(send: (url: string, init: RequestInit) => Pro
 /** The TOTP code of the base32 `secret` at `timestamp` (epoch ms), as an authenticator app shows it. */
 export function totpCode(secret: string, timestamp: number): string {
   return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({ timestamp });
+}
+
+/**
+ * The real `@aws-sdk/client-cognito-identity-provider` client for the server at `baseUrl`, with no
+ * retries; with `credentials` (a pool's developer key pair) its calls are SigV4-signed, as the
+ * Admin* and group operations require.
+ */
+export function cognitoClient(baseUrl: string, credentials?: { accessKeyId: string; secretAccessKey: string }): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({ region: "local", endpoint: `${baseUrl}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1, ...(credentials ? { credentials } : {}) });
 }

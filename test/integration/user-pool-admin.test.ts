@@ -31,11 +31,10 @@ import {
   SignUpCommand,
   UpdateGroupCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
@@ -46,8 +45,7 @@ let server: TestServer;
 let cognito: CognitoIdentityProviderClient;
 let developer: CognitoIdentityProviderClient;
 
-const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) =>
-  new CognitoIdentityProviderClient({ region: "local", endpoint: `${server.url}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1, ...(credentials ? { credentials } : {}) });
+const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) => cognitoClient(server.url, credentials);
 
 beforeAll(async () => {
   const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER });

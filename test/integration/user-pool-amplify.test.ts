@@ -9,8 +9,6 @@
  * with otpauth from the secret Amplify hands out. Runs on SQLite and PostgreSQL.
  * Binds a port: Amplify sends its own HTTP requests to the endpoints it is configured with.
  */
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { Amplify } from "aws-amplify";
 import {
   confirmResetPassword,
@@ -28,36 +26,23 @@ import {
   verifyTOTPSetup,
 } from "aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMailCatcher, type MailCatcher } from "../helpers/mail-catcher.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { callUserPool, totpCode, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
 /** Mails the SMTP server received, as text. */
-const mails: string[] = [];
-let smtp: SMTPServer;
+let mails: string[] = [];
+let smtp: MailCatcher | undefined;
 let server: TestServer;
 
 /** Amplify's token storage, kept here so the test can read the refresh token Amplify holds. */
 const tokenStore = new Map<string, string>();
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["AUTH", "STARTTLS"],
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => {
-        mails.push(Buffer.concat(chunks).toString("utf8"));
-        callback();
-      });
-    },
-  });
-  smtp.listen(0, "127.0.0.1");
-  await once(smtp.server, "listening");
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
-  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [{ id: "local_default" }], `smtp://127.0.0.1:${smtpPort}`) } });
+  smtp = await startMailCatcher();
+  mails = smtp.mails;
+  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [{ id: "local_default" }], smtp.url) } });
   Amplify.configure({
     Auth: {
       Cognito: {
@@ -80,7 +65,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
 });
 
 /** The code in the newest mail to `to` with `subject`, waiting for the mail to arrive. */

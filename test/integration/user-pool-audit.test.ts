@@ -21,13 +21,12 @@ import {
   InitiateAuthCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import type { StreamRecord } from "../../server/stream/consumer.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi, waitFor } from "../helpers/stream-api.js";
-import { callUserPool, codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { callUserPool, codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
@@ -39,8 +38,7 @@ let cognito: CognitoIdentityProviderClient;
 let developer: CognitoIdentityProviderClient;
 const consumed: StreamRecord[] = [];
 
-const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) =>
-  new CognitoIdentityProviderClient({ region: "local", endpoint: `${server.url}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1, ...(credentials ? { credentials } : {}) });
+const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) => cognitoClient(server.url, credentials);
 
 beforeAll(async () => {
   server = await startTestServer({

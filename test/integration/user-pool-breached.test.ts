@@ -22,11 +22,10 @@ import {
   RespondToAuthChallengeCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
@@ -44,8 +43,7 @@ let developer: CognitoIdentityProviderClient;
 let dir: string;
 
 const sha1 = (text: string) => createHash("sha1").update(text, "utf8").digest("hex").toUpperCase();
-const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) =>
-  new CognitoIdentityProviderClient({ region: "local", endpoint: `${server.url}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1, ...(credentials ? { credentials } : {}) });
+const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) => cognitoClient(server.url, credentials);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "syncpool-breached-"));

@@ -21,12 +21,11 @@ import {
   ListUsersInGroupCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { callUserPool, codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { callUserPool, codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
@@ -40,8 +39,7 @@ let server: TestServer;
 let cognito: CognitoIdentityProviderClient;
 let developer: CognitoIdentityProviderClient;
 
-const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) =>
-  new CognitoIdentityProviderClient({ region: "local", endpoint: `${server.url}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1, ...(credentials ? { credentials } : {}) });
+const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) => cognitoClient(server.url, credentials);
 
 beforeAll(async () => {
   const identityPool = poolSettingsSchema.parse({

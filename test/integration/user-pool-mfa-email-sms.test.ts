@@ -8,8 +8,6 @@
  * signed through the AWS SDK. Runs on SQLite and PostgreSQL. Binds ports: Amplify, the SDK, the
  * mailer and the SMS webhook all speak real HTTP and SMTP.
  */
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { AdminGetUserCommand, AdminListUserAuthEventsCommand, AdminSetUserMFAPreferenceCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Amplify } from "aws-amplify";
@@ -25,12 +23,12 @@ import {
   signUp,
   updateMFAPreference,
 } from "aws-amplify/auth";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import type { UserPoolSettingsInput } from "../../server/user-pool/user-pool-config.js";
 import { verifySignature } from "../../server/stream/signature.js";
 import { startReceiver, type Receiver } from "../helpers/push-receivers.js";
+import { startMailCatcher, type MailCatcher } from "../helpers/mail-catcher.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { callUserPool, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
@@ -38,8 +36,8 @@ const PASSWORD = "Correct-horse-9";
 const SMS_SECRET = "sms-webhook-secret-0123456789";
 const DEVELOPER = { accessKeyId: "AKIAUSERPOOLMFA00001", secretAccessKey: "user-pool-mfa-developer-secret-0123456789" };
 
-const mails: string[] = [];
-let smtp: SMTPServer;
+let mails: string[] = [];
+let smtp: MailCatcher | undefined;
 let sms: Receiver;
 let server: TestServer;
 /** Added to the server's clock, to let sessions and codes expire. */
@@ -49,22 +47,10 @@ const configure = (userPoolId: string, userPoolClientId: string) =>
   Amplify.configure({ Auth: { Cognito: { userPoolId, userPoolClientId, userPoolEndpoint: `${server.url}/aws/cognito-idp`, loginWith: { username: true, email: true }, signUpVerificationMethod: "code" } } });
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["AUTH", "STARTTLS"],
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => {
-        mails.push(Buffer.concat(chunks).toString("utf8"));
-        callback();
-      });
-    },
-  });
-  smtp.listen(0, "127.0.0.1");
-  await once(smtp.server, "listening");
+  smtp = await startMailCatcher();
+  mails = smtp.mails;
   sms = await startReceiver(200);
-  const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+  const smtpUrl = smtp.url;
   const pools: UserPoolSettingsInput[] = [
     { id: "local_default", mfaTypes: ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_MFA"], smsSender: { url: `${sms.url}/sms`, secret: SMS_SECRET } },
     // MFA required; SMS listed but not offered, since this pool has no sender.
@@ -79,7 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await sms?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
 });
 
 /** The `digits`-digit code in the newest mail to `to` after mail number `after`. */

@@ -9,8 +9,6 @@
  * Each trigger's event is checked against Cognito's shape. Runs on SQLite and PostgreSQL.
  * Binds a port: the SDK and Amplify send their own HTTP requests.
  */
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
   AdminConfirmSignUpCommand,
@@ -27,9 +25,9 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Amplify } from "aws-amplify";
 import { confirmSignIn, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
+import { startMailCatcher, type MailCatcher } from "../helpers/mail-catcher.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { userPoolsConfig } from "../helpers/user-pool-clients.js";
 import { recordedEvents, writeTriggerModules } from "../helpers/user-pool-trigger-modules.js";
@@ -41,28 +39,16 @@ const PASSWORD = "Correct-horse-9";
 const DEVELOPER = { accessKeyId: "AKIATRIGGERSADMIN001", secretAccessKey: "user-pool-triggers-developer-secret-0123" };
 
 const dir = writeTriggerModules();
-const mails: string[] = [];
-let smtp: SMTPServer;
+let mails: string[] = [];
+let smtp: MailCatcher | undefined;
 let server: TestServer;
 let cognito: CognitoIdentityProviderClient;
 /** Signed with the linked identity pool's developer credentials, for the Admin* operations. */
 let developer: CognitoIdentityProviderClient;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["AUTH", "STARTTLS"],
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => {
-        mails.push(Buffer.concat(chunks).toString("utf8"));
-        callback();
-      });
-    },
-  });
-  smtp.listen(0, "127.0.0.1");
-  await once(smtp.server, "listening");
+  smtp = await startMailCatcher();
+  mails = smtp.mails;
   const module = (name: string) => join(dir, name);
   const pool = {
     id: POOL,
@@ -81,7 +67,7 @@ beforeAll(async () => {
       verifyAuthChallengeResponse: module("verify-auth-challenge.mjs"),
     },
   };
-  const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+  const smtpUrl = smtp.url;
   const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER });
   server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test", [pool], smtpUrl), pools: [identityPool] } });
   const endpoint = `${server.url}/aws/cognito-idp`;
@@ -93,7 +79,7 @@ afterAll(async () => {
   cognito?.destroy();
   developer?.destroy();
   await server?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
 });
 
 /** The newest mail to `to`, waiting for it to arrive. */
