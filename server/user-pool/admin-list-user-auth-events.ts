@@ -4,7 +4,7 @@
  * AuthEventType shape, at most `MaxResults` (0 or absent: 60) a page, with `NextToken`.
  */
 import type { AuthEventCursor } from "../storage/auth-event-store.js";
-import type { GroupOperation } from "./groups.js";
+import type { DeveloperOperation } from "./developer-operation.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { findUser, requiredString } from "./user-pool-input.js";
 
@@ -28,7 +28,7 @@ function cursorOf(token: unknown): AuthEventCursor | null {
 const tokenOf = (cursor: AuthEventCursor) => Buffer.from(JSON.stringify([cursor.createdAt, cursor.eventId]), "utf8").toString("base64url");
 
 /** AdminListUserAuthEvents. */
-export const adminListUserAuthEvents: GroupOperation = async (deps, body, pool) => {
+export const adminListUserAuthEvents: DeveloperOperation = async (deps, body, pool) => {
   const maxResults = body["MaxResults"] ?? 0;
   if (typeof maxResults !== "number" || !Number.isInteger(maxResults) || maxResults < 0 || maxResults > MAX_RESULTS) {
     throw new UserPoolError("InvalidParameterException", `1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${MAX_RESULTS}`);
@@ -47,4 +47,4 @@ export const adminListUserAuthEvents: GroupOperation = async (deps, body, pool) 
 };
 
 /** The audit log's developer operations by X-Amz-Target name. */
-export const AUDIT_OPERATIONS: Record<string, GroupOperation> = { AdminListUserAuthEvents: adminListUserAuthEvents };
+export const AUDIT_OPERATIONS: Record<string, DeveloperOperation> = { AdminListUserAuthEvents: adminListUserAuthEvents };

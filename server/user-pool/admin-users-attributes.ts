@@ -5,8 +5,8 @@
  * Cognito's ForceAliasCreation); a new email it does not mark is unverified and, where the pool
  * verifies emails, a code is mailed as UpdateUserAttributes mails one.
  */
-import type { GroupOperation } from "./groups.js";
-import { existingUser } from "./groups.js";
+import type { DeveloperOperation } from "./developer-operation.js";
+import { existingUser } from "./developer-operation.js";
 import { sendCode } from "./user-codes.js";
 import type { LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
@@ -27,7 +27,7 @@ export async function claimVerifiedEmail(deps: UserPoolDeps, pool: LoadedUserPoo
 }
 
 /** AdminUpdateUserAttributes. */
-export const adminUpdateUserAttributes: GroupOperation = async (deps, body, pool) => {
+export const adminUpdateUserAttributes: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   const attributes = readAttributes(body["UserAttributes"], { pool, creating: false }, "UserAttributes", true);
   if (body["UserAttributes"] === undefined) {
@@ -48,7 +48,7 @@ export const adminUpdateUserAttributes: GroupOperation = async (deps, body, pool
 };
 
 /** AdminDeleteUserAttributes: removing `email` removes `email_verified` with it. */
-export const adminDeleteUserAttributes: GroupOperation = async (deps, body, pool) => {
+export const adminDeleteUserAttributes: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   const names = body["UserAttributeNames"];
   if (!Array.isArray(names) || names.some((name) => typeof name !== "string" || name.length === 0 || name.length > 32)) {
@@ -62,7 +62,7 @@ export const adminDeleteUserAttributes: GroupOperation = async (deps, body, pool
 };
 
 /** The attribute operations by X-Amz-Target name. */
-export const ADMIN_USER_ATTRIBUTE_OPERATIONS: Record<string, GroupOperation> = {
+export const ADMIN_USER_ATTRIBUTE_OPERATIONS: Record<string, DeveloperOperation> = {
   AdminUpdateUserAttributes: adminUpdateUserAttributes,
   AdminDeleteUserAttributes: adminDeleteUserAttributes,
 };

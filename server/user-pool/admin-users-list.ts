@@ -7,7 +7,7 @@
  * except the two statuses. `AttributesToGet` narrows each user's Attributes.
  */
 import type { UserPoolUserFilter } from "../storage/user-pool-store.js";
-import { userType, type GroupOperation } from "./groups.js";
+import { userType, type DeveloperOperation } from "./developer-operation.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import type { Body } from "./user-pool-input.js";
 
@@ -60,7 +60,7 @@ function pageOf(body: Body): { after: string | null; limit: number } {
 }
 
 /** ListUsers. */
-export const listUsers: GroupOperation = async (deps, body, pool) => {
+export const listUsers: DeveloperOperation = async (deps, body, pool) => {
   const filter = parseUserFilter(body["Filter"]);
   const wanted = body["AttributesToGet"] ?? null;
   if (wanted !== null && (!Array.isArray(wanted) || wanted.some((name) => typeof name !== "string"))) throw invalid("AttributesToGet must be a list of attribute names.");

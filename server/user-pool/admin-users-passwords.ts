@@ -7,7 +7,7 @@
  * ConfirmForgotPassword with that code makes the user CONFIRMED again.
  */
 import { makeCredentials } from "./credentials.js";
-import { existingUser, type GroupOperation } from "./groups.js";
+import { existingUser, type DeveloperOperation } from "./developer-operation.js";
 import { checkPasswordHistory, rememberReplacedPassword } from "./password-history.js";
 import { checkPasswordPolicy } from "./passwords.js";
 import { sendCode } from "./user-codes.js";
@@ -15,7 +15,7 @@ import { UserPoolError } from "./user-pool-errors.js";
 import { requiredString } from "./user-pool-input.js";
 
 /** AdminSetUserPassword. */
-export const adminSetUserPassword: GroupOperation = async (deps, body, pool) => {
+export const adminSetUserPassword: DeveloperOperation = async (deps, body, pool) => {
   const password = requiredString(body, "Password", 256);
   const permanent = body["Permanent"] ?? false;
   if (typeof permanent !== "boolean") throw new UserPoolError("InvalidParameterException", "Permanent must be a boolean.");
@@ -29,7 +29,7 @@ export const adminSetUserPassword: GroupOperation = async (deps, body, pool) => 
 };
 
 /** AdminResetUserPassword. */
-export const adminResetUserPassword: GroupOperation = async (deps, body, pool) => {
+export const adminResetUserPassword: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   await deps.store.updateUser(pool.settings.id, user.sub, { status: "RESET_REQUIRED", updatedAt: deps.now() });
   if (user.attributes["email_verified"] === "true") await sendCode(deps, pool, user, "FORGOT_PASSWORD");
@@ -37,7 +37,7 @@ export const adminResetUserPassword: GroupOperation = async (deps, body, pool) =
 };
 
 /** The password operations by X-Amz-Target name. */
-export const ADMIN_USER_PASSWORD_OPERATIONS: Record<string, GroupOperation> = {
+export const ADMIN_USER_PASSWORD_OPERATIONS: Record<string, DeveloperOperation> = {
   AdminSetUserPassword: adminSetUserPassword,
   AdminResetUserPassword: adminResetUserPassword,
 };

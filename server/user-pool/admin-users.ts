@@ -13,11 +13,11 @@ import { randomInt, randomUUID } from "node:crypto";
 import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import { makeCredentials } from "./credentials.js";
 import { userMfaOf } from "./mfa-factors.js";
-import { existingUser, userType, type GroupOperation } from "./groups.js";
+import { existingUser, userType, type DeveloperOperation } from "./developer-operation.js";
 import { checkPasswordPolicy } from "./passwords.js";
 import type { LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
-import { attributeList, looksLikeEmail, readAttributes, requiredString, type Body } from "./user-pool-input.js";
+import { looksLikeEmail, readAttributes, requiredString, type Body } from "./user-pool-input.js";
 import { ADMIN_USER_ATTRIBUTE_OPERATIONS, claimVerifiedEmail } from "./admin-users-attributes.js";
 import { listUsers } from "./admin-users-list.js";
 import { ADMIN_USER_PASSWORD_OPERATIONS } from "./admin-users-passwords.js";
@@ -63,7 +63,7 @@ async function sendInvitation(deps: UserPoolDeps, pool: LoadedUserPool, user: Us
 }
 
 /** AdminCreateUser, or with MessageAction RESEND a new temporary password and invitation for a user who has not signed in yet. */
-export const adminCreateUser: GroupOperation = async (deps, body, pool) => {
+export const adminCreateUser: DeveloperOperation = async (deps, body, pool) => {
   const username = requiredString(body, "Username", 128);
   const action = body["MessageAction"] ?? null;
   if (action !== null && action !== "RESEND" && action !== "SUPPRESS") {
@@ -107,30 +107,28 @@ export const adminCreateUser: GroupOperation = async (deps, body, pool) => {
 };
 
 /** AdminGetUser, with the user's MFA as GetUser answers it. */
-export const adminGetUser: GroupOperation = async (deps, body, pool) => {
+export const adminGetUser: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   const { enabled, preferred } = await userMfaOf(deps, user);
+  // Cognito's UserType, except that AdminGetUser names the attributes UserAttributes.
+  const { Attributes: attributes, ...fields } = userType(pool, user);
   return {
-    Username: user.username,
-    UserAttributes: attributeList(pool, user),
-    UserCreateDate: user.createdAt / 1000,
-    UserLastModifiedDate: user.updatedAt / 1000,
-    Enabled: user.enabled,
-    UserStatus: user.status,
+    ...fields,
+    UserAttributes: attributes,
     UserMFASettingList: enabled,
     ...(preferred !== null ? { PreferredMfaSetting: preferred } : {}),
   };
 };
 
 /** AdminDeleteUser: the user and everything of it (attributes, sessions, memberships). */
-export const adminDeleteUser: GroupOperation = async (deps, body, pool) => {
+export const adminDeleteUser: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   await deps.store.deleteUser(pool.settings.id, user.sub);
   return {};
 };
 
 /** AdminDisableUser: sign-in is refused ("User is disabled.") and every session ends now. */
-export const adminDisableUser: GroupOperation = async (deps, body, pool) => {
+export const adminDisableUser: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   const now = deps.now();
   await deps.store.updateUser(pool.settings.id, user.sub, { enabled: false, updatedAt: now });
@@ -139,14 +137,14 @@ export const adminDisableUser: GroupOperation = async (deps, body, pool) => {
 };
 
 /** AdminEnableUser. */
-export const adminEnableUser: GroupOperation = async (deps, body, pool) => {
+export const adminEnableUser: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   await deps.store.updateUser(pool.settings.id, user.sub, { enabled: true, updatedAt: deps.now() });
   return {};
 };
 
 /** AdminConfirmSignUp: an UNCONFIRMED user becomes CONFIRMED without a code (its email stays unverified, as in Cognito). */
-export const adminConfirmSignUp: GroupOperation = async (deps, body, pool) => {
+export const adminConfirmSignUp: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   if (user.status !== "UNCONFIRMED") throw new UserPoolError("NotAuthorizedException", `User cannot be confirmed. Current status is ${user.status}`);
   await deps.store.updateUser(pool.settings.id, user.sub, { status: "CONFIRMED", updatedAt: deps.now() });
@@ -155,14 +153,14 @@ export const adminConfirmSignUp: GroupOperation = async (deps, body, pool) => {
 };
 
 /** AdminUserGlobalSignOut: every session of the user ends, its refresh and access tokens with it. */
-export const adminUserGlobalSignOut: GroupOperation = async (deps, body, pool) => {
+export const adminUserGlobalSignOut: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   await deps.store.revokeUserSessions(pool.settings.id, user.sub, deps.now());
   return {};
 };
 
 /** The developer's user operations by X-Amz-Target name (the group ones are `GROUP_OPERATIONS`). */
-export const ADMIN_USER_OPERATIONS: Record<string, GroupOperation> = {
+export const ADMIN_USER_OPERATIONS: Record<string, DeveloperOperation> = {
   AdminCreateUser: adminCreateUser,
   AdminGetUser: adminGetUser,
   AdminDeleteUser: adminDeleteUser,

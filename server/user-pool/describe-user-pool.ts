@@ -3,12 +3,12 @@
  * UserPoolType and UserPoolClientType, read from the configuration (they change only with it).
  * The client's secret is included, as Cognito includes it for the developer.
  */
-import type { GroupOperation } from "./groups.js";
+import type { DeveloperOperation } from "./developer-operation.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { requiredString } from "./user-pool-input.js";
 
 /** DescribeUserPool. */
-export const describeUserPool: GroupOperation = async (deps, _body, pool) => {
+export const describeUserPool: DeveloperOperation = async (deps, _body, pool) => {
   const { settings } = pool;
   const policy = settings.passwordPolicy;
   return {
@@ -36,7 +36,7 @@ export const describeUserPool: GroupOperation = async (deps, _body, pool) => {
 };
 
 /** The pool's users, counted a page at a time (an estimate in Cognito too). */
-async function countUsers(deps: Parameters<GroupOperation>[0], poolId: string): Promise<number> {
+async function countUsers(deps: Parameters<DeveloperOperation>[0], poolId: string): Promise<number> {
   let count = 0;
   let after: string | null = null;
   do {
@@ -48,7 +48,7 @@ async function countUsers(deps: Parameters<GroupOperation>[0], poolId: string): 
 }
 
 /** DescribeUserPoolClient. */
-export const describeUserPoolClient: GroupOperation = async (deps, body, pool) => {
+export const describeUserPoolClient: DeveloperOperation = async (deps, body, pool) => {
   const clientId = requiredString(body, "ClientId", 128);
   const found = deps.clients.get(clientId);
   if (found === undefined || found.pool !== pool) throw new UserPoolError("ResourceNotFoundException", `User pool client ${clientId} does not exist.`);

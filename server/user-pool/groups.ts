@@ -11,10 +11,9 @@
 import type { UserPoolGroup, UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import type { LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
-import { attributeList, findUser, requiredString, type Body } from "./user-pool-input.js";
+import { existingUser, userType, type DeveloperOperation } from "./developer-operation.js";
+import { requiredString, type Body } from "./user-pool-input.js";
 
-/** A group operation: the pool was named by `UserPoolId` and the caller authenticated. */
-export type GroupOperation = (deps: UserPoolDeps, body: Body, pool: LoadedUserPool) => Promise<unknown>;
 
 /** Cognito's GroupName: 1-128 letters, marks, symbols, numbers or punctuation. */
 const GROUP_NAME = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
@@ -63,17 +62,6 @@ export function groupType(group: UserPoolGroup) {
   };
 }
 
-/** Cognito's UserType: the user as listings and AdminCreateUser answer it. Dates are epoch seconds. */
-export function userType(pool: LoadedUserPool, user: UserPoolUserWithAttributes) {
-  return {
-    Username: user.username,
-    Attributes: attributeList(pool, user),
-    UserCreateDate: user.createdAt / 1000,
-    UserLastModifiedDate: user.updatedAt / 1000,
-    Enabled: user.enabled,
-    UserStatus: user.status,
-  };
-}
 
 /** The group `GroupName` names. @throws UserPoolError ResourceNotFoundException */
 export async function existingGroup(deps: UserPoolDeps, pool: LoadedUserPool, body: Body): Promise<UserPoolGroup> {
@@ -82,15 +70,6 @@ export async function existingGroup(deps: UserPoolDeps, pool: LoadedUserPool, bo
   return group;
 }
 
-/**
- * The user `Username` names (or, where email is a sign-in alias, whose verified email it is).
- * @throws UserPoolError UserNotFoundException
- */
-export async function existingUser(deps: UserPoolDeps, pool: LoadedUserPool, body: Body): Promise<UserPoolUserWithAttributes> {
-  const user = await findUser(deps, pool, requiredString(body, "Username", 128));
-  if (user === null) throw new UserPoolError("UserNotFoundException", "User does not exist.");
-  return user;
-}
 
 /** The settable fields of a group (CreateGroup, UpdateGroup): each absent one is null, as Cognito resets it. */
 function groupFieldsOf(body: Body): Pick<UserPoolGroup, "description" | "roleArn" | "precedence"> {
@@ -104,7 +83,7 @@ function groupFieldsOf(body: Body): Pick<UserPoolGroup, "description" | "roleArn
 }
 
 /** CreateGroup. */
-export const createGroup: GroupOperation = async (deps, body, pool) => {
+export const createGroup: DeveloperOperation = async (deps, body, pool) => {
   const groupName = groupNameOf(body);
   const now = deps.now();
   const group: UserPoolGroup = { poolId: pool.settings.id, groupName, ...groupFieldsOf(body), createdAt: now, updatedAt: now };
@@ -113,7 +92,7 @@ export const createGroup: GroupOperation = async (deps, body, pool) => {
 };
 
 /** UpdateGroup: Description, RoleArn and Precedence become what the call says; one it leaves out is cleared, as in Cognito. */
-export const updateGroup: GroupOperation = async (deps, body, pool) => {
+export const updateGroup: DeveloperOperation = async (deps, body, pool) => {
   const existing = await existingGroup(deps, pool, body);
   const group: UserPoolGroup = { ...existing, ...groupFieldsOf(body), updatedAt: deps.now() };
   if (!(await deps.store.updateGroup(group))) throw new UserPoolError("ResourceNotFoundException", "Group not found.");
@@ -121,23 +100,23 @@ export const updateGroup: GroupOperation = async (deps, body, pool) => {
 };
 
 /** GetGroup. */
-export const getGroup: GroupOperation = async (deps, body, pool) => ({ Group: groupType(await existingGroup(deps, pool, body)) });
+export const getGroup: DeveloperOperation = async (deps, body, pool) => ({ Group: groupType(await existingGroup(deps, pool, body)) });
 
 /** ListGroups, by name, at most 60 a page. */
-export const listGroups: GroupOperation = async (deps, body, pool) => {
+export const listGroups: DeveloperOperation = async (deps, body, pool) => {
   const { after, limit } = pageOf(body);
   const page = await deps.store.listGroups(pool.settings.id, after, limit);
   return { Groups: page.items.map(groupType), ...nextToken(page.next) };
 };
 
 /** DeleteGroup: its memberships go with it. */
-export const deleteGroup: GroupOperation = async (deps, body, pool) => {
+export const deleteGroup: DeveloperOperation = async (deps, body, pool) => {
   if (!(await deps.store.deleteGroup(pool.settings.id, groupNameOf(body)))) throw new UserPoolError("ResourceNotFoundException", "Group not found.");
   return {};
 };
 
 /** AdminAddUserToGroup (adding a member again changes nothing). */
-export const adminAddUserToGroup: GroupOperation = async (deps, body, pool) => {
+export const adminAddUserToGroup: DeveloperOperation = async (deps, body, pool) => {
   const group = await existingGroup(deps, pool, body);
   const user = await existingUser(deps, pool, body);
   await deps.store.addGroupMember(pool.settings.id, group.groupName, user.sub, deps.now());
@@ -145,7 +124,7 @@ export const adminAddUserToGroup: GroupOperation = async (deps, body, pool) => {
 };
 
 /** AdminRemoveUserFromGroup (removing a non-member changes nothing, as in Cognito). */
-export const adminRemoveUserFromGroup: GroupOperation = async (deps, body, pool) => {
+export const adminRemoveUserFromGroup: DeveloperOperation = async (deps, body, pool) => {
   const group = await existingGroup(deps, pool, body);
   const user = await existingUser(deps, pool, body);
   await deps.store.removeGroupMember(pool.settings.id, group.groupName, user.sub);
@@ -153,7 +132,7 @@ export const adminRemoveUserFromGroup: GroupOperation = async (deps, body, pool)
 };
 
 /** AdminListGroupsForUser, by name. */
-export const adminListGroupsForUser: GroupOperation = async (deps, body, pool) => {
+export const adminListGroupsForUser: DeveloperOperation = async (deps, body, pool) => {
   const user = await existingUser(deps, pool, body);
   const { after, limit } = pageOf(body);
   const groups = (await deps.store.listUserGroups(pool.settings.id, user.sub)).filter((group) => after === null || group.groupName > after);
@@ -162,7 +141,7 @@ export const adminListGroupsForUser: GroupOperation = async (deps, body, pool) =
 };
 
 /** ListUsersInGroup, at most 60 a page. */
-export const listUsersInGroup: GroupOperation = async (deps, body, pool) => {
+export const listUsersInGroup: DeveloperOperation = async (deps, body, pool) => {
   const group = await existingGroup(deps, pool, body);
   const { after, limit } = pageOf(body);
   const page = await deps.store.listGroupMembers(pool.settings.id, group.groupName, after, limit);
@@ -171,7 +150,7 @@ export const listUsersInGroup: GroupOperation = async (deps, body, pool) => {
 };
 
 /** The group operations by X-Amz-Target name. */
-export const GROUP_OPERATIONS: Record<string, GroupOperation> = {
+export const GROUP_OPERATIONS: Record<string, DeveloperOperation> = {
   CreateGroup: createGroup,
   GetGroup: getGroup,
   UpdateGroup: updateGroup,

@@ -39,6 +39,7 @@ import { getUserAttributeVerificationCode, verifyUserAttribute } from "./attribu
 import { createCodeMailer } from "./code-mailer.js";
 import { ADMIN_USER_OPERATIONS } from "./admin-users.js";
 import { createSmsSender } from "./sms-sender.js";
+import type { DeveloperOperation } from "./developer-operation.js";
 import { GROUP_OPERATIONS } from "./groups.js";
 import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
 import { initiateAuth, respondToAuthChallenge } from "./initiate-auth.js";
@@ -56,7 +57,7 @@ import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool
 import { completeWebAuthnRegistration, deleteWebAuthnCredential, listWebAuthnCredentials, startWebAuthnRegistration } from "./webauthn-registration.js";
 import { createHostedUi, hostedUiBaseOf } from "./oauth/hosted-ui.js";
 
-/** The operations of app clients and signed-in users, by X-Amz-Target name; the developer's are `GROUP_OPERATIONS` and `ADMIN_MFA_OPERATIONS`. */
+/** The operations of app clients and signed-in users, by X-Amz-Target name; the developer's are `DEVELOPER_OPERATIONS`. */
 const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unknown>> = {
   SignUp: signUp,
   ConfirmSignUp: confirmSignUp,
@@ -83,6 +84,9 @@ const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unk
   GetUserAttributeVerificationCode: getUserAttributeVerificationCode,
   VerifyUserAttribute: verifyUserAttribute,
 };
+
+/** The pool developer's operations (SigV4-signed, `admin-auth.ts`), by X-Amz-Target name. */
+const DEVELOPER_OPERATIONS: Record<string, DeveloperOperation> = { ...GROUP_OPERATIONS, ...ADMIN_USER_OPERATIONS, ...AUDIT_OPERATIONS, ...ADMIN_MFA_OPERATIONS };
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
 
@@ -187,15 +191,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     const target = request.headers.get("x-amz-target") ?? "";
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
-    const developerOperation = Object.hasOwn(GROUP_OPERATIONS, name)
-      ? GROUP_OPERATIONS[name]
-      : Object.hasOwn(ADMIN_USER_OPERATIONS, name)
-        ? ADMIN_USER_OPERATIONS[name]
-        : Object.hasOwn(AUDIT_OPERATIONS, name)
-          ? AUDIT_OPERATIONS[name]
-          : Object.hasOwn(ADMIN_MFA_OPERATIONS, name)
-            ? ADMIN_MFA_OPERATIONS[name]
-            : undefined;
+    const developerOperation = Object.hasOwn(DEVELOPER_OPERATIONS, name) ? DEVELOPER_OPERATIONS[name] : undefined;
     if (operation === undefined && developerOperation === undefined) throw new UserPoolError("UnknownOperationException", `Unknown operation ${target.slice(0, 128)}`);
     // The bytes are kept: a developer call's signature covers their hash.
     const bytes = new Uint8Array(await request.arrayBuffer());
