@@ -27,66 +27,21 @@ import type { SecretBox } from "../secret-box.js";
 import type { KeyStore } from "../storage/key-store.js";
 import type { AuthEventStore } from "../storage/auth-event-store.js";
 import type { UserPoolStore } from "../storage/user-pool-store.js";
-import { changePassword, deleteUser, getUser, globalSignOut, updateUserAttributes } from "./account.js";
 import { adminPoolOf, authenticateAdmin } from "./admin-auth.js";
-import { AUDIT_OPERATIONS } from "./admin-list-user-auth-events.js";
 import { auditedOperation } from "./audited-operation.js";
 import { breachedPasswordList } from "./breached-passwords.js";
 import { createAuditLog, type AuditLogDeps } from "./audit-log.js";
 import { migrateCustomAttributes } from "./attribute-schema.js";
-import { ADMIN_MFA_OPERATIONS } from "./admin-mfa-preference.js";
-import { getUserAttributeVerificationCode, verifyUserAttribute } from "./attribute-verification.js";
 import { createCodeMailer } from "./code-mailer.js";
-import { ADMIN_USER_OPERATIONS } from "./admin-users.js";
 import { createSmsSender } from "./sms-sender.js";
-import type { DeveloperOperation } from "./developer-operation.js";
-import { GROUP_OPERATIONS } from "./groups.js";
-import { confirmForgotPassword, forgotPassword } from "./forgot-password.js";
-import { initiateAuth, respondToAuthChallenge } from "./initiate-auth.js";
-import { getTokensFromRefreshToken, revokeToken } from "./refresh-tokens.js";
-import { confirmSignUp, resendConfirmationCode, signUp } from "./sign-up.js";
 import { createUserPoolTriggers } from "./triggers/user-pool-triggers.js";
-import { setUserMfaPreference } from "./mfa-preference.js";
-import { associateSoftwareToken, verifySoftwareToken } from "./software-token.js";
 import type { UserPoolsConfig } from "./user-pool-config.js";
+import { DEVELOPER_OPERATIONS, OPERATIONS } from "./user-pool-operations.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
-import { getUserAuthFactors } from "./user-auth.js";
 import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
 import type { Body } from "./user-pool-input.js";
 import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
-import { completeWebAuthnRegistration, deleteWebAuthnCredential, listWebAuthnCredentials, startWebAuthnRegistration } from "./webauthn-registration.js";
 import { createHostedUi, hostedUiBaseOf } from "./oauth/hosted-ui.js";
-
-/** The operations of app clients and signed-in users, by X-Amz-Target name; the developer's are `DEVELOPER_OPERATIONS`. */
-const OPERATIONS: Record<string, (deps: UserPoolDeps, body: Body) => Promise<unknown>> = {
-  SignUp: signUp,
-  ConfirmSignUp: confirmSignUp,
-  ResendConfirmationCode: resendConfirmationCode,
-  InitiateAuth: initiateAuth,
-  RespondToAuthChallenge: respondToAuthChallenge,
-  GetTokensFromRefreshToken: getTokensFromRefreshToken,
-  RevokeToken: revokeToken,
-  GetUser: getUser,
-  UpdateUserAttributes: updateUserAttributes,
-  ChangePassword: changePassword,
-  GlobalSignOut: globalSignOut,
-  DeleteUser: deleteUser,
-  ForgotPassword: forgotPassword,
-  ConfirmForgotPassword: confirmForgotPassword,
-  AssociateSoftwareToken: associateSoftwareToken,
-  VerifySoftwareToken: verifySoftwareToken,
-  SetUserMFAPreference: setUserMfaPreference,
-  StartWebAuthnRegistration: startWebAuthnRegistration,
-  CompleteWebAuthnRegistration: completeWebAuthnRegistration,
-  ListWebAuthnCredentials: listWebAuthnCredentials,
-  DeleteWebAuthnCredential: deleteWebAuthnCredential,
-  GetUserAuthFactors: getUserAuthFactors,
-  GetUserAttributeVerificationCode: getUserAttributeVerificationCode,
-  VerifyUserAttribute: verifyUserAttribute,
-};
-
-/** The pool developer's operations (SigV4-signed, `admin-auth.ts`), by X-Amz-Target name. */
-const DEVELOPER_OPERATIONS: Record<string, DeveloperOperation> = { ...GROUP_OPERATIONS, ...ADMIN_USER_OPERATIONS, ...AUDIT_OPERATIONS, ...ADMIN_MFA_OPERATIONS };
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
 
