@@ -1,0 +1,161 @@
+/**
+ * Unmodified Amplify DataStore (aws-amplify 6.22, @aws-amplify/datastore 5.1) in Chromium, on its
+ * own IndexedDB adapter, syncing against syncpool's model API: two devices of one user (two
+ * browser contexts, so two IndexedDB databases) create, update and delete to-dos of an owner model,
+ * one of them offline for a while (`context.setOffline`), and they converge; a second user sees
+ * none of the first user's to-dos. Auth is a syncpool identity token in DataStore's `oidc` mode,
+ * as in test/integration/datastore-sync.test.ts.
+ *
+ * The page's realtime socket (`wss://`, which the plain-HTTP preview server cannot answer) never
+ * connects, so a device learns of the other's writes at its next sync: `DataStore.stop()` then
+ * `start()` (a delta sync), or on reconnecting after being offline.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { poolSettingsSchema } from "../../server/config.js";
+import { materializeStoredJson } from "../../core/shown-value.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { describeInBrowser, launchChromium } from "./browser.js";
+import { startDatastoreApp, type DatastoreApp } from "./datastore-app.js";
+import type { HubEvent, TodoItem } from "./datastore-app/main.js";
+
+/** The app's schema.graphql; test/e2e/datastore-app/main.ts holds what codegen makes of it. */
+const SCHEMA = `type Todo @model @auth(rules: [{ allow: owner }]) { id: ID! title: String! done: Boolean }`;
+
+/** One device: a browser context of its own with the DataStore page open. */
+interface Device {
+  context: BrowserContext;
+  page: Page;
+}
+
+describeInBrowser("Amplify DataStore in Chromium on two devices", () => {
+  let server: TestServer;
+  let app: DatastoreApp;
+  let browser: Browser;
+  let alice: { identityId: string; token: string };
+  let bob: { identityId: string; token: string };
+  let phone: Device;
+  let laptop: Device;
+
+  async function openDevice(token: string): Promise<Device> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app.url}?token=${encodeURIComponent(token)}`);
+    await page.waitForFunction(() => window.datastoreApp !== undefined);
+    await page.evaluate(() => window.datastoreApp.start());
+    return { context, page };
+  }
+
+  const create = (device: Device, title: string) => device.page.evaluate((text) => window.datastoreApp.create(text), title);
+  const update = (device: Device, id: string, fields: Partial<Pick<TodoItem, "title" | "done">>) =>
+    device.page.evaluate(([itemId, changes]) => window.datastoreApp.update(itemId, changes), [id, fields] as const);
+  const remove = (device: Device, id: string) => device.page.evaluate((itemId) => window.datastoreApp.remove(itemId), id);
+  const resync = (device: Device) => device.page.evaluate(() => window.datastoreApp.resync());
+  /** The device's to-dos as the test compares them: title and done, by title. */
+  const shown = async (device: Device) =>
+    (await device.page.evaluate(() => window.datastoreApp.list())).map((todo) => ({ title: todo.title, done: todo.done }));
+  const hubEvents = (device: Device): Promise<HubEvent[]> => device.page.evaluate(() => window.datastoreApp.events);
+  /** The last `outboxStatus` the device's DataStore reported: whether its outbox is empty. */
+  const outboxEmpty = async (device: Device) => {
+    const statuses = (await hubEvents(device)).filter((event) => event.event === "outboxStatus");
+    return (statuses.at(-1)?.data as { isEmpty: boolean } | undefined)?.isEmpty;
+  };
+
+  /** The identity's to-dos as the server stores them, by title. */
+  const stored = async (identityId: string) => {
+    const page = await server.storage.datasets.readRecords(identityId, "model-Todo", { sinceSyncCount: 0, limit: 1000 });
+    return page.records
+      .map((record) => materializeStoredJson(record.value) as { title: string; done: boolean | null; owner: string; _deleted?: boolean })
+      .sort((a, b) => a.title.localeCompare(b.title));
+  };
+  const storedItem = async (identityId: string, title: string) => (await stored(identityId)).find((item) => item.title === title) ?? null;
+
+  beforeAll(async () => {
+    server = await startTestServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", models: { schema: SCHEMA } })] } });
+    [app, browser] = await Promise.all([startDatastoreApp(server.url), launchChromium()]);
+    [alice, bob] = await Promise.all([server.signInGuest("app"), server.signInGuest("app")]);
+    [phone, laptop] = await Promise.all([openDevice(alice.token), openDevice(alice.token)]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await server?.close();
+  });
+
+  it("carries a create, an update and a delete from one device to the other at its next sync", async () => {
+    const milk = await create(phone, "buy milk");
+    await expect.poll(() => storedItem(alice.identityId, "buy milk"), { timeout: 20_000 }).toMatchObject({ done: false, owner: alice.identityId });
+    await resync(laptop);
+    expect(await shown(laptop)).toEqual([{ title: "buy milk", done: false }]);
+
+    await update(laptop, milk.id, { done: true });
+    await expect.poll(() => storedItem(alice.identityId, "buy milk"), { timeout: 20_000 }).toMatchObject({ done: true });
+    await resync(phone);
+    expect(await shown(phone)).toEqual([{ title: "buy milk", done: true }]);
+
+    await remove(phone, milk.id);
+    await expect.poll(() => storedItem(alice.identityId, "buy milk"), { timeout: 20_000 }).toMatchObject({ _deleted: true });
+    await resync(laptop);
+    expect(await shown(laptop)).toEqual([]);
+    expect(await shown(phone)).toEqual([]);
+  });
+
+  it("queues a device's writes while it is offline and converges with the other device once it is back", async () => {
+    const call = await create(phone, "call mom");
+    const plants = await create(phone, "water plants");
+    await expect.poll(async () => (await stored(alice.identityId)).filter((item) => !item._deleted).length, { timeout: 20_000 }).toBe(2);
+    await resync(laptop);
+    expect(await shown(laptop)).toEqual([
+      { title: "call mom", done: false },
+      { title: "water plants", done: false },
+    ]);
+
+    await laptop.context.setOffline(true);
+    await expect.poll(() => laptop.page.evaluate(() => document.body.dataset.online)).toBe("false");
+    // Offline: one to-do ticked, one added, one deleted; DataStore keeps them in its outbox.
+    await update(laptop, call.id, { done: true });
+    await create(laptop, "written offline");
+    await remove(laptop, plants.id);
+    expect(await outboxEmpty(laptop)).toBe(false);
+    // Meanwhile the phone, online, renames the to-do the laptop ticked.
+    await update(phone, call.id, { title: "call mom tonight" });
+    await expect.poll(() => storedItem(alice.identityId, "call mom tonight"), { timeout: 20_000 }).toMatchObject({ done: false });
+    expect(await storedItem(alice.identityId, "written offline")).toBeNull();
+
+    await laptop.context.setOffline(false);
+    await expect.poll(() => outboxEmpty(laptop), { timeout: 30_000 }).toBe(true);
+    // The server merged the tick into the renamed to-do (AUTOMERGE: different fields both survive).
+    const live = (await stored(alice.identityId)).filter((item) => !item._deleted).map(({ title, done }) => ({ title, done }));
+    expect(live).toEqual([
+      { title: "call mom tonight", done: true },
+      { title: "written offline", done: false },
+    ]);
+    expect(await storedItem(alice.identityId, "water plants")).toMatchObject({ _deleted: true });
+    await Promise.all([resync(phone), resync(laptop)]);
+    const expected = [
+      { title: "call mom tonight", done: true },
+      { title: "written offline", done: false },
+    ];
+    expect(await shown(phone)).toEqual(expected);
+    expect(await shown(laptop)).toEqual(expected);
+    for (const device of [phone, laptop]) expect(await device.page.evaluate(() => window.datastoreApp.errors)).toEqual([]);
+  });
+
+  it("shows a second user none of the first user's to-dos, and keeps the second user's out of the first's devices", async () => {
+    const bobsPhone = await openDevice(bob.token);
+    try {
+      expect(await shown(bobsPhone)).toEqual([]);
+      await create(bobsPhone, "bob's errand");
+      await expect.poll(() => storedItem(bob.identityId, "bob's errand"), { timeout: 20_000 }).toMatchObject({ owner: bob.identityId });
+      await resync(bobsPhone);
+      expect(await shown(bobsPhone)).toEqual([{ title: "bob's errand", done: false }]);
+      await resync(phone);
+      expect((await shown(phone)).map((todo) => todo.title)).toEqual(["call mom tonight", "written offline"]);
+      expect(await storedItem(alice.identityId, "bob's errand")).toBeNull();
+      expect(await bobsPhone.page.evaluate(() => window.datastoreApp.errors)).toEqual([]);
+    } finally {
+      await bobsPhone.context.close();
+    }
+  });
+});
