@@ -91,12 +91,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
     },
     test: {
-      // Timeouts for a busy 2-core machine (at load 20, tests taking 1 s idle took over 5 s, and
-      // hooks starting servers over 10 s): a timeout only ends a test that hangs, it proves
-      // nothing. A file whose tests are slow by nature (child processes, several servers, long
-      // storms) declares its own, saying why.
-      testTimeout: 30_000,
-      hookTimeout: 60_000,
+      // vitest's own timeouts (5 s a test, 10 s a hook): a file slow by nature (child processes,
+      // several servers, argon2id hashing, long storms) declares its own, saying why.
       pool: "forks",
       // Three workers on two cores: most files wait on sockets, child processes and PostgreSQL
       // more than they compute (vitest's default here would be one worker). Every wait in the

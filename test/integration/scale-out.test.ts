@@ -15,152 +15,17 @@
  * The postgres test project only (`vitest.config.ts`).
  * Spawns processes: separate instances, and SIGKILL of one, are the point.
  */
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { exited, startChildServer } from "../helpers/cli.js";
-import type { PostgresStorage } from "../../server/storage/postgres.js";
-import { createTestSchema, describeWithPostgres, dropTestSchema, openTestPostgresStorage, postgresTestUrl } from "../helpers/postgres.js";
-import { connectWs, type DatasetChange, type LiveSubscription, type WsConnection } from "../helpers/push-clients.js";
-import { startReceiver, type Receiver } from "../helpers/push-receivers.js";
+import { exited } from "../helpers/cli.js";
+import { describeWithPostgres } from "../helpers/postgres.js";
+import type { DatasetChange } from "../helpers/push-clients.js";
+import {
+  checkpointedEverything, connectDevices, DATASETS, eventIds, eventually, isProbe, PROBE, startCluster, stopEverything,
+  TEST_TIMEOUT_MS, untilEveryDeviceListens, WEBHOOK_CONSUMER, type Device,
+} from "../helpers/scale-out-cluster.js";
 import { syncApi, type PushAnswer } from "../helpers/sync-api.js";
 
-const IDENTITIES = 10;
-const DEVICES_PER_IDENTITY = 3;
-const DATASETS = ["shared-a", "shared-b"];
-const SECRET = "scale-out-webhook-secret";
-const LEASE_MS = 2000;
-/** Three child processes, thirty devices: more than the default 30 s on a loaded 2-core machine. */
-const TEST_TIMEOUT_MS = 120_000;
-
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
-});
-
-interface Cluster {
-  schema: string;
-  servers: Array<{ child: ChildProcess; graphqlUrl: string }>;
-  receiver: Receiver;
-  /** The cluster's database, read directly (stored checkpoints, leases, events). */
-  storage: PostgresStorage;
-}
-
-/** Three instances on a fresh schema, a webhook receiver, one shared data directory (the keys). */
-async function startCluster(): Promise<Cluster> {
-  const schema = await createTestSchema();
-  cleanups.push(() => dropTestSchema(schema));
-  const dataDir = mkdtempSync(join(tmpdir(), "syncpool-scale-out-"));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const receiver = await startReceiver(200);
-  cleanups.push(() => receiver.close());
-  const configFile = join(dataDir, "syncpool.json");
-  const webhook = { name: "audit", url: `${receiver.url}/events`, secret: SECRET, timeoutMs: 5000 };
-  writeFileSync(configFile, JSON.stringify({ pools: [{ id: "default", stream: { shards: 4, webhooks: [webhook] } }] }));
-  const env = {
-    DATABASE_URL: postgresTestUrl,
-    SYNCPOOL_DATABASE_SCHEMA: schema,
-    SYNCPOOL_DATABASE_POOL_SIZE: "4",
-    SYNCPOOL_CONFIG: configFile,
-    SYNCPOOL_STREAM_LEASE_MS: String(LEASE_MS),
-    SYNCPOOL_OUTBOUND_ALLOW_PRIVATE: "true", // the webhook receiver listens on loopback
-  };
-  const servers = await Promise.all([0, 1, 2].map(() => startChildServer(dataDir, env)));
-  for (const server of servers) cleanups.push(() => stop(server.child));
-  const { storage } = await openTestPostgresStorage({ schema, poolSize: 2 });
-  cleanups.push(() => storage.close());
-  return { schema, servers, receiver, storage };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-  await exited(child);
-}
-
-interface Device {
-  identityId: string;
-  deviceId: string;
-  token: string;
-  /** Index of the instance it talks to (and listens on). */
-  home: number;
-  connection: WsConnection;
-  subscription: LiveSubscription;
-}
-
-/** Ten identities, three devices each, device `d` of identity `i` on instance `(i + d) % 3`, all subscribed. */
-async function connectDevices(cluster: Cluster): Promise<Device[]> {
-  const urls = cluster.servers.map((server) => server.graphqlUrl);
-  const devices: Device[] = [];
-  for (let identity = 0; identity < IDENTITIES; identity++) {
-    const guest = (
-      await syncApi(urls[identity % 3]!, undefined).call<{ signIn: { identityId: string; deviceSecret: string } }>(
-        `mutation { signIn(input: { identityPoolId: "default" }) { identityId deviceSecret } }`,
-      )
-    ).signIn;
-    for (let index = 0; index < DEVICES_PER_IDENTITY; index++) {
-      const home = (identity + index) % 3;
-      // Each device signs in on its own instance: tokens verify on every instance (shared keys).
-      const { token } = (
-        await syncApi(urls[home]!, undefined).call<{ signIn: { token: string } }>(
-          `mutation ($input: SignInInput!) { signIn(input: $input) { token } }`,
-          { input: { identityPoolId: "default", identityId: guest.identityId, deviceSecret: guest.deviceSecret } },
-        )
-      ).signIn;
-      const connection = connectWs(urls[home]!, token);
-      cleanups.push(() => connection.dispose());
-      devices.push({ identityId: guest.identityId, deviceId: `device-${identity}-${index}`, token, home, connection, subscription: connection.subscribe() });
-    }
-  }
-  await Promise.all(devices.map((device) => device.subscription.ready));
-  return devices;
-}
-
-/** The dataset of the changes that tell a subscription listens (`untilEveryDeviceListens`). */
-const PROBE = "probe";
-const isProbe = (event: DatasetChange) => event.dataset === PROBE;
-
-/**
- * A child process's server gives no sign that a subscription is registered: each identity pushes a
- * change to the probe dataset, again each round, until every device of it heard one. Adds events
- * to the stream (and the webhook) for the probe dataset.
- */
-async function untilEveryDeviceListens(cluster: Cluster, devices: Device[]): Promise<void> {
-  await Promise.all(
-    [...new Set(devices.map((device) => device.identityId))].map(async (identityId) => {
-      const own = devices.filter((device) => device.identityId === identityId);
-      const api = syncApi(cluster.servers[own[0]!.home]!.graphqlUrl, own[0]!.token);
-      let round = 0;
-      await eventually(`every device of ${identityId} heard a probe`, async () => {
-        if (own.every((device) => device.subscription.events.items.some(isProbe))) return true;
-        await api.push({ dataset: PROBE, deviceId: "probe", patches: [{ op: "REPLACE", key: "round", value: String(++round) }] });
-        return false;
-      });
-    }),
-  );
-}
-
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** The stream consumer of the pool's webhook named "audit" (`startCluster`). */
-const WEBHOOK_CONSUMER = "webhook:default:audit";
-
-/** Whether `consumer`'s stored checkpoint of every shard of the default pool is that shard's last sequence (none: 0). */
-async function checkpointedEverything(cluster: Cluster, consumer: string): Promise<boolean> {
-  const checkpoints = await cluster.storage.stream.getCheckpoints(consumer);
-  const shards = await cluster.storage.stream.streamShards("default");
-  return shards.every((shard) => (checkpoints.find((checkpoint) => checkpoint.poolId === "default" && checkpoint.shard === shard.shard)?.sequence ?? 0) === shard.lastSequence);
-}
-
-const eventIds = (receiver: Receiver) => receiver.requests.items.map((request) => String(request.headers["x-syncpool-event-id"]));
+afterAll(stopEverything);
 
 await describeWithPostgres("scale-out: three instances on one PostgreSQL database", () => {
   it("keeps counts contiguous, converges every device, and fans out every change and event across instances", async () => {

@@ -71,7 +71,9 @@ const DECLARED: CustomAttributes = [
   { name: "tenant", mutable: false },
 ];
 
-describe("declared custom attributes", () => {
+// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (19 MiB, two
+// passes), several per test, which takes seconds when the two cores are busy.
+describe("declared custom attributes", { timeout: 30_000 }, () => {
   it("refuses undeclared, mistyped and out-of-bounds values at sign-up with Cognito's schema message, creating no user", async () => {
     await start(DECLARED);
     const refusals: [Record<string, string>, string][] = [
@@ -111,7 +113,7 @@ describe("declared custom attributes", () => {
   });
 });
 
-describe("custom attributes on a live pool", () => {
+describe("custom attributes on a live pool", { timeout: 30_000 }, () => {
   it("adds, renames and retires attributes across restarts without losing a value", async () => {
     // Schemaless: any custom: name is taken.
     await start(undefined);

@@ -34,7 +34,9 @@ async function signUpConfirmed(clientId: string, username: string): Promise<void
 const passwordSignIn = (clientId: string, username: string) =>
   call("InitiateAuth", { ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD } });
 
-describe("user-pool TOTP MFA", () => {
+// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (19 MiB, two
+// passes), several per test, which takes seconds when the two cores are busy.
+describe("user-pool TOTP MFA", { timeout: 30_000 }, () => {
   let secret = "";
   let accessToken = "";
 

@@ -40,7 +40,9 @@ const rows: [string, string, Record<string, unknown>, string][] = [
   ["an unsupported flow", "InitiateAuth", { ClientId: "default", AuthFlow: "CUSTOM_AUTH", AuthParameters: { USERNAME: "kept" } }, "InvalidParameterException"],
 ];
 
-describe("user-pool refusals", () => {
+// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (19 MiB, two
+// passes), several per test, which takes seconds when the two cores are busy.
+describe("user-pool refusals", { timeout: 30_000 }, () => {
   it.each(rows)("refuses %s (%s) with %s", async (_why, operation, body, type) => {
     const answer = await call(operation, body);
     expect([answer.status, answer.type, answer.header]).toEqual([400, type, type]);
@@ -157,7 +159,7 @@ function statefulRows(): [string, string, () => Promise<Answer>, string][] {
   ];
 }
 
-describe("user-pool lockout and password history", () => {
+describe("user-pool lockout and password history", { timeout: 30_000 }, () => {
   it("locks a user out for one second after five failed sign-ins, doubling with each further failure, and a sign-in clears the count", async () => {
     await signUpConfirmed("schedule");
     for (let attempt = 0; attempt < FAILURES_BEFORE_LOCKOUT; attempt += 1) expect((await passwordSignIn("schedule", "Wrong-horse-9")).body["message"]).toBe("Incorrect username or password.");
