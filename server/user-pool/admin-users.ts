@@ -3,7 +3,7 @@
  * like the group ones): AdminCreateUser, AdminGetUser, AdminDeleteUser, AdminDisableUser,
  * AdminEnableUser, AdminConfirmSignUp and AdminUserGlobalSignOut here; passwords in
  * `admin-users-passwords.ts`, attributes in `admin-users-attributes.ts`, ListUsers in
- * `admin-users-list.ts`. `ADMIN_USER_OPERATIONS` is the table `user-pool-service.ts` serves.
+ * `admin-users-list.ts`, AdminInitiateAuth in `admin-initiate-auth.ts`. `ADMIN_USER_OPERATIONS` is the table `user-pool-service.ts` serves.
  *
  * A created user is FORCE_CHANGE_PASSWORD: its first sign-in (SRP or password) answers
  * NEW_PASSWORD_REQUIRED. This pool delivers only by email, so `DesiredDeliveryMediums` defaults to
@@ -21,6 +21,7 @@ import { looksLikeEmail, readAttributes, requiredString, type Body } from "./use
 import { ADMIN_USER_ATTRIBUTE_OPERATIONS, claimVerifiedEmail } from "./admin-users-attributes.js";
 import { listUsers } from "./admin-users-list.js";
 import { ADMIN_USER_PASSWORD_OPERATIONS } from "./admin-users-passwords.js";
+import { ADMIN_AUTH_OPERATIONS } from "./admin-initiate-auth.js";
 import { describeUserPool, describeUserPoolClient } from "./describe-user-pool.js";
 import { customMessage } from "./triggers/custom-message.js";
 import { NO_CLIENT_ID, postConfirmation, preSignUp } from "./triggers/sign-up-triggers.js";
@@ -170,6 +171,7 @@ export const ADMIN_USER_OPERATIONS: Record<string, DeveloperOperation> = {
   AdminUserGlobalSignOut: adminUserGlobalSignOut,
   ...ADMIN_USER_PASSWORD_OPERATIONS,
   ...ADMIN_USER_ATTRIBUTE_OPERATIONS,
+  ...ADMIN_AUTH_OPERATIONS,
   ListUsers: listUsers,
   DescribeUserPool: describeUserPool,
   DescribeUserPoolClient: describeUserPoolClient,

@@ -92,6 +92,11 @@ const RULES: Record<string, AuditRule> = {
       }
     },
   },
+  AdminInitiateAuth: {
+    subject: "adminUsername",
+    username: inMap("AuthParameters", "USERNAME"),
+    event: (body, outcome) => (body["AuthFlow"] === "ADMIN_USER_PASSWORD_AUTH" || body["AuthFlow"] === "ADMIN_NO_SRP_AUTH" ? passwordSignIn(body, outcome) : null),
+  },
   ChangePassword: { subject: "accessToken", event: simple("PasswordChange") },
   DeleteUser: { subject: "accessToken", event: simple("DeleteUser") },
   GlobalSignOut: { subject: "accessToken", event: simple("SignOut") },
@@ -106,6 +111,9 @@ const RULES: Record<string, AuditRule> = {
 /** The developer's operations that only read: every other `Admin*` operation naming a user is an AdminChange. */
 const ADMIN_READS = new Set(["AdminGetUser", "AdminListGroupsForUser", "AdminListUserAuthEvents", "AdminListDevices", "AdminGetDevice"]);
 const ADMIN_CHANGE: AuditRule = { subject: "adminUsername", event: simple("AdminChange") };
+
+// The developer's answer to a challenge is recorded as the client's is.
+RULES["AdminRespondToAuthChallenge"] = { ...RULES["RespondToAuthChallenge"]!, subject: "adminUsername" };
 
 const ruleOf = (name: string): AuditRule | null =>
   Object.hasOwn(RULES, name) ? RULES[name]! : name.startsWith("Admin") && !ADMIN_READS.has(name) ? ADMIN_CHANGE : null;

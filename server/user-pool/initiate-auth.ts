@@ -30,14 +30,16 @@ import { answerWebAuthn } from "./webauthn-sign-in.js";
 /** A hash of no one's password, checked when the user does not exist so both answers take as long. */
 let decoyHash: Promise<string> | undefined;
 
-const parametersOf = (body: Body, field: string): Record<string, unknown> => {
+/** `body[field]` as a map (empty when absent). @throws InvalidParameterException */
+export const parametersOf = (body: Body, field: string): Record<string, unknown> => {
   const value = body[field];
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) throw new UserPoolError("InvalidParameterException", `${field} must be a map of strings.`);
   return value as Record<string, unknown>;
 };
 
-const parameter = (parameters: Record<string, unknown>, name: string): string => {
+/** A required non-empty string of a parameter map. @throws InvalidParameterException */
+export const parameter = (parameters: Record<string, unknown>, name: string): string => {
   const value = parameters[name];
   if (typeof value !== "string" || value.length === 0) throw new UserPoolError("InvalidParameterException", `Missing required parameter ${name}`);
   return value;
@@ -63,7 +65,8 @@ export async function initiateAuth(deps: UserPoolDeps, body: Body): Promise<Sign
       return startUserAuth(deps, loaded, parameters, body);
     case "ADMIN_NO_SRP_AUTH":
     case "ADMIN_USER_PASSWORD_AUTH":
-      throw new UserPoolError("InvalidParameterException", `${flow} is not supported by this user pool.`);
+      // The developer's flows, through AdminInitiateAuth (`admin-initiate-auth.ts`).
+      throw new UserPoolError("InvalidParameterException", `Initiate Auth method not supported: ${flow} needs AdminInitiateAuth.`);
     default:
       throw new UserPoolError("InvalidParameterException", `1 validation error detected: Value '${flow.slice(0, 64)}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set`);
   }

@@ -7,12 +7,11 @@
  * sign-in or reset goes on as for any user. A trigger that refuses answers as for an unknown user
  * (this pool never tells who exists); one that fails or answers nonsense is Cognito's exception.
  */
-import { randomBytes, randomUUID } from "node:crypto";
 import type { UserPoolUserWithAttributes } from "../../storage/user-pool-store.js";
-import { makeCredentials } from "../credentials.js";
+import { createMigratedUser } from "../migration/migrated-user.js";
 import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
 import { UserPoolError } from "../user-pool-errors.js";
-import { findUser, looksLikeEmail, readAttributes, type Body } from "../user-pool-input.js";
+import { readAttributes, type Body } from "../user-pool-input.js";
 import { stringMap } from "./user-pool-triggers.js";
 
 const invalid = () => new UserPoolError("InvalidLambdaResponseException", "Unrecognizable lambda output");
@@ -60,13 +59,5 @@ async function migrate(deps: UserPoolDeps, loaded: LoadedClient, name: string, b
   const finalStatus = response?.["finalUserStatus"] ?? null;
   if (finalStatus !== null && finalStatus !== "CONFIRMED" && finalStatus !== "RESET_REQUIRED") throw invalid();
   const status = password === null || finalStatus === "RESET_REQUIRED" ? "RESET_REQUIRED" : "CONFIRMED";
-  const sub = randomUUID();
-  // Where email is a sign-in alias a username cannot look like one: the user signs in by email, named by its sub.
-  const username = pool.settings.signInAliases.includes("email") && looksLikeEmail(name) ? sub : name;
-  const now = deps.now();
-  const credentials = await makeCredentials(deps, pool, username, sub, password ?? randomBytes(32).toString("base64url"), "signIn");
-  const created = await deps.store.createUser({ poolId: pool.settings.id, username, sub, status, enabled: true, ...credentials, createdAt: now, updatedAt: now }, attributes);
-  deps.logger.info({ poolId: pool.settings.id, sub, source, created }, "user-pool user migrated by its trigger");
-  // A concurrent sign-in of the same user may have created it first: that one is the user.
-  return created ? deps.store.getUserBySub(pool.settings.id, sub) : findUser(deps, pool, name);
+  return createMigratedUser(deps, pool, { name, username: null, sub: null, attributes, status, password: status === "CONFIRMED" ? password : null, source });
 }
