@@ -10,6 +10,11 @@
  * keeps none sends 0 each time), and is advanced with a compare-and-set so two answers racing with
  * one counter value cannot both pass. A username that does not exist gets a challenge that looks
  * like one of a user without passkeys and fails at the answer.
+ *
+ * A passkey is a credential like a password, so it obeys the same lockout (`lockout.ts`): a locked-out
+ * user's assertion is refused with "Password attempts exceeded", a failed assertion (unknown or
+ * another user's credential, bad signature, counter not grown) counts as a failed sign-in, and a
+ * passkey sign-in clears the count.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON } from "@simplewebauthn/server";
@@ -21,8 +26,9 @@ import { requiredString, type Body } from "./user-pool-input.js";
 import { openSession, sealSession } from "./sealed-session.js";
 import { CHALLENGE_SESSION_MS, completeSignIn, type SignInAnswer } from "./sign-in-session.js";
 import { preAuthentication } from "./triggers/auth-triggers.js";
+import { checkLockout, countFailedSignIn } from "./lockout.js";
 import { MAX_WEBAUTHN_CREDENTIALS } from "./webauthn-registration.js";
-import { checkClientData, checkRelyingPartyHash, readCeremonyResponse, relyingPartyOf, WEBAUTHN_TIMEOUT_MS } from "./webauthn-relying-party.js";
+import { checkClientData, checkRelyingPartyHash, readCeremonyResponse, relyingPartyOf, WEBAUTHN_TIMEOUT_MS, type CeremonyResponse, type RelyingParty } from "./webauthn-relying-party.js";
 
 const WEB_AUTHN_SESSION = "user-pool:web-authn";
 const CHALLENGE_PURPOSE = "SIGN_IN_WEBAUTHN";
@@ -89,28 +95,47 @@ export async function answerWebAuthn(deps: UserPoolDeps, loaded: LoadedClient, b
   if (pending === null || pending.expiresAt <= deps.now() || !timingSafeEqual(expected, Buffer.from(pending.codeHash, "hex"))) throw expired();
   if (!(await deps.store.deleteCode(session.p, session.s, CHALLENGE_PURPOSE))) throw expired();
 
+  const user = await deps.store.getUserBySub(session.p, session.s);
+  if (user === null) throw refused();
+  const failures = await checkLockout(deps, user);
+  if (!(await verifyAssertion(deps, session, credential, party, clientData.origin))) {
+    await countFailedSignIn(deps, user);
+    throw refused();
+  }
+  return completeSignIn(deps, loaded, user, failures, { skipMfa: true });
+}
+
+/**
+ * Checks the assertion against the user's stored passkey and advances its counter; false when it
+ * fails (an unknown or another user's credential, a user handle naming someone else, a bad
+ * signature, a counter that did not grow).
+ */
+async function verifyAssertion(
+  deps: UserPoolDeps,
+  session: WebAuthnSession,
+  credential: CeremonyResponse,
+  party: RelyingParty,
+  origin: string,
+): Promise<boolean> {
   const stored = await deps.store.getWebAuthnCredential(session.p, credential.id);
-  if (stored === null || stored.sub !== session.s) throw refused();
+  if (stored === null || stored.sub !== session.s) return false;
   const userHandle = credential.response["userHandle"];
-  if (userHandle !== undefined && userHandle !== null && userHandle !== "" && (typeof userHandle !== "string" || !isoBase64URL.isBase64URL(userHandle) || isoBase64URL.toUTF8String(userHandle) !== session.s)) throw refused();
+  if (userHandle !== undefined && userHandle !== null && userHandle !== "" && (typeof userHandle !== "string" || !isoBase64URL.isBase64URL(userHandle) || isoBase64URL.toUTF8String(userHandle) !== session.s)) return false;
   let newCounter: number;
   try {
     const verified = await verifyAuthenticationResponse({
       response: credential as unknown as AuthenticationResponseJSON,
       expectedChallenge: session.ch,
-      expectedOrigin: clientData.origin,
+      expectedOrigin: origin,
       expectedRPID: party.id,
       credential: { id: stored.credentialId, publicKey: isoBase64URL.toBuffer(stored.publicKey), counter: stored.signCount, transports: stored.transports as never },
       requireUserVerification: party.userVerification === "required",
     });
-    if (!verified.verified) throw refused();
+    if (!verified.verified) return false;
     newCounter = verified.authenticationInfo.newCounter;
   } catch (error) {
     deps.logger.debug({ err: error }, "passkey sign-in refused");
-    throw refused();
+    return false;
   }
-  if (!(await deps.store.useWebAuthnCredential(session.p, stored.credentialId, stored.signCount, newCounter, deps.now()))) throw refused();
-  const user = await deps.store.getUserBySub(session.p, session.s);
-  if (user === null) throw refused();
-  return completeSignIn(deps, loaded, user, null, { skipMfa: true });
+  return deps.store.useWebAuthnCredential(session.p, stored.credentialId, stored.signCount, newCounter, deps.now());
 }
