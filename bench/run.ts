@@ -10,6 +10,7 @@
  *   npm run bench -- --quick            under 2 minutes, results in bench/results/quick/
  *   npm run bench -- --only ydoc,stream
  *   npm run bench -- --only user-pool-auth --quick
+ *   npm run bench -- --only model-sync --quick
  *   npm run bench -- --only write-throughput --cpu-prof-dir bench/results/profiles
  *                                       (server processes write .cpuprofile files there)
  */
@@ -31,6 +32,7 @@ import { runClientFill } from "./scenarios/client-fill.js";
 import { runClientQuery } from "./scenarios/client-query.js";
 import { runConnections } from "./scenarios/connections.js";
 import { runInitialSync } from "./scenarios/initial-sync.js";
+import { runModelSync } from "./scenarios/model-sync.js";
 import { runPushNotify } from "./scenarios/push-notify.js";
 import { runStream } from "./scenarios/stream.js";
 import { runUserPoolAuth } from "./scenarios/user-pool-auth.js";
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
       ["client-fill", () => runClientFill()],
       ["client-query", () => runClientQuery(options.quick)],
       ["user-pool-auth", () => runUserPoolAuth(options.quick, http.url)],
+      ["model-sync", () => runModelSync(options.quick)],
     ];
     for (const [name, run] of scenarios) {
       if (options.only && !options.only.has(name)) continue;

@@ -38,6 +38,12 @@ export interface BenchServerOptions {
   maxConnectionsPerIdentity?: number;
   /** In-process stream consumers. */
   handlers?: readonly StreamHandler[];
+  /**
+   * An Amplify GraphQL schema (SDL) for pool `default`'s model API (`/appsync/default/graphql`).
+   * Its datasets then hold up to 1,000,000 records and 1 GiB: a model's dataset is an app's
+   * whole table, not a Cognito Sync dataset.
+   */
+  modelsSchema?: string;
 }
 
 export interface BenchServer {
@@ -61,6 +67,7 @@ export function benchServerConfig(dataDir: string, options: BenchServerOptions):
       poolSettingsSchema.parse({
         id: "default",
         rateLimits: { perIdentity: UNTHROTTLED, perAddress: UNTHROTTLED, pushBytes: { burst: 1_099_511_627_776, perSecond: 1_099_511_627_776 }, maxGuestIdentitiesPerAddressPerHour: 1_000_000 },
+        ...(options.modelsSchema ? { models: { schema: options.modelsSchema }, limits: { maxRecords: 1_000_000, maxDatasetBytes: 1_073_741_824 } } : {}),
       }),
     ],
   };
