@@ -42,6 +42,10 @@ async function measure(external: string[]): Promise<{ minifiedBytes: number; gzi
   return { minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 
+/** The user-pool entry (`syncpool/client/user-pool`) alone, without the client it signs in. */
+const USER_POOL_ENTRY = resolve(here, "../../client/user-pool/index.ts");
+const USER_POOL_BUDGET_GZIP_BYTES = 2 * 1024;
+
 describe("the client bundle for browsers", () => {
   it("builds for browsers and stays within its size budget", async () => {
     const withDependencies = await measure([]);
@@ -73,6 +77,16 @@ describe("the client bundle for browsers", () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((path) => /node_modules\/react(-dom)?\/|client\/react\//.test(path))).toEqual([]);
+    // Sign-up and sign-in against the user pool are their own entry too (syncpool/client/user-pool).
+    expect(inputs.filter((path) => /client\/user-pool\/|user-pool-call/.test(path))).toEqual([]);
     expect(inputs.some((path) => path.includes("node_modules/dexie/"))).toBe(true);
+  });
+
+  it("builds syncpool/client/user-pool for browsers as a small entry of its own", async () => {
+    const result = await build({ entryPoints: [USER_POOL_ENTRY], bundle: true, format: "esm", minify: true, platform: "browser", target: "es2022", write: false, logLevel: "silent" });
+    const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+    const gzipBytes = gzipSync(code, { level: 9 }).length;
+    console.log(`syncpool/client/user-pool: ${(code.length / 1024).toFixed(1)} KB min, ${(gzipBytes / 1024).toFixed(1)} KB gzip`);
+    expect(gzipBytes).toBeLessThan(USER_POOL_BUDGET_GZIP_BYTES);
   });
 });
