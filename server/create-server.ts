@@ -111,6 +111,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       configFile: config.configFile,
       outbound: config.outbound,
       now,
+      ...(options.rateLimitClock ? { rateLimitClock: options.rateLimitClock } : {}),
       logger: logger.child({ component: "user-pool" }),
     });
     const linkUserPools = userPools.linkTo;

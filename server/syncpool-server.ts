@@ -34,7 +34,7 @@ export interface SyncpoolServerOptions {
   /** How OIDC discovery documents and key sets are fetched; the outbound guard (`server/outbound-http.ts`) by default. */
   fetch?: FetchLike;
   /**
-   * Monotonic milliseconds for the rate limits' token buckets (requests and new guests);
+   * Monotonic milliseconds for the rate limits' token buckets (requests, new guests, the user pools' per-address limits);
    * `performance.now` by default. Tests advance it to refill buckets instead of waiting.
    */
   rateLimitClock?: () => number;

@@ -17,6 +17,7 @@ import { loadConfig, poolSettingsSchema, type ServerConfig } from "../../server/
 import { silentLogger } from "../../server/logger.js";
 import { startServer, type RunningServer } from "../../server/node.js";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
+import { userPoolSettingsSchema } from "../../server/user-pool/user-pool-config.js";
 import { openPostgresStorage } from "../../server/storage/postgres.js";
 import type { Storage } from "../../server/storage/storage.js";
 import type { StreamHandler } from "../../server/stream/consumer.js";
@@ -58,11 +59,17 @@ export interface BenchServer {
 
 /** The config of a bench server: production defaults with the flood limits lifted. */
 export function benchServerConfig(dataDir: string, options: BenchServerOptions): ServerConfig {
+  const base = loadConfig({ LOG_LEVEL: "silent", SYNCPOOL_ADMIN_TOKEN: BENCH_ADMIN_TOKEN }, { port: 0, host: "127.0.0.1", dataDir });
   return {
-    ...loadConfig({ LOG_LEVEL: "silent", SYNCPOOL_ADMIN_TOKEN: BENCH_ADMIN_TOKEN }, { port: 0, host: "127.0.0.1", dataDir }),
+    ...base,
     sqliteSynchronous: options.sqliteSynchronous ?? "FULL",
     // Every bench client connects from loopback: the per-address and total connection caps are lifted too.
     push: { ...DEFAULT_PUSH_CONFIG, maxConnectionsPerIdentity: options.maxConnectionsPerIdentity ?? 20_000, maxConnections: 1_000_000, maxConnectionsPerAddress: 1_000_000 },
+    // The user pool's per-address limits are lifted too: every sign-in comes from loopback.
+    userPools: {
+      ...base.userPools,
+      pools: [userPoolSettingsSchema.parse({ id: "local_default", rateLimits: { signIn: UNTHROTTLED, signUp: UNTHROTTLED, forgotPassword: UNTHROTTLED, codeConfirmation: UNTHROTTLED } })],
+    },
     pools: [
       poolSettingsSchema.parse({
         id: "default",

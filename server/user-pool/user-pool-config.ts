@@ -106,6 +106,42 @@ const customAttributesSchema = z
   })
   .optional();
 
+/** A token bucket: at most `burst` requests at once, refilled at `perSecond`. */
+const addressBucketSchema = z
+  .object({
+    burst: z.number().int().min(1).max(1_000_000),
+    perSecond: z.number().positive().max(1_000_000),
+  })
+  .strict();
+
+/**
+ * Requests one client address may make to a pool, per kind (`address-limits.ts`). The defaults
+ * leave room for many users behind one NAT (a sign-in is two requests with SRP or MFA), and no test
+ * or normal app reaches them; they stop scripted spraying, bulk sign-ups and mail floods.
+ */
+export const DEFAULT_USER_POOL_RATE_LIMITS = Object.freeze({
+  /** InitiateAuth and RespondToAuthChallenge. */
+  signIn: Object.freeze({ burst: 300, perSecond: 10 }),
+  /** SignUp and ResendConfirmationCode. */
+  signUp: Object.freeze({ burst: 100, perSecond: 1 }),
+  /** ForgotPassword. */
+  forgotPassword: Object.freeze({ burst: 50, perSecond: 0.5 }),
+  /** ConfirmSignUp and ConfirmForgotPassword. */
+  codeConfirmation: Object.freeze({ burst: 100, perSecond: 1 }),
+});
+
+const rateLimitsSchema = z
+  .object({
+    signIn: addressBucketSchema.default({ ...DEFAULT_USER_POOL_RATE_LIMITS.signIn }),
+    signUp: addressBucketSchema.default({ ...DEFAULT_USER_POOL_RATE_LIMITS.signUp }),
+    forgotPassword: addressBucketSchema.default({ ...DEFAULT_USER_POOL_RATE_LIMITS.forgotPassword }),
+    codeConfirmation: addressBucketSchema.default({ ...DEFAULT_USER_POOL_RATE_LIMITS.codeConfirmation }),
+  })
+  .strict();
+
+/** A pool's per-address limits, after defaults. */
+export type UserPoolRateLimits = z.output<typeof rateLimitsSchema>;
+
 /** One user pool of the config file. */
 export const userPoolSettingsSchema = z
   .object({
@@ -167,6 +203,8 @@ export const userPoolSettingsSchema = z
       })
       .strict()
       .optional(),
+    /** Requests per client address, by kind (`address-limits.ts`); Cognito's defaults are account quotas, these are per address. */
+    rateLimits: rateLimitsSchema.prefault({}),
     /** The identity pool whose sign-ins accept this pool's ID tokens (null: none). */
     identityPool: z.string().min(1).nullable().default("default"),
     /** Cognito's Lambda triggers: module paths (relative to the config file) or signed endpoints (`triggers/trigger-config.ts`). */

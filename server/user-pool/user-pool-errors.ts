@@ -16,6 +16,7 @@ export type UserPoolErrorType =
   | "InvalidPasswordException"
   | "InvalidParameterException"
   | "LimitExceededException"
+  | "TooManyRequestsException"
   | "TooManyFailedAttemptsException"
   | "PasswordResetRequiredException"
   | "PasswordHistoryPolicyViolationException"

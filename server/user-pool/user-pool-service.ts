@@ -27,6 +27,7 @@ import type { SecretBox } from "../secret-box.js";
 import type { KeyStore } from "../storage/key-store.js";
 import type { AuthEventStore } from "../storage/auth-event-store.js";
 import type { UserPoolStore } from "../storage/user-pool-store.js";
+import { createAddressLimits } from "./address-limits.js";
 import { adminPoolOf, authenticateAdmin } from "./admin-auth.js";
 import { auditedOperation } from "./audited-operation.js";
 import { breachedPasswordList } from "./breached-passwords.js";
@@ -73,6 +74,8 @@ export interface UserPoolServiceOptions {
   /** How trigger endpoints and the SMS sender are called; signed POSTs under `outbound` by default. */
   post?: PostSigned;
   now: () => number;
+  /** Monotonic milliseconds for the per-address buckets (`address-limits.ts`); `performance.now` by default. */
+  rateLimitClock?: () => number;
   logger: Logger;
 }
 
@@ -134,6 +137,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     logger,
   };
 
+  const addressLimits = createAddressLimits(options.rateLimitClock ? { clock: options.rateLimitClock } : {});
   const wellKnown = (path: string): Response | null => {
     const match = /^\/([^/]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(path.slice(base.length));
     const pool = match ? pools.get(match[1]!) : undefined;
@@ -158,6 +162,9 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     }
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new UserPoolError("InvalidParameterException", "The request body must be a JSON object.");
     const ipAddress = clientAddress(socketAddress, request.headers.get("x-forwarded-for"), options.trustedProxyHops);
+    // Before anything runs: a refused request changes nothing.
+    const clientId = (body as Body)["ClientId"];
+    addressLimits.take(name, typeof clientId === "string" ? (clients.get(clientId)?.pool ?? null) : null, ipAddress);
     const requestDeps: UserPoolDeps = { ...deps, audit: auditLog.forRequest({ ipAddress, deviceName: request.headers.get("user-agent")?.slice(0, 256) ?? null }) };
     let result: unknown;
     if (developerOperation !== undefined) {
