@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { triggersSchema } from "./triggers/trigger-config.js";
+import { migrateFromSchema } from "./migration/migrate-from-config.js";
 import { oauthClientShape, oauthPoolShape, USER_SCOPES } from "./oauth/oauth-settings.js";
 
 /** The MFA factors a pool can offer, by Cognito's challenge names. */
@@ -209,6 +210,8 @@ export const userPoolSettingsSchema = z
     identityPool: z.string().min(1).nullable().default("default"),
     /** Cognito's Lambda triggers: module paths (relative to the config file) or signed endpoints (`triggers/trigger-config.ts`). */
     triggers: triggersSchema,
+    /** The live Cognito pool unknown users are looked up in at sign-in and password reset (`migration/`); absent: none. */
+    migrateFrom: migrateFromSchema,
     ...oauthPoolShape,
   })
   .strict()
@@ -220,6 +223,9 @@ export const userPoolSettingsSchema = z
         if (!known.has(scope)) ctx.addIssue({ code: "custom", message: `scope "${scope}" is neither a user scope nor one of the pool's resource servers'`, path: ["clients", index, "allowedOAuthScopes"] });
       }
     });
+    if (pool.migrateFrom !== undefined && pool.triggers.userMigration !== undefined) {
+      ctx.addIssue({ code: "custom", message: "a pool migrates users from one place: migrateFrom or the userMigration trigger, not both", path: ["migrateFrom"] });
+    }
     if (pool.autoVerifiedAttributes.includes("phone_number") && pool.smsSender === undefined) {
       ctx.addIssue({ code: "custom", message: "verifying phone_number needs an smsSender to text the codes", path: ["autoVerifiedAttributes"] });
     }
@@ -253,6 +259,11 @@ export interface UserPoolsConfig {
   smtpUrl: string | null;
   /** The From address of mailed codes. */
   mailFrom: string;
+  /**
+   * AWS credentials for the live pools of `migrateFrom` (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+   * AWS_SESSION_TOKEN); null: the AWS SDK's default chain (profile, SSO, container or instance role).
+   */
+  migrationCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
 }
 
 /** The environment variables of the user pools, for `server/config.ts`'s schema. */
@@ -263,6 +274,9 @@ export const userPoolEnvShape = {
     .optional(),
   SYNCPOOL_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, { error: "expected smtp://host:port or smtps://user:pass@host:port" }).optional(),
   SYNCPOOL_MAIL_FROM: z.string().min(3).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
 };
 
 type UserPoolEnv = { [K in keyof typeof userPoolEnvShape]?: z.output<(typeof userPoolEnvShape)[K]> };
@@ -278,6 +292,10 @@ export function toUserPoolsConfig(env: UserPoolEnv, filePools: UserPoolSettings[
     publicUrl: env.SYNCPOOL_PUBLIC_URL ?? `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`,
     smtpUrl: env.SYNCPOOL_SMTP_URL ?? null,
     mailFrom: env.SYNCPOOL_MAIL_FROM ?? "no-reply@localhost",
+    migrationCredentials:
+      env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SECRET_ACCESS_KEY !== undefined
+        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN !== undefined ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+        : null,
   };
 }
 

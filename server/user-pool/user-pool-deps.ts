@@ -12,6 +12,7 @@ import type { SmsSender } from "./sms-sender.js";
 import type { UserPoolClientSettings, UserPoolSettings } from "./user-pool-config.js";
 import type { UserPoolSigningKey } from "./user-pool-keys.js";
 import type { UserPoolTriggers } from "./triggers/user-pool-triggers.js";
+import type { CognitoMigrationSource } from "./migration/cognito-migration-source.js";
 
 /** A served pool. */
 export interface LoadedUserPool {
@@ -50,6 +51,8 @@ export interface UserPoolDeps {
   sms: SmsSender;
   /** The developer key pair of an identity pool (null: none), which signs Admin* and group calls. */
   developerCredentialsOf(identityPoolId: string): Promise<{ accessKeyId: string; secretAccessKey: string } | null>;
+  /** The live pool a pool's unknown users are looked up in (`migrateFrom`), or null. */
+  migrationSourceOf(poolId: string): CognitoMigrationSource | null;
   now: () => number;
   logger: Logger;
 }

@@ -35,6 +35,7 @@ import { createAuditLog, type AuditLogDeps } from "./audit-log.js";
 import { migrateCustomAttributes } from "./attribute-schema.js";
 import { createCodeMailer } from "./code-mailer.js";
 import { createSmsSender } from "./sms-sender.js";
+import { createMigrationSources } from "./migration/cognito-migration-source.js";
 import { createUserPoolTriggers } from "./triggers/user-pool-triggers.js";
 import type { UserPoolsConfig } from "./user-pool-config.js";
 import { DEVELOPER_OPERATIONS, OPERATIONS } from "./user-pool-operations.js";
@@ -45,7 +46,6 @@ import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool
 import { createHostedUi, hostedUiBaseOf } from "./oauth/hosted-ui.js";
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
-
 /** What the service is built from (`server/create-server.ts` assembles it). */
 export interface UserPoolServiceOptions {
   config: UserPoolsConfig;
@@ -133,6 +133,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     audit: auditLog.forRequest(null),
     sms: createSmsSender({ post: options.post ?? createPostSigned(options.outbound), now: options.now, logger }),
     developerCredentialsOf: options.developerCredentialsOf,
+    migrationSourceOf: createMigrationSources(config.pools, config.migrationCredentials ?? null, logger),
     now: options.now,
     logger,
   };
@@ -179,7 +180,6 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
   };
 
   const hostedUi = createHostedUi(deps, config.publicUrl.startsWith("https:"));
-
   return {
     handles: (path) => path === base || path === `${base}/` || path.startsWith(`${base}/`) || hostedUi.handles(path),
     async fetch(request, socketAddress) {

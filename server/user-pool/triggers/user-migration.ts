@@ -6,9 +6,11 @@
  * (CONFIRMED unless it says RESET_REQUIRED; always RESET_REQUIRED from a password reset), and the
  * sign-in or reset goes on as for any user. A trigger that refuses answers as for an unknown user
  * (this pool never tells who exists); one that fails or answers nonsense is Cognito's exception.
+ * A pool with `migrateFrom` asks its live Cognito pool instead (`migration/migrate-from-source.ts`).
  */
 import type { UserPoolUserWithAttributes } from "../../storage/user-pool-store.js";
 import { createMigratedUser } from "../migration/migrated-user.js";
+import { migrateForgottenFromSource, migrateSigningInFromSource } from "../migration/migrate-from-source.js";
 import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
 import { UserPoolError } from "../user-pool-errors.js";
 import { readAttributes, type Body } from "../user-pool-input.js";
@@ -18,12 +20,16 @@ const invalid = () => new UserPoolError("InvalidLambdaResponseException", "Unrec
 const VERIFIED_FLAGS = ["email_verified", "phone_number_verified"];
 
 /** UserMigration_Authentication: the user `name` with `password`, created from the trigger's answer, or null. */
-export function migrateSigningInUser(deps: UserPoolDeps, loaded: LoadedClient, name: string, password: string, body: Body): Promise<UserPoolUserWithAttributes | null> {
+export async function migrateSigningInUser(deps: UserPoolDeps, loaded: LoadedClient, name: string, password: string, body: Body): Promise<UserPoolUserWithAttributes | null> {
+  const fromSource = await migrateSigningInFromSource(deps, loaded.pool, name, password);
+  if (fromSource !== undefined) return fromSource;
   return migrate(deps, loaded, name, body, "UserMigration_Authentication", password);
 }
 
 /** UserMigration_ForgotPassword: the user `name`, created (RESET_REQUIRED) from the trigger's answer, or null. */
-export function migrateForgottenUser(deps: UserPoolDeps, loaded: LoadedClient, name: string, body: Body): Promise<UserPoolUserWithAttributes | null> {
+export async function migrateForgottenUser(deps: UserPoolDeps, loaded: LoadedClient, name: string, body: Body): Promise<UserPoolUserWithAttributes | null> {
+  const fromSource = await migrateForgottenFromSource(deps, loaded.pool, name);
+  if (fromSource !== undefined) return fromSource;
   return migrate(deps, loaded, name, body, "UserMigration_ForgotPassword", null);
 }
 
