@@ -8,6 +8,8 @@
  *   and the right code makes it the user's verified email and email MFA the preferred factor.
  */
 import { checkEmailOtp } from "./email-otp.js";
+import { refuseLookAlikeAnswer } from "./email-otp-sign-in.js";
+import { openSession } from "./sealed-session.js";
 import { checkLockout, clearFailedSignIns, countFailedSignIn } from "./lockout.js";
 import { countMfaAttempt, EMAIL_OTP_SESSION, endMfaSession, openMfaSession, SELECT_MFA_TYPE_SESSION, SMS_MFA_SESSION, type MfaSession } from "./mfa-challenge.js";
 import { issueMfaChallenge, offeredMfaTypes, usableMfaTypes } from "./mfa-factors.js";
@@ -38,6 +40,7 @@ const required = (responses: Record<string, unknown>, name: string): string => {
 
 /** RespondToAuthChallenge EMAIL_OTP or SMS_MFA. */
 export async function answerCodeMfa(deps: UserPoolDeps, loaded: LoadedClient, body: Body, responses: Record<string, unknown>, type: "EMAIL_OTP" | "SMS_MFA"): Promise<SignInAnswer> {
+  if (type === "EMAIL_OTP") answerLookAlike(deps, loaded, body["Session"], responses);
   const session = await openMfaSession(deps, type === "EMAIL_OTP" ? EMAIL_OTP_SESSION : SMS_MFA_SESSION, body["Session"]);
   const user = await sessionUser(deps, loaded, session);
   const counted = await checkLockout(deps, user);
@@ -54,6 +57,15 @@ export async function answerCodeMfa(deps: UserPoolDeps, loaded: LoadedClient, bo
   await clearFailedSignIns(deps, user, counted);
   const signedIn = session.e === undefined ? user : ((await deps.store.getUserBySub(user.poolId, user.sub)) ?? user);
   return { AuthenticationResult: await startSession(deps, loaded, signedIn), ChallengeParameters: {} };
+}
+
+/** Refuses an answer to a look-alike EMAIL_OTP sign-in (`email-otp-sign-in.ts`) as a real user's wrong code; returns for any other session. */
+function answerLookAlike(deps: UserPoolDeps, loaded: LoadedClient, sealed: unknown, responses: Record<string, unknown>): void {
+  if (typeof sealed !== "string" || sealed.length === 0 || sealed.length > 2048) return;
+  const session = openSession<MfaSession>(deps.sessionKey, EMAIL_OTP_SESSION, sealed, deps.now());
+  if (session === null || session.c !== loaded.client.id || session.p !== loaded.pool.settings.id) return;
+  required(responses, "EMAIL_OTP_CODE");
+  refuseLookAlikeAnswer(deps, session);
 }
 
 /** RespondToAuthChallenge SELECT_MFA_TYPE. */

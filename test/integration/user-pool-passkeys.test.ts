@@ -270,7 +270,7 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
     const nobody = await call("InitiateAuth", { ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "nobody@example.com", PREFERRED_CHALLENGE: "EMAIL_OTP" } });
     expect(nobody.body).toMatchObject({ ChallengeName: "EMAIL_OTP", ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: "EMAIL", CODE_DELIVERY_DESTINATION: "n***@e***" } });
     const guessed = await call("RespondToAuthChallenge", { ClientId: "web", ChallengeName: "EMAIL_OTP", Session: nobody.body["Session"], ChallengeResponses: { USERNAME: "nobody@example.com", EMAIL_OTP_CODE: "12345678" } });
-    expect(guessed).toMatchObject({ status: 400, type: "NotAuthorizedException" });
+    expect(guessed).toMatchObject({ status: 400, type: "CodeMismatchException" });
     const forged = await call("RespondToAuthChallenge", { ClientId: "web", ChallengeName: "WEB_AUTHN", Session: "bm90IGEgc2Vzc2lvbiBhdCBhbGwgYnV0IGxvbmcgZW5vdWdo", ChallengeResponses: { USERNAME: "pia", CREDENTIAL: "{}" } });
     expect(forged).toMatchObject({ status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException" });
   });
