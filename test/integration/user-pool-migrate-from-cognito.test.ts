@@ -28,13 +28,14 @@ let admin: CognitoIdentityProviderClient;
 let cognito: CognitoIdentityProviderClient;
 
 /** A server migrating from `endpoint` (the live pool's, or one where nothing answers). */
-const migratingServer = (endpoint: string) =>
+const migratingServer = (endpoint: string, flow: "ADMIN_USER_PASSWORD_AUTH" | "USER_PASSWORD_AUTH" = "ADMIN_USER_PASSWORD_AUTH") =>
   startTestServer({
     config: {
       pools: [poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER })],
       userPools: {
-        ...userPoolsConfig("http://new-pool.test", [{ id: POOL, migrateFrom: { cognito: { region: "us-east-1", userPoolId: LIVE_POOL, clientId: "live", endpoint } } }]),
-        migrationCredentials: LIVE_DEVELOPER,
+        ...userPoolsConfig("http://new-pool.test", [{ id: POOL, migrateFrom: { cognito: { region: "us-east-1", userPoolId: LIVE_POOL, clientId: "live", endpoint, flow } } }]),
+        // The client flow needs no AWS credentials: wrong ones prove they are not used.
+        migrationCredentials: flow === "ADMIN_USER_PASSWORD_AUTH" ? LIVE_DEVELOPER : { accessKeyId: "AKIANOTUSED000000001", secretAccessKey: "not-used-secret" },
       },
     },
   });
@@ -107,6 +108,21 @@ describe("lazy migration from a live Cognito pool", { timeout: 60_000 }, () => {
     const answer = await passwordSignIn("pia", PASSWORD);
     expect(answer.ChallengeName).toBe("NEW_PASSWORD_REQUIRED");
     expect(await localUser("pia")).toMatchObject({ status: "FORCE_CHANGE_PASSWORD" });
+  });
+
+  it("migrates with the live pool's InitiateAuth and GetUser when configured with USER_PASSWORD_AUTH", async () => {
+    const liveSub = await liveUser("quinn");
+    const clientFlow = await migratingServer(`${live.url}/aws/cognito-idp`, "USER_PASSWORD_AUTH");
+    const client = cognitoClient(clientFlow.url);
+    try {
+      const refused = await client.send(new InitiateAuthCommand({ ClientId: "default", AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "quinn", PASSWORD: "Wrong-password-1" } })).catch((error: Error) => error.name);
+      expect(refused).toBe("NotAuthorizedException");
+      const { AuthenticationResult } = await client.send(new InitiateAuthCommand({ ClientId: "default", AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "quinn", PASSWORD } }));
+      expect(JSON.parse(Buffer.from(AuthenticationResult!.IdToken!.split(".")[1]!, "base64url").toString())).toMatchObject({ sub: liveSub, email: "quinn@example.com" });
+    } finally {
+      client.destroy();
+      await clientFlow.close();
+    }
   });
 
   it("answers UnexpectedLambdaException and creates no one while the live pool is down", async () => {
