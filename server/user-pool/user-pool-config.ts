@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { triggersSchema } from "./triggers/trigger-config.js";
-import { migrateFromSchema } from "./migration/migrate-from-config.js";
+import { migrateFromSchema, migrationCredentialsFrom, migrationEnvShape, type MigrationCredentials } from "./migration/migrate-from-config.js";
 import { oauthClientShape, oauthPoolShape, USER_SCOPES } from "./oauth/oauth-settings.js";
 
 /** The MFA factors a pool can offer, by Cognito's challenge names. */
@@ -259,11 +259,8 @@ export interface UserPoolsConfig {
   smtpUrl: string | null;
   /** The From address of mailed codes. */
   mailFrom: string;
-  /**
-   * AWS credentials for the live pools of `migrateFrom` (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-   * AWS_SESSION_TOKEN); null: the AWS SDK's default chain (profile, SSO, container or instance role).
-   */
-  migrationCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
+  /** AWS credentials for `migrateFrom`'s live pools (`migrationCredentialsFrom`); null or absent: the SDK's default chain. */
+  migrationCredentials?: MigrationCredentials;
 }
 
 /** The environment variables of the user pools, for `server/config.ts`'s schema. */
@@ -274,9 +271,7 @@ export const userPoolEnvShape = {
     .optional(),
   SYNCPOOL_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, { error: "expected smtp://host:port or smtps://user:pass@host:port" }).optional(),
   SYNCPOOL_MAIL_FROM: z.string().min(3).optional(),
-  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
-  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  ...migrationEnvShape,
 };
 
 type UserPoolEnv = { [K in keyof typeof userPoolEnvShape]?: z.output<(typeof userPoolEnvShape)[K]> };
@@ -292,10 +287,7 @@ export function toUserPoolsConfig(env: UserPoolEnv, filePools: UserPoolSettings[
     publicUrl: env.SYNCPOOL_PUBLIC_URL ?? `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`,
     smtpUrl: env.SYNCPOOL_SMTP_URL ?? null,
     mailFrom: env.SYNCPOOL_MAIL_FROM ?? "no-reply@localhost",
-    migrationCredentials:
-      env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SECRET_ACCESS_KEY !== undefined
-        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN !== undefined ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
-        : null,
+    migrationCredentials: migrationCredentialsFrom(env),
   };
 }
 

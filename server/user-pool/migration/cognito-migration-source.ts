@@ -16,7 +16,7 @@
 import { createHmac } from "node:crypto";
 import type { Logger } from "../../logger.js";
 import { UserPoolError } from "../user-pool-errors.js";
-import type { CognitoSourceSettings } from "./migrate-from-config.js";
+import type { CognitoSourceSettings, MigrationCredentials } from "./migrate-from-config.js";
 
 /** A user as the live pool knows it. */
 export interface SourceUser {
@@ -38,8 +38,6 @@ export interface CognitoMigrationSource {
   lookUp(name: string): Promise<SourceUser | null>;
 }
 
-/** AWS credentials; null: the SDK's default chain. */
-export type MigrationCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
 
 /** Exceptions of the live pool that mean "no such user with that password" here. */
 const REFUSALS = new Set(["NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"]);

@@ -39,3 +39,19 @@ export const migrateFromSchema = z.object({ cognito: cognitoSourceSchema }).stri
 
 /** The live Cognito pool of a `migrateFrom`, after defaults. */
 export type CognitoSourceSettings = z.output<typeof cognitoSourceSchema>;
+
+/** The environment variables of the live pools' AWS credentials, for `server/config.ts`'s schema. */
+export const migrationEnvShape = {
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+};
+
+/** AWS credentials; null: the AWS SDK's default chain (profile, SSO, container or instance role). */
+export type MigrationCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
+
+/** The credentials the parsed environment gives (both key parts), else null. */
+export function migrationCredentialsFrom(env: { AWS_ACCESS_KEY_ID?: string | undefined; AWS_SECRET_ACCESS_KEY?: string | undefined; AWS_SESSION_TOKEN?: string | undefined }): MigrationCredentials {
+  if (env.AWS_ACCESS_KEY_ID === undefined || env.AWS_SECRET_ACCESS_KEY === undefined) return null;
+  return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN !== undefined ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+}
