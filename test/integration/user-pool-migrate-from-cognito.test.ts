@@ -7,7 +7,7 @@
  * a new password comes as such; a live pool that is down answers UnexpectedLambdaException and
  * creates no one. Binds ports: Amplify and the SDK send their own HTTP requests, and two servers talk.
  */
-import { AdminCreateUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand, ConfirmForgotPasswordCommand, ForgotPasswordCommand, InitiateAuthCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { AdminCreateUserCommand, AdminGetUserCommand, AdminSetUserMFAPreferenceCommand, AdminSetUserPasswordCommand, ConfirmForgotPasswordCommand, ForgotPasswordCommand, InitiateAuthCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { Amplify } from "aws-amplify";
 import { fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,7 +57,7 @@ const passwordSignIn = (username: string, password: string) =>
 
 beforeAll(async () => {
   live = await startTestServer({
-    config: { pools: [poolSettingsSchema.parse({ id: "default", developerCredentials: LIVE_DEVELOPER })], userPools: userPoolsConfig("http://live-pool.test", [{ id: LIVE_POOL, clients: [{ id: "live" }] }]) },
+    config: { pools: [poolSettingsSchema.parse({ id: "default", developerCredentials: LIVE_DEVELOPER })], userPools: userPoolsConfig("http://live-pool.test", [{ id: LIVE_POOL, clients: [{ id: "live" }], mfaTypes: ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"] }]) },
   });
   server = await migratingServer(`${live.url}/aws/cognito-idp`);
   liveAdmin = cognitoClient(live.url, LIVE_DEVELOPER);
@@ -108,6 +108,13 @@ describe("lazy migration from a live Cognito pool", { timeout: 60_000 }, () => {
     const answer = await passwordSignIn("pia", PASSWORD);
     expect(answer.ChallengeName).toBe("NEW_PASSWORD_REQUIRED");
     expect(await localUser("pia")).toMatchObject({ status: "FORCE_CHANGE_PASSWORD" });
+  });
+
+  it("migrates a live user with MFA as one who must reset the password, since a password alone is not its sign-in", async () => {
+    await liveUser("rosa");
+    await liveAdmin.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: LIVE_POOL, Username: "rosa", EmailMfaSettings: { Enabled: true, PreferredMfa: true } }));
+    expect(await nameOf(passwordSignIn("rosa", PASSWORD))).toBe("PasswordResetRequiredException");
+    expect(await localUser("rosa")).toMatchObject({ status: "RESET_REQUIRED", attributes: { email: "rosa@example.com", email_verified: "true" } });
   });
 
   it("migrates with the live pool's InitiateAuth and GetUser when configured with USER_PASSWORD_AUTH", async () => {

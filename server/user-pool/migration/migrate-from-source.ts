@@ -47,8 +47,8 @@ export async function migrateSigningInFromSource(deps: UserPoolDeps, pool: Loade
   if (source === null) return undefined;
   const answer = await source.signIn(name, password);
   if (answer === null) return null;
-  // A password the live pool accepted only as a first factor (MFA) does not sign in here alone.
-  return createMigratedUser(deps, pool, { ...toMigrated(deps, pool, name, answer.user), status: answer.status, password: answer.status === "RESET_REQUIRED" ? null : password });
+  // Stored whatever the status: a RESET_REQUIRED user (MFA at the live pool) then hears PasswordResetRequiredException, not a wrong password.
+  return createMigratedUser(deps, pool, { ...toMigrated(deps, pool, name, answer.user), status: answer.status, password });
 }
 
 /** The user `name` asking for a password reset, created (RESET_REQUIRED) from the live pool; undefined: no source. */

@@ -21,7 +21,7 @@ export interface MigratedUser {
   /** Checked attributes, verified flags included. */
   attributes: Record<string, string>;
   status: Extract<UserPoolUserStatus, "CONFIRMED" | "FORCE_CHANGE_PASSWORD" | "RESET_REQUIRED">;
-  /** The password the old system accepted; null: none known (the user must reset it). */
+  /** The password the old system accepted (stored even for RESET_REQUIRED, so sign-in answers the reset); null: none known. */
   password: string | null;
   /** What migrated it, for the log. */
   source: string;

@@ -65,5 +65,5 @@ async function migrate(deps: UserPoolDeps, loaded: LoadedClient, name: string, b
   const finalStatus = response?.["finalUserStatus"] ?? null;
   if (finalStatus !== null && finalStatus !== "CONFIRMED" && finalStatus !== "RESET_REQUIRED") throw invalid();
   const status = password === null || finalStatus === "RESET_REQUIRED" ? "RESET_REQUIRED" : "CONFIRMED";
-  return createMigratedUser(deps, pool, { name, username: null, sub: null, attributes, status, password: status === "CONFIRMED" ? password : null, source });
+  return createMigratedUser(deps, pool, { name, username: null, sub: null, attributes, status, password, source });
 }
