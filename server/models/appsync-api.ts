@@ -18,6 +18,7 @@ import type { SyncDeps } from "../sync/types.js";
 import { maskAppsyncError, useAppsyncErrorShape } from "./appsync-errors.js";
 import { appsyncTypeDefs } from "./appsync-type-defs.js";
 import { awsScalarResolvers } from "./aws-scalars.js";
+import { createLoginTokenIdentity, type LoginTokenDeps } from "./login-token-identity.js";
 import { accessOf, principalOf, type PrincipalDeps } from "./model-auth.js";
 import { createModelItems, modelDataset, type ModelItems } from "./model-items.js";
 import { modelResolvers, type ModelContext } from "./model-resolvers.js";
@@ -36,6 +37,10 @@ export interface AppsyncApiDeps {
   sync: SyncDeps;
   /** Checks an identity token's signature and expiry (the token service's `verify`). */
   verifyToken: PrincipalDeps["verifyToken"];
+  /** Sign-in's dependencies: a login token reaches the identity a sign-in with it would (`login-token-identity.ts`). */
+  identity: LoginTokenDeps["identity"];
+  /** The built-in user pools' access-token check. */
+  verifyUserPoolAccessToken: LoginTokenDeps["verifyUserPoolAccessToken"];
   logger: Logger;
   corsOrigins: readonly string[];
 }
@@ -45,6 +50,7 @@ type PoolYoga = YogaServerInstance<{}, ModelContext>;
 /** The route handler for every pool's model API. */
 export function createAppsyncApi(deps: AppsyncApiDeps): PathHandler {
   const items = createModelItems(deps.sync);
+  const loginIdentityOf = createLoginTokenIdentity(deps);
   const built = new Map<string, { models: PoolSettings["models"]; yoga: PoolYoga }>();
 
   const yogaFor = (pool: PoolSettings): PoolYoga => {
@@ -68,6 +74,7 @@ export function createAppsyncApi(deps: AppsyncApiDeps): PathHandler {
         sessionSecrets: deps.sync.sessionSecrets,
         now: deps.sync.now,
         verifyToken: deps.verifyToken,
+        loginIdentityOf,
         identities: deps.sync.storage.identities,
       });
       if (principal === null) return errorResponse(401, "UnauthorizedException", "You are not authorized to make this call.");
@@ -86,8 +93,8 @@ function buildYoga(pool: PoolSettings, deps: AppsyncApiDeps, items: ModelItems):
     return modelResolvers(model, {
       sync: deps.sync,
       items,
-      targetOf: (principal) => {
-        const access = accessOf(principal, model);
+      targetOf: (principal, operation) => {
+        const access = accessOf(principal, model, operation);
         if (access === null) return null;
         // Owners' items in their own data (the identity's dataset); everyone else's in the pool's.
         const identityId = access.scope === "owner" ? access.identityId : poolOwnerId(pool.id);

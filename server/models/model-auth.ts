@@ -1,27 +1,49 @@
 /**
- * Who calls the model API, and where their items live. Two modes are served:
+ * Who calls the model API, and what the model's `@auth` rules let them do. Credentials, as
+ * DataStore sends them in each auth mode:
  *
- * - `apiKey`: a key of the pool (`x-api-key`, issued by `createApiKey`) reaches models with an
- *   `allow: public` rule whose provider is `apiKey` (AppSync's default for public);
- * - a syncpool identity token sent raw in `Authorization` (as DataStore sends tokens in its
- *   `userPool` and `oidc` modes; `Bearer ` is accepted too) reaches models with an `allow: owner`
- *   rule, in the identity's own data, and models with an `allow: private` rule, for signed-in
- *   (authenticated) identities, in the pool's shared data.
+ * - `apiKey`: a key of the pool (`x-api-key`, issued by `createApiKey`);
+ * - `userPool` and `oidc`: a token sent raw in `Authorization` (`Bearer ` is accepted too): a
+ *   syncpool identity token, a syncpool user pool's access or ID token, or a federated OIDC ID
+ *   token of a provider the identity pool trusts (`login-token-identity.ts`). Every one of them
+ *   stands for an identity of the pool: a login token for the identity the pool gives its login.
  *
- * A model with an owner rule keeps its items in their owners' data whoever asks: an API key or a
- * private rule does not reach them (not yet). Rules' `operations` are not narrowed yet.
+ * Rules, each checked for the operation at hand (`operations`, empty granting all; `read` grants
+ * get, list, sync and listen):
+ *
+ * - `allow: public` admits API keys (provider `apiKey`, AppSync's default for public);
+ * - `allow: private` admits tokens of authenticated identities (signed in with a login, not guests);
+ * - `allow: groups` with static `groups` admits tokens whose group claim (`groupClaim`, default
+ *   `cognito:groups`; for an identity token, the groups its sign-in brought) names one of them;
+ * - `allow: owner` admits every token, in the identity's own data: the owner is the caller's
+ *   identity whichever claim the rule names;
+ * - dynamic group rules (`groupsField`), `iam` and `function` providers and `custom` admit nobody.
+ *
+ * A model with an owner rule keeps its items in their owners' data whoever asks: its other rules
+ * do not reach them. A credential that is missing, wrong or expired is no principal (the API
+ * answers 401 `UnauthorizedException`); a principal no rule admits gets a field error
+ * `Unauthorized` (HTTP 200). Both make DataStore's multi-auth try its next mode.
  */
 import { SyncpoolError } from "../../core/errors.js";
 import type { TokenClaims } from "../identity/tokens.js";
 import type { IdentityStore } from "../storage/identity-store.js";
 import { verifyApiKey } from "./api-keys.js";
-import type { ModelDef } from "./model-schema.js";
+import type { LoginTokenIdentity } from "./login-token-identity.js";
+import type { AuthRule, ModelDef } from "./model-schema.js";
 
-/** A verified caller of the model API. */
-export type ModelPrincipal = { kind: "apiKey" } | { kind: "identity"; identityId: string; authenticated: boolean };
+/** A verified caller of the model API; `claims` are the token's (groups, username) when it carried any. */
+export type ModelPrincipal =
+  | { kind: "apiKey" }
+  | { kind: "identity"; identityId: string; authenticated: boolean; claims?: Readonly<Record<string, unknown>> };
 
 /** Where a principal's items of a model live: the pool's shared data, or the identity's own. */
 export type ModelAccess = { scope: "shared" } | { scope: "owner"; identityId: string; ownerField: string };
+
+/** What a request does to a model, as `@auth` rules' `operations` name it (`read` covers the last four). */
+export type ModelOperation = "create" | "update" | "delete" | "get" | "list" | "sync" | "listen";
+
+/** The operations `read` stands for in a rule. */
+const READ_OPERATIONS: ReadonlySet<ModelOperation> = new Set(["get", "list", "sync", "listen"]);
 
 /** What proving a principal needs. */
 export interface PrincipalDeps {
@@ -29,15 +51,37 @@ export interface PrincipalDeps {
   now: () => number;
   verifyToken: (token: string) => Promise<TokenClaims>;
   identities: Pick<IdentityStore, "getIdentityStatus">;
+  /** The identity a user-pool or federated login token reaches in pool `poolId` (null: not one); absent, only identity tokens are read. */
+  loginIdentityOf?: (token: string, poolId: string) => Promise<LoginTokenIdentity | null>;
 }
 
 /** The principal `request` proves for pool `poolId`, or null (no credential, a wrong, expired or foreign one). */
 export async function principalOf(request: Request, poolId: string, deps: PrincipalDeps): Promise<ModelPrincipal | null> {
-  const apiKey = request.headers.get("x-api-key");
+  return principalOfHeaders(request.headers, poolId, deps);
+}
+
+/**
+ * The principal a set of headers proves: the HTTP request's, or the ones a realtime connection
+ * or `start` message carries (`x-api-key`, `Authorization`), header names in any case.
+ */
+export async function principalOfHeaders(headers: Headers | Readonly<Record<string, string>>, poolId: string, deps: PrincipalDeps): Promise<ModelPrincipal | null> {
+  const read = headers instanceof Headers ? (name: string) => headers.get(name) : (name: string) => headerOf(headers, name);
+  const apiKey = read("x-api-key");
   if (apiKey !== null) return verifyApiKey(deps.sessionSecrets(), apiKey, deps.now()) === poolId ? { kind: "apiKey" } : null;
-  const header = request.headers.get("authorization");
+  const header = read("authorization");
   if (header === null) return null;
   const token = header.replace(/^Bearer\s+/i, "").trim();
+  if (token === "") return null;
+  const caller = (await identityTokenCaller(token, poolId, deps)) ?? (await loginTokenCaller(token, poolId, deps));
+  if (caller === null) return null;
+  const status = await deps.identities.getIdentityStatus(caller.identityId);
+  if (status === null || status.poolId !== poolId || status.disabledAt !== null) return null;
+  return { kind: "identity", ...caller };
+}
+
+type Caller = { identityId: string; authenticated: boolean; claims: Record<string, unknown> };
+
+async function identityTokenCaller(token: string, poolId: string, deps: PrincipalDeps): Promise<Caller | null> {
   let claims: TokenClaims;
   try {
     claims = await deps.verifyToken(token);
@@ -46,19 +90,72 @@ export async function principalOf(request: Request, poolId: string, deps: Princi
     throw error;
   }
   if (claims.poolId !== poolId) return null;
-  const status = await deps.identities.getIdentityStatus(claims.identityId);
-  if (status === null || status.poolId !== poolId || status.disabledAt !== null) return null;
-  return { kind: "identity", identityId: claims.identityId, authenticated: claims.authenticated };
+  // The groups the sign-in brought (a user pool's `cognito:groups`) answer groups rules as the login token would.
+  return { identityId: claims.identityId, authenticated: claims.authenticated, claims: { "cognito:groups": claims.groups ?? [] } };
 }
 
-/** Where `principal`'s items of `model` live, or null when no rule of the model admits it. */
-export function accessOf(principal: ModelPrincipal, model: ModelDef): ModelAccess | null {
+async function loginTokenCaller(token: string, poolId: string, deps: PrincipalDeps): Promise<Caller | null> {
+  const login = deps.loginIdentityOf ? await deps.loginIdentityOf(token, poolId) : null;
+  return login === null ? null : { identityId: login.identityId, authenticated: true, claims: login.claims };
+}
+
+function headerOf(headers: Readonly<Record<string, string>>, name: string): string | null {
+  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+  const value = key === undefined ? undefined : headers[key];
+  return typeof value === "string" ? value : null;
+}
+
+/** Whether `rule` grants `operation` (no `operations` grants all). */
+export function ruleGrants(rule: AuthRule, operation: ModelOperation): boolean {
+  if (rule.operations.length === 0) return true;
+  return rule.operations.includes(operation) || (READ_OPERATIONS.has(operation) && rule.operations.includes("read"));
+}
+
+/**
+ * Where `principal`'s items of `model` live for `operation`, or null when no rule of the model
+ * admits it for that operation. Without an operation: reading (`sync`), as before operations were
+ * enforced.
+ */
+export function accessOf(principal: ModelPrincipal, model: ModelDef, operation: ModelOperation = "sync"): ModelAccess | null {
   const owner = model.auth.find((rule) => rule.allow === "owner");
-  if (owner) return principal.kind === "identity" ? { scope: "owner", identityId: principal.identityId, ownerField: owner.ownerField } : null;
-  const admits = model.auth.some((rule) =>
-    principal.kind === "apiKey"
-      ? rule.allow === "public" && (rule.provider === null || rule.provider === "apiKey")
-      : rule.allow === "private" && principal.authenticated,
-  );
+  if (owner) {
+    if (principal.kind !== "identity" || !tokenProvider(owner)) return null;
+    const granted = model.auth.some((rule) => rule.allow === "owner" && tokenProvider(rule) && ruleGrants(rule, operation));
+    return granted ? { scope: "owner", identityId: principal.identityId, ownerField: owner.ownerField } : null;
+  }
+  const admits = model.auth.some((rule) => ruleGrants(rule, operation) && ruleAdmits(rule, principal));
   return admits ? { scope: "shared" } : null;
+}
+
+/**
+ * What a realtime subscription of `principal` to `model` may receive, or null to refuse it with
+ * `Unauthorized`: the `listen` operation. For `owner` access, deliver only items whose
+ * `ownerField` holds `identityId`; an `owner` argument DataStore sends (the ID token's
+ * `cognito:username`) names the same caller and is not compared with the stored owner.
+ */
+export function subscriptionAccessOf(principal: ModelPrincipal, model: ModelDef): ModelAccess | null {
+  return accessOf(principal, model, "listen");
+}
+
+/** Whether a non-owner rule admits `principal` (operations aside). */
+function ruleAdmits(rule: AuthRule, principal: ModelPrincipal): boolean {
+  if (principal.kind === "apiKey") return rule.allow === "public" && (rule.provider === null || rule.provider === "apiKey");
+  if (!tokenProvider(rule)) return false;
+  if (rule.allow === "private") return principal.authenticated;
+  if (rule.allow === "groups" && rule.groupsField === null) {
+    const member = groupsOf(principal.claims?.[rule.groupClaim]);
+    return rule.groups.some((group) => member.has(group));
+  }
+  return false;
+}
+
+/** Rules DataStore answers with a token in `Authorization`: provider `userPools` or `oidc` (the default for all but public). */
+function tokenProvider(rule: AuthRule): boolean {
+  return rule.allow !== "public" && (rule.provider === null || rule.provider === "userPools" || rule.provider === "oidc");
+}
+
+/** A group claim as a set: an array of names, or one name (OIDC providers send either). */
+function groupsOf(claim: unknown): Set<string> {
+  if (typeof claim === "string") return new Set([claim]);
+  return new Set(Array.isArray(claim) ? claim.filter((group): group is string => typeof group === "string") : []);
 }

@@ -10,7 +10,7 @@ import { matchesFilter, type ModelFilter } from "./model-filter.js";
 import type { ModelItem, ModelItems, ModelTarget } from "./model-items.js";
 import type { ModelDef } from "./model-schema.js";
 import { syncItems, type SyncArgs } from "./model-sync.js";
-import type { ModelAccess, ModelPrincipal } from "./model-auth.js";
+import type { ModelAccess, ModelOperation, ModelPrincipal } from "./model-auth.js";
 
 /** What a request to the model API carries. */
 export interface ModelContext {
@@ -21,8 +21,8 @@ export interface ModelContext {
 export interface ModelResolverDeps {
   sync: SyncDeps;
   items: ModelItems;
-  /** Where `principal`'s items of the model live and how they merge, or null when it may not use the model. */
-  targetOf: (principal: ModelPrincipal) => (ModelTarget & { access: ModelAccess }) | null;
+  /** Where `principal`'s items of the model live and how they merge, or null when no rule grants it `operation`. */
+  targetOf: (principal: ModelPrincipal, operation: ModelOperation) => (ModelTarget & { access: ModelAccess }) | null;
 }
 
 type Input = Record<string, unknown> & { id?: string; _version?: number | null };
@@ -31,8 +31,9 @@ type MutationArgs = { input: Input; condition?: ModelFilter | null };
 /** Query and Mutation resolvers for `model`. */
 export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
   const { sync, items } = deps;
-  const guard = (field: string, type: string, context: ModelContext) => {
-    const target = deps.targetOf(context.principal);
+  // Every field checks the caller's rules for its own operation, before reading or writing anything.
+  const guard = (field: string, type: string, context: ModelContext, operation: ModelOperation) => {
+    const target = deps.targetOf(context.principal, operation);
     if (target === null) throw unauthorized(field, type);
     return target;
   };
@@ -72,14 +73,14 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
   return {
     Query: {
       [`get${m}`]: async (_: unknown, args: { id: string }, context: ModelContext) => {
-        return items.readItem(guard(`get${m}`, "Query", context), args.id);
+        return items.readItem(guard(`get${m}`, "Query", context, "get"), args.id);
       },
       [`list${ms}`]: async (_: unknown, args: SyncArgs, context: ModelContext) => {
-        const page = await syncItems(sync, guard(`list${ms}`, "Query", context), { ...args, lastSync: null });
+        const page = await syncItems(sync, guard(`list${ms}`, "Query", context, "list"), { ...args, lastSync: null });
         return { ...page, items: page.items.filter((item) => !item._deleted) };
       },
       [`sync${ms}`]: async (_: unknown, args: SyncArgs, context: ModelContext) => {
-        return syncItems(sync, guard(`sync${ms}`, "Query", context), args);
+        return syncItems(sync, guard(`sync${ms}`, "Query", context, "sync"), args);
       },
     },
     // Realtime is not served yet: a subscription says so instead of failing inside yoga.
@@ -95,7 +96,7 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
     ),
     Mutation: {
       [`create${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
-        const target = guard(`create${m}`, "Mutation", context);
+        const target = guard(`create${m}`, "Mutation", context, "create");
         const id = args.input.id ?? randomUUID();
         if ((await items.readItem(target, id)) !== null) throw conditionFailed();
         const now = stamp();
@@ -104,11 +105,11 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
         return outcome.item;
       },
       [`update${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
-        const target = guard(`update${m}`, "Mutation", context);
+        const target = guard(`update${m}`, "Mutation", context, "update");
         return change(target, args, written(args.input, target.access, `update${m}`));
       },
       [`delete${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
-        return change(guard(`delete${m}`, "Mutation", context), args, { _deleted: true });
+        return change(guard(`delete${m}`, "Mutation", context, "delete"), args, { _deleted: true });
       },
     },
   };

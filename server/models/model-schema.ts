@@ -20,13 +20,19 @@ export interface FieldDef {
   isList: boolean;
 }
 
-/** One `@auth` rule as written (`allow`, `provider`, `ownerField`, `identityClaim`, `groups`, `operations`). */
+/** One `@auth` rule as written (`allow`, `provider`, `ownerField`, `identityClaim`, `groups`, `groupClaim`, `groupsField`, `operations`). */
 export interface AuthRule {
   allow: "public" | "private" | "owner" | "groups" | "custom";
   provider: string | null;
   ownerField: string;
   identityClaim: string;
+  /** Static groups (`groups: ["admins"]`) of a groups rule. */
   groups: string[];
+  /** The token claim listing the caller's groups (`cognito:groups` unless the rule names another). */
+  groupClaim: string;
+  /** The item field naming the groups that may reach it (a dynamic groups rule), or null. */
+  groupsField: string | null;
+  /** The operations the rule grants (`create`, `update`, `delete`, `read` or its parts); empty grants all. */
   operations: string[];
 }
 
@@ -98,10 +104,13 @@ export function parseAppModels(sdl: string): AppModels {
   return { models, enums, embedded };
 }
 
+/** The operations a rule may name (`read` stands for get, list, sync, listen and search). */
+const RULE_OPERATIONS = new Set(["create", "update", "delete", "read", "get", "list", "sync", "listen", "search"]);
+
 /** `@auth(rules: [...])` as rules; no `@auth` reads as AppSync's default for an API-key API: public. */
 function authRules(model: string, directives: readonly ConstDirectiveNode[]): AuthRule[] {
   const auth = directives.find((directive) => directive.name.value === "auth");
-  if (!auth) return [{ allow: "public", provider: "apiKey", ownerField: "owner", identityClaim: "cognito:username", groups: [], operations: [] }];
+  if (!auth) return [{ allow: "public", provider: "apiKey", ownerField: "owner", identityClaim: "cognito:username", groups: [], groupClaim: "cognito:groups", groupsField: null, operations: [] }];
   const rulesArgument = auth.arguments?.find((argument) => argument.name.value === "rules")?.value;
   if (rulesArgument?.kind !== Kind.LIST) throw schemaError(`${model}: @auth takes rules: [...]`);
   return rulesArgument.values.map((node, index) => {
@@ -111,12 +120,16 @@ function authRules(model: string, directives: readonly ConstDirectiveNode[]): Au
       throw schemaError(`${model}: @auth rules[${index}].allow must be public, private, owner, groups or custom`);
     }
     const strings = (value: unknown) => (Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []);
+    const unknownOperation = strings(rule!.operations).find((operation) => !RULE_OPERATIONS.has(operation));
+    if (unknownOperation !== undefined) throw schemaError(`${model}: @auth rules[${index}].operations: unknown operation ${unknownOperation}`);
     return {
       allow: allow as AuthRule["allow"],
       provider: typeof rule!.provider === "string" ? rule!.provider : null,
       ownerField: typeof rule!.ownerField === "string" ? rule!.ownerField : "owner",
       identityClaim: typeof rule!.identityClaim === "string" ? rule!.identityClaim : "cognito:username",
       groups: strings(rule!.groups),
+      groupClaim: typeof rule!.groupClaim === "string" ? rule!.groupClaim : "cognito:groups",
+      groupsField: typeof rule!.groupsField === "string" ? rule!.groupsField : null,
       operations: strings(rule!.operations),
     };
   });

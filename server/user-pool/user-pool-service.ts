@@ -16,6 +16,7 @@
  * anything unexpected is logged and answered as InternalErrorException.
  */
 import { createHmac } from "node:crypto";
+import { decodeJwt, type JWTPayload } from "jose";
 import { clientAddress } from "../client-address.js";
 import type { FetchLike } from "../identity/jwks-cache.js";
 import type { RoleMapping } from "../identity/access-settings.js";
@@ -41,6 +42,7 @@ import type { UserPoolsConfig } from "./user-pool-config.js";
 import { DEVELOPER_OPERATIONS, OPERATIONS } from "./user-pool-operations.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
+import { verifyAccessToken } from "./user-pool-tokens.js";
 import type { Body } from "./user-pool-input.js";
 import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
 import { createHostedUi, hostedUiBaseOf } from "./oauth/hosted-ui.js";
@@ -90,6 +92,12 @@ export interface UserPoolService {
   localFetch(fallback: FetchLike): FetchLike;
   /** The issuer of a pool's tokens. */
   issuerOf(poolId: string): string | null;
+  /**
+   * The claims of `token` when it is a valid access token of one of the pools: signed, unexpired,
+   * its sign-in session not revoked, its user present and enabled (as the API's own calls check
+   * it); null otherwise. The model API takes these tokens in `Authorization`.
+   */
+  verifyAccessToken(token: string): Promise<JWTPayload | null>;
   close(): void;
 }
 
@@ -226,6 +234,15 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
       };
     },
     issuerOf: (poolId) => pools.get(poolId)?.issuer ?? null,
+    async verifyAccessToken(token) {
+      try {
+        const { pool } = await verifyAccessToken(deps, token);
+        return { ...decodeJwt(token), iss: pool.issuer };
+      } catch (error) {
+        if (error instanceof UserPoolError) return null;
+        throw error;
+      }
+    },
     close: () => mailer.close(),
   };
 }
