@@ -42,6 +42,7 @@ import { restrictDataDir } from "./secret-file.js";
 import { schedulePurge } from "./purge-schedule.js";
 import { useHealthRoutes, useJwksRoute, usePathHandler } from "./http-routes.js";
 import { createAppsyncApi } from "./models/appsync-api.js";
+import { createAppsyncRealtime } from "./models/realtime-endpoint.js";
 import { createModelsAdminArea } from "./models/models-admin-area.js";
 import type { CommittedChange } from "./sync/types.js";
 import { createStreamRuntime } from "./stream/stream-runtime.js";
@@ -71,16 +72,14 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
     (await openStorage({
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl ?? undefined,
-      postgresSchema: config.databaseSchema,
-      postgresPoolSize: config.databasePoolSize,
+      ...{ postgresSchema: config.databaseSchema, postgresPoolSize: config.databasePoolSize },
       sqliteSynchronous: config.sqliteSynchronous,
     }));
   // Names this process to the other instances: tags its relayed changes and holds its consumer leases.
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   let bus: Awaited<ReturnType<typeof openChangeBus>> | undefined;
   let keys: KeyRing | undefined;
-  let ydocPool: YdocPool | undefined;
-  let userPools: UserPoolService | undefined;
+  let ydocPool: YdocPool | undefined, userPools: UserPoolService | undefined;
 
   try {
     if (!ownsStorage) await storage.migrate();
@@ -269,6 +268,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       logger,
       push,
       aws,
+      appsyncRealtime: createAppsyncRealtime({ pools, sync, verifyToken: (token) => tokens.verify(token), bus: push.bus, caps: push.caps, config: config.push, logger: logger.child({ component: "models" }) }),
       userPools,
       metrics,
       operations,

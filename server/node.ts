@@ -18,6 +18,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServerConfig } from "./config.js";
 import { ConnectionCaps } from "./push/connection-caps.js";
+import { refuseUpgrade } from "./models/realtime-endpoint.js";
 import { createSyncpoolServer, type SyncpoolServer, type SyncpoolServerOptions } from "./create-server.js";
 
 /** Options for `startServer`: those of `createSyncpoolServer`. */
@@ -76,6 +77,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   }
 
   server.push.attachWebSockets(httpServer, server.yoga);
+  // Upgrades: `/graphql` is push's (graphql-ws), the model API's realtime paths are its own; any other is refused.
+  httpServer.on("upgrade", (request, socket, head) => {
+    const path = (request.url ?? "/").split("?")[0]!;
+    if (server.appsyncRealtime.handles(path)) server.appsyncRealtime.handleUpgrade(request, socket, head);
+    else if (path !== "/graphql") refuseUpgrade(socket, 400, JSON.stringify({ message: "no WebSocket at this path" }));
+  });
 
   const { port, address, family } = httpServer.address() as AddressInfo;
   const url = `http://${displayHost(address, family)}:${port}`;
@@ -94,6 +101,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       httpServer.closeIdleConnections();
       // WebSockets and SSE streams never go idle: end them, or closing would wait for the force.
       await server.push.closeConnections();
+      await server.appsyncRealtime.close();
       const force = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       // A response that finishes now leaves its keep-alive socket idle, and close() would wait out
       // the keep-alive timeout for it: close such sockets as they go idle.

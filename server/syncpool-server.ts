@@ -11,6 +11,7 @@ import type { TokenService } from "./identity/tokens.js";
 import type { KeyRing } from "./keys/key-ring.js";
 import type { Logger } from "./logger.js";
 import type { SyncpoolMetrics } from "./metrics/syncpool-metrics.js";
+import type { AppsyncRealtime } from "./models/realtime-endpoint.js";
 import type { PushService } from "./push/push-service.js";
 import type { Storage } from "./storage/storage.js";
 import type { StreamHandler } from "./stream/consumer.js";
@@ -57,6 +58,8 @@ export interface SyncpoolServer {
   logger: Logger;
   /** Push sync: the change bus, live subscriptions, registered devices (`server/push/`). */
   push: PushService;
+  /** The model API's realtime WebSocket (`/appsync/<pool>/graphql/realtime`); `server/node.ts` hands it its upgrades. */
+  appsyncRealtime: AppsyncRealtime;
   /** The AWS-compatible endpoints (Cognito Identity, Cognito Sync, Kinesis read side) under `config.aws.pathPrefix`. */
   aws: AwsService;
   /** The built-in user pools' API under `<aws prefix>/cognito-idp` (`server/user-pool/`). */

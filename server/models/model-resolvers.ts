@@ -83,13 +83,13 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
         return syncItems(sync, guard(`sync${ms}`, "Query", context, "sync"), args);
       },
     },
-    // Realtime is not served yet: a subscription says so instead of failing inside yoga.
+    // Subscriptions run over the realtime WebSocket (`realtime-endpoint.ts`); over HTTP they say so.
     Subscription: Object.fromEntries(
       ["Create", "Update", "Delete"].map((operation) => [
         `on${operation}${m}`,
         {
           subscribe: () => {
-            throw appsyncError("UnsupportedOperation", "Subscriptions are not served yet: sync again (DataStore.start) to receive changes.");
+            throw appsyncError("UnsupportedOperation", "Subscriptions are served over the realtime WebSocket: <endpoint>/realtime.");
           },
         },
       ]),

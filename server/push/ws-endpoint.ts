@@ -67,8 +67,10 @@ interface Connection extends LiveConnection {
 /** Attaches graphql-ws to `httpServer` at `/graphql`. */
 export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpointDeps): WebSocketEndpoint {
   const { yoga, config, logger } = deps;
+  // Not attached with `server:`: ws would answer every other path's upgrade with 400, and the
+  // model API's realtime WebSocket (`server/models/realtime-endpoint.ts`) shares the HTTP server.
   const wss = new WebSocketServer({
-    server: httpServer,
+    noServer: true,
     path: "/graphql",
     maxPayload: MAX_REQUEST_BODY_BYTES,
     // Runs before the upgrade is answered: an over-cap client gets a plain 429, no socket.
@@ -188,6 +190,9 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
     config.keepAliveMs,
   );
   wss.on("error", (error) => logger.error({ err: error }, "WebSocket server error"));
+  httpServer.on("upgrade", (request, socket, head) => {
+    if (wss.shouldHandle(request)) wss.handleUpgrade(request, socket, head, (webSocket) => wss.emit("connection", webSocket, request));
+  });
 
   return {
     connectionCount: () => open.size,

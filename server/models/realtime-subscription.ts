@@ -1,0 +1,122 @@
+/**
+ * One `start`, read: the GraphQL subscription it asks for, checked against the pool's generated
+ * schema and the model's `@auth` rules, and how each matching item is answered. The schema is
+ * the one the HTTP API serves (same type definitions and AWS scalars), so a subscription that
+ * validates there validates here, and an item is rendered through GraphQL's own execution: the
+ * client's selection set, aliases and scalar serialization apply to every event.
+ *
+ * Which items reach it: those of the model's dataset in the principal's data (its own for an
+ * owner model, the pool's shared data otherwise, as `accessOf` decides), of the subscribed
+ * operation, matching `filter`. An owner model's subscription without an `owner` argument is
+ * therefore filtered by the connection's identity; one naming another owner is refused.
+ */
+import {
+  execute,
+  getArgumentValues,
+  getVariableValues,
+  Kind,
+  parse,
+  validate,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from "graphql";
+import { poolOwnerId } from "../identity/shared-access.js";
+import { accessOf, type ModelPrincipal } from "./model-auth.js";
+import { matchesFilter, type ModelFilter } from "./model-filter.js";
+import type { ModelItem } from "./model-items.js";
+import type { ModelDef } from "./model-schema.js";
+import { REALTIME_ERRORS, type RealtimeError, type SubscriptionRequest } from "./realtime-protocol.js";
+
+/** What a model event is, as AppSync's subscriptions name it. */
+export type ModelOperation = "Create" | "Update" | "Delete";
+
+/** A pool's models as the realtime channel serves them. */
+export interface RealtimeModels {
+  poolId: string;
+  schema: GraphQLSchema;
+  /** `on<Op><Model>` field name to its model and operation. */
+  fields: ReadonlyMap<string, { model: ModelDef; operation: ModelOperation }>;
+}
+
+/** A subscription that may start. */
+export interface PreparedSubscription {
+  model: ModelDef;
+  operation: ModelOperation;
+  /** The owner id whose committed changes carry its items (an identity, or the pool's shared data). */
+  dataOwnerId: string;
+  /** True when `item` (of this subscription's model and operation) goes to the subscriber. */
+  accepts(item: ModelItem): boolean;
+  /** The `data` payload for `item`: the client's selection of it. */
+  render(item: ModelItem): Promise<{ data: unknown; errors?: RealtimeError[] }>;
+}
+
+/** The `on<Op><Model>` fields of `models`, keyed by field name. */
+export function subscriptionFieldsOf(models: readonly ModelDef[]): Map<string, { model: ModelDef; operation: ModelOperation }> {
+  const fields = new Map<string, { model: ModelDef; operation: ModelOperation }>();
+  for (const model of models) {
+    for (const operation of ["Create", "Update", "Delete"] as const) fields.set(`on${operation}${model.name}`, { model, operation });
+  }
+  return fields;
+}
+
+/** Reads `request` for `principal`: a subscription to start, or the errors to answer instead. */
+export function prepareSubscription(models: RealtimeModels, request: SubscriptionRequest, principal: ModelPrincipal): PreparedSubscription | { errors: RealtimeError[] } {
+  let document: DocumentNode;
+  try {
+    document = parse(request.query, { maxTokens: 2000 });
+  } catch (error) {
+    return { errors: [validationError(error as GraphQLError)] };
+  }
+  const invalid = validate(models.schema, document);
+  if (invalid.length > 0) return { errors: invalid.map(validationError) };
+  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const operation = request.operationName === null ? operations[0] : operations.find((candidate) => candidate.name?.value === request.operationName);
+  if (!operation || (request.operationName === null && operations.length > 1)) {
+    return { errors: [{ errorType: REALTIME_ERRORS.BAD_REQUEST, message: "name the operation to run (operationName) or send one" }] };
+  }
+  const root = operation.selectionSet.selections[0];
+  const served = operation.operation === "subscription" && root?.kind === Kind.FIELD ? models.fields.get(root.name.value) : undefined;
+  if (!served) return { errors: [{ errorType: REALTIME_ERRORS.UNSUPPORTED, message: "only the models' on<Create|Update|Delete><Model> subscriptions are served through the realtime channel" }] };
+  const field = root as FieldNode;
+
+  const variables = getVariableValues(models.schema, operation.variableDefinitions ?? [], request.variables);
+  if (variables.errors) return { errors: variables.errors.map(validationError) };
+  let args: { filter?: ModelFilter | null; [owner: string]: unknown };
+  try {
+    args = getArgumentValues(models.schema.getSubscriptionType()!.getFields()[field.name.value]!, field, variables.coerced);
+  } catch (error) {
+    return { errors: [validationError(error as GraphQLError)] };
+  }
+
+  const { model } = served;
+  const access = accessOf(principal, model);
+  const refused = { errors: [{ errorType: REALTIME_ERRORS.UNAUTHORIZED, message: `Not Authorized to access ${field.name.value} on type Subscription` }] };
+  if (access === null) return refused;
+  const ownerRule = model.auth.find((rule) => rule.allow === "owner");
+  const owner = ownerRule ? args[ownerRule.ownerField] : undefined;
+  // The items are the principal's own whatever it names; naming another owner is asking for theirs.
+  if (access.scope === "owner" && owner !== undefined && owner !== null && owner !== access.identityId) return refused;
+
+  const responseKey = field.alias?.value ?? field.name.value;
+  return {
+    model,
+    operation: served.operation,
+    dataOwnerId: access.scope === "owner" ? access.identityId : poolOwnerId(models.poolId),
+    accepts: (item) => matchesFilter(item, args.filter),
+    async render(item) {
+      const result = await execute({ schema: models.schema, document, operationName: request.operationName, variableValues: request.variables, rootValue: { [field.name.value]: item } });
+      return {
+        data: result.data ?? { [responseKey]: null },
+        ...(result.errors ? { errors: result.errors.map((error) => ({ errorType: "BadRequest", message: error.message, ...(error.path ? { path: error.path } : {}) })) } : {}),
+      };
+    },
+  };
+}
+
+/** GraphQL's own refusal (syntax, validation, variables), as the HTTP API shapes it. */
+function validationError(error: GraphQLError): RealtimeError {
+  return { errorType: "ValidationError", message: error.message, ...(error.locations ? { locations: error.locations } : {}) };
+}
