@@ -73,6 +73,8 @@ export const streamPage: ConsolePage = {
         for (const record of streamRecords.records) tail.prepend(tailLine(record));
       }
       while (tail.children.length > TAIL_LENGTH) tail.lastElementChild?.remove();
+      // Every shard has its iterator now: whatever is appended from here on shows up.
+      tail.setAttribute("data-live", "true");
     };
     const loadConsumers = async () => {
       const data = await api.gql<{ streamConsumers: ConsumerView[]; deadLetters: DeadLetterView[] }>(CONSUMERS);
@@ -91,6 +93,7 @@ export const streamPage: ConsolePage = {
     pool.addEventListener("change", () => {
       iterators = new Map();
       tail.replaceChildren();
+      tail.removeAttribute("data-live");
     });
     container.append(
       h("div", { class: "card inline" }, h("label", {}, "Pool ", pool)),

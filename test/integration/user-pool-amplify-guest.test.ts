@@ -13,6 +13,7 @@ import { Amplify } from "aws-amplify";
 import { confirmSignUp, fetchAuthSession, signIn, signUp } from "aws-amplify/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
+import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
 import { startMailCatcher, type MailCatcher } from "../helpers/mail-catcher.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { userPoolsConfig } from "../helpers/user-pool-clients.js";
@@ -20,6 +21,7 @@ import { userPoolsConfig } from "../helpers/user-pool-clients.js";
 let smtp: MailCatcher;
 let server: TestServer;
 
+freshAmplifyForThisFile();
 beforeAll(async () => {
   smtp = await startMailCatcher();
   const pools = [poolSettingsSchema.parse({ id: "default", region: "local", awsGuestAccess: "open" })];

@@ -27,6 +27,7 @@ import {
 } from "aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
 import { startMailCatcher, type MailCatcher } from "../helpers/mail-catcher.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { callUserPool, totpCode, userPoolsConfig } from "../helpers/user-pool-clients.js";
@@ -39,6 +40,7 @@ let server: TestServer;
 /** Amplify's token storage, kept here so the test can read the refresh token Amplify holds. */
 const tokenStore = new Map<string, string>();
 
+freshAmplifyForThisFile();
 beforeAll(async () => {
   smtp = await startMailCatcher();
   mails = smtp.mails;

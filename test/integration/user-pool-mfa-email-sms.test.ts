@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import type { UserPoolSettingsInput } from "../../server/user-pool/user-pool-config.js";
 import { verifySignature } from "../../server/stream/signature.js";
+import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
 import { startReceiver, type Receiver } from "../helpers/push-receivers.js";
 import { startMailCatcher, type MailCatcher } from "../helpers/mail-catcher.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -46,6 +47,7 @@ let clockOffsetMs = 0;
 const configure = (userPoolId: string, userPoolClientId: string) =>
   Amplify.configure({ Auth: { Cognito: { userPoolId, userPoolClientId, userPoolEndpoint: `${server.url}/aws/cognito-idp`, loginWith: { username: true, email: true }, signUpVerificationMethod: "code" } } });
 
+freshAmplifyForThisFile();
 beforeAll(async () => {
   smtp = await startMailCatcher();
   mails = smtp.mails;

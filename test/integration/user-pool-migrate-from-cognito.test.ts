@@ -12,6 +12,7 @@ import { Amplify } from "aws-amplify";
 import { fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
+import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
@@ -55,6 +56,7 @@ const nameOf = (promise: Promise<unknown>) => promise.then(() => "resolved", (er
 const passwordSignIn = (username: string, password: string) =>
   cognito.send(new InitiateAuthCommand({ ClientId: "default", AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD: password } }));
 
+freshAmplifyForThisFile();
 beforeAll(async () => {
   live = await startTestServer({
     config: { pools: [poolSettingsSchema.parse({ id: "default", developerCredentials: LIVE_DEVELOPER })], userPools: userPoolsConfig("http://live-pool.test", [{ id: LIVE_POOL, clients: [{ id: "live" }], mfaTypes: ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"] }]) },

@@ -24,6 +24,7 @@ import { Amplify } from "aws-amplify";
 import { autoSignIn, confirmSignIn, confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from "aws-amplify/auth";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { callUserPool, codeFromLog, totpCode, userPoolsConfig } from "../helpers/user-pool-clients.js";
 import { writeTriggerModules } from "../helpers/user-pool-trigger-modules.js";
@@ -36,6 +37,7 @@ let cognito: CognitoIdentityProviderClient;
 let skewMs = 0;
 const call = (operation: string, body: unknown) => callUserPool((path, init) => fetch(`${server.url}${path}`, init), "", operation, body);
 
+freshAmplifyForThisFile();
 beforeAll(async () => {
   const pools = [
     {

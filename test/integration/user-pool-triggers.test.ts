@@ -27,6 +27,7 @@ import { Amplify } from "aws-amplify";
 import { confirmSignIn, fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
+import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
 import { startMailCatcher, type MailCatcher } from "../helpers/mail-catcher.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { userPoolsConfig } from "../helpers/user-pool-clients.js";
@@ -46,6 +47,7 @@ let cognito: CognitoIdentityProviderClient;
 /** Signed with the linked identity pool's developer credentials, for the Admin* operations. */
 let developer: CognitoIdentityProviderClient;
 
+freshAmplifyForThisFile();
 beforeAll(async () => {
   smtp = await startMailCatcher();
   mails = smtp.mails;
