@@ -1,11 +1,12 @@
 /**
  * Unmodified Amplify DataStore (aws-amplify 6.22, @aws-amplify/datastore 5.1) syncing against
  * syncpool's model API over real HTTP: two devices, each its own Node process with its own
- * IndexedDB (fake-indexeddb), an API key from `createApiKey`. Realtime is not served yet, so a
- * device learns of the other's writes at its next sync (`stop()` then `start()`: a delta sync).
+ * IndexedDB (fake-indexeddb), an API key from `createApiKey`. Realtime is on (the devices hold
+ * their subscriptions on the model API's WebSocket; datastore-live.test.ts tests what arrives
+ * there), so these tests read the server and a device's sync: base sync, delta sync after
+ * `stop()`/`start()`, soft deletes, and conflicts. A device that must not hear the other's write
+ * before making its own is taken offline (`network`) and brought back, as a phone loses its network.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import { formatClock } from "../../core/clock.js";
@@ -13,6 +14,7 @@ import { encodeJsonState } from "../../core/json-codec.js";
 import { applyJsonPut } from "../../core/json-record.js";
 import { EMPTY_JSON_STATE } from "../../core/json-state.js";
 import { materializeStoredJson } from "../../core/shown-value.js";
+import { startDevice, type Device } from "../helpers/datastore-device.js";
 import { syncApi } from "../helpers/sync-api.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -23,41 +25,6 @@ const SCHEMA = `
   type Note @model @auth(rules: [{ allow: public }]) { id: ID! content: String! }
   type Diary @model @auth(rules: [{ allow: owner }]) { id: ID! entry: String! }
 `;
-const DEVICE = fileURLToPath(new URL("../helpers/datastore-device.cjs", import.meta.url));
-
-/** A DataStore device process and the commands it takes. */
-interface Device {
-  run<T = any>(command: string, args?: Record<string, unknown>): Promise<T>;
-  kill(): void;
-}
-
-async function startDevice(endpoint: string, credential: { apiKey: string } | { token: string }): Promise<Device> {
-  const child: ChildProcess = fork(DEVICE, [JSON.stringify({ endpoint, ...credential })], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let nextId = 0;
-  await new Promise<void>((resolve, reject) => {
-    child.once("message", () => resolve());
-    child.once("exit", (code) => reject(new Error(`the device exited (${code}) before it was ready: ${stderr}`)));
-  });
-  child.on("message", (message: { id?: number; result?: unknown; error?: string }) => {
-    if (message.id === undefined) return;
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(message.error));
-    else waiter?.resolve(message.result);
-  });
-  return {
-    run: (command, args) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        child.send({ id, command, args });
-      }),
-    kill: () => child.kill("SIGKILL"),
-  };
-}
 
 describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
   let server: TestServer;
@@ -113,10 +80,13 @@ describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
     const saved = await one.run("save", { model: "Todo", fields: { title: "draft", done: false } });
     await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).not.toBeNull();
     await two.run("resync");
+    // Device two is offline while one renames: its edit is based on the version before one's,
+    // and touches another field.
+    await two.run("network", { online: false });
     await one.run("update", { model: "Todo", id: saved.id, fields: { title: "final" } });
     await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).toMatchObject({ title: "final" });
-    // Device two's edit is based on the version before one's, and touches another field.
     await two.run("update", { model: "Todo", id: saved.id, fields: { done: true } });
+    await two.run("network", { online: true });
     await expect.poll(() => stored("Todo", saved.id), { timeout: 15_000 }).toMatchObject({ title: "final", done: true });
     await expect.poll(() => two.run("query", { model: "Todo", id: saved.id }), { timeout: 15_000 }).toMatchObject({ title: "final", done: true });
     await one.run("resync");
@@ -129,10 +99,12 @@ describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
     const saved = await one.run("save", { model: "Note", fields: { content: "v1" } });
     await expect.poll(() => stored("Note", saved.id), { timeout: 15_000 }).not.toBeNull();
     await two.run("resync");
+    // Device two is offline while one writes: its update is based on the version before one's.
+    await two.run("network", { online: false });
     await one.run("update", { model: "Note", id: saved.id, fields: { content: "from one" } });
     await expect.poll(() => stored("Note", saved.id), { timeout: 15_000 }).toMatchObject({ content: "from one" });
-    // Device two has not synced: its update is based on the version before one's.
     await two.run("update", { model: "Note", id: saved.id, fields: { content: "from two" } });
+    await two.run("network", { online: true });
     await expect.poll(() => two.run("conflicts"), { timeout: 15_000 }).toEqual([
       expect.objectContaining({ operation: "UPDATE", local: expect.objectContaining({ content: "from two" }), remote: expect.objectContaining({ id: saved.id, content: "from one" }) }),
     ]);
