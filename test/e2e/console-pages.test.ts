@@ -63,7 +63,7 @@ describeInBrowser("admin console pages", () => {
     await openConsolePage(page, "stream");
     await page.locator("#shards tbody tr").first().waitFor();
     // The tail starts at LATEST: once every shard has its iterator, an event appended shows up live.
-    await page.locator('#tail[data-live="true"]').waitFor();
+    await page.locator('#tail[data-live="true"]').waitFor({ state: "attached" });
     await syncApi(seeded.server.graphqlUrl, other.token).push({ dataset: "live", patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     await expect.poll(() => page.locator("#tail").textContent(), { timeout: 10_000 }).toContain(`live of ${other.identityId}`);
     await expect.poll(() => page.locator("#dead-letters tbody tr").count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
