@@ -56,8 +56,9 @@ const onBothBackends = [
   "test/integration/user-pool-mfa-email-sms.test.ts",
   "test/integration/user-pool-groups.test.ts",
   "test/integration/user-pool-refusals.test.ts",
-  // passkeys: credentials, their counters and single-use challenges in SQL
+  // passkeys: credentials, their counters and single-use challenges in SQL; USER_AUTH's sessions
   "test/integration/user-pool-passkeys.test.ts",
+  "test/integration/user-pool-user-auth.test.ts",
   // Admin* operations and ListUsers' filters (SQL the two backends run apart)
   "test/integration/user-pool-admin.test.ts",
   // the audit log: events and their stream appends in one transaction, listed newest first by a row-value cursor
