@@ -1,6 +1,7 @@
 /**
  * The bench runner, and the one orchestrator of `bench/`: measures the baselines, runs the
- * scenarios in order, prints one table with every result's ratio to its baselines,
+ * scenarios in order, prints one table with every result's ratio to its baselines and the
+ * goals report (issue 19's goals, each MET, MISSED or NOT MEASURED; `lib/goals.ts`),
  * and writes `<out>/<scenario>.json`, `<out>/baselines.json`, `<out>/run.json`, the SVG charts
  * and `<out>/results.md`. A full run without `--only` also puts the table into BENCHMARKS.md
  * (between its `bench:results` markers). Benches assert nothing: a scenario that fails is a
@@ -24,6 +25,7 @@ import { measureSqliteInserts, type SqliteInsertBaseline } from "./baselines/sql
 import { measureWsEcho } from "./baselines/ws-echo.js";
 import { probePostgres } from "./lib/bench-server.js";
 import { profileServerProcesses, startChildServer } from "./lib/child-server.js";
+import { evaluateGoals, goalsConsole, goalsMarkdown } from "./lib/goals.js";
 import { currentLoad, machineFacts } from "./lib/machine.js";
 import { consoleTable, markdownTable, type ResultRow, type ScenarioResult } from "./lib/report.js";
 import { summarize } from "./lib/stats.js";
@@ -169,9 +171,11 @@ async function main(): Promise<void> {
   writeJson(join(options.out, "run.json"), { ...run, scenarios: results.map((result) => ({ name: result.name, seconds: result.details.seconds })), rows });
 
   const conditions = `${options.quick ? "Quick" : "Full"} run of ${startedAt} on ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}, PostgreSQL ${run.postgres}; load average ${machine.loadAverage1m} at start, ${finished.loadAverage1mAtEnd} at end; ${finished.seconds.toFixed(0)} s.`;
-  const markdown = `${conditions}\n\n${markdownTable(rows)}\n`;
+  const goals = evaluateGoals(rows);
+  writeJson(join(options.out, "goals.json"), { ...run, goals });
+  const markdown = `${conditions}\n\n${markdownTable(rows)}\n\nGoals (issue 19), each against its baseline in this run:\n\n${goalsMarkdown(goals)}\n`;
   writeFileSync(join(options.out, "results.md"), markdown);
-  console.log(`\n${consoleTable(rows)}\n\n${conditions}\nResults in ${options.out}`);
+  console.log(`\n${consoleTable(rows)}\n\nGoals, each against its baseline in this run:\n${goalsConsole(goals)}\n\n${conditions}\nResults in ${options.out}`);
   if (!options.quick && !options.only && options.out === resolve(BENCH_DIR, "results")) updateBenchmarksMd(markdown);
 }
 

@@ -88,7 +88,10 @@ async function startWs(): Promise<{ url: string; close: () => Promise<void> }> {
   };
 }
 
-/** A bare node:http server: answers any request with a small JSON body, or `GET /bytes?n=N` with N bytes. */
+/**
+ * A bare node:http server: reads a POST's JSON body (parsed, as a server must) and answers with a
+ * small JSON body; `GET /bytes?n=N` answers N bytes.
+ */
 async function startHttp(): Promise<{ url: string; close: () => Promise<void> }> {
   const answer = JSON.stringify({ data: { pushRecords: { datasetSyncCount: 1 } } });
   const httpServer = createServer((request, response) => {
@@ -96,6 +99,14 @@ async function startHttp(): Promise<{ url: string; close: () => Promise<void> }>
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const bytes = /^\/bytes\?n=(\d+)/.exec(request.url ?? "");
+      if (request.method === "POST") {
+        try {
+          JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        } catch {
+          response.writeHead(400).end();
+          return;
+        }
+      }
       const body = bytes ? Buffer.alloc(Number(bytes[1]), 120) : answer;
       response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       response.end(body);

@@ -6,17 +6,16 @@
  * process) and the server each have a core.
  *
  * Baselines in the same run: better-sqlite3 alone (one commit per row with the same synchronous
- * setting; rows in one transaction for 100-patch pushes) and a bare node:http server answering the
- * same POSTs at the same concurrency.
+ * setting; rows in one transaction for 100-patch pushes) and a bare node:http server reading the
+ * same JSON bodies (same tokens, same sizes) at the same concurrency. Both are driven by the same
+ * load generator (`lib/http-load.ts`: node:http over a keep-alive Agent, one socket per client).
  */
-import { performance } from "node:perf_hooks";
 import { startChildServer } from "../lib/child-server.js";
 import { probePostgres } from "../lib/bench-server.js";
-import { pushRecords, signInGuests, type BenchPatch } from "../lib/gql.js";
+import { signInGuests, type BenchPatch } from "../lib/gql.js";
+import { measureHttpLoad, type HttpLoadResult, type LoadRequest } from "../lib/http-load.js";
 import type { Baseline, ResultRow, ScenarioResult } from "../lib/report.js";
-import { summarize } from "../lib/stats.js";
 import type { SqliteInsertBaseline } from "../baselines/sqlite-inserts.js";
-import { measureHttpThroughput } from "../baselines/http-round-trip.js";
 
 interface Cell {
   clients: number;
@@ -43,10 +42,10 @@ export async function runWriteThroughput(quick: boolean, sqlite: SqliteInsertBas
     { label: `PostgreSQL ${postgres.version.split(" ")[0] ?? ""}`.trim(), options: { storage: "postgres" } },
   ];
   const httpRate = new Map<number, number>();
-  for (const clients of new Set(CELLS.map((cell) => cell.clients))) httpRate.set(clients, await measureHttpThroughput(httpUrl, clients, quick ? 500 : 2000));
+  const rawHttp: Record<string, HttpLoadResult> = {};
 
   const rows: ResultRow[] = [];
-  const details: Record<string, unknown> = { windowMs, rawHttpRequestsPerSecond: Object.fromEntries(httpRate) };
+  const details: Record<string, unknown> = { windowMs, loadGenerator: "node:http, keep-alive Agent, one socket per client", rawHttp };
   for (const backend of backends) {
     if (backend.options.storage === "postgres" && !postgres.reachable) {
       for (const cell of CELLS) rows.push({ scenario: "2 write throughput", case: `${backend.label}: ${describe(cell)}`, value: Number.NaN, unit: "", better: "higher", baselines: [], skipped: `skipped: PostgreSQL unreachable (${postgres.reason})` });
@@ -55,8 +54,16 @@ export async function runWriteThroughput(quick: boolean, sqlite: SqliteInsertBas
     const server = await startChildServer("syncpool", backend.options);
     try {
       const guests = await signInGuests(server.url, Math.max(...CELLS.map((cell) => cell.clients)));
+      const tokens = guests.map((guest) => guest.token);
+      // The bare server reads the same bodies with the same tokens, once per concurrency, as soon as real tokens exist.
+      for (const clients of new Set(CELLS.map((cell) => cell.clients))) {
+        if (httpRate.has(clients)) continue;
+        const raw = await measureCell(httpUrl, tokens.slice(0, clients), { clients, patchesPerPush: 1 }, quick ? 500 : 2000, "raw");
+        rawHttp[String(clients)] = raw;
+        httpRate.set(clients, raw.perSecond);
+      }
       for (const [index, cell] of CELLS.entries()) {
-        const measured = await measureCell(server.url, guests.slice(0, cell.clients).map((guest) => guest.token), cell, windowMs, `c${index}`);
+        const measured = await measureCell(server.url, tokens.slice(0, cell.clients), cell, windowMs, `c${index}`);
         details[`${backend.label}: ${describe(cell)}`] = measured;
         // Requests per second compare with pushes per second; a 100-patch push's records have no HTTP counterpart.
         const baselines: Baseline[] = cell.patchesPerPush === 1 ? [{ name: `raw HTTP req/s at ${cell.clients}`, value: httpRate.get(cell.clients)! }] : [];
@@ -73,11 +80,11 @@ export async function runWriteThroughput(quick: boolean, sqlite: SqliteInsertBas
           scenario: "2 write throughput",
           case: `${backend.label}: ${describe(cell)}`,
           // 100-patch pushes compare records per second with rows per second.
-          value: cell.patchesPerPush === 1 ? measured.pushesPerSecond : measured.recordsPerSecond,
+          value: cell.patchesPerPush === 1 ? measured.perSecond : measured.perSecond * cell.patchesPerPush,
           unit: cell.patchesPerPush === 1 ? "pushes/s" : "records/s",
           better: "higher",
           baselines,
-          ...(isGoalCell ? { goal: { text: "5,000 pushes/s at 64 clients, SQLite", met: measured.pushesPerSecond >= 5000 } } : {}),
+          ...(isGoalCell ? { goal: { text: "5,000 pushes/s at 64 clients, SQLite", met: measured.perSecond >= 5000 } } : {}),
         });
       }
     } finally {
@@ -101,7 +108,7 @@ export async function runWriteThroughput(quick: boolean, sqlite: SqliteInsertBas
         series: [
           ...chartBackends.map((backend) => ({
             name: `syncpool ${backend.label}`,
-            points: [1, 16, 64].map((clients, index): [number, number] => [index, (details[`${backend.label}: ${clients} clients x 1 patch`] as { pushesPerSecond: number } | undefined)?.pushesPerSecond ?? Number.NaN]),
+            points: [1, 16, 64].map((clients, index): [number, number] => [index, (details[`${backend.label}: ${clients} clients x 1 patch`] as HttpLoadResult | undefined)?.perSecond ?? Number.NaN]),
           })),
           { name: "raw HTTP req/s", points: [1, 16, 64].map((clients, index): [number, number] => [index, httpRate.get(clients)!]) },
         ],
@@ -114,27 +121,20 @@ function describe(cell: Cell): string {
   return `${cell.clients} clients x ${cell.patchesPerPush} patch${cell.patchesPerPush > 1 ? "es" : ""}`;
 }
 
-/** Each token pushes to its own dataset, one push after another, for `windowMs` (after a short warm-up). */
-async function measureCell(url: string, tokens: string[], cell: Cell, windowMs: number, tag: string) {
+const PUSH = `mutation ($input: PushRecordsInput!) { pushRecords(input: $input) { datasetSyncCount } }`;
+
+/**
+ * Each token pushes to its own dataset, one push after another, for `windowMs` (after a short
+ * warm-up), through the shared load generator. A push answered with GraphQL errors is a failure.
+ */
+async function measureCell(url: string, tokens: string[], cell: Cell, windowMs: number, tag: string): Promise<HttpLoadResult> {
   const value = "x".repeat(40);
-  let sequence = 0;
   const patches = (push: number): BenchPatch[] => Array.from({ length: cell.patchesPerPush }, (_, index) => ({ op: "REPLACE", key: `k${(push * cell.patchesPerPush + index) % 1000}`, value }));
-  const loop = async (token: string, client: number, until: number, latencies: number[] | null) => {
-    let pushes = 0;
-    while (performance.now() < until) {
-      const push = sequence++;
-      const sentAt = performance.now();
-      await pushRecords(url, token, { dataset: `bench-${tag}`, deviceId: `device-${client}`, mutationId: `${tag}-${push}`, patches: patches(push) });
-      latencies?.push(performance.now() - sentAt);
-      pushes += 1;
-    }
-    return pushes;
-  };
-  await Promise.all(tokens.map((token, client) => loop(token, client, performance.now() + 300, null)));
-  const latencies: number[] = [];
-  const started = performance.now();
-  const counts = await Promise.all(tokens.map((token, client) => loop(token, client, started + windowMs, latencies)));
-  const seconds = (performance.now() - started) / 1000;
-  const pushes = counts.reduce((sum, count) => sum + count, 0);
-  return { pushes, seconds, pushesPerSecond: pushes / seconds, recordsPerSecond: (pushes * cell.patchesPerPush) / seconds, latency: summarize(latencies) };
+  const next = (client: number, push: number): LoadRequest => ({
+    token: tokens[client]!,
+    body: JSON.stringify({ query: PUSH, variables: { input: { dataset: `bench-${tag}`, deviceId: `device-${client}`, mutationId: `${tag}-${push}`, patches: patches(push) } } }),
+  });
+  const measured = await measureHttpLoad(url, tokens.length, windowMs, 300, next);
+  if (measured.firstFailure) console.warn(`write-throughput ${tag}: ${measured.failed} failed pushes, first: ${measured.firstFailure}`);
+  return measured;
 }
