@@ -268,7 +268,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       logger,
       push,
       aws,
-      appsyncRealtime: createAppsyncRealtime({ pools, sync, verifyToken: (token) => tokens.verify(token), bus: push.bus, caps: push.caps, config: config.push, logger: logger.child({ component: "models" }) }),
+      appsyncRealtime: createAppsyncRealtime({ pools, sync, verifyToken: (token) => tokens.verify(token), identity, verifyUserPoolAccessToken: userPools.verifyAccessToken, bus: push.bus, caps: push.caps, config: config.push, logger: logger.child({ component: "models" }) }),
       userPools,
       metrics,
       operations,

@@ -84,6 +84,8 @@ function modelTypeDefs(model: ModelDef): string {
         return input && `${field.name}: ${prefix === "ModelSubscription" ? input.replace(/^Model/, "ModelSubscription") : input}`;
       })
       .filter((line): line is string => line !== null);
+  // As AppSync generates them: one String argument per owner rule, named after its ownerField.
+  const ownerArgs = [...new Set(model.auth.filter((rule) => rule.allow === "owner").map((rule) => rule.ownerField))].map((name) => `, ${name}: String`).join("");
   const filterBody = (self: string, prefix: string) => `${filterFields(prefix).join(" ")} and: [${self}] or: [${self}] ${prefix === "Model" ? `not: ${self}` : ""} _deleted: ${prefix}BooleanInput`;
   return `
 type ${m} { ${fields.map((field) => `${field.name}: ${typeText(field, field.type, true)}`).join(" ")} _version: Int! _deleted: Boolean _lastChangedAt: AWSTimestamp! }
@@ -105,9 +107,9 @@ extend type Mutation {
   delete${m}(input: Delete${m}Input!, condition: Model${m}ConditionInput): ${m}
 }
 extend type Subscription {
-  onCreate${m}(filter: ModelSubscription${m}FilterInput, owner: String): ${m}
-  onUpdate${m}(filter: ModelSubscription${m}FilterInput, owner: String): ${m}
-  onDelete${m}(filter: ModelSubscription${m}FilterInput, owner: String): ${m}
+  onCreate${m}(filter: ModelSubscription${m}FilterInput${ownerArgs}): ${m}
+  onUpdate${m}(filter: ModelSubscription${m}FilterInput${ownerArgs}): ${m}
+  onDelete${m}(filter: ModelSubscription${m}FilterInput${ownerArgs}): ${m}
 }`;
 }
 

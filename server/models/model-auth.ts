@@ -16,7 +16,9 @@
  * - `allow: groups` with static `groups` admits tokens whose group claim (`groupClaim`, default
  *   `cognito:groups`; for an identity token, the groups its sign-in brought) names one of them;
  * - `allow: owner` admits every token, in the identity's own data: the owner is the caller's
- *   identity whichever claim the rule names;
+ *   identity whichever claim the rule names. An owner a client names (a subscription's owner
+ *   argument, a written owner field) is the caller when it is the identity id or the token's
+ *   value of the rule's `identityClaim` (`ownerNamesCaller`), and anyone else otherwise;
  * - dynamic group rules (`groupsField`), `iam` and `function` providers and `custom` admit nobody.
  *
  * A model with an owner rule keeps its items in their owners' data whoever asks: its other rules
@@ -129,12 +131,46 @@ export function accessOf(principal: ModelPrincipal, model: ModelDef, operation: 
 
 /**
  * What a realtime subscription of `principal` to `model` may receive, or null to refuse it with
- * `Unauthorized`: the `listen` operation. For `owner` access, deliver only items whose
- * `ownerField` holds `identityId`; an `owner` argument DataStore sends (the ID token's
- * `cognito:username`) names the same caller and is not compared with the stored owner.
+ * `Unauthorized`: the `listen` operation. For `owner` access, deliver only the items of
+ * `identityId`'s own data; owner arguments are checked apart (`namesOnlyCaller`).
  */
 export function subscriptionAccessOf(principal: ModelPrincipal, model: ModelDef): ModelAccess | null {
   return accessOf(principal, model, "listen");
+}
+
+/**
+ * Whether `value`, given as the owner under `rule`'s `ownerField`, names `principal`: its identity
+ * id, or what its token holds for the rule's `identityClaim`. DataStore in `userPool` mode sends the
+ * access token but takes the owner argument from the ID token, so as on AppSync `cognito:username`
+ * (ID token) and `username` (access token) stand for each other; a composite claim such as
+ * `sub::username` is named by the joined values or by either part.
+ */
+export function ownerNamesCaller(principal: ModelPrincipal, rule: AuthRule, value: unknown): boolean {
+  if (principal.kind !== "identity" || typeof value !== "string") return false;
+  return value === principal.identityId || claimNamesOf(principal.claims, rule.identityClaim).includes(value);
+}
+
+/**
+ * Whether every owner `values` name is `principal`: for each owner rule of `model`, the value under
+ * its `ownerField` (a subscription's arguments, a mutation's input). Absent and null name nobody.
+ */
+export function namesOnlyCaller(principal: ModelPrincipal, model: ModelDef, values: Readonly<Record<string, unknown>>): boolean {
+  return model.auth.every((rule) => rule.allow !== "owner" || values[rule.ownerField] === undefined || values[rule.ownerField] === null || ownerNamesCaller(principal, rule, values[rule.ownerField]));
+}
+
+/** The values naming the holder of `claims` under `identityClaim` (`a::b`: "<a>::<b>", "<a>", "<b>"). */
+function claimNamesOf(claims: Readonly<Record<string, unknown>> | undefined, identityClaim: string): string[] {
+  const parts = identityClaim.split("::").map((name) => claimValue(claims, name));
+  const names = parts.filter((part): part is string => part !== null);
+  if (parts.length > 1 && names.length === parts.length) names.push(names.join("::"));
+  return names;
+}
+
+/** A claim as a non-empty string, or null; `cognito:username` and `username` answer for each other. */
+function claimValue(claims: Readonly<Record<string, unknown>> | undefined, name: string): string | null {
+  const alias = name === "cognito:username" ? "username" : name === "username" ? "cognito:username" : null;
+  const value = claims?.[name] ?? (alias === null ? undefined : claims?.[alias]);
+  return typeof value === "string" && value !== "" ? value : null;
 }
 
 /** Whether a non-owner rule admits `principal` (operations aside). */

@@ -10,7 +10,7 @@ import { matchesFilter, type ModelFilter } from "./model-filter.js";
 import type { ModelItem, ModelItems, ModelTarget } from "./model-items.js";
 import type { ModelDef } from "./model-schema.js";
 import { syncItems, type SyncArgs } from "./model-sync.js";
-import type { ModelAccess, ModelOperation, ModelPrincipal } from "./model-auth.js";
+import { namesOnlyCaller, type ModelAccess, type ModelOperation, type ModelPrincipal } from "./model-auth.js";
 
 /** What a request to the model API carries. */
 export interface ModelContext {
@@ -41,14 +41,13 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
   const required = new Set(model.fields.filter((field) => field.required).map((field) => field.name));
 
   /** The fields an input writes: not the key, not the metadata; a required field never becomes null. */
-  const written = (input: Input, access: ModelAccess, field: string): Record<string, unknown> => {
-    // An owner's items carry the owner's identity id; nobody writes an item to another owner.
-    if (access.scope === "owner" && input[access.ownerField] !== undefined && input[access.ownerField] !== null && input[access.ownerField] !== access.identityId) {
-      throw unauthorized(field, "Mutation");
-    }
+  const written = (input: Input, principal: ModelPrincipal, access: ModelAccess, field: string): Record<string, unknown> => {
+    // An owner's items carry the owner's identity id, even when the input names the caller by its
+    // username (or the rule's identityClaim); nobody writes an item to another owner.
+    if (access.scope === "owner" && !namesOnlyCaller(principal, model, input)) throw unauthorized(field, "Mutation");
     const fields: Record<string, unknown> = access.scope === "owner" ? { [access.ownerField]: access.identityId } : {};
     for (const [name, value] of Object.entries(input)) {
-      if (name === "id" || name.startsWith("_") || value === undefined) continue;
+      if (name === "id" || name.startsWith("_") || value === undefined || (access.scope === "owner" && name === access.ownerField)) continue;
       if (value === null && required.has(name)) throw appsyncError("BadRequest", `${model.name}.${name} is required and cannot be null`);
       fields[name] = value;
     }
@@ -100,13 +99,13 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
         const id = args.input.id ?? randomUUID();
         if ((await items.readItem(target, id)) !== null) throw conditionFailed();
         const now = stamp();
-        const outcome = await items.writeItem(target, id, { ...written(args.input, target.access, `create${m}`), createdAt: now, updatedAt: now }, { replace: true, baseVersion: 0 });
+        const outcome = await items.writeItem(target, id, { ...written(args.input, context.principal, target.access, `create${m}`), createdAt: now, updatedAt: now }, { replace: true, baseVersion: 0 });
         if ("conflict" in outcome) throw conditionFailed();
         return outcome.item;
       },
       [`update${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
         const target = guard(`update${m}`, "Mutation", context, "update");
-        return change(target, args, written(args.input, target.access, `update${m}`));
+        return change(target, args, written(args.input, context.principal, target.access, `update${m}`));
       },
       [`delete${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
         return change(guard(`delete${m}`, "Mutation", context, "delete"), args, { _deleted: true });

@@ -22,6 +22,7 @@ import type { PushConfig } from "../push/push-config.js";
 import type { SyncDeps } from "../sync/types.js";
 import { appsyncTypeDefs } from "./appsync-type-defs.js";
 import { awsScalarResolvers } from "./aws-scalars.js";
+import { createLoginTokenIdentity, type LoginTokenDeps } from "./login-token-identity.js";
 import type { PrincipalDeps } from "./model-auth.js";
 import { parseAppModels } from "./model-schema.js";
 import { authHeadersOfUpgrade } from "./realtime-auth.js";
@@ -43,6 +44,10 @@ export interface AppsyncRealtimeDeps {
   pools: PoolRegistry;
   sync: SyncDeps;
   verifyToken: PrincipalDeps["verifyToken"];
+  /** Sign-in's dependencies: a login token reaches the identity a sign-in with it would, as on the HTTP API. */
+  identity: LoginTokenDeps["identity"];
+  /** The built-in user pools' access-token check (DataStore's `userPool` mode sends the access token). */
+  verifyUserPoolAccessToken: LoginTokenDeps["verifyUserPoolAccessToken"];
   bus: ChangeBus;
   caps: ConnectionCaps;
   config: Pick<PushConfig, "keepAliveMs" | "maxBufferedBytes">;
@@ -83,6 +88,7 @@ export function createAppsyncRealtime(deps: AppsyncRealtimeDeps): AppsyncRealtim
     sessionSecrets: deps.sync.sessionSecrets,
     now: deps.sync.now,
     verifyToken: deps.verifyToken,
+    loginIdentityOf: createLoginTokenIdentity(deps),
     identities: deps.sync.storage.identities,
   };
 

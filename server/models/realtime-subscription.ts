@@ -7,8 +7,10 @@
  *
  * Which items reach it: those of the model's dataset in the principal's data (its own for an
  * owner model, the pool's shared data otherwise, as `accessOf` decides), of the subscribed
- * operation, matching `filter`. An owner model's subscription without an `owner` argument is
- * therefore filtered by the connection's identity; one naming another owner is refused.
+ * operation, matching `filter`. An owner model's subscription without an owner argument (named
+ * after the rule's `ownerField`) is therefore filtered by the connection's identity; one naming
+ * the caller (its identity id, or its token's `identityClaim`: DataStore sends the ID token's
+ * `cognito:username`) is the same; one naming anybody else is refused.
  */
 import {
   execute,
@@ -24,7 +26,7 @@ import {
   type OperationDefinitionNode,
 } from "graphql";
 import { poolOwnerId } from "../identity/shared-access.js";
-import { accessOf, type ModelPrincipal } from "./model-auth.js";
+import { namesOnlyCaller, subscriptionAccessOf, type ModelPrincipal } from "./model-auth.js";
 import { matchesFilter, type ModelFilter } from "./model-filter.js";
 import type { ModelItem } from "./model-items.js";
 import type { ModelDef } from "./model-schema.js";
@@ -84,7 +86,7 @@ export function prepareSubscription(models: RealtimeModels, request: Subscriptio
 
   const variables = getVariableValues(models.schema, operation.variableDefinitions ?? [], request.variables);
   if (variables.errors) return { errors: variables.errors.map(validationError) };
-  let args: { filter?: ModelFilter | null; [owner: string]: unknown };
+  let args: { filter?: ModelFilter | null; [ownerField: string]: unknown };
   try {
     args = getArgumentValues(models.schema.getSubscriptionType()!.getFields()[field.name.value]!, field, variables.coerced);
   } catch (error) {
@@ -92,13 +94,11 @@ export function prepareSubscription(models: RealtimeModels, request: Subscriptio
   }
 
   const { model } = served;
-  const access = accessOf(principal, model);
+  const access = subscriptionAccessOf(principal, model);
   const refused = { errors: [{ errorType: REALTIME_ERRORS.UNAUTHORIZED, message: `Not Authorized to access ${field.name.value} on type Subscription` }] };
   if (access === null) return refused;
-  const ownerRule = model.auth.find((rule) => rule.allow === "owner");
-  const owner = ownerRule ? args[ownerRule.ownerField] : undefined;
   // The items are the principal's own whatever it names; naming another owner is asking for theirs.
-  if (access.scope === "owner" && owner !== undefined && owner !== null && owner !== access.identityId) return refused;
+  if (access.scope === "owner" && !namesOnlyCaller(principal, model, args)) return refused;
 
   const responseKey = field.alias?.value ?? field.name.value;
   return {

@@ -5,9 +5,9 @@
  * `complete`, refusals as `error` frames on an open socket, and owner models kept to their owner.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
 import { poolSettingsSchema } from "../../server/config.js";
 import { DEFAULT_PUSH_CONFIG } from "../../server/push/push-config.js";
+import { connectRealtime as connect, startMessage as start, type RawRealtimeClient as RawClient } from "../helpers/realtime-raw-client.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-appsync-realtime-0123456789";
@@ -16,69 +16,7 @@ const SCHEMA = `
   type Diary @model @auth(rules: [{ allow: owner }]) { id: ID! entry: String! }
 `;
 const TODO_FIELDS = "id title done createdAt updatedAt _version _lastChangedAt _deleted";
-
-/** A raw realtime client: every frame it received, and a wait for the next one matching. */
-interface RawClient {
-  socket: WebSocket;
-  protocol: string;
-  send(message: unknown): void;
-  next(match: (frame: any) => boolean, timeoutMs?: number): Promise<any>;
-  frames: any[];
-  closed: Promise<{ code: number }>;
-}
-
-async function connect(url: string, protocols: string[]): Promise<RawClient> {
-  const socket = new WebSocket(url, protocols);
-  const frames: any[] = [];
-  const waiters: { match: (frame: any) => boolean; resolve: (frame: any) => void }[] = [];
-  socket.on("message", (data) => {
-    const frame = JSON.parse(data.toString());
-    frames.push(frame);
-    for (const waiter of [...waiters]) {
-      if (waiter.match(frame)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(frame);
-      }
-    }
-  });
-  const closed = new Promise<{ code: number }>((resolve) => socket.once("close", (code) => resolve({ code })));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
-  return {
-    socket,
-    protocol: socket.protocol,
-    frames,
-    closed,
-    send: (message) => socket.send(typeof message === "string" ? message : JSON.stringify(message)),
-    next: (match, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const seen = frames.find(match);
-        if (seen) {
-          frames.splice(frames.indexOf(seen), 1);
-          return resolve(seen);
-        }
-        const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(frames)}`)), timeoutMs);
-        waiters.push({
-          match,
-          resolve: (frame) => {
-            clearTimeout(timer);
-            frames.splice(frames.indexOf(frame), 1);
-            resolve(frame);
-          },
-        });
-      }),
-  };
-}
-
 const encode = (headers: object) => Buffer.from(JSON.stringify(headers)).toString("base64url");
-const start = (id: string, query: string, variables: object = {}, authorization?: object) => ({
-  id,
-  type: "start",
-  // Without `authorization` the start relies on the connection's credentials.
-  payload: { data: JSON.stringify({ query, variables }), ...(authorization ? { extensions: { authorization: { ...authorization, "x-amz-user-agent": "aws-amplify/6.22.1 datastore/1" } } } : {}) },
-});
 
 describe("the model API's realtime WebSocket", () => {
   let server: TestServer;
