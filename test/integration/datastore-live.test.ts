@@ -127,12 +127,13 @@ describe("Amplify DataStore live against syncpool", { timeout: 90_000 }, () => {
     for (const device of [phone, laptop]) expect(await device.run("errors")).toEqual([]);
   });
 
-  it("shows a DataStore write to syncpool's own client live and in the event stream, and the client's writes in DataStore's observe live", async () => {
+  it("shows a DataStore write to the user's syncpool client live and in the event stream, and the client's writes in DataStore's observe live, for public and owner models", async () => {
     const alice = await net.server!.signInGuest("app");
     const phone = await signedInDevice(alice.token);
     const link = net.device("web");
     const client: SyncClient = link.client({ identityPoolId: "app", live: true, WebSocket: link.WebSocket });
-    await client.signIn();
+    // The same user's web app: syncpool's client, signed in as the identity DataStore's token stands for.
+    await client.signIn({ identityId: alice.identityId, deviceSecret: alice.deviceSecret });
     const todos = client.sharedDataset<{ title: string; done: boolean; _deleted?: boolean }>("model-Todo");
     await todos.sync();
 
@@ -161,6 +162,15 @@ describe("Amplify DataStore live against syncpool", { timeout: 90_000 }, () => {
     await client.sync();
     await expect.poll(() => observed(phone, "Todo"), { timeout: 15_000 }).toContainEqual(expect.objectContaining({ opType: "DELETE", element: expect.objectContaining({ id: "from-web" }) }));
     expect(await phone.run("query", { model: "Todo", id: "from-web" })).toBeNull();
+
+    // The owner model lives in the user's own dataset: both ways, live, there too.
+    const diary = client.dataset<{ entry: string; owner: string }>("model-Diary");
+    await diary.sync();
+    const entry = await phone.run("save", { model: "Diary", fields: { entry: "from DataStore" } });
+    await expect.poll(() => diary.get(entry.id), { timeout: 15_000 }).toMatchObject({ entry: "from DataStore", owner: alice.identityId });
+    await diary.put("diary-from-web", { entry: "written on the web", owner: alice.identityId });
+    await client.sync();
+    await expect.poll(() => observed(phone, "Diary"), { timeout: 15_000 }).toContainEqual(expect.objectContaining({ opType: "INSERT", element: expect.objectContaining({ id: "diary-from-web", entry: "written on the web" }) }));
     expect(await syncQueries(phone)).toBe(phoneSyncs);
     expect(await phone.run("errors")).toEqual([]);
   });
