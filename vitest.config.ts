@@ -40,6 +40,8 @@ const onBothBackends = [
   "test/integration/client-close-mid-pass.test.ts",
   // model items through applyPush: versions, OPTIMISTIC conflicts, sync pages
   "test/integration/appsync-models.test.ts",
+  // model tombstones removed by the purge (DELETE by key hash on PostgreSQL), usage moved
+  "test/integration/appsync-tombstones.test.ts",
   // keys and secrets kept in the database; the storage pool metric
   "test/integration/keys-rotation.test.ts",
   "test/security/secrets-at-rest.test.ts",

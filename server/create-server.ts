@@ -42,13 +42,13 @@ import { restrictDataDir } from "./secret-file.js";
 import { schedulePurge } from "./purge-schedule.js";
 import { useHealthRoutes, useJwksRoute, usePathHandler } from "./http-routes.js";
 import { createAppsyncApi } from "./models/appsync-api.js";
+import { purgeModelTombstones } from "./models/tombstone-purge.js";
 import { createAppsyncRealtime } from "./models/realtime-endpoint.js";
 import { createModelsAdminArea } from "./models/models-admin-area.js";
-import type { CommittedChange } from "./sync/types.js";
+import type { CommittedChange, SyncDeps } from "./sync/types.js";
 import { createStreamRuntime } from "./stream/stream-runtime.js";
 import { createYdocPool, type YdocPool } from "./ydoc/ydoc-pool.js";
 import { createYdocWork } from "./ydoc/ydoc-work.js";
-import type { SyncDeps } from "./sync/types.js";
 import { CONSOLE_PATH, createConsoleRoute, findConsoleDir } from "./console/serve-console.js";
 import { createMetricsRoute, METRICS_PATH } from "./metrics/metrics-route.js";
 import { DEFAULT_POOL_ID, poolSettingsSchema } from "./identity/pool-settings.js";
@@ -255,7 +255,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       ],
     });
 
-    const stopPurging = schedulePurge(storage, config.mutationRetentionHours, now, logger);
+    const stopPurging = schedulePurge(storage, config.mutationRetentionHours, now, logger, [{ what: "expired model tombstones", run: () => purgeModelTombstones({ storage, pools, now }) }]);
     stream.start();
     let closed: Promise<void> | undefined;
     return {

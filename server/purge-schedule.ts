@@ -1,21 +1,34 @@
 /**
- * Forgetting remembered push answers: idempotent replay needs them only while a device may still retry.
+ * The server's purge schedule: forgetting remembered push answers (idempotent replay needs them
+ * only while a device may still retry) and removing expired model tombstones.
  */
 import type { Logger } from "./logger.js";
 import type { Storage } from "./storage/storage.js";
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
+/** A purge run beside the push answers' on the same schedule; resolves with how much it removed. */
+export interface ScheduledPurge {
+  /** What it removes, for the log ("expired model tombstones"). */
+  what: string;
+  run: () => Promise<number>;
+}
+
 /**
- * Forgets answers to pushes older than the retention (idempotent replay needs them only while a
- * device may still retry), once at start and then hourly. The timer does not keep the process up.
+ * Forgets answers to pushes older than the retention, and runs `others`, once at start and then
+ * hourly. Each purge fails alone (logged); the timer does not keep the process up.
  */
-export function schedulePurge(storage: Storage, retentionHours: number, now: () => number, logger: Logger): () => void {
+export function schedulePurge(storage: Storage, retentionHours: number, now: () => number, logger: Logger, others: readonly ScheduledPurge[] = []): () => void {
+  const purges: ScheduledPurge[] = [
+    { what: "remembered push answers", run: () => storage.datasets.purgeMutations(now() - retentionHours * 3_600_000) },
+    ...others,
+  ];
   const purge = () => {
-    storage
-      .datasets.purgeMutations(now() - retentionHours * 3_600_000)
-      .then((count) => count > 0 && logger.info({ count }, "purged remembered push answers"))
-      .catch((error: unknown) => logger.warn({ err: error }, "purging remembered push answers failed"));
+    for (const { what, run } of purges) {
+      run()
+        .then((count) => count > 0 && logger.info({ count }, `purged ${what}`))
+        .catch((error: unknown) => logger.warn({ err: error }, `purging ${what} failed`));
+    }
   };
   purge();
   const timer = setInterval(purge, PURGE_INTERVAL_MS);

@@ -93,6 +93,7 @@ function buildYoga(pool: PoolSettings, deps: AppsyncApiDeps, items: ModelItems):
     return modelResolvers(model, {
       sync: deps.sync,
       items,
+      tombstoneTtlDays: settings.tombstoneTtlDays,
       targetOf: (principal, operation) => {
         const access = accessOf(principal, model, operation);
         if (access === null) return null;

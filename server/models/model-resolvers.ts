@@ -23,6 +23,8 @@ export interface ModelResolverDeps {
   items: ModelItems;
   /** Where `principal`'s items of the model live and how they merge, or null when no rule grants it `operation`. */
   targetOf: (principal: ModelPrincipal, operation: ModelOperation) => (ModelTarget & { access: ModelAccess }) | null;
+  /** The pool's `models.tombstoneTtlDays`: delta syncs from before it are answered as base syncs. */
+  tombstoneTtlDays: number;
 }
 
 type Input = Record<string, unknown> & { id?: string; _version?: number | null };
@@ -79,7 +81,7 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
         return { ...page, items: page.items.filter((item) => !item._deleted) };
       },
       [`sync${ms}`]: async (_: unknown, args: SyncArgs, context: ModelContext) => {
-        return syncItems(sync, guard(`sync${ms}`, "Query", context, "sync"), args);
+        return syncItems(sync, guard(`sync${ms}`, "Query", context, "sync"), args, deps.tombstoneTtlDays);
       },
     },
     // Subscriptions run over the realtime WebSocket (`realtime-endpoint.ts`); over HTTP they say so.

@@ -4,6 +4,8 @@
  * sync moves its item to the end, where a later page (or the next delta sync) picks it up.
  *
  * - `lastSync` 0 or null: base sync, every item including soft-deleted ones (`_deleted: true`);
+ * - `lastSync` before the tombstone horizon (`tombstoneTtlDays` ago): base sync, as AppSync answers
+ *   a `lastSync` older than its delta table's TTL; deletes that old may have been purged;
  * - `lastSync` > 0: delta sync, the items changed since then. The records' server times rise with
  *   their sync counts, so this is the tail of the same order; a page may hold fewer items than
  *   `limit` (even none) and still be followed by another.
@@ -15,6 +17,8 @@ import { pullRecords } from "../sync/pull-records.js";
 import type { SyncDeps } from "../sync/types.js";
 import { matchesFilter, type ModelFilter } from "./model-filter.js";
 import { itemOf, type ModelItem, type ModelTarget } from "./model-items.js";
+import { DEFAULT_TOMBSTONE_TTL_DAYS } from "./models-settings.js";
+import { tombstoneHorizon } from "./tombstone-purge.js";
 
 /** Page size when the client names none (AppSync's default). */
 export const DEFAULT_SYNC_LIMIT = 100;
@@ -50,12 +54,13 @@ interface SyncPosition {
 }
 
 /** One page of `target`'s items for `args`. @throws SyncpoolError BAD_USER_INPUT for a bad limit or token. */
-export async function syncItems(deps: SyncDeps, target: ModelTarget, args: SyncArgs): Promise<ModelConnection> {
+export async function syncItems(deps: SyncDeps, target: ModelTarget, args: SyncArgs, tombstoneTtlDays = DEFAULT_TOMBSTONE_TTL_DAYS): Promise<ModelConnection> {
   const limit = args.limit ?? DEFAULT_SYNC_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) throw new SyncpoolError("BAD_USER_INPUT", "limit must be a positive integer", { field: "limit" });
   const position = args.nextToken ? decodePosition(args.nextToken) : null;
   const startedAt = position?.startedAt ?? deps.now();
-  const lastSync = position?.lastSync ?? Math.max(0, args.lastSync ?? 0);
+  const asked = Math.max(0, args.lastSync ?? 0);
+  const lastSync = position?.lastSync ?? (asked < tombstoneHorizon(startedAt, tombstoneTtlDays) ? 0 : asked);
   const page = await pullRecords(deps, target.caller, {
     dataset: target.dataset,
     first: Math.min(limit, MAX_SYNC_LIMIT),

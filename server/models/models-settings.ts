@@ -1,7 +1,7 @@
 /**
  * A pool's `models` settings: the app's Amplify GraphQL schema (its SDL; a config file names the
  * file and `config-file.ts` reads it in) and the conflict handler per model, as AppSync
- * configures them. The schema is parsed here, so a pool whose models cannot be served is refused
+ * configures them, and how long deleted items stay as tombstones. The schema is parsed here, so a pool whose models cannot be served is refused
  * when the config is read, not at the first request.
  */
 import { z } from "zod";
@@ -14,12 +14,25 @@ export type ConflictHandler = (typeof CONFLICT_HANDLERS)[number];
 
 const handler = z.enum(CONFLICT_HANDLERS, { error: "expected AUTOMERGE or OPTIMISTIC_CONCURRENCY" });
 
+/**
+ * Days a deleted item stays as a tombstone before the purge removes it: 30, as Amplify provisions
+ * AppSync's versioned tables (BaseTableTTL of 43,200 minutes). A delta sync from further back than
+ * this is answered as a base sync (`model-sync.ts`), since deletes older than it may be gone.
+ */
+export const DEFAULT_TOMBSTONE_TTL_DAYS = 30;
+
 /** `models` in a pool's settings. */
 export const modelsSettingsSchema = z
   .object({
     schema: z.string({ error: "expected the schema's SDL" }).min(1).max(1_000_000, { error: "expected at most 1 MB of SDL" }),
     conflictHandler: handler.default("AUTOMERGE"),
     conflictHandlers: z.record(z.string(), handler, { error: "expected an object of model names to handlers" }).default({}),
+    tombstoneTtlDays: z
+      .number({ error: "expected a number of days" })
+      .int({ error: "expected a whole number of days" })
+      .min(1, { error: "expected at least 1 day" })
+      .max(3650, { error: "expected at most 3650 days" })
+      .default(DEFAULT_TOMBSTONE_TTL_DAYS),
   })
   .strict()
   .superRefine((settings, ctx) => {

@@ -81,6 +81,11 @@ export interface DatasetWriteTx {
   saveRecords(records: readonly SyncRecord[]): Promise<void>;
   /** Removes every record row of the dataset (used by dataset delete). */
   deleteAllRecords(): Promise<void>;
+  /**
+   * Removes the record rows of `keys` (expired model tombstones): the rows are gone, not marked
+   * deleted. The dataset row's usage is the caller's to move.
+   */
+  deleteRecords(keys: readonly string[]): Promise<void>;
   /** Remembers a push answer. */
   saveMutation(row: Omit<MutationRow, "identityId">): Promise<void>;
   /**

@@ -208,6 +208,18 @@ export class SqlDatasetTx implements EndableDatasetTx {
     if (pending) await pending;
   }
 
+  async deleteRecords(keys: readonly string[]): Promise<void> {
+    this.#assertActive();
+    if (keys.length === 0) return;
+    const { identityId, name, session } = this;
+    const { keyHash } = this.driver;
+    const query = keyHash
+      ? sql`DELETE FROM records WHERE identity_id = ${identityId} AND dataset = ${name} AND key_hash = ANY(${keys.map(keyHash)}::bytea[])`
+      : sql`DELETE FROM records WHERE identity_id = ${identityId} AND dataset = ${name} AND key IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`;
+    const pending = runStatement(session, query);
+    if (pending) await pending;
+  }
+
   async saveMutation(row: Omit<MutationRow, "identityId">): Promise<void> {
     this.#assertActive();
     const query = sql`

@@ -127,6 +127,18 @@ export function describeDatasetWrites(storage: () => Storage): void {
       expect((await readAll(IDENTITY_B, "notes")).records).toHaveLength(1);
     });
 
+    it("deleteRecords removes the named records of this dataset only, and the transaction sees it at once", async () => {
+      await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("a", 1), makeRecord("b", 1), makeRecord("c", 1)]);
+      await commitPush(storage(), IDENTITY_B, "notes", 1, [makeRecord("a", 1)]);
+      await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
+        await tx.deleteRecords(["a", "c", "never-stored"]);
+        await tx.deleteRecords([]);
+        expect([...(await tx.getRecords(["a", "b", "c"])).keys()]).toEqual(["b"]);
+      });
+      expect((await readAll(IDENTITY_A, "notes")).records.map((record) => record.key)).toEqual(["b"]);
+      expect((await readAll(IDENTITY_B, "notes")).records).toHaveLength(1);
+    });
+
     it("countLiveDatasets counts the identity's live datasets, one created in this transaction included", async () => {
       await commitPush(storage(), IDENTITY_A, "one", 1, []);
       await commitPush(storage(), IDENTITY_A, "two", 1, []);

@@ -17,7 +17,16 @@ describe("models in the config file", () => {
       schema: expect.stringContaining("type Todo @model"),
       conflictHandler: "AUTOMERGE",
       conflictHandlers: { Todo: "OPTIMISTIC_CONCURRENCY" },
+      tombstoneTtlDays: 30,
     });
+  });
+
+  it("refuses a tombstone TTL that is not a whole number of days from 1 to 3650, naming the field", () => {
+    writeFileSync(join(configDir, "schema.graphql"), "type Todo @model @auth(rules: [{ allow: public }]) { id: ID! title: String! }\n");
+    const zero = configFile({ pools: [{ id: "app", models: { schema: "./schema.graphql", tombstoneTtlDays: 0 } }] });
+    expect(configError(() => loadConfig({ SYNCPOOL_CONFIG: zero }))).toContain("pools[0].models.tombstoneTtlDays: expected at least 1 day");
+    const half = configFile({ pools: [{ id: "app", models: { schema: "./schema.graphql", tombstoneTtlDays: 1.5 } }] });
+    expect(configError(() => loadConfig({ SYNCPOOL_CONFIG: half }))).toContain("pools[0].models.tombstoneTtlDays: expected a whole number of days");
   });
 
   it("stops on a schema file that is missing or declares no model, naming the field", () => {
