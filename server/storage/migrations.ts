@@ -17,6 +17,7 @@ import { USER_POOL_GROUPS_MIGRATION } from "./user-pool-group-migrations.js";
 import { USER_POOL_MFA_MIGRATION, USER_POOL_MIGRATION } from "./user-pool-migrations.js";
 import { USER_POOL_WEBAUTHN_MIGRATION } from "./user-pool-webauthn-migrations.js";
 import { USER_POOL_MFA_OPTIONS_MIGRATION } from "./user-pool-mfa-migrations.js";
+import { USER_POOL_USED_SESSIONS_MIGRATION } from "./user-pool-used-session-migrations.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   // Version 1: pools, identities, datasets, records, remembered push answers (`dataset-migrations.ts`).
@@ -45,4 +46,6 @@ export const MIGRATIONS: readonly Migration[] = [
   AUTH_EVENTS_MIGRATION,
   // Version 13: the user pool's email and SMS MFA settings (`user-pool-mfa-migrations.ts`).
   USER_POOL_MFA_OPTIONS_MIGRATION,
+  // Version 14: the user pool's answered challenge sessions (`user-pool-used-session-migrations.ts`).
+  USER_POOL_USED_SESSIONS_MIGRATION,
 ];

@@ -15,7 +15,7 @@ import type {
   UserPoolUserPatch,
   UserPoolUserWithAttributes,
 } from "./user-pool-store.js";
-import { SqlUserPoolMfaStore } from "./sql-user-pool-mfa.js";
+import { SqlUserPoolUsedSessionStore } from "./sql-user-pool-used-sessions.js";
 import { USER_COLUMNS, withAttributes, type UserRow } from "./sql-user-pool-rows.js";
 import { type SqlConnections, type SqlQuery, type SqlSession, joinSql, raw, sql } from "./sql.js";
 
@@ -26,8 +26,8 @@ const SESSION_COLUMNS = raw(`s.origin_jti AS "originJti", s.pool_id AS "poolId",
 const TOTP_COLUMNS = raw(`pool_id AS "poolId", sub, secret, pending_secret AS "pendingSecret", device_name AS "deviceName", enabled, preferred,
   last_step AS "lastStep", updated_at AS "updatedAt"`);
 
-/** `UserPoolStore` over either backend (groups, passkeys, listings and email and SMS MFA in the classes it extends: `sql-user-pool-mfa.ts` and up). */
-export class SqlUserPoolStore extends SqlUserPoolMfaStore implements UserPoolStore {
+/** `UserPoolStore` over either backend (groups, passkeys, listings, email and SMS MFA and answered sessions in the classes it extends: `sql-user-pool-used-sessions.ts` and up). */
+export class SqlUserPoolStore extends SqlUserPoolUsedSessionStore implements UserPoolStore {
   createUser(user: UserPoolUser, attributes: Record<string, string>): Promise<boolean> {
     return this.db.transaction(async (session) => {
       const inserted = await session.run(sql`

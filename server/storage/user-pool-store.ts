@@ -197,8 +197,16 @@ export interface UserPoolWebAuthnStore {
   useWebAuthnCredential(poolId: string, credentialId: string, expectedSignCount: number, signCount: number, usedAt: number): Promise<boolean>;
 }
 
+/** Challenge sessions already answered (`sql-user-pool-used-sessions.ts`): each is answered once, across instances. */
+export interface UserPoolUsedSessionStore {
+  /** Records the answer to a session (its hash) that expires at `expiresAt`; false when it was answered before. One insert, atomic. */
+  useChallengeSession(poolId: string, sessionHash: string, expiresAt: number): Promise<boolean>;
+  /** Forgets sessions that expired before `before`; returns how many. */
+  purgeUsedChallengeSessions(before: number): Promise<number>;
+}
+
 /** The user-pool storage; see the module comment. */
-export interface UserPoolStore extends UserPoolGroupStore, UserPoolWebAuthnStore {
+export interface UserPoolStore extends UserPoolGroupStore, UserPoolWebAuthnStore, UserPoolUsedSessionStore {
   /**
    * Stores a new user with its attributes. Returns false (storing nothing) when the pool already
    * has a user of that username.

@@ -75,6 +75,15 @@ await describeWithPostgres("PostgreSQL across instances", () => {
     expect(await second!.datasets.listDatasets(IDENTITY_A)).toHaveLength(20);
   });
 
+  it("records a user-pool challenge session's answer once across two instances: of 20 racing records exactly one wins", async () => {
+    const [first, second] = await openInstances(2);
+    const expiresAt = Date.now() + 180_000;
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? first! : second!).userPools.useChallengeSession("local_default", "c".repeat(64), expiresAt)),
+    );
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+  });
+
   it("lets four instances migrate one fresh schema at once, applying each migration once", async () => {
     const instances = await openInstances(4, false);
     await Promise.all(instances.map((storage) => storage.migrate()));

@@ -117,7 +117,7 @@ await describeWithPostgres("PostgreSQL conformance", () => {
       );
       return rows.map((row) => row.table_name);
     });
-    expect(tables).toEqual(["dataset_merges", "datasets", "group_members", "identities", "logins", "mutations", "pools", "push_dataset_subscriptions", "push_devices", "records", "schema_migrations", "server_keys", "stream_bulk_publish", "stream_checkpoints", "stream_dead_letters", "stream_events", "stream_leases", "stream_shards", "user_pool_attributes", "user_pool_auth_events", "user_pool_codes", "user_pool_group_members", "user_pool_groups", "user_pool_mfa_options", "user_pool_password_history", "user_pool_refresh_tokens", "user_pool_sessions", "user_pool_sign_in_failures", "user_pool_totp", "user_pool_users", "user_pool_webauthn_credentials"]);
+    expect(tables).toEqual(["dataset_merges", "datasets", "group_members", "identities", "logins", "mutations", "pools", "push_dataset_subscriptions", "push_devices", "records", "schema_migrations", "server_keys", "stream_bulk_publish", "stream_checkpoints", "stream_dead_letters", "stream_events", "stream_leases", "stream_shards", "user_pool_attributes", "user_pool_auth_events", "user_pool_codes", "user_pool_group_members", "user_pool_groups", "user_pool_mfa_options", "user_pool_password_history", "user_pool_refresh_tokens", "user_pool_sessions", "user_pool_sign_in_failures", "user_pool_totp", "user_pool_used_sessions", "user_pool_users", "user_pool_webauthn_credentials"]);
   });
 
   it("keeps its schema when the URL carries startup options of its own", async () => {

@@ -20,6 +20,7 @@ import { describeUserPoolGroups } from "./storage-suite-user-pool-groups.js";
 import { describeUserPoolWebAuthn } from "./storage-suite-user-pool-webauthn.js";
 import { describeUserPoolListing } from "./storage-suite-user-pool-listing.js";
 import { describeUserPools } from "./storage-suite-user-pools.js";
+import { describeUserPoolUsedSessions } from "./storage-suite-user-pool-used-sessions.js";
 import { describeAuthEvents } from "./storage-suite-auth-events.js";
 
 /** What a backend's test file hands the suite: a fresh storage and how to dispose of it. */
@@ -60,6 +61,7 @@ export function runStorageConformance(name: string, open: OpenStorageForTest): v
     describeUserPoolGroups(current);
     describeUserPoolWebAuthn(current);
     describeUserPoolListing(current);
+    describeUserPoolUsedSessions(current);
     describeAuthEvents(current);
   });
 }
