@@ -1,6 +1,8 @@
 /**
  * The server's purge schedule: forgetting remembered push answers (idempotent replay needs them
- * only while a device may still retry) and removing expired model tombstones.
+ * only while a device may still retry) and the user pool's answered challenge sessions (a replay
+ * needs refusing only until the session expires; after that it no longer opens), and removing
+ * expired model tombstones.
  */
 import type { Logger } from "./logger.js";
 import type { Storage } from "./storage/storage.js";
@@ -15,12 +17,14 @@ export interface ScheduledPurge {
 }
 
 /**
- * Forgets answers to pushes older than the retention, and runs `others`, once at start and then
- * hourly. Each purge fails alone (logged); the timer does not keep the process up.
+ * Forgets answers to pushes older than the retention and answered challenge sessions that have
+ * expired, and runs `others`, once at start and then hourly. Each purge fails alone (logged); the
+ * timer does not keep the process up.
  */
 export function schedulePurge(storage: Storage, retentionHours: number, now: () => number, logger: Logger, others: readonly ScheduledPurge[] = []): () => void {
   const purges: ScheduledPurge[] = [
     { what: "remembered push answers", run: () => storage.datasets.purgeMutations(now() - retentionHours * 3_600_000) },
+    { what: "answered user-pool challenge sessions", run: () => storage.userPools.purgeUsedChallengeSessions(now()) },
     ...others,
   ];
   const purge = () => {

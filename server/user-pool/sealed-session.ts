@@ -17,9 +17,17 @@ export function sealSession(key: Uint8Array, purpose: string, payload: Record<st
   return Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64");
 }
 
+/**
+ * The bytes of a sealed value, however its base64 was spelled (`-`/`_`, padding or none): the one
+ * identity of a value, since every spelling of it opens alike.
+ */
+export function sealedBytes(sealed: string): Buffer {
+  return Buffer.from(sealed.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+}
+
 /** The payload of a sealed value, or null when it was altered, is for another purpose, or expired at `now`. */
 export function openSession<T extends Record<string, unknown>>(key: Uint8Array, purpose: string, sealed: string, now: number): (T & { exp: number }) | null {
-  const raw = Buffer.from(sealed.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+  const raw = sealedBytes(sealed);
   if (raw.length < IV_BYTES + TAG_BYTES) return null;
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, IV_BYTES)).setAAD(Buffer.from(purpose, "utf8"));

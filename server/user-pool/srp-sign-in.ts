@@ -2,9 +2,10 @@
  * USER_SRP_AUTH: InitiateAuth answers PASSWORD_VERIFIER with the salt, `B` and a sealed
  * SECRET_BLOCK holding the server's ephemeral secret (so no state is kept between the two calls),
  * and RespondToAuthChallenge checks the client's PASSWORD_CLAIM_SIGNATURE (`srp.ts`). A block is
- * good for one answer within `CHALLENGE_SESSION_MS`, and the TIMESTAMP must be within five
- * minutes of the server's clock. A username that does not exist gets a challenge that looks the
- * same (a salt derived from the name) and fails at the answer: sign-in does not tell who exists.
+ * good for one answer within `CHALLENGE_SESSION_MS`, whichever instance receives it
+ * (`answered-sessions.ts`), and the TIMESTAMP must be within five minutes of the server's clock.
+ * A username that does not exist gets a challenge that looks the same (a salt derived from the
+ * name) and fails at the answer: sign-in does not tell who exists.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
@@ -16,6 +17,7 @@ import { claimSignature, modPow, parseSrpTimestamp, serverEphemeral, serverSessi
 import { findUser } from "./user-pool-input.js";
 import { checkLockout, countFailedSignIn } from "./lockout.js";
 import { preAuthentication } from "./triggers/auth-triggers.js";
+import { answerOnce } from "./answered-sessions.js";
 
 /** How far a claim's TIMESTAMP may be from the server's clock. */
 export const MAX_TIMESTAMP_SKEW_MS = 5 * 60_000;
@@ -30,9 +32,6 @@ interface SecretBlock extends Record<string, unknown> {
   /** True for a user who does not exist: the answer always fails. */
   f: boolean;
 }
-
-/** Blocks already answered, until they expire: a replayed answer is refused. */
-const answered = new Map<string, number>();
 
 /** InitiateAuth USER_SRP_AUTH. */
 export async function startSrp(deps: UserPoolDeps, loaded: LoadedClient, name: string, srpA: string): Promise<SignInAnswer> {
@@ -71,9 +70,8 @@ export async function answerSrp(deps: UserPoolDeps, loaded: LoadedClient, respon
   if (block === null || block.c !== loaded.client.id || block.p !== loaded.pool.settings.id) throw wrongCredentials();
   const claimedAt = parseSrpTimestamp(timestamp);
   if (claimedAt === null || Math.abs(claimedAt - now) > MAX_TIMESTAMP_SKEW_MS) throw wrongCredentials();
-  forgetExpired(now);
-  if (answered.has(secretBlockText)) throw wrongCredentials();
-  answered.set(secretBlockText, block.exp);
+  // Before the password is checked: a replayed block, here or at another instance, is refused.
+  if (!(await answerOnce(deps, block.p, secretBlockText, block.exp))) throw wrongCredentials();
   if (block.f) throw wrongCredentials();
   const user = await deps.store.getUser(block.p, block.u);
   if (user === null) throw wrongCredentials();
@@ -88,15 +86,3 @@ export async function answerSrp(deps: UserPoolDeps, loaded: LoadedClient, respon
   return completeSignIn(deps, loaded, user, failures);
 }
 
-/**
- * Drops answered blocks from the oldest until the first that has not expired. Blocks are answered
- * roughly in the order they expire, so one answered late may outlive its expiry until those before
- * it go: that only keeps refusing a block that no longer opens anyway. A sweep of the whole map on
- * every answer cost 1.5 ms at 200 sign-ins/s (36,000 blocks in three minutes).
- */
-function forgetExpired(now: number): void {
-  for (const [block, expiresAt] of answered) {
-    if (expiresAt > now) return;
-    answered.delete(block);
-  }
-}

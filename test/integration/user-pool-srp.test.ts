@@ -10,8 +10,7 @@ import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSe
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { callUserPool, codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
-import { SRP_G, SRP_K, SRP_N, claimSignature, modPow, padHex, passwordExponent, srpTimestamp } from "../../server/user-pool/srp.js";
-import { createHash, hkdfSync, randomBytes } from "node:crypto";
+import { srpChallenge as srpAnswerer } from "../helpers/srp-answer.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
@@ -41,30 +40,7 @@ function authenticate(username: string, password: string): Promise<CognitoUserSe
 }
 
 /** The client half of Cognito's SRP, for answers the library would never send (replays, old timestamps). */
-async function srpChallenge(username: string, password = PASSWORD) {
-  const a = BigInt(`0x${randomBytes(128).toString("hex")}`) % SRP_N;
-  const A = modPow(SRP_G, a, SRP_N);
-  const started = await callUserPool(fetch, server.url, "InitiateAuth", { ClientId: CLIENT, AuthFlow: "USER_SRP_AUTH", AuthParameters: { USERNAME: username, SRP_A: A.toString(16) } });
-  const parameters = started.body["ChallengeParameters"] as Record<string, string>;
-  const B = BigInt(`0x${parameters["SRP_B"]}`);
-  const u = BigInt(`0x${createHash("sha256").update(Buffer.from(padHex(A) + padHex(B), "hex")).digest("hex")}`);
-  const x = passwordExponent("default", parameters["USER_ID_FOR_SRP"]!, password, parameters["SALT"]!);
-  const S = modPow(B - ((SRP_K * modPow(SRP_G, x, SRP_N)) % SRP_N) + SRP_N, a + u * x, SRP_N);
-  const key = Buffer.from(hkdfSync("sha256", Buffer.from(padHex(S), "hex"), Buffer.from(padHex(u), "hex"), "Caldera Derived Key", 16));
-  return (at: Date) => {
-    const timestamp = srpTimestamp(at);
-    return {
-      ClientId: CLIENT,
-      ChallengeName: "PASSWORD_VERIFIER",
-      ChallengeResponses: {
-        USERNAME: parameters["USER_ID_FOR_SRP"],
-        PASSWORD_CLAIM_SECRET_BLOCK: parameters["SECRET_BLOCK"],
-        TIMESTAMP: timestamp,
-        PASSWORD_CLAIM_SIGNATURE: claimSignature(key, "default", parameters["USER_ID_FOR_SRP"]!, Buffer.from(parameters["SECRET_BLOCK"]!, "base64"), timestamp),
-      },
-    };
-  };
-}
+const srpChallenge = (username: string, password = PASSWORD) => srpAnswerer({ send: fetch, baseUrl: server.url, clientId: CLIENT, poolName: "default" }, username, password);
 
 // amazon-cognito-identity-js does its SRP math in JavaScript big numbers: about a second per sign-in, more on a busy machine.
 describe("user pool SRP sign-in", { timeout: 60_000 }, () => {

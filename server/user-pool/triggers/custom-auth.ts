@@ -3,9 +3,10 @@
  * (given the challenges so far, decides: issue tokens, fail, or ask a CUSTOM_CHALLENGE), create
  * (the challenge's public parameters for the client, private ones for checking the answer), verify
  * (was the ANSWER right). The history and the private parameters travel in the sealed `Session`
- * (`sealed-session.ts`), so no state is kept between calls; each Session is answered once. Once
- * define says `issueTokens`, the sign-in ends as every sign-in does (`completeSignIn`: status,
- * MFA, tokens). Only CUSTOM_CHALLENGE rounds are built: a define that asks for SRP first is refused.
+ * (`sealed-session.ts`), so no state is kept between calls; each Session is answered once,
+ * whichever instance receives it (`answered-sessions.ts`). Once define says `issueTokens`, the
+ * sign-in ends as every sign-in does (`completeSignIn`: status, MFA, tokens). Only
+ * CUSTOM_CHALLENGE rounds are built: a define that asks for SRP first is refused.
  */
 import type { UserPoolUserWithAttributes } from "../../storage/user-pool-store.js";
 import { openSession, sealSession } from "../sealed-session.js";
@@ -13,6 +14,7 @@ import { CHALLENGE_SESSION_MS, completeSignIn, type SignInAnswer } from "../sign
 import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
 import { UserPoolError, wrongCredentials } from "../user-pool-errors.js";
 import { findUser, requiredString, type Body } from "../user-pool-input.js";
+import { answerOnce } from "../answered-sessions.js";
 import { preAuthentication } from "./auth-triggers.js";
 import { stringMap, triggerAttributes } from "./user-pool-triggers.js";
 
@@ -37,9 +39,6 @@ interface CustomSession extends Record<string, unknown> {
   m: string | null;
 }
 
-/** Sessions already answered, until they expire: a replayed answer is refused. */
-const answered = new Map<string, number>();
-
 const invalid = () => new UserPoolError("InvalidLambdaResponseException", "Unrecognizable lambda output");
 const expired = () => new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
 
@@ -60,12 +59,8 @@ export async function answerCustomChallenge(deps: UserPoolDeps, loaded: LoadedCl
   if (session === null || session.c !== loaded.client.id || session.p !== loaded.pool.settings.id) throw expired();
   const answer = responses["ANSWER"];
   if (typeof answer !== "string") throw new UserPoolError("InvalidParameterException", "Missing required parameter ANSWER");
-  for (const [seen, expiresAt] of answered) {
-    if (expiresAt > now) break;
-    answered.delete(seen);
-  }
-  if (answered.has(sealed)) throw expired();
-  answered.set(sealed, session.exp);
+  // Before any trigger runs: a replayed Session, here or at another instance, is refused.
+  if (!(await answerOnce(deps, session.p, sealed, session.exp))) throw expired();
   const user = await deps.store.getUserBySub(session.p, session.s);
   if (user === null || !user.enabled) throw expired();
   const verified = await deps.triggers.run(session.p, "verifyAuthChallengeResponse", {

@@ -1,0 +1,22 @@
+/**
+ * Challenge sessions that take one answer: the SRP SECRET_BLOCK of PASSWORD_VERIFIER and the Session
+ * of a CUSTOM_CHALLENGE. Both are sealed and stateless (`sealed-session.ts`), so nothing in them says
+ * whether they were answered; the answer is recorded in storage (`useChallengeSession`), whose key
+ * refuses a second record, so a replay is refused whichever instance on the database receives it.
+ * The record is taken before the answer is checked or anything runs: a replay runs no trigger and
+ * counts no failed sign-in, and a wrong answer spends its session as a right one does, as Cognito's
+ * sessions are good for one answer. Rows outlive their session only until the purge schedule runs.
+ */
+import { createHmac } from "node:crypto";
+import { sealedBytes } from "./sealed-session.js";
+import type { UserPoolDeps } from "./user-pool-deps.js";
+
+/**
+ * Records the answer to `sealed` (a session of `poolId` that expires at `expiresAt`, epoch ms), keyed
+ * by a keyed hash of its bytes (any spelling of its base64 is the same session). False when it was
+ * answered before, here or on another instance.
+ */
+export function answerOnce(deps: UserPoolDeps, poolId: string, sealed: string, expiresAt: number): Promise<boolean> {
+  const sessionHash = createHmac("sha256", deps.hashKey).update("answered-session:").update(sealedBytes(sealed)).digest("hex");
+  return deps.store.useChallengeSession(poolId, sessionHash, expiresAt);
+}
