@@ -12,6 +12,9 @@ export type { ClientOptions } from "./options.js";
 export { Dataset, type DatasetUsage, type PendingWrite } from "./dataset.js";
 export type { Entries, TransactionDataset, WriteTransaction } from "./write-batch.js";
 export type { SignInOptions, SignInResult, LoginsSource } from "./session.js";
+export type { UserPoolOptions, UserPoolSignIn } from "./user-pool-account.js";
+// Types only: the user-pool module itself is loaded on the first user-pool call.
+export type { MfaType, UserPoolSignInResult, UserPoolTokens } from "./user-pool/user-pool-auth.js";
 export type { ClientEvents, ClientEventName, ConflictReport, Listener, OverwrittenReport, OverwrittenSide, RejectedWrite } from "./events.js";
 export type { Conflict, ConflictHandler } from "./sync/resolve-conflicts.js";
 export type { SyncState } from "./sync/sync-loop.js";

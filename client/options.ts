@@ -9,6 +9,7 @@ import type { ConflictHandler } from "./sync/resolve-conflicts.js";
 import type { TabPlatform } from "./tabs/tab-coordinator.js";
 import type { FetchFunction } from "./transport/graphql-transport.js";
 import type { Transport } from "./transport/transport.js";
+import type { UserPoolOptions } from "./user-pool-account.js";
 
 export interface ClientOptions {
   /** The server's GraphQL endpoint, e.g. `https://sync.example.com/graphql`. */
@@ -35,6 +36,11 @@ export interface ClientOptions {
    * throws; `false` leaves only the interval (and `notifyRemoteChange`).
    */
   live?: boolean;
+  /**
+   * The user pool `signUp`, `signIn({ username, password })` and the other user-pool calls go to.
+   * Default: the pool `local_default` and app client `default` on this client's own server.
+   */
+  userPool?: UserPoolOptions;
   /** Provider logins, or a function returning fresh ones (called when the token is renewed). */
   logins?: LoginsSource;
   /** Resolves OPTIMISTIC conflicts of every dataset without its own handler. */

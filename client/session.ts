@@ -7,14 +7,18 @@
 import { SyncpoolError } from "../core/errors.js";
 import type { Limits } from "../core/types.js";
 import type { DeviceStore, StoredIdentity } from "./store/device-db.js";
-import { decodeTransferCode } from "./transfer-code.js";
+import { decodeTransferCode, encodeTransferCode } from "./transfer-code.js";
 import { isNetworkError } from "./transport/network-error.js";
 import type { Login, Transport } from "./transport/transport.js";
 
 /** What the app passes to `signIn`. */
 export interface SignInOptions {
-  /** Provider logins; the identity they belong to is used (a guest on this device merges into it). */
-  logins?: Login[];
+  /**
+   * Provider logins, or a function returning fresh ones (called now and whenever the token is
+   * renewed, until sign-out); the identity they belong to is used (a guest on this device keeps
+   * its identity when the login is new to the pool, and merges into the login's identity otherwise).
+   */
+  logins?: LoginsSource;
   /**
    * Restore a guest created on another device: its id and secret, exactly as another device's
    * `signIn()` returned them (a null secret is refused at run time: only guests have one).
@@ -73,7 +77,7 @@ export class Session {
   async signIn(options: SignInOptions = {}): Promise<SignInResult> {
     const device = await this.#options.devices.update((state) => state);
     if (options.logins) this.#logins = options.logins;
-    const logins = options.logins ?? (await this.#currentLogins());
+    const logins = await this.#currentLogins();
 
     if (options.transferCode !== undefined) {
       if (options.identityId || options.deviceSecret) {
@@ -118,6 +122,8 @@ export class Session {
     const identity = this.#identity;
     this.#identity = null;
     this.#token = null;
+    // Logins given to signIn() belonged to that sign-in; the client's own option stays.
+    this.#logins = this.#options.logins;
     await this.#options.devices.update((state) => ({
       ...state,
       current: null,
@@ -138,6 +144,15 @@ export class Session {
       this.#token = null;
       return request(await this.#validToken());
     }
+  }
+
+  /** The signed-in guest's transfer code. @throws SyncpoolError FORBIDDEN for an identity from logins. */
+  transferCode(): string {
+    const identity = this.#identity;
+    if (!identity || identity.viaLogins || !identity.deviceSecret) {
+      throw new SyncpoolError("FORBIDDEN", "only a guest has a transfer code; sign in with the same login on the other device");
+    }
+    return encodeTransferCode(identity.identityId, identity.deviceSecret);
   }
 
   /** A valid token for the current identity (renewed silently when near expiry). */

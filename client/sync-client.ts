@@ -5,9 +5,9 @@
  * `sync/sync-dataset.ts` deciding what, live changes in `sync/live-changes.ts`, the tabs sharing
  * the database in a browser in `tabs/`, bound documents in `doc/`), and the transport
  * (`transport/`, with the live subscription in `transport/subscription.ts`). Its platform comes
- * from `client-platform.ts`, who is signed in from `signed-in.ts`, dataset handles' calls from `dataset-host.ts`.
+ * from `client-platform.ts`, who is signed in from `signed-in.ts`, dataset handles' calls from `dataset-host.ts`,
+ * the user-pool methods (`signUp`, `confirmSignIn`...) from `user-pool-account.ts`, which it extends.
  */
-import { SyncpoolError } from "../core/errors.js";
 import { assertDatasetName, DEFAULT_LIMITS } from "../core/limits.js";
 import type { Limits } from "../core/types.js";
 import { activateIdentity, deactivateIdentity, writeManyTo, type Active } from "./active-identity.js";
@@ -29,7 +29,8 @@ import { acrossTabs } from "./tabs/tab-coordinator.js";
 import { sharedLocalName } from "./transport/shared-name.js";
 import { listenToPlatform, Reachability, trackConnectivity } from "./transport/track-connectivity.js";
 import type { Transport } from "./transport/transport.js";
-import { encodeTransferCode } from "./transfer-code.js";
+import { UserPoolAccount, type UserPoolSignIn } from "./user-pool-account.js";
+import type { UserPoolSignInResult } from "./user-pool/user-pool-auth.js";
 import { WriteBatch, type WriteTransaction } from "./write-batch.js";
 
 export type { DatasetSummary } from "./list-datasets.js";
@@ -39,7 +40,7 @@ export function createClient(options: ClientOptions): SyncClient {
   return new SyncClient(options);
 }
 
-export class SyncClient {
+export class SyncClient extends UserPoolAccount {
   readonly #options: ClientOptions;
   readonly #emitter = new Emitter();
   /** What it runs on: IndexedDB, tabs, WebSocket, transport (`client-platform.ts`). */
@@ -63,6 +64,7 @@ export class SyncClient {
   readonly #host: DatasetHost;
 
   constructor(options: ClientOptions) {
+    super(options);
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -130,11 +132,7 @@ export class SyncClient {
    */
   transferCode(): string {
     this.#signedIn.require();
-    const identity = this.#session.identity;
-    if (!identity || identity.viaLogins || !identity.deviceSecret) {
-      throw new SyncpoolError("FORBIDDEN", "only a guest has a transfer code; sign in with the same login on the other device");
-    }
-    return encodeTransferCode(identity.identityId, identity.deviceSecret);
+    return this.#session.transferCode();
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -145,9 +143,15 @@ export class SyncClient {
   /**
    * Signs in: with no argument as the identity stored on this device (offline too) or a new guest;
    * with `logins` as the identity they belong to; with `{identityId, deviceSecret}` (as another
-   * device's `signIn()` returned them) or `{transferCode}` as a guest created on another device. Opens that identity's database and starts syncing.
+   * device's `signIn()` returned them) or `{transferCode}` as a guest created on another device;
+   * with `{username, password}` as a user of the user pool (`options.userPool`), resolving to the
+   * next step (`DONE`, or an MFA step answered with `confirmSignIn`), a guest on this device keeping
+   * its identity id and datasets. Opens that identity's database and starts syncing.
    */
-  signIn(options: SignInOptions = {}): Promise<SignInResult> {
+  signIn(options?: SignInOptions): Promise<SignInResult>;
+  signIn(options: UserPoolSignIn): Promise<UserPoolSignInResult>;
+  signIn(options: SignInOptions | UserPoolSignIn = {}): Promise<SignInResult | UserPoolSignInResult> {
+    if ("username" in options) return this.userPoolSignIn(options);
     // One tab at a time, so two tabs opened at once on a new device do not create two guests.
     const deviceLock = `syncpool:device:${this.#options.identityPoolId}`;
     const run = this.#signingIn.then(() =>
@@ -159,10 +163,12 @@ export class SyncClient {
 
   /**
    * Signs out: stops syncing and closes the database; `wipe` deletes it and forgets the guest.
-   * Other tabs of this browser signed in as the same identity sign out with it.
+   * A user-pool user's refresh token is revoked (offline, only forgotten). Other tabs of this
+   * browser signed in as the same identity sign out with it.
    */
   async signOut(options: { wipe?: boolean } = {}): Promise<void> {
     const wiped = Boolean(options.wipe);
+    await this.forgetUserPoolTokens();
     const active = this.#signedIn.current;
     // Saves of doc edits go through the active identity: flush them before letting it go.
     if (active && !wiped) await active.docs.flushed().catch(() => undefined);

@@ -1,19 +1,26 @@
 /**
  * Sign-up and sign-in against syncpool's own user pool for apps not on Amplify
- * (`syncpool/client/user-pool`). It speaks the pool's Cognito JSON API with USER_PASSWORD_AUTH
- * (the password goes over TLS to the server, which hashes it with argon2id; SRP would need big-int
- * math in the browser bundle), and hands the ID token to `client.signIn({ logins })` under the key
- * the linked identity pool trusts, so a guest on this device becomes the user's identity the way
- * any OIDC sign-in does (kept in place for a new login, merged into the user's identity otherwise).
- * Kept out of `syncpool/client` so apps that do not use it pay nothing for it.
+ * (`syncpool/client/user-pool`, and the client's own `signUp`/`signIn({ username, password })`,
+ * which load this module when first called). It speaks the pool's Cognito JSON API with
+ * USER_PASSWORD_AUTH (the password goes over TLS to the server, which hashes it with argon2id; SRP
+ * would need big-int math in the browser bundle), and hands the ID token to
+ * `client.signIn({ logins })` under the key the linked identity pool trusts, so a guest on this
+ * device becomes the user's identity the way any OIDC sign-in does (kept in place for a new login,
+ * merged into the user's identity otherwise). The logins are a function: each time the client
+ * renews its syncpool token it asks for the ID token, which is first renewed with the refresh token
+ * (REFRESH_TOKEN_AUTH) once expired; a refresh token the pool refuses (revoked, expired) signs the
+ * client out.
  */
+import { SyncpoolError } from "../../core/errors.js";
 import type { SignInOptions, SignInResult } from "../session.js";
+import type { Login } from "../transport/transport.js";
 import type { FetchFunction } from "../transport/graphql-transport.js";
 import { callUserPool, UserPoolError } from "../transport/user-pool-call.js";
 
-/** What signs the client in: `SyncClient` satisfies it. */
+/** What signs the client in and out: `SyncClient` satisfies it. */
 export interface SignsIn {
   signIn(options: SignInOptions): Promise<SignInResult>;
+  signOut(): Promise<void>;
 }
 
 export interface UserPoolAuthOptions {
@@ -24,6 +31,8 @@ export interface UserPoolAuthOptions {
   /** The pool's app client (`default` unless configured otherwise). */
   clientId: string;
   fetch?: FetchFunction;
+  /** Wall clock, epoch ms, that token expiry is judged by (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 /** The MFA kinds a sign-in may ask for, by their Cognito challenge names. */
@@ -50,6 +59,12 @@ const CODE_ANSWERS: Record<MfaType, { key: string; step: "CONFIRM_SIGN_IN_WITH_T
   SMS_MFA: { key: "SMS_MFA_CODE", step: "CONFIRM_SIGN_IN_WITH_SMS_CODE" },
 };
 
+/** Renew the ID token this long before it expires, so it is still good when the server reads it. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/** The refusals of a refresh token that no retry can change: the user must sign in again. */
+const SESSION_ENDED = new Set(["NotAuthorizedException", "RefreshTokenReuseException", "UserNotFoundException"]);
+
 /** A challenge the pool asked and this client has not answered yet. */
 interface PendingChallenge {
   name: string;
@@ -65,13 +80,22 @@ export function userPoolAuth(client: SignsIn, options: UserPoolAuthOptions): Use
 /** See the module comment. Every refusal is a `UserPoolError` whose `code` is Cognito's exception name. */
 export class UserPoolAuth {
   #pending: PendingChallenge | null = null;
+  #tokens: UserPoolTokens | null = null;
+  #refreshing: Promise<UserPoolTokens> | null = null;
   readonly #fetch: FetchFunction;
+  readonly #now: () => number;
 
   constructor(
     private readonly client: SignsIn,
     private readonly options: UserPoolAuthOptions,
   ) {
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The tokens of the user signed in, or null before sign-in and after sign-out. */
+  get tokens(): UserPoolTokens | null {
+    return this.#tokens;
   }
 
   /** The key the identity pool linked to this user pool trusts its ID tokens under. */
@@ -133,17 +157,84 @@ export class UserPoolAuth {
     return this.#next(answer, pending.username);
   }
 
+  /**
+   * New ID and access tokens from the refresh token (REFRESH_TOKEN_AUTH). The client calls it by
+   * itself when the ID token it needs has expired. A refusal that no retry changes (revoked,
+   * expired, reused) forgets the tokens, signs the client out and rejects with UNAUTHENTICATED;
+   * a NetworkError keeps them for the next try.
+   */
+  refresh(): Promise<UserPoolTokens> {
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  /**
+   * Revokes the refresh token at the pool (RevokeToken, which also ends the access tokens it
+   * issued) and forgets the tokens; the client stays signed in until its own `signOut()`. Offline,
+   * the tokens are only forgotten.
+   */
+  async forgetTokens(): Promise<void> {
+    const refreshToken = this.#tokens?.refreshToken ?? null;
+    this.#tokens = null;
+    this.#pending = null;
+    if (refreshToken === null) return;
+    await this.#call("RevokeToken", { Token: refreshToken }).catch(() => undefined);
+  }
+
+  /** Signs out of the user pool (`forgetTokens`) and the client. */
+  async signOut(): Promise<void> {
+    await this.forgetTokens();
+    await this.client.signOut();
+  }
+
+  async #refresh(): Promise<UserPoolTokens> {
+    const held = this.#tokens;
+    if (held?.refreshToken == null) throw new SyncpoolError("UNAUTHENTICATED", "not signed in to the user pool: sign in again");
+    let answer: Record<string, unknown>;
+    try {
+      answer = await this.#call("InitiateAuth", { AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: held.refreshToken } });
+    } catch (error) {
+      if (!(error instanceof UserPoolError) || !SESSION_ENDED.has(error.code)) throw error;
+      if (this.#tokens === held) {
+        this.#tokens = null;
+        // Not awaited: this runs inside a request of the client, which signing out ends.
+        void this.client.signOut().catch(() => undefined);
+      }
+      throw new SyncpoolError("UNAUTHENTICATED", `the user pool refused the refresh token (${error.message}): sign in again`, { reason: error.code });
+    }
+    const tokens = this.#tokensOf(answer["AuthenticationResult"] as Record<string, unknown>, held.refreshToken);
+    // A sign-out or another sign-in meanwhile wins over this answer.
+    if (this.#tokens === held) this.#tokens = tokens;
+    return tokens;
+  }
+
+  /** The logins the client signs in and renews its token with: the ID token, renewed once expired. */
+  async #logins(): Promise<Login[]> {
+    let tokens = this.#tokens;
+    if (tokens === null) throw new SyncpoolError("UNAUTHENTICATED", "signed out of the user pool: sign in again");
+    if (tokens.expiresAt - EXPIRY_MARGIN_MS <= this.#now()) tokens = await this.refresh();
+    return [{ provider: this.loginProvider, token: tokens.idToken }];
+  }
+
+  #tokensOf(result: Record<string, unknown>, refreshToken: string | null): UserPoolTokens {
+    return {
+      idToken: String(result["IdToken"]),
+      accessToken: String(result["AccessToken"]),
+      // Without rotation a refresh answer carries no refresh token: the one presented stays good.
+      refreshToken: typeof result["RefreshToken"] === "string" ? result["RefreshToken"] : refreshToken,
+      expiresAt: this.#now() + Number(result["ExpiresIn"] ?? 3600) * 1000,
+    };
+  }
+
   async #next(answer: Record<string, unknown>, username: string): Promise<UserPoolSignInResult> {
     const result = answer["AuthenticationResult"] as Record<string, unknown> | undefined;
     if (result) {
       this.#pending = null;
-      const tokens: UserPoolTokens = {
-        idToken: String(result["IdToken"]),
-        accessToken: String(result["AccessToken"]),
-        refreshToken: typeof result["RefreshToken"] === "string" ? result["RefreshToken"] : null,
-        expiresAt: Date.now() + Number(result["ExpiresIn"] ?? 3600) * 1000,
-      };
-      const session = await this.client.signIn({ logins: [{ provider: this.loginProvider, token: tokens.idToken }] });
+      const tokens = this.#tokensOf(result, null);
+      this.#tokens = tokens;
+      const session = await this.client.signIn({ logins: () => this.#logins() });
       return { step: "DONE", tokens, session };
     }
     const name = String(answer["ChallengeName"]);

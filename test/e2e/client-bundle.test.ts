@@ -1,6 +1,7 @@
 /**
  * What `syncpool/client` costs a web app: `client/index.ts` bundled for browsers (ESM, minified,
- * ES2022) with esbuild, gzipped, with its dependencies (Dexie, Yjs, the graphql-ws client for live
+ * ES2022) with esbuild, gzipped (the entry chunk and the chunks it imports statically; what it
+ * import()s on demand is left out, as an app's bundler splits it off), with its dependencies (Dexie, Yjs, the graphql-ws client for live
  * updates) and without them (an app that already ships them). The figures are printed and written to `test/e2e/artifacts/`; the budgets
  * catch a dependency or a Node built-in slipping into the browser build.
  */
@@ -22,29 +23,50 @@ const ARTIFACTS_DIR = join(here, "artifacts");
  * the field-merge state, its codec, value checks and overwritten-write detection run on the
  * device as on the server; again no new dependency. Queries over JSON records, their live
  * results and the sign-in and sync-state events took it to 24 KB. The in-memory record cache that
- * lets a query skip reading and decoding the whole dataset added 0.9 KB.)
+ * lets a query skip reading and decoding the whole dataset added 0.9 KB. The client's own
+ * user-pool methods, which import() the user-pool calls on first use, added 0.4 KB; the calls
+ * themselves stay out, in a chunk of their own.)
  */
-const BUDGET_GZIP_BYTES = { withDependencies: 84.5 * 1024, ownCode: 25.5 * 1024 };
+const BUDGET_GZIP_BYTES = { withDependencies: 85 * 1024, ownCode: 26.5 * 1024 };
 
-async function measure(external: string[]): Promise<{ minifiedBytes: number; gzipBytes: number }> {
+/**
+ * Builds `client/index.ts` as an app's bundler does: what it import()s (the user-pool calls) goes
+ * to a chunk of its own, fetched on first use. Returns the entry chunk and the inputs in it.
+ */
+async function buildEntry(options: { minify: boolean; external?: string[] }): Promise<{ code: Uint8Array; inputs: string[] }> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
+    splitting: true,
+    outdir: join(ARTIFACTS_DIR, "client-bundle"),
     format: "esm",
-    minify: true,
+    minify: options.minify,
     platform: "browser",
     target: "es2022",
-    external,
+    external: options.external ?? [],
+    metafile: true,
     write: false,
     logLevel: "silent",
   });
-  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  const outputs = result.metafile.outputs;
+  // The entry chunk and the chunks it imports statically: what loads before the app runs.
+  const loaded = new Set([Object.keys(outputs).find((path) => outputs[path]!.entryPoint !== undefined)!]);
+  for (const path of loaded) for (const imported of outputs[path]!.imports) if (imported.kind === "import-statement" && !imported.external) loaded.add(imported.path);
+  const files = [...loaded].map((path) => result.outputFiles.find((file) => file.path.endsWith(path))!.contents);
+  const code = new Uint8Array(files.reduce((total, file) => total + file.length, 0));
+  files.reduce((offset, file) => (code.set(file, offset), offset + file.length), 0);
+  return { code, inputs: [...loaded].flatMap((path) => Object.keys(outputs[path]!.inputs)) };
+}
+
+async function measure(external: string[]): Promise<{ minifiedBytes: number; gzipBytes: number }> {
+  const { code } = await buildEntry({ minify: true, external });
   return { minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 
 /** The user-pool entry (`syncpool/client/user-pool`) alone, without the client it signs in. */
 const USER_POOL_ENTRY = resolve(here, "../../client/user-pool/index.ts");
-const USER_POOL_BUDGET_GZIP_BYTES = 2 * 1024;
+/** 2.1 KB with renewing the ID token by the refresh token and revoking it on sign-out. */
+const USER_POOL_BUDGET_GZIP_BYTES = 2.5 * 1024;
 
 describe("the client bundle for browsers", () => {
   it("builds for browsers and stays within its size budget", async () => {
@@ -64,20 +86,11 @@ describe("the client bundle for browsers", () => {
     expect(ownCode.gzipBytes).toBeLessThan(BUDGET_GZIP_BYTES.ownCode);
   });
 
-  it("leaves React and the React bindings out: syncpool/react is its own entry", async () => {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      metafile: true,
-      write: false,
-      logLevel: "silent",
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+  it("leaves React, the React bindings and the user-pool calls out of the entry chunk", async () => {
+    const { inputs } = await buildEntry({ minify: false });
     expect(inputs.filter((path) => /node_modules\/react(-dom)?\/|client\/react\//.test(path))).toEqual([]);
-    // Sign-up and sign-in against the user pool are their own entry too (syncpool/client/user-pool).
+    // Sign-up and sign-in against the user pool are their own entry too (syncpool/client/user-pool);
+    // the client's own signUp/signIn({ username, password }) import() them into a chunk of their own.
     expect(inputs.filter((path) => /client\/user-pool\/|user-pool-call/.test(path))).toEqual([]);
     expect(inputs.some((path) => path.includes("node_modules/dexie/"))).toBe(true);
   });

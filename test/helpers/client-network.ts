@@ -67,12 +67,15 @@ export class DeviceLink {
   }
 
   /** The fetch this device's clients use. */
-  readonly fetch = async (_url: string, init: RequestInit): Promise<Response> => {
+  readonly fetch = async (url: string, init: RequestInit): Promise<Response> => {
     const server = this.network.server;
     if (this.offline || !server) {
       this.refusedAttempts += 1;
       throw new TypeError(`fetch failed: ${this.name} is offline`);
     }
+    // Anything but GraphQL (the user pool's API under the same origin) goes to its own path.
+    const path = new URL(url).pathname;
+    if (path !== new URL(TEST_ENDPOINT).pathname) return fetch(`${server.url}${path}`, init);
     const isPush = typeof init.body === "string" && init.body.includes("pushRecords(");
     const fault = isPush ? (this.pushFaults.shift() ?? this.randomFault?.() ?? null) : null;
     if (fault === "duplicate") {
