@@ -106,6 +106,15 @@ export interface DatasetStore {
   /** A page of records changed after `sinceSyncCount`, read in one snapshot with the dataset row. */
   readRecords(identityId: string, dataset: string, options: ReadRecordsOptions): Promise<RecordsSnapshot>;
   /**
+   * A sync count to read after (`readRecords`' `sinceSyncCount`) for every record whose server
+   * change time (`lastModifiedAt`) is at or after `sinceMs`: one less than the lowest sync count
+   * among them, or, when none changed since then, the dataset's own count (0 when it never
+   * existed). Read from an index of the changed records alone. Change times need not rise with
+   * sync counts for the answer to hold; where they do not, the read past it also returns records
+   * changed before `sinceMs`, never misses one changed after.
+   */
+  syncCountBeforeChangesSince(identityId: string, dataset: string, sinceMs: number): Promise<number>;
+  /**
    * Runs `fn` as the only writer of (identityId, dataset): concurrent calls for the same dataset
    * wait their turn, so sync counts are never skipped or reused. Commits when `fn` resolves, rolls
    * back when it throws (and rethrows). `fn` must not call other Storage methods that write.

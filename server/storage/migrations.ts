@@ -11,6 +11,7 @@ import { KEYS_MIGRATION } from "./key-migrations.js";
 import { LEASES_MIGRATION } from "./lease-migrations.js";
 import { IDENTITY_MIGRATION } from "./identity-migrations.js";
 import type { Migration } from "./migration.js";
+import { RECORD_CHANGE_TIME_MIGRATION } from "./record-change-time-migrations.js";
 import { STREAM_MIGRATION } from "./stream-migrations.js";
 import { AUTH_EVENTS_MIGRATION } from "./auth-event-migrations.js";
 import { USER_POOL_GROUPS_MIGRATION } from "./user-pool-group-migrations.js";
@@ -48,4 +49,6 @@ export const MIGRATIONS: readonly Migration[] = [
   USER_POOL_MFA_OPTIONS_MIGRATION,
   // Version 14: the user pool's answered challenge sessions (`user-pool-used-session-migrations.ts`).
   USER_POOL_USED_SESSIONS_MIGRATION,
+  // Version 15: records by change time, for the model API's delta sync (`record-change-time-migrations.ts`).
+  RECORD_CHANGE_TIME_MIGRATION,
 ];

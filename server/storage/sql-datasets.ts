@@ -78,6 +78,18 @@ export class SqlDatasetStore implements DatasetStore {
     });
   }
 
+  syncCountBeforeChangesSince(identityId: string, dataset: string, sinceMs: number): Promise<number> {
+    // The MIN is an index-only range scan of records_by_change_time over the records changed since.
+    return this.db.read(async (session) => {
+      const row = await session.get<{ syncCount: number }>(sql`
+        SELECT COALESCE(
+          (SELECT MIN(sync_count) - 1 FROM records WHERE identity_id = ${identityId} AND dataset = ${dataset} AND last_modified_at >= ${sinceMs}),
+          (SELECT sync_count FROM datasets WHERE identity_id = ${identityId} AND name = ${dataset}),
+          0) AS "syncCount"`);
+      return row?.syncCount ?? 0;
+    });
+  }
+
   writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T> {
     return this.db.datasetTransaction(identityId, dataset, async (session) => {
       await assertIdentityWritable(session, identityId); // a disabled or merged identity writes nothing

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { SyncRecord } from "../../core/types.js";
 import type { Storage } from "../../server/storage/storage.js";
 import {
+  BASE_MS,
   IDENTITY_A,
   IDENTITY_B,
   commitPush,
@@ -144,6 +145,42 @@ export function describeDatasetReads(storage: () => Storage): void {
       await commitPush(storage(), IDENTITY_A, "notes", 1, ["a", "b", "c"].map((key) => makeRecord(key, 1)));
       const page = await storage().datasets.readRecords(IDENTITY_A, "notes", { sinceSyncCount: 0, limit: 2 });
       expect(page.records.map((r) => r.key)).toEqual(["a", "b"]);
+    });
+
+    it("finds the sync count to read after for the records changed since a time, that millisecond included", async () => {
+      for (let syncCount = 1; syncCount <= 4; syncCount++) {
+        await commitPush(storage(), IDENTITY_A, "notes", syncCount, [makeRecord(`k${syncCount}`, syncCount)]);
+      }
+      await commitPush(storage(), IDENTITY_B, "notes", 9, [makeRecord("other", 9, { lastModifiedAt: BASE_MS })]);
+      const before = (sinceMs: number) => storage().datasets.syncCountBeforeChangesSince(IDENTITY_A, "notes", sinceMs);
+      // k3 was changed at exactly BASE_MS + 3000.
+      expect(await before(BASE_MS + 3000)).toBe(2);
+      expect(await before(BASE_MS + 3001)).toBe(3);
+      expect(await before(BASE_MS)).toBe(0);
+      expect((await readAll(IDENTITY_A, "notes", await before(BASE_MS + 2500))).records.map((r) => r.key)).toEqual(["k3", "k4"]);
+      // Nothing changed since: the dataset's count, after which there is nothing to read.
+      expect(await before(BASE_MS + 4001)).toBe(4);
+      expect(await storage().datasets.syncCountBeforeChangesSince(IDENTITY_A, "never", BASE_MS)).toBe(0);
+    });
+
+    it("never leaves out a record changed since a time when change times do not rise with sync counts", async () => {
+      // A server whose clock stepped back: the record of count 2 is older than the one of count 1.
+      await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("late", 1, { lastModifiedAt: BASE_MS + 5000 })]);
+      await commitPush(storage(), IDENTITY_A, "notes", 2, [makeRecord("early", 2, { lastModifiedAt: BASE_MS + 2000 })]);
+      await commitPush(storage(), IDENTITY_A, "notes", 3, [makeRecord("gone", 3, { lastModifiedAt: BASE_MS + 9000, value: null, deleted: true })]);
+      const since = await storage().datasets.syncCountBeforeChangesSince(IDENTITY_A, "notes", BASE_MS + 4000);
+      expect(since).toBe(0);
+      expect((await readAll(IDENTITY_A, "notes", since)).records.map((r) => r.key)).toEqual(["late", "early", "gone"]);
+      expect(await storage().datasets.syncCountBeforeChangesSince(IDENTITY_A, "notes", BASE_MS + 6000)).toBe(2);
+    });
+
+    it("moves a record rewritten later to its new change time", async () => {
+      await commitPush(storage(), IDENTITY_A, "notes", 1, [makeRecord("a", 1), makeRecord("b", 1)]);
+      await commitPush(storage(), IDENTITY_A, "notes", 2, [makeRecord("c", 2)]);
+      await commitPush(storage(), IDENTITY_A, "notes", 3, [makeRecord("a", 3)]);
+      const since = await storage().datasets.syncCountBeforeChangesSince(IDENTITY_A, "notes", BASE_MS + 2500);
+      expect(since).toBe(2);
+      expect((await readAll(IDENTITY_A, "notes", since)).records.map((r) => r.key)).toEqual(["a"]);
     });
 
     it("reads a dataset that never existed as no row and no records", async () => {
