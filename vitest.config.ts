@@ -42,6 +42,8 @@ const onBothBackends = [
   "test/integration/appsync-models.test.ts",
   // model tombstones removed by the purge (DELETE by key hash on PostgreSQL), usage moved
   "test/integration/appsync-tombstones.test.ts",
+  // the model API's delta sync: the change-time index and the sync count it maps lastSync to
+  "test/integration/appsync-delta-sync.test.ts",
   // keys and secrets kept in the database; the storage pool metric
   "test/integration/keys-rotation.test.ts",
   "test/security/secrets-at-rest.test.ts",

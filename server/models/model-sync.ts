@@ -1,14 +1,16 @@
 /**
  * `sync<Ms>`: base and delta sync of a model's items, paged. Pages are the dataset's records in
- * sync-count order (`pullRecords`), so paging is stable while writes go on: a write during a base
- * sync moves its item to the end, where a later page (or the next delta sync) picks it up.
+ * sync-count order (`pullRecords`), so paging is stable while writes go on: a write during a sync
+ * moves its item to the end, where a later page (or the next delta sync) picks it up.
  *
  * - `lastSync` 0 or null: base sync, every item including soft-deleted ones (`_deleted: true`);
  * - `lastSync` before the tombstone horizon (`tombstoneTtlDays` ago): base sync, as AppSync answers
  *   a `lastSync` older than its delta table's TTL; deletes that old may have been purged;
- * - `lastSync` > 0: delta sync, the items changed since then. The records' server times rise with
- *   their sync counts, so this is the tail of the same order; a page may hold fewer items than
- *   `limit` (even none) and still be followed by another.
+ * - `lastSync` > 0: delta sync, the items changed since then. The time becomes a sync count once,
+ *   on the first page (`syncCountBeforeChangesSince`, an index of records by change time): the
+ *   pages are then a pull after that count, which reads only the records changed since, never the
+ *   whole model. Each page still keeps only items changed since the time, so it may hold fewer
+ *   items than `limit` and still be followed by another.
  * - `startedAt` is the time the first page was served, the same on every page of one sync; the
  *   last page has `nextToken: null` (DataStore stops paging only on exactly null).
  */
@@ -51,6 +53,8 @@ interface SyncPosition {
   after: string;
   startedAt: number;
   lastSync: number;
+  /** The sync count the pages read after (0 for a base sync). */
+  sinceSyncCount: number;
 }
 
 /** One page of `target`'s items for `args`. @throws SyncpoolError BAD_USER_INPUT for a bad limit or token. */
@@ -61,19 +65,25 @@ export async function syncItems(deps: SyncDeps, target: ModelTarget, args: SyncA
   const startedAt = position?.startedAt ?? deps.now();
   const asked = Math.max(0, args.lastSync ?? 0);
   const lastSync = position?.lastSync ?? (asked < tombstoneHorizon(startedAt, tombstoneTtlDays) ? 0 : asked);
+  // Changed at or after `since`, that millisecond included: an item sent twice merges to the same
+  // result, an item missed stays missed until the next base sync.
+  const since = lastSync > 0 ? lastSync - DELTA_OVERLAP_MS : null;
+  const sinceSyncCount =
+    position?.sinceSyncCount ??
+    (since === null ? 0 : await deps.storage.datasets.syncCountBeforeChangesSince(target.caller.identityId, target.dataset, since));
   const page = await pullRecords(deps, target.caller, {
     dataset: target.dataset,
+    sinceSyncCount,
     first: Math.min(limit, MAX_SYNC_LIMIT),
     ...(position ? { after: position.after } : {}),
   });
-  const since = lastSync > 0 ? lastSync - DELTA_OVERLAP_MS : null;
   const items = page.records
-    .filter((record) => since === null || record.lastModifiedAt > since)
+    .filter((record) => since === null || record.lastModifiedAt >= since)
     .map(itemOf)
     .filter((item): item is ModelItem => item !== null && matchesFilter(item, args.filter));
   return {
     items,
-    nextToken: page.nextCursor === null ? null : encodePosition({ after: page.nextCursor, startedAt, lastSync }),
+    nextToken: page.nextCursor === null ? null : encodePosition({ after: page.nextCursor, startedAt, lastSync, sinceSyncCount }),
     startedAt,
   };
 }
@@ -84,8 +94,12 @@ function encodePosition(position: SyncPosition): string {
 
 function decodePosition(token: string): SyncPosition {
   try {
-    const position = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as SyncPosition;
-    if (typeof position.after === "string" && Number.isSafeInteger(position.startedAt) && Number.isSafeInteger(position.lastSync)) return position;
+    const position = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as Partial<SyncPosition>;
+    // A token from before tokens carried a count reads from 0 and still answers the same items.
+    const sinceSyncCount = position.sinceSyncCount ?? 0;
+    if (typeof position.after === "string" && Number.isSafeInteger(position.startedAt) && Number.isSafeInteger(position.lastSync) && Number.isSafeInteger(sinceSyncCount) && sinceSyncCount >= 0) {
+      return { after: position.after, startedAt: position.startedAt!, lastSync: position.lastSync!, sinceSyncCount };
+    }
   } catch {
     // reported below
   }
