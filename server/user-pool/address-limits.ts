@@ -33,21 +33,30 @@ export interface AddressLimits {
    * @throws TooManyRequestsException when the bucket is empty.
    */
   take(operation: string, pool: LoadedUserPool | null, address: string): void;
+  /**
+   * Takes a token from `address`'s bucket of `kind` in `pool`, for requests that are not API
+   * operations (the hosted UI's sign-in form takes from `signIn`, as InitiateAuth does).
+   * @throws TooManyRequestsException when the bucket is empty.
+   */
+  takeFrom(kind: keyof UserPoolRateLimits, pool: LoadedUserPool, address: string): void;
 }
 
 /** Builds the limits; `clock` is monotonic milliseconds (`performance.now` by default). */
 export function createAddressLimits(options: { clock?: () => number } = {}): AddressLimits {
   const limiter = createRateLimiter(options.clock ? { clock: options.clock } : {});
+  const takeFrom = (kind: keyof UserPoolRateLimits, pool: LoadedUserPool, address: string) => {
+    try {
+      limiter.take("perAddress", `${pool.settings.id}\u0000${kind}\u0000${addressBucket(address)}`, pool.settings.rateLimits[kind]);
+    } catch (error) {
+      if (!isSyncpoolError(error)) throw error;
+      throw new UserPoolError("TooManyRequestsException", "Rate exceeded");
+    }
+  };
   return {
     take(operation, pool, address) {
       const kind = Object.hasOwn(LIMITED_OPERATIONS, operation) ? LIMITED_OPERATIONS[operation] : undefined;
-      if (kind === undefined || pool === null) return;
-      try {
-        limiter.take("perAddress", `${pool.settings.id}\u0000${kind}\u0000${addressBucket(address)}`, pool.settings.rateLimits[kind]);
-      } catch (error) {
-        if (!isSyncpoolError(error)) throw error;
-        throw new UserPoolError("TooManyRequestsException", "Rate exceeded");
-      }
+      if (kind !== undefined && pool !== null) takeFrom(kind, pool, address);
     },
+    takeFrom,
   };
 }

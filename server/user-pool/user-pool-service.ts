@@ -187,12 +187,15 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
     return Response.json(result, { headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID(), ...CORS } });
   };
 
-  const hostedUi = createHostedUi(deps, config.publicUrl.startsWith("https:"));
+  // The hosted sign-in form's POSTs take from the same per-address sign-in bucket as InitiateAuth.
+  const hostedUi = createHostedUi(deps, config.publicUrl.startsWith("https:"), (request, socketAddress, pool) =>
+    addressLimits.takeFrom("signIn", pool, clientAddress(socketAddress, request.headers.get("x-forwarded-for"), options.trustedProxyHops)),
+  );
   return {
     handles: (path) => path === base || path === `${base}/` || path.startsWith(`${base}/`) || hostedUi.handles(path),
     async fetch(request, socketAddress) {
       const path = new URL(request.url).pathname;
-      if (hostedUi.handles(path)) return hostedUi.fetch(request);
+      if (hostedUi.handles(path)) return hostedUi.fetch(request, socketAddress);
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT });
       if (request.method === "GET" || request.method === "HEAD") return wellKnown(path) ?? new Response("Not Found", { status: 404 });
       if (request.method !== "POST" || (path !== base && path !== `${base}/`)) return new Response("Not Found", { status: 404 });

@@ -15,7 +15,8 @@
  * would have been bypassed entirely, and what remained of it was this file's checks.
  * Orchestrator of `server/user-pool/oauth/`.
  */
-import type { UserPoolDeps } from "../user-pool-deps.js";
+import type { LoadedUserPool, UserPoolDeps } from "../user-pool-deps.js";
+import { UserPoolError } from "../user-pool-errors.js";
 import { readAuthorizeRequest, withQuery, type AuthorizeRequest } from "./authorize-request.js";
 import { readForm } from "./client-auth.js";
 import { clearedSessionCookie, csrfMatches, csrfTokenOf, hostedSessionCookie, hostedSessionOf } from "./hosted-cookies.js";
@@ -34,8 +35,18 @@ export const hostedUiBaseOf = (publicUrl: string, poolId: string) => `${publicUr
 /** The hosted UI's routes. */
 export interface HostedUi {
   handles(path: string): boolean;
-  fetch(request: Request): Promise<Response>;
+  /** Answers a request; `socketAddress` is the peer's address, for the per-address limits. */
+  fetch(request: Request, socketAddress?: string): Promise<Response>;
 }
+
+/**
+ * Takes one sign-in from the caller's address bucket of `pool` (`address-limits.ts`).
+ * @throws TooManyRequestsException when the bucket is empty.
+ */
+export type TakeSignIn = (request: Request, socketAddress: string | undefined, pool: LoadedUserPool) => void;
+
+/** What the form says when the address has signed in too often: no attempt was made. */
+export const TOO_MANY_SIGN_INS = "Too many sign-in attempts from your network. Wait a minute, then try again.";
 
 const redirect = (location: string, setCookies: string[] = []) => {
   const headers = new Headers({ location, "cache-control": "no-store" });
@@ -43,9 +54,13 @@ const redirect = (location: string, setCookies: string[] = []) => {
   return new Response(null, { status: 302, headers });
 };
 
-/** Builds the routes; `secureCookies` when the public URL is https. */
-export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean): HostedUi {
-  const pageRoute = async (request: Request, poolPath: string, page: PageContent, route: string): Promise<Response> => {
+/**
+ * Builds the routes; `secureCookies` when the public URL is https. Every POST of the sign-in form
+ * (password or MFA code) first takes from `takeSignIn`, as InitiateAuth and RespondToAuthChallenge
+ * do: an empty bucket answers the form again with HTTP 429 before the form is read.
+ */
+export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean, takeSignIn: TakeSignIn): HostedUi {
+  const pageRoute = async (request: Request, socketAddress: string | undefined, poolPath: string, page: PageContent, route: string): Promise<Response> => {
     const url = new URL(request.url);
     const pool = deps.pools.get(page.poolId)!;
     if (route === "/logout" && request.method === "GET") return logout(url.searchParams, poolPath, page);
@@ -65,6 +80,12 @@ export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean): Host
     const csrf = csrfTokenOf(request, poolPath, secureCookies);
     const cookies = csrf.setCookie === null ? [] : [csrf.setCookie];
     if (request.method === "GET") return loginPage(page, { step: "password", action: loginPath, csrf: csrf.token, ...(authorized.loginHint === null ? {} : { username: authorized.loginHint }) }, 200, cookies);
+    try {
+      takeSignIn(request, socketAddress, pool);
+    } catch (error) {
+      if (!(error instanceof UserPoolError) || error.type !== "TooManyRequestsException") throw error;
+      return loginPage({ ...page, error: TOO_MANY_SIGN_INS }, { step: "password", action: loginPath, csrf: csrf.token }, 429, cookies);
+    }
     return login(request, authorized, page, poolPath, loginPath, csrf.token, cookies);
   };
 
@@ -120,7 +141,7 @@ export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean): Host
 
   return {
     handles: (path) => path.startsWith(`${HOSTED_UI_PREFIX}/`),
-    async fetch(request) {
+    async fetch(request, socketAddress) {
       const match = /^\/auth\/([^/]+)(\/.*)$/.exec(new URL(request.url).pathname);
       const pool = match ? deps.pools.get(match[1]!) : undefined;
       if (!match || !pool) return new Response("Not Found", { status: 404 });
@@ -130,7 +151,7 @@ export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean): Host
       if (!methods.includes(request.method)) return new Response(methods.length === 0 ? "Not Found" : "Method Not Allowed", { status: methods.length === 0 ? 404 : 405 });
       const page: PageContent = { poolId, branding: pool.settings.hostedUi };
       try {
-        return await pageRoute(request, `${HOSTED_UI_PREFIX}/${poolId}`, page, route);
+        return await pageRoute(request, socketAddress, `${HOSTED_UI_PREFIX}/${poolId}`, page, route);
       } catch (error) {
         deps.logger.error({ err: error }, "unexpected error on a hosted UI page (masked in the response)");
         return errorPage({ ...page, error: "Something went wrong. Try again." }, "server_error", 500);
