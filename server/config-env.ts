@@ -1,6 +1,6 @@
 /**
  * The environment variables the server reads, each with its rule and default (the push, stream,
- * AWS and YDOC areas contribute theirs). `loadConfig` (`server/config.ts`) parses them.
+ * AWS, YDOC and TLS areas contribute theirs). `loadConfig` (`server/config.ts`) parses them.
  */
 import { z } from "zod";
 import { pushEnvShape } from "./push/push-config.js";
@@ -8,6 +8,7 @@ import { streamEnvShape } from "./stream/stream-config.js";
 import { awsEnvShape } from "./aws/aws-config.js";
 import { ydocEnvShape } from "./ydoc/ydoc-config.js";
 import { userPoolEnvShape } from "./user-pool/user-pool-config.js";
+import { tlsEnvShape } from "./config-tls.js";
 
 /** Values of SYNCPOOL_METRICS. */
 export const METRICS_MODES = ["on", "admin", "off"] as const;
@@ -86,6 +87,7 @@ export const envSchema = z.object({
   ...awsEnvShape,
   ...userPoolEnvShape,
   ...ydocEnvShape,
+  ...tlsEnvShape,
 });
 
 /** Names of the variables the server reads. */

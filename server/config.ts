@@ -19,16 +19,20 @@ import type { OutboundPolicy } from "./outbound-http.js";
 import { ConfigError, parseOrThrow } from "./config-error.js";
 import { envSchema, hostSchema, intFrom, KNOWN_ENV, type LogLevel, type MetricsMode } from "./config-env.js";
 import { readConfigFile } from "./config-file.js";
+import { toTlsConfig, type TlsConfig } from "./config-tls.js";
 import { toUserPoolsConfig, type UserPoolsConfig } from "./user-pool/user-pool-config.js";
 
 export { poolSettingsSchema, type PoolSettings } from "./identity/pool-settings.js";
 export { ConfigError, describeZodError, joinPath } from "./config-error.js";
+export type { TlsConfig } from "./config-tls.js";
 export { LOG_LEVELS, METRICS_MODES, MIN_ADMIN_TOKEN_LENGTH, type LogLevel, type MetricsMode } from "./config-env.js";
 
 /** The validated configuration the server runs with. */
 export interface ServerConfig {
   port: number;
   host: string;
+  /** SYNCPOOL_TLS_CERT_FILE + SYNCPOOL_TLS_KEY_FILE: listen with TLS (https, wss); null: plain HTTP (`server/config-tls.ts`). */
+  tls: TlsConfig | null;
   /** Absolute path of the data directory (database, keys). */
   dataDir: string;
   /** Absolute path of the JSON config file, or null when none was given. */
@@ -161,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   return {
     port: flags.port ?? parsedEnv.PORT,
     host,
+    tls: toTlsConfig(parsedEnv),
     dataDir: resolve(flags.dataDir ?? parsedEnv.SYNCPOOL_DATA_DIR),
     configFile,
     adminToken: parsedEnv.SYNCPOOL_ADMIN_TOKEN ?? null,

@@ -3,6 +3,8 @@
  * (`server/http-routes.ts`, GraphQL at `/graphql`); this file only binds the port, hands each
  * request to yoga's Node listener, and holds what only a socket has:
  *
+ *   - TLS when the config has a certificate (`config.tls`): node:https with the same request
+ *     handler and the same upgrades, so HTTP is https and every WebSocket route wss;
  *   - the live-connection caps of SSE streams (`server/push/connection-caps.ts`), and graphql-ws on
  *     a WebSocket upgrade (`server/push/ws-endpoint.ts`, attached once the server listens);
  *   - a request whose Host header cannot be part of a URL (yoga builds the request's URL from
@@ -14,7 +16,8 @@
  *
  * The `http.Server` stays reachable (`RunningServer.httpServer`).
  */
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { ServerConfig } from "./config.js";
 import { ConnectionCaps } from "./push/connection-caps.js";
@@ -26,14 +29,14 @@ export type StartServerOptions = SyncpoolServerOptions;
 
 /** A server listening on a port. */
 export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:4000` (a wildcard host is shown as loopback). */
+  /** Base URL, e.g. `http://127.0.0.1:4000`, `https://` with TLS (a wildcard host is shown as loopback). */
   url: string;
   /** `${url}/graphql`. */
   graphqlUrl: string;
   /** The port actually bound (useful with port 0). */
   port: number;
   server: SyncpoolServer;
-  /** The underlying HTTP server (for the WebSocket upgrade handler). */
+  /** The underlying HTTP server (for the WebSocket upgrade handler); an `https.Server` with TLS. */
   httpServer: Server;
   /**
    * Stops accepting connections, refuses new requests on open ones with 503, lets in-flight
@@ -49,7 +52,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const { logger } = server;
 
   let stopping = false;
-  const httpServer = createServer((request, response) => {
+  const handleRequest = (request: IncomingMessage, response: ServerResponse) => {
     // A keep-alive connection may still carry a request after stopping began: turn it away, and
     // close the connection so the client's next attempt goes to another instance.
     if (stopping) return sendJson(response, 503, { message: "server is shutting down" }, { connection: "close", "retry-after": "1" });
@@ -67,7 +70,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       response.once("close", admission.release);
     }
     return void server.yoga.requestListener(request, response);
-  });
+  };
+  const httpServer: Server = config.tls ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, handleRequest) : createServer(handleRequest);
 
   try {
     await listen(httpServer, config.port, config.host);
@@ -85,11 +89,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   });
 
   const { port, address, family } = httpServer.address() as AddressInfo;
-  const url = `http://${displayHost(address, family)}:${port}`;
+  const url = `${config.tls ? "https" : "http"}://${displayHost(address, family)}:${port}`;
   const graphqlUrl = `${url}/graphql`;
   for (const warning of config.warnings) logger.warn(warning);
   logger.info(
-    { url, graphqlUrl, dataDir: config.dataDir, storage: server.storage.kind, adminApi: config.adminToken !== null, graphiql: config.dev },
+    { url, graphqlUrl, tlsCertFile: config.tls?.certFile ?? null, dataDir: config.dataDir, storage: server.storage.kind, adminApi: config.adminToken !== null, graphiql: config.dev },
     `syncpool listening on ${graphqlUrl} ${describePools(config)}`,
   );
 
