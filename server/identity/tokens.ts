@@ -5,11 +5,18 @@
  * with a login (`amr`: ["authenticated"] or ["unauthenticated"], as Cognito's tokens say), so a
  * change to a pool's role rules applies to tokens issued afterwards, never to one in flight.
  * Verification allows only ES256 and our issuer, and maps every failure to UNAUTHENTICATED with a
- * message a client can act on ("token expired" means sign in again).
+ * message a client can act on ("token expired" means sign in again). A token verified once is
+ * remembered by its exact text (`verified-tokens.ts`) and accepted again without its signature
+ * check while it is unexpired, the key that verified it still verifies (a retired key's tokens
+ * stop at once) and it names the pool asked for; anything else takes the full check.
  */
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWK } from "jose";
 import { SyncpoolError } from "../../core/errors.js";
 import { TOKEN_ALGORITHM, type SigningKeySet } from "./keys.js";
+import { createVerifiedTokenCache } from "./verified-tokens.js";
+
+/** Tokens remembered as verified, by default: one per live client of a busy server. */
+export const DEFAULT_VERIFIED_TOKENS = 10_000;
 
 /** The `iss` of every token this server signs. */
 export const TOKEN_ISSUER = "syncpool";
@@ -71,10 +78,23 @@ export interface TokenServiceOptions {
   ttlSeconds: number;
   /** Server time, epoch ms; tests move it to expire tokens. */
   now: () => number;
+  /** Verified tokens remembered (least recently used go first); default DEFAULT_VERIFIED_TOKENS, 0: none. */
+  verifiedTokens?: number;
 }
 
 /** Builds the token service over the server's keys. */
-export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: TokenServiceOptions): TokenService {
+export function createTokenService({ keys, refreshKeys, ttlSeconds, now, verifiedTokens = DEFAULT_VERIFIED_TOKENS }: TokenServiceOptions): TokenService {
+  const verified = createVerifiedTokenCache<TokenClaims>(verifiedTokens);
+  /** The remembered claims, if they still stand: unexpired (as jose judges `exp`), key still held, audience as asked. */
+  const remembered = (token: string, poolId: string | undefined): TokenClaims | null => {
+    const entry = verified.get(token);
+    if (entry === undefined) return null;
+    const { claims, kid } = entry;
+    if (now() < claims.expiresAt && keys().all.some((key) => key.kid === kid) && (poolId === undefined || claims.poolId === poolId)) return copyOf(claims);
+    // Expired, retired or another audience: the full check says why.
+    verified.delete(token);
+    return null;
+  };
   return {
     get jwks() {
       return { keys: keys().all.map((key) => key.publicJwk) };
@@ -102,6 +122,8 @@ export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: Token
     },
 
     async verify(token, poolId) {
+      const known = remembered(token, poolId);
+      if (known !== null) return known;
       try {
         let key = verifyingKey(keys(), token);
         if (key === null && refreshKeys !== undefined) {
@@ -110,7 +132,7 @@ export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: Token
           key = verifyingKey(keys(), token);
         }
         if (key === null) throw new SyncpoolError("UNAUTHENTICATED", "invalid token: signed with a key this server does not hold (sign in again)", { reason: "INVALID_TOKEN" });
-        const { payload } = await jwtVerify(token, key, {
+        const { payload } = await jwtVerify(token, key.publicKey, {
           algorithms: [TOKEN_ALGORITHM],
           issuer: TOKEN_ISSUER,
           ...(poolId === undefined ? {} : { audience: poolId }),
@@ -120,7 +142,9 @@ export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: Token
         if (typeof payload.sub !== "string" || typeof payload.aud !== "string") {
           throw new SyncpoolError("UNAUTHENTICATED", "invalid token: expected one subject and one audience");
         }
-        return { identityId: payload.sub, poolId: payload.aud, expiresAt: payload.exp! * 1000, ...grantOf(payload) };
+        const claims: TokenClaims = { identityId: payload.sub, poolId: payload.aud, expiresAt: payload.exp! * 1000, ...grantOf(payload) };
+        if (key.kid !== undefined) verified.set(token, { kid: key.kid, claims: copyOf(claims) });
+        return claims;
       } catch (error) {
         throw toUnauthenticated(error);
       }
@@ -133,15 +157,21 @@ export function createTokenService({ keys, refreshKeys, ttlSeconds, now }: Token
  * without a `kid` (none of ours) is tried against the current key, so it fails on its signature
  * like any forgery.
  */
-function verifyingKey(keys: SigningKeySet, token: string): CryptoKey | null {
+function verifyingKey(keys: SigningKeySet, token: string): { publicKey: CryptoKey; kid: string | undefined } | null {
   let kid: string | undefined;
   try {
     ({ kid } = decodeProtectedHeader(token));
   } catch {
     throw new SyncpoolError("UNAUTHENTICATED", "invalid token: not a JWT", { reason: "INVALID_TOKEN" });
   }
-  if (kid === undefined) return keys.current.publicKey;
-  return keys.all.find((candidate) => candidate.kid === kid)?.publicKey ?? null;
+  if (kid === undefined) return { publicKey: keys.current.publicKey, kid: undefined };
+  const key = keys.all.find((candidate) => candidate.kid === kid);
+  return key === undefined ? null : { publicKey: key.publicKey, kid: key.kid };
+}
+
+/** Claims no caller can change in the cache through the object it was handed. */
+function copyOf(claims: TokenClaims): TokenClaims {
+  return { ...claims, tags: { ...claims.tags }, ...(claims.groups === undefined ? {} : { groups: [...claims.groups] }) };
 }
 
 /** The grant claims of a verified payload (we signed them, so only their absence needs care). */
