@@ -25,6 +25,11 @@ import { Mailbox } from "../helpers/push-clients.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const TRIGGER_SECRET = "shutdown-trigger-secret-0123";
+/**
+ * Each test starts the server as a child process and waits for it to exit: a node process starting
+ * on a busy 2-core machine can take many seconds. Every wait is for a fact; this only bounds them.
+ */
+const SERVER_PROCESS_TIMEOUT_MS = 60_000;
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterAll(async () => {
@@ -74,7 +79,7 @@ function logLinesOf(child: ChildProcess): Mailbox<string> {
 
 /** Resolves when `mailbox` holds an item matching `predicate` (polled: the mailbox fills as lines arrive). */
 async function seen<T>(mailbox: Mailbox<T>, predicate: (item: T) => boolean): Promise<void> {
-  await expect.poll(() => mailbox.items.some(predicate), { timeout: 20_000, interval: 20 }).toBe(true);
+  await expect.poll(() => mailbox.items.some(predicate), { timeout: SERVER_PROCESS_TIMEOUT_MS, interval: 20 }).toBe(true);
 }
 
 /** An HTTP/1.1 request as raw text, so a second request can be sent later on the same connection. */
@@ -82,9 +87,6 @@ function rawRequest(method: string, path: string, host: string, body = "", heade
   const lines = [`${method} ${path} HTTP/1.1`, `host: ${host}`, `content-length: ${Buffer.byteLength(body)}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
   return `${lines.join("\r\n")}\r\n\r\n${body}`;
 }
-
-/** Each test starts the server as a child process and waits for it to exit. */
-const SERVER_PROCESS_TIMEOUT_MS = 30_000;
 
 it("finishes and acknowledges a push in flight, refuses new requests with 503, closes WebSockets with 1001, and exits 0", async () => {
   const trigger = await startHeldTrigger();
@@ -108,14 +110,14 @@ it("finishes and acknowledges a push in flight, refuses new requests with 503, c
     variables: { input: { dataset: "notes", deviceId: "d1", mutationId: "m1", patches: [{ op: "REPLACE", key: "k", value: "kept" }] } },
   });
   socket.write(rawRequest("POST", "/graphql", host, push, { "content-type": "application/json", authorization: `Bearer ${token}` }));
-  const held = await trigger.calls.next(20_000);
+  const held = await trigger.calls.next(SERVER_PROCESS_TIMEOUT_MS);
 
   child.kill("SIGTERM");
   await seen(logLines, (message) => message === "shutting down");
   // A request arriving now, on the connection still busy with the push, is turned away.
   socket.write(rawRequest("GET", "/healthz", host));
   // The WebSocket hears "going away" while the push is still held.
-  expect(await live.closes.next(20_000)).toMatchObject({ code: 1001 });
+  expect(await live.closes.next(SERVER_PROCESS_TIMEOUT_MS)).toMatchObject({ code: 1001 });
 
   held.response.writeHead(200, { "content-type": "application/json" }).end(held.body);
   expect(await exited(child)).toBe(0);
@@ -138,15 +140,16 @@ it("finishes and acknowledges a push in flight, refuses new requests with 503, c
 
 it("exits anyway once SYNCPOOL_SHUTDOWN_TIMEOUT_MS has passed with a push still stuck", async () => {
   const trigger = await startHeldTrigger();
-  const { child, graphqlUrl } = await startServerWithTrigger(trigger.url, { SYNCPOOL_SHUTDOWN_TIMEOUT_MS: "300" });
+  const { child, graphqlUrl, logLines } = await startServerWithTrigger(trigger.url, { SYNCPOOL_SHUTDOWN_TIMEOUT_MS: "300" });
   const { token } = (await syncApi(graphqlUrl, undefined).call<{ signIn: { token: string } }>(`mutation { signIn(input: { identityPoolId: "default" }) { token } }`)).signIn;
   const stuck = syncApi(graphqlUrl, token).push({ dataset: "notes", patches: [{ op: "REPLACE", key: "k", value: "never" }] }).catch((error: unknown) => error);
-  await trigger.calls.next(20_000);
+  await trigger.calls.next(SERVER_PROCESS_TIMEOUT_MS);
 
-  const signalledAt = Date.now();
   child.kill("SIGTERM");
   expect(await exited(child)).toBe(1);
-  // Bounded by the setting (plus process start-up noise on a busy machine), not by the trigger's 30 s limit.
-  expect(Date.now() - signalledAt).toBeLessThan(10_000);
+  // The time limit ended the process, not the trigger's 30 s limit (which would have let the push
+  // fail and the shutdown finish with 0): the process said so on its way out. Its own words, not a
+  // stopwatch in this process, which a busy machine can hold up for seconds.
+  await seen(logLines, (message) => message === "shutdown timed out: exiting with work unfinished");
   await stuck;
 }, SERVER_PROCESS_TIMEOUT_MS);
