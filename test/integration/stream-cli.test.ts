@@ -50,8 +50,8 @@ describe("syncpool stream", { timeout: 90_000 }, () => {
     // It says on stderr when it has read LATEST and follows; only then is a push "after LATEST".
     await new Promise<void>((following) => child.stderr!.on("data", (chunk) => String(chunk).includes("following") && following()));
     await api.push({ dataset: "notes", patches: [{ op: "REPLACE", key: "k", value: "followed" }] });
-    const deadline = Date.now() + 10_000;
-    while (seen.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    // The follower polls every 50 ms: wait until it has printed the event (bounded by the test's time limit).
+    await expect.poll(() => seen.length, { timeout: 60_000, interval: 25 }).toBeGreaterThan(0);
     child.kill("SIGTERM");
     expect(await exited(child)).toBe(0);
     expect(seen.map((record) => record.data.kinesisSyncRecords[0]!.value)).toEqual(["followed"]);
