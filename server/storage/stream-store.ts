@@ -64,16 +64,10 @@ export interface Checkpoint {
 }
 
 /** An event a consumer gave up on after its attempts, kept (with its body) for replay. */
-export interface DeadLetterRow {
+export interface DeadLetterRow extends StreamEventRow {
   /** Assigned by the storage, increasing. */
   id: number;
   consumer: string;
-  poolId: string;
-  shard: number;
-  sequence: number;
-  partitionKey: string;
-  arrivedAt: number;
-  data: string;
   attempts: number;
   lastError: string;
   failedAt: number;
