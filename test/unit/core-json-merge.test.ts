@@ -13,10 +13,16 @@ import { anyStateArb, applyJsonOp, jsonOpArb, opStateArb, rawStateArb, type Json
 
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20_241_204;
 
+/**
+ * Hundreds to thousands of generated cases a test: CPU-bound, a second or two when the machine is
+ * idle and ten times that on a busy 2-core one. The bound only fails a run that never ends.
+ */
+const PROPERTY_TIMEOUT_MS = 60_000;
+
 const join = mergeJsonStates;
 const text = encodeJsonState;
 
-describe("mergeJsonStates laws", () => {
+describe("mergeJsonStates laws", { timeout: PROPERTY_TIMEOUT_MS }, () => {
   for (const [name, arb, numRuns] of [
     ["states built by operations at arbitrary, reused clocks", opStateArb, 1500],
     ["states decoded from arbitrary trees of writes", rawStateArb, 1500],
@@ -68,7 +74,7 @@ const scheduleArb = fc.integer({ min: 3, max: 5 }).chain((replicaCount) =>
   }),
 );
 
-describe("JSON record convergence", () => {
+describe("JSON record convergence", { timeout: PROPERTY_TIMEOUT_MS }, () => {
   it("3-5 replicas that exchange states in any order, with duplicates, end with the same state", () => {
     fc.assert(
       fc.property(scheduleArb, ({ replicaCount, steps, finalPicks }) => {
@@ -149,7 +155,7 @@ function applyToPlainObject(current: JsonObject | null, op: JsonOp): JsonObject 
 
 const sorted = (value: JsonObject | null) => (value === null ? null : canonicalJson(value));
 
-describe("JSON record on one device", () => {
+describe("JSON record on one device", { timeout: PROPERTY_TIMEOUT_MS }, () => {
   it("writes in sequence give what the same writes give on a plain object", () => {
     fc.assert(
       fc.property(fc.array(jsonOpArb, { minLength: 1, maxLength: 12 }), (ops) => {
