@@ -48,6 +48,11 @@ export interface SessionOptions {
   now: () => number;
   /** Hears the pool's limits from every sign-in answer that carries them. */
   onLimits?: (limits: Limits) => void;
+  /**
+   * Logins kept on the device for an identity from logins, asked when its token must be renewed
+   * and no logins were given (an app restarted since the sign-in); undefined when none are kept.
+   */
+  restoreLogins?: (identityId: string) => Promise<Login[] | undefined>;
 }
 
 /** Renew a token this long before it expires. */
@@ -179,7 +184,10 @@ export class Session {
   async #renew(): Promise<string> {
     const identity = this.#identity as StoredIdentity;
     const input = identity.viaLogins
-      ? { identityPoolId: this.#options.identityPoolId, logins: (await this.#currentLogins()) ?? [] }
+      ? {
+          identityPoolId: this.#options.identityPoolId,
+          logins: (await this.#currentLogins()) ?? (await this.#options.restoreLogins?.(identity.identityId)) ?? [],
+        }
       : {
           identityPoolId: this.#options.identityPoolId,
           identityId: identity.identityId,

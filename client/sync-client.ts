@@ -78,7 +78,9 @@ export class SyncClient extends UserPoolAccount {
       now: this.#now,
       ...(options.logins ? { logins: options.logins } : {}),
       onLimits: (limits) => learnLimits(this.#limits, limits, options.limits ?? {}),
+      restoreLogins: (identityId) => this.storedUserPoolLogins(identityId),
     });
+    this.keepUserPoolTokensIn(this.#devices);
     this.#host = createDatasetHost({
       active: () => this.#signedIn.require(),
       identity: this.#signedIn.signal,
@@ -144,9 +146,8 @@ export class SyncClient extends UserPoolAccount {
    * Signs in: with no argument as the identity stored on this device (offline too) or a new guest;
    * with `logins` as the identity they belong to; with `{identityId, deviceSecret}` (as another
    * device's `signIn()` returned them) or `{transferCode}` as a guest created on another device;
-   * with `{username, password}` as a user of the user pool (`options.userPool`), resolving to the
-   * next step (`DONE`, or an MFA step answered with `confirmSignIn`), a guest on this device keeping
-   * its identity id and datasets. Opens that identity's database and starts syncing.
+   * with `{username, password}` as a user of the user pool (`options.userPool`), resolving to the next
+   * step (`DONE`, or an MFA step for `confirmSignIn`). Opens that identity's database and starts syncing.
    */
   signIn(options?: SignInOptions): Promise<SignInResult>;
   signIn(options: UserPoolSignIn): Promise<UserPoolSignInResult>;

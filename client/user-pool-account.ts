@@ -3,11 +3,14 @@
  * `client.confirmSignIn`...): where the pool is, and the `UserPoolAuth` (`user-pool/`) that speaks
  * to it, loaded with a dynamic import() on the first call so apps that never sign in this way do
  * not download it. One `UserPoolAuth` per client, so an MFA step is answered where it was asked and
- * the tokens it holds renew the client's session.
+ * the tokens it holds renew the client's session. The tokens are also kept in the device database,
+ * so an app started again renews the session of the identity they signed in as.
  */
 import type { ClientOptions } from "./options.js";
 import type { SignInOptions, SignInResult } from "./session.js";
-import type { MfaType, SignsIn, UserPoolAuth, UserPoolSignInResult } from "./user-pool/user-pool-auth.js";
+import type { DeviceStore, StoredUserPoolSession } from "./store/device-db.js";
+import type { Login } from "./transport/transport.js";
+import type { MfaType, SignsIn, UserPoolAuth, UserPoolSignInResult, UserPoolTokens } from "./user-pool/user-pool-auth.js";
 
 /** Where the client's user-pool calls go (`ClientOptions.userPool`). */
 export interface UserPoolOptions {
@@ -34,6 +37,11 @@ export function serverOrigin(graphqlEndpoint: string): string {
   return trimmed.endsWith("/graphql") ? trimmed.slice(0, -"/graphql".length) : new URL(trimmed).origin;
 }
 
+/** The tokens of a kept user-pool session. */
+function tokensOf(stored: StoredUserPoolSession): UserPoolTokens {
+  return { idToken: stored.idToken, accessToken: stored.accessToken, refreshToken: stored.refreshToken, expiresAt: stored.expiresAt };
+}
+
 /**
  * The user-pool methods of `SyncClient` (see the module comment), apart from the orchestrator;
  * `SyncClient` extends it and sends `signIn({ username, password })` here.
@@ -41,6 +49,8 @@ export function serverOrigin(graphqlEndpoint: string): string {
 export abstract class UserPoolAccount implements SignsIn {
   #auth: Promise<UserPoolAuth> | null = null;
   readonly #options: ClientOptions;
+  /** Where the signed-in user's tokens are kept for a restarted app (set by `keepUserPoolTokensIn`). */
+  #devices: DeviceStore | null = null;
 
   constructor(options: ClientOptions) {
     this.#options = options;
@@ -51,7 +61,7 @@ export abstract class UserPoolAccount implements SignsIn {
 
   /** Answers the step a user-pool `signIn` named: `{ code }` (TOTP, email, SMS) or `{ mfaType }` (the MFA kind to use). */
   confirmSignIn(input: { code: string } | { mfaType: MfaType }): Promise<UserPoolSignInResult> {
-    return this.#load().then((auth) => auth.confirmSignIn(input));
+    return this.#load().then((auth) => auth.confirmSignIn(input)).then((result) => this.#keep(result));
   }
 
   /** Registers a user in the user pool; unless the pool confirms at once, a code goes out for `confirmSignUp`. */
@@ -81,12 +91,57 @@ export abstract class UserPoolAccount implements SignsIn {
 
   /** `signIn({ username, password })`: a user-pool sign-in, the client signed in as the user's identity once DONE. */
   protected userPoolSignIn(input: UserPoolSignIn): Promise<UserPoolSignInResult> {
-    return this.#load().then((auth) => auth.signIn({ username: input.username, password: input.password }));
+    return this.#load()
+      .then((auth) => auth.signIn({ username: input.username, password: input.password }))
+      .then((result) => this.#keep(result));
   }
 
-  /** Revokes and forgets the user's tokens, if a user signed in through the pool (never loads the module). */
+  /** Keeps the user-pool tokens in `devices` (the device database), so a restarted app renews with them. */
+  protected keepUserPoolTokensIn(devices: DeviceStore): void {
+    this.#devices = devices;
+  }
+
+  /**
+   * The logins of the user-pool session kept for `identityId` (a restarted app whose token must be
+   * renewed): loads the user-pool calls and renews the ID token first once expired. Undefined when
+   * none is kept for that identity.
+   */
+  protected async storedUserPoolLogins(identityId: string): Promise<Login[] | undefined> {
+    const stored = (await this.#devices?.update((state) => state))?.userPool;
+    if (!stored || stored.identityId !== identityId) return undefined;
+    const auth = await this.#load();
+    auth.resume(tokensOf(stored));
+    return auth.logins();
+  }
+
+  /** A completed sign-in's tokens go to the device, under the identity they signed in as. */
+  async #keep(result: UserPoolSignInResult): Promise<UserPoolSignInResult> {
+    if (result.step === "DONE") await this.#store({ identityId: result.session.identityId, ...result.tokens });
+    return result;
+  }
+
+  /** Stores the user-pool session (null: forgets it); a refresh keeps the identity it had. */
+  async #store(session: (UserPoolTokens & { identityId?: string }) | null): Promise<void> {
+    await this.#devices
+      ?.update((state) => {
+        const identityId = session?.identityId ?? state.userPool?.identityId;
+        return { ...state, userPool: session === null || identityId === undefined ? null : { ...session, identityId } };
+      })
+      // Before the device's first sign-in there is nothing to keep or forget.
+      .catch(() => undefined);
+  }
+
+  /**
+   * Revokes and forgets the user's tokens, those kept on the device included, if a user signed in
+   * through the pool; loads the user-pool calls only then.
+   */
   protected async forgetUserPoolTokens(): Promise<void> {
-    if (this.#auth) await (await this.#auth.catch(() => null))?.forgetTokens();
+    const stored = (await this.#devices?.update((state) => state).catch(() => undefined))?.userPool;
+    if (!this.#auth && !stored) return;
+    const auth = await this.#load().catch(() => null);
+    if (stored && auth) auth.resume(tokensOf(stored));
+    await auth?.forgetTokens();
+    await this.#store(null);
   }
 
   #load(): Promise<UserPoolAuth> {
@@ -98,6 +153,8 @@ export abstract class UserPoolAccount implements SignsIn {
         clientId: pool.clientId ?? "default",
         ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
         ...(this.#options.now ? { now: this.#options.now } : {}),
+        // Not awaited by the refresh: keeping the tokens on the device must not delay the request.
+        onTokens: (tokens) => void this.#store(tokens),
       });
     });
     // A failed load (offline before the chunk arrived) is tried again on the next call.

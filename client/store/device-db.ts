@@ -17,6 +17,17 @@ export interface StoredIdentity {
   token?: { value: string; expiresAt: number } | null;
 }
 
+/** A user-pool sign-in's tokens, kept so a restarted app renews the identity's session with them. */
+export interface StoredUserPoolSession {
+  /** The identity the user's ID token signed in as. */
+  identityId: string;
+  idToken: string;
+  accessToken: string;
+  refreshToken: string | null;
+  /** Epoch ms the ID and access tokens expire. */
+  expiresAt: number;
+}
+
 export interface DeviceState {
   id: "device";
   deviceId: string;
@@ -24,6 +35,8 @@ export interface DeviceState {
   guest: StoredIdentity | null;
   /** The identity signed in now (a guest, or one from logins), null after sign-out. */
   current: StoredIdentity | null;
+  /** The tokens of the user-pool user signed in (absent in devices stored before they were kept). */
+  userPool?: StoredUserPoolSession | null;
 }
 
 class DeviceDb extends Dexie {

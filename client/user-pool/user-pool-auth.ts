@@ -33,6 +33,8 @@ export interface UserPoolAuthOptions {
   fetch?: FetchFunction;
   /** Wall clock, epoch ms, that token expiry is judged by (tests). Default `Date.now`. */
   now?: () => number;
+  /** Hears the tokens a refresh renewed, and null when they are forgotten (sign-out, refused refresh). */
+  onTokens?: (tokens: UserPoolTokens | null) => void;
 }
 
 /** The MFA kinds a sign-in may ask for, by their Cognito challenge names. */
@@ -96,6 +98,11 @@ export class UserPoolAuth {
   /** The tokens of the user signed in, or null before sign-in and after sign-out. */
   get tokens(): UserPoolTokens | null {
     return this.#tokens;
+  }
+
+  /** Takes up tokens kept from an earlier sign-in (a restarted app), unless a user is signed in here. */
+  resume(tokens: UserPoolTokens): void {
+    this.#tokens ??= tokens;
   }
 
   /** The key the identity pool linked to this user pool trusts its ID tokens under. */
@@ -179,6 +186,7 @@ export class UserPoolAuth {
     const refreshToken = this.#tokens?.refreshToken ?? null;
     this.#tokens = null;
     this.#pending = null;
+    this.options.onTokens?.(null);
     if (refreshToken === null) return;
     await this.#call("RevokeToken", { Token: refreshToken }).catch(() => undefined);
   }
@@ -199,6 +207,7 @@ export class UserPoolAuth {
       if (!(error instanceof UserPoolError) || !SESSION_ENDED.has(error.code)) throw error;
       if (this.#tokens === held) {
         this.#tokens = null;
+        this.options.onTokens?.(null);
         // Not awaited: this runs inside a request of the client, which signing out ends.
         void this.client.signOut().catch(() => undefined);
       }
@@ -206,12 +215,15 @@ export class UserPoolAuth {
     }
     const tokens = this.#tokensOf(answer["AuthenticationResult"] as Record<string, unknown>, held.refreshToken);
     // A sign-out or another sign-in meanwhile wins over this answer.
-    if (this.#tokens === held) this.#tokens = tokens;
+    if (this.#tokens === held) {
+      this.#tokens = tokens;
+      this.options.onTokens?.(tokens);
+    }
     return tokens;
   }
 
-  /** The logins the client signs in and renews its token with: the ID token, renewed once expired. */
-  async #logins(): Promise<Login[]> {
+  /** The logins the client signs in and renews its token with: the ID token, renewed first once expired. */
+  async logins(): Promise<Login[]> {
     let tokens = this.#tokens;
     if (tokens === null) throw new SyncpoolError("UNAUTHENTICATED", "signed out of the user pool: sign in again");
     if (tokens.expiresAt - EXPIRY_MARGIN_MS <= this.#now()) tokens = await this.refresh();
@@ -234,7 +246,7 @@ export class UserPoolAuth {
       this.#pending = null;
       const tokens = this.#tokensOf(result, null);
       this.#tokens = tokens;
-      const session = await this.client.signIn({ logins: () => this.#logins() });
+      const session = await this.client.signIn({ logins: () => this.logins() });
       return { step: "DONE", tokens, session };
     }
     const name = String(answer["ChallengeName"]);

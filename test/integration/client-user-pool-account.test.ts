@@ -3,8 +3,8 @@
  * password })`, `confirmSignIn`, `resetPassword`, `signOut`) against the real server over HTTP,
  * the pool, app client and endpoint defaulted from the client's own server, codes read from a real
  * SMTP server. A guest keeps its identity id and datasets through sign-up and sign-in; an expired
- * ID token is renewed with the refresh token before the next request, and a revoked one signs the
- * client out. Time moves by the server's and the client's injected clock, never by waiting.
+ * ID token is renewed with the refresh token before the next request, also by an app restarted
+ * since (the tokens are kept on the device), and a revoked one signs the client out. Time moves by the server's and the client's injected clock, never by waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SyncClient } from "../../client/index.js";
@@ -136,6 +136,44 @@ describe("the sync client's user-pool methods", { timeout: 60_000 }, () => {
     await signedIn(other, "rae");
     await other.sync();
     expect(await other.dataset("notes").get("after")).toBe("2");
+  });
+
+  it("keeps the user's tokens on the device, so an app restarted later renews its session with the refresh token", async () => {
+    const { client, link } = deviceClient("acct-restart");
+    await signUpConfirmed(client, "ivy");
+    const first = await signedIn(client, "ivy");
+    await client.close();
+
+    // The app starts again: signIn() with no argument, offline, is the user's identity.
+    const restartCalls: string[] = [];
+    const restarted = link.client({
+      now,
+      fetch: (url, init) => {
+        if (typeof init.body === "string" && init.body.includes("REFRESH_TOKEN_AUTH")) restartCalls.push("REFRESH_TOKEN_AUTH");
+        return link.fetch(url, init);
+      },
+    });
+    link.offline = true;
+    expect((await restarted.signIn()).identityId).toBe(first.session.identityId);
+    await restarted.dataset("notes").put("restarted", "3");
+    link.offline = false;
+    clock += 2 * HOUR_MS;
+    await restarted.sync();
+    expect(restartCalls).toEqual(["REFRESH_TOKEN_AUTH"]);
+
+    const other = deviceClient("acct-restart-b").client;
+    await signedIn(other, "ivy");
+    await other.sync();
+    expect(await other.dataset("notes").get("restarted")).toBe("3");
+
+    // Signing out after the restart revokes the kept refresh token too.
+    await restarted.signOut();
+    const refreshed = await callUserPool((url, init) => fetch(url, init), net.server!.url, "InitiateAuth", {
+      ClientId: "default",
+      AuthFlow: "REFRESH_TOKEN_AUTH",
+      AuthParameters: { REFRESH_TOKEN: first.tokens.refreshToken },
+    });
+    expect(refreshed.status).toBe(400);
   });
 
   it("signs the client out with UNAUTHENTICATED when the pool refuses its revoked refresh token", async () => {
