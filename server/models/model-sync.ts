@@ -53,8 +53,8 @@ interface SyncPosition {
   after: string;
   startedAt: number;
   lastSync: number;
-  /** The sync count the pages read after (0 for a base sync). */
-  sinceSyncCount: number;
+  /** The sync count the pages read after; left out when 0 (a base sync), keeping its tokens short. */
+  sinceSyncCount?: number;
 }
 
 /** One page of `target`'s items for `args`. @throws SyncpoolError BAD_USER_INPUT for a bad limit or token. */
@@ -83,7 +83,7 @@ export async function syncItems(deps: SyncDeps, target: ModelTarget, args: SyncA
     .filter((item): item is ModelItem => item !== null && matchesFilter(item, args.filter));
   return {
     items,
-    nextToken: page.nextCursor === null ? null : encodePosition({ after: page.nextCursor, startedAt, lastSync, sinceSyncCount }),
+    nextToken: page.nextCursor === null ? null : encodePosition({ after: page.nextCursor, startedAt, lastSync, ...(sinceSyncCount > 0 ? { sinceSyncCount } : {}) }),
     startedAt,
   };
 }
@@ -95,7 +95,7 @@ function encodePosition(position: SyncPosition): string {
 function decodePosition(token: string): SyncPosition {
   try {
     const position = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as Partial<SyncPosition>;
-    // A token from before tokens carried a count reads from 0 and still answers the same items.
+    // No count: a base sync's token, or one from before tokens carried it (read from 0, the same items).
     const sinceSyncCount = position.sinceSyncCount ?? 0;
     if (typeof position.after === "string" && Number.isSafeInteger(position.startedAt) && Number.isSafeInteger(position.lastSync) && Number.isSafeInteger(sinceSyncCount) && sinceSyncCount >= 0) {
       return { after: position.after, startedAt: position.startedAt!, lastSync: position.lastSync!, sinceSyncCount };
