@@ -71,6 +71,8 @@ const onBothBackends = [
   "test/integration/user-pool-audit.test.ts",
   // the hosted UI: single-use authorization codes and revoked sessions in SQL
   "test/integration/user-pool-oauth.test.ts",
+  // the scopes a hosted-UI grant stored with its session, read back by every refresh
+  "test/integration/user-pool-refresh-scopes.test.ts",
 ];
 
 /** Whether PostgreSQL answers; without it the postgres project is left out, except on CI where its tests must fail. */

@@ -19,6 +19,7 @@ import { USER_POOL_MFA_MIGRATION, USER_POOL_MIGRATION } from "./user-pool-migrat
 import { USER_POOL_WEBAUTHN_MIGRATION } from "./user-pool-webauthn-migrations.js";
 import { USER_POOL_MFA_OPTIONS_MIGRATION } from "./user-pool-mfa-migrations.js";
 import { USER_POOL_USED_SESSIONS_MIGRATION } from "./user-pool-used-session-migrations.js";
+import { USER_POOL_SESSION_SCOPE_MIGRATION } from "./user-pool-session-scope-migrations.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   // Version 1: pools, identities, datasets, records, remembered push answers (`dataset-migrations.ts`).
@@ -51,4 +52,6 @@ export const MIGRATIONS: readonly Migration[] = [
   USER_POOL_USED_SESSIONS_MIGRATION,
   // Version 15: records by change time, for the model API's delta sync (`record-change-time-migrations.ts`).
   RECORD_CHANGE_TIME_MIGRATION,
+  // Version 16: the scopes a user-pool session was granted (`user-pool-session-scope-migrations.ts`).
+  USER_POOL_SESSION_SCOPE_MIGRATION,
 ];

@@ -21,7 +21,7 @@ import { type SqlConnections, type SqlQuery, type SqlSession, joinSql, raw, sql 
 
 const CODE_COLUMNS = raw(`pool_id AS "poolId", sub, purpose, code_hash AS "codeHash", attempts, expires_at AS "expiresAt", created_at AS "createdAt"`);
 const SESSION_COLUMNS = raw(`s.origin_jti AS "originJti", s.pool_id AS "poolId", s.sub, s.client_id AS "clientId", s.auth_time AS "authTime",
-  s.created_at AS "createdAt", s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt"`);
+  s.created_at AS "createdAt", s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt", s.scope`);
 
 const TOTP_COLUMNS = raw(`pool_id AS "poolId", sub, secret, pending_secret AS "pendingSecret", device_name AS "deviceName", enabled, preferred,
   last_step AS "lastStep", updated_at AS "updatedAt"`);
@@ -139,9 +139,9 @@ export class SqlUserPoolStore extends SqlUserPoolUsedSessionStore implements Use
   async createSession(record: UserPoolSession, refreshTokenHash: string): Promise<void> {
     await this.db.transaction(async (session) => {
       await session.run(sql`
-        INSERT INTO user_pool_sessions (origin_jti, pool_id, sub, client_id, auth_time, created_at, expires_at, revoked_at)
+        INSERT INTO user_pool_sessions (origin_jti, pool_id, sub, client_id, auth_time, created_at, expires_at, revoked_at, scope)
         VALUES (${record.originJti}, ${record.poolId}, ${record.sub}, ${record.clientId}, ${record.authTime}, ${record.createdAt},
-          ${record.expiresAt}, ${record.revokedAt})`);
+          ${record.expiresAt}, ${record.revokedAt}, ${record.scope})`);
       await session.run(sql`INSERT INTO user_pool_refresh_tokens (token_hash, origin_jti, created_at) VALUES (${refreshTokenHash}, ${record.originJti}, ${record.createdAt})`);
     });
   }
@@ -168,6 +168,11 @@ export class SqlUserPoolStore extends SqlUserPoolUsedSessionStore implements Use
       }
       return { outcome: "rotated", session: record };
     });
+  }
+
+  async grantSessionScope(originJti: string, scope: string): Promise<boolean> {
+    const changed = await this.db.write((session) => session.run(sql`UPDATE user_pool_sessions SET scope = ${scope} WHERE origin_jti = ${originJti}`));
+    return changed > 0;
   }
 
   async revokeSession(originJti: string, now: number): Promise<boolean> {

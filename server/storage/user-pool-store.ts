@@ -64,6 +64,8 @@ export interface UserPoolSession {
   /** When its refresh tokens stop working, epoch ms. */
   expiresAt: number;
   revokedAt: number | null;
+  /** The scopes its access tokens carry, space separated, as the hosted UI's code granted them; null: the API's own scope. */
+  scope: string | null;
 }
 
 /** What presenting a refresh token found. */
@@ -253,6 +255,8 @@ export interface UserPoolStore extends UserPoolGroupStore, UserPoolWebAuthnStore
    * presentations of one token at most one rotates it outside the grace.
    */
   useRefreshToken(tokenHash: string, nextTokenHash: string | null, now: number, graceMs: number): Promise<RefreshTokenUse>;
+  /** Records the scopes `originJti` was granted (the hosted UI's code, once redeemed); returns whether the session exists. */
+  grantSessionScope(originJti: string, scope: string): Promise<boolean>;
   /** Revokes one session (its refresh tokens and the access tokens naming it); returns whether it was live. */
   revokeSession(originJti: string, now: number): Promise<boolean>;
   /** Revokes every live session of a user (GlobalSignOut); returns how many. */

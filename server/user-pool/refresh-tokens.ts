@@ -3,16 +3,22 @@
  * access tokens for the token's session; with the client's rotation on, each refresh also returns
  * a new refresh token and the presented one stops working (after the client's grace period).
  * Presenting a replaced token again is theft or a bug: the whole session is revoked
- * (RefreshTokenReuseException). RevokeToken ends a session by its refresh token.
+ * (RefreshTokenReuseException). The new access token carries the session's scopes: those the hosted
+ * UI's code granted, or the API's own. RevokeToken ends a session by its refresh token.
  */
 import { timingSafeEqual } from "node:crypto";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { clientOf, requiredString, type Body } from "./user-pool-input.js";
-import { issueTokens, newRefreshToken, refreshTokenHash, type AuthenticationResult } from "./user-pool-tokens.js";
+import { ADMIN_SCOPE, issueTokens, newRefreshToken, refreshTokenHash, type AuthenticationResult } from "./user-pool-tokens.js";
 
 /** New tokens for `refreshToken`. @throws NotAuthorizedException, RefreshTokenReuseException */
 export async function refreshSession(deps: UserPoolDeps, loaded: LoadedClient, refreshToken: string): Promise<AuthenticationResult> {
+  return (await refreshSessionGrant(deps, loaded, refreshToken)).tokens;
+}
+
+/** `refreshSession`, with the scopes the new access token carries (space separated). */
+export async function refreshSessionGrant(deps: UserPoolDeps, loaded: LoadedClient, refreshToken: string): Promise<{ tokens: AuthenticationResult; scope: string }> {
   const { client } = loaded;
   const now = deps.now();
   const next = client.refreshTokenRotation ? newRefreshToken() : null;
@@ -31,8 +37,9 @@ export async function refreshSession(deps: UserPoolDeps, loaded: LoadedClient, r
   const user = await deps.store.getUserBySub(use.session.poolId, use.session.sub);
   if (user === null) throw new UserPoolError("NotAuthorizedException", "Refresh Token has been revoked");
   if (!user.enabled) throw new UserPoolError("NotAuthorizedException", "User is disabled.");
-  const tokens = await issueTokens(deps, loaded, user, use.session, "TokenGeneration_RefreshTokens");
-  return next === null ? tokens : { ...tokens, RefreshToken: next };
+  const scope = use.session.scope ?? ADMIN_SCOPE;
+  const tokens = await issueTokens(deps, loaded, user, use.session, "TokenGeneration_RefreshTokens", { scope });
+  return { tokens: next === null ? tokens : { ...tokens, RefreshToken: next }, scope };
 }
 
 /** The client of a call that proves itself with `ClientSecret` (not SECRET_HASH). */

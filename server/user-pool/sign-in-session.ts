@@ -72,6 +72,7 @@ export async function startSession(deps: UserPoolDeps, loaded: LoadedClient, use
     createdAt: now,
     expiresAt: now + loaded.client.refreshTokenValiditySeconds * 1000,
     revokedAt: null,
+    scope: null,
   };
   await deps.store.createSession(session, refreshTokenHash(deps, refreshToken));
   return { ...(await issueTokens(deps, loaded, user, session, tokenSource)), RefreshToken: refreshToken };

@@ -13,7 +13,7 @@ import { BASE_MS, USER_POOL, makeUserPoolUser as makeUser } from "./storage-fixt
 const POOL = USER_POOL;
 
 function makeSession(originJti: string, sub: string, overrides: Partial<UserPoolSession> = {}): UserPoolSession {
-  return { originJti, poolId: POOL, sub, clientId: "default", authTime: Math.floor(BASE_MS / 1000), createdAt: BASE_MS, expiresAt: BASE_MS + 86_400_000, revokedAt: null, ...overrides };
+  return { originJti, poolId: POOL, sub, clientId: "default", authTime: Math.floor(BASE_MS / 1000), createdAt: BASE_MS, expiresAt: BASE_MS + 86_400_000, revokedAt: null, scope: null, ...overrides };
 }
 
 /** Registers the user-pool tests; `storage` returns the current test's storage. */
@@ -100,6 +100,18 @@ export function describeUserPools(storage: () => Storage): void {
       expect(reused).toEqual({ outcome: "reused", session: { ...session, revokedAt: BASE_MS + 30 } });
       expect((await storage().userPools.getSession("jti-1"))?.revokedAt).toBe(BASE_MS + 30);
       expect(await storage().userPools.useRefreshToken("never-issued", null, BASE_MS + 40, 0)).toEqual({ outcome: "unknown" });
+    });
+
+    it("keeps the scopes granted to a session and returns them with its refresh tokens", async () => {
+      const user = makeUser("alice");
+      await storage().userPools.createUser(user, {});
+      await storage().userPools.createSession(makeSession("jti-1", user.sub), "token-1");
+      expect((await storage().userPools.getSession("jti-1"))?.scope).toBeNull();
+      expect(await storage().userPools.grantSessionScope("jti-1", "openid email")).toBe(true);
+      expect(await storage().userPools.grantSessionScope("jti-missing", "openid")).toBe(false);
+      expect((await storage().userPools.getSession("jti-1"))?.scope).toBe("openid email");
+      const use = await storage().userPools.useRefreshToken("token-1", "token-2", BASE_MS + 10, 0);
+      expect(use).toMatchObject({ outcome: "rotated", session: { originJti: "jti-1", scope: "openid email" } });
     });
 
     it("accepts a replaced refresh token again within the grace without revoking", async () => {

@@ -5,11 +5,13 @@
  *   (`issueTokens`, with the granted scopes and the nonce) and its first refresh token, which lives
  *   in the pool's refresh-token store, so GlobalSignOut, RevokeToken and the SDK's refresh all work
  *   on it. No `id_token` without the `openid` scope.
- * - `refresh_token`: the API's own refresh (`refreshSession`), rotation and reuse detection included.
+ * - `refresh_token`: the API's own refresh (`refreshSession`), rotation and reuse detection included;
+ *   the access token keeps the scopes the code granted (stored on the session when it is redeemed),
+ *   and there is no `id_token` when they lack `openid`.
  * - `client_credentials`: `client-credentials.ts`.
  * Revocation ends the refresh token's session, as RevokeToken does.
  */
-import { refreshSession } from "../refresh-tokens.js";
+import { refreshSessionGrant } from "../refresh-tokens.js";
 import type { LoadedUserPool, UserPoolDeps } from "../user-pool-deps.js";
 import { UserPoolError } from "../user-pool-errors.js";
 import { issueTokens, refreshTokenHash, type AuthenticationResult } from "../user-pool-tokens.js";
@@ -38,7 +40,8 @@ export async function tokenEndpoint(deps: UserPoolDeps, pool: LoadedUserPool, re
     const token = form.get("refresh_token");
     if (token === null || token.length > 4096) throw new OAuthError("invalid_request", "refresh_token is required.");
     try {
-      return oauthJson(asOAuthAnswer(await refreshSession(deps, loaded, token), true));
+      const { tokens, scope } = await refreshSessionGrant(deps, loaded, token);
+      return oauthJson(asOAuthAnswer(tokens, scope.split(" ").includes("openid")));
     } catch (error) {
       if (error instanceof UserPoolError && error.type !== "InternalErrorException") throw new OAuthError("invalid_grant", error.message);
       throw error;
@@ -51,9 +54,12 @@ export async function tokenEndpoint(deps: UserPoolDeps, pool: LoadedUserPool, re
   const session = await deps.store.getSession(redeemed.originJti);
   const user = session === null || session.revokedAt !== null ? null : await deps.store.getUserBySub(pool.settings.id, redeemed.sub);
   if (session === null || user === null || !user.enabled) throw new OAuthError("invalid_grant", "The authorization code's sign-in has ended.");
+  // Before any token: the session's refresh tokens issue access tokens with these scopes from now on.
+  const scope = redeemed.scopes.join(" ");
+  await deps.store.grantSessionScope(session.originJti, scope);
   let tokens;
   try {
-    tokens = await issueTokens(deps, loaded, user, session, "TokenGeneration_HostedAuth", { scope: redeemed.scopes.join(" "), ...(redeemed.nonce === null ? {} : { nonce: redeemed.nonce }) });
+    tokens = await issueTokens(deps, loaded, user, session, "TokenGeneration_HostedAuth", { scope, ...(redeemed.nonce === null ? {} : { nonce: redeemed.nonce }) });
   } catch (error) {
     // The pool's pre token generation trigger refused or failed: an OAuth answer naming Cognito's exception, not a 500.
     if (error instanceof UserPoolError && error.type !== "InternalErrorException") throw new OAuthError("invalid_request", `${error.type}: ${error.message}`);
