@@ -239,7 +239,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         usePathHandler(aws, logger.child({ component: "aws" })),
         usePathHandler(operations, logger),
         // The app models' AppSync-style API, for Amplify DataStore apps (`server/models/`).
-        usePathHandler(createAppsyncApi({ pools, sync, verifyToken: (token) => tokens.verify(token), identity, verifyUserPoolAccessToken: userPools.verifyAccessToken, logger: logger.child({ component: "models" }), corsOrigins: config.corsOrigins }), logger.child({ component: "models" })),
+        usePathHandler(createAppsyncApi({ pools, sync, verifyToken: (token) => tokens.verify(token), identity, verifyUserPoolAccessToken: userPools.verifyAccessToken, logger: logger.child({ component: "models" }), corsOrigins: config.corsOrigins, triggerCall: stream.triggerCall }), logger.child({ component: "models" })),
         // 1. Refuse bodies over ~2 MB with 413 before parsing them.
         useBodyLimit(MAX_REQUEST_BODY_BYTES),
         // 2. Refuse abusive documents: token count while parsing; depth, aliases, cost while validating.

@@ -1,7 +1,7 @@
 /**
  * The secrets inside a pool's settings, sealed for storage and opened on load (`server/secret-box.ts`):
- * the developer provider's key, the AWS developer secret key, the HTTPS sync trigger's secret and
- * each webhook's secret. Everything else in the settings is stored as it is. Each secret is bound
+ * the developer provider's key, the AWS developer secret key, the HTTPS sync trigger's secret, the
+ * HTTPS LAMBDA conflict handler's secret and each webhook's secret. Everything else in the settings is stored as it is. Each secret is bound
  * to its pool and field, so a sealed value moved elsewhere does not open.
  */
 import type { SecretBox } from "../secret-box.js";
@@ -26,6 +26,11 @@ const SECRET_FIELDS: readonly SecretField[] = [
     holders: (settings) => [asObject(settings["developerCredentials"])].filter((item) => item !== null),
   },
   { path: "syncTrigger.secret", key: "secret", holders: (settings) => [asObject(settings["syncTrigger"])].filter((item) => item !== null) },
+  {
+    path: "models.lambdaConflictHandler.secret",
+    key: "secret",
+    holders: (settings) => [asObject(asObject(settings["models"])?.["lambdaConflictHandler"])].filter((item) => item !== null),
+  },
   {
     path: "stream.webhooks.secret",
     key: "secret",

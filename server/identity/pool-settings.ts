@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { webhooksSchema } from "../stream/stream-config.js";
+import { syncTriggerSchema } from "../stream/sync-trigger-settings.js";
 import { DEFAULT_LIMITS } from "../../core/limits.js";
 import { accessSettingsShape, checkAccessSettings } from "./access-settings.js";
 import { jsonSchemaEntrySchema } from "./json-schemas.js";
@@ -105,41 +106,8 @@ const developerProviderSchema = z
   })
   .strict();
 
-/**
- * A sync trigger is either an in-process module or a webhook. Parsed as one strict object and
- * then checked, so a mistake is reported against the field at fault rather than as "no union
- * member matched".
- */
-const syncTriggerSchema = z
-  .object({
-    module: nonEmptyString(1024).optional(),
-    url: httpUrl.optional(),
-    secret: z.string({ error: "expected a string" }).min(16, { error: "expected a secret of at least 16 characters" }).optional(),
-    timeoutMs: intInRange(1, 60_000).optional(),
-  })
-  .strict()
-  .superRefine((trigger, ctx) => {
-    if (trigger.module === undefined && trigger.url === undefined) {
-      ctx.addIssue({ code: "custom", message: 'expected either "module" or "url"', path: [] });
-    }
-    if (trigger.module !== undefined) {
-      for (const field of ["url", "secret", "timeoutMs"] as const) {
-        if (trigger[field] !== undefined) {
-          ctx.addIssue({ code: "custom", message: 'not allowed with "module"', path: [field] });
-        }
-      }
-    } else if (trigger.url !== undefined && trigger.secret === undefined) {
-      ctx.addIssue({ code: "custom", message: 'required with "url"', path: ["secret"] });
-    }
-  })
-  .transform((trigger): SyncTriggerSettings =>
-    trigger.module !== undefined
-      ? { module: trigger.module }
-      : { url: trigger.url!, secret: trigger.secret!, timeoutMs: trigger.timeoutMs ?? 5000 },
-  );
-
-/** Where sync triggers run: an in-process module, or a signed webhook with a time limit. */
-export type SyncTriggerSettings = { module: string } | { url: string; secret: string; timeoutMs: number };
+/** Where sync triggers run (`server/stream/sync-trigger-settings.ts`). */
+export type { SyncTriggerSettings } from "../stream/sync-trigger-settings.js";
 
 /** The change stream's shape (shards by identity, retention of events). */
 const streamSchema = z

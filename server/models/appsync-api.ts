@@ -15,11 +15,14 @@ import type { PathHandler } from "../http-routes.js";
 import { yogaLogger } from "../errors.js";
 import { useBodyLimit } from "../graphql/use-body-limit.js";
 import type { SyncDeps } from "../sync/types.js";
+import type { TriggerCall } from "../stream/sync-trigger.js";
+import type { SyncTriggerSettings } from "../stream/sync-trigger-settings.js";
 import { maskAppsyncError, useAppsyncErrorShape } from "./appsync-errors.js";
 import { appsyncTypeDefs } from "./appsync-type-defs.js";
 import { awsScalarResolvers } from "./aws-scalars.js";
 import { createLoginTokenIdentity, type LoginTokenDeps } from "./login-token-identity.js";
 import { accessOf, principalOf, type PrincipalDeps } from "./model-auth.js";
+import { createLambdaConflictResolver } from "./lambda-conflict.js";
 import { createModelItems, modelDataset, type ModelItems } from "./model-items.js";
 import { modelResolvers, type ModelContext } from "./model-resolvers.js";
 import { parseAppModels } from "./model-schema.js";
@@ -43,6 +46,8 @@ export interface AppsyncApiDeps {
   verifyUserPoolAccessToken: LoginTokenDeps["verifyUserPoolAccessToken"];
   logger: Logger;
   corsOrigins: readonly string[];
+  /** Calls a hook written like a sync trigger: the pool's LAMBDA conflict handler (`StreamRuntime.triggerCall`). */
+  triggerCall: (settings: SyncTriggerSettings) => TriggerCall;
 }
 
 type PoolYoga = YogaServerInstance<{}, ModelContext>;
@@ -87,13 +92,18 @@ function buildYoga(pool: PoolSettings, deps: AppsyncApiDeps, items: ModelItems):
   const settings = pool.models!;
   const app = parseAppModels(settings.schema);
   const limits = { ...pool.limits, ...MODEL_DATASET_LIMITS };
+  // One handler for the pool's LAMBDA models (a module is loaded once, at its first conflict).
+  const lambdaCall = settings.lambdaConflictHandler ? deps.triggerCall(settings.lambdaConflictHandler) : null;
+  const resolveConflict = lambdaCall ? createLambdaConflictResolver(lambdaCall, items, deps.logger) : null;
   const resolvers = app.models.map((model) => {
     const handler = settings.conflictHandlers[model.name] ?? settings.conflictHandler;
-    const strategy = handler === "OPTIMISTIC_CONCURRENCY" ? ("OPTIMISTIC" as const) : ("CRDT" as const);
+    // LAMBDA detects conflicts by version, as OPTIMISTIC_CONCURRENCY does, then asks its handler.
+    const strategy = handler === "AUTOMERGE" ? ("CRDT" as const) : ("OPTIMISTIC" as const);
     return modelResolvers(model, {
       sync: deps.sync,
       items,
       tombstoneTtlDays: settings.tombstoneTtlDays,
+      lambda: handler === "LAMBDA" && resolveConflict ? { resolveConflict, region: pool.region } : null,
       targetOf: (principal, operation) => {
         const access = accessOf(principal, model, operation);
         if (access === null) return null;

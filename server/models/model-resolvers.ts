@@ -10,6 +10,7 @@ import { matchesFilter, type ModelFilter } from "./model-filter.js";
 import type { ModelItem, ModelItems, ModelTarget } from "./model-items.js";
 import type { ModelDef } from "./model-schema.js";
 import { syncItems, type SyncArgs } from "./model-sync.js";
+import type { ResolveConflict } from "./lambda-conflict.js";
 import { namesOnlyCaller, type ModelAccess, type ModelOperation, type ModelPrincipal } from "./model-auth.js";
 
 /** What a request to the model API carries. */
@@ -25,6 +26,8 @@ export interface ModelResolverDeps {
   targetOf: (principal: ModelPrincipal, operation: ModelOperation) => (ModelTarget & { access: ModelAccess }) | null;
   /** The pool's `models.tombstoneTtlDays`: delta syncs from before it are answered as base syncs. */
   tombstoneTtlDays: number;
+  /** For a LAMBDA model: its conflict handler and the pool's region (for the handler's event); null otherwise. */
+  lambda: { resolveConflict: ResolveConflict; region: string } | null;
 }
 
 type Input = Record<string, unknown> & { id?: string; _version?: number | null };
@@ -56,18 +59,24 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
     return fields;
   };
 
-  /** An update or delete: the item must exist, not be deleted, hold the condition and (OPTIMISTIC) the version. */
-  const change = async (target: ModelTarget, args: MutationArgs, fields: Record<string, unknown>): Promise<ModelItem> => {
+  /**
+   * An update or delete: the item must exist, not be deleted, hold the condition and (OPTIMISTIC,
+   * LAMBDA) the version. A LAMBDA model's version conflict goes to its handler (`lambda-conflict.ts`).
+   */
+  const change = async (target: ModelTarget & { access: ModelAccess }, args: MutationArgs, fields: Record<string, unknown>, field: string, context: ModelContext): Promise<ModelItem> => {
     const id = String(args.input.id);
     const current = await items.readItem(target, id);
     if (current === null) throw conditionFailed();
     if (current._deleted) throw conflictUnhandled(current);
     if (!matchesFilter(current, args.condition)) throw conditionFailed();
+    const conflicted = (existing: ModelItem): Promise<ModelItem> => {
+      if (deps.lambda === null) throw conflictUnhandled(existing);
+      return deps.lambda.resolveConflict({ model, field, target, principal: context.principal, region: deps.lambda.region, args, fields, existing, stamp: stamp() });
+    };
     const baseVersion = args.input._version ?? 0;
-    if (target.strategy === "OPTIMISTIC" && baseVersion !== current._version) throw conflictUnhandled(current);
+    if (target.strategy === "OPTIMISTIC" && baseVersion !== current._version) return conflicted(current);
     const outcome = await items.writeItem(target, id, { ...fields, updatedAt: stamp() }, { replace: false, baseVersion });
-    if ("conflict" in outcome) throw conflictUnhandled(outcome.conflict);
-    return outcome.item;
+    return "conflict" in outcome ? conflicted(outcome.conflict) : outcome.item;
   };
 
   const { name: m, pluralName: ms } = model;
@@ -107,10 +116,10 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
       },
       [`update${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
         const target = guard(`update${m}`, "Mutation", context, "update");
-        return change(target, args, written(args.input, context.principal, target.access, `update${m}`));
+        return change(target, args, written(args.input, context.principal, target.access, `update${m}`), `update${m}`, context);
       },
       [`delete${m}`]: async (_: unknown, args: MutationArgs, context: ModelContext) => {
-        return change(guard(`delete${m}`, "Mutation", context, "delete"), args, { _deleted: true });
+        return change(guard(`delete${m}`, "Mutation", context, "delete"), args, { _deleted: true }, `delete${m}`, context);
       },
     },
   };

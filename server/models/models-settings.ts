@@ -6,13 +6,14 @@
  */
 import { z } from "zod";
 import { isSyncpoolError } from "../../core/errors.js";
+import { syncTriggerSchema } from "../stream/sync-trigger-settings.js";
 import { parseAppModels } from "./model-schema.js";
 
-/** The conflict handlers AppSync offers that are served (LAMBDA is not yet). */
-export const CONFLICT_HANDLERS = ["AUTOMERGE", "OPTIMISTIC_CONCURRENCY"] as const;
+/** The conflict handlers AppSync offers. LAMBDA calls `lambdaConflictHandler` (`lambda-conflict.ts`). */
+export const CONFLICT_HANDLERS = ["AUTOMERGE", "OPTIMISTIC_CONCURRENCY", "LAMBDA"] as const;
 export type ConflictHandler = (typeof CONFLICT_HANDLERS)[number];
 
-const handler = z.enum(CONFLICT_HANDLERS, { error: "expected AUTOMERGE or OPTIMISTIC_CONCURRENCY" });
+const handler = z.enum(CONFLICT_HANDLERS, { error: "expected AUTOMERGE, OPTIMISTIC_CONCURRENCY or LAMBDA" });
 
 /**
  * Days a deleted item stays as a tombstone before the purge removes it: 30, as Amplify provisions
@@ -33,6 +34,9 @@ export const modelsSettingsSchema = z
       .min(1, { error: "expected at least 1 day" })
       .max(3650, { error: "expected at most 3650 days" })
       .default(DEFAULT_TOMBSTONE_TTL_DAYS),
+    // AppSync's LambdaConflictHandlerConfig: the hook LAMBDA models call on a version conflict,
+    // written as a sync trigger is (an in-process module or a signed HTTPS endpoint).
+    lambdaConflictHandler: syncTriggerSchema.optional(),
   })
   .strict()
   .superRefine((settings, ctx) => {
@@ -43,6 +47,10 @@ export const modelsSettingsSchema = z
       if (!isSyncpoolError(error)) throw error;
       ctx.addIssue({ code: "custom", message: error.message, path: ["schema"] });
       return;
+    }
+    const lambda = [settings.conflictHandler, ...Object.values(settings.conflictHandlers)].includes("LAMBDA");
+    if (lambda && settings.lambdaConflictHandler === undefined) {
+      ctx.addIssue({ code: "custom", message: "required when a conflictHandler is LAMBDA", path: ["lambdaConflictHandler"] });
     }
     for (const name of Object.keys(settings.conflictHandlers)) {
       if (!names.includes(name)) ctx.addIssue({ code: "custom", message: `no @model type named "${name}"`, path: ["conflictHandlers", name] });

@@ -27,7 +27,8 @@ import { createPostSigned, type PostSigned } from "./post-signed.js";
 import { createStreamArea } from "./resolvers.js";
 import { scheduleTrim, TRIM_INTERVAL_MS } from "./retention.js";
 import type { StreamConfig } from "./stream-config.js";
-import { createSyncTrigger } from "./sync-trigger.js";
+import { createSyncTrigger, createTriggerCall, type TriggerCall } from "./sync-trigger.js";
+import type { SyncTriggerSettings } from "./sync-trigger-settings.js";
 import type { SyncTrigger } from "./trigger-contract.js";
 import { webhookConsumer } from "./webhook-consumer.js";
 
@@ -63,6 +64,8 @@ export interface StreamRuntime {
   area: SchemaArea;
   /** The consumers running here and their checkpoints per shard (for metrics). */
   consumers(): ConsumerStatus[];
+  /** The call of a hook written like a sync trigger (a LAMBDA conflict handler), with this server's HTTP client and time limits. */
+  triggerCall(settings: SyncTriggerSettings): TriggerCall;
   /** Starts consumers and retention. */
   start(): void;
   /** Stops consumers, retention and bulk publishes of this process. Idempotent. */
@@ -93,18 +96,19 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
   const runnerOptions = leases ? { ...options.consumers, claim: leases.claim } : options.consumers;
   const runner = new ConsumerRunner({ storage: storage.stream, consumers, now, logger, options: runnerOptions });
 
+  const triggerDeps = {
+    baseDir: config.configFile ? dirname(config.configFile) : process.cwd(),
+    post,
+    now,
+    logger,
+    ...(options.moduleTriggerTimeoutMs ? { moduleTimeoutMs: options.moduleTriggerTimeoutMs } : {}),
+  };
   const triggers = new Map<string, SyncTrigger>();
   const triggerOf = (settings: PoolSettings): SyncTrigger | null => {
     if (!settings.syncTrigger) return null;
     let trigger = triggers.get(settings.id);
     if (!trigger) {
-      trigger = createSyncTrigger(settings.syncTrigger, {
-        baseDir: config.configFile ? dirname(config.configFile) : process.cwd(),
-        post,
-        now,
-        logger,
-        ...(options.moduleTriggerTimeoutMs ? { moduleTimeoutMs: options.moduleTriggerTimeoutMs } : {}),
-      });
+      trigger = createSyncTrigger(settings.syncTrigger, triggerDeps);
       triggers.set(settings.id, trigger);
     }
     return trigger;
@@ -160,6 +164,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
     sync,
     area,
     consumers: () => runner.status(),
+    triggerCall: (settings) => createTriggerCall(settings, triggerDeps),
     start() {
       if (consumers.length > 0) leases?.start();
       runner.start();

@@ -7,7 +7,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isSyncpoolError } from "../../core/errors.js";
-import type { SyncTriggerSettings } from "../identity/pool-settings.js";
+import type { SyncTriggerSettings } from "./sync-trigger-settings.js";
 import type { Logger } from "../logger.js";
 import type { PostSigned } from "./post-signed.js";
 import { parseTriggerAnswer, triggerFailed, type SyncTrigger, type SyncTriggerEvent } from "./trigger-contract.js";
@@ -29,13 +29,24 @@ export interface SyncTriggerDeps {
 /** A module trigger's default export. It may return the answer or a promise of it. */
 export type SyncTriggerFunction = (event: SyncTriggerEvent) => unknown;
 
+/**
+ * Calls a hook written as `settings` with an event and resolves with its raw answer (the module's
+ * return value, or the endpoint's JSON). Throws TRIGGER_FAILED on a timeout, an unreachable
+ * endpoint or an answer that is not JSON; a module's own error is thrown as it is.
+ */
+export type TriggerCall = (event: unknown) => Promise<unknown>;
+
+/** The call of one hook setting (a sync trigger, a LAMBDA conflict handler). Nothing is loaded until the first call. */
+export function createTriggerCall(settings: SyncTriggerSettings, deps: SyncTriggerDeps): TriggerCall {
+  return "module" in settings
+    ? moduleCall(isAbsolute(settings.module) ? settings.module : resolve(deps.baseDir, settings.module), deps.moduleTimeoutMs ?? DEFAULT_TRIGGER_TIMEOUT_MS)
+    : httpCall(settings, deps);
+}
+
 /** Builds the trigger for one pool's setting. Nothing is loaded or called until the first push. */
 export function createSyncTrigger(settings: SyncTriggerSettings, deps: SyncTriggerDeps): SyncTrigger {
   const logger = deps.logger.child({ component: "sync-trigger" });
-  const call =
-    "module" in settings
-      ? moduleCall(isAbsolute(settings.module) ? settings.module : resolve(deps.baseDir, settings.module), deps.moduleTimeoutMs ?? DEFAULT_TRIGGER_TIMEOUT_MS)
-      : httpCall(settings, deps);
+  const call = createTriggerCall(settings, deps);
   return async (event) => {
     try {
       return parseTriggerAnswer(await call(event));
@@ -50,12 +61,13 @@ export function createSyncTrigger(settings: SyncTriggerSettings, deps: SyncTrigg
   };
 }
 
-function moduleCall(path: string, timeoutMs: number): (event: SyncTriggerEvent) => Promise<unknown> {
-  let loading: Promise<SyncTriggerFunction> | undefined;
+function moduleCall(path: string, timeoutMs: number): TriggerCall {
+  // Any hook's default export: the event's shape is the caller's contract (a sync trigger's, a conflict handler's).
+  let loading: Promise<(event: unknown) => unknown> | undefined;
   const load = () =>
     (loading ??= import(pathToFileURL(path).href).then((module: { default?: unknown }) => {
       if (typeof module.default !== "function") throw new Error(`sync trigger module ${path} has no default export function`);
-      return module.default as SyncTriggerFunction;
+      return module.default as (event: unknown) => unknown;
     })).catch((error: unknown) => {
       loading = undefined; // a module fixed on disk is picked up by the next push
       throw error;
@@ -68,7 +80,7 @@ function moduleCall(path: string, timeoutMs: number): (event: SyncTriggerEvent) 
 }
 
 function httpCall(settings: { url: string; secret: string; timeoutMs: number }, deps: SyncTriggerDeps) {
-  return async (event: SyncTriggerEvent): Promise<unknown> => {
+  return async (event: unknown): Promise<unknown> => {
     let answer;
     try {
       answer = await deps.post({ url: settings.url, secret: settings.secret, body: JSON.stringify(event), timeoutMs: settings.timeoutMs }, deps.now());

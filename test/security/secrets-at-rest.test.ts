@@ -16,6 +16,7 @@ const SECRETS = {
   awsSecret: "AWSSECRETTHATMUSTNOTLEAK0123456789abcdefgh",
   webhookSecret: "webhook-secret-that-must-not-leak",
   triggerSecret: "trigger-secret-that-must-not-leak",
+  conflictHandlerSecret: "conflict-handler-secret-that-must-not-leak",
 };
 const DEV_TOKEN = `mutation ($pool: String!) { getTokenForDeveloperIdentity(identityPoolId: $pool, developerUserId: "u1") { identityId } }`;
 
@@ -25,6 +26,11 @@ const pool = poolSettingsSchema.parse({
   developerCredentials: { accessKeyId: "AKIASECRETSATREST001", secretAccessKey: SECRETS.awsSecret },
   syncTrigger: { url: "http://127.0.0.1:9/trigger", secret: SECRETS.triggerSecret, timeoutMs: 1000 },
   stream: { webhooks: [{ name: "audit", url: "http://127.0.0.1:9/events", secret: SECRETS.webhookSecret, timeoutMs: 1000 }] },
+  models: {
+    schema: "type Todo @model @auth(rules: [{ allow: public }]) { id: ID! title: String! }",
+    conflictHandler: "LAMBDA",
+    lambdaConflictHandler: { url: "http://127.0.0.1:9/conflicts", secret: SECRETS.conflictHandlerSecret, timeoutMs: 1000 },
+  },
 });
 const mode = (path: string) => statSync(path).mode & 0o777;
 
