@@ -1,17 +1,13 @@
 /**
  * An HTTPS front for tests of clients that only speak https (Amplify's hosted-UI URLs): a
- * self-signed certificate for `localhost` made with the `openssl` command in a temporary
- * directory, and a reverse proxy on 127.0.0.1, port 0, that passes every request on unchanged
+ * self-signed certificate for `localhost` (`tls-cert.ts`), and a reverse proxy on 127.0.0.1, port 0, that passes every request on unchanged
  * to a plain-HTTP server, as an operator's TLS proxy does. The target may be set after the front
  * starts, so the front's URL can be a server's public URL.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { makeTlsCert } from "./tls-cert.js";
 
 /** A started front. */
 export interface TlsFront {
@@ -24,34 +20,27 @@ export interface TlsFront {
 
 /** Starts a front; see the module comment. */
 export async function startTlsFront(): Promise<TlsFront> {
-  const dir = mkdtempSync(join(tmpdir(), "syncpool-tls-"));
-  try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
-    const key = readFileSync(join(dir, "key.pem"));
-    const cert = readFileSync(join(dir, "cert.pem"));
-    let target: URL | null = null;
-    const server = createServer({ key, cert }, (incoming, outgoing) => {
-      if (target === null) {
-        outgoing.writeHead(503).end("no target yet");
-        return;
-      }
-      const upstream = httpRequest({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      });
-      upstream.on("error", () => outgoing.headersSent ? outgoing.destroy() : outgoing.writeHead(502).end());
-      incoming.pipe(upstream);
+  const { key, cert } = makeTlsCert();
+  let target: URL | null = null;
+  const server = createServer({ key, cert }, (incoming, outgoing) => {
+    if (target === null) {
+      outgoing.writeHead(503).end("no target yet");
+      return;
+    }
+    const upstream = httpRequest({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `https://localhost:${port}`,
-      setTarget: (origin) => {
-        target = new URL(origin);
-      },
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    upstream.on("error", () => outgoing.headersSent ? outgoing.destroy() : outgoing.writeHead(502).end());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://localhost:${port}`,
+    setTarget: (origin) => {
+      target = new URL(origin);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
