@@ -33,7 +33,9 @@ function sortedEntries(size: number): Array<{ hash: string; count: number; line:
 /** A hash just above `hash` (its last digit raised), not in the list unless the next entry is exactly it. */
 const nextHash = (hash: string) => (BigInt(`0x${hash}`) + 1n).toString(16).toUpperCase().padStart(40, "0");
 
-describe("breached-password list", () => {
+// Thousands of positioned file reads per large-file test: quick when idle, many seconds when the
+// machine is busy and the thread pool waits for the disk, past vitest's 5 s default.
+describe("breached-password list", { timeout: 30_000 }, () => {
   for (const [name, size, eol, lower] of [
     ["a small file (scanned)", 40, "\n", false],
     ["a large file (searched)", 20_000, "\n", false],
