@@ -5,14 +5,15 @@
  * kind), in memory and per server instance (`server/identity/rate-limiter.ts`): sharing them through
  * storage would cost a write on every sign-in, so with N instances an address gets up to N times the
  * configured rate. An empty bucket refuses before the operation runs, so a refused request changes
- * nothing (no lockout counted, no code sent, no audit event).
+ * nothing (no lockout counted, no code sent, no audit event), and says in `Retry-After` how many
+ * seconds until the bucket holds a token again.
  */
 import { isSyncpoolError } from "../../core/errors.js";
 import { addressBucket } from "../ip-address.js";
 import { createRateLimiter } from "../identity/rate-limiter.js";
 import type { UserPoolRateLimits } from "./user-pool-config.js";
 import type { LoadedUserPool } from "./user-pool-deps.js";
-import { UserPoolError } from "./user-pool-errors.js";
+import { TooManyRequestsError } from "./user-pool-errors.js";
 
 /** Which bucket each limited operation takes from; operations not listed are not limited here. */
 export const LIMITED_OPERATIONS: Readonly<Record<string, keyof UserPoolRateLimits>> = {
@@ -30,13 +31,13 @@ export interface AddressLimits {
   /**
    * Takes a token for `operation` from `address` in `pool` (null: a ClientId naming no pool, which
    * the operation refuses anyway, so nothing is taken).
-   * @throws TooManyRequestsException when the bucket is empty.
+   * @throws TooManyRequestsError when the bucket is empty.
    */
   take(operation: string, pool: LoadedUserPool | null, address: string): void;
   /**
    * Takes a token from `address`'s bucket of `kind` in `pool`, for requests that are not API
    * operations (the hosted UI's sign-in form takes from `signIn`, as InitiateAuth does).
-   * @throws TooManyRequestsException when the bucket is empty.
+   * @throws TooManyRequestsError when the bucket is empty.
    */
   takeFrom(kind: keyof UserPoolRateLimits, pool: LoadedUserPool, address: string): void;
 }
@@ -49,7 +50,8 @@ export function createAddressLimits(options: { clock?: () => number } = {}): Add
       limiter.take("perAddress", `${pool.settings.id}\u0000${kind}\u0000${addressBucket(address)}`, pool.settings.rateLimits[kind]);
     } catch (error) {
       if (!isSyncpoolError(error)) throw error;
-      throw new UserPoolError("TooManyRequestsException", "Rate exceeded");
+      const retryAfterMs = Number(error.details["retryAfterMs"] ?? 1000);
+      throw new TooManyRequestsError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
     }
   };
   return {

@@ -57,6 +57,16 @@ export class UserPoolError extends Error {
   }
 }
 
+/** A per-address limit's refusal (`address-limits.ts`): its answer carries `Retry-After`. */
+export class TooManyRequestsError extends UserPoolError {
+  constructor(
+    /** Whole seconds until the address's bucket holds a token again (at least 1). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super("TooManyRequestsException", "Rate exceeded");
+  }
+}
+
 /** Cognito's answer to a wrong username or password (the same for both, so users cannot be probed). */
 export const wrongCredentials = () => new UserPoolError("NotAuthorizedException", "Incorrect username or password.");
 
@@ -64,6 +74,11 @@ export const wrongCredentials = () => new UserPoolError("NotAuthorizedException"
 export function userPoolErrorResponse(error: UserPoolError): Response {
   return new Response(JSON.stringify({ __type: error.type, message: error.message }), {
     status: error.status,
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": error.type, "x-amzn-requestid": crypto.randomUUID() },
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amzn-errortype": error.type,
+      "x-amzn-requestid": crypto.randomUUID(),
+      ...(error instanceof TooManyRequestsError ? { "retry-after": String(error.retryAfterSeconds) } : {}),
+    },
   });
 }

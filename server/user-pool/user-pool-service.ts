@@ -254,7 +254,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
 const TOKEN_ROLE_MAPPING: RoleMapping = { type: "token", claim: "cognito:roles", preferredRoleClaim: "cognito:preferred_role", ambiguousRoleResolution: "AUTHENTICATED_ROLE" };
 
 /** Responses may be read by any origin: no cookies are involved, tokens travel in bodies. */
-const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "x-amzn-errortype, x-amzn-requestid" };
+const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "x-amzn-errortype, x-amzn-requestid, retry-after" };
 const PREFLIGHT = {
   ...CORS,
   "access-control-allow-methods": "POST, GET, OPTIONS",

@@ -16,7 +16,7 @@
  * Orchestrator of `server/user-pool/oauth/`.
  */
 import type { LoadedUserPool, UserPoolDeps } from "../user-pool-deps.js";
-import { UserPoolError } from "../user-pool-errors.js";
+import { TooManyRequestsError } from "../user-pool-errors.js";
 import { readAuthorizeRequest, withQuery, type AuthorizeRequest } from "./authorize-request.js";
 import { readForm } from "./client-auth.js";
 import { clearedSessionCookie, csrfMatches, csrfTokenOf, hostedSessionCookie, hostedSessionOf } from "./hosted-cookies.js";
@@ -57,7 +57,7 @@ const redirect = (location: string, setCookies: string[] = []) => {
 /**
  * Builds the routes; `secureCookies` when the public URL is https. Every POST of the sign-in form
  * (password or MFA code) first takes from `takeSignIn`, as InitiateAuth and RespondToAuthChallenge
- * do: an empty bucket answers the form again with HTTP 429 before the form is read.
+ * do: an empty bucket answers the form again with HTTP 429 and `Retry-After` before the form is read.
  */
 export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean, takeSignIn: TakeSignIn): HostedUi {
   const pageRoute = async (request: Request, socketAddress: string | undefined, poolPath: string, page: PageContent, route: string): Promise<Response> => {
@@ -83,8 +83,10 @@ export function createHostedUi(deps: UserPoolDeps, secureCookies: boolean, takeS
     try {
       takeSignIn(request, socketAddress, pool);
     } catch (error) {
-      if (!(error instanceof UserPoolError) || error.type !== "TooManyRequestsException") throw error;
-      return loginPage({ ...page, error: TOO_MANY_SIGN_INS }, { step: "password", action: loginPath, csrf: csrf.token }, 429, cookies);
+      if (!(error instanceof TooManyRequestsError)) throw error;
+      const refused = loginPage({ ...page, error: TOO_MANY_SIGN_INS }, { step: "password", action: loginPath, csrf: csrf.token }, 429, cookies);
+      refused.headers.set("retry-after", String(error.retryAfterSeconds));
+      return refused;
     }
     return login(request, authorized, page, poolPath, loginPath, csrf.token, cookies);
   };
