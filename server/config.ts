@@ -162,10 +162,11 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   }
   warnings.push(...published.map((line) => `${line}: fine for trying the examples on this machine, refused with NODE_ENV=production or a non-loopback HOST`));
 
+  const tls = toTlsConfig(parsedEnv);
   return {
     port: flags.port ?? parsedEnv.PORT,
     host,
-    tls: toTlsConfig(parsedEnv),
+    tls,
     dataDir: resolve(flags.dataDir ?? parsedEnv.SYNCPOOL_DATA_DIR),
     configFile,
     adminToken: parsedEnv.SYNCPOOL_ADMIN_TOKEN ?? null,
@@ -190,7 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     }),
     stream: toStreamConfig(parsedEnv),
     aws: toAwsConfig(parsedEnv),
-    userPools: toUserPoolsConfig(parsedEnv, file?.userPools, host, flags.port ?? parsedEnv.PORT),
+    userPools: toUserPoolsConfig(parsedEnv, file?.userPools, host, flags.port ?? parsedEnv.PORT, tls !== null),
     ydoc: toYdocConfig(parsedEnv),
     outbound: { allowPrivateAddresses: parsedEnv.SYNCPOOL_OUTBOUND_ALLOW_PRIVATE === "true" },
     metrics: parsedEnv.SYNCPOOL_METRICS,

@@ -278,13 +278,14 @@ type UserPoolEnv = { [K in keyof typeof userPoolEnvShape]?: z.output<(typeof use
 
 /**
  * The user-pool settings from parsed environment values and the file's `userPools` (undefined when
- * the file has none, or there is no file). `host` and `port` make the default public URL.
+ * the file has none, or there is no file). `host`, `port` and whether the server listens with TLS
+ * make the default public URL.
  */
-export function toUserPoolsConfig(env: UserPoolEnv, filePools: UserPoolSettings[] | undefined, host: string, port: number): UserPoolsConfig {
+export function toUserPoolsConfig(env: UserPoolEnv, filePools: UserPoolSettings[] | undefined, host: string, port: number, tls = false): UserPoolsConfig {
   const localHost = host === "0.0.0.0" || host === "::" || host === "127.0.0.1" ? "localhost" : host;
   return {
     pools: filePools ?? [userPoolSettingsSchema.parse({ id: DEFAULT_USER_POOL_ID })],
-    publicUrl: env.SYNCPOOL_PUBLIC_URL ?? `http://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`,
+    publicUrl: env.SYNCPOOL_PUBLIC_URL ?? `${tls ? "https" : "http"}://${localHost.includes(":") ? `[${localHost}]` : localHost}:${port}`,
     smtpUrl: env.SYNCPOOL_SMTP_URL ?? null,
     mailFrom: env.SYNCPOOL_MAIL_FROM ?? "no-reply@localhost",
     migrationCredentials: migrationCredentialsFrom(env),

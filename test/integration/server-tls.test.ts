@@ -110,4 +110,10 @@ describe("TLS settings", () => {
     expect(() => loadConfig({ SYNCPOOL_TLS_CERT_FILE: one.certFile, SYNCPOOL_TLS_KEY_FILE: other.keyFile })).toThrow(ConfigError);
     expect(() => loadConfig({ SYNCPOOL_TLS_CERT_FILE: one.certFile, SYNCPOOL_TLS_KEY_FILE: `${one.keyFile}.missing` })).toThrow(/SYNCPOOL_TLS_KEY_FILE: cannot read .*ENOENT/);
   });
+
+  it("makes the user pools' default public URL https, so token issuers and hosted-UI links name the scheme clients use", () => {
+    const tls = makeTlsCert();
+    expect(loadConfig({ PORT: "4443", SYNCPOOL_TLS_CERT_FILE: tls.certFile, SYNCPOOL_TLS_KEY_FILE: tls.keyFile }).userPools.publicUrl).toBe("https://localhost:4443");
+    expect(loadConfig({ PORT: "4000" }).userPools.publicUrl).toBe("http://localhost:4000");
+  });
 });
