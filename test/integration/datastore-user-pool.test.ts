@@ -1,0 +1,174 @@
+/**
+ * Unmodified Amplify DataStore (aws-amplify 6.22, @aws-amplify/datastore 5.1) configured as an app
+ * whose API uses Cognito user pools (`aws_appsync_authenticationType: "AMAZON_COGNITO_USER_POOLS"`),
+ * against syncpool's model API and built-in user pool: two users sign up and in with Amplify Auth,
+ * each in their own app process (test/helpers/datastore-user-pool-device.cjs), the real
+ * `@aws-sdk/client-cognito-identity-provider` puts one of them in the `Admin` group. Owner items
+ * sync and are observed live by their owner only, the groups model is its members' alone, and a
+ * rule without `update` refuses the update with `Unauthorized`. Binds a port: Amplify, the SDK and
+ * the realtime sockets send their own requests.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { AdminAddUserToGroupCommand, CreateGroupCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { materializeStoredJson } from "../../core/shown-value.js";
+import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
+import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
+
+/** The app's schema.graphql; the device holds what codegen makes of it. */
+const SCHEMA = `
+  type Diary @model @auth(rules: [{ allow: owner }]) { id: ID! entry: String! }
+  type Report @model @auth(rules: [{ allow: groups, groups: ["Admin"] }]) { id: ID! title: String! }
+  type Notice @model @auth(rules: [{ allow: public, operations: [read] }, { allow: owner, operations: [create, read] }]) { id: ID! body: String! }
+`;
+const DEVELOPER = { accessKeyId: "AKIADATASTOREUSERPOOL", secretAccessKey: "datastore-user-pool-developer-secret-0123" };
+const PASSWORD = "Correct-horse-9";
+const DEVICE = fileURLToPath(new URL("../helpers/datastore-user-pool-device.cjs", import.meta.url));
+
+/** An app process and the commands it takes (listed in the device file). */
+interface App {
+  run<T = any>(command: string, args?: Record<string, unknown>): Promise<T>;
+  kill(): void;
+}
+
+async function startApp(endpoint: string, userPoolEndpoint: string): Promise<App> {
+  const child: ChildProcess = fork(DEVICE, [JSON.stringify({ endpoint, userPoolEndpoint })], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`the app exited (${code}) before it was ready: ${stderr}`)));
+  });
+  child.on("message", (message: { id?: number; result?: unknown; error?: string }) => {
+    if (message.id === undefined) return;
+    const waiter = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error !== undefined) waiter?.reject(new Error(message.error));
+    else waiter?.resolve(message.result);
+  });
+  child.once("exit", (code) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`the app exited (${code}): ${stderr}`));
+    pending.clear();
+  });
+  let nextId = 0;
+  return {
+    run: (command, args) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        child.send({ id, command, args });
+      }),
+    kill: () => child.kill("SIGKILL"),
+  };
+}
+
+freshAmplifyForThisFile();
+
+describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool", { timeout: 60_000 }, () => {
+  let server: TestServer;
+  let developer: CognitoIdentityProviderClient;
+  let alice: App;
+  let bob: App;
+  const identityOf = new Map<string, string>();
+
+  /** Signs `username` up and in through Amplify Auth in `app`, the code read where the pool writes it without SMTP. */
+  const signUpAndIn = async (app: App, username: string, groups: string[] = []) => {
+    await app.run("signUp", { username, password: PASSWORD, email: `${username}@example.com` });
+    // Written before SignUp answers (no SMTP configured: the pool's code log).
+    const code = await codeFromLog(server.dataDir, username, "SIGN_UP");
+    if (code === null) throw new Error(`no sign-up code was written for ${username}`);
+    await app.run("confirmSignUp", { username, code });
+    for (const group of groups) await developer.send(new AdminAddUserToGroupCommand({ UserPoolId: "local_default", Username: username, GroupName: group }));
+    expect(await app.run("signIn", { username, password: PASSWORD })).toMatchObject({ isSignedIn: true });
+  };
+
+  /** The stored items of `model` in `owner`'s data (an identity id, or `_shared:default`). */
+  const stored = async (owner: string, model: string) => {
+    const page = await server.storage.datasets.readRecords(owner, `model-${model}`, { sinceSyncCount: 0, limit: 1000 });
+    return page.records.map((record): Record<string, unknown> => ({ id: record.key, ...(materializeStoredJson(record.value) as Record<string, unknown>) }));
+  };
+
+  beforeAll(async () => {
+    const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER, models: { schema: SCHEMA, conflictHandler: "AUTOMERGE" } });
+    server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test"), pools: [identityPool] } });
+    developer = cognitoClient(server.url, DEVELOPER);
+    await developer.send(new CreateGroupCommand({ UserPoolId: "local_default", GroupName: "Admin" }));
+    const endpoint = `${server.url}/appsync/default/graphql`;
+    [alice, bob] = await Promise.all([startApp(endpoint, `${server.url}/aws/cognito-idp`), startApp(endpoint, `${server.url}/aws/cognito-idp`)]);
+    await signUpAndIn(alice, "alice", ["Admin"]);
+    await signUpAndIn(bob, "bob");
+    await Promise.all([alice.run("start"), bob.run("start")]);
+    for (const app of [alice, bob]) for (const model of ["Diary", "Report", "Notice"]) await app.run("observe", { model });
+  }, 90_000);
+  afterAll(async () => {
+    alice?.kill();
+    bob?.kill();
+    developer?.destroy();
+    await server?.close();
+  });
+
+  it("syncs an owner's items to the server under its identity and observes them live, and another user sees none of them", async () => {
+    const saved = await alice.run("save", { model: "Diary", fields: { entry: "dear diary" } });
+    // The server stamps the owner with Alice's identity; her app takes it from the answer.
+    await expect.poll(() => alice.run("query", { model: "Diary", id: saved.id }), { timeout: 15_000 }).toMatchObject({ entry: "dear diary", owner: expect.stringMatching(/:/) });
+    const aliceIdentity = (await alice.run("query", { model: "Diary", id: saved.id })).owner as string;
+    identityOf.set("alice", aliceIdentity);
+    expect(await stored(aliceIdentity, "Diary")).toMatchObject([{ id: saved.id, entry: "dear diary", owner: aliceIdentity }]);
+
+    const bobs = await bob.run("save", { model: "Diary", fields: { entry: "bob's page" } });
+    await expect.poll(async () => (await bob.run("observed", { model: "Diary" })).some((event: any) => event.element.id === bobs.id && event.element.owner), { timeout: 15_000 }).toBe(true);
+    // Bob's own item came back to him; Alice's never reached him, nor his her.
+    expect(await bob.run("query", { model: "Diary" })).toMatchObject([{ id: bobs.id }]);
+    expect((await bob.run("observed", { model: "Diary" })).map((event: any) => event.element.id)).not.toContain(saved.id);
+    expect((await alice.run("observed", { model: "Diary" })).map((event: any) => event.element.id)).not.toContain(bobs.id);
+    // Alice's item came back to her over the owner subscription DataStore opened with her
+    // cognito:username. (Bob's socket is no witness: his Report subscriptions are refused, and
+    // aws-amplify closes a socket on an Unauthorized subscription to reconnect, as against AppSync.)
+    const framesOf = async (app: App) => ((await app.run("wire")).data as { field: string; id: string }[]).filter((frame) => frame.field === "onCreateDiary").map((frame) => frame.id);
+    await expect.poll(() => framesOf(alice), { timeout: 15_000 }).toEqual([saved.id]);
+    expect(await framesOf(bob)).not.toContain(saved.id);
+  });
+
+  it("keeps the groups model to the group's members: a member's item syncs, a non-member's sync, subscription and write are refused", async () => {
+    const report = await alice.run("save", { model: "Report", fields: { title: "quarterly" } });
+    await expect.poll(async () => (await stored("_shared:default", "Report")).map((item) => item.id), { timeout: 15_000 }).toContain(report.id);
+
+    // Bob's base sync of Report and its three subscriptions were refused when his app started.
+    const reportErrors = async () => (await bob.run("errors")).filter((error: any) => error.model === "Report");
+    await expect.poll(reportErrors, { timeout: 15_000 }).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ errorType: "Unauthorized", process: "sync", operation: "syncReports" }),
+        ...["Create", "Update", "Delete"].map((operation) =>
+          expect.objectContaining({ errorType: "Unauthorized", process: "subscribe", operation, message: expect.stringContaining(`Not Authorized to access on${operation}Report on type Subscription`) }),
+        ),
+      ]),
+    );
+    const before = (await reportErrors()).length;
+    const attempt = await bob.run("save", { model: "Report", fields: { title: "not mine to write" } });
+    await expect.poll(async () => (await reportErrors()).slice(before), { timeout: 15_000 }).toEqual([expect.objectContaining({ errorType: "Unauthorized", message: "Unauthorized" })]);
+    expect((await stored("_shared:default", "Report")).map((item) => item.id)).not.toContain(attempt.id);
+    expect(await bob.run("query", { model: "Report", id: report.id })).toBeNull();
+    // On the wire: Bob's three Report subscriptions were the only ones refused, Alice's none.
+    expect((await bob.run("wire")).refusedStarts).toEqual(["Unauthorized", "Unauthorized", "Unauthorized"]);
+    expect((await alice.run("wire")).refusedStarts).toEqual([]);
+  });
+
+  it("refuses an update that the model's rules grant nobody with Unauthorized, and the server's item keeps its value", async () => {
+    const notice = await alice.run("save", { model: "Notice", fields: { body: "office closed friday" } });
+    const aliceIdentity = identityOf.get("alice")!;
+    await expect.poll(async () => (await stored(aliceIdentity, "Notice")).map((item) => item.body), { timeout: 15_000 }).toEqual(["office closed friday"]);
+    await expect.poll(() => alice.run("query", { model: "Notice", id: notice.id }), { timeout: 15_000 }).toMatchObject({ _version: expect.any(Number) });
+
+    const noticeErrors = async () => (await alice.run("errors")).filter((error: any) => error.model === "Notice");
+    expect(await noticeErrors()).toEqual([]);
+    await alice.run("update", { model: "Notice", id: notice.id, fields: { body: "office open friday" } });
+    // DataStore hands the refused mutation to its errorHandler and drops it (it does not retry Unauthorized).
+    await expect.poll(noticeErrors, { timeout: 15_000 }).toEqual([expect.objectContaining({ errorType: "Unauthorized" })]);
+    expect((await stored(aliceIdentity, "Notice")).map((item) => item.body)).toEqual(["office closed friday"]);
+    expect(await bob.run("query", { model: "Notice" })).toEqual([]);
+  });
+});
