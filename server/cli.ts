@@ -8,6 +8,7 @@
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "./config.js";
 import { registerKeysCommands } from "./keys/keys-cli.js";
+import { registerModelsCommands } from "./models/models-cli.js";
 import { closeOnSignals, startServer } from "./node.js";
 import { registerStreamCommands } from "./stream/stream-cli.js";
 import { registerUsersCommands } from "./user-pool/users-cli.js";
@@ -56,5 +57,7 @@ registerStreamCommands(program);
 registerKeysCommands(program);
 // syncpool users list | create | disable | enable | delete | export | import (server/user-pool/users-cli.ts)
 registerUsersCommands(program);
+// syncpool models import (server/models/models-cli.ts)
+registerModelsCommands(program);
 
 await program.parseAsync(process.argv);
