@@ -1,11 +1,13 @@
 /**
- * Challenge sessions that take one answer: the SRP SECRET_BLOCK of PASSWORD_VERIFIER and the Session
- * of a CUSTOM_CHALLENGE. Both are sealed and stateless (`sealed-session.ts`), so nothing in them says
- * whether they were answered; the answer is recorded in storage (`useChallengeSession`), whose key
- * refuses a second record, so a replay is refused whichever instance on the database receives it.
- * The record is taken before the answer is checked or anything runs: a replay runs no trigger and
- * counts no failed sign-in, and a wrong answer spends its session as a right one does, as Cognito's
- * sessions are good for one answer. Rows outlive their session only until the purge schedule runs.
+ * Challenge sessions that take one answer: the SRP SECRET_BLOCK of PASSWORD_VERIFIER, the Session
+ * of a CUSTOM_CHALLENGE and that of NEW_PASSWORD_REQUIRED. All are sealed and stateless
+ * (`sealed-session.ts`), so nothing in them says whether they were answered; the answer is recorded
+ * in storage (`useChallengeSession`), whose key refuses a second record, so a replay is refused
+ * whichever instance on the database receives it. For SRP and custom challenges the record is taken
+ * before the answer is checked or anything runs: a replay runs no trigger and counts no failed
+ * sign-in, and a wrong answer spends its session as a right one does. NEW_PASSWORD_REQUIRED records
+ * its answer once the new password passed the policy and history checks (a refused password can be
+ * corrected) and before anything is set. Rows outlive their session only until the purge schedule runs.
  */
 import { createHmac } from "node:crypto";
 import { sealedBytes } from "./sealed-session.js";

@@ -9,7 +9,8 @@
  * and an unknown user answer alike; wrong passwords of a user count towards its lockout.
  */
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
-import { UserPoolError, wrongCredentials } from "./user-pool-errors.js";
+import { UserPoolError, usedSession, wrongCredentials } from "./user-pool-errors.js";
+import { answerOnce } from "./answered-sessions.js";
 import { makeCredentials } from "./credentials.js";
 import { checkPasswordHistory, rememberReplacedPassword } from "./password-history.js";
 import { checkPasswordPolicy, hashPassword, needsRehash, verifyPassword } from "./passwords.js";
@@ -126,12 +127,13 @@ export async function respondToAuthChallenge(deps: UserPoolDeps, body: Body): Pr
 }
 
 async function answerNewPassword(deps: UserPoolDeps, loaded: LoadedClient, body: Body, responses: Record<string, unknown>): Promise<SignInAnswer> {
-  const session = openSession<{ p: string; c: string; s: string }>(deps.sessionKey, NEW_PASSWORD_SESSION, requiredString(body, "Session", 2048), deps.now());
+  const sealed = requiredString(body, "Session", 2048);
+  const session = openSession<{ p: string; c: string; s: string }>(deps.sessionKey, NEW_PASSWORD_SESSION, sealed, deps.now());
   if (session === null || session.c !== loaded.client.id) throw new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
   const password = parameter(responses, "NEW_PASSWORD");
   checkPasswordPolicy(loaded.pool.settings.passwordPolicy, password);
   const user = await deps.store.getUserBySub(session.p, session.s);
-  if (user === null || user.status !== "FORCE_CHANGE_PASSWORD") throw new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
+  if (user === null) throw new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
   const attributes = readAttributes(
     Object.entries(responses)
       .filter(([name]) => name.startsWith("userAttributes."))
@@ -139,7 +141,11 @@ async function answerNewPassword(deps: UserPoolDeps, loaded: LoadedClient, body:
     { pool: loaded.pool, creating: false },
     "userAttributes",
   );
-  await checkPasswordHistory(deps, loaded.pool, user, password);
+  if (user.status === "FORCE_CHANGE_PASSWORD") await checkPasswordHistory(deps, loaded.pool, user, password);
+  // Refused input leaves the Session usable for a corrected answer; an accepted one spends it, here
+  // and on every instance, so a replay (or a copy sent at once) sets no password and signs no one in.
+  if (!(await answerOnce(deps, session.p, sealed, session.exp))) throw usedSession();
+  if (user.status !== "FORCE_CHANGE_PASSWORD") throw new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
   const now = deps.now();
   await deps.store.updateUser(user.poolId, user.sub, { status: "CONFIRMED", ...(await makeCredentials(deps, loaded.pool, user.username, user.sub, password)), updatedAt: now });
   await rememberReplacedPassword(deps, loaded.pool, user);

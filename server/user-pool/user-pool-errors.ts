@@ -67,6 +67,9 @@ export class TooManyRequestsError extends UserPoolError {
   }
 }
 
+/** Cognito's answer to a challenge Session presented again after it was answered. */
+export const usedSession = () => new UserPoolError("NotAuthorizedException", "Invalid session for the user, session can only be used once.");
+
 /** Cognito's answer to a wrong username or password (the same for both, so users cannot be probed). */
 export const wrongCredentials = () => new UserPoolError("NotAuthorizedException", "Incorrect username or password.");
 
