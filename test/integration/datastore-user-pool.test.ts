@@ -147,13 +147,17 @@ describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool"
         ),
       ]),
     );
-    const before = (await reportErrors()).length;
+    // The refused write's report (aws-amplify may also reconnect the socket and be refused the subscriptions again).
+    const writeErrors = async () => (await reportErrors()).filter((error: any) => error.message === "Unauthorized");
+    expect(await writeErrors()).toEqual([]);
     const attempt = await bob.run("save", { model: "Report", fields: { title: "not mine to write" } });
-    await expect.poll(async () => (await reportErrors()).slice(before), { timeout: 15_000 }).toEqual([expect.objectContaining({ errorType: "Unauthorized", message: "Unauthorized" })]);
+    await expect.poll(writeErrors, { timeout: 15_000 }).toEqual([expect.objectContaining({ errorType: "Unauthorized", process: "sync" })]);
     expect((await stored("_shared:default", "Report")).map((item) => item.id)).not.toContain(attempt.id);
     expect(await bob.run("query", { model: "Report", id: report.id })).toBeNull();
-    // On the wire: Bob's three Report subscriptions were the only ones refused, Alice's none.
-    expect((await bob.run("wire")).refusedStarts).toEqual(["Unauthorized", "Unauthorized", "Unauthorized"]);
+    // On the wire: Bob's Report subscriptions were refused as Unauthorized, Alice's none.
+    const bobRefused: string[] = (await bob.run("wire")).refusedStarts;
+    expect(bobRefused.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(bobRefused)).toEqual(new Set(["Unauthorized"]));
     expect((await alice.run("wire")).refusedStarts).toEqual([]);
   });
 
