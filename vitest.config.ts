@@ -63,6 +63,7 @@ const onBothBackends = [
   // answered SRP and custom challenges refused again, on one instance and on two sharing the database
   "test/integration/user-pool-replay.test.ts",
   "test/integration/user-pool-new-password-replay.test.ts",
+  "test/integration/user-pool-mfa-session-replay.test.ts",
   // passkeys: credentials, their counters and single-use challenges in SQL; USER_AUTH's sessions
   "test/integration/user-pool-passkeys.test.ts",
   "test/integration/user-pool-user-auth.test.ts",

@@ -6,23 +6,33 @@
  * - SELECT_MFA_TYPE (`ANSWER`: SOFTWARE_TOKEN_MFA, EMAIL_OTP or SMS_MFA): that factor's challenge;
  * - MFA_SETUP answered with `EMAIL` (Amplify's email set-up): a code is mailed to that address,
  *   and the right code makes it the user's verified email and email MFA the preferred factor.
+ * The Sessions of SELECT_MFA_TYPE and of MFA_SETUP's `EMAIL` answer each take one accepted answer
+ * (`answered-sessions.ts`): the challenge they lead to has a new Session, and the old one presented
+ * again is refused as Cognito refuses a used session, so a replay sends no further code.
  */
+import { answerOnce } from "./answered-sessions.js";
 import { checkEmailOtp } from "./email-otp.js";
 import { refuseLookAlikeAnswer } from "./email-otp-sign-in.js";
 import { openSession } from "./sealed-session.js";
 import { checkLockout, clearFailedSignIns, countFailedSignIn } from "./lockout.js";
-import { countMfaAttempt, EMAIL_OTP_SESSION, endMfaSession, openMfaSession, SELECT_MFA_TYPE_SESSION, SMS_MFA_SESSION, type MfaSession } from "./mfa-challenge.js";
+import { countMfaAttempt, EMAIL_OTP_SESSION, endMfaSession, MFA_SESSION_MS, openMfaSession, SELECT_MFA_TYPE_SESSION, SMS_MFA_SESSION, type MfaSession } from "./mfa-challenge.js";
 import { issueMfaChallenge, offeredMfaTypes, usableMfaTypes } from "./mfa-factors.js";
 import { saveMfaPreference } from "./mfa-preference.js";
 import { startSession, type SignInAnswer } from "./sign-in-session.js";
 import { checkSmsMfaCode } from "./sms-codes.js";
 import { MFA_TYPES, type MfaType } from "./user-pool-config.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
-import { UserPoolError } from "./user-pool-errors.js";
+import { UserPoolError, usedSession } from "./user-pool-errors.js";
 import { looksLikeEmail, type Body } from "./user-pool-input.js";
 import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 
 const expired = () => new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
+
+/** Spends `sealed` (the Session of `session`) on an accepted answer. @throws NotAuthorizedException when it was answered before. */
+async function answerAccepted(deps: UserPoolDeps, session: MfaSession, sealed: string): Promise<void> {
+  // The Session was opened just now, so it expires within MFA_SESSION_MS: the record may be forgotten after that.
+  if (!(await answerOnce(deps, session.p, sealed, deps.now() + MFA_SESSION_MS))) throw usedSession();
+}
 
 /** The session's user, when the session belongs to this client and the user may still sign in. */
 export async function sessionUser(deps: UserPoolDeps, loaded: LoadedClient, session: MfaSession): Promise<UserPoolUserWithAttributes> {
@@ -77,14 +87,16 @@ export async function answerSelectMfaType(deps: UserPoolDeps, loaded: LoadedClie
   if (!(MFA_TYPES as readonly string[]).includes(answer) || !enabled.includes(answer as MfaType)) {
     throw new UserPoolError("InvalidParameterException", `ANSWER must be one of MFAS_CAN_CHOOSE: ${JSON.stringify(enabled)}`);
   }
+  await answerAccepted(deps, session, body["Session"] as string);
   return issueMfaChallenge(deps, loaded, user, answer as MfaType, session);
 }
 
 /** RespondToAuthChallenge MFA_SETUP with `EMAIL`: mails an EMAIL_OTP challenge's code to that address. */
-export async function answerEmailMfaSetup(deps: UserPoolDeps, loaded: LoadedClient, session: MfaSession, email: unknown): Promise<SignInAnswer> {
+export async function answerEmailMfaSetup(deps: UserPoolDeps, loaded: LoadedClient, sealed: string, session: MfaSession, email: unknown): Promise<SignInAnswer> {
   const user = await sessionUser(deps, loaded, session);
   if (!offeredMfaTypes(deps, loaded.pool).includes("EMAIL_OTP")) throw new UserPoolError("InvalidParameterException", "Email MFA is not enabled for this user pool.");
   if (typeof email !== "string" || email.length > 2048 || !looksLikeEmail(email)) throw new UserPoolError("InvalidParameterException", "EMAIL must be an email address.");
+  await answerAccepted(deps, session, sealed);
   return issueMfaChallenge(deps, loaded, user, "EMAIL_OTP", session, email);
 }
 

@@ -49,7 +49,7 @@ export async function answerSoftwareTokenMfa(deps: UserPoolDeps, loaded: LoadedC
 /** RespondToAuthChallenge MFA_SETUP: the Session VerifySoftwareToken answered, or an `EMAIL` to set email MFA up with. */
 export async function answerMfaSetup(deps: UserPoolDeps, loaded: LoadedClient, body: Body, responses: Record<string, unknown>): Promise<SignInAnswer> {
   const session = await openMfaSession(deps, MFA_SETUP_SESSION, body["Session"]);
-  if (responses["EMAIL"] !== undefined) return answerEmailMfaSetup(deps, loaded, session, responses["EMAIL"]);
+  if (responses["EMAIL"] !== undefined) return answerEmailMfaSetup(deps, loaded, body["Session"] as string, session, responses["EMAIL"]);
   const user = await sessionUser(deps, loaded, session);
   const totp = await deps.store.getTotp(user.poolId, user.sub);
   if (session.v !== true || totp === null || totp.secret === null || !totp.enabled) {
