@@ -65,7 +65,10 @@ it("keeps a guest's offline writes when it signs in with a login that has an ide
     code: "UNAUTHENTICATED",
     details: { reason: "IDENTITY_MERGED", mergedInto: target.identityId },
   });
-  // And the phone forgot them: signing out and in again is Alice, not the dead guest.
+  // And the phone forgot them: after signing out, a sign-in without a login is a new guest (neither
+  // the dead guest nor Alice, whose login signOut forgets), and Alice's login brings her back.
   await phone.signOut();
-  expect((await phone.signIn()).identityId).toBe(target.identityId);
+  const next = await phone.signIn();
+  expect([guest.identityId, target.identityId]).not.toContain(next.identityId);
+  expect((await phone.signIn({ logins: await alice() })).identityId).toBe(target.identityId);
 });
