@@ -21,6 +21,7 @@ const postgresOnly = [
   "test/integration/change-bus-fanout.test.ts",
   "test/integration/shared-datasets-fanout.test.ts",
   "test/integration/keys-scale-out.test.ts",
+  "test/integration/user-pool-replay-instances.test.ts",
 ];
 // The browser tests (Chromium through playwright-core), on SQLite.
 const browserSuites = ["test/e2e/**/*.test.ts"];
@@ -60,7 +61,7 @@ const onBothBackends = [
   "test/integration/user-pool-mfa-email-sms.test.ts",
   "test/integration/user-pool-groups.test.ts",
   "test/integration/user-pool-refusals.test.ts",
-  // answered SRP and custom challenges refused again, on one instance and on two sharing the database
+  // answered SRP, custom, new-password and MFA challenges refused again (answered sessions in SQL)
   "test/integration/user-pool-replay.test.ts",
   "test/integration/user-pool-new-password-replay.test.ts",
   "test/integration/user-pool-mfa-session-replay.test.ts",
