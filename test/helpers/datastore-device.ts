@@ -1,18 +1,21 @@
 /**
- * Starts a DataStore device (test/helpers/datastore-device.cjs) as a child process and drives it
- * over IPC. Killing the process is the whole cleanup: DataStore, its IndexedDB and its sockets live
- * and die with it, so nothing is left in the test worker.
+ * Starts a DataStore device (test/helpers/datastore-device.cjs, or the user-pool app of
+ * test/helpers/datastore-user-pool-device.cjs) as a child process and drives it over IPC. Killing
+ * the process is the whole cleanup: DataStore, its IndexedDB and its sockets live and die with it,
+ * so nothing is left in the test worker.
  *
  *   const phone = await startDevice(endpoint, { apiKey });
  *   await phone.run("start");
  *   await phone.run("save", { model: "Todo", fields: { title: "milk" } });
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const DEVICE = fileURLToPath(new URL("./datastore-device.cjs", import.meta.url));
+const USER_POOL_DEVICE = fileURLToPath(new URL("./datastore-user-pool-device.cjs", import.meta.url));
 
-/** A DataStore device process and the commands it takes (listed in datastore-device.cjs). */
+/** A DataStore device process and the commands it takes (listed in its .cjs file). */
 export interface Device {
   run<T = any>(command: string, args?: Record<string, unknown>): Promise<T>;
   kill(): void;
@@ -34,15 +37,29 @@ export interface DeviceWire {
 export type DeviceCredentials = { apiKey: string; token?: string } | { apiKey?: string; token: string };
 
 /** Starts a device against the model API at `endpoint`; resolves once its process is ready. */
-export async function startDevice(endpoint: string, credentials: DeviceCredentials): Promise<Device> {
-  const child: ChildProcess = fork(DEVICE, [JSON.stringify({ endpoint, ...credentials })], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+export function startDevice(endpoint: string, credentials: DeviceCredentials): Promise<Device> {
+  return startDeviceProcess(DEVICE, { endpoint, ...credentials });
+}
+
+/**
+ * Starts an app configured for AMAZON_COGNITO_USER_POOLS against the model API at `endpoint`,
+ * its Amplify Auth signing in at the user pool at `userPoolEndpoint`; resolves once it is ready.
+ */
+export function startUserPoolDevice(endpoint: string, userPoolEndpoint: string): Promise<Device> {
+  return startDeviceProcess(USER_POOL_DEVICE, { endpoint, userPoolEndpoint });
+}
+
+/** Forks `script` with `options` as its JSON argument and drives it over IPC. */
+async function startDeviceProcess(script: string, options: Record<string, unknown>): Promise<Device> {
+  const name = basename(script);
+  const child: ChildProcess = fork(script, [JSON.stringify(options)], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   await new Promise<void>((resolve, reject) => {
     child.once("message", () => resolve());
-    child.once("exit", (code) => reject(new Error(`the device exited (${code}) before it was ready: ${stderr}`)));
+    child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before it was ready: ${stderr}`)));
   });
   child.on("message", (message: { id?: number; result?: unknown; error?: string }) => {
     if (message.id === undefined) return;
@@ -52,7 +69,7 @@ export async function startDevice(endpoint: string, credentials: DeviceCredentia
     else waiter?.resolve(message.result);
   });
   child.once("exit", (code) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`the device exited (${code}): ${stderr}`));
+    for (const waiter of pending.values()) waiter.reject(new Error(`${name} exited (${code}): ${stderr}`));
     pending.clear();
   });
   return {

@@ -8,13 +8,12 @@
  * rule without `update` refuses the update with `Unauthorized`. Binds a port: Amplify, the SDK and
  * the realtime sockets send their own requests.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { AdminAddUserToGroupCommand, CreateGroupCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { materializeStoredJson } from "../../core/shown-value.js";
 import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
+import { startUserPoolDevice, type Device } from "../helpers/datastore-device.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
 
@@ -26,57 +25,17 @@ const SCHEMA = `
 `;
 const DEVELOPER = { accessKeyId: "AKIADATASTOREUSERPOOL", secretAccessKey: "datastore-user-pool-developer-secret-0123" };
 const PASSWORD = "Correct-horse-9";
-const DEVICE = fileURLToPath(new URL("../helpers/datastore-user-pool-device.cjs", import.meta.url));
-
-/** An app process and the commands it takes (listed in the device file). */
-interface App {
-  run<T = any>(command: string, args?: Record<string, unknown>): Promise<T>;
-  kill(): void;
-}
-
-async function startApp(endpoint: string, userPoolEndpoint: string): Promise<App> {
-  const child: ChildProcess = fork(DEVICE, [JSON.stringify({ endpoint, userPoolEndpoint })], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  await new Promise<void>((resolve, reject) => {
-    child.once("message", () => resolve());
-    child.once("exit", (code) => reject(new Error(`the app exited (${code}) before it was ready: ${stderr}`)));
-  });
-  child.on("message", (message: { id?: number; result?: unknown; error?: string }) => {
-    if (message.id === undefined) return;
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(message.error));
-    else waiter?.resolve(message.result);
-  });
-  child.once("exit", (code) => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`the app exited (${code}): ${stderr}`));
-    pending.clear();
-  });
-  let nextId = 0;
-  return {
-    run: (command, args) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        child.send({ id, command, args });
-      }),
-    kill: () => child.kill("SIGKILL"),
-  };
-}
-
 freshAmplifyForThisFile();
 
 describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool", { timeout: 60_000 }, () => {
   let server: TestServer;
   let developer: CognitoIdentityProviderClient;
-  let alice: App;
-  let bob: App;
+  let alice: Device;
+  let bob: Device;
   const identityOf = new Map<string, string>();
 
   /** Signs `username` up and in through Amplify Auth in `app`, the code read where the pool writes it without SMTP. */
-  const signUpAndIn = async (app: App, username: string, groups: string[] = []) => {
+  const signUpAndIn = async (app: Device, username: string, groups: string[] = []) => {
     await app.run("signUp", { username, password: PASSWORD, email: `${username}@example.com` });
     // Written before SignUp answers (no SMTP configured: the pool's code log).
     const code = await codeFromLog(server.dataDir, username, "SIGN_UP");
@@ -98,7 +57,7 @@ describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool"
     developer = cognitoClient(server.url, DEVELOPER);
     await developer.send(new CreateGroupCommand({ UserPoolId: "local_default", GroupName: "Admin" }));
     const endpoint = `${server.url}/appsync/default/graphql`;
-    [alice, bob] = await Promise.all([startApp(endpoint, `${server.url}/aws/cognito-idp`), startApp(endpoint, `${server.url}/aws/cognito-idp`)]);
+    [alice, bob] = await Promise.all([startUserPoolDevice(endpoint, `${server.url}/aws/cognito-idp`), startUserPoolDevice(endpoint, `${server.url}/aws/cognito-idp`)]);
     await signUpAndIn(alice, "alice", ["Admin"]);
     await signUpAndIn(bob, "bob");
     await Promise.all([alice.run("start"), bob.run("start")]);
@@ -128,7 +87,7 @@ describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool"
     // Alice's item came back to her over the owner subscription DataStore opened with her
     // cognito:username. (Bob's socket is no witness: his Report subscriptions are refused, and
     // aws-amplify closes a socket on an Unauthorized subscription to reconnect, as against AppSync.)
-    const framesOf = async (app: App) => ((await app.run("wire")).data as { field: string; id: string }[]).filter((frame) => frame.field === "onCreateDiary").map((frame) => frame.id);
+    const framesOf = async (app: Device) => ((await app.run("wire")).data as { field: string; id: string }[]).filter((frame) => frame.field === "onCreateDiary").map((frame) => frame.id);
     await expect.poll(() => framesOf(alice), { timeout: 15_000 }).toEqual([saved.id]);
     expect(await framesOf(bob)).not.toContain(saved.id);
   });
