@@ -18,6 +18,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parseArgs as parseCommandLine } from "node:util";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { measureHttpRoundTrips } from "./baselines/http-round-trip.js";
@@ -51,21 +52,38 @@ interface Options {
   cpuProfileDir: string | null;
 }
 
+const USAGE = `Usage: npm run bench -- [--quick] [--only <scenario,...>] [--out <dir>] [--cpu-prof-dir <dir>]
+
+  --quick               fewer rounds and smaller sizes, results in bench/results/quick/
+  --only a,b            only these scenarios (names as in BENCHMARKS.md, e.g. ydoc,stream,model-sync)
+  --out <dir>           where the JSON, SVG and results.md go
+  --cpu-prof-dir <dir>  server processes write .cpuprofile files there
+  --help                this text`;
+
+/** The command line, refusing flags it does not know (a mistyped flag would otherwise start a full run). */
 function parseArgs(argv: string[]): Options {
-  const value = (flag: string) => {
-    const inline = argv.find((arg) => arg.startsWith(`${flag}=`));
-    if (inline) return inline.slice(flag.length + 1);
-    const index = argv.indexOf(flag);
-    return index >= 0 ? argv[index + 1] : undefined;
-  };
-  const quick = argv.includes("--quick");
-  const only = value("--only");
-  const cpuProfileDir = value("--cpu-prof-dir");
+  let values;
+  try {
+    ({ values } = parseCommandLine({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { quick: { type: "boolean" }, only: { type: "string" }, out: { type: "string" }, "cpu-prof-dir": { type: "string" }, help: { type: "boolean" } },
+    }));
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
   return {
     quick,
-    only: only ? new Set(only.split(",")) : null,
-    out: resolve(value("--out") ?? join(BENCH_DIR, "results", quick ? "quick" : "")),
-    cpuProfileDir: cpuProfileDir ? resolve(cpuProfileDir) : null,
+    only: values.only ? new Set(values.only.split(",")) : null,
+    out: resolve(values.out ?? join(BENCH_DIR, "results", quick ? "quick" : "")),
+    cpuProfileDir: values["cpu-prof-dir"] ? resolve(values["cpu-prof-dir"]) : null,
   };
 }
 
