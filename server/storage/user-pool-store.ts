@@ -203,6 +203,10 @@ export interface UserPoolWebAuthnStore {
 export interface UserPoolUsedSessionStore {
   /** Records the answer to a session (its hash) that expires at `expiresAt`; false when it was answered before. One insert, atomic. */
   useChallengeSession(poolId: string, sessionHash: string, expiresAt: number): Promise<boolean>;
+  /** In one transaction, deletes the code row (`poolId`, `sub`, `purpose`) and, if it was there, records the session as `useChallengeSession` does; false when the row was gone. */
+  endChallengeSession(poolId: string, sub: string, purpose: string, sessionHash: string, expiresAt: number): Promise<boolean>;
+  /** Whether the session (its hash) is recorded as answered; reads only. */
+  isChallengeSessionUsed(poolId: string, sessionHash: string): Promise<boolean>;
   /** Forgets sessions that expired before `before`; returns how many. */
   purgeUsedChallengeSessions(before: number): Promise<number>;
 }

@@ -7,7 +7,9 @@
  * before the answer is checked or anything runs: a replay runs no trigger and counts no failed
  * sign-in, and a wrong answer spends its session as a right one does. NEW_PASSWORD_REQUIRED records
  * its answer once the new password passed the policy and history checks (a refused password can be
- * corrected) and before anything is set. Rows outlive their session only until the purge schedule runs.
+ * corrected) and before anything is set. The MFA challenges that end in tokens record their Session
+ * as they end it (`mfa-challenge.ts`), so a replay of one is told it was used rather than expired.
+ * Rows outlive their session only until the purge schedule runs.
  */
 import { createHmac } from "node:crypto";
 import { sealedBytes } from "./sealed-session.js";
@@ -19,6 +21,15 @@ import type { UserPoolDeps } from "./user-pool-deps.js";
  * answered before, here or on another instance.
  */
 export function answerOnce(deps: UserPoolDeps, poolId: string, sealed: string, expiresAt: number): Promise<boolean> {
-  const sessionHash = createHmac("sha256", deps.hashKey).update("answered-session:").update(sealedBytes(sealed)).digest("hex");
-  return deps.store.useChallengeSession(poolId, sessionHash, expiresAt);
+  return deps.store.useChallengeSession(poolId, answeredSessionHash(deps, sealed), expiresAt);
+}
+
+/** The key `sealed` is recorded under once answered. */
+export function answeredSessionHash(deps: UserPoolDeps, sealed: string): string {
+  return createHmac("sha256", deps.hashKey).update("answered-session:").update(sealedBytes(sealed)).digest("hex");
+}
+
+/** Whether `sealed` (a session of `poolId`) is recorded as answered. Reads only. */
+export function wasAnswered(deps: UserPoolDeps, poolId: string, sealed: string): Promise<boolean> {
+  return deps.store.isChallengeSessionUsed(poolId, answeredSessionHash(deps, sealed));
 }

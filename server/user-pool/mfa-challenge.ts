@@ -3,11 +3,15 @@
  * asked: `mfa-factors.ts`). The Session is sealed and stateless like SRP's secret block; beside it one
  * row per user (a code of purpose SIGN_IN_MFA holding the session's nonce, hashed) counts wrong
  * codes, so a session takes at most `MAX_MFA_ATTEMPTS` and a newer sign-in retires the older one.
+ * The answer that ends a session deletes that row and records the Session as answered in one
+ * transaction (`answered-sessions.ts`): presented again, it is refused as used once, while a
+ * Session that was never answered and whose row is gone is refused as expired.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { UserPoolUser } from "../storage/user-pool-store.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
-import { UserPoolError } from "./user-pool-errors.js";
+import { answeredSessionHash, wasAnswered } from "./answered-sessions.js";
+import { UserPoolError, usedSession } from "./user-pool-errors.js";
 import { openSession, sealSession } from "./sealed-session.js";
 
 /** How long an MFA challenge's Session stays usable (Cognito's three minutes). */
@@ -62,7 +66,7 @@ export function sealMfaSession(deps: UserPoolDeps, purpose: string, session: Mfa
 
 /**
  * Opens an MFA session and checks it is still the user's live one with attempts left.
- * @throws NotAuthorizedException when it is altered, expired, replaced or out of attempts.
+ * @throws NotAuthorizedException when it is altered, expired, replaced, answered already or out of attempts.
  */
 export async function openMfaSession(deps: UserPoolDeps, purpose: string, sealed: unknown): Promise<MfaSession> {
   if (typeof sealed !== "string" || sealed.length === 0 || sealed.length > 2048) throw expired();
@@ -70,7 +74,9 @@ export async function openMfaSession(deps: UserPoolDeps, purpose: string, sealed
   if (session === null) throw expired();
   const attempts = await deps.store.getCode(session.p, session.s, ATTEMPTS_PURPOSE);
   const given = Buffer.from(nonceHash(deps, session.n), "hex");
-  if (attempts === null || !timingSafeEqual(given, Buffer.from(attempts.codeHash, "hex"))) throw expired();
+  if (attempts === null || !timingSafeEqual(given, Buffer.from(attempts.codeHash, "hex"))) {
+    throw (await wasAnswered(deps, session.p, sealed)) ? usedSession() : expired();
+  }
   if (attempts.attempts >= MAX_MFA_ATTEMPTS) throw new UserPoolError("NotAuthorizedException", "Invalid session for the user.");
   return session;
 }
@@ -80,7 +86,12 @@ export async function countMfaAttempt(deps: UserPoolDeps, session: MfaSession): 
   await deps.store.countCodeAttempt(session.p, session.s, ATTEMPTS_PURPOSE);
 }
 
-/** Ends the session once its challenge is answered; false when another answer ended it first. */
-export function endMfaSession(deps: UserPoolDeps, session: MfaSession): Promise<boolean> {
-  return deps.store.deleteCode(session.p, session.s, ATTEMPTS_PURPOSE);
+/**
+ * Ends the session once its challenge is answered, recording `sealed` (its Session, opened just now, so
+ * expiring within MFA_SESSION_MS) as answered.
+ * @throws NotAuthorizedException when another answer ended it first, or it was retired meanwhile.
+ */
+export async function endMfaSession(deps: UserPoolDeps, session: MfaSession, sealed: string): Promise<void> {
+  const ended = await deps.store.endChallengeSession(session.p, session.s, ATTEMPTS_PURPOSE, answeredSessionHash(deps, sealed), deps.now() + MFA_SESSION_MS);
+  if (!ended) throw (await wasAnswered(deps, session.p, sealed)) ? usedSession() : expired();
 }

@@ -62,7 +62,7 @@ export async function answerCodeMfa(deps: UserPoolDeps, loaded: LoadedClient, bo
     await countFailedSignIn(deps, user);
     throw new UserPoolError("CodeMismatchException", "Invalid code received for user");
   }
-  if (!(await endMfaSession(deps, session))) throw expired();
+  await endMfaSession(deps, session, body["Session"] as string);
   if (session.e !== undefined) await adoptEmail(deps, user, session.e);
   await clearFailedSignIns(deps, user, counted);
   const signedIn = session.e === undefined ? user : ((await deps.store.getUserBySub(user.poolId, user.sub)) ?? user);

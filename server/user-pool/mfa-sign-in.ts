@@ -41,7 +41,7 @@ export async function answerSoftwareTokenMfa(deps: UserPoolDeps, loaded: LoadedC
     await countFailedSignIn(deps, user);
     throw new UserPoolError("CodeMismatchException", "Invalid code received for user");
   }
-  if (!(await endMfaSession(deps, session))) throw expired();
+  await endMfaSession(deps, session, body["Session"] as string);
   await clearFailedSignIns(deps, user, counted);
   return { AuthenticationResult: await startSession(deps, loaded, user), ChallengeParameters: {} };
 }
@@ -55,7 +55,7 @@ export async function answerMfaSetup(deps: UserPoolDeps, loaded: LoadedClient, b
   if (session.v !== true || totp === null || totp.secret === null || !totp.enabled) {
     throw new UserPoolError("InvalidParameterException", "The software token has not been verified: call VerifySoftwareToken with this Session first.");
   }
-  if (!(await endMfaSession(deps, session))) throw expired();
+  await endMfaSession(deps, session, body["Session"] as string);
   await clearFailedSignIns(deps, user, await deps.store.getSignInFailures(user.poolId, user.sub));
   return { AuthenticationResult: await startSession(deps, loaded, user), ChallengeParameters: {} };
 }

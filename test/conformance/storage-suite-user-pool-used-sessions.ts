@@ -1,11 +1,12 @@
 /**
  * Conformance: the user pool's answered challenge sessions (`UserPoolUsedSessionStore`). A session
  * is recorded as answered once per pool: a second record of it is refused, however many race; the
- * purge forgets only sessions that expired before its time.
+ * purge forgets only sessions that expired before its time. Ending a challenge deletes its code row
+ * and records its session together, and whether a session was answered can be read without recording it.
  */
 import { describe, expect, it } from "vitest";
 import type { Storage } from "../../server/storage/storage.js";
-import { BASE_MS, USER_POOL } from "./storage-fixtures.js";
+import { BASE_MS, makeUserPoolUser, USER_POOL } from "./storage-fixtures.js";
 
 const HASH = "a".repeat(64);
 const EXPIRES = BASE_MS + 180_000;
@@ -36,6 +37,31 @@ export function describeUserPoolUsedSessions(storage: () => Storage): void {
       expect(await storage().userPools.useChallengeSession(USER_POOL, "3".repeat(64), BASE_MS + 3000)).toBe(false);
       // A purged session may be recorded again (it no longer opens, so nobody can answer it).
       expect(await storage().userPools.useChallengeSession(USER_POOL, "1".repeat(64), BASE_MS + 1000)).toBe(true);
+    });
+  
+    it("tells whether a session was answered without recording it", async () => {
+      expect(await storage().userPools.isChallengeSessionUsed(USER_POOL, HASH)).toBe(false);
+      expect(await storage().userPools.isChallengeSessionUsed(USER_POOL, HASH)).toBe(false);
+      expect(await storage().userPools.useChallengeSession(USER_POOL, HASH, EXPIRES)).toBe(true);
+      expect(await storage().userPools.isChallengeSessionUsed(USER_POOL, HASH)).toBe(true);
+      expect(await storage().userPools.isChallengeSessionUsed("local_other", HASH)).toBe(false);
+      expect(await storage().userPools.purgeUsedChallengeSessions(EXPIRES + 1)).toBe(1);
+      expect(await storage().userPools.isChallengeSessionUsed(USER_POOL, HASH)).toBe(false);
+    });
+
+    it("ends a challenge by deleting its code row and recording its session together, once", async () => {
+      const user = makeUserPoolUser("mia");
+      await storage().userPools.createUser(user, {});
+      const code = { poolId: USER_POOL, sub: user.sub, purpose: "SIGN_IN_MFA", codeHash: "h1", attempts: 0, expiresAt: EXPIRES, createdAt: BASE_MS };
+      await storage().userPools.saveCode(code);
+      const outcomes = await Promise.all(Array.from({ length: 10 }, () => storage().userPools.endChallengeSession(USER_POOL, user.sub, "SIGN_IN_MFA", HASH, EXPIRES)));
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      expect(await storage().userPools.getCode(USER_POOL, user.sub, "SIGN_IN_MFA")).toBeNull();
+      expect(await storage().userPools.isChallengeSessionUsed(USER_POOL, HASH)).toBe(true);
+      expect(await storage().userPools.useChallengeSession(USER_POOL, HASH, EXPIRES)).toBe(false);
+      // With no row to end, nothing is recorded.
+      expect(await storage().userPools.endChallengeSession(USER_POOL, user.sub, "SIGN_IN_MFA", "b".repeat(64), EXPIRES)).toBe(false);
+      expect(await storage().userPools.isChallengeSessionUsed(USER_POOL, "b".repeat(64))).toBe(false);
     });
   });
 }

@@ -5,7 +5,8 @@
  * `NotAuthorizedException: Invalid session for the user, session can only be used once.`, sending
  * no further code. A refused answer (a factor the user cannot choose, an address that is not one)
  * leaves the Session usable. The challenges that end in tokens (SOFTWARE_TOKEN_MFA, EMAIL_OTP,
- * SMS_MFA, MFA_SETUP with a verified token) were single use already, shown here for TOTP.
+ * SMS_MFA, MFA_SETUP with a verified token) are refused alike once answered, shown here for TOTP,
+ * EMAIL_OTP and MFA_SETUP; a Session retired unanswered (by a newer sign-in) is refused as expired.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMailCatcher, type MailCatcher } from "../helpers/mail-catcher.js";
@@ -14,6 +15,7 @@ import { callUserPool, totpCode, userPoolsConfig } from "../helpers/user-pool-cl
 
 const PASSWORD = "Correct-horse-9";
 const USED_ONCE = "Invalid session for the user, session can only be used once.";
+const EXPIRED = "Invalid session for the user, session is expired.";
 let smtp: MailCatcher | undefined;
 let server: TestServer;
 
@@ -69,7 +71,7 @@ describe("MFA challenge sessions answered once", { timeout: 60_000 }, () => {
     // The next time step's code (accepted one step either side; the set-up spent the current one).
     const code = totpCode(secret, Date.now() + 30_000);
     expect((await respond("SOFTWARE_TOKEN_MFA", chosen.body["Session"], { SOFTWARE_TOKEN_MFA_CODE: code })).body["AuthenticationResult"]).toMatchObject({ AccessToken: expect.any(String) });
-    expect((await respond("SOFTWARE_TOKEN_MFA", chosen.body["Session"], { SOFTWARE_TOKEN_MFA_CODE: code })).type).toBe("NotAuthorizedException");
+    expect(await respond("SOFTWARE_TOKEN_MFA", chosen.body["Session"], { SOFTWARE_TOKEN_MFA_CODE: code })).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: USED_ONCE } });
     // No code was mailed for the refused choices.
     expect(smtp!.mails.length).toBe(mailsBefore);
   });
@@ -90,5 +92,25 @@ describe("MFA challenge sessions answered once", { timeout: 60_000 }, () => {
     const answered = await call("RespondToAuthChallenge", { ClientId: "setup", ChallengeName: "EMAIL_OTP", Session: emailChallenge.body["Session"], ChallengeResponses: { USERNAME: "sami", EMAIL_OTP_CODE: code } });
     expect(answered.body["AuthenticationResult"]).toMatchObject({ AccessToken: expect.any(String) });
     expect(smtp!.mails.length).toBe(afterFirst);
+    const replayed = await call("RespondToAuthChallenge", { ClientId: "setup", ChallengeName: "EMAIL_OTP", Session: emailChallenge.body["Session"], ChallengeResponses: { USERNAME: "sami", EMAIL_OTP_CODE: code } });
+    expect(replayed).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: USED_ONCE } });
+  });
+
+  it("refuses an MFA_SETUP Session presented again after its verified token signed in, and calls one retired unanswered expired", async () => {
+    await signUp("setup", "tomi");
+    const signIn = () => call("InitiateAuth", { ClientId: "setup", AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "tomi", PASSWORD } });
+    const retired = await signIn();
+    const setup = await signIn();
+    expect(setup.body["ChallengeName"]).toBe("MFA_SETUP");
+    const associated = await call("AssociateSoftwareToken", { Session: setup.body["Session"] });
+    const secret = associated.body["SecretCode"] as string;
+    const verified = await call("VerifySoftwareToken", { Session: associated.body["Session"], UserCode: totpCode(secret, Date.now()) });
+    expect(verified.body).toMatchObject({ Status: "SUCCESS", Session: expect.any(String) });
+    const respond = (session: unknown) => call("RespondToAuthChallenge", { ClientId: "setup", ChallengeName: "MFA_SETUP", Session: session, ChallengeResponses: { USERNAME: "tomi" } });
+    expect((await respond(verified.body["Session"])).body["AuthenticationResult"]).toMatchObject({ AccessToken: expect.any(String) });
+    expect(await respond(verified.body["Session"])).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: USED_ONCE } });
+    expect(await call("VerifySoftwareToken", { Session: verified.body["Session"], UserCode: totpCode(secret, Date.now()) })).toMatchObject({ type: "NotAuthorizedException", body: { message: USED_ONCE } });
+    // The older sign-in's Session was never answered: the newer one retired it, so it is expired.
+    expect(await respond(retired.body["Session"])).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: EXPIRED } });
   });
 });
