@@ -6,8 +6,7 @@
  * generator is not what limits the rate.
  */
 import { Agent, request } from "node:http";
-import { performance } from "node:perf_hooks";
-import { summarize, type LatencySummary } from "./stats.js";
+import { measureClosedLoop, type LoadResult } from "./load-patterns.js";
 
 /** One request of a loop: its JSON body and optional bearer token. */
 export interface LoadRequest {
@@ -16,14 +15,7 @@ export interface LoadRequest {
 }
 
 /** What a closed-loop run measured; failed requests are counted apart and not in the rate. */
-export interface HttpLoadResult {
-  completed: number;
-  failed: number;
-  firstFailure: string | null;
-  seconds: number;
-  perSecond: number;
-  latency: LatencySummary;
-}
+export type HttpLoadResult = LoadResult;
 
 /** POSTs `body` with `agent`; resolves to the response text, rejects on a non-2xx status. */
 export function postJson(agent: Agent, url: URL, body: string, token?: string): Promise<string> {
@@ -52,38 +44,19 @@ function checkGraphqlAnswer(text: string): void {
 }
 
 /**
- * `clients` closed loops POSTing `next(client, sequence)` to `url` for `windowMs` after
- * `warmUpMs` not counted, each loop on its own keep-alive socket. The same call drives syncpool
- * and the bare server, so both see the same bodies at the same concurrency.
+ * `clients` closed loops (`measureClosedLoop`) POSTing `next(client, sequence)` to `url` for
+ * `windowMs` after `warmUpMs` not counted, each loop on its own keep-alive socket. The same call
+ * drives syncpool and the bare server, so both see the same bodies at the same concurrency.
  */
 export async function measureHttpLoad(url: string, clients: number, windowMs: number, warmUpMs: number, next: (client: number, sequence: number) => LoadRequest): Promise<HttpLoadResult> {
   const target = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: clients, maxFreeSockets: clients });
   let sequence = 0;
-  const run = async (durationMs: number): Promise<HttpLoadResult> => {
-    const latencies: number[] = [];
-    const failures: string[] = [];
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async (_, client) => {
-        while (performance.now() - started < durationMs) {
-          const { body, token } = next(client, sequence++);
-          const sentAt = performance.now();
-          try {
-            checkGraphqlAnswer(await postJson(agent, target, body, token));
-            latencies.push(performance.now() - sentAt);
-          } catch (error) {
-            failures.push(error instanceof Error ? error.message : String(error));
-          }
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    return { completed: latencies.length, failed: failures.length, firstFailure: failures[0] ?? null, seconds, perSecond: latencies.length / seconds, latency: summarize(latencies) };
-  };
   try {
-    if (warmUpMs > 0) await run(warmUpMs);
-    return await run(windowMs);
+    return await measureClosedLoop(clients, windowMs, warmUpMs, async (client) => {
+      const { body, token } = next(client, sequence++);
+      checkGraphqlAnswer(await postJson(agent, target, body, token));
+    });
   } finally {
     agent.destroy();
   }
