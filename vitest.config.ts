@@ -29,6 +29,8 @@ const browserSuites = ["test/e2e/**/*.test.ts"];
 const onBothBackends = [
   // per-dataset counts under a lock: concurrent pushes serialize
   "test/integration/sync-push-pull.test.ts",
+  // the change feed: stream positions in commit order, so a cursor never passes a later commit
+  "test/integration/sync-changes.test.ts",
   // identity and dataset merges
   "test/integration/identity-merge.test.ts",
   "test/integration/merge-identities-backends.test.ts",

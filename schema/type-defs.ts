@@ -40,6 +40,13 @@ type Query {
   shared: true reads the pool's shared dataset of that name instead (schema/PROTOCOL.md, Shared datasets).
   """
   records(dataset: String!, sinceSyncCount: Int = 0, first: Int = 500, after: String, shared: Boolean = false): RecordPage!
+  """
+  What changed since cursor in every dataset of the caller and every shared dataset it may read, in
+  one answer: each changed dataset's records changed since, and the cursor to send next time.
+  Without a cursor (or with one too old) the answer says resync: pull each dataset with records,
+  then use the new cursor. first caps the records in one answer (schema/PROTOCOL.md, Change feed).
+  """
+  changes(cursor: String, first: Int = 500): ChangeFeed!
   "Admin: every identity pool."
   identityPools: [IdentityPool!]!
 }
@@ -119,6 +126,34 @@ type RecordPage {
   syncSessionToken: String!
   "Pass as 'after' for the next page; null on the last page."
   nextCursor: String
+}
+
+type ChangeFeed {
+  "Send as cursor next time. Opaque."
+  cursor: String!
+  "True when the cursor told nothing (absent, older than the stream keeps, another shard layout): pull every dataset, then use cursor."
+  resync: Boolean!
+  "True when more changes follow: call again at once with cursor."
+  more: Boolean!
+  datasets: [DatasetChanges!]!
+}
+
+type DatasetChanges {
+  name: String!
+  "True: the pool's shared dataset of that name."
+  shared: Boolean!
+  "records are every change of the dataset after this sync count."
+  sinceSyncCount: Int!
+  "The dataset's sync count when read. After applying records, a device is up to date to it."
+  datasetSyncCount: Int!
+  """
+  False when the changes are not all here (more than fit in this answer, or the dataset was deleted
+  since): pull this dataset with records from the device's own count.
+  """
+  complete: Boolean!
+  records: [Record!]!
+  mergedDatasetNames: [String!]!
+  conflictStrategy: ConflictStrategy!
 }
 
 input PatchInput {

@@ -86,3 +86,32 @@ export interface Usage {
   sizeBytes: number;
   limits: Limits;
 }
+
+/** One dataset's changes in a `changes` answer. */
+export interface DatasetChanges {
+  name: string;
+  /** True: the pool's shared dataset of that name. */
+  shared: boolean;
+  /** `records` are every change after this sync count. */
+  sinceSyncCount: number;
+  /** The dataset's count when read: after applying `records`, a device is up to date to it. */
+  datasetSyncCount: number;
+  /**
+   * False when the changes are not all here (too many for this answer, or the dataset was deleted
+   * since): pull the dataset with `records` from the device's own count instead.
+   */
+  complete: boolean;
+  records: SyncRecord[];
+  mergedDatasetNames: string[];
+  conflictStrategy: ConflictStrategy;
+}
+
+/** What `changes` answers: the datasets changed after the cursor, and the cursor to send next. */
+export interface ChangeFeed {
+  cursor: string;
+  /** True: the cursor told nothing (absent, too old, another shard layout); pull every dataset, then use `cursor`. */
+  resync: boolean;
+  /** True: more changes follow; call again at once with `cursor`. */
+  more: boolean;
+  datasets: DatasetChanges[];
+}

@@ -6,7 +6,8 @@
  * readable datasets, `pushRecords` write (and delete when it removes a key), `configureDataset`
  * configure, `deleteDataset` delete; `usage` needs only a valid token. With `shared: true` the
  * pool's `sharedDatasets` decide instead (`context.authorizeShared`): read for `records`, write for
- * `pushRecords` and `deleteDataset`. Caller mistakes (`SyncpoolError`) become GraphQL errors with their code here, so only
+ * `pushRecords` and `deleteDataset`. `changes` answers only datasets the caller may read: its own as
+ * `datasets` lists them, and shared ones as their entries allow. Caller mistakes (`SyncpoolError`) become GraphQL errors with their code here, so only
  * real surprises reach error masking.
  */
 import type { GraphQLFieldResolver } from "graphql";
@@ -18,6 +19,7 @@ import { signIn, type SignInDeps } from "../identity/sign-in.js";
 import { applyPush } from "../sync/apply-push.js";
 import { configureDataset, deleteDataset, getDataset, getUsage, listDatasets } from "../sync/datasets.js";
 import { pullRecords } from "../sync/pull-records.js";
+import { readChanges, type ChangesArgs } from "../sync/read-changes.js";
 import type { PushRecordsInput, RecordsArgs, SyncDeps } from "../sync/types.js";
 import type { GraphQLContext } from "./context.js";
 import { parseCreateIdentityPoolInput, parseSignInInput, type CreateIdentityPoolInput } from "./inputs.js";
@@ -57,6 +59,16 @@ export function createResolvers({ sync, signIn: signInDeps, pools }: ResolverDep
       records: resolver(async (args: RecordsArgs & { shared?: boolean | null }, context) =>
         pullRecords(sync, args.shared ? await context.authorizeShared(args.dataset, "read") : await context.authorize(args.dataset, "read"), args),
       ),
+      changes: resolver(async (args: ChangesArgs, context) => {
+        const caller = await context.caller();
+        const readable = await context.readableDatasets();
+        const shared = await context.sharedListening(null);
+        return readChanges(sync, caller, {
+          readsOwn: readable,
+          sharedOwnerIds: shared.ownerIds,
+          readsShared: (ownerId, dataset) => shared.mayRead({ identityId: ownerId, dataset }),
+        }, args);
+      }),
       identityPools: resolver(async (_args: object, context) => {
         await context.requireAdmin();
         return pools.list();

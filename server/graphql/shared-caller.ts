@@ -64,7 +64,7 @@ export function sharedListening(
   groups: Pick<GroupStore, "listIdentityGroups">,
   verified: Verified,
   dataset: string | null,
-): { ownerIds: string[]; mayRead(change: CommittedChange): Promise<boolean> } {
+): { ownerIds: string[]; mayRead(change: Pick<CommittedChange, "identityId" | "dataset">): Promise<boolean> } {
   const { caller, subject, pool } = verified;
   // One dataset: the first entry matching its name decides, as for a pull.
   const first = dataset === null ? undefined : pool.sharedDatasets.find((entry) => patternMatches(entry.name, dataset, subject));

@@ -4,6 +4,7 @@
  * statements run, and how its writes are locked.
  */
 import { SqlAuthEventStore } from "./sql-auth-events.js";
+import { SqlChangeFeedStore } from "./sql-change-feed.js";
 import { SqlGroupStore } from "./sql-groups.js";
 import { SqlDatasetStore, type DatasetConnections } from "./sql-datasets.js";
 import { SqlDeviceStore } from "./sql-devices.js";
@@ -17,7 +18,7 @@ import type { SqlConnections } from "./sql.js";
 import type { Storage } from "./storage.js";
 
 /** Everything of `Storage` that is not the driver's own (kind, lifecycle, metrics). */
-export type SqlSubStores = Pick<Storage, "datasets" | "identities" | "stream" | "devices" | "keys" | "leases" | "userPools" | "authEvents" | "pools" | "groups">;
+export type SqlSubStores = Pick<Storage, "datasets" | "identities" | "stream" | "devices" | "keys" | "leases" | "userPools" | "authEvents" | "pools" | "groups" | "changes">;
 
 /** A backend's connections, as each kind of sub-store needs them. */
 export interface BackendConnections {
@@ -43,5 +44,6 @@ export function sqlSubStores(connections: BackendConnections): SqlSubStores {
     authEvents: new SqlAuthEventStore(sql),
     pools: new SqlPoolStore(sql),
     groups: new SqlGroupStore(sql),
+    changes: new SqlChangeFeedStore(connections.datasets),
   };
 }

@@ -4,6 +4,7 @@
  * in `server/sync/`; storage only keeps rows and provides the one guarantee the rules need, that
  * writers to one dataset are serialized (`storage.datasets.writeDataset`).
  */
+import type { ChangeFeedStore } from "./change-feed-store.js";
 import type { GroupStore } from "./group-store.js";
 import type { DeviceStore } from "./device-store.js";
 import type { IdentityStore } from "./identity-store.js";
@@ -63,6 +64,8 @@ export interface Storage {
   readonly userPools: UserPoolStore;
   /** The user pool's audit log, appended with its stream events (`auth-event-store.ts`). */
   readonly authEvents: AuthEventStore;
+  /** What changed in an identity's datasets since a stream position (`change-feed-store.ts`). */
+  readonly changes: ChangeFeedStore;
   /** Applies pending versioned migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query (readiness). */
