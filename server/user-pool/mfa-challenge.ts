@@ -10,8 +10,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { UserPoolUser } from "../storage/user-pool-store.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
-import { answeredSessionHash, wasAnswered } from "./answered-sessions.js";
-import { UserPoolError, usedSession } from "./user-pool-errors.js";
+import { endAnsweredSession, staleSessionError } from "./answered-sessions.js";
+import { UserPoolError } from "./user-pool-errors.js";
 import { openSession, sealSession } from "./sealed-session.js";
 
 /** How long an MFA challenge's Session stays usable (Cognito's three minutes). */
@@ -75,7 +75,7 @@ export async function openMfaSession(deps: UserPoolDeps, purpose: string, sealed
   const attempts = await deps.store.getCode(session.p, session.s, ATTEMPTS_PURPOSE);
   const given = Buffer.from(nonceHash(deps, session.n), "hex");
   if (attempts === null || !timingSafeEqual(given, Buffer.from(attempts.codeHash, "hex"))) {
-    throw (await wasAnswered(deps, session.p, sealed)) ? usedSession() : expired();
+    throw await staleSessionError(deps, session.p, sealed);
   }
   if (attempts.attempts >= MAX_MFA_ATTEMPTS) throw new UserPoolError("NotAuthorizedException", "Invalid session for the user.");
   return session;
@@ -91,7 +91,6 @@ export async function countMfaAttempt(deps: UserPoolDeps, session: MfaSession): 
  * expiring within MFA_SESSION_MS) as answered.
  * @throws NotAuthorizedException when another answer ended it first, or it was retired meanwhile.
  */
-export async function endMfaSession(deps: UserPoolDeps, session: MfaSession, sealed: string): Promise<void> {
-  const ended = await deps.store.endChallengeSession(session.p, session.s, ATTEMPTS_PURPOSE, answeredSessionHash(deps, sealed), deps.now() + MFA_SESSION_MS);
-  if (!ended) throw (await wasAnswered(deps, session.p, sealed)) ? usedSession() : expired();
+export function endMfaSession(deps: UserPoolDeps, session: MfaSession, sealed: string): Promise<void> {
+  return endAnsweredSession(deps, session.p, session.s, ATTEMPTS_PURPOSE, sealed, deps.now() + MFA_SESSION_MS);
 }

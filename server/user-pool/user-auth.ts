@@ -13,12 +13,19 @@
  *
  * ConfirmSignUp answers a `Session` (`signUpSignInSession`) that USER_AUTH accepts once, within
  * three minutes, instead of a factor: Amplify's `autoSignIn` after `confirmSignUp` sends it.
+ *
+ * Every Session here takes one answer (`answered-sessions.ts`), and presented again is refused with
+ * Cognito's "session can only be used once", on every instance sharing the database: ConfirmSignUp's
+ * is recorded in the transaction that deletes its row; SELECT_CHALLENGE's, which has no row, once the
+ * ANSWER names an offered factor with that factor's fields, before the factor starts, so a replay
+ * mails no second code and a wrong PASSWORD spends it as a wrong SRP answer does.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { UserPoolUser } from "../storage/user-pool-store.js";
 import { getUser } from "./account.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
-import { UserPoolError } from "./user-pool-errors.js";
+import { UserPoolError, usedSession } from "./user-pool-errors.js";
+import { answerOnce, endAnsweredSession, staleSessionError } from "./answered-sessions.js";
 import { passwordSignIn } from "./initiate-auth.js";
 import { openSession, sealSession } from "./sealed-session.js";
 import { CHALLENGE_SESSION_MS, completeSignIn, type SignInAnswer } from "./sign-in-session.js";
@@ -53,8 +60,8 @@ async function signInAfterSignUp(deps: UserPoolDeps, loaded: LoadedClient, name:
   if (user === null || user.sub !== session.s) throw expiredSession();
   const pending = await deps.store.getCode(session.p, session.s, SIGN_UP_PURPOSE);
   const expected = Buffer.from(nonceHash(deps, session.n), "hex");
-  if (pending === null || pending.expiresAt <= deps.now() || !timingSafeEqual(expected, Buffer.from(pending.codeHash, "hex"))) throw expiredSession();
-  if (!(await deps.store.deleteCode(session.p, session.s, SIGN_UP_PURPOSE))) throw expiredSession();
+  if (pending === null || pending.expiresAt <= deps.now() || !timingSafeEqual(expected, Buffer.from(pending.codeHash, "hex"))) throw await staleSessionError(deps, session.p, sealed);
+  await endAnsweredSession(deps, session.p, session.s, SIGN_UP_PURPOSE, sealed, session.exp);
   return completeSignIn(deps, loaded, user);
 }
 
@@ -90,14 +97,20 @@ export async function startUserAuth(deps: UserPoolDeps, loaded: LoadedClient, pa
 
 /** RespondToAuthChallenge SELECT_CHALLENGE. */
 export async function answerSelectChallenge(deps: UserPoolDeps, loaded: LoadedClient, body: Body, responses: Record<string, unknown>): Promise<SignInAnswer> {
-  const session = openSession<{ p: string; c: string; u: string }>(deps.sessionKey, SELECT_SESSION, requiredString(body, "Session", 2048), deps.now());
-  if (session === null || session.c !== loaded.client.id || session.p !== loaded.pool.settings.id) {
-    throw new UserPoolError("NotAuthorizedException", "Invalid session for the user, session is expired.");
-  }
+  const sealed = requiredString(body, "Session", 2048);
+  const session = openSession<{ p: string; c: string; u: string }>(deps.sessionKey, SELECT_SESSION, sealed, deps.now());
+  if (session === null || session.c !== loaded.client.id || session.p !== loaded.pool.settings.id) throw expiredSession();
   const answer = field(responses, "ANSWER");
   if (!availableChallengesOf(loaded).includes(answer)) throw new UserPoolError("InvalidParameterException", `${answer.slice(0, 64)} is not an available challenge.`);
+  // A refused answer (no such factor, a missing field) leaves the Session usable; one that starts a factor spends it.
+  const needed = FACTOR_FIELD[answer];
+  if (needed !== undefined) field(responses, needed);
+  if (!(await answerOnce(deps, session.p, sealed, session.exp))) throw usedSession();
   return startFactor(deps, loaded, session.u, answer, responses, body);
 }
+
+/** The field an ANSWER of SELECT_CHALLENGE must carry with it, by factor. */
+const FACTOR_FIELD: Record<string, string> = { PASSWORD: "PASSWORD", PASSWORD_SRP: "SRP_A" };
 
 /** Starts `factor` for `name`; `body` is the request's, whose ClientMetadata the triggers see. */
 async function startFactor(deps: UserPoolDeps, loaded: LoadedClient, name: string, factor: string, parameters: Record<string, unknown>, body: Body): Promise<SignInAnswer> {

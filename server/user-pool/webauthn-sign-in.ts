@@ -5,8 +5,10 @@
  * against the stored public key. A passkey is a whole sign-in: no MFA step follows, as in Cognito.
  *
  * Each challenge is single use: one row per user (a code of purpose SIGN_IN_WEBAUTHN holding the
- * challenge, hashed) is deleted by the first answer, so a replayed assertion finds nothing; a newer
- * sign-in replaces the older challenge. The signature counter must grow (an authenticator that
+ * challenge, hashed) is deleted by the first answer in the transaction that records its Session as
+ * answered (`answered-sessions.ts`), so a replayed Session, on any instance, is refused as used once
+ * whatever the first answer's outcome; a newer sign-in replaces the older challenge, which is then
+ * refused as expired. The signature counter must grow (an authenticator that
  * keeps none sends 0 each time), and is advanced with a compare-and-set so two answers racing with
  * one counter value cannot both pass. A username that does not exist gets a challenge that looks
  * like one of a user without passkeys and fails at the answer.
@@ -22,6 +24,7 @@ import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
+import { endAnsweredSession, staleSessionError } from "./answered-sessions.js";
 import { requiredString, type Body } from "./user-pool-input.js";
 import { openSession, sealSession } from "./sealed-session.js";
 import { CHALLENGE_SESSION_MS, completeSignIn, type SignInAnswer } from "./sign-in-session.js";
@@ -77,11 +80,12 @@ export async function startWebAuthnSignIn(deps: UserPoolDeps, loaded: LoadedClie
 
 /**
  * RespondToAuthChallenge WEB_AUTHN.
- * @throws NotAuthorizedException (session expired or replayed, unknown credential, bad signature,
+ * @throws NotAuthorizedException (session expired or answered before, unknown credential, bad signature,
  *   counter not grown), WebAuthnOriginNotAllowedException, WebAuthnRelyingPartyMismatchException
  */
 export async function answerWebAuthn(deps: UserPoolDeps, loaded: LoadedClient, body: Body, responses: Record<string, unknown>): Promise<SignInAnswer> {
-  const session = openSession<WebAuthnSession>(deps.sessionKey, WEB_AUTHN_SESSION, requiredString(body, "Session", 2048), deps.now());
+  const sealed = requiredString(body, "Session", 2048);
+  const session = openSession<WebAuthnSession>(deps.sessionKey, WEB_AUTHN_SESSION, sealed, deps.now());
   if (session === null || session.c !== loaded.client.id || session.p !== loaded.pool.settings.id) throw expired();
   if (responses["CREDENTIAL"] === undefined) throw new UserPoolError("InvalidParameterException", "Missing required parameter CREDENTIAL");
   const credential = readCeremonyResponse(responses["CREDENTIAL"], ["clientDataJSON", "authenticatorData", "signature"], "CREDENTIAL");
@@ -92,8 +96,8 @@ export async function answerWebAuthn(deps: UserPoolDeps, loaded: LoadedClient, b
   // Single use, whatever the outcome: the row must still hold this challenge, and only one answer deletes it.
   const pending = await deps.store.getCode(session.p, session.s, CHALLENGE_PURPOSE);
   const expected = Buffer.from(challengeHash(deps, session.ch), "hex");
-  if (pending === null || pending.expiresAt <= deps.now() || !timingSafeEqual(expected, Buffer.from(pending.codeHash, "hex"))) throw expired();
-  if (!(await deps.store.deleteCode(session.p, session.s, CHALLENGE_PURPOSE))) throw expired();
+  if (pending === null || pending.expiresAt <= deps.now() || !timingSafeEqual(expected, Buffer.from(pending.codeHash, "hex"))) throw await staleSessionError(deps, session.p, sealed);
+  await endAnsweredSession(deps, session.p, session.s, CHALLENGE_PURPOSE, sealed, session.exp);
 
   const user = await deps.store.getUserBySub(session.p, session.s);
   if (user === null) throw refused();

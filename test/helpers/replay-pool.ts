@@ -68,4 +68,4 @@ export const refusedAs = (answer: { status: number; type: string | undefined; he
 /** A replayed SRP answer's refusal. */
 export const WRONG_PASSWORD = { status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException", message: "Incorrect username or password.", tokens: false };
 /** A replayed custom-challenge Session's refusal. */
-export const EXPIRED_SESSION = { status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException", message: "Invalid session for the user, session is expired.", tokens: false };
+export const USED_SESSION = { status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException", message: "Invalid session for the user, session can only be used once.", tokens: false };

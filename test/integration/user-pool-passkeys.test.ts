@@ -3,7 +3,7 @@
  * and a software authenticator (`test/helpers/webauthn-authenticator.ts`): register -> sign in with
  * WEB_AUTHN -> list -> delete -> sign-in refused; MFA after a password factor but not after a
  * passkey, and GetUserAuthFactors; the refusals with Cognito's exception names (replayed
- * assertion, wrong origin, another relying party, unknown credential, expired challenges, another
+ * assertion, a Session presented again refused as used once, wrong origin, another relying party, unknown credential, expired challenges, another
  * app client); the pre authentication trigger; the limit of 20 passkeys a user.
  * Choice-based sign-in (SELECT_CHALLENGE, EMAIL_OTP) is `user-pool-user-auth.test.ts`.
  * The pools and the server's movable clock are `test/helpers/passkey-pool.ts`'s.
@@ -175,6 +175,30 @@ describe("user-pool passkeys through the AWS SDK", { timeout: 30_000 }, () => {
       "user who does not exist": "NotAuthorizedException",
       "honest assertion after all that": "no error",
     });
+  });
+
+  it("refuses a passkey Session presented again after its answer, signed in or refused, as used once, and one a newer sign-in replaced as expired", async () => {
+    await signUpConfirmed("web", "pavo");
+    const key = new SoftwareAuthenticator(ORIGIN);
+    await register(key, await accessTokenOf("web", "pavo"));
+    const respond = (challenge: { Session?: string }, credential: unknown) =>
+      call("RespondToAuthChallenge", { ClientId: "web", ChallengeName: "WEB_AUTHN", Session: challenge.Session, ChallengeResponses: { USERNAME: "pavo", CREDENTIAL: JSON.stringify(credential) } });
+    const usedOnce = { status: 400, type: "NotAuthorizedException", body: { message: "Invalid session for the user, session can only be used once." } };
+
+    const signedIn = await passkeyChallenge("pavo");
+    const assertion = key.get(requestOptions(signedIn));
+    expect((await respond(signedIn, assertion)).body["AuthenticationResult"]).toMatchObject({ AccessToken: expect.any(String) });
+    expect(await respond(signedIn, assertion)).toMatchObject(usedOnce);
+    expect(await respond(signedIn, key.get(requestOptions(signedIn)))).toMatchObject(usedOnce);
+
+    // An assertion the server refuses spends its Session too: the answer is taken before it is checked.
+    const refused = await passkeyChallenge("pavo");
+    expect(await respond(refused, new SoftwareAuthenticator(ORIGIN).get(requestOptions(refused)))).toMatchObject({ type: "NotAuthorizedException", body: { message: "Incorrect username or passkey." } });
+    expect(await respond(refused, key.get(requestOptions(refused)))).toMatchObject(usedOnce);
+
+    const replaced = await passkeyChallenge("pavo");
+    await passkeyChallenge("pavo");
+    expect(await respond(replaced, key.get(requestOptions(replaced)))).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: "Invalid session for the user, session is expired." } });
   });
 
   it("runs the pool's pre authentication trigger before a passkey sign-in, which it may refuse", async () => {

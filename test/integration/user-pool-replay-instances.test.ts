@@ -6,7 +6,7 @@
  * (`postgresOnly` in vitest.config.ts); the one-instance refusals are `user-pool-replay.test.ts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, customChallenge, EXPIRED_SESSION, refusedAs, replayPoolConfig, srpAnswer, startReplayServer, WRONG_PASSWORD } from "../helpers/replay-pool.js";
+import { call, customChallenge, refusedAs, replayPoolConfig, srpAnswer, startReplayServer, USED_SESSION, WRONG_PASSWORD } from "../helpers/replay-pool.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
 let first: InProcessServer;
@@ -37,7 +37,7 @@ describe("answered challenges across two instances", { timeout: 60_000 }, () => 
   it("refuses on the second instance a custom challenge Session the first took", async () => {
     const answer = await customChallenge(first);
     expect((await call(first, "RespondToAuthChallenge", answer("42"))).body["AuthenticationResult"]).toMatchObject({ TokenType: "Bearer" });
-    expect(refusedAs(await call(second, "RespondToAuthChallenge", answer("42")))).toEqual(EXPIRED_SESSION);
+    expect(refusedAs(await call(second, "RespondToAuthChallenge", answer("42")))).toEqual(USED_SESSION);
   });
 
   it("signs in exactly once when one SRP answer reaches both instances at the same moment", async () => {

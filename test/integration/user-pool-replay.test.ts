@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../server/logger.js";
 import { schedulePurge } from "../../server/purge-schedule.js";
-import { call, customChallenge, EXPIRED_SESSION, refusedAs, replayPoolConfig, srpAnswer, startReplayServer, WRONG_PASSWORD } from "../helpers/replay-pool.js";
+import { call, customChallenge, refusedAs, replayPoolConfig, srpAnswer, startReplayServer, USED_SESSION, WRONG_PASSWORD } from "../helpers/replay-pool.js";
 import type { InProcessServer } from "../helpers/server.js";
 
 let first: InProcessServer;
@@ -41,10 +41,10 @@ describe("answered challenges on one instance", { timeout: 60_000 }, () => {
     const answer = await customChallenge(first);
     const wrong = await call(first, "RespondToAuthChallenge", answer("41"));
     expect(wrong.body["ChallengeName"]).toBe("CUSTOM_CHALLENGE");
-    expect(refusedAs(await call(first, "RespondToAuthChallenge", answer("42")))).toEqual(EXPIRED_SESSION);
+    expect(refusedAs(await call(first, "RespondToAuthChallenge", answer("42")))).toEqual(USED_SESSION);
     const right = await call(first, "RespondToAuthChallenge", answer("42", wrong.body["Session"] as string));
     expect(right.body["AuthenticationResult"]).toMatchObject({ TokenType: "Bearer" });
-    expect(refusedAs(await call(first, "RespondToAuthChallenge", answer("42", wrong.body["Session"] as string)))).toEqual(EXPIRED_SESSION);
+    expect(refusedAs(await call(first, "RespondToAuthChallenge", answer("42", wrong.body["Session"] as string)))).toEqual(USED_SESSION);
   });
 
   it("forgets answered sessions on the purge schedule once they have expired, and not before", async () => {

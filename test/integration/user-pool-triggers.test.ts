@@ -244,7 +244,7 @@ describe("user-pool triggers as modules", { timeout: 60_000 }, () => {
       cognito.send(new RespondToAuthChallengeCommand({ ClientId: CLIENT, ChallengeName: "CUSTOM_CHALLENGE", Session: session, ChallengeResponses: { USERNAME: "rita", ANSWER: reply } }));
     const first = answer.Session!;
     answer = await respond(first, "1");
-    expect(await refusal(respond(first, "42"))).toEqual({ name: "NotAuthorizedException", message: "Invalid session for the user, session is expired." });
+    expect(await refusal(respond(first, "42"))).toEqual({ name: "NotAuthorizedException", message: "Invalid session for the user, session can only be used once." });
     answer = await respond(answer.Session!, "2");
     expect(await refusal(respond(answer.Session!, "3"))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
   });

@@ -2,7 +2,8 @@
  * Choice-based sign-in (USER_AUTH) of the built-in user pool: through the real
  * `@aws-sdk/client-cognito-identity-provider`, SELECT_CHALLENGE and its answers, refusals over the
  * wire, EMAIL_OTP for someone who does not exist, and the one sign-in ConfirmSignUp's Session
- * allows; then unmodified Amplify's `signIn` with USER_AUTH, preferring PASSWORD_SRP and PASSWORD,
+ * allows; every answered Session (SELECT_CHALLENGE's, an emailed code's, ConfirmSignUp's) refused
+ * again with Cognito's "session can only be used once"; then unmodified Amplify's `signIn` with USER_AUTH, preferring PASSWORD_SRP and PASSWORD,
  * choosing a factor, autoSignIn after confirmSignUp, and EMAIL_OTP as a first factor.
  * Passkeys themselves are `user-pool-passkeys.test.ts`; the pools are `test/helpers/passkey-pool.ts`'s.
  * Binds a port: the SDK and Amplify send their own HTTP requests.
@@ -18,6 +19,7 @@ import { codeFromLog } from "../helpers/user-pool-clients.js";
 freshAmplifyForThisFile();
 const pool = passkeyPoolForThisFile();
 const { call, signUpConfirmed } = pool;
+const USED_ONCE = "Invalid session for the user, session can only be used once.";
 
 describe("USER_AUTH through the AWS SDK", { timeout: 30_000 }, () => {
   beforeAll(async () => {
@@ -28,17 +30,17 @@ describe("USER_AUTH through the AWS SDK", { timeout: 30_000 }, () => {
   it("offers SELECT_CHALLENGE without a preference, and starts the chosen factor", async () => {
     const offered = await pool.cognito.send(new InitiateAuthCommand({ ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "pia" } }));
     expect(offered).toMatchObject({ ChallengeName: "SELECT_CHALLENGE", AvailableChallenges: ["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN", "EMAIL_OTP"], Session: expect.any(String) });
+    const choose = async (responses: Record<string, string>) => {
+      const { Session } = await pool.cognito.send(new InitiateAuthCommand({ ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "pia" } }));
+      return pool.cognito.send(new RespondToAuthChallengeCommand({ ClientId: "web", ChallengeName: "SELECT_CHALLENGE", Session, ChallengeResponses: { USERNAME: "pia", ...responses } }));
+    };
     const passkey = await pool.cognito.send(
       new RespondToAuthChallengeCommand({ ClientId: "web", ChallengeName: "SELECT_CHALLENGE", Session: offered.Session, ChallengeResponses: { USERNAME: "pia", ANSWER: "WEB_AUTHN" } }),
     );
     expect(passkey).toMatchObject({ ChallengeName: "WEB_AUTHN", ChallengeParameters: { CREDENTIAL_REQUEST_OPTIONS: expect.any(String) } });
-    const password = await pool.cognito.send(
-      new RespondToAuthChallengeCommand({ ClientId: "web", ChallengeName: "SELECT_CHALLENGE", Session: offered.Session, ChallengeResponses: { USERNAME: "pia", ANSWER: "PASSWORD", PASSWORD } }),
-    );
+    const password = await choose({ ANSWER: "PASSWORD", PASSWORD });
     expect(password.AuthenticationResult?.AccessToken).toEqual(expect.any(String));
-    const srp = await pool.cognito.send(
-      new RespondToAuthChallengeCommand({ ClientId: "web", ChallengeName: "SELECT_CHALLENGE", Session: offered.Session, ChallengeResponses: { USERNAME: "pia", ANSWER: "PASSWORD_SRP", SRP_A: "ab12" } }),
-    );
+    const srp = await choose({ ANSWER: "PASSWORD_SRP", SRP_A: "ab12" });
     expect(srp).toMatchObject({ ChallengeName: "PASSWORD_VERIFIER", ChallengeParameters: { USER_ID_FOR_SRP: "pia", SALT: expect.any(String) } });
     const unknown = await pool.cognito.send(new InitiateAuthCommand({ ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "nobody-here" } }));
     expect(unknown.AvailableChallenges).toEqual(offered.AvailableChallenges);
@@ -66,9 +68,36 @@ describe("USER_AUTH through the AWS SDK", { timeout: 30_000 }, () => {
     const withSession = { ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "xena" }, Session: confirmed.body["Session"] };
     const signedIn = await call("InitiateAuth", withSession);
     expect(signedIn.body["AuthenticationResult"]).toMatchObject({ AccessToken: expect.any(String), RefreshToken: expect.any(String) });
-    expect(await call("InitiateAuth", withSession)).toMatchObject({ status: 400, type: "NotAuthorizedException" });
+    expect(await call("InitiateAuth", withSession)).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: USED_ONCE } });
     const otherClient = await call("InitiateAuth", { ...withSession, ClientId: "other" });
     expect(otherClient.type).toBe("NotAuthorizedException");
+  });
+
+  it("refuses a SELECT_CHALLENGE Session presented again once a factor started, mailing no second code, and keeps it after a refused choice", async () => {
+    const offered = await call("InitiateAuth", { ClientId: "web", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "pia" } });
+    const choose = (responses: Record<string, string>) =>
+      call("RespondToAuthChallenge", { ClientId: "web", ChallengeName: "SELECT_CHALLENGE", Session: offered.body["Session"], ChallengeResponses: { USERNAME: "pia", ...responses } });
+    expect(await choose({ ANSWER: "SMS_OTP" })).toMatchObject({ status: 400, type: "InvalidParameterException" });
+    expect(await choose({ ANSWER: "PASSWORD" })).toMatchObject({ status: 400, type: "InvalidParameterException", body: { message: "Missing required parameter PASSWORD" } });
+    const emailed = await choose({ ANSWER: "EMAIL_OTP" });
+    expect(emailed.body["ChallengeName"]).toBe("EMAIL_OTP");
+    const code = await codeFromLog(pool.server.dataDir, "pia", "EMAIL_OTP");
+    for (const responses of [{ ANSWER: "EMAIL_OTP" }, { ANSWER: "PASSWORD", PASSWORD }, { ANSWER: "WEB_AUTHN" }] as Record<string, string>[]) {
+      expect(await choose(responses)).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: USED_ONCE } });
+    }
+    // No second code was mailed: the one mailed first still signs in.
+    expect(await codeFromLog(pool.server.dataDir, "pia", "EMAIL_OTP")).toBe(code);
+    const answer = () => call("RespondToAuthChallenge", { ClientId: "web", ChallengeName: "EMAIL_OTP", Session: emailed.body["Session"], ChallengeResponses: { USERNAME: "pia", EMAIL_OTP_CODE: code } });
+    expect((await answer()).body["AuthenticationResult"]).toMatchObject({ AccessToken: expect.any(String) });
+    expect(await answer()).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: USED_ONCE } });
+  });
+
+  it("refuses a SELECT_CHALLENGE Session spent by a wrong password, as a wrong SRP answer spends its block", async () => {
+    const offered = await call("InitiateAuth", { ClientId: "plain", AuthFlow: "USER_AUTH", AuthParameters: { USERNAME: "sven" } });
+    const choose = (password: string) =>
+      call("RespondToAuthChallenge", { ClientId: "plain", ChallengeName: "SELECT_CHALLENGE", Session: offered.body["Session"], ChallengeResponses: { USERNAME: "sven", ANSWER: "PASSWORD", PASSWORD: password } });
+    expect(await choose("Wrong-horse-9")).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: "Incorrect username or password." } });
+    expect(await choose(PASSWORD)).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: USED_ONCE } });
   });
 });
 

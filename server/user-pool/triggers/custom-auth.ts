@@ -4,7 +4,8 @@
  * (the challenge's public parameters for the client, private ones for checking the answer), verify
  * (was the ANSWER right). The history and the private parameters travel in the sealed `Session`
  * (`sealed-session.ts`), so no state is kept between calls; each Session is answered once,
- * whichever instance receives it (`answered-sessions.ts`). Once define says `issueTokens`, the
+ * whichever instance receives it (`answered-sessions.ts`), and presented again is refused as Cognito
+ * refuses a used session. Once define says `issueTokens`, the
  * sign-in ends as every sign-in does (`completeSignIn`: status, MFA, tokens). Only
  * CUSTOM_CHALLENGE rounds are built: a define that asks for SRP first is refused.
  */
@@ -12,7 +13,7 @@ import type { UserPoolUserWithAttributes } from "../../storage/user-pool-store.j
 import { openSession, sealSession } from "../sealed-session.js";
 import { CHALLENGE_SESSION_MS, completeSignIn, type SignInAnswer } from "../sign-in-session.js";
 import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
-import { UserPoolError, wrongCredentials } from "../user-pool-errors.js";
+import { UserPoolError, usedSession, wrongCredentials } from "../user-pool-errors.js";
 import { findUser, requiredString, type Body } from "../user-pool-input.js";
 import { answerOnce } from "../answered-sessions.js";
 import { preAuthentication } from "./auth-triggers.js";
@@ -60,7 +61,7 @@ export async function answerCustomChallenge(deps: UserPoolDeps, loaded: LoadedCl
   const answer = responses["ANSWER"];
   if (typeof answer !== "string") throw new UserPoolError("InvalidParameterException", "Missing required parameter ANSWER");
   // Before any trigger runs: a replayed Session, here or at another instance, is refused.
-  if (!(await answerOnce(deps, session.p, sealed, session.exp))) throw expired();
+  if (!(await answerOnce(deps, session.p, sealed, session.exp))) throw usedSession();
   const user = await deps.store.getUserBySub(session.p, session.s);
   if (user === null || !user.enabled) throw expired();
   const verified = await deps.triggers.run(session.p, "verifyAuthChallengeResponse", {
