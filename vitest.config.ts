@@ -43,6 +43,8 @@ const onBothBackends = [
   "test/integration/client-close-mid-pass.test.ts",
   // model items through applyPush: versions, OPTIMISTIC conflicts, sync pages
   "test/integration/appsync-models.test.ts",
+  // owners' items in shared data: sparse owner pages, other rules' reads and writes
+  "test/integration/appsync-owner-rules.test.ts",
   // model tombstones removed by the purge (DELETE by key hash on PostgreSQL), usage moved
   "test/integration/appsync-tombstones.test.ts",
   // the model API's delta sync: the change-time index and the sync count it maps lastSync to

@@ -2,14 +2,13 @@
  * The model API's route: `/appsync/<identityPoolId>/graphql`, where an unmodified Amplify
  * DataStore app points its GraphQL endpoint. Each pool with `models` gets its own yoga instance
  * (built on its first request, rebuilt when its settings change) over the AppSync-style schema
- * generated from the app's models. Items of models with public rules live in the pool's shared
- * data (`_shared:<pool>`), items of owner models in each owner identity's data; one dataset per
- * model (`model-<Name>`).
+ * generated from the app's models. Items of models whose rules are all owner rules live in each
+ * owner identity's data, every other model's in the pool's shared data (`_shared:<pool>`); one
+ * dataset per model (`model-<Name>`).
  */
 import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { PoolRegistry } from "../identity/pools.js";
 import type { PoolSettings } from "../identity/pool-settings.js";
-import { poolOwnerId } from "../identity/shared-access.js";
 import type { Logger } from "../logger.js";
 import type { PathHandler } from "../http-routes.js";
 import { yogaLogger } from "../errors.js";
@@ -21,7 +20,7 @@ import { maskAppsyncError, useAppsyncErrorShape } from "./appsync-errors.js";
 import { appsyncTypeDefs } from "./appsync-type-defs.js";
 import { awsScalarResolvers } from "./aws-scalars.js";
 import { createLoginTokenIdentity, type LoginTokenDeps } from "./login-token-identity.js";
-import { accessOf, principalOf, type PrincipalDeps } from "./model-auth.js";
+import { accessOf, dataOwnerOf, itemsReachedBy, principalOf, type PrincipalDeps } from "./model-auth.js";
 import { createLambdaConflictResolver } from "./lambda-conflict.js";
 import { createModelItems, modelDataset, type ModelItems } from "./model-items.js";
 import { modelResolvers, type ModelContext } from "./model-resolvers.js";
@@ -107,9 +106,10 @@ function buildYoga(pool: PoolSettings, deps: AppsyncApiDeps, items: ModelItems):
       targetOf: (principal, operation) => {
         const access = accessOf(principal, model, operation);
         if (access === null) return null;
-        // Owners' items in their own data (the identity's dataset); everyone else's in the pool's.
-        const identityId = access.scope === "owner" ? access.identityId : poolOwnerId(pool.id);
-        return { caller: { identityId, poolId: pool.id, limits }, dataset: modelDataset(model.name), strategy, access };
+        // A pure owner model's items in their owner's own data; every other model's in the pool's,
+        // where an owner-scoped caller reaches the items naming it.
+        const identityId = dataOwnerOf(model, access, pool.id);
+        return { caller: { identityId, poolId: pool.id, limits }, dataset: modelDataset(model.name), strategy, access, reaches: itemsReachedBy(principal, model, access) };
       },
     });
   });

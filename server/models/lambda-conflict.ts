@@ -99,8 +99,11 @@ export function createLambdaConflictResolver(call: TriggerCall, items: ModelItem
 
 /** The resolved item as stored: the model's fields (required ones present), the owner kept, server times. */
 function resolvedFields(model: ModelDef, access: ModelAccess, item: Record<string, unknown>, existing: ModelItem, stamp: string): Record<string, unknown> {
-  // The owner of an item stays its owner, whatever the handler answers.
-  const given = access.scope === "owner" ? { ...item, [access.ownerField]: access.identityId } : item;
+  // The owner of an item stays its owner, whatever the handler answers: the caller for an owner
+  // in its own data, the stored item's owner fields when another rule admitted the caller.
+  const owners: Record<string, unknown> = access.scope === "owner" ? { [access.ownerField]: access.identityId } : {};
+  for (const rule of model.auth) if (rule.allow === "owner" && access.scope === "shared" && existing[rule.ownerField] !== undefined) owners[rule.ownerField] = existing[rule.ownerField];
+  const given = { ...item, ...owners };
   const fields: Record<string, unknown> = {};
   for (const def of model.fields) {
     if (def.name === "id" || METADATA.includes(def.name)) continue;
@@ -108,7 +111,7 @@ function resolvedFields(model: ModelDef, access: ModelAccess, item: Record<strin
     if ((value === undefined || value === null) && def.required) throw handlerFailed(`the resolved item has no ${model.name}.${def.name}`);
     if (value !== undefined) fields[def.name] = value;
   }
-  if (access.scope === "owner") fields[access.ownerField] = access.identityId;
+  Object.assign(fields, owners);
   if (item["_deleted"] === true) fields["_deleted"] = true;
   return { ...fields, createdAt: existing["createdAt"], updatedAt: stamp };
 }

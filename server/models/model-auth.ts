@@ -21,13 +21,16 @@
  *   value of the rule's `identityClaim` (`ownerNamesCaller`), and anyone else otherwise;
  * - dynamic group rules (`groupsField`), `iam` and `function` providers and `custom` admit nobody.
  *
- * A model with an owner rule keeps its items in their owners' data whoever asks: its other rules
- * do not reach them. A credential that is missing, wrong or expired is no principal (the API
+ * A model whose rules are all owner rules keeps its items in their owners' own data. A model with
+ * an owner rule beside other rules keeps them in the pool's shared data, each item naming its owner
+ * in the owner field: a caller that another rule admits for the operation reaches every item
+ * (`scope: "shared"`), one only the owner rule admits reaches its own (`itemsReachedBy`). A credential that is missing, wrong or expired is no principal (the API
  * answers 401 `UnauthorizedException`); a principal no rule admits gets a field error
  * `Unauthorized` (HTTP 200). Both make DataStore's multi-auth try its next mode.
  */
 import { SyncpoolError } from "../../core/errors.js";
 import type { TokenClaims } from "../identity/tokens.js";
+import { poolOwnerId } from "../identity/shared-access.js";
 import type { IdentityStore } from "../storage/identity-store.js";
 import { verifyApiKey } from "./api-keys.js";
 import type { LoginTokenIdentity } from "./login-token-identity.js";
@@ -38,7 +41,10 @@ export type ModelPrincipal =
   | { kind: "apiKey" }
   | { kind: "identity"; identityId: string; authenticated: boolean; claims?: Readonly<Record<string, unknown>> };
 
-/** Where a principal's items of a model live: the pool's shared data, or the identity's own. */
+/**
+ * Which of a model's items a principal reaches: every item (`shared`), or only its own (`owner`:
+ * the identity's own data for a model kept per owner, its items of the shared data otherwise).
+ */
 export type ModelAccess = { scope: "shared" } | { scope: "owner"; identityId: string; ownerField: string };
 
 /** What a request does to a model, as `@auth` rules' `operations` name it (`read` covers the last four). */
@@ -119,14 +125,32 @@ export function ruleGrants(rule: AuthRule, operation: ModelOperation): boolean {
  * enforced.
  */
 export function accessOf(principal: ModelPrincipal, model: ModelDef, operation: ModelOperation = "sync"): ModelAccess | null {
+  // A public, private or groups rule granting the operation reaches every item, the owners' included.
+  if (model.auth.some((rule) => rule.allow !== "owner" && ruleGrants(rule, operation) && ruleAdmits(rule, principal))) return { scope: "shared" };
   const owner = model.auth.find((rule) => rule.allow === "owner");
-  if (owner) {
-    if (principal.kind !== "identity" || !tokenProvider(owner)) return null;
-    const granted = model.auth.some((rule) => rule.allow === "owner" && tokenProvider(rule) && ruleGrants(rule, operation));
-    return granted ? { scope: "owner", identityId: principal.identityId, ownerField: owner.ownerField } : null;
-  }
-  const admits = model.auth.some((rule) => ruleGrants(rule, operation) && ruleAdmits(rule, principal));
-  return admits ? { scope: "shared" } : null;
+  if (!owner || principal.kind !== "identity" || !tokenProvider(owner)) return null;
+  const granted = model.auth.some((rule) => rule.allow === "owner" && tokenProvider(rule) && ruleGrants(rule, operation));
+  return granted ? { scope: "owner", identityId: principal.identityId, ownerField: owner.ownerField } : null;
+}
+
+/** The owner id whose data holds `model`'s items for `access`: the identity's own for a model kept per owner, the pool's shared data otherwise. */
+export function dataOwnerOf(model: ModelDef, access: ModelAccess, poolId: string): string {
+  return model.ownerScoped && access.scope === "owner" ? access.identityId : poolOwnerId(poolId);
+}
+
+/**
+ * Which items of the dataset `dataOwnerOf` names `principal` reaches with `access`, or null for
+ * all of them: a model kept per owner holds only the caller's items there; in the shared data an
+ * owner-scoped caller reaches the items an owner field names it in (`ownsItem`).
+ */
+export function itemsReachedBy(principal: ModelPrincipal, model: ModelDef, access: ModelAccess): ((item: Readonly<Record<string, unknown>>) => boolean) | null {
+  if (access.scope === "shared" || model.ownerScoped) return null;
+  return (item) => ownsItem(principal, model, item);
+}
+
+/** Whether an owner field of `item` (one per owner rule of `model`) names `principal`. */
+export function ownsItem(principal: ModelPrincipal, model: ModelDef, item: Readonly<Record<string, unknown>>): boolean {
+  return model.auth.some((rule) => rule.allow === "owner" && ownerNamesCaller(principal, rule, item[rule.ownerField]));
 }
 
 /**

@@ -30,6 +30,8 @@ export interface ModelTarget {
   caller: Caller;
   dataset: string;
   strategy: ConflictStrategy;
+  /** The items of the dataset the requester reaches (its own, for an owner in shared data); absent: all of them. */
+  reaches?: ((item: ModelItem) => boolean) | null;
 }
 
 /** The device id model writes carry (records' `lastModifiedBy`, stream events' `deviceId`). */

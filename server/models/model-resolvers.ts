@@ -45,14 +45,22 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
   const stamp = () => new Date(sync.now()).toISOString();
   const required = new Set(model.fields.filter((field) => field.required).map((field) => field.name));
 
-  /** The fields an input writes: not the key, not the metadata; a required field never becomes null. */
-  const written = (input: Input, principal: ModelPrincipal, access: ModelAccess, field: string): Record<string, unknown> => {
+  const ownerRule = model.auth.find((rule) => rule.allow === "owner");
+
+  /**
+   * The fields an input writes: not the key, not the metadata; a required field never becomes null.
+   * `creating`: a create, where a caller another rule admits (an `Admin` of a groups rule) owns
+   * the item it makes unless the input names another owner.
+   */
+  const written = (input: Input, principal: ModelPrincipal, access: ModelAccess, field: string, creating = false): Record<string, unknown> => {
     // An owner's items carry the owner's identity id, even when the input names the caller by its
-    // username (or the rule's identityClaim); nobody writes an item to another owner.
-    if (access.scope === "owner" && !namesOnlyCaller(principal, model, input)) throw unauthorized(field, "Mutation");
-    const fields: Record<string, unknown> = access.scope === "owner" ? { [access.ownerField]: access.identityId } : {};
+    // username (or the rule's identityClaim); an owner writes no item to another owner.
+    const namesCaller = namesOnlyCaller(principal, model, input);
+    if (access.scope === "owner" && !namesCaller) throw unauthorized(field, "Mutation");
+    const stampedOwner = ownerRule && principal.kind === "identity" && namesCaller && (access.scope === "owner" || creating) ? ownerRule.ownerField : null;
+    const fields: Record<string, unknown> = stampedOwner !== null && principal.kind === "identity" ? { [stampedOwner]: principal.identityId } : {};
     for (const [name, value] of Object.entries(input)) {
-      if (name === "id" || name.startsWith("_") || value === undefined || (access.scope === "owner" && name === access.ownerField)) continue;
+      if (name === "id" || name.startsWith("_") || value === undefined || name === stampedOwner) continue;
       if (value === null && required.has(name)) throw appsyncError("BadRequest", `${model.name}.${name} is required and cannot be null`);
       fields[name] = value;
     }
@@ -67,6 +75,8 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
     const id = String(args.input.id);
     const current = await items.readItem(target, id);
     if (current === null) throw conditionFailed();
+    // Another owner's item, for a caller only the owner rule admits.
+    if (target.reaches && !target.reaches(current)) throw unauthorized(field, "Mutation");
     if (current._deleted) throw conflictUnhandled(current);
     if (!matchesFilter(current, args.condition)) throw conditionFailed();
     const conflicted = (existing: ModelItem): Promise<ModelItem> => {
@@ -83,7 +93,10 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
   return {
     Query: {
       [`get${m}`]: async (_: unknown, args: { id: string }, context: ModelContext) => {
-        return items.readItem(guard(`get${m}`, "Query", context, "get"), args.id);
+        const target = guard(`get${m}`, "Query", context, "get");
+        const item = await items.readItem(target, args.id);
+        // Another owner's item is none of an owner-scoped caller's business: as absent.
+        return item !== null && target.reaches && !target.reaches(item) ? null : item;
       },
       [`list${ms}`]: async (_: unknown, args: SyncArgs, context: ModelContext) => {
         const page = await syncItems(sync, guard(`list${ms}`, "Query", context, "list"), { ...args, lastSync: null });
@@ -110,7 +123,7 @@ export function modelResolvers(model: ModelDef, deps: ModelResolverDeps) {
         const id = args.input.id ?? randomUUID();
         if ((await items.readItem(target, id)) !== null) throw conditionFailed();
         const now = stamp();
-        const outcome = await items.writeItem(target, id, { ...written(args.input, context.principal, target.access, `create${m}`), createdAt: now, updatedAt: now }, { replace: true, baseVersion: 0 });
+        const outcome = await items.writeItem(target, id, { ...written(args.input, context.principal, target.access, `create${m}`, true), createdAt: now, updatedAt: now }, { replace: true, baseVersion: 0 });
         if ("conflict" in outcome) throw conditionFailed();
         return outcome.item;
       },

@@ -42,7 +42,10 @@ export interface ModelDef {
   pluralName: string;
   fields: FieldDef[];
   auth: AuthRule[];
-  /** True when any rule scopes items to their owner (`allow: owner`). */
+  /**
+   * True when every rule is an owner rule: the items live in their owners' own data. A model with
+   * an owner rule beside other rules keeps them in the pool's shared data, each naming its owner.
+   */
   ownerScoped: boolean;
 }
 
@@ -98,7 +101,7 @@ export function parseAppModels(sdl: string): AppModels {
     const id = fields.find((field) => field.name === "id");
     if (!id || id.type !== "ID" || !id.required || id.isList) throw schemaError(`${name}: a model needs the field id: ID!`);
     const auth = authRules(name, object.directives ?? []);
-    return { name, pluralName: pluralOf(name), fields, auth, ownerScoped: auth.some((rule) => rule.allow === "owner") };
+    return { name, pluralName: pluralOf(name), fields, auth, ownerScoped: auth.length > 0 && auth.every((rule) => rule.allow === "owner") };
   });
   if (models.length === 0) throw schemaError("the schema declares no @model type");
   return { models, enums, embedded };

@@ -11,6 +11,8 @@
  *   pages are then a pull after that count, which reads only the records changed since, never the
  *   whole model. Each page still keeps only items changed since the time, so it may hold fewer
  *   items than `limit` and still be followed by another.
+ * - an owner's sync of a model kept in shared data (an owner rule beside others) pages the shared
+ *   dataset and keeps the items naming the owner (`target.reaches`), so its pages may be sparse too.
  * - `startedAt` is the time the first page was served, the same on every page of one sync; the
  *   last page has `nextToken: null` (DataStore stops paging only on exactly null).
  */
@@ -80,7 +82,7 @@ export async function syncItems(deps: SyncDeps, target: ModelTarget, args: SyncA
   const items = page.records
     .filter((record) => since === null || record.lastModifiedAt >= since)
     .map(itemOf)
-    .filter((item): item is ModelItem => item !== null && matchesFilter(item, args.filter));
+    .filter((item): item is ModelItem => item !== null && (!target.reaches || target.reaches(item)) && matchesFilter(item, args.filter));
   return {
     items,
     nextToken: page.nextCursor === null ? null : encodePosition({ after: page.nextCursor, startedAt, lastSync, ...(sinceSyncCount > 0 ? { sinceSyncCount } : {}) }),

@@ -5,12 +5,14 @@
  * validates there validates here, and an item is rendered through GraphQL's own execution: the
  * client's selection set, aliases and scalar serialization apply to every event.
  *
- * Which items reach it: those of the model's dataset in the principal's data (its own for an
- * owner model, the pool's shared data otherwise, as `accessOf` decides), of the subscribed
- * operation, matching `filter`. An owner model's subscription without an owner argument (named
- * after the rule's `ownerField`) is therefore filtered by the connection's identity; one naming
- * the caller (its identity id, or its token's `identityClaim`: DataStore sends the ID token's
- * `cognito:username`) is the same; one naming anybody else is refused.
+ * Which items reach it: those of the model's dataset (the identity's own for a pure owner model,
+ * the pool's shared data otherwise: `dataOwnerOf`) that the principal reaches (`itemsReachedBy`),
+ * of the subscribed operation, matching `filter`. A subscription only an owner rule admits,
+ * without an owner argument (named after the rule's `ownerField`), is therefore filtered by the
+ * connection's identity; one naming the caller (its identity id, or its token's `identityClaim`:
+ * DataStore sends the ID token's `cognito:username`) is the same; one naming anybody else is
+ * refused. A caller another rule admits (public, private, groups) sees every owner's items, or
+ * those of the owner its argument names.
  */
 import {
   execute,
@@ -25,8 +27,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
-import { poolOwnerId } from "../identity/shared-access.js";
-import { namesOnlyCaller, subscriptionAccessOf, type ModelPrincipal } from "./model-auth.js";
+import { dataOwnerOf, itemsReachedBy, namesOnlyCaller, ownerNamesCaller, subscriptionAccessOf, type ModelPrincipal } from "./model-auth.js";
 import { matchesFilter, type ModelFilter } from "./model-filter.js";
 import type { ModelItem } from "./model-items.js";
 import type { ModelDef } from "./model-schema.js";
@@ -99,13 +100,14 @@ export function prepareSubscription(models: RealtimeModels, request: Subscriptio
   if (access === null) return refused;
   // The items are the principal's own whatever it names; naming another owner is asking for theirs.
   if (access.scope === "owner" && !namesOnlyCaller(principal, model, args)) return refused;
+  const reaches = itemsReachedBy(principal, model, access) ?? ownersNamed(principal, model, args);
 
   const responseKey = field.alias?.value ?? field.name.value;
   return {
     model,
     operation: served.operation,
-    dataOwnerId: access.scope === "owner" ? access.identityId : poolOwnerId(models.poolId),
-    accepts: (item) => matchesFilter(item, args.filter),
+    dataOwnerId: dataOwnerOf(model, access, models.poolId),
+    accepts: (item) => (reaches === null || reaches(item)) && matchesFilter(item, args.filter),
     async render(item) {
       const result = await execute({ schema: models.schema, document, operationName: request.operationName, variableValues: request.variables, rootValue: { [field.name.value]: item } });
       return {
@@ -114,6 +116,17 @@ export function prepareSubscription(models: RealtimeModels, request: Subscriptio
       };
     },
   };
+}
+
+/**
+ * For a caller that reaches every item of a model with owner rules, the owner arguments it gave
+ * (absent and null name nobody) as a filter: the items of the owner they name (an argument naming
+ * the caller also matches its items stored under its identity id). Null when it gave none.
+ */
+function ownersNamed(principal: ModelPrincipal, model: ModelDef, args: Readonly<Record<string, unknown>>): ((item: ModelItem) => boolean) | null {
+  const named = model.auth.filter((rule) => rule.allow === "owner" && args[rule.ownerField] !== undefined && args[rule.ownerField] !== null);
+  if (named.length === 0) return null;
+  return (item) => named.every((rule) => item[rule.ownerField] === args[rule.ownerField] || (ownerNamesCaller(principal, rule, args[rule.ownerField]) && ownerNamesCaller(principal, rule, item[rule.ownerField])));
 }
 
 /** GraphQL's own refusal (syntax, validation, variables), as the HTTP API shapes it. */

@@ -11,8 +11,9 @@
  * `WebSocket` (`ws`), opening `ws://` where aws-amplify asks for `wss://` on the plain test server,
  * and IndexedDB (fake-indexeddb). The libraries are untouched.
  *
- * Models (what `amplify codegen models` writes for datastore-user-pool.test.ts's schema): `Diary`
- * (owner), `Report` (groups: Admin), `Notice` (public read, owner create and read).
+ * Models (what `amplify codegen models` writes for the schema of datastore-user-pool.test.ts and
+ * datastore-owner-rules.test.ts): `Diary` (owner), `Report` (groups: Admin), `Notice` (public
+ * read, owner create and read), `Memo` (owner, private read, groups: Admin).
  *
  * Driven over IPC (datastore-commands.cjs). Commands: signUp, confirmSignUp, signIn, start, stop,
  * save, update, query, observe, observed, errors, wire.
@@ -60,6 +61,11 @@ const models = initSchema({
     Notice: model("Notice", "Notices", [field("body", "String", true)], [
       { allow: "public", operations: ["read"] },
       owner(["create", "read"]),
+    ]),
+    Memo: model("Memo", "Memos", [field("text", "String", true)], [
+      owner(["create", "update", "delete", "read"]),
+      { allow: "private", provider: "userPools", operations: ["read"] },
+      { groupClaim: "cognito:groups", provider: "userPools", allow: "groups", groups: ["Admin"], operations: ["create", "update", "delete", "read"] },
     ]),
   },
   enums: {},

@@ -22,6 +22,7 @@ const SCHEMA = `
   type Diary @model @auth(rules: [{ allow: owner }]) { id: ID! entry: String! }
   type Report @model @auth(rules: [{ allow: groups, groups: ["Admin"] }]) { id: ID! title: String! }
   type Notice @model @auth(rules: [{ allow: public, operations: [read] }, { allow: owner, operations: [create, read] }]) { id: ID! body: String! }
+  type Memo @model @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }, { allow: groups, groups: ["Admin"] }]) { id: ID! text: String! }
 `;
 const DEVELOPER = { accessKeyId: "AKIADATASTOREUSERPOOL", secretAccessKey: "datastore-user-pool-developer-secret-0123" };
 const PASSWORD = "Correct-horse-9";
@@ -122,8 +123,8 @@ describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool"
 
   it("refuses an update that the model's rules grant nobody with Unauthorized, and the server's item keeps its value", async () => {
     const notice = await alice.run("save", { model: "Notice", fields: { body: "office closed friday" } });
-    const aliceIdentity = identityOf.get("alice")!;
-    await expect.poll(async () => (await stored(aliceIdentity, "Notice")).map((item) => item.body), { timeout: 15_000 }).toEqual(["office closed friday"]);
+    // An owner rule beside a public one: the items are the pool's shared data, naming their owner.
+    await expect.poll(async () => (await stored("_shared:default", "Notice")).map((item) => [item.body, item.owner]), { timeout: 15_000 }).toEqual([["office closed friday", identityOf.get("alice")]]);
     await expect.poll(() => alice.run("query", { model: "Notice", id: notice.id }), { timeout: 15_000 }).toMatchObject({ _version: expect.any(Number) });
 
     const noticeErrors = async () => (await alice.run("errors")).filter((error: any) => error.model === "Notice");
@@ -131,7 +132,8 @@ describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool"
     await alice.run("update", { model: "Notice", id: notice.id, fields: { body: "office open friday" } });
     // DataStore hands the refused mutation to its errorHandler and drops it (it does not retry Unauthorized).
     await expect.poll(noticeErrors, { timeout: 15_000 }).toEqual([expect.objectContaining({ errorType: "Unauthorized" })]);
-    expect((await stored(aliceIdentity, "Notice")).map((item) => item.body)).toEqual(["office closed friday"]);
+    expect((await stored("_shared:default", "Notice")).map((item) => item.body)).toEqual(["office closed friday"]);
+    // Bob is admitted by the owner rule alone (the public rule is the API key's): he has only his own.
     expect(await bob.run("query", { model: "Notice" })).toEqual([]);
   });
 });

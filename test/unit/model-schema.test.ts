@@ -30,7 +30,9 @@ describe("the app's models", () => {
       "id:scalar!", "title:scalar!", "status:enum", "address:embedded", "labels:scalar[]",
     ]);
     expect(todo.auth[1]).toMatchObject({ allow: "owner", ownerField: "author", identityClaim: "cognito:username", operations: ["read"] });
-    expect(todo.ownerScoped).toBe(true);
+    // An owner rule beside a public one: the items are kept in the pool's shared data, each naming its owner.
+    expect(todo.ownerScoped).toBe(false);
+    expect(parseAppModels(`type Diary @model @auth(rules: [{ allow: owner }]) { id: ID! }`).models[0]!.ownerScoped).toBe(true);
     expect(app.models[1]!.auth).toEqual([expect.objectContaining({ allow: "public", provider: "apiKey" })]);
   });
 
