@@ -69,6 +69,8 @@ const onBothBackends = [
   "test/integration/user-pool-replay.test.ts",
   "test/integration/user-pool-new-password-replay.test.ts",
   "test/integration/user-pool-mfa-session-replay.test.ts",
+  // expired codes (their expiry stored in SQL) and stale SRP answers refused with Cognito's errors
+  "test/integration/user-pool-stale-refusals.test.ts",
   // passkeys: credentials, their counters and single-use challenges in SQL; USER_AUTH's sessions
   "test/integration/user-pool-passkeys.test.ts",
   "test/integration/user-pool-user-auth.test.ts",
