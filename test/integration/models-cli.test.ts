@@ -13,7 +13,10 @@ import { runCli } from "../helpers/cli.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-models-cli-0123456789abc";
-const SCHEMA = "type Todo @model @auth(rules: [{ allow: public }]) { id: ID! title: String! done: Boolean tags: [String] }\n";
+const SCHEMA = `type Todo @model @auth(rules: [{ allow: public }]) { id: ID! title: String! done: Boolean tags: [String] }
+type Memo @model @auth(rules: [{ allow: owner }, { allow: public, operations: [read] }]) { id: ID! text: String! owner: String }
+type Diary @model @auth(rules: [{ allow: owner }]) { id: ID! entry: String! }
+`;
 const SYNC_TODOS = `query { syncTodos(limit: 100, lastSync: 0) { items { id title done tags _version _deleted } nextToken startedAt } }`;
 
 describe("syncpool models import", { timeout: 120_000 }, () => {
@@ -21,19 +24,20 @@ describe("syncpool models import", { timeout: 120_000 }, () => {
   let configPath: string;
   let apiKey: string;
 
-  const importFile = (lines: string[]) => {
-    const file = join(server.dataDir, `export-${lines.length}.json`);
+  const importFile = (lines: string[], model = "Todo") => {
+    const file = join(server.dataDir, `export-${model}-${lines.length}.json`);
     writeFileSync(file, `${lines.join("\n")}\n`);
-    return runCli(["models", "import", "--pool", "app", "--model", "Todo", "--data-dir", server.dataDir, "--config", configPath, file]);
+    return runCli(["models", "import", "--pool", "app", "--model", model, "--data-dir", server.dataDir, "--config", configPath, file]);
   };
-  const syncedTodos = async () => {
+  const synced = async (query: string, field: string) => {
     const response = await server.fetch("/appsync/app/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": apiKey },
-      body: JSON.stringify({ query: SYNC_TODOS }),
+      body: JSON.stringify({ query }),
     });
-    return ((await response.json()) as { data: { syncTodos: { items: Array<Record<string, unknown>> } } }).data.syncTodos.items;
+    return ((await response.json()) as { data: Record<string, { items: Array<Record<string, unknown>> }> }).data[field]!.items;
   };
+  const syncedTodos = () => synced(SYNC_TODOS, "syncTodos");
 
   beforeAll(async () => {
     const models = { schema: SCHEMA };
@@ -71,5 +75,14 @@ describe("syncpool models import", { timeout: 120_000 }, () => {
     const result = await importFile([JSON.stringify({ Item: { id: { S: "t-3" }, title: { S: "fine" } } }), JSON.stringify({ Item: { id: { S: "t-4" }, title: { X: "?" } } })]);
     expect([result.code, result.stderr]).toEqual([1, expect.stringContaining("line 2: title: attributes of type X are not read; nothing was imported")]);
     expect((await syncedTodos()).map((item) => item["id"])).toEqual(["t-1", "t-2"]);
+  });
+
+  it("imports a model with an owner rule beside others into the pool's shared data, each owner field as exported, and refuses a model of owner rules alone", async () => {
+    const result = await importFile([JSON.stringify({ Item: { id: { S: "m-1" }, text: { S: "alice's" }, owner: { S: "alice" } } })], "Memo");
+    expect([result.code, result.stderr]).toEqual([0, ""]);
+    // The public read rule's API key reads it, with the exported owner (Cognito's username) kept.
+    expect(await synced(`query { syncMemos(limit: 100, lastSync: 0) { items { id text owner } } }`, "syncMemos")).toEqual([{ id: "m-1", text: "alice's", owner: "alice" }]);
+    const refused = await importFile([JSON.stringify({ Item: { id: { S: "d-1" }, entry: { S: "x" }, owner: { S: "alice" } } })], "Diary");
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining("Diary keeps its items in each owner's own data")]);
   });
 });
