@@ -22,6 +22,11 @@ const heldHere = new AsyncLocalStorage<ReadonlyMap<Mutex, Hold>>();
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
 
+  /** Whether the current async context is inside this mutex's critical section. */
+  isHeldHere(): boolean {
+    return heldHere.getStore()?.get(this)?.held === true;
+  }
+
   /**
    * Runs `fn` once every earlier caller has finished, and releases when it settles (either way).
    * Calling it again from inside `fn` would wait for itself forever, so that throws at once
@@ -29,7 +34,7 @@ export class Mutex {
    */
   async runExclusive<T>(fn: () => T | Promise<T>): Promise<T> {
     const outer = heldHere.getStore();
-    if (outer?.get(this)?.held) {
+    if (this.isHeldHere()) {
       throw new Error("Mutex is not reentrant: called again from inside its own critical section");
     }
     const previous = this.#tail;

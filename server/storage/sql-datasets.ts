@@ -24,8 +24,9 @@ import { assertIdentityWritable } from "./sql-identities.js";
 export interface DatasetConnections extends SqlConnections {
   /**
    * Runs `fn` in a write transaction as the only writer of (identityId, dataset) in every process
-   * on the database. Each statement of `fn` sees every earlier writer's commit. Commits when `fn`
-   * resolves, rolls back when it throws.
+   * on the database. Each statement of `fn` sees every earlier writer's writes. Commits when `fn`
+   * resolves, rolls back when it throws; SQLite may commit it together with other writers'
+   * transactions (group commit, each still all or nothing), and resolves only once it committed.
    */
   datasetTransaction<T>(identityId: string, dataset: string, fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /**

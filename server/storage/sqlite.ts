@@ -14,6 +14,7 @@ import type { IdentityConnections } from "./sql-identities.js";
 import { type SqlSubStores, sqlSubStores } from "./sql-sub-stores.js";
 import { SqlDatasetTx } from "./sql-dataset-tx.js";
 import { type SqlConnections, type SqlSession, sql } from "./sql.js";
+import { SqliteGroupCommit, rollbackKeepingError } from "./sqlite-group-commit.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { type Db, sqliteSession } from "./sqlite-rows.js";
 import type { Storage } from "./storage.js";
@@ -97,6 +98,7 @@ class SqliteAdapter implements SqliteStorage {
   readonly #writerSession: SqlSession;
   readonly #readerSession: SqlSession;
   readonly #writeLock = new Mutex();
+  readonly #groupCommit: SqliteGroupCommit;
   #closing: Promise<void> | null = null;
 
   constructor(file: string, writer: Db, reader: Db) {
@@ -105,6 +107,7 @@ class SqliteAdapter implements SqliteStorage {
     this.#reader = reader;
     this.#writerSession = sqliteSession(writer);
     this.#readerSession = sqliteSession(reader);
+    this.#groupCommit = new SqliteGroupCommit(writer, this.#writerSession, (fn) => this.#write(fn), this.#writeLock);
     // After the field initializers, so the connections below exist.
     Object.assign(this, sqlSubStores({ sql: this.#sql, datasets: this.#datasetConnections, identities: this.#identityConnections }));
   }
@@ -139,10 +142,13 @@ class SqliteAdapter implements SqliteStorage {
     // The write lock already makes this the only writer in the process, and IMMEDIATE the only one on the file.
     transaction: (fn) => this.#write(() => inTransaction(this.#writer, () => fn(this.#writerSession))),
   };
-  /** One writer at a time holds every dataset at once: the plain transaction is the dataset's lock. */
+  /**
+   * One writer at a time holds every dataset at once: the write transaction is the dataset's lock.
+   * Dataset writes commit in groups, each in its own savepoint (`sqlite-group-commit.ts`).
+   */
   readonly #datasetConnections: DatasetConnections = {
     ...this.#sql,
-    datasetTransaction: (_identityId, _dataset, fn) => this.#sql.transaction(fn),
+    datasetTransaction: (_identityId, _dataset, fn) => this.#groupCommit.run(fn),
     snapshot: async (fn) => {
       this.#assertOpen();
       // The reads run at once (`SqlSession.now`), so the snapshot can end as `fn` returns.
@@ -191,14 +197,5 @@ async function inTransaction<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (db.inTransaction) rollbackKeepingError(db);
     throw error;
-  }
-}
-
-/** The caller's error says what went wrong; a failing ROLLBACK after it would only hide it. */
-function rollbackKeepingError(db: Db): void {
-  try {
-    db.exec("ROLLBACK");
-  } catch {
-    // The connection is unusable; the next BEGIN will fail loudly.
   }
 }
