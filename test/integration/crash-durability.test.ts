@@ -2,6 +2,8 @@
  * An acknowledged push survives the process dying at any moment: the server runs as a child
  * process (the real CLI, SQLite with synchronous=FULL), is killed with SIGKILL while pushes are
  * in flight, restarts on the same data directory, and must still hold every push it answered.
+ * The burst is concurrent, so its pushes commit in groups (one transaction, one fsync, a
+ * savepoint each): an acknowledged push is there whole, an unacknowledged one whole or not at all.
  * Spawns processes: SIGKILL and a restart on the same files are the point.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -71,13 +73,17 @@ interface Acknowledged {
   syncCount: number;
 }
 
+/** The second record every push writes beside `key`: a push is applied whole or not at all. */
+const pairKey = (key: string): string => `${key}-pair`;
+
 function push(graphqlUrl: string, token: string, dataset: string, index: number): Promise<Acknowledged> {
   const key = `key-${index}`;
   const value = `value-${index}`;
+  const patches = [{ op: "REPLACE", key, value }, { op: "REPLACE", key: pairKey(key), value }];
   return gql<{ pushRecords: { datasetSyncCount: number } }>(
     graphqlUrl,
     PUSH,
-    { input: { dataset, deviceId: "crash-device", mutationId: `mutation-${index}`, patches: [{ op: "REPLACE", key, value }] } },
+    { input: { dataset, deviceId: "crash-device", mutationId: `mutation-${index}`, patches } },
     token,
   ).then(({ pushRecords }) => ({ dataset, key, value, syncCount: pushRecords.datasetSyncCount }));
 }
@@ -95,7 +101,7 @@ describe("crash durability", () => {
     // Pushes one after another, each acknowledged before the next.
     for (let index = 0; index < 25; index += 1) acknowledged.push(await push(first.graphqlUrl, signIn.token, "sequential", index));
 
-    // Then a burst over several datasets, killed while some are still in flight.
+    // Then a concurrent burst over several datasets (committed in groups), killed while some are still in flight.
     const burst = Array.from({ length: 60 }, (_, index) => push(first.graphqlUrl, signIn.token, `burst-${index % 3}`, 100 + index));
     let answered = 0;
     await new Promise<void>((resolveKill) => {
@@ -123,7 +129,8 @@ describe("crash durability", () => {
         { input: { identityPoolId: "default", identityId: signIn.identityId, deviceSecret: signIn.deviceSecret } },
       );
 
-      for (const dataset of new Set(acknowledged.map((ack) => ack.dataset))) {
+      const datasets = ["sequential", "burst-0", "burst-1", "burst-2"];
+      for (const dataset of datasets) {
         const stored = new Map<string, string | null>();
         let datasetSyncCount = 0;
         let after: string | null = null;
@@ -137,8 +144,14 @@ describe("crash durability", () => {
 
         for (const ack of acknowledged.filter((candidate) => candidate.dataset === dataset)) {
           expect(stored.get(ack.key), `${dataset}/${ack.key}`).toBe(ack.value);
+          expect(stored.get(pairKey(ack.key)), `${dataset}/${pairKey(ack.key)}`).toBe(ack.value);
           expect(datasetSyncCount).toBeGreaterThanOrEqual(ack.syncCount);
         }
+        // Every push, answered or cut off: both of its records or neither, and one sync count each.
+        const keys = [...stored.keys()].filter((key) => !key.endsWith("-pair"));
+        for (const key of keys) expect(stored.get(pairKey(key)), `${dataset}/${pairKey(key)}`).toBe(stored.get(key));
+        expect(stored.size, dataset).toBe(keys.length * 2);
+        expect(datasetSyncCount, dataset).toBe(keys.length);
       }
     } finally {
       // A graceful stop: SIGTERM closes the server and its storage and exits 0.

@@ -57,6 +57,26 @@ describe("pushing and pulling records", () => {
     expect(await api.dataset("delta")).toMatchObject({ recordCount: 2 });
   });
 
+  it("commits the neighbours of a push refused under the dataset lock, which changes nothing", async () => {
+    const full = syncApi(server, (await server.signInGuest()).token);
+    const other = syncApi(server, (await server.signInGuest()).token);
+    // The identity holds the most datasets it may: a push creating one more is refused under the lock.
+    for (let i = 0; i < 20; i += 1) await full.push({ dataset: `owned-${i}`, patches: [{ op: "REPLACE", key: "k", value: "0" }] });
+    const pushes = [
+      full.push({ dataset: "owned-0", mutationId: "n-0", patches: [{ op: "REPLACE", key: "k", value: "1" }] }),
+      full.push({ dataset: "one-too-many", mutationId: "n-1", patches: [{ op: "REPLACE", key: "k", value: "1" }] }),
+      other.push({ dataset: "neighbour", mutationId: "n-2", patches: [{ op: "REPLACE", key: "k", value: "1" }] }),
+      full.push({ dataset: "owned-1", mutationId: "n-3", patches: [{ op: "REPLACE", key: "k", value: "1" }] }),
+    ];
+    const [before, refused, neighbour, after] = await Promise.allSettled(pushes);
+    expect(refused).toMatchObject({ status: "rejected", reason: { code: "LIMIT_EXCEEDED" } });
+    for (const answer of [before, neighbour, after]) expect(answer).toMatchObject({ status: "fulfilled", value: { datasetSyncCount: expect.any(Number) } });
+    expect(await full.dataset("one-too-many")).toBeNull();
+    expect((await full.pullAll("owned-0")).records).toMatchObject([{ key: "k", value: "1", syncCount: 2 }]);
+    expect((await full.pullAll("owned-1")).records).toMatchObject([{ key: "k", value: "1", syncCount: 2 }]);
+    expect((await other.pullAll("neighbour")).records).toMatchObject([{ key: "k", value: "1", syncCount: 1 }]);
+  });
+
   it("pages by cursor across records of one sync count and delivers each record exactly once", async () => {
     const keys = Array.from({ length: 23 }, (_, i) => `key-${String(i).padStart(2, "0")}`);
     await api.push({ dataset: "paged", patches: keys.map((key) => ({ op: "REPLACE" as const, key, value: key })) });
