@@ -12,7 +12,8 @@ import { createGraphQLError, type FetchAPI, type Plugin } from "graphql-yoga";
 /** About 2 MB: a full 1 MB dataset pushed as JSON-escaped strings still fits. */
 export const MAX_REQUEST_BODY_BYTES = 2 * 1024 * 1024;
 
-function tooLarge(maxBytes: number): GraphQLError {
+/** LIMIT_EXCEEDED for a body (or a WebSocket message) over `maxBytes`, with HTTP status 413. */
+export function tooLarge(maxBytes: number): GraphQLError {
   return createGraphQLError(`Request body too large: the limit is ${maxBytes} bytes`, {
     extensions: { code: "LIMIT_EXCEEDED", limit: "maxRequestBodyBytes", max: maxBytes, http: { status: 413 } },
   });

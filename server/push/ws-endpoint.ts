@@ -14,6 +14,12 @@
  * - at most `maxSubscriptionsPerConnection` operations at once (LIMIT_EXCEEDED for the one over);
  * - before each event, the socket's send buffer is checked (`admitSend`, 4413 when over);
  * - keep-alive: ws pings every `keepAliveMs`; a socket that does not pong in time is terminated.
+ *
+ * Queries and mutations run over the socket too (a client pushes over its live connection), with
+ * the checks of a POST: the operation's context is built from a POST request carrying the init
+ * token (yoga refuses mutations over GET), and a `subscribe` message larger than the HTTP body
+ * limit is refused with the same LIMIT_EXCEEDED error (only a message of twice that closes the
+ * socket, 1009, as ws's own bound).
  */
 import type { Server } from "node:http";
 import { CloseCode } from "graphql-ws";
@@ -23,7 +29,7 @@ import { decodeJwt } from "jose";
 import { WebSocketServer, type WebSocket } from "ws";
 import { isSyncpoolError } from "../../core/errors.js";
 import type { GraphQLContext } from "../graphql/context.js";
-import { MAX_REQUEST_BODY_BYTES } from "../graphql/use-body-limit.js";
+import { MAX_REQUEST_BODY_BYTES, tooLarge } from "../graphql/use-body-limit.js";
 import type { Logger } from "../logger.js";
 import type { Caller } from "../sync/types.js";
 import { admitSend, dropSocket } from "./backpressure.js";
@@ -72,7 +78,9 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
   const wss = new WebSocketServer({
     noServer: true,
     path: "/graphql",
-    maxPayload: MAX_REQUEST_BODY_BYTES,
+    // Up to the body limit a message is read and, if over it, refused as HTTP refuses the body
+    // (`onSubscribe`); only far beyond does ws close the socket without reading it.
+    maxPayload: 2 * MAX_REQUEST_BODY_BYTES,
     // Runs before the upgrade is answered: an over-cap client gets a plain 429, no socket.
     verifyClient: (info, accept) => {
       const admission = deps.caps.admit(info.req, "websocket");
@@ -87,8 +95,11 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
     },
   });
   const open = new Map<WebSocket, Connection>();
+  /** The size of the message graphql-ws is handling on each socket, recorded before it reads it. */
+  const messageBytes = new WeakMap<WebSocket, number>();
   // yoga reads headers from a Fetch request; a socket's operations get one carrying the init token.
-  const requestFor = (authorization: string) => new Request("http://syncpool.internal/graphql", { headers: { authorization } });
+  // A POST, as an operation sent over HTTP with a body would be: yoga refuses mutations over GET.
+  const requestFor = (authorization: string) => new Request("http://syncpool.internal/graphql", { method: "POST", headers: { authorization } });
 
   const drop = (socket: WebSocket, reason: DropReason) =>
     reason === "token-expired"
@@ -130,12 +141,15 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
       },
 
       onSubscribe: async (ctx, _id, payload) => {
+        // Read before the first await: graphql-ws calls this in the same turn as the message arrived.
+        const sizeBytes = messageBytes.get(ctx.extra.socket) ?? 0;
         const connection = open.get(ctx.extra.socket);
         if (!connection) return [createGraphQLError("the connection is not authenticated", { extensions: { code: "UNAUTHENTICATED" } })];
         if (deps.now() >= connection.expiresAtMs) {
           connection.drop("token-expired");
           return [createGraphQLError("token expired: sign in again", { extensions: { code: "UNAUTHENTICATED", reason: "TOKEN_EXPIRED" } })];
         }
+        if (sizeBytes > MAX_REQUEST_BODY_BYTES) return [tooLarge(MAX_REQUEST_BODY_BYTES)];
         // graphql-ws registered this operation before calling us, so it is counted.
         const active = Object.keys(ctx.subscriptions).length;
         if (active > config.maxSubscriptionsPerConnection) {
@@ -191,7 +205,12 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
   );
   wss.on("error", (error) => logger.error({ err: error }, "WebSocket server error"));
   httpServer.on("upgrade", (request, socket, head) => {
-    if (wss.shouldHandle(request)) wss.handleUpgrade(request, socket, head, (webSocket) => wss.emit("connection", webSocket, request));
+    if (!wss.shouldHandle(request)) return;
+    wss.handleUpgrade(request, socket, head, (webSocket) => {
+      // Registered before graphql-ws's own listener, so each message's size is known when it is handled.
+      webSocket.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => messageBytes.set(webSocket, byteLength(data)));
+      wss.emit("connection", webSocket, request);
+    });
   });
 
   return {
@@ -209,6 +228,12 @@ function closeCodeFor(code: string): number {
   if (code === "UNAUTHENTICATED") return PUSH_CLOSE_CODES.UNAUTHORIZED;
   if (code === "RATE_LIMITED") return PUSH_CLOSE_CODES.TRY_AGAIN_LATER;
   return CloseCode.Forbidden;
+}
+
+/** The size of a message as ws hands it over (one buffer, an array of fragments, or an ArrayBuffer). */
+function byteLength(data: Buffer | ArrayBuffer | Buffer[]): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.byteLength, 0);
+  return data.byteLength;
 }
 
 /** `Bearer <token>` from the `connection_init` payload, or null when it carries none. */
