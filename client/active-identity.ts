@@ -26,6 +26,7 @@ import { SyncLoop } from "./sync/sync-loop.js";
 import type { TabPlatform } from "./tabs/tab-coordinator.js";
 import { TabSync } from "./tabs/tab-sync.js";
 import { isNetworkError } from "./transport/network-error.js";
+import { withSocketPush } from "./transport/socket-push.js";
 import { subscribeToDatasetChanges, type LiveSubscription, type WebSocketConstructor } from "./transport/subscription.js";
 import type { Transport } from "./transport/transport.js";
 
@@ -58,6 +59,10 @@ export interface ActivateDeps {
   tabPlatform: TabPlatform | null;
   /** The WebSocket for live updates; null when they are off. */
   webSocket: WebSocketConstructor | null;
+  /** Pushes go over the live socket while it is open (`transport/socket-push.ts`). */
+  pushOverSocket: boolean;
+  /** How long a push over the socket waits for its answer before going by HTTP. */
+  requestTimeoutMs: number;
   /** Another tab signed this identity out. */
   onSignedOutElsewhere(active: Active, wiped: boolean): void;
 }
@@ -79,7 +84,8 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
   });
   const ctx: SyncContext = {
     db,
-    transport: deps.transport,
+    // The subscription exists only in the tab leading sync, which is the tab that pushes.
+    transport: deps.pushOverSocket ? withSocketPush(deps.transport, () => active.subscription) : deps.transport,
     authed: (request) => deps.session.authed(request),
     deviceId,
     clock,
@@ -144,6 +150,7 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
           if (!isNetworkError(error)) emitter.emit("syncError", { error });
         },
         backoff: { baseMs: 1_000, maxMs: 60_000, ...backoff },
+        pushTimeoutMs: deps.requestTimeoutMs,
       });
     },
     onFollow: () => {

@@ -8,7 +8,7 @@ import type { ClientOptions } from "./options.js";
 import type { IndexedDbDependencies } from "./store/identity-db.js";
 import { sameRealmTabs } from "./tabs/same-realm-tabs.js";
 import { platformTabs, type TabPlatform } from "./tabs/tab-coordinator.js";
-import { createGraphqlTransport } from "./transport/graphql-transport.js";
+import { createGraphqlTransport, DEFAULT_REQUEST_TIMEOUT_MS } from "./transport/graphql-transport.js";
 import { platformWebSocket, type WebSocketConstructor } from "./transport/subscription.js";
 import type { Transport } from "./transport/transport.js";
 
@@ -25,6 +25,13 @@ export interface ClientPlatform {
   webSocket: WebSocketConstructor | null;
   /** The app's transport, or GraphQL over `fetch` to `options.endpoint`. */
   transport: Transport;
+  /**
+   * Pushes go over the live socket while it is open: only with the built-in transport, since an
+   * app's own transport decides itself how its pushes travel.
+   */
+  pushOverSocket: boolean;
+  /** A request (or a push over the socket) taking longer fails and is retried (HTTP for a push). */
+  requestTimeoutMs: number;
 }
 
 /**
@@ -51,6 +58,8 @@ export function resolvePlatform(options: ClientOptions): ClientPlatform {
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       }),
+    pushOverSocket: options.transport === undefined,
+    requestTimeoutMs: options.requestTimeoutMs || DEFAULT_REQUEST_TIMEOUT_MS,
   };
 }
 

@@ -270,18 +270,17 @@ export class SyncClient extends UserPoolAccount {
 
   #activate(identityId: string, deviceId: string): Promise<Active> {
     return activateIdentity({
+      // indexedDb, tabPlatform, webSocket, pushOverSocket, requestTimeoutMs; the transport is the tracked one.
+      ...this.#platform,
       identityId,
       deviceId,
       options: this.#options,
-      indexedDb: this.#platform.indexedDb,
       transport: this.#transport,
       session: this.#session,
       emitter: this.#emitter,
       limits: this.#limits,
       now: this.#now,
       conflictHandler: (dataset) => this.#handlers.get(dataset) ?? this.#options.onConflict,
-      tabPlatform: this.#platform.tabPlatform,
-      webSocket: this.#platform.webSocket,
       // Nothing awaits this: a failure (the device database closed meanwhile) is reported, never left unhandled.
       onSignedOutElsewhere: (active, wiped) =>
         void this.#signedOutElsewhere(active, wiped).catch((error: unknown) => this.#emitter.emit("syncError", { error })),

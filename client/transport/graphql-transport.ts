@@ -26,6 +26,9 @@ import type {
 /** The subset of `fetch` the transport needs, so tests can wrap or replace it. */
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
 
+/** How long a request may take before it fails with a NetworkError, unless the options say otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export interface GraphqlTransportOptions {
   /** The GraphQL endpoint, e.g. `https://sync.example.com/graphql`. */
   endpoint: string;
@@ -47,7 +50,8 @@ const RECORDS = `query Records($dataset: String!, $sinceSyncCount: Int, $first: 
     conflictStrategy syncSessionToken nextCursor
   }
 }`;
-const PUSH = `mutation Push($input: PushRecordsInput!) {
+/** The push mutation, sent as a POST or, by `socket-push.ts`, over the live connection. */
+export const PUSH = `mutation Push($input: PushRecordsInput!) {
   pushRecords(input: $input) {
     datasetSyncCount records { ${RECORD} } replayed
     conflicts { key patchSyncCount serverRecord { ${RECORD} } }
@@ -61,7 +65,8 @@ const DELETE = `mutation Delete($name: String!, $shared: Boolean) { deleteDatase
 const USAGE = `query Usage { usage { identityId datasetCount sizeBytes
   limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } } }`;
 
-interface GraphqlError {
+/** One entry of a GraphQL answer's `errors`. */
+export interface GraphqlError {
   message: string;
   extensions?: Record<string, unknown>;
 }
@@ -69,7 +74,7 @@ interface GraphqlError {
 /** Builds the GraphQL transport. */
 export function createGraphqlTransport(options: GraphqlTransportOptions): Transport {
   const fetchFn: FetchFunction = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
-  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 
   async function call<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
     const controller = new AbortController();
@@ -117,10 +122,7 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
       const { dataset, shared } = serverName(args.dataset);
       return call<RecordPage>(RECORDS, { ...args, dataset, ...(shared ? { shared } : {}) }, token);
     },
-    pushRecords: (token: string, input: PushInput) => {
-      const { dataset, shared } = serverName(input.dataset);
-      return call<PushResult>(PUSH, { input: { ...input, dataset, ...(shared ? { shared } : {}) } }, token);
-    },
+    pushRecords: (token: string, input: PushInput) => call<PushResult>(PUSH, pushVariables(input), token),
     datasets: (token: string) => call<RemoteDataset[]>(DATASETS, {}, token),
     configureDataset: (token: string, name: string, conflictStrategy: ConflictStrategy) => {
       if (serverName(name).shared) {
@@ -136,14 +138,20 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
   };
 }
 
+/** The push mutation's variables: a shared dataset's local name (`shared/<name>`) becomes the server's name plus shared: true. */
+export function pushVariables(input: PushInput): { input: PushInput } {
+  const { dataset, shared } = serverName(input.dataset);
+  return { input: { ...input, dataset, ...(shared ? { shared } : {}) } };
+}
+
 /** A GraphQL error as a SyncpoolError with the server's code, or a NetworkError when it has none. */
-function toError(error: GraphqlError, status: number): Error {
+export function toError(error: GraphqlError, status?: number): Error {
   const { code, ...details } = error.extensions ?? {};
   if (typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code)) {
     return new SyncpoolError(code as ErrorCode, error.message, details);
   }
   // Masked server faults and unknown codes are not verdicts on the request: retry later.
-  return new NetworkError(`server error (HTTP ${status}): ${error.message}`, status);
+  return new NetworkError(`server error${status === undefined ? "" : ` (HTTP ${status})`}: ${error.message}`, status);
 }
 
 /**

@@ -14,6 +14,7 @@
  * - anything else that ends the subscription (a GraphQL error, a fatal code): subscribe again
  *   after the backoff. Errors go to `onError`; nothing is thrown into the void.
  * A platform `online` event (`wake()`) cuts a pending wait short.
+ * While the socket is open it also carries this client's pushes (`socket-push.ts`).
  */
 import type { GraphQLFormattedError } from "graphql";
 import { createClient, type Client } from "graphql-ws/client";
@@ -22,6 +23,7 @@ import type { SyncRecord } from "../../core/types.js";
 import { backoffDelayMs, type BackoffOptions } from "../sync/backoff.js";
 import { NetworkError } from "./network-error.js";
 import { sharedLocalName } from "./shared-name.js";
+import { SocketPushes, type PushChannel } from "./socket-push.js";
 
 /** One `datasetChanged` event (see docs/push.md, "The event"). */
 export interface DatasetChange {
@@ -52,10 +54,12 @@ export interface LiveSubscriptionOptions {
   /** Why the subscription stopped for a while; it comes back by itself. */
   onError(error: unknown): void;
   backoff: BackoffOptions;
+  /** A push over the socket unanswered this long goes by HTTP instead. */
+  pushTimeoutMs: number;
 }
 
-/** A running subscription. */
-export interface LiveSubscription {
+/** A running subscription; `push` sends a push over its socket while that is open. */
+export interface LiveSubscription extends PushChannel {
   /** Reconnects now if waiting to (the platform came online). */
   wake(): void;
   /** Closes the connection for good. */
@@ -91,6 +95,8 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
   let lastCloseCode: number | null = null;
   let wakeUp: (() => void) | null = null;
   const unsubscribes = new Map<string, () => void>();
+  // Assigned before the client can report anything: graphql-ws connects asynchronously.
+  let pushes: SocketPushes | null = null;
 
   /** Waits the backoff for `retry` (1-based), or less when woken or stopped. */
   const wait = (retry: number) =>
@@ -119,14 +125,17 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
       connected: () => {
         attempt = 0;
         lastCloseCode = null;
+        pushes?.connected();
         options.onConnected();
       },
       closed: (event) => {
         const code = (event as { code?: unknown } | undefined)?.code;
         lastCloseCode = typeof code === "number" ? code : null;
+        pushes?.closed(lastCloseCode);
       },
     },
   });
+  pushes = new SocketPushes(client, options.pushTimeoutMs);
 
   const subscribe = (query: string) => {
     if (stopped) return;
@@ -189,6 +198,7 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
 
   for (const query of DATASET_CHANGED) subscribe(query);
   return {
+    push: (input) => (stopped ? null : (pushes?.push(input) ?? null)),
     wake: () => wakeUp?.(),
     stop: () => {
       if (stopped) return;

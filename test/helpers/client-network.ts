@@ -42,6 +42,12 @@ export class DeviceLink {
   liveSubscribes = 0;
   /** Requests and socket connections refused because the device was offline or no server ran. */
   refusedAttempts = 0;
+  /** Pushes this device's clients sent over their live sockets. */
+  socketPushes = 0;
+  /** While true, live sockets are refused (HTTP still works): the socket alone is down. */
+  socketsDown = false;
+  /** The next this many push answers arriving over a live socket are lost with the socket, which drops (1006). */
+  dropSocketPushAnswers = 0;
   /** The WebSocket constructor this device's clients use: to the running server, refused while offline. */
   readonly WebSocket: new (url: string | URL, protocols?: string | string[]) => WebSocket;
 
@@ -53,17 +59,32 @@ export class DeviceLink {
     this.WebSocket = class RoutedWebSocket extends WebSocket {
       constructor(_url: string | URL, protocols?: string | string[]) {
         const server = link.network.server;
-        if (link.offline || !server) link.refusedAttempts += 1;
+        const refused = link.offline || link.socketsDown || !server;
+        if (refused) link.refusedAttempts += 1;
         // Port 9 (discard) refuses on loopback: the connection fails as with no network.
-        super(link.offline || !server ? "ws://127.0.0.1:9/graphql" : server.graphqlUrl.replace(/^http/, "ws"), protocols);
+        super(refused ? "ws://127.0.0.1:9/graphql" : server.graphqlUrl.replace(/^http/, "ws"), protocols);
         link.sockets.add(this);
         this.on("close", () => link.sockets.delete(this));
       }
       override send(data: unknown, ...rest: unknown[]): void {
-        if (typeof data === "string" && data.includes('"type":"subscribe"') && !data.includes("SharedDatasetChanged")) link.liveSubscribes += 1;
+        if (typeof data === "string" && data.includes("pushRecords(")) link.socketPushes += 1;
+        else if (typeof data === "string" && data.includes('"type":"subscribe"') && !data.includes("SharedDatasetChanged")) link.liveSubscribes += 1;
         (super.send as (...args: unknown[]) => void)(data, ...rest);
       }
+      override emit(event: string | symbol, ...args: unknown[]): boolean {
+        if (event === "message" && link.dropSocketPushAnswers > 0 && String(args[0]).includes('"pushRecords"')) {
+          link.dropSocketPushAnswers -= 1;
+          this.terminate();
+          return true;
+        }
+        return super.emit(event, ...args);
+      }
     };
+  }
+
+  /** Drops every open live socket as a lost network does (1006). */
+  dropSockets(): void {
+    for (const socket of this.sockets) socket.terminate();
   }
 
   /** The fetch this device's clients use. */
