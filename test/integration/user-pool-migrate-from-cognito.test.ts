@@ -4,10 +4,22 @@
  * unknown user signing in through unmodified Amplify with USER_PASSWORD_AUTH is checked there and
  * created here with the live `sub`; afterwards SRP works too. A wrong password migrates nothing; a
  * password reset of an unknown user migrates it so the code can be sent; a live user who must choose
- * a new password comes as such; a live pool that is down answers UnexpectedLambdaException and
+ * a new password comes as such; a live user whose verified email a user here has verified is not
+ * migrated, answered as an unknown user; a live pool that is down answers UnexpectedLambdaException and
  * creates no one. Binds ports: Amplify and the SDK send their own HTTP requests, and two servers talk.
  */
-import { AdminCreateUserCommand, AdminGetUserCommand, AdminSetUserMFAPreferenceCommand, AdminSetUserPasswordCommand, ConfirmForgotPasswordCommand, ForgotPasswordCommand, InitiateAuthCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import {
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserMFAPreferenceCommand,
+  AdminSetUserPasswordCommand,
+  ConfirmForgotPasswordCommand,
+  ConfirmSignUpCommand,
+  ForgotPasswordCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+  type CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { Amplify } from "aws-amplify";
 import { fetchAuthSession, signIn, signOut } from "aws-amplify/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +43,7 @@ let cognito: CognitoIdentityProviderClient;
 /** A server migrating from `endpoint` (the live pool's, or one where nothing answers). */
 const migratingServer = (endpoint: string, flow: "ADMIN_USER_PASSWORD_AUTH" | "USER_PASSWORD_AUTH" = "ADMIN_USER_PASSWORD_AUTH") =>
   startTestServer({
+    captureLogs: true,
     config: {
       pools: [poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER })],
       userPools: {
@@ -103,6 +116,19 @@ describe("lazy migration from a live Cognito pool", { timeout: 60_000 }, () => {
     const code = await codeFromLog(server.dataDir, "olga", "FORGOT_PASSWORD");
     await cognito.send(new ConfirmForgotPasswordCommand({ ClientId: "default", Username: "olga", ConfirmationCode: code!, Password: "New-password-2" }));
     expect((await passwordSignIn("olga", "New-password-2")).AuthenticationResult?.IdToken).toEqual(expect.any(String));
+  });
+
+  it("refuses to migrate a live user whose verified email is a user's verified email here, answering as for an unknown user and logging why", async () => {
+    await cognito.send(new SignUpCommand({ ClientId: "default", Username: "sam-here", Password: "Local-password-1", UserAttributes: [{ Name: "email", Value: "sam@example.com" }] }));
+    await cognito.send(new ConfirmSignUpCommand({ ClientId: "default", Username: "sam-here", ConfirmationCode: (await codeFromLog(server.dataDir, "sam-here", "SIGN_UP"))! }));
+    await liveUser("sam");
+    expect(await passwordSignIn("sam", PASSWORD).catch((error: Error) => ({ name: error.name, message: error.message }))).toEqual({ name: "NotAuthorizedException", message: "Incorrect username or password." });
+    expect(await cognito.send(new ForgotPasswordCommand({ ClientId: "default", Username: "sam" }))).toMatchObject({ CodeDeliveryDetails: { DeliveryMedium: "EMAIL", Destination: expect.any(String) } });
+    expect(await localUser("sam")).toBeNull();
+    expect(await codeFromLog(server.dataDir, "sam", "FORGOT_PASSWORD")).toBeNull();
+    expect(server.logText().match(/user-pool migration refused: the live user's verified email is another user's verified email here/g)).toHaveLength(2);
+    // The user here keeps the address, and signs in with it.
+    expect((await passwordSignIn("sam@example.com", "Local-password-1")).AuthenticationResult?.IdToken).toEqual(expect.any(String));
   });
 
   it("migrates a live user who must choose a new password as one who must choose it here", async () => {

@@ -4,6 +4,11 @@
  * pool accepted, at a password reset as RESET_REQUIRED (so the reset code can be sent). The live
  * pool's `sub` is kept, so tokens' `sub` stays what the app's data is keyed by. Attributes this pool
  * would refuse (undeclared custom attributes, names Cognito adds such as `identities`) are left out.
+ *
+ * A live user whose verified email is already the verified email of a user here, in a pool that
+ * signs in by email, is not migrated: two users would answer to one alias. As Cognito refuses to
+ * give an alias a second owner, the migration is refused, the reason logged, and the caller answers
+ * as for a user that does not exist (a wrong password at sign-in, a simulated delivery at reset).
  */
 import type { UserPoolUserWithAttributes } from "../../storage/user-pool-store.js";
 import type { LoadedUserPool, UserPoolDeps } from "../user-pool-deps.js";
@@ -47,8 +52,10 @@ export async function migrateSigningInFromSource(deps: UserPoolDeps, pool: Loade
   if (source === null) return undefined;
   const answer = await source.signIn(name, password);
   if (answer === null) return null;
+  const migrated = toMigrated(deps, pool, name, answer.user);
+  if (await aliasTaken(deps, pool, migrated.username, migrated.attributes)) return null;
   // Stored whatever the status: a RESET_REQUIRED user (MFA at the live pool) then hears PasswordResetRequiredException, not a wrong password.
-  return createMigratedUser(deps, pool, { ...toMigrated(deps, pool, name, answer.user), status: answer.status, password });
+  return createMigratedUser(deps, pool, { ...migrated, status: answer.status, password });
 }
 
 /** The user `name` asking for a password reset, created (RESET_REQUIRED) from the live pool; undefined: no source. */
@@ -56,5 +63,25 @@ export async function migrateForgottenFromSource(deps: UserPoolDeps, pool: Loade
   const source = deps.migrationSourceOf(pool.settings.id);
   if (source === null) return undefined;
   const user = await source.lookUp(name);
-  return user === null ? null : createMigratedUser(deps, pool, { ...toMigrated(deps, pool, name, user), status: "RESET_REQUIRED", password: null });
+  if (user === null) return null;
+  const migrated = toMigrated(deps, pool, name, user);
+  if (await aliasTaken(deps, pool, migrated.username, migrated.attributes)) return null;
+  return createMigratedUser(deps, pool, { ...migrated, status: "RESET_REQUIRED", password: null });
+}
+
+/**
+ * Whether the live user's verified email is already a user's verified email here, in a pool that
+ * signs in by email; logs the refusal (with the live username, not the address) when it is.
+ */
+async function aliasTaken(deps: UserPoolDeps, pool: LoadedUserPool, liveUsername: string, attributes: Record<string, string>): Promise<boolean> {
+  const email = attributes["email"];
+  if (!pool.settings.signInAliases.includes("email") || email === undefined || attributes["email_verified"] !== "true") return false;
+  for (const username of await deps.store.findUsernamesByAttribute(pool.settings.id, "email", email)) {
+    const holder = await deps.store.getUser(pool.settings.id, username);
+    if (holder?.attributes["email_verified"] === "true") {
+      deps.logger.warn({ poolId: pool.settings.id, liveUsername, holder: holder.sub }, "user-pool migration refused: the live user's verified email is another user's verified email here");
+      return true;
+    }
+  }
+  return false;
 }
