@@ -35,7 +35,7 @@ import { createKeysArea } from "./keys/keys-area.js";
 import { openKeyRing, type KeyRing } from "./keys/key-ring.js";
 import { outboundFetch } from "./outbound-http.js";
 import { openChangeBus } from "./push/open-change-bus.js";
-import { createPushService } from "./push/push-service.js";
+import { createPushService, useSharedSubscriptionResults } from "./push/push-service.js";
 import { openStorage, SQLITE_FILE_NAME } from "./storage/open-storage.js";
 import { createSecretBox, loadMasterKey } from "./secret-box.js";
 import { restrictDataDir } from "./secret-file.js";
@@ -250,8 +250,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         useRequestLog(logger.child({ component: "graphql" }), now),
         // 5. Outside `--dev`, refuse `__schema` and `__type` while validating.
         ...(config.dev ? [] : [useIntrospectionGuard()]),
-        // 6. Request, error, push-latency, rate-limit and sign-in metrics (`server/metrics/`).
-        useMetrics(metrics, now),
+        // 6. Request, error, push-latency, rate-limit and sign-in metrics (`server/metrics/`); 7. each `datasetChanged` event executed once per selection (`server/push/`).
+        ...[useMetrics(metrics, now), useSharedSubscriptionResults()],
       ],
     });
 

@@ -24,6 +24,8 @@ import type { PushConfig } from "./push-config.js";
 import { resolvePushSecrets, type StoredPushSecrets } from "./push-secrets.js";
 import { createPushArea } from "./resolvers.js";
 import { attachWebSocketEndpoint, type WebSocketEndpoint } from "./ws-endpoint.js";
+// The envelop plugin the server adds to yoga's list, so that fan-out is shared (`use-shared-subscription-results.ts`).
+export { useSharedSubscriptionResults } from "./use-shared-subscription-results.js";
 
 /** What `server/create-server.ts` hands push sync; `bus` and `post` are for scale-out and tests. */
 export interface PushServiceOptions {

@@ -23,7 +23,6 @@
  */
 import type { Server } from "node:http";
 import { CloseCode } from "graphql-ws";
-import { useServer } from "graphql-ws/use/ws";
 import { createGraphQLError, type YogaServerInstance } from "graphql-yoga";
 import { decodeJwt } from "jose";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -39,6 +38,8 @@ import type { ConnectionLimits } from "./connection-limits.js";
 import type { DropReason } from "./dataset-changes.js";
 import type { PushConfig } from "./push-config.js";
 import type { LiveConnection } from "./resolvers.js";
+import { preparedPayloadFor } from "./use-shared-subscription-results.js";
+import { serveGraphqlWs } from "./ws-adapter.js";
 
 /** What the WebSocket endpoint needs: yoga (to run operations), the limits, a logger and the clock. */
 export interface WebSocketEndpointDeps {
@@ -106,7 +107,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
       ? dropSocket(socket, PUSH_CLOSE_CODES.UNAUTHORIZED, "token expired: sign in again and reconnect")
       : dropSocket(socket, PUSH_CLOSE_CODES.SLOW_CONSUMER, `slow consumer: over ${config.maxBufferedBytes} bytes waiting; reconnect and resume`);
 
-  const server = useServer<Record<string, unknown>>(
+  const server = serveGraphqlWs<Record<string, unknown>>(
     {
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
@@ -184,8 +185,10 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
       },
 
       // Runs before each result is sent: refuse to grow a send buffer that is already over the bound.
-      onNext: (ctx) => {
+      // A result shared by every subscriber of the change goes out as its one serialized text.
+      onNext: (ctx, _id, _payload, _args, result) => {
         admitSend(ctx.extra.socket, config.maxBufferedBytes);
+        return preparedPayloadFor(result) as never;
       },
 
       onClose: (ctx) => {
@@ -202,6 +205,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
     },
     wss,
     config.keepAliveMs,
+    logger,
   );
   wss.on("error", (error) => logger.error({ err: error }, "WebSocket server error"));
   httpServer.on("upgrade", (request, socket, head) => {

@@ -1,0 +1,130 @@
+/**
+ * Fan-out once per change: a `datasetChanged` event is executed against a subscription's selection
+ * once, however many subscribers selected the same fields, and (over graphql-ws) its `next`
+ * payload is serialized once too (`preparedPayloadFor`, spliced into each frame by `ws-adapter.ts`).
+ *
+ * Why this is safe: who hears a change is decided before execution, per subscriber, by the
+ * subscription's own event stream (`dataset-changes.ts`: identity, dataset, policies, shared
+ * access). What remains is turning the event into the selected fields, and every field under
+ * `DatasetChange` is a plain property read that depends on the event and the document alone, never
+ * on the caller. So the result is cached per (event, document, operation name, and the variables
+ * when a directive reads them): subscribers that select different fields get their own result.
+ * The event stream is created by the subscription's resolver as before (authorization, limits and
+ * errors unchanged); only the per-event execution is shared.
+ */
+import { createSourceEventStream, execute, getOperationAST, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
+import type { Plugin } from "graphql-yoga";
+
+/** The subscription field whose events are shared. */
+const SHARED_FIELD = "datasetChanged";
+
+/** Results per event, then per selection key; the event object is the same for every subscriber of a change. */
+const resultsByEvent = new WeakMap<object, Map<string, ExecutionResult>>();
+/** Results executed here, so `preparedPayloadFor` serializes only those (shared, and free of errors). */
+const preparedByResult = new WeakMap<ExecutionResult, PreparedPayload>();
+/** A number per parsed document (yoga's parse cache hands every subscriber of one query text the same document). */
+const documentIds = new WeakMap<DocumentNode, { id: number; variablesMatter: boolean }>();
+let nextDocumentId = 0;
+
+/**
+ * A `next` payload serialized once. graphql-ws serializes the frame with `JSON.stringify`, which
+ * calls `toJSON`: it answers a short placeholder and leaves the text for the socket adapter to
+ * splice in (`takePreparedText`), so the payload's JSON is built once per change and selection.
+ */
+export class PreparedPayload {
+  constructor(readonly json: string) {}
+  toJSON(): string {
+    lastPrepared = this.json;
+    return PREPARED_PLACEHOLDER;
+  }
+}
+
+/** What `PreparedPayload.toJSON` answers; the adapter replaces its JSON form with the text. */
+export const PREPARED_PLACEHOLDER = "\u0000syncpool-prepared-payload";
+let lastPrepared: string | null = null;
+
+/**
+ * The text of the payload serialized last (and forgets it), or null. Stringifying a frame and
+ * sending it happen in one synchronous step in graphql-ws, so the text belongs to that frame.
+ */
+export function takePreparedText(): string | null {
+  const text = lastPrepared;
+  lastPrepared = null;
+  return text;
+}
+
+/** The payload to send for `result` when it was shared and has no errors; undefined otherwise (graphql-ws serializes it). */
+export function preparedPayloadFor(result: ExecutionResult): PreparedPayload | undefined {
+  return preparedByResult.get(result);
+}
+
+/** The envelop plugin: `datasetChanged` subscriptions execute each event once per selection. */
+export function useSharedSubscriptionResults(): Plugin {
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      if (rootFieldOf(args.document, args.operationName) !== SHARED_FIELD) return;
+      setSubscribeFn(subscribeShared as never);
+    },
+  };
+}
+
+/** graphql's `subscribe`, with the per-event execution looked up before it is run. */
+async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in source)) return source;
+  const key = selectionKey(args);
+  const events = source as AsyncIterableIterator<unknown>;
+  const toResult = (step: IteratorResult<unknown>): IteratorResult<ExecutionResult> =>
+    step.done ? { done: true, value: undefined } : { done: false, value: sharedResult(step.value, key, args) };
+  const results: AsyncIterableIterator<ExecutionResult> = {
+    next: () => events.next().then(toResult),
+    return: () => (events.return ? events.return().then(toResult) : Promise.resolve({ done: true, value: undefined })),
+    throw: (error?: unknown) => (events.throw ? events.throw(error).then(toResult) : Promise.reject(error)),
+    [Symbol.asyncIterator]: () => results,
+  };
+  return results;
+}
+
+function sharedResult(event: unknown, key: string, args: ExecutionArgs): ExecutionResult {
+  if (typeof event !== "object" || event === null) return execute({ ...args, rootValue: event }) as ExecutionResult;
+  let results = resultsByEvent.get(event);
+  if (!results) resultsByEvent.set(event, (results = new Map()));
+  let result = results.get(key);
+  if (!result) {
+    // Plain property reads only (see the header): the execution is synchronous.
+    result = execute({ ...args, rootValue: event }) as ExecutionResult;
+    results.set(key, result);
+    if (!result.errors) preparedByResult.set(result, new PreparedPayload(JSON.stringify(result)));
+  }
+  return result;
+}
+
+/** What the result of one event depends on besides the event: the document, the operation, and variables read by directives. */
+function selectionKey(args: ExecutionArgs): string {
+  let entry = documentIds.get(args.document);
+  if (!entry) documentIds.set(args.document, (entry = { id: nextDocumentId++, variablesMatter: directivesReadVariables(args.document) }));
+  const variables = entry.variablesMatter ? JSON.stringify(args.variableValues ?? {}) : "";
+  return `${entry.id}\n${args.operationName ?? ""}\n${variables}`;
+}
+
+/** True when an `@include(if: $x)` or the like makes the selection depend on the variables. */
+function directivesReadVariables(document: DocumentNode): boolean {
+  let reads = false;
+  visit(document, {
+    Directive(node) {
+      visit(node, {
+        Variable() {
+          reads = true;
+        },
+      });
+    },
+  });
+  return reads;
+}
+
+function rootFieldOf(document: DocumentNode, operationName: string | null | undefined): string | null {
+  const operation = getOperationAST(document, operationName);
+  if (operation?.operation !== "subscription" || operation.selectionSet.selections.length !== 1) return null;
+  const [selection] = operation.selectionSet.selections;
+  return selection?.kind === Kind.FIELD ? selection.name.value : null;
+}
