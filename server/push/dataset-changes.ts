@@ -124,9 +124,12 @@ export async function openDatasetChanges(deps: DatasetChangesDeps, request: Data
     }),
   );
   stopListening = () => stops.forEach((stop) => stop());
-  // Wall-clock expiry for an idle subscription (setTimeout caps at 2^31-1 ms, about 24 days).
-  expiryTimer = setTimeout(() => dropOrFail("token-expired"), Math.min(Math.max(request.expiresAtMs - deps.now(), 0), 2 ** 31 - 1));
-  expiryTimer.unref();
+  // Wall-clock expiry for an idle subscription (setTimeout caps at 2^31-1 ms, about 24 days). A
+  // subscription that can drop its connection needs none: the connection's own timer drops it then.
+  if (!request.drop) {
+    expiryTimer = setTimeout(() => dropOrFail("token-expired"), Math.min(Math.max(request.expiresAtMs - deps.now(), 0), 2 ** 31 - 1));
+    expiryTimer.unref();
+  }
   deps.live?.add(queue);
 
   try {

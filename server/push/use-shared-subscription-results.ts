@@ -73,9 +73,13 @@ async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterat
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source;
   const key = selectionKey(args);
+  // What an event's execution needs; not the caller's context, which the fields never read (and
+  // which an idle subscription need not keep alive).
+  const { schema, document, operationName, variableValues } = args;
+  const executionArgs: ExecutionArgs = { schema, document, operationName, variableValues };
   const events = source as AsyncIterableIterator<unknown>;
   const toResult = (step: IteratorResult<unknown>): IteratorResult<ExecutionResult> =>
-    step.done ? { done: true, value: undefined } : { done: false, value: sharedResult(step.value, key, args) };
+    step.done ? { done: true, value: undefined } : { done: false, value: sharedResult(step.value, key, executionArgs) };
   const results: AsyncIterableIterator<ExecutionResult> = {
     next: () => events.next().then(toResult),
     return: () => (events.return ? events.return().then(toResult) : Promise.resolve({ done: true, value: undefined })),

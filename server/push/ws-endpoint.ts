@@ -201,7 +201,14 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
 
       // Every operation runs through yoga's envelop (masking, limits, logs) via the root value.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Once the stream is open, the operation's context and enveloped functions are not needed
+      // again (graphql-ws keeps these arguments for the subscription's life): let them go.
+      subscribe: async (args) => {
+        const stream = await (args.rootValue as EnvelopedRoot).subscribe(args);
+        args.contextValue = undefined;
+        args.rootValue = undefined;
+        return stream;
+      },
     },
     wss,
     config.keepAliveMs,
