@@ -10,13 +10,13 @@
  * newer Start replace an older one.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import type { RegistrationResponseJSON, VerifiedRegistrationResponse } from "@simplewebauthn/server";
 import type { UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 import { requiredString, type Body } from "./user-pool-input.js";
 import { openSession, sealSession } from "./sealed-session.js";
 import { verifyAccessToken } from "./user-pool-tokens.js";
+import { webauthnLibrary } from "./webauthn-library.js";
 import { checkClientData, checkRelyingPartyHash, readCeremonyResponse, relyingPartyOf, requireWebAuthnEnabled, WEBAUTHN_TIMEOUT_MS } from "./webauthn-relying-party.js";
 
 /** Cognito's limit of passkeys per user. */
@@ -47,6 +47,7 @@ export async function startWebAuthnRegistration(deps: UserPoolDeps, body: Body) 
   const nonce = randomBytes(16).toString("hex");
   await deps.store.saveCode({ poolId: pool.settings.id, sub: user.sub, purpose: REGISTRATION_PURPOSE, codeHash: nonceHash(deps, nonce), attempts: 0, expiresAt: now + REGISTRATION_CHALLENGE_MS, createdAt: now });
   const challenge: RegistrationChallenge = { p: pool.settings.id, s: user.sub, c: session.clientId, n: nonce };
+  const { generateRegistrationOptions } = await webauthnLibrary();
   const options = await generateRegistrationOptions({
     rpName: pool.settings.id,
     rpID: party.id,
@@ -70,18 +71,19 @@ export async function completeWebAuthnRegistration(deps: UserPoolDeps, body: Bod
   if (body["Credential"] === undefined || body["Credential"] === null) throw new UserPoolError("InvalidParameterException", "Missing required parameter Credential");
   const credential = readCeremonyResponse(body["Credential"], ["clientDataJSON", "attestationObject"], "Credential");
   const party = relyingPartyOf(pool);
-  const clientData = checkClientData(credential, "webauthn.create", party);
+  const clientData = await checkClientData(credential, "webauthn.create", party);
   const challenge = openSession<RegistrationChallenge>(deps.sessionKey, CHALLENGE_SEAL, clientData.challenge, deps.now());
   if (challenge === null || challenge.p !== pool.settings.id || challenge.s !== user.sub) throw challengeGone();
   if (challenge.c !== session.clientId) throw new UserPoolError("WebAuthnClientMismatchException", "The registration was started by a different app client.");
-  checkRelyingPartyHash(credential, party, true);
+  await checkRelyingPartyHash(credential, party, true);
   // Single use, whatever the outcome: the row must still hold this challenge's nonce, and only one answer deletes it.
   const pending = await deps.store.getCode(pool.settings.id, user.sub, REGISTRATION_PURPOSE);
   const expected = Buffer.from(nonceHash(deps, challenge.n), "hex");
   if (pending === null || !timingSafeEqual(expected, Buffer.from(pending.codeHash, "hex"))) throw challengeGone();
   if (!(await deps.store.deleteCode(pool.settings.id, user.sub, REGISTRATION_PURPOSE))) throw challengeGone();
 
-  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  const { verifyRegistrationResponse } = await webauthnLibrary();
+  let verified: VerifiedRegistrationResponse;
   try {
     verified = await verifyRegistrationResponse({
       response: credential as unknown as RegistrationResponseJSON,
@@ -104,7 +106,7 @@ export async function completeWebAuthnRegistration(deps: UserPoolDeps, body: Bod
     poolId: pool.settings.id,
     credentialId: info.credential.id,
     sub: user.sub,
-    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+    publicKey: Buffer.from(info.credential.publicKey).toString("base64url"),
     signCount: info.credential.counter,
     transports,
     friendlyName: friendlyNameOf(credential.authenticatorAttachment, info.credentialDeviceType),

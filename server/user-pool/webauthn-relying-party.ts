@@ -6,7 +6,7 @@
  * than one generic failure from the verifying library.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { decodeAttestationObject, decodeClientDataJSON, isoBase64URL, parseAuthenticatorData } from "@simplewebauthn/server/helpers";
+import { webauthnHelpers } from "./webauthn-library.js";
 import type { LoadedUserPool } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
 
@@ -105,7 +105,8 @@ const isBase64Url = (text: string) => text.length > 0 && text.length <= 65_536 &
  * origin is one `party` allows.
  * @throws InvalidParameterException (unreadable or of the other type), WebAuthnOriginNotAllowedException
  */
-export function checkClientData(credential: CeremonyResponse, type: "webauthn.create" | "webauthn.get", party: RelyingParty): { challenge: string; origin: string } {
+export async function checkClientData(credential: CeremonyResponse, type: "webauthn.create" | "webauthn.get", party: RelyingParty): Promise<{ challenge: string; origin: string }> {
+  const { decodeClientDataJSON } = await webauthnHelpers();
   let clientData: { type: unknown; challenge: unknown; origin: unknown };
   try {
     clientData = decodeClientDataJSON(credential.response["clientDataJSON"] as string);
@@ -124,7 +125,8 @@ export function checkClientData(credential: CeremonyResponse, type: "webauthn.cr
  * `attested`: the data is inside a registration's attestation object.
  * @throws InvalidParameterException (unreadable), WebAuthnRelyingPartyMismatchException
  */
-export function checkRelyingPartyHash(credential: CeremonyResponse, party: RelyingParty, attested: boolean): void {
+export async function checkRelyingPartyHash(credential: CeremonyResponse, party: RelyingParty, attested: boolean): Promise<void> {
+  const { decodeAttestationObject, isoBase64URL, parseAuthenticatorData } = await webauthnHelpers();
   let rpIdHash: Uint8Array;
   try {
     const authData = attested

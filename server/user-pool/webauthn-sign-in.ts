@@ -19,8 +19,7 @@
  * passkey sign-in clears the count.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON } from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import type { LoadedClient, UserPoolDeps } from "./user-pool-deps.js";
 import { UserPoolError } from "./user-pool-errors.js";
@@ -30,6 +29,7 @@ import { openSession, sealSession } from "./sealed-session.js";
 import { CHALLENGE_SESSION_MS, completeSignIn, type SignInAnswer } from "./sign-in-session.js";
 import { preAuthentication } from "./triggers/auth-triggers.js";
 import { checkLockout, countFailedSignIn } from "./lockout.js";
+import { webauthnHelpers, webauthnLibrary } from "./webauthn-library.js";
 import { MAX_WEBAUTHN_CREDENTIALS } from "./webauthn-registration.js";
 import { checkClientData, checkRelyingPartyHash, readCeremonyResponse, relyingPartyOf, WEBAUTHN_TIMEOUT_MS, type CeremonyResponse, type RelyingParty } from "./webauthn-relying-party.js";
 
@@ -57,14 +57,15 @@ export async function startWebAuthnSignIn(deps: UserPoolDeps, loaded: LoadedClie
   if (user !== null) await preAuthentication(deps, loaded, user, clientMetadata);
   const party = relyingPartyOf(pool);
   const now = deps.now();
-  const challenge = isoBase64URL.fromBuffer(randomBytes(32));
+  const challenge = randomBytes(32).toString("base64url");
   const credentials = user === null ? [] : (await deps.store.listWebAuthnCredentials(pool.settings.id, user.sub, null, MAX_WEBAUTHN_CREDENTIALS)).items;
   if (user !== null) {
     await deps.store.saveCode({ poolId: pool.settings.id, sub: user.sub, purpose: CHALLENGE_PURPOSE, codeHash: challengeHash(deps, challenge), attempts: 0, expiresAt: now + CHALLENGE_SESSION_MS, createdAt: now });
   }
+  const { generateAuthenticationOptions } = await webauthnLibrary();
   const options = await generateAuthenticationOptions({
     rpID: party.id,
-    challenge: isoBase64URL.toBuffer(challenge),
+    challenge: Buffer.from(challenge, "base64url"),
     timeout: WEBAUTHN_TIMEOUT_MS,
     userVerification: party.userVerification,
     allowCredentials: credentials.map((credential) => ({ id: credential.credentialId, transports: credential.transports as never })),
@@ -90,8 +91,8 @@ export async function answerWebAuthn(deps: UserPoolDeps, loaded: LoadedClient, b
   if (responses["CREDENTIAL"] === undefined) throw new UserPoolError("InvalidParameterException", "Missing required parameter CREDENTIAL");
   const credential = readCeremonyResponse(responses["CREDENTIAL"], ["clientDataJSON", "authenticatorData", "signature"], "CREDENTIAL");
   const party = relyingPartyOf(loaded.pool);
-  const clientData = checkClientData(credential, "webauthn.get", party);
-  checkRelyingPartyHash(credential, party, false);
+  const clientData = await checkClientData(credential, "webauthn.get", party);
+  await checkRelyingPartyHash(credential, party, false);
   if (clientData.challenge !== session.ch || session.s === "") throw refused();
   // Single use, whatever the outcome: the row must still hold this challenge, and only one answer deletes it.
   const pending = await deps.store.getCode(session.p, session.s, CHALLENGE_PURPOSE);
@@ -124,9 +125,11 @@ async function verifyAssertion(
   const stored = await deps.store.getWebAuthnCredential(session.p, credential.id);
   if (stored === null || stored.sub !== session.s) return false;
   const userHandle = credential.response["userHandle"];
+  const { isoBase64URL } = await webauthnHelpers();
   if (userHandle !== undefined && userHandle !== null && userHandle !== "" && (typeof userHandle !== "string" || !isoBase64URL.isBase64URL(userHandle) || isoBase64URL.toUTF8String(userHandle) !== session.s)) return false;
   let newCounter: number;
   try {
+    const { verifyAuthenticationResponse } = await webauthnLibrary();
     const verified = await verifyAuthenticationResponse({
       response: credential as unknown as AuthenticationResponseJSON,
       expectedChallenge: session.ch,
