@@ -6,8 +6,6 @@
  */
 import type { Logger } from "../logger.js";
 import { createInProcessChangeBus } from "./change-bus.js";
-import { openPgChangeBus } from "./pg-change-bus.js";
-import { openRedisChangeBus } from "./redis-change-bus.js";
 import type { ScaleOutChangeBus } from "./relayed-change-bus.js";
 
 /** The settings the choice depends on (fields of `ServerConfig`). */
@@ -21,9 +19,14 @@ export interface ChangeBusConfig {
 export async function openChangeBus(config: ChangeBusConfig, instanceId: string, logger: Logger): Promise<ScaleOutChangeBus> {
   if (config.redisUrl) {
     const namespace = config.databaseUrl ? config.databaseSchema : "embedded";
+    // Each bus (and its client library) is loaded only when configured.
+    const { openRedisChangeBus } = await import("./redis-change-bus.js");
     return openRedisChangeBus({ url: config.redisUrl, namespace, instanceId, logger });
   }
-  if (config.databaseUrl) return openPgChangeBus({ url: config.databaseUrl, schema: config.databaseSchema, instanceId, logger });
+  if (config.databaseUrl) {
+    const { openPgChangeBus } = await import("./pg-change-bus.js");
+    return openPgChangeBus({ url: config.databaseUrl, schema: config.databaseSchema, instanceId, logger });
+  }
   const bus = createInProcessChangeBus((error) => logger.error({ err: error }, "change listener failed"));
   return { kind: "in-process", ...bus, close: async () => undefined };
 }

@@ -3,8 +3,6 @@
  * knows which adapters exist, so the rest of the server only sees `Storage`.
  */
 import { join } from "node:path";
-import { openPostgresStorage } from "./postgres.js";
-import { openSqliteStorage } from "./sqlite.js";
 import type { Storage } from "./storage.js";
 
 export interface OpenStorageOptions {
@@ -46,14 +44,17 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
   return storage;
 }
 
-function openSqlite(options: OpenStorageOptions): Promise<Storage> {
+// Each backend (and its driver) is loaded only when chosen: a SQLite server never loads pg.
+async function openSqlite(options: OpenStorageOptions): Promise<Storage> {
+  const { openSqliteStorage } = await import("./sqlite.js");
   return openSqliteStorage({ file: join(options.dataDir, SQLITE_FILE_NAME), synchronous: options.sqliteSynchronous ?? "FULL" });
 }
 
-function openPostgres(url: string, options: OpenStorageOptions): Promise<Storage> {
+async function openPostgres(url: string, options: OpenStorageOptions): Promise<Storage> {
   if (!/^postgres(ql)?:\/\//i.test(url)) {
     throw new Error(`Unsupported database URL ${redactUrl(url)}: only postgres:// and postgresql:// are supported`);
   }
+  const { openPostgresStorage } = await import("./postgres.js");
   return openPostgresStorage({
     url,
     ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),

@@ -7,7 +7,7 @@
  * stream record (shard, sequenceNumber, ..., data) as JSON. This is the only module that imports
  * the NATS client.
  */
-import { connect, type JetStreamClient, type NatsConnection } from "nats";
+import type { JetStreamClient, NatsConnection } from "nats";
 import type { Logger } from "../logger.js";
 import type { Consumer, StreamRecord } from "./consumer.js";
 
@@ -36,6 +36,8 @@ export function natsRelayConsumer(settings: NatsRelaySettings, deps: { logger: L
   const open = (): Promise<{ nc: NatsConnection; js: JetStreamClient }> => {
     if (session) return session;
     const opening = (async () => {
+      // The NATS client loads with the first delivery, not with every server that has no relay.
+      const { connect } = await import("nats");
       const nc = await connect({ servers: settings.url, name: "syncpool", timeout: 5000, maxReconnectAttempts: -1 });
       // A closed connection (drained, or given up) cannot publish: the next delivery reconnects.
       void nc.closed().then(() => {

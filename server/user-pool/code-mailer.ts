@@ -6,7 +6,7 @@
  */
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Logger } from "../logger.js";
 
 /** One message with a code. */
@@ -45,15 +45,18 @@ export function createCodeMailer(options: { smtpUrl: string | null; from: string
       close() {},
     };
   }
-  const transport = nodemailer.createTransport(options.smtpUrl);
+  // nodemailer loads with the first code mailed, not with every server start.
+  const smtpUrl = options.smtpUrl;
+  let transport: Promise<Transporter> | undefined;
+  const transportOf = () => (transport ??= import("nodemailer").then(({ default: nodemailer }) => nodemailer.createTransport(smtpUrl)));
   return {
     async send(message) {
       try {
-        await transport.sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
+        await (await transportOf()).sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
       } catch (error) {
         logger.warn({ err: error, poolId: message.poolId, purpose: message.purpose }, "mailing a user-pool code failed");
       }
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((opened) => opened.close(), () => undefined),
   };
 }
