@@ -4,7 +4,8 @@
  * `ExpiredCodeException: Invalid code provided, please request a code again.`, and an SRP
  * PASSWORD_VERIFIER answer whose TIMESTAMP is more than five minutes off, whose challenge has
  * expired, whose SECRET_BLOCK was altered or belongs to another challenge is
- * `NotAuthorizedException: Incorrect username or password.`, as a wrong password is. The server's
+ * `NotAuthorizedException: Incorrect username or password.`, as a wrong password is. A refresh token
+ * never issued, expired or replaced (revoking its family) is refused as Cognito refuses it. The server's
  * clock is `Date.now()` plus `skewMs`, which a test moves. Runs on SQLite and PostgreSQL.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +65,26 @@ describe("stale and reused answers refused with Cognito's errors", { timeout: 60
     // The old password still signs in (the reset was refused), with an access token of the moved clock.
     const later = await accessToken("late-resetter");
     expect(await call("VerifyUserAttribute", { AccessToken: later, AttributeName: "email", Code: verifyCode })).toMatchObject(EXPIRED_CODE);
+  });
+
+  it("refuses a refresh token never issued, one past its 30 days, and a replaced one (revoking its whole family) with Cognito's errors", async () => {
+    await signUp("late-refresher");
+    await confirm("late-refresher");
+    const refresh = (token: unknown) => call("GetTokensFromRefreshToken", { ClientId: CLIENT, RefreshToken: token });
+    const signIn = async () =>
+      (await call("InitiateAuth", { ClientId: CLIENT, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "late-refresher", PASSWORD } })).body["AuthenticationResult"] as Record<string, string>;
+    expect(await refresh("not-a-token-this-pool-issued")).toMatchObject({ status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException", body: { message: "Invalid Refresh Token" } });
+
+    const aging = await signIn();
+    skewMs = 30 * 24 * HOUR_MS + 60_000;
+    expect(await refresh(aging["RefreshToken"])).toMatchObject({ status: 400, type: "NotAuthorizedException", header: "NotAuthorizedException", body: { message: "Refresh Token has expired" } });
+    skewMs = 0;
+
+    const first = await signIn();
+    const second = (await refresh(first["RefreshToken"])).body["AuthenticationResult"] as Record<string, string>;
+    expect(await refresh(first["RefreshToken"])).toMatchObject({ status: 400, type: "RefreshTokenReuseException", header: "RefreshTokenReuseException" });
+    expect(await refresh(second["RefreshToken"])).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: "Refresh Token has been revoked" } });
+    expect(await call("GetUser", { AccessToken: second["AccessToken"] })).toMatchObject({ status: 400, type: "NotAuthorizedException", body: { message: "Access Token has been revoked" } });
   });
 
   it("refuses SRP answers with a TIMESTAMP over five minutes off, after their challenge expired, or with an altered or borrowed SECRET_BLOCK, as a wrong password", async () => {
