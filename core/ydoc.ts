@@ -13,6 +13,11 @@
  * property and saves nothing where it matters: above a few KiB the threshold would compact anyway.
  * Cost, measured: about 120 ms to compact a 770 KB document on one core.
  *
+ * The server's merge of a pushed update into its stored document does not compact every time:
+ * it splices the update in (`ydoc-append.ts`) and compacts with `canonicalYdocValue` when the
+ * slack calls for it. This canonical merge stays what clients and identity merges use, and what
+ * the splice falls back to.
+ *
  * Compaction keeps what Yjs needs to merge later edits (deleted items stay as ContentDeleted
  * placeholders) and drops the deleted text itself, so quota counts only live content plus
  * structure. Updates whose dependencies are missing stay pending inside the encoded state.

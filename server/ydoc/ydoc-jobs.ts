@@ -6,13 +6,17 @@
 import { isSyncpoolError, type ErrorCode, type ErrorDetails } from "../../core/errors.js";
 import { decodeBase64 } from "../../core/base64.js";
 import { checkYdocBudget, type YdocBudget } from "../../core/ydoc-budget.js";
-import { mergeYdocValues, validateYdocUpdate, ydocValuesEqual } from "../../core/ydoc.js";
+import { validateYdocUpdate, ydocValuesEqual } from "../../core/ydoc.js";
+import { mergeYdocIncrementally } from "../../core/ydoc-append.js";
 
 /** One unit of Yjs work. */
 export type YdocJob =
   /** Check the update's shape against `budget`, then apply it to an empty document. */
   | { op: "validate"; value: string; field: string; budget: YdocBudget }
-  /** Merge `incoming` into `stored`, and say whether the result differs from `stored`. */
+  /**
+   * Merge `incoming` into `stored` (spliced, compacted when the slack calls for it), and say
+   * whether the result differs from `stored` as a document.
+   */
   | { op: "merge"; stored: string; incoming: string }
   /** Do two values hold the same document state? */
   | { op: "equal"; a: string; b: string };
@@ -38,8 +42,8 @@ export function runYdocJob(job: YdocJob): YdocJobResult {
       validateYdocUpdate(job.value, job.field);
       return { op: "validate" };
     case "merge": {
-      const value = mergeYdocValues(job.stored, job.incoming);
-      return { op: "merge", value, changed: !ydocValuesEqual(job.stored, value) };
+      const { value, changed } = mergeYdocIncrementally(job.stored, job.incoming);
+      return { op: "merge", value, changed };
     }
     case "equal":
       return { op: "equal", equal: ydocValuesEqual(job.a, job.b) };

@@ -19,7 +19,10 @@ export interface YdocWork {
    * long to integrate (BAD_USER_INPUT, `reason: "YDOC_TOO_COMPLEX"`).
    */
   validate(value: string, field: string): Promise<void>;
-  /** `mergeYdocValues(stored, incoming)`, and whether it differs from `stored` as a document. */
+  /**
+   * `mergeYdocIncrementally(stored, incoming)`: a document holding both (the update spliced in,
+   * compacted when due), and whether it differs from `stored` as a document.
+   */
   merge(stored: string, incoming: string): Promise<{ value: string; changed: boolean }>;
   /** `ydocValuesEqual(a, b)`. */
   equal(a: string, b: string): Promise<boolean>;
