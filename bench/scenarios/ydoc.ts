@@ -3,7 +3,8 @@
  * made by its own Yjs client from the same base state (a 3-character insert at a random place in
  * a Y.Text) and pushed as an incremental update; 64 pushes are in flight at a time, and the
  * server serializes them on the dataset and merges each into the stored value
- * (`mergeYdocValues`: mergeUpdates, then load and re-encode).
+ * (`mergeYdocIncrementally`: the update's bytes spliced into the stored update, compacted by a
+ * load and re-encode only when the slack calls for it).
  *
  * Reported: the server's merge time per edit (the same merges timed in this process with the
  * server's own function, since the push latency also holds HTTP, GraphQL and the commit), the
@@ -12,7 +13,8 @@
  */
 import { performance } from "node:perf_hooks";
 import * as Y from "yjs";
-import { canonicalYdocValue, mergeYdocValues } from "../../core/ydoc.js";
+import { canonicalYdocValue } from "../../core/ydoc.js";
+import { mergeYdocIncrementally } from "../../core/ydoc-append.js";
 import { startChildServer } from "../lib/child-server.js";
 import { gql, pushRecords, signInGuest } from "../lib/gql.js";
 import type { ResultRow, ScenarioResult } from "../lib/report.js";
@@ -44,7 +46,7 @@ export async function runYdoc(quick: boolean): Promise<ScenarioResult> {
   let merged = canonicalYdocValue(toBase64(baseUpdate));
   for (const edit of edits) {
     const started = performance.now();
-    merged = mergeYdocValues(merged, toBase64(edit));
+    merged = mergeYdocIncrementally(merged, toBase64(edit)).value;
     mergeTimes.push(performance.now() - started);
   }
   // Yjs alone: the same updates applied to one document.
@@ -132,7 +134,7 @@ export async function runYdoc(quick: boolean): Promise<ScenarioResult> {
           yLabel: "ms per merge",
           kind: "line",
           series: [
-            { name: "syncpool mergeYdocValues", points: bucket(mergeTimes) },
+            { name: "syncpool mergeYdocIncrementally", points: bucket(mergeTimes) },
             { name: "Yjs applyUpdate", points: bucket(yjsTimes) },
           ],
         },
