@@ -2,7 +2,7 @@
  * The model API's route: `/appsync/<identityPoolId>/graphql`, where an unmodified Amplify
  * DataStore app points its GraphQL endpoint. Each pool with `models` gets its own yoga instance
  * (built on its first request, rebuilt when its settings change) over the AppSync-style schema
- * generated from the app's models. Items of models whose rules are all owner rules live in each
+ * generated from the app's models. Items of owner models (`ModelDef.ownerScoped`) live in each
  * owner identity's data, every other model's in the pool's shared data (`_shared:<pool>`); one
  * dataset per model (`model-<Name>`).
  */
@@ -106,7 +106,7 @@ function buildYoga(pool: PoolSettings, deps: AppsyncApiDeps, items: ModelItems):
       targetOf: (principal, operation) => {
         const access = accessOf(principal, model, operation);
         if (access === null) return null;
-        // A pure owner model's items in their owner's own data; every other model's in the pool's,
+        // An owner model's items in their owner's own data; every other model's in the pool's,
         // where an owner-scoped caller reaches the items naming it.
         const identityId = dataOwnerOf(model, access, pool.id);
         return { caller: { identityId, poolId: pool.id, limits }, dataset: modelDataset(model.name), strategy, access, reaches: itemsReachedBy(principal, model, access) };

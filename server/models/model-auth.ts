@@ -21,10 +21,13 @@
  *   value of the rule's `identityClaim` (`ownerNamesCaller`), and anyone else otherwise;
  * - dynamic group rules (`groupsField`), `iam` and `function` providers and `custom` admit nobody.
  *
- * A model whose rules are all owner rules keeps its items in their owners' own data. A model with
- * an owner rule beside other rules keeps them in the pool's shared data, each item naming its owner
- * in the owner field: a caller that another rule admits for the operation reaches every item
- * (`scope: "shared"`), one only the owner rule admits reaches its own (`itemsReachedBy`). A credential that is missing, wrong or expired is no principal (the API
+ * A model whose owner rules stand alone (`ModelDef.ownerScoped`: no public, private or static
+ * groups rule served beside them) keeps its items in their owners' own data. A model with an owner
+ * rule beside such rules keeps them in the pool's shared data, each item naming its owner in the
+ * owner field: a caller that another rule admits for the operation reaches every item (`scope:
+ * "shared"`), one only the owner rule admits reaches its own (`itemsReachedBy`).
+ *
+ * A credential that is missing, wrong or expired is no principal (the API
  * answers 401 `UnauthorizedException`); a principal no rule admits gets a field error
  * `Unauthorized` (HTTP 200). Both make DataStore's multi-auth try its next mode.
  */

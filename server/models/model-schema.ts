@@ -43,8 +43,10 @@ export interface ModelDef {
   fields: FieldDef[];
   auth: AuthRule[];
   /**
-   * True when every rule is an owner rule: the items live in their owners' own data. A model with
-   * an owner rule beside other rules keeps them in the pool's shared data, each naming its owner.
+   * True when the model has an owner rule and no rule that reaches other owners' items here
+   * (`readsAcrossOwners`): the items live in their owners' own data. A model with an owner rule
+   * beside a public, private or static groups rule keeps them in the pool's shared data, each
+   * naming its owner.
    */
   ownerScoped: boolean;
 }
@@ -101,10 +103,21 @@ export function parseAppModels(sdl: string): AppModels {
     const id = fields.find((field) => field.name === "id");
     if (!id || id.type !== "ID" || !id.required || id.isList) throw schemaError(`${name}: a model needs the field id: ID!`);
     const auth = authRules(name, object.directives ?? []);
-    return { name, pluralName: pluralOf(name), fields, auth, ownerScoped: auth.length > 0 && auth.every((rule) => rule.allow === "owner") };
+    return { name, pluralName: pluralOf(name), fields, auth, ownerScoped: auth.some((rule) => rule.allow === "owner") && !auth.some(readsAcrossOwners) };
   });
   if (models.length === 0) throw schemaError("the schema declares no @model type");
   return { models, enums, embedded };
+}
+
+/**
+ * Whether a rule other than an owner rule admits callers here, and so reaches every owner's items:
+ * public over API keys, private and static groups over tokens. `iam` and `function` providers,
+ * `custom` and dynamic groups admit nobody yet, so beside an owner rule they leave its items per owner.
+ */
+function readsAcrossOwners(rule: AuthRule): boolean {
+  if (rule.allow === "public") return rule.provider === null || rule.provider === "apiKey";
+  const tokenProvider = rule.provider === null || rule.provider === "userPools" || rule.provider === "oidc";
+  return tokenProvider && (rule.allow === "private" || (rule.allow === "groups" && rule.groupsField === null));
 }
 
 /** The operations a rule may name (`read` stands for get, list, sync, listen and search). */

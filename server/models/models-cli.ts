@@ -60,7 +60,7 @@ async function importCommand(file: string, flags: ImportFlags): Promise<void> {
     if (!pool?.models) return fail(`models import: no pool "${flags.pool}" with models in this configuration`);
     const model = parseAppModels(pool.models.schema).models.find((candidate) => candidate.name === flags.model);
     if (!model) return fail(`models import: the pool's schema has no @model type "${flags.model}"`);
-    if (model.ownerScoped) return fail(`models import: ${model.name} keeps its items in each owner's own data (only owner rules); importing them is not served yet`);
+    if (model.ownerScoped) return fail(`models import: ${model.name} keeps its items in each owner's own data (an owner rule and no public, private or groups rule); importing them is not served yet`);
     const missing = items.findIndex((item) => typeof item["id"] !== "string" || item["id"] === "");
     if (missing !== -1) return fail(`models import: item ${missing + 1} has no string id; nothing was imported`);
     if ((await storage.keys.serverKeyGeneration().catch(() => 0)) === 0) return fail("this database has not been set up yet: start `syncpool serve` on it once first");

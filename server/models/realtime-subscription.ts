@@ -5,7 +5,7 @@
  * validates there validates here, and an item is rendered through GraphQL's own execution: the
  * client's selection set, aliases and scalar serialization apply to every event.
  *
- * Which items reach it: those of the model's dataset (the identity's own for a pure owner model,
+ * Which items reach it: those of the model's dataset (the identity's own for an owner model,
  * the pool's shared data otherwise: `dataOwnerOf`) that the principal reaches (`itemsReachedBy`),
  * of the subscribed operation, matching `filter`. A subscription only an owner rule admits,
  * without an owner argument (named after the rule's `ownerField`), is therefore filtered by the

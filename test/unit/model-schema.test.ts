@@ -33,6 +33,9 @@ describe("the app's models", () => {
     // An owner rule beside a public one: the items are kept in the pool's shared data, each naming its owner.
     expect(todo.ownerScoped).toBe(false);
     expect(parseAppModels(`type Diary @model @auth(rules: [{ allow: owner }]) { id: ID! }`).models[0]!.ownerScoped).toBe(true);
+    // Rules that admit nobody here (IAM, dynamic groups) leave an owner model's items per owner.
+    const iam = `type Diary @model @auth(rules: [{ allow: owner }, { allow: private, provider: iam }, { allow: groups, groupsField: "editors" }]) { id: ID! editors: [String] }`;
+    expect(parseAppModels(iam).models[0]!.ownerScoped).toBe(true);
     expect(app.models[1]!.auth).toEqual([expect.objectContaining({ allow: "public", provider: "apiKey" })]);
   });
 
