@@ -11,9 +11,9 @@ import { findOverwritten } from "./overwritten.js";
 import type { IdentityDb } from "./identity-db.js";
 import { joinStates } from "./join-states.js";
 import type { WriteClock } from "./local-write.js";
-import { toLocal, toState } from "./record-state.js";
+import { toLocal, toState, type DatasetUsage } from "./record-state.js";
 import { datasetMetaId, type DatasetMeta, type LocalRecord, type OutboxRow } from "./rows.js";
-import { moveTotals } from "./usage-totals.js";
+import { addToTotals, moveUsage } from "./usage-totals.js";
 
 export interface MergeRemoteOptions {
   /**
@@ -27,7 +27,11 @@ export interface MergeRemoteOptions {
   acked?: readonly OutboxRow[];
 }
 
-/** Merges `records` into `dataset`'s local view; returns the local records that changed. */
+/**
+ * Merges `records` into `dataset`'s local view; returns the local records that changed. The rows
+ * are read and written in bulk (one read of the held records, one of the dataset's pending writes,
+ * one write, one totals update), since a pull from zero brings a whole dataset at once.
+ */
 export async function mergeRemote(
   db: IdentityDb,
   dataset: string,
@@ -38,19 +42,24 @@ export async function mergeRemote(
   if (records.length === 0) return [];
   const meta = (await db.meta.get(datasetMetaId(dataset))) as DatasetMeta | undefined;
   const optimistic = meta?.conflictStrategy === "OPTIMISTIC";
-  const keys = records.map((record) => [dataset, record.key] as [string, string]);
-  const locals = await db.records.bulkGet(keys);
+  const stored = await db.records.bulkGet(records.map((record) => [dataset, record.key] as [string, string]));
+  // The local view as this merge leaves it: a key may come twice (pages read in different
+  // snapshots), and its second version merges with what the first one left.
+  const held = new Map<string, LocalRecord>();
+  stored.forEach((local, index) => local && held.set(records[index]!.key, local));
+  const pendingByKey = held.size > 0 ? await pendingWrites(db, dataset) : new Map<string, OutboxRow[]>();
+  const written = new Map<string, LocalRecord>();
+  let totals: DatasetUsage = { recordCount: 0, sizeBytes: 0 };
   const changed: LocalRecord[] = [];
-  for (const [index, remote] of records.entries()) {
+  for (const remote of records) {
     clock.receive(remote.clock);
-    const local = locals[index];
+    const local = held.get(remote.key);
     // An older version than the one held (a replayed push answer, a page read before a later
     // push): record sync counts only grow, so it has nothing new for this device.
     if (local && remote.syncCount < local.syncCount) continue;
-    const rows = local ? await db.outbox.where("[dataset+key]").equals([dataset, remote.key]).sortBy("seq") : [];
-    const pending = rows.length > 0;
+    const rows = (local && pendingByKey.get(remote.key)) || [];
     let next: LocalRecord;
-    if (!local || !pending) {
+    if (!local || rows.length === 0) {
       next = toLocal(dataset, remote);
     } else {
       // Until the first pull tells the strategy, a pending write keeps its base too: if the
@@ -64,12 +73,28 @@ export async function mergeRemote(
       options.overwritten.push(...findOverwritten(dataset, remote.key, own, toState(local), toState(next)));
     }
     if (!local || !sameRecord(local, next)) {
-      await db.records.put(next);
-      await moveTotals(db, dataset, local, next);
+      totals = moveUsage(totals, local, next);
+      held.set(remote.key, next);
+      written.set(remote.key, next);
       changed.push(next);
     }
   }
+  if (written.size > 0) {
+    await db.records.bulkPut([...written.values()]);
+    await addToTotals(db, dataset, totals);
+  }
   return changed;
+}
+
+/** The dataset's pending writes by key, each key's in write order. */
+async function pendingWrites(db: IdentityDb, dataset: string): Promise<Map<string, OutboxRow[]>> {
+  const byKey = new Map<string, OutboxRow[]>();
+  for (const row of await db.outbox.where("dataset").equals(dataset).sortBy("seq")) {
+    const rows = byKey.get(row.key);
+    if (rows) rows.push(row);
+    else byKey.set(row.key, [row]);
+  }
+  return byKey;
 }
 
 function sameRecord(a: LocalRecord, b: LocalRecord): boolean {

@@ -195,8 +195,11 @@ export class RecordCache {
         return;
       }
       // A range: every dataset whose keys ([name, key], strings before arrays) it meets loads again.
+      // A bulk write of 50 rows or more is the whole table, up to Dexie's MAX_KEY, which is a
+      // string where IndexedDB cannot take [[]] as a key (fake-indexeddb): it meets every dataset.
+      const toTableEnd = typeof to === "string";
       for (const [name, entry] of this.#entries) {
-        if (cmp(from, [name, []]) <= 0 && cmp(to, [name]) >= 0) (entry.loaded = false), touched.add(entry);
+        if (cmp(from, [name, []]) <= 0 && (toTableEnd || cmp(to, [name]) >= 0)) (entry.loaded = false), touched.add(entry);
       }
     });
     for (const [name, entry] of this.#entries) {

@@ -28,7 +28,19 @@ export function toState(record: SyncRecord): RecordState {
 
 /** A server record as a local row of `dataset`. */
 export function toLocal(dataset: string, record: SyncRecord): LocalRecord {
-  return { ...toState(record), dataset, syncCount: record.syncCount, lastModifiedAt: record.lastModifiedAt };
+  // Written out rather than spread from toState: a pull converts every record it brings.
+  return {
+    key: record.key,
+    value: record.value,
+    kind: record.kind,
+    clock: record.clock,
+    lastModifiedBy: record.lastModifiedBy,
+    deviceLastModifiedAt: record.deviceLastModifiedAt,
+    deleted: record.deleted,
+    dataset,
+    syncCount: record.syncCount,
+    lastModifiedAt: record.lastModifiedAt,
+  };
 }
 
 /** A local row without its dataset: the record as the app sees it. */

@@ -52,6 +52,16 @@ export async function moveTotals(db: IdentityDb, dataset: string, before: LocalR
   if (row) await saveTotals(db, dataset, moveUsage(row, before, after));
 }
 
+/**
+ * Adds `delta` (the sum of several `moveUsage` steps from zero) to the stored totals, for a bulk
+ * write of many records (call after writing them, inside the same transaction). Unknown totals
+ * stay unknown, as with `moveTotals`.
+ */
+export async function addToTotals(db: IdentityDb, dataset: string, delta: DatasetUsage): Promise<void> {
+  const row = (await db.meta.get(usageMetaId(dataset))) as UsageMeta | undefined;
+  if (row) await saveTotals(db, dataset, { recordCount: row.recordCount + delta.recordCount, sizeBytes: row.sizeBytes + delta.sizeBytes });
+}
+
 /** Forgets the totals after a bulk rewrite of the dataset's records; the next write recounts. */
 export async function forgetTotals(db: IdentityDb, dataset: string): Promise<void> {
   await db.meta.delete(usageMetaId(dataset));

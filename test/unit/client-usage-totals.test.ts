@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { SyncClient } from "../../client/index.js";
+import { applyPull } from "../../client/store/apply-pull.js";
 import { openIdentityDb } from "../../client/store/identity-db.js";
 import { usageOf } from "../../client/store/record-state.js";
-import { usageMetaId } from "../../client/store/usage-totals.js";
+import { readTotals, usageMetaId } from "../../client/store/usage-totals.js";
+import { HybridClock } from "../../core/clock.js";
+import type { SyncRecord } from "../../core/types.js";
 import { MemoryServer, memoryClient } from "../helpers/client-memory-transport.js";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 
@@ -74,7 +77,32 @@ describe("running usage totals", () => {
     await reopened.signIn();
     await expect(reopened.dataset("d").put("b", "2")).rejects.toMatchObject({ code: "LIMIT_EXCEEDED", details: { limit: "maxRecords" } });
   });
+
+  it("move once per key when a pull brings a key twice (pages read in different snapshots), to its later version", async () => {
+    const db = await openIdentityDb("local:twice", { indexedDB: new IDBFactory(), IDBKeyRange: IDBKeyRange as unknown as typeof globalThis.IDBKeyRange });
+    try {
+      const clock = new HybridClock("dev-a", () => T0);
+      const pull = (records: SyncRecord[], datasetSyncCount: number) =>
+        applyPull(db, { dataset: "d", records, datasetSyncCount, conflictStrategy: "CRDT", dropSynced: false, datasetExists: true }, clock);
+      await pull([pulled("a", "1", 1)], 1);
+      expect(await readTotals(db, "d")).toEqual({ recordCount: 1, sizeBytes: usageOf([{ key: "a", value: "1", deleted: false }]).sizeBytes });
+      await pull([pulled("a", "22", 2), pulled("b", "3", 3), pulled("a", "a longer value", 4)], 4);
+      expect((await db.records.get(["d", "a"]))?.value).toBe("a longer value");
+      const stored = await db.meta.get(usageMetaId("d"));
+      expect(stored).toMatchObject(usageOf(await db.records.where("dataset").equals("d").toArray()));
+      expect(stored).toMatchObject({ recordCount: 2 });
+    } finally {
+      db.close();
+    }
+  });
 });
+
+const T0 = 1_700_000_000_000;
+/** A STRING record as the server sends it. */
+function pulled(key: string, value: string, syncCount: number): SyncRecord {
+  const clock = `${String(T0 + syncCount).padStart(15, "0")}-000000-dev-b`;
+  return { key, value, kind: "STRING", syncCount, clock, lastModifiedBy: "dev-b", lastModifiedAt: T0, deviceLastModifiedAt: T0, deleted: false };
+}
 
 describe("batched writes", () => {
   it("putMany stores every entry or none when the batch crosses a limit", async () => {
