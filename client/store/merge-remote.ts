@@ -11,9 +11,9 @@ import { findOverwritten } from "./overwritten.js";
 import type { IdentityDb } from "./identity-db.js";
 import { joinStates } from "./join-states.js";
 import type { WriteClock } from "./local-write.js";
-import { toLocal, toState, type DatasetUsage } from "./record-state.js";
+import { toLocal, toState } from "./record-state.js";
 import { datasetMetaId, type DatasetMeta, type LocalRecord, type OutboxRow } from "./rows.js";
-import { addToTotals, moveUsage } from "./usage-totals.js";
+import { moveUsage, saveTotals, storedTotals } from "./usage-totals.js";
 
 export interface MergeRemoteOptions {
   /**
@@ -49,7 +49,8 @@ export async function mergeRemote(
   stored.forEach((local, index) => local && held.set(records[index]!.key, local));
   const pendingByKey = held.size > 0 ? await pendingWrites(db, dataset) : new Map<string, OutboxRow[]>();
   const written = new Map<string, LocalRecord>();
-  let totals: DatasetUsage = { recordCount: 0, sizeBytes: 0 };
+  // Unknown totals stay unknown (the next local write recounts): a first pull counts nothing.
+  let totals = await storedTotals(db, dataset);
   const changed: LocalRecord[] = [];
   for (const remote of records) {
     clock.receive(remote.clock);
@@ -73,7 +74,7 @@ export async function mergeRemote(
       options.overwritten.push(...findOverwritten(dataset, remote.key, own, toState(local), toState(next)));
     }
     if (!local || !sameRecord(local, next)) {
-      totals = moveUsage(totals, local, next);
+      if (totals) totals = moveUsage(totals, local, next);
       held.set(remote.key, next);
       written.set(remote.key, next);
       changed.push(next);
@@ -81,7 +82,7 @@ export async function mergeRemote(
   }
   if (written.size > 0) {
     await db.records.bulkPut([...written.values()]);
-    await addToTotals(db, dataset, totals);
+    if (totals) await saveTotals(db, dataset, totals);
   }
   return changed;
 }

@@ -52,14 +52,10 @@ export async function moveTotals(db: IdentityDb, dataset: string, before: LocalR
   if (row) await saveTotals(db, dataset, moveUsage(row, before, after));
 }
 
-/**
- * Adds `delta` (the sum of several `moveUsage` steps from zero) to the stored totals, for a bulk
- * write of many records (call after writing them, inside the same transaction). Unknown totals
- * stay unknown, as with `moveTotals`.
- */
-export async function addToTotals(db: IdentityDb, dataset: string, delta: DatasetUsage): Promise<void> {
+/** The stored totals, or undefined when unknown (a recount is due; nothing to move). */
+export async function storedTotals(db: IdentityDb, dataset: string): Promise<DatasetUsage | undefined> {
   const row = (await db.meta.get(usageMetaId(dataset))) as UsageMeta | undefined;
-  if (row) await saveTotals(db, dataset, { recordCount: row.recordCount + delta.recordCount, sizeBytes: row.sizeBytes + delta.sizeBytes });
+  return row ? { recordCount: row.recordCount, sizeBytes: row.sizeBytes } : undefined;
 }
 
 /** Forgets the totals after a bulk rewrite of the dataset's records; the next write recounts. */
