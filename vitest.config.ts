@@ -131,7 +131,17 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: [...postgresOnly, ...browserSuites], isolate: false } },
         // Chromium, Vite builds and a real server per file on a shared 2-core machine: slow by
         // nature, so these say so; their waits poll for what the page shows, never a fixed time.
-        { extends: true, test: { name: "browser", include: browserSuites, testTimeout: 60_000, hookTimeout: 120_000 } },
+        {
+          extends: true,
+          test: {
+            name: "browser",
+            include: browserSuites,
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            // The notes app is built once per run for every file that serves it.
+            globalSetup: ["test/helpers/cli-build.ts", "test/e2e/notes-build.ts"],
+          },
+        },
         ...(runPostgres
           ? ([
               {

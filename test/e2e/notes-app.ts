@@ -1,22 +1,21 @@
 /**
- * The family to-do app (examples/notes) for end-to-end tests: built with Vite into a temporary directory,
- * served by Vite's preview server on port 0 with `/graphql` proxied to a test sync server (and, when
+ * The family to-do app (examples/notes) for end-to-end tests: built with Vite once per run
+ * (`notes-build.ts`), served by Vite's preview server on port 0 with `/graphql` proxied to a test sync server (and, when
  * asked, the app's family backend under `/family/`, as `npm run demo` serves it), and a few page helpers that act as a user would (clicks and typing) or, for bulk writes and checks,
  * through `window.notesApp.client`.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { build, preview } from "vite";
-import { expect } from "vitest";
+import { preview } from "vite";
+import { expect, inject } from "vitest";
 import { familyRoutes } from "../../examples/notes/server/family-routes.js";
 import { createFamilyService, type FamilyServiceOptions } from "../../examples/notes/server/family-service.js";
 import { graphqlProxy } from "../../examples/notes/vite.config.js";
+import { NOTES_CONFIG_FILE } from "./notes-build.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const appRoot = resolve(here, "../../examples/notes");
 
 /** Where the tests put screenshots (git-ignored; CI keeps them as artifacts). */
 export const ARTIFACTS_DIR = join(here, "artifacts");
@@ -32,17 +31,14 @@ export interface NotesApp {
 export type FamilyBackend = Omit<FamilyServiceOptions, "syncServerUrl">;
 
 /**
- * Builds the app and serves it, proxying `/graphql` to `syncServerUrl`; with `family`, it also
+ * Serves the app (built once per run by `notes-build.ts`), proxying `/graphql` to `syncServerUrl`; with `family`, it also
  * serves the family backend against that server (whose pool must have the family slots).
  */
 export async function startNotesApp(syncServerUrl: string, family?: FamilyBackend): Promise<NotesApp> {
-  const outDir = mkdtempSync(join(tmpdir(), "syncpool-notes-"));
-  const configFile = join(appRoot, "vite.config.ts");
-  await build({ configFile, mode: "production", logLevel: "warn", build: { outDir, emptyOutDir: true } });
   const server = await preview({
-    configFile,
+    configFile: NOTES_CONFIG_FILE,
     logLevel: "warn",
-    build: { outDir },
+    build: { outDir: inject("notesAppDir") },
     plugins: family ? [familyRoutes(createFamilyService({ ...family, syncServerUrl }))] : [],
     preview: { port: 0, host: "127.0.0.1", strictPort: true, proxy: graphqlProxy(syncServerUrl) },
   });
@@ -52,7 +48,6 @@ export async function startNotesApp(syncServerUrl: string, family?: FamilyBacken
     url: `http://127.0.0.1:${address.port}/`,
     async close() {
       await server.close();
-      rmSync(outDir, { recursive: true, force: true });
     },
   };
 }
