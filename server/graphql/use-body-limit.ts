@@ -1,7 +1,9 @@
 /**
  * The request body limit. A body larger than `maxBytes` is refused with HTTP 413 and
- * LIMIT_EXCEEDED before it is parsed: by its Content-Length when it declares one, else while it
- * streams in (chunked uploads), so a large body is never held in memory.
+ * LIMIT_EXCEEDED before it is parsed: by its Content-Length when it declares one (the HTTP parser
+ * reads no more than that), else while it streams in (chunked uploads), so a large body is never
+ * held in memory. In-process callers (`server.fetch`) are the embedding app, trusted to declare
+ * the length of what they send.
  *
  * Replaces yoga's built-in limit (set `maxRequestBodySize: false` beside it) for one reason: a
  * message that says what the limit is, with our error code.
@@ -24,8 +26,12 @@ export function useBodyLimit(maxBytes: number = MAX_REQUEST_BODY_BYTES): Plugin 
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       const declared = request.headers.get("content-length");
-      if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-      if (!requestParser || !request.body) return;
+      const declaresLength = declared !== null && /^\d+$/.test(declared);
+      if (declaresLength && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+      // A declared length within the limit is the body's length: Node's HTTP parser delivers exactly
+      // that many bytes. Only a body without one (chunked) is counted as it streams in; wrapping every
+      // body in a counting stream cost each push a stream pipeline and its teardown.
+      if (declaresLength || !requestParser || !request.body) return;
       const parse = requestParser;
       setRequestParser((original) => parse(limited(original, maxBytes, fetchAPI)));
     },
