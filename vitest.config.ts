@@ -138,6 +138,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
             include: browserSuites,
             testTimeout: 60_000,
             hookTimeout: 120_000,
+            // One import of the server, Vite and playwright-core per worker, not per file (as in the other projects).
+            isolate: false,
             // The notes app is built once per run for every file that serves it.
             globalSetup: ["test/helpers/cli-build.ts", "test/e2e/notes-build.ts"],
           },
