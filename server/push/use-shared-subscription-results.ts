@@ -25,6 +25,8 @@ const preparedByResult = new WeakMap<ExecutionResult, PreparedPayload>();
 /** A number per parsed document (yoga's parse cache hands every subscriber of one query text the same document). */
 const documentIds = new WeakMap<DocumentNode, { id: number; variablesMatter: boolean }>();
 let nextDocumentId = 0;
+/** Streams this file opened, by the context that opened them (`takeSharedStream`). */
+const openedByContext = new WeakMap<object, AsyncIterableIterator<ExecutionResult>>();
 
 /**
  * A `next` payload serialized once. graphql-ws serializes the frame with `JSON.stringify`, which
@@ -58,6 +60,19 @@ export function preparedPayloadFor(result: ExecutionResult): PreparedPayload | u
   return preparedByResult.get(result);
 }
 
+/**
+ * The stream a `datasetChanged` subscription with this context opened, without envelop's per-result
+ * wrappers (and forgets it); undefined when it did not open one here. A long-lived subscription
+ * need not keep those wrappers, which hold the whole operation context: its events are plain
+ * field reads, with nothing to mask or log.
+ */
+export function takeSharedStream(contextValue: unknown): AsyncIterableIterator<ExecutionResult> | undefined {
+  if (typeof contextValue !== "object" || contextValue === null) return undefined;
+  const stream = openedByContext.get(contextValue);
+  openedByContext.delete(contextValue);
+  return stream;
+}
+
 /** The envelop plugin: `datasetChanged` subscriptions execute each event once per selection. */
 export function useSharedSubscriptionResults(): Plugin {
   return {
@@ -86,6 +101,7 @@ async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterat
     throw: (error?: unknown) => (events.throw ? events.throw(error).then(toResult) : Promise.reject(error)),
     [Symbol.asyncIterator]: () => results,
   };
+  if (typeof args.contextValue === "object" && args.contextValue !== null) openedByContext.set(args.contextValue, results);
   return results;
 }
 

@@ -38,7 +38,7 @@ import type { ConnectionLimits } from "./connection-limits.js";
 import type { DropReason } from "./dataset-changes.js";
 import type { PushConfig } from "./push-config.js";
 import type { LiveConnection } from "./resolvers.js";
-import { preparedPayloadFor } from "./use-shared-subscription-results.js";
+import { preparedPayloadFor, takeSharedStream } from "./use-shared-subscription-results.js";
 import { serveGraphqlWs } from "./ws-adapter.js";
 
 /** What the WebSocket endpoint needs: yoga (to run operations), the limits, a logger and the clock. */
@@ -202,12 +202,14 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
       // Every operation runs through yoga's envelop (masking, limits, logs) via the root value.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       // Once the stream is open, the operation's context and enveloped functions are not needed
-      // again (graphql-ws keeps these arguments for the subscription's life): let them go.
+      // again (graphql-ws keeps these arguments for the subscription's life): let them go, and
+      // keep a shared `datasetChanged` stream without envelop's wrappers, which hold the context.
       subscribe: async (args) => {
         const stream = await (args.rootValue as EnvelopedRoot).subscribe(args);
+        const shared = Symbol.asyncIterator in stream ? takeSharedStream(args.contextValue) : undefined;
         args.contextValue = undefined;
         args.rootValue = undefined;
-        return stream;
+        return shared ?? stream;
       },
     },
     wss,
