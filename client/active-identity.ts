@@ -99,7 +99,7 @@ export async function activateIdentity(deps: ActivateDeps): Promise<Active> {
       tabs.synced(dataset, records.map((record) => record.key));
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    pageSize: options.pageSize ?? 500,
+    pageSize: options.pageSize ?? 1000,
   };
   const autoSync = options.autoSync ?? true;
   const backoff = { ...options.backoff, ...(options.random ? { random: options.random } : {}) };

@@ -63,7 +63,7 @@ export interface ClientOptions {
   intervalMs?: number;
   /** Retry delays after a failed sync. Default 1 s doubling to 60 s, with jitter. */
   backoff?: { baseMs?: number; maxMs?: number };
-  /** Records per pulled page (the server allows 1 to 1000). Default 500. */
+  /** Records per pulled page (the server allows 1 to 1000). Default 1000: a full dataset in one or two requests. */
   pageSize?: number;
   /** A request taking longer fails and is retried. Default 30 s. */
   requestTimeoutMs?: number;
