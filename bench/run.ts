@@ -37,6 +37,7 @@ import { runConnections } from "./scenarios/connections.js";
 import { runInitialSync } from "./scenarios/initial-sync.js";
 import { runModelSync } from "./scenarios/model-sync.js";
 import { runPushNotify } from "./scenarios/push-notify.js";
+import { runPushPair } from "./scenarios/push-pair.js";
 import { runStream } from "./scenarios/stream.js";
 import { runUserPoolAuth } from "./scenarios/user-pool-auth.js";
 import { runWriteThroughput } from "./scenarios/write-throughput.js";
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     baselines = await measureBaselines(options.quick, http.url);
     const scenarios: Array<[string, () => Promise<ScenarioResult>]> = [
       ["push-notify", () => runPushNotify(options.quick)],
+      ["push-pair", () => runPushPair(options.quick)],
       ["write-throughput", () => runWriteThroughput(options.quick, baselines.sqlite, http.url)],
       ["initial-sync", () => runInitialSync(options.quick, http.url)],
       ["connections", () => runConnections(options.quick)],

@@ -4,7 +4,7 @@
  * are made up here.
  */
 import { describe, expect, it } from "vitest";
-import { evaluateGoals, goalsConsole, goalsMarkdown, type GoalSpec } from "../../bench/lib/goals.js";
+import { evaluateGoals, GOALS, goalsConsole, goalsMarkdown, type GoalSpec } from "../../bench/lib/goals.js";
 import type { ResultRow } from "../../bench/lib/report.js";
 
 const row = (fields: Partial<ResultRow> & Pick<ResultRow, "scenario" | "case" | "value">): ResultRow => ({ unit: "", better: "lower", baselines: [], ...fields });
@@ -36,9 +36,13 @@ describe("bench goals report", () => {
     const byId = new Map(goals.map((goal) => [goal.id, goal]));
     expect(goals.map((goal) => goal.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(byId.get(2)!.verdict).toBe("NOT MEASURED");
-    expect(byId.get(2)!.parts[0]!.reason).toMatch(/no scenario yet; it would measure pair latency .* y-leveldb/);
+    expect(byId.get(2)!.parts[0]!.reason).toBe("scenario push-pair did not run");
     expect(byId.get(7)!.verdict).toBe("NOT MEASURED");
     expect(byId.get(7)!.parts[0]!.reason).toBe("scenario ydoc did not run");
+    // A goal no scenario measures yet says what would.
+    const unmeasured = { ...GOALS[1]!, measuredBy: undefined, unmeasured: "pair latency against a y-websocket + y-leveldb peer" };
+    const [pending] = evaluateGoals(pushRows(1500, 600, 4000), [unmeasured]);
+    expect(pending!.parts[0]!.reason).toBe("no scenario yet; it would measure pair latency against a y-websocket + y-leveldb peer");
   });
 
   it("a skipped row is NOT MEASURED with its reason, not a miss", () => {
