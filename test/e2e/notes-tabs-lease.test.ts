@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { describeInBrowser, launchChromium } from "./browser.js";
 import { openApp, startNotesApp, transferOf, type NotesApp } from "./notes-app.js";
+import { onPushSent } from "./wire-pushes.js";
 
 describeInBrowser("notes app in two tabs without Web Locks", () => {
   let server: TestServer;
@@ -25,13 +26,7 @@ describeInBrowser("notes app in two tabs without Web Locks", () => {
     await context.addInitScript(() => {
       delete (Navigator.prototype as { locks?: unknown }).locks;
     });
-    context.on("request", (request) => {
-      if (!request.url().endsWith("/graphql") || request.method() !== "POST") return;
-      const body = request.postDataJSON() as { query?: string; variables?: { input?: { patches?: Array<{ key: string }> } } };
-      if (!body.query?.includes("pushRecords")) return;
-      const page = request.frame().page();
-      pushedBy.set(page, [...(pushedBy.get(page) ?? []), ...(body.variables?.input?.patches ?? []).map((patch) => patch.key)]);
-    });
+    onPushSent(context, (page, push) => pushedBy.set(page, [...(pushedBy.get(page) ?? []), ...push.patches.map((patch) => patch.key)]));
     tabs = [await context.newPage(), await context.newPage()];
   });
 

@@ -22,6 +22,7 @@ import {
   typeInBody,
   type NotesApp,
 } from "./notes-app.js";
+import { onPushSent } from "./wire-pushes.js";
 
 /** A push as the browser sent it (the `pushRecords` input). */
 interface SentPush {
@@ -42,12 +43,8 @@ describeInBrowser("notes app in several tabs", () => {
     server = await startTestServer();
     [app, browser] = await Promise.all([startNotesApp(server.url), launchChromium()]);
     context = await browser.newContext({ viewport: { width: 1100, height: 560 } });
-    // Every push any tab sends, read off the wire.
-    context.on("request", (request) => {
-      if (!request.url().endsWith("/graphql") || request.method() !== "POST") return;
-      const body = request.postDataJSON() as { query?: string; variables?: { input?: SentPush } };
-      if (body.query?.includes("pushRecords") && body.variables?.input) pushes.push(body.variables.input);
-    });
+    // Every push any tab sends, read off the wire (HTTP or the live socket).
+    onPushSent(context, (_page, push) => pushes.push(push as SentPush));
     tabs = [await context.newPage(), await context.newPage()];
   });
 
