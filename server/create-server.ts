@@ -16,6 +16,7 @@ import { createAdminArea } from "./graphql/admin-area.js";
 import { createIdentityArea } from "./graphql/identity-area.js";
 import { createSyncpoolSchema } from "./graphql/schema.js";
 import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
+import { useCompression } from "./graphql/use-compression.js";
 import { useIntrospectionGuard } from "./graphql/use-introspection-guard.js";
 import { useQueryLimits } from "./graphql/use-query-limits.js";
 import { useRequestLog } from "./graphql/use-request-log.js";
@@ -29,7 +30,6 @@ import { createRateLimiter } from "./identity/rate-limiter.js";
 import { createTokenService } from "./identity/tokens.js";
 import { createLogger } from "./logger.js";
 import type { SyncpoolServer, SyncpoolServerOptions } from "./syncpool-server.js";
-
 export type { SyncpoolServer, SyncpoolServerOptions } from "./syncpool-server.js";
 import { createKeysArea } from "./keys/keys-area.js";
 import { openKeyRing, type KeyRing } from "./keys/key-ring.js";
@@ -67,8 +67,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
   // The data directory holds the database and keys: private to this user before anything is written.
   await restrictDataDir(config.dataDir, []);
   // openStorage migrates what it opens; a storage passed in is migrated here (a no-op when current).
-  const storage =
-    options.storage ??
+  const storage = options.storage ??
     (await openStorage({
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl ?? undefined,
@@ -252,6 +251,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         ...(config.dev ? [] : [useIntrospectionGuard()]),
         // 6. Request, error, push-latency, rate-limit and sign-in metrics (`server/metrics/`); 7. each `datasetChanged` event executed once per selection (`server/push/`).
         ...[useMetrics(metrics, now), useSharedSubscriptionResults()],
+        useCompression(), // 8. Answers of a kilobyte or more compressed as the client accepts (br, gzip).
       ],
     });
 

@@ -87,7 +87,16 @@ export interface LeaseMeta {
   syncWanted?: boolean;
 }
 
-export type MetaRow = DatasetMeta | ClockMeta | UsageMeta | LeaseMeta;
+/**
+ * Where this device is in the server's change feed (`changes`): every change before `cursor` has
+ * been applied. Absent until a full pass succeeded once.
+ */
+export interface ChangesCursorMeta {
+  id: "changes";
+  cursor: string;
+}
+
+export type MetaRow = DatasetMeta | ClockMeta | UsageMeta | LeaseMeta | ChangesCursorMeta;
 
 /** The meta row id of a dataset. Dataset names cannot contain the reserved id `clock`'s form. */
 export function datasetMetaId(dataset: string): string {

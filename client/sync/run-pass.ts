@@ -1,11 +1,17 @@
 /**
- * One sync pass over several datasets: for a full pass, every dataset this device holds plus every
- * dataset the server lists (so a new device discovers them). Datasets sync one after another; a
- * failing dataset does not stop the others, and the pass rejects with the first failure after
- * all have run. Each failure is also reported as `syncError` with its dataset, except those caused
- * by the client closing its database under the pass (`close()`, `signOut()`).
+ * One sync pass over several datasets. A full pass covers every dataset this device holds plus
+ * every dataset the server has: with the change feed (`feed-pass.ts`) one request tells which
+ * changed and brings their changes, and only datasets with local writes, or that the answer could
+ * not bring whole, take a pass of their own; without a feed cursor the server's list is fetched (so
+ * a new device discovers every dataset) and each dataset is synced in turn. Datasets sync one after
+ * another; a failing dataset does not stop the others, and the pass rejects with the first failure
+ * after all have run (the feed cursor is stored only when none failed). Each failure is also
+ * reported as `syncError` with its dataset, except those caused by the client closing its database
+ * under the pass (`close()`, `signOut()`).
  */
-import { readDatasetMetas } from "../store/read-records.js";
+import { saveChangesCursor } from "../store/changes-cursor.js";
+import { countPending, readDatasetMetas } from "../store/read-records.js";
+import { applyFeedChanges, feedAction, planFullPass, type FeedPlan } from "./feed-pass.js";
 import type { SyncState, SyncTarget } from "./sync-loop.js";
 import { syncDataset, type SyncContext } from "./sync-dataset.js";
 
@@ -21,11 +27,18 @@ export async function runSyncPass(
   ctx.emitter.emit("syncStart", { datasets: target === "all" ? "all" : [...target] });
   const totals = new Map<string, number>();
   let names: string[];
+  let plan: FeedPlan | null = null;
   if (target === "all") {
-    const remote = await ctx.authed((token) => ctx.transport.datasets(token));
-    for (const dataset of remote) totals.set(dataset.name, dataset.recordCount);
+    setState("pulling");
+    plan = await planFullPass(ctx);
     const local = (await readDatasetMetas(ctx.db)).map((meta) => meta.dataset);
-    names = [...new Set([...local, ...remote.map((dataset) => dataset.name)])].sort();
+    if (plan.mode === "feed") {
+      names = [...new Set([...local, ...plan.changes.keys()])].sort();
+    } else {
+      const remote = await ctx.authed((token) => ctx.transport.datasets(token));
+      for (const dataset of remote) totals.set(dataset.name, dataset.recordCount);
+      names = [...new Set([...local, ...remote.map((dataset) => dataset.name)])].sort();
+    }
   } else {
     names = [...target];
   }
@@ -33,6 +46,17 @@ export async function runSyncPass(
   let firstError: unknown;
   for (const dataset of names) {
     try {
+      if (plan?.mode === "feed") {
+        const meta = plan.metas.get(dataset);
+        const hasLocalWrites = Boolean(meta?.pendingDelete || meta?.inFlight) || (await countPending(ctx.db, dataset)) > 0;
+        const action = feedAction(plan, dataset, hasLocalWrites);
+        if (action === "none") continue;
+        if (action === "apply") {
+          setState("applying");
+          await applyFeedChanges(ctx, dataset, plan.changes.get(dataset)!);
+          continue;
+        }
+      }
       const expectedTotal = totals.get(dataset);
       await syncDataset(ctx, dataset, { setState, ...(expectedTotal !== undefined ? { expectedTotal } : {}) });
     } catch (error) {
@@ -45,5 +69,6 @@ export async function runSyncPass(
     }
   }
   if (firstError !== undefined) throw firstError;
+  if (plan?.cursor) await saveChangesCursor(ctx.db, plan.cursor);
   ctx.emitter.emit("syncDone", { datasets: names });
 }

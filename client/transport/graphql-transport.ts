@@ -11,6 +11,7 @@ import { BadEndpointError } from "./bad-endpoint-error.js";
 import { NetworkError } from "./network-error.js";
 import { serverName } from "./shared-name.js";
 import type {
+  ChangeFeed,
   DeleteDatasetResult,
   PushInput,
   PushResult,
@@ -48,6 +49,12 @@ const RECORDS = `query Records($dataset: String!, $sinceSyncCount: Int, $first: 
   records(dataset: $dataset, sinceSyncCount: $sinceSyncCount, first: $first, after: $after, shared: $shared) {
     records { ${RECORD} } datasetSyncCount datasetExists deletedAfterSince mergedDatasetNames
     conflictStrategy syncSessionToken nextCursor
+  }
+}`;
+const CHANGES = `query Changes($cursor: String) {
+  changes(cursor: $cursor) {
+    cursor resync more datasets { name shared sinceSyncCount datasetSyncCount complete mergedDatasetNames
+      conflictStrategy records { ${RECORD} } }
   }
 }`;
 /** The push mutation, sent as a POST or, by `socket-push.ts`, over the live connection. */
@@ -122,6 +129,7 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
       const { dataset, shared } = serverName(args.dataset);
       return call<RecordPage>(RECORDS, { ...args, dataset, ...(shared ? { shared } : {}) }, token);
     },
+    changes: (token: string, cursor: string | null) => call<ChangeFeed>(CHANGES, cursor === null ? {} : { cursor }, token),
     pushRecords: (token: string, input: PushInput) => call<PushResult>(PUSH, pushVariables(input), token),
     datasets: (token: string) => call<RemoteDataset[]>(DATASETS, {}, token),
     configureDataset: (token: string, name: string, conflictStrategy: ConflictStrategy) => {

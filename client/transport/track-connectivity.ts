@@ -55,6 +55,7 @@ export function trackConnectivity(transport: Transport, reachability: Reachabili
   return {
     signIn: wrap(transport.signIn.bind(transport)),
     records: wrap(transport.records.bind(transport)),
+    ...(transport.changes ? { changes: wrap(transport.changes.bind(transport)) } : {}),
     pushRecords: wrap(transport.pushRecords.bind(transport)),
     datasets: wrap(transport.datasets.bind(transport)),
     configureDataset: wrap(transport.configureDataset.bind(transport)),

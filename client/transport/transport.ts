@@ -8,6 +8,7 @@
  */
 import type { ConflictStrategy, SyncRecord } from "../../core/types.js";
 import type {
+  ChangeFeed,
   Conflict as ServerConflict,
   DatasetInfo as RemoteDataset,
   DeleteDatasetResult,
@@ -19,7 +20,7 @@ import type {
   Usage,
 } from "../../schema/wire-types.js";
 
-export type { DeleteDatasetResult, Login, PushInput, PushResult, RecordPage, RemoteDataset, ServerConflict, Session, Usage };
+export type { ChangeFeed, DeleteDatasetResult, Login, PushInput, PushResult, RecordPage, RemoteDataset, ServerConflict, Session, Usage };
 
 export interface SignInInput {
   identityPoolId: string;
@@ -39,6 +40,11 @@ export interface RecordsArgs {
 export interface Transport {
   signIn(input: SignInInput): Promise<Session>;
   records(token: string, args: RecordsArgs): Promise<RecordPage>;
+  /**
+   * Every readable dataset changed since `cursor` (null: none yet), in one request. Optional: a
+   * transport without it syncs all datasets one by one.
+   */
+  changes?(token: string, cursor: string | null): Promise<ChangeFeed>;
   pushRecords(token: string, input: PushInput): Promise<PushResult>;
   datasets(token: string): Promise<RemoteDataset[]>;
   configureDataset(token: string, name: string, conflictStrategy: ConflictStrategy): Promise<RemoteDataset>;
