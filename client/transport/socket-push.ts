@@ -94,6 +94,7 @@ export function withSocketPush(transport: Transport, channel: () => PushChannel 
   return {
     signIn: (input) => transport.signIn(input),
     records: (token, args) => transport.records(token, args),
+    ...(transport.changes ? { changes: transport.changes.bind(transport) } : {}),
     datasets: (token) => transport.datasets(token),
     configureDataset: (token, name, strategy) => transport.configureDataset(token, name, strategy),
     deleteDataset: (token, name) => transport.deleteDataset(token, name),
