@@ -146,19 +146,18 @@ describe("the change feed", () => {
     };
     const WRITERS = 8;
     const PUSHES = 10;
-    let writing = true;
-    const reader = (async () => {
-      while (writing) await follow();
-    })();
+    // The reader follows once after each acknowledged push, one read at a time, while the other
+    // writers go on committing: reads interleave with commits without polling the server flat out.
+    let reading: Promise<void> = Promise.resolve();
     await Promise.all(
       Array.from({ length: WRITERS }, async (_, writer) => {
         for (let push = 0; push < PUSHES; push++) {
           await api.push({ dataset: `w${writer % 4}`, patches: [{ op: "REPLACE", key: `${writer}-${push}`, value: "v" }] });
+          reading = reading.then(follow);
         }
       }),
     );
-    writing = false;
-    await reader;
+    await reading;
     await follow();
     const written = Array.from({ length: WRITERS * PUSHES }, (_, i) => `w${Math.floor(i / PUSHES) % 4}/${Math.floor(i / PUSHES)}-${i % PUSHES}`);
     expect([...seen].sort()).toEqual(written.sort());
