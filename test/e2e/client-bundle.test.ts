@@ -25,9 +25,11 @@ const ARTIFACTS_DIR = join(here, "artifacts");
  * results and the sign-in and sync-state events took it to 24 KB. The in-memory record cache that
  * lets a query skip reading and decoding the whole dataset added 0.9 KB. The client's own
  * user-pool methods, which import() the user-pool calls on first use and keep the user's tokens
- * for a restarted app, added 0.6 KB; the calls themselves stay out, in a chunk of their own.)
+ * for a restarted app, added 0.6 KB; the calls themselves stay out, in a chunk of their own.
+ * Pushing over the live connection, the one-request change feed and applying a pull in bulk,
+ * which cut a sync's bytes on the wire and its time, added 1.4 KB.)
  */
-const BUDGET_GZIP_BYTES = { withDependencies: 85 * 1024, ownCode: 26.5 * 1024 };
+const BUDGET_GZIP_BYTES = { withDependencies: 87 * 1024, ownCode: 28 * 1024 };
 
 /**
  * Builds `client/index.ts` as an app's bundler does: what it import()s (the user-pool calls) goes
