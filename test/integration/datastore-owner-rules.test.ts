@@ -6,14 +6,12 @@
  * and in with Amplify Auth, each in their own app process (test/helpers/datastore-user-pool-device.cjs);
  * the real `@aws-sdk/client-cognito-identity-provider` puts one of them in `Admin`. Binds a port.
  */
-import { AdminAddUserToGroupCommand, CreateGroupCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { materializeStoredJson } from "../../core/shown-value.js";
-import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
-import { startUserPoolDevice, type Device } from "../helpers/datastore-device.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
-import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import type { Device } from "../helpers/datastore-device.js";
+import { startUserPoolPair, type UserPoolPair } from "../helpers/datastore-user-pool-pair.js";
+import type { TestServer } from "../helpers/server.js";
 
 /**
  * The app's schema.graphql (the device's codegen models cover all four). Report also grants
@@ -26,24 +24,14 @@ const SCHEMA = `
   type Notice @model @auth(rules: [{ allow: public, operations: [read] }, { allow: owner, operations: [create, read] }]) { id: ID! body: String! }
   type Memo @model @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }, { allow: groups, groups: ["Admin"] }]) { id: ID! text: String! }
 `;
-const DEVELOPER = { accessKeyId: "AKIADATASTOREOWNERRULES", secretAccessKey: "datastore-owner-rules-developer-secret-01" };
-const PASSWORD = "Correct-horse-9";
 freshAmplifyForThisFile();
 
 describe("DataStore on a model with an owner rule beside private and groups rules", { timeout: 60_000 }, () => {
   let server: TestServer;
-  let developer: CognitoIdentityProviderClient;
+  let pair: UserPoolPair;
   let alice: Device; // in Admin
   let bob: Device;
 
-  const signUpAndIn = async (app: Device, username: string, groups: string[] = []) => {
-    await app.run("signUp", { username, password: PASSWORD, email: `${username}@example.com` });
-    const code = await codeFromLog(server.dataDir, username, "SIGN_UP");
-    if (code === null) throw new Error(`no sign-up code was written for ${username}`);
-    await app.run("confirmSignUp", { username, code });
-    for (const group of groups) await developer.send(new AdminAddUserToGroupCommand({ UserPoolId: "local_default", Username: username, GroupName: group }));
-    expect(await app.run("signIn", { username, password: PASSWORD })).toMatchObject({ isSignedIn: true });
-  };
   /** The stored Memo `id` of the pool's shared data, or undefined. */
   const storedMemo = async (id: string) => {
     const page = await server.storage.datasets.readRecords("_shared:default", "model-Memo", { sinceSyncCount: 0, limit: 1000 });
@@ -53,22 +41,10 @@ describe("DataStore on a model with an owner rule beside private and groups rule
   const memoErrors = async (app: Device) => (await app.run("errors")).filter((error: any) => error.model === "Memo");
 
   beforeAll(async () => {
-    const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER, models: { schema: SCHEMA, conflictHandler: "AUTOMERGE" } });
-    server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test"), pools: [identityPool] } });
-    developer = cognitoClient(server.url, DEVELOPER);
-    await developer.send(new CreateGroupCommand({ UserPoolId: "local_default", GroupName: "Admin" }));
-    const endpoint = `${server.url}/appsync/default/graphql`;
-    [alice, bob] = await Promise.all([startUserPoolDevice(endpoint, `${server.url}/aws/cognito-idp`), startUserPoolDevice(endpoint, `${server.url}/aws/cognito-idp`)]);
-    await signUpAndIn(alice, "alice", ["Admin"]);
-    await signUpAndIn(bob, "bob");
-    await Promise.all([alice.run("start"), bob.run("start")]);
+    pair = await startUserPoolPair(SCHEMA);
+    ({ server, alice, bob } = pair);
   }, 90_000);
-  afterAll(async () => {
-    alice?.kill();
-    bob?.kill();
-    developer?.destroy();
-    await server?.close();
-  });
+  afterAll(async () => pair?.close());
 
   it("lets another signed-in user sync the owner's items through the private read rule, and refuses that user's update of them", async () => {
     const memo = await alice.run("save", { model: "Memo", fields: { text: "alice's plan" } });

@@ -8,14 +8,12 @@
  * rule without `update` refuses the update with `Unauthorized`. Binds a port: Amplify, the SDK and
  * the realtime sockets send their own requests.
  */
-import { AdminAddUserToGroupCommand, CreateGroupCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { materializeStoredJson } from "../../core/shown-value.js";
-import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
-import { startUserPoolDevice, type Device } from "../helpers/datastore-device.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
-import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import type { Device } from "../helpers/datastore-device.js";
+import { startUserPoolPair, type UserPoolPair } from "../helpers/datastore-user-pool-pair.js";
+import type { TestServer } from "../helpers/server.js";
 
 /** The app's schema.graphql; the device holds what codegen makes of it. */
 const SCHEMA = `
@@ -24,27 +22,14 @@ const SCHEMA = `
   type Notice @model @auth(rules: [{ allow: public, operations: [read] }, { allow: owner, operations: [create, read] }]) { id: ID! body: String! }
   type Memo @model @auth(rules: [{ allow: owner }, { allow: private, operations: [read] }, { allow: groups, groups: ["Admin"] }]) { id: ID! text: String! }
 `;
-const DEVELOPER = { accessKeyId: "AKIADATASTOREUSERPOOL", secretAccessKey: "datastore-user-pool-developer-secret-0123" };
-const PASSWORD = "Correct-horse-9";
 freshAmplifyForThisFile();
 
 describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool", { timeout: 60_000 }, () => {
   let server: TestServer;
-  let developer: CognitoIdentityProviderClient;
+  let pair: UserPoolPair;
   let alice: Device;
   let bob: Device;
   const identityOf = new Map<string, string>();
-
-  /** Signs `username` up and in through Amplify Auth in `app`, the code read where the pool writes it without SMTP. */
-  const signUpAndIn = async (app: Device, username: string, groups: string[] = []) => {
-    await app.run("signUp", { username, password: PASSWORD, email: `${username}@example.com` });
-    // Written before SignUp answers (no SMTP configured: the pool's code log).
-    const code = await codeFromLog(server.dataDir, username, "SIGN_UP");
-    if (code === null) throw new Error(`no sign-up code was written for ${username}`);
-    await app.run("confirmSignUp", { username, code });
-    for (const group of groups) await developer.send(new AdminAddUserToGroupCommand({ UserPoolId: "local_default", Username: username, GroupName: group }));
-    expect(await app.run("signIn", { username, password: PASSWORD })).toMatchObject({ isSignedIn: true });
-  };
 
   /** The stored items of `model` in `owner`'s data (an identity id, or `_shared:default`). */
   const stored = async (owner: string, model: string) => {
@@ -53,23 +38,11 @@ describe("DataStore with AMAZON_COGNITO_USER_POOLS against syncpool's user pool"
   };
 
   beforeAll(async () => {
-    const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER, models: { schema: SCHEMA, conflictHandler: "AUTOMERGE" } });
-    server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test"), pools: [identityPool] } });
-    developer = cognitoClient(server.url, DEVELOPER);
-    await developer.send(new CreateGroupCommand({ UserPoolId: "local_default", GroupName: "Admin" }));
-    const endpoint = `${server.url}/appsync/default/graphql`;
-    [alice, bob] = await Promise.all([startUserPoolDevice(endpoint, `${server.url}/aws/cognito-idp`), startUserPoolDevice(endpoint, `${server.url}/aws/cognito-idp`)]);
-    await signUpAndIn(alice, "alice", ["Admin"]);
-    await signUpAndIn(bob, "bob");
-    await Promise.all([alice.run("start"), bob.run("start")]);
+    pair = await startUserPoolPair(SCHEMA);
+    ({ server, alice, bob } = pair);
     for (const app of [alice, bob]) for (const model of ["Diary", "Report", "Notice"]) await app.run("observe", { model });
   }, 90_000);
-  afterAll(async () => {
-    alice?.kill();
-    bob?.kill();
-    developer?.destroy();
-    await server?.close();
-  });
+  afterAll(async () => pair?.close());
 
   it("syncs an owner's items to the server under its identity and observes them live, and another user sees none of them", async () => {
     const saved = await alice.run("save", { model: "Diary", fields: { entry: "dear diary" } });
