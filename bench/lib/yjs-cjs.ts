@@ -4,7 +4,10 @@
  * and CommonJS builds in one process breaks Yjs's constructor checks. Only the bench children
  * that run the peer load this module; the syncpool side never does.
  */
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
 import type * as YType from "yjs";
 
 const require = createRequire(import.meta.url);
@@ -32,6 +35,22 @@ const { setupWSConnection } = require("y-websocket/bin/utils") as {
 };
 
 export { setupWSConnection };
+
+/** The y-websocket server on a free port of 127.0.0.1: its ws:// URL, and `close` to end every connection and stop listening. */
+export async function listenYWebsocket(): Promise<{ url: string; close(): void }> {
+  const httpServer = createServer();
+  const wss = new WebSocketServer({ noServer: true });
+  wss.on("connection", (socket, request) => setupWSConnection(socket, request));
+  httpServer.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`,
+    close() {
+      for (const client of wss.clients) client.terminate();
+      httpServer.close();
+    },
+  };
+}
 
 /**
  * A Yjs client of `room` on the y-websocket server at `url` (ws://host:port), over `ws`. Without

@@ -9,10 +9,8 @@
  *
  *   argv: <pairs> <edits> <leveldb dir>   -> IPC { type: "samples", samples: number[] } then exit
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import WebSocket, { WebSocketServer } from "ws";
+import WebSocket from "ws";
 
 // Every provider adds a process "exit" listener.
 process.setMaxListeners(0);
@@ -22,14 +20,10 @@ const edits = Number(editsArg);
 const WARMUP_EDITS = 20;
 // Read by y-websocket's bin/utils when it is first loaded: set before the import below.
 process.env["YPERSISTENCE"] = levelDir;
-const { connectYClient, setupWSConnection, whenSynced } = await import("../lib/yjs-cjs.js");
+const { connectYClient, listenYWebsocket, whenSynced } = await import("../lib/yjs-cjs.js");
 
-const httpServer = createServer();
-const wss = new WebSocketServer({ noServer: true });
-wss.on("connection", (socket, request) => setupWSConnection(socket, request));
-httpServer.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
-await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
-const url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+const yServer = await listenYWebsocket();
+const url = yServer.url;
 
 type Client = ReturnType<typeof connectYClient>;
 const rooms: Array<{ writer: Client; reader: Client }> = [];
@@ -65,7 +59,6 @@ process.send!({ type: "samples", samples }, () => {
     writer.provider.destroy();
     reader.provider.destroy();
   }
-  for (const client of wss.clients) client.terminate();
-  httpServer.close();
+  yServer.close();
   process.exit(0);
 });

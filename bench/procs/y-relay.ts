@@ -7,23 +7,17 @@
  *
  *   argv: <subscribers> <edits>   -> IPC { type: "samples", samples: number[] } then exit
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import WebSocket, { WebSocketServer } from "ws";
-import { connectYClient, setupWSConnection, whenSynced, type YProvider } from "../lib/yjs-cjs.js";
+import WebSocket from "ws";
+import { connectYClient, listenYWebsocket, whenSynced, type YProvider } from "../lib/yjs-cjs.js";
 
 // Every provider adds a process "exit" listener.
 process.setMaxListeners(0);
 const [subscribers, edits] = process.argv.slice(2).map(Number) as [number, number];
 const WARMUP_EDITS = 3;
 
-const httpServer = createServer();
-const wss = new WebSocketServer({ noServer: true });
-wss.on("connection", (socket, request) => setupWSConnection(socket, request));
-httpServer.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
-await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
-const url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+const yServer = await listenYWebsocket();
+const url = yServer.url;
 
 const providers: YProvider[] = [];
 let arrivals: number[] = [];
@@ -60,7 +54,6 @@ for (let edit = 0; edit < WARMUP_EDITS + edits; edit++) {
 }
 process.send!({ type: "samples", samples }, () => {
   for (const provider of [...providers, writer.provider]) provider.destroy();
-  for (const client of wss.clients) client.terminate();
-  httpServer.close();
+  yServer.close();
   process.exit(0);
 });

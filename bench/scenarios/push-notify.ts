@@ -11,11 +11,11 @@
  * the floor.
  */
 import { performance } from "node:perf_hooks";
-import { createClient, type Client } from "graphql-ws";
-import WebSocket from "ws";
+import type { Client } from "graphql-ws";
 import { forkBenchChild, nextMessage } from "../lib/child-server.js";
 import { startBenchServer } from "../lib/bench-server.js";
 import { pushRecords, signInGuest } from "../lib/gql.js";
+import { liveClient } from "../lib/live-client.js";
 import type { ResultRow, ScenarioResult } from "../lib/report.js";
 import { summarize, type LatencySummary } from "../lib/stats.js";
 import { measureWsBroadcast } from "../baselines/ws-echo.js";
@@ -114,14 +114,7 @@ async function pushFanOut(devices: number, pushes: number): Promise<{ fromCommit
       if (waiting && waiting.syncCount === syncCount && list.length === devices) waiting.resolve();
     };
     for (let index = 0; index < devices; index++) {
-      const client = createClient({
-        url: graphqlUrl.replace(/^http/, "ws"),
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${token}` },
-        retryAttempts: 0,
-        lazy: false,
-        onNonLazyError: () => undefined,
-      });
+      const client = liveClient(graphqlUrl, token);
       clients.push(client);
       client.subscribe<{ datasetChanged: { syncCount: number } }>(
         { query: `subscription { datasetChanged(dataset: "bench") { syncCount deviceId mutationId records { key value syncCount } } }` },

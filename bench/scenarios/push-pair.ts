@@ -14,11 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { createClient, type Client } from "graphql-ws";
-import WebSocket from "ws";
+import type { Client } from "graphql-ws";
 import { startBenchServer } from "../lib/bench-server.js";
 import { forkBenchChild, nextMessage } from "../lib/child-server.js";
 import { signInGuests } from "../lib/gql.js";
+import { liveClient } from "../lib/live-client.js";
 import type { ScenarioResult } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";
 
@@ -82,14 +82,7 @@ async function pairLatencies(identities: number, pushes: number): Promise<{ sent
     let failure: Error | undefined;
     let waiting: Waiting | null = null;
     const connect = (token: string) => {
-      const client = createClient({
-        url: graphqlUrl.replace(/^http/, "ws"),
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${token}` },
-        retryAttempts: 0,
-        lazy: false,
-        onNonLazyError: () => undefined,
-      });
+      const client = liveClient(graphqlUrl, token);
       clients.push(client);
       return client;
     };
