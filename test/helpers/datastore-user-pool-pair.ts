@@ -32,7 +32,8 @@ export interface UserPoolPair {
 export async function startUserPoolPair(schema: string): Promise<UserPoolPair> {
   const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER, models: { schema, conflictHandler: "AUTOMERGE" } });
   const server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test"), pools: [identityPool] } });
-  const developer = cognitoClient(server.url, DEVELOPER);
+  // A copy: the SDK marks the credentials object it is given ($source), which the pool settings would then refuse.
+  const developer = cognitoClient(server.url, { ...DEVELOPER });
   const devices: Device[] = [];
   const close = async () => {
     for (const device of devices) device.kill();
