@@ -14,12 +14,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poolSettingsSchema } from "../../server/config.js";
-import { materializeStoredJson } from "../../core/shown-value.js";
-import { startDevice, type Device } from "../helpers/datastore-device.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { Device } from "../helpers/datastore-device.js";
+import { startApiKeyPair, type ApiKeyPair } from "../helpers/datastore-api-key-pair.js";
+import type { TestServer } from "../helpers/server.js";
+import { storedModelItem } from "../helpers/stored-model-item.js";
 
-const ADMIN_TOKEN = "admin-token-for-datastore-lambda-0123456789";
 /** The schema test/helpers/datastore-device.cjs carries as codegen models. */
 const SCHEMA = `
   type Todo @model @auth(rules: [{ allow: public }]) { id: ID! title: String! done: Boolean }
@@ -43,15 +42,12 @@ describe("an unmodified Amplify DataStore app against a LAMBDA model", () => {
   const dir = mkdtempSync(join(tmpdir(), "syncpool-datastore-lambda-"));
   const handlerPath = join(dir, "conflict-handler.mjs");
   const callsPath = join(dir, "calls.jsonl");
+  let pair: ApiKeyPair;
   let server: TestServer;
   let one: Device;
   let two: Device;
 
-  const stored = async (id: string) => {
-    const page = await server.storage.datasets.readRecords("_shared:app", "model-Note", { sinceSyncCount: 0, limit: 1000 });
-    const record = page.records.find((candidate) => candidate.key === id);
-    return record ? materializeStoredJson(record.value) : null;
-  };
+  const stored = (id: string) => storedModelItem(server.storage, "_shared:app", "Note", id);
   /** What the server's handler was called with for the item `id`. */
   const handlerCalls = (id: string): Array<{ id: string; newContent: string; existingContent: string }> =>
     (existsSync(callsPath) ? readFileSync(callsPath, "utf8").trim().split("\n").map((line) => JSON.parse(line)) : []).filter((call) => call.id === id);
@@ -78,18 +74,11 @@ describe("an unmodified Amplify DataStore app against a LAMBDA model", () => {
 
   beforeAll(async () => {
     writeFileSync(handlerPath, handler(callsPath));
-    const models = { schema: SCHEMA, conflictHandlers: { Note: "LAMBDA" }, lambdaConflictHandler: { module: handlerPath } };
-    server = await startTestServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", models })], adminToken: ADMIN_TOKEN } });
-    const issued = await server.gql(`mutation { createApiKey(identityPoolId: "app", expiresInDays: 1) { apiKey } }`, {}, ADMIN_TOKEN);
-    const endpoint = `${server.url}/appsync/app/graphql`;
-    const apiKey: string = issued.data.createApiKey.apiKey;
-    [one, two] = await Promise.all([startDevice(endpoint, { apiKey }), startDevice(endpoint, { apiKey })]);
-    await Promise.all([one.run("start"), two.run("start")]);
+    pair = await startApiKeyPair({ schema: SCHEMA, conflictHandlers: { Note: "LAMBDA" }, lambdaConflictHandler: { module: handlerPath } });
+    ({ server, one, two } = pair);
   }, 60_000);
   afterAll(async () => {
-    one?.kill();
-    two?.kill();
-    await server?.close();
+    await pair?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -17,8 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SyncClient } from "../../client/index.js";
 import { materializeStoredJson } from "../../core/shown-value.js";
 import { poolSettingsSchema } from "../../server/config.js";
+import { issueApiKey } from "../helpers/datastore-api-key-pair.js";
 import { startDevice, type Device, type DeviceWire } from "../helpers/datastore-device.js";
 import { TestNetwork } from "../helpers/client-network.js";
+import { storedModelItem } from "../helpers/stored-model-item.js";
 import { streamApi } from "../helpers/stream-api.js";
 
 const ADMIN_TOKEN = "admin-token-for-datastore-live-0123456789";
@@ -58,11 +60,7 @@ describe("Amplify DataStore live against syncpool", { timeout: 90_000 }, () => {
   const observed = (device: Device, model: string) => device.run<Observed[]>("observed", { model });
   const syncQueries = async (device: Device) => (await device.run<DeviceWire>("wire")).syncQueries;
   /** The public model's item as the server stores it, or null. */
-  const stored = async (model: string, id: string) => {
-    const page = await net.server!.storage.datasets.readRecords("_shared:app", `model-${model}`, { sinceSyncCount: 0, limit: 1000 });
-    const record = page.records.find((candidate) => candidate.key === id);
-    return record ? materializeStoredJson(record.value) : null;
-  };
+  const stored = (model: string, id: string) => storedModelItem(net.server!.storage, "_shared:app", model, id);
   const todosOf = async (device: Device) =>
     ((await device.run("query", { model: "Todo" })) as Array<{ id: string; title: string; done: boolean | null }>)
       .map(({ id, title, done }) => ({ id, title, done }))
@@ -76,8 +74,7 @@ describe("Amplify DataStore live against syncpool", { timeout: 90_000 }, () => {
       sharedDatasets: [{ name: "model-Todo", owner: "pool", read: ["any"], write: ["any"] }],
     });
     net = await TestNetwork.start({ config: { pools: [pool], adminToken: ADMIN_TOKEN } });
-    const issued = await net.server!.gql(`mutation { createApiKey(identityPoolId: "app", expiresInDays: 1) { apiKey } }`, {}, ADMIN_TOKEN);
-    apiKey = issued.data.createApiKey.apiKey;
+    apiKey = await issueApiKey(net.server!, ADMIN_TOKEN, "app");
     endpoint = `${net.server!.url}/appsync/app/graphql`;
   }, 60_000);
   afterAll(async () => {

@@ -7,11 +7,11 @@
  * the real `@aws-sdk/client-cognito-identity-provider` puts one of them in `Admin`. Binds a port.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { materializeStoredJson } from "../../core/shown-value.js";
 import { freshAmplifyForThisFile } from "../helpers/amplify-reset.js";
 import type { Device } from "../helpers/datastore-device.js";
 import { startUserPoolPair, type UserPoolPair } from "../helpers/datastore-user-pool-pair.js";
 import type { TestServer } from "../helpers/server.js";
+import { storedModelItem } from "../helpers/stored-model-item.js";
 
 /**
  * The app's schema.graphql (the device's codegen models cover all four). Report also grants
@@ -32,12 +32,8 @@ describe("DataStore on a model with an owner rule beside private and groups rule
   let alice: Device; // in Admin
   let bob: Device;
 
-  /** The stored Memo `id` of the pool's shared data, or undefined. */
-  const storedMemo = async (id: string) => {
-    const page = await server.storage.datasets.readRecords("_shared:default", "model-Memo", { sinceSyncCount: 0, limit: 1000 });
-    const record = page.records.find((candidate) => candidate.key === id);
-    return record && (materializeStoredJson(record.value) as Record<string, unknown>);
-  };
+  /** The stored Memo `id` of the pool's shared data, or null. */
+  const storedMemo = (id: string) => storedModelItem(server.storage, "_shared:default", "Memo", id);
   const memoErrors = async (app: Device) => (await app.run("errors")).filter((error: any) => error.model === "Memo");
 
   beforeAll(async () => {

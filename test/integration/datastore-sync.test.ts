@@ -8,17 +8,17 @@
  * before making its own is taken offline (`network`) and brought back, as a phone loses its network.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poolSettingsSchema } from "../../server/config.js";
 import { formatClock } from "../../core/clock.js";
 import { encodeJsonState } from "../../core/json-codec.js";
 import { applyJsonPut } from "../../core/json-record.js";
 import { EMPTY_JSON_STATE } from "../../core/json-state.js";
 import { materializeStoredJson } from "../../core/shown-value.js";
 import { startDevice, type Device } from "../helpers/datastore-device.js";
+import { startApiKeyPair, type ApiKeyPair } from "../helpers/datastore-api-key-pair.js";
 import { syncApi } from "../helpers/sync-api.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
+import { storedModelItem } from "../helpers/stored-model-item.js";
 
-const ADMIN_TOKEN = "admin-token-for-datastore-sync-0123456789";
 /** The app's schema.graphql; test/helpers/datastore-device.cjs holds what codegen makes of it. */
 const SCHEMA = `
   type Todo @model @auth(rules: [{ allow: public }]) { id: ID! title: String! done: Boolean }
@@ -27,32 +27,20 @@ const SCHEMA = `
 `;
 
 describe("an unmodified Amplify DataStore app syncing against syncpool", () => {
+  let pair: ApiKeyPair;
   let server: TestServer;
   let one: Device;
   let two: Device;
   let endpoint: string;
 
   /** The item as the server stores it (the JSON record's object), or null. */
-  const stored = async (model: string, id: string) => {
-    const page = await server.storage.datasets.readRecords("_shared:app", `model-${model}`, { sinceSyncCount: 0, limit: 1000 });
-    const record = page.records.find((candidate) => candidate.key === id);
-    return record ? { ...materializeStoredJson(record.value), _version: record.syncCount } : null;
-  };
+  const stored = (model: string, id: string) => storedModelItem(server.storage, "_shared:app", model, id);
 
   beforeAll(async () => {
-    const models = { schema: SCHEMA, conflictHandler: "AUTOMERGE", conflictHandlers: { Note: "OPTIMISTIC_CONCURRENCY" } };
-    server = await startTestServer({ config: { pools: [poolSettingsSchema.parse({ id: "app", models })], adminToken: ADMIN_TOKEN } });
-    const issued = await server.gql(`mutation { createApiKey(identityPoolId: "app", expiresInDays: 1) { apiKey } }`, {}, ADMIN_TOKEN);
-    endpoint = `${server.url}/appsync/app/graphql`;
-    const apiKey: string = issued.data.createApiKey.apiKey;
-    [one, two] = await Promise.all([startDevice(endpoint, { apiKey }), startDevice(endpoint, { apiKey })]);
-    await Promise.all([one.run("start"), two.run("start")]);
+    pair = await startApiKeyPair({ schema: SCHEMA, conflictHandler: "AUTOMERGE", conflictHandlers: { Note: "OPTIMISTIC_CONCURRENCY" } });
+    ({ server, one, two, endpoint } = pair);
   }, 60_000);
-  afterAll(async () => {
-    one?.kill();
-    two?.kill();
-    await server?.close();
-  });
+  afterAll(async () => pair?.close());
 
   it("sends a saved item to the server, and a second device base-syncs it", async () => {
     const saved = await one.run("save", { model: "Todo", fields: { title: "buy milk", done: false } });
