@@ -6,39 +6,28 @@
  * behind one trusted proxy hop, as a server behind a balancer sees them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
-import { codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { startRateLimitedUserPool, type RateLimitedUserPool } from "../helpers/rate-limited-user-pool.js";
+import type { InProcessServer } from "../helpers/server.js";
+import { codeFromLog } from "../helpers/user-pool-clients.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
 const PASSWORD = "Correct-horse-9";
 const ATTACKER = "203.0.113.7";
 const NEIGHBOUR = "198.51.100.9";
+let pool: RateLimitedUserPool;
 let server: InProcessServer;
-let rateClockMs = 0;
 
 beforeAll(async () => {
-  const pools = [{ id: POOL, rateLimits: { signIn: { burst: 3, perSecond: 1 }, forgotPassword: { burst: 1, perSecond: 1 } } }];
-  server = await startInProcessServer({
-    config: { trustedProxyHops: 1, userPools: userPoolsConfig("http://user-pool.test", pools) },
-    serverOptions: { rateLimitClock: () => rateClockMs },
-  });
-  await call(NEIGHBOUR, "SignUp", { ClientId: CLIENT, Username: "amy", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "amy@example.com" }] });
-  await call(NEIGHBOUR, "ConfirmSignUp", { ClientId: CLIENT, Username: "amy", ConfirmationCode: await codeFromLog(server.dataDir, "amy", "SIGN_UP") });
+  const rateLimits = { signIn: { burst: 3, perSecond: 1 }, forgotPassword: { burst: 1, perSecond: 1 } };
+  pool = await startRateLimitedUserPool({ publicUrl: "http://user-pool.test", pool: { id: POOL, rateLimits }, user: "amy", password: PASSWORD });
+  server = pool.server;
 });
 afterAll(async () => {
-  await server?.close();
+  await pool?.close();
 });
 
-async function call(address: string, operation: string, body: unknown) {
-  const response = await server.testFetch(`${server.url}/aws/cognito-idp`, {
-    method: "POST",
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`, "x-forwarded-for": address },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, any>;
-  return { status: response.status, type: json["__type"] as string | undefined, header: response.headers.get("x-amzn-errortype"), body: json };
-}
+const call = (address: string, operation: string, body: unknown) => pool.callFrom(address, operation, body);
 
 const passwordSignIn = (address: string, password = PASSWORD) =>
   call(address, "InitiateAuth", { ClientId: CLIENT, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "amy", PASSWORD: password } });
@@ -57,7 +46,7 @@ describe("per-address limits of the user pool", () => {
     expect(await server.storage.userPools.getSignInFailures(POOL, sub)).toBeNull();
 
     // The bucket refills at one request a second.
-    rateClockMs += 1000;
+    pool.advanceClock(1000);
     expect(await passwordSignIn(ATTACKER, "Wrong-horse-9")).toMatchObject({ type: "NotAuthorizedException" });
     expect(await server.storage.userPools.getSignInFailures(POOL, sub)).toMatchObject({ failures: 1 });
     expect(await passwordSignIn(ATTACKER)).toMatchObject({ type: "TooManyRequestsException" });
