@@ -18,6 +18,7 @@ import pg from "pg";
 import { describe, it } from "vitest";
 import { redactUrl } from "../../server/storage/open-storage.js";
 import { openPostgresStorage, type PostgresStorage } from "../../server/storage/postgres.js";
+import { POSTGRES_MIGRATIONS } from "../../server/storage/postgres-migrations.js";
 import { onEveryFileEnd } from "./file-end.js";
 
 /** The test database: `SYNCPOOL_TEST_DATABASE_URL`, else the local trust-auth server's `test`. */
@@ -93,8 +94,12 @@ export async function createTestSchema(): Promise<string> {
 
 /** Drops `schema` and everything in it; a schema that does not exist is fine. */
 export async function dropTestSchema(schema: string): Promise<void> {
-  if (!/^syncpool_test_[0-9a-f]+$/.test(schema)) throw new Error(`refusing to drop non-test schema "${schema}"`);
+  assertTestSchema(schema);
   await withTestClient((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+}
+
+function assertTestSchema(schema: string): void {
+  if (!/^syncpool_test_[0-9a-f]+$/.test(schema)) throw new Error(`refusing to touch non-test schema "${schema}"`);
 }
 
 /**
@@ -116,48 +121,110 @@ export async function openTestPostgresStorage(
   };
 }
 
-// Schemas migrated by an earlier test of this file, their tables emptied since (this worker's).
+// Schemas migrated by an earlier test (or test server) of this file, emptied since (this worker's).
 const emptied: string[] = [];
+// One connection per worker for emptying and dropping those schemas, opened on first use and
+// closed at the end of each file: a new connection per test costs PostgreSQL a backend start and
+// a cold catalog cache, more than the emptying itself.
+let janitor: Promise<pg.Client> | undefined;
 onEveryFileEnd(async () => {
-  for (const schema of emptied.splice(0)) await dropTestSchema(schema);
+  if (!janitor) return;
+  const client = await janitor;
+  for (const schema of emptied.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  janitor = undefined;
+  await client.end();
 });
 
+function janitorClient(): Promise<pg.Client> {
+  janitor ??= (async () => {
+    const client = new pg.Client({ connectionString: postgresTestUrl });
+    // A connection lost between files is opened again on next use.
+    client.on("error", () => void (janitor = undefined));
+    await client.connect();
+    return client;
+  })().catch((error: unknown) => {
+    janitor = undefined;
+    throw error;
+  });
+  return janitor;
+}
+
 /**
- * Like `openTestPostgresStorage()`, but on a schema an earlier test of the file migrated and
- * `cleanup` emptied (every row deleted but those of `schema_migrations`), when
- * there is one: the same state as a fresh schema once migrated, since migrations create tables
- * and indexes only, without creating and dropping some thirty tables per test (about a second
- * of PostgreSQL's time on a busy machine). Call `storage.migrate()` as on a fresh schema.
+ * A migrated schema for one storage or test server, as if fresh: one an earlier test of the file
+ * migrated and `releaseTestSchema` emptied, when there is one, else a new empty one (the caller
+ * migrates it). Migrating the reused one again finds nothing to do.
+ */
+export async function takeTestSchema(): Promise<string> {
+  return emptied.pop() ?? (await createTestSchema());
+}
+
+/**
+ * Gives back a schema from `takeTestSchema` once nothing uses it any more: every row deleted but
+ * those of `schema_migrations`, every sequence restarted, for the next taker. The same state as a
+ * fresh schema once migrated, since migrations create tables, indexes and sequences only, without
+ * creating and dropping some thirty tables per test (over a second of PostgreSQL's time on a busy
+ * machine). A schema not at the newest version, or that cannot be emptied, is dropped instead.
+ */
+export async function releaseTestSchema(schema: string): Promise<void> {
+  try {
+    await emptySchema(schema);
+    emptied.push(schema);
+  } catch {
+    await dropTestSchema(schema);
+  }
+}
+
+/**
+ * Like `openTestPostgresStorage()`, but on a schema from `takeTestSchema`, given back by `cleanup`.
+ * Call `storage.migrate()` as on a fresh schema.
  */
 export async function openReusedTestPostgresStorage(): Promise<{ storage: PostgresStorage; schema: string; cleanup(): Promise<void> }> {
-  const schema = emptied.pop() ?? (await createTestSchema());
+  const schema = await takeTestSchema();
   const storage = await openPostgresStorage({ url: postgresTestUrl, schema, poolSize: 4 });
   return {
     storage,
     schema,
     cleanup: async () => {
       await storage.close();
-      try {
-        await emptySchema(schema);
-        emptied.push(schema);
-      } catch {
-        await dropTestSchema(schema);
-      }
+      await releaseTestSchema(schema);
     },
   };
 }
 
+// The statement that empties a schema, by schema: its tables and sequences are read once.
+const emptyingStatements = new Map<string, string>();
+const newestMigration = { steps: POSTGRES_MIGRATIONS.length, version: POSTGRES_MIGRATIONS.at(-1)?.version ?? 0 };
+
 /**
- * Deletes every row of `schema` but `schema_migrations`'s, in one transaction (DELETE on tables
- * of a few rows costs far less than TRUNCATE, which gives each table and index new files). Foreign
- * keys are not checked on the way (`session_replication_role`), as every row goes anyway.
+ * Deletes every row of `schema` but `schema_migrations`'s and restarts its sequences, in one
+ * transaction (DELETE on tables of a few rows costs far less than TRUNCATE, which gives each table
+ * and index new files). Foreign keys are not checked on the way (`session_replication_role`), as
+ * every row goes anyway. Throws when the schema is not exactly at the newest migration.
  */
 async function emptySchema(schema: string): Promise<void> {
-  await withTestClient(async (client) => {
-    const { rows } = await client.query<{ name: string }>(
-      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'",
+  assertTestSchema(schema);
+  const client = await janitorClient();
+  const { rows: [migrated] } = await client.query<{ steps: number; version: number | null }>(
+    `SELECT count(*)::int AS steps, max(version) AS version FROM ${schema}.schema_migrations`,
+  );
+  if (migrated?.steps !== newestMigration.steps || migrated.version !== newestMigration.version) {
+    throw new Error(`schema ${schema} is not at the newest migration`);
+  }
+  let statement = emptyingStatements.get(schema);
+  if (!statement) {
+    const { rows } = await client.query<{ name: string; kind: string }>(
+      "SELECT c.relname AS name, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'S') AND c.relname <> 'schema_migrations' ORDER BY c.relname",
       [schema],
     );
-    await client.query(`BEGIN; SET LOCAL session_replication_role = replica; ${rows.map((row) => `DELETE FROM ${schema}."${row.name}";`).join(" ")} COMMIT`);
-  });
+    const deletes = rows.filter((row) => row.kind === "r").map((row) => `DELETE FROM ${schema}."${row.name}";`);
+    const restarts = rows.filter((row) => row.kind === "S").map((row) => `SELECT setval('${schema}."${row.name}"', 1, false);`);
+    statement = `BEGIN; SET LOCAL session_replication_role = replica; ${[...deletes, ...restarts].join(" ")} COMMIT`;
+    emptyingStatements.set(schema, statement);
+  }
+  try {
+    await client.query(statement);
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
 }

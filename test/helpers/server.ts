@@ -5,7 +5,8 @@
  * exits.
  *
  * With `SYNCPOOL_TEST_BACKEND=postgres` (the "postgres" project of `vitest.config.ts`) each server
- * stores its data in a fresh PostgreSQL schema instead of SQLite, dropped by `close()`; a server
+ * stores its data in a PostgreSQL schema of its own instead of SQLite, as if fresh (one an earlier
+ * server of the file migrated, emptied by `close()`: `takeTestSchema` in `postgres.ts`); a server
  * restarted on the same data directory finds the same schema again (its name is kept in the
  * directory), and schemas of directories the test passed in are dropped when the file's tests end.
  *
@@ -33,7 +34,7 @@ import { startServer, type RunningServer, type StartServerOptions } from "../../
 import { createSyncpoolServer, type SyncpoolServer } from "../../server/create-server.js";
 import type { Storage } from "../../server/storage/storage.js";
 import { onEveryFileEnd } from "./file-end.js";
-import { createTestSchema, dropTestSchema, postgresTestUrl } from "./postgres.js";
+import { createTestSchema, dropTestSchema, postgresTestUrl, releaseTestSchema, takeTestSchema } from "./postgres.js";
 
 export interface TestServerOptions {
   /** Fields of the server config to set (pools, adminToken, tokenTtlSeconds...). */
@@ -121,7 +122,8 @@ async function schemaFor(dataDir: string, ownsDir: boolean): Promise<string> {
   if (existsSync(file)) return readFileSync(file, "utf8");
   let schema: string;
   try {
-    schema = await createTestSchema();
+    // A server of its own directory gets a schema an earlier server of the file left, emptied.
+    schema = ownsDir ? await takeTestSchema() : await createTestSchema();
   } catch (error) {
     throw new Error(`the postgres test project needs PostgreSQL at ${postgresTestUrl}: ${(error as Error).message}; set SYNCPOOL_TEST_DATABASE_URL`, { cause: error });
   }
@@ -180,7 +182,7 @@ async function prepare(options: TestServerOptions): Promise<Setup> {
     ? createLogger({ level: "trace", destination: { write: (line: string) => void lines.push(line) } })
     : silentLogger();
   const cleanUp = async () => {
-    if (schema && ownsDir) await dropTestSchema(schema);
+    if (schema && ownsDir) await releaseTestSchema(schema);
     if (ownsDir) {
       rmSync(dataDir, { recursive: true, force: true });
       pendingCleanup.delete(dataDir);
