@@ -32,15 +32,16 @@ import {
   UpdateGroupCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
-import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import type { TestServer } from "../helpers/server.js";
+import { codeFromLog, cognitoClient } from "../helpers/user-pool-clients.js";
+import { startUserPoolSdkServer, type UserPoolSdkServer } from "../helpers/user-pool-sdk-server.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
 const PASSWORD = "Correct-horse-9";
 const DEVELOPER = { accessKeyId: "AKIAUSERPOOLADMIN001", secretAccessKey: "user-pool-admin-developer-secret-0123456789" };
 
+let pool: UserPoolSdkServer;
 let server: TestServer;
 let cognito: CognitoIdentityProviderClient;
 let developer: CognitoIdentityProviderClient;
@@ -48,17 +49,10 @@ let developer: CognitoIdentityProviderClient;
 const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) => cognitoClient(server.url, credentials);
 
 beforeAll(async () => {
-  const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER });
-  const userPools = userPoolsConfig("http://user-pool.test", [{ id: POOL, passwordPolicy: { passwordHistorySize: 2 } }]);
-  server = await startTestServer({ config: { userPools, pools: [identityPool] } });
-  cognito = sdkClient();
-  developer = sdkClient(DEVELOPER);
+  pool = await startUserPoolSdkServer({ developerCredentials: DEVELOPER, userPools: [{ id: POOL, passwordPolicy: { passwordHistorySize: 2 } }] });
+  ({ server, cognito, developer } = pool);
 });
-afterAll(async () => {
-  cognito?.destroy();
-  developer?.destroy();
-  await server?.close();
-});
+afterAll(async () => pool?.close());
 
 const errorOf = (promise: Promise<unknown>) =>
   promise.then(

@@ -14,51 +14,40 @@ import {
   ChangePasswordCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
-  ConfirmSignUpCommand,
   CreateGroupCommand,
   ForgotPasswordCommand,
   GetTokensFromRefreshTokenCommand,
   InitiateAuthCommand,
-  SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import type { StreamRecord } from "../../server/stream/consumer.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 import { ADMIN_TOKEN, streamApi, waitFor } from "../helpers/stream-api.js";
-import { callUserPool, codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import { callUserPool, codeFromLog } from "../helpers/user-pool-clients.js";
+import { startUserPoolSdkServer, type UserPoolSdkServer } from "../helpers/user-pool-sdk-server.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
 const PASSWORD = "Correct-horse-9";
 const DEVELOPER = { accessKeyId: "AKIAUSERPOOLAUDIT001", secretAccessKey: "user-pool-audit-developer-secret-0123456789" };
 
+let pool: UserPoolSdkServer;
 let server: TestServer;
 let cognito: CognitoIdentityProviderClient;
 let developer: CognitoIdentityProviderClient;
 const consumed: StreamRecord[] = [];
 
-const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) => cognitoClient(server.url, credentials);
-
 beforeAll(async () => {
-  server = await startTestServer({
-    config: { adminToken: ADMIN_TOKEN, userPools: userPoolsConfig("http://user-pool.test"), pools: [poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER })] },
+  pool = await startUserPoolSdkServer({
+    developerCredentials: DEVELOPER,
+    config: { adminToken: ADMIN_TOKEN },
     serverOptions: { handlers: [{ name: "audit-consumer", pools: ["default"], handle: (record) => void consumed.push(record) }] },
   });
-  cognito = sdkClient();
-  developer = sdkClient(DEVELOPER);
+  ({ server, cognito, developer } = pool);
 });
-afterAll(async () => {
-  cognito?.destroy();
-  developer?.destroy();
-  await server?.close();
-});
+afterAll(async () => pool?.close());
 
-async function signUpConfirmed(username: string): Promise<void> {
-  await cognito.send(new SignUpCommand({ ClientId: CLIENT, Username: username, Password: PASSWORD, UserAttributes: [{ Name: "email", Value: `${username}@example.com` }] }));
-  const code = await codeFromLog(server.dataDir, username, "SIGN_UP");
-  await cognito.send(new ConfirmSignUpCommand({ ClientId: CLIENT, Username: username, ConfirmationCode: code! }));
-}
+const signUpConfirmed = (username: string) => pool.signUpConfirmed(username, PASSWORD, CLIENT);
 
 const signIn = (username: string, password = PASSWORD) =>
   cognito.send(new InitiateAuthCommand({ ClientId: CLIENT, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD: password } }));

@@ -16,16 +16,15 @@ import {
   ChangePasswordCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
-  ConfirmSignUpCommand,
   ForgotPasswordCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
-import { codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import type { TestServer } from "../helpers/server.js";
+import { codeFromLog } from "../helpers/user-pool-clients.js";
+import { startUserPoolSdkServer, type UserPoolSdkServer } from "../helpers/user-pool-sdk-server.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
@@ -37,40 +36,28 @@ const RARELY_SEEN = "Rarely-seen-42";
 const DEVELOPER = { accessKeyId: "AKIAUSERPOOLBREACH01", secretAccessKey: "user-pool-breach-developer-secret-0123456789" };
 const COMPROMISED = { name: "InvalidPasswordException", message: "Provided password cannot be used for security reasons: it appears in a list of compromised passwords." };
 
+let pool: UserPoolSdkServer;
 let server: TestServer;
 let cognito: CognitoIdentityProviderClient;
 let developer: CognitoIdentityProviderClient;
 let dir: string;
 
 const sha1 = (text: string) => createHash("sha1").update(text, "utf8").digest("hex").toUpperCase();
-const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) => cognitoClient(server.url, credentials);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "syncpool-breached-"));
   const noise = Array.from({ length: 5000 }, () => `${randomBytes(20).toString("hex").toUpperCase()}:3`);
   const file = join(dir, "pwned-passwords-sha1-ordered-by-hash.txt");
   await writeFile(file, [...noise, `${sha1(BREACHED)}:52579`, `${sha1(RARELY_SEEN)}:1`].sort().join("\r\n") + "\r\n");
-  server = await startTestServer({
-    config: {
-      userPools: userPoolsConfig("http://user-pool.test", [{ id: POOL, passwordPolicy: { breachedPasswords: { file, minCount: 2 } } }]),
-      pools: [poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER })],
-    },
-  });
-  cognito = sdkClient();
-  developer = sdkClient(DEVELOPER);
+  pool = await startUserPoolSdkServer({ developerCredentials: DEVELOPER, userPools: [{ id: POOL, passwordPolicy: { breachedPasswords: { file, minCount: 2 } } }] });
+  ({ server, cognito, developer } = pool);
 });
 afterAll(async () => {
-  cognito?.destroy();
-  developer?.destroy();
-  await server?.close();
+  await pool?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function signUpConfirmed(username: string, password = GOOD): Promise<void> {
-  await cognito.send(new SignUpCommand({ ClientId: CLIENT, Username: username, Password: password, UserAttributes: [{ Name: "email", Value: `${username}@example.com` }] }));
-  const code = await codeFromLog(server.dataDir, username, "SIGN_UP");
-  await cognito.send(new ConfirmSignUpCommand({ ClientId: CLIENT, Username: username, ConfirmationCode: code! }));
-}
+const signUpConfirmed = (username: string, password = GOOD) => pool.signUpConfirmed(username, password, CLIENT);
 
 const signIn = (username: string, password: string) =>
   cognito.send(new InitiateAuthCommand({ ClientId: CLIENT, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD: password } }));

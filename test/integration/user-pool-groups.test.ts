@@ -12,20 +12,18 @@ import {
   AdminListGroupsForUserCommand,
   AdminRemoveUserFromGroupCommand,
   CognitoIdentityProviderClient,
-  ConfirmSignUpCommand,
   CreateGroupCommand,
   DeleteGroupCommand,
   GetGroupCommand,
   InitiateAuthCommand,
   ListGroupsCommand,
   ListUsersInGroupCommand,
-  SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
-import { callUserPool, codeFromLog, cognitoClient, userPoolsConfig } from "../helpers/user-pool-clients.js";
+import type { TestServer } from "../helpers/server.js";
+import { callUserPool, cognitoClient } from "../helpers/user-pool-clients.js";
+import { startUserPoolSdkServer, type UserPoolSdkServer, type UserPoolSdkServerOptions } from "../helpers/user-pool-sdk-server.js";
 
 const POOL = "local_default";
 const CLIENT = "default";
@@ -35,6 +33,7 @@ const ADMIN_ROLE = "arn:aws:iam::000000000000:role/admin";
 const EDITOR_ROLE = "arn:aws:iam::000000000000:role/editor";
 const PUSH = `mutation ($input: PushRecordsInput!) { pushRecords(input: $input) { datasetSyncCount } }`;
 
+let pool: UserPoolSdkServer;
 let server: TestServer;
 let cognito: CognitoIdentityProviderClient;
 let developer: CognitoIdentityProviderClient;
@@ -42,9 +41,7 @@ let developer: CognitoIdentityProviderClient;
 const sdkClient = (credentials?: { accessKeyId: string; secretAccessKey: string }) => cognitoClient(server.url, credentials);
 
 beforeAll(async () => {
-  const identityPool = poolSettingsSchema.parse({
-    id: "default",
-    developerCredentials: DEVELOPER,
+  const identityPool: UserPoolSdkServerOptions["identityPool"] = {
     roles: {
       member: { policies: [{ effect: "allow", actions: ["read", "write"], datasets: ["*"] }] },
       editor: { policies: [{ effect: "allow", actions: ["read", "write", "configure"], datasets: ["*"] }] },
@@ -53,22 +50,13 @@ beforeAll(async () => {
     guestRole: "member",
     authenticatedRole: "member",
     sharedDatasets: [{ name: "family-*", owner: "group:family", read: ["group:family"], write: ["group:family"] }],
-  });
-  server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test"), pools: [identityPool] } });
-  cognito = sdkClient();
-  developer = sdkClient(DEVELOPER);
+  };
+  pool = await startUserPoolSdkServer({ developerCredentials: DEVELOPER, identityPool });
+  ({ server, cognito, developer } = pool);
 });
-afterAll(async () => {
-  cognito?.destroy();
-  developer?.destroy();
-  await server?.close();
-});
+afterAll(async () => pool?.close());
 
-async function signUpConfirmed(username: string): Promise<void> {
-  await cognito.send(new SignUpCommand({ ClientId: CLIENT, Username: username, Password: PASSWORD, UserAttributes: [{ Name: "email", Value: `${username}@example.com` }] }));
-  const code = await codeFromLog(server.dataDir, username, "SIGN_UP");
-  await cognito.send(new ConfirmSignUpCommand({ ClientId: CLIENT, Username: username, ConfirmationCode: code! }));
-}
+const signUpConfirmed = (username: string) => pool.signUpConfirmed(username, PASSWORD, CLIENT);
 
 async function idTokenOf(username: string): Promise<string> {
   const signedIn = await cognito.send(new InitiateAuthCommand({ ClientId: CLIENT, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD } }));
