@@ -3,18 +3,14 @@
  * `synchronous = FULL`, every COMMIT is an fsync that stalls the event loop; one COMMIT per push
  * caps pushes per second at the disk's fsyncs per second. So the dataset transactions that are
  * waiting when the writer is free (or that arrive while a group is still running) share one
- * `BEGIN IMMEDIATE … COMMIT`, and so one fsync.
- *
- * Each push stays all or nothing: it runs inside its own SAVEPOINT, and a push that throws rolls
- * back to it, is refused at once, and leaves the others of its group untouched. No push is
- * answered before the group's COMMIT returns: a push that was acknowledged is durable, and a
- * notice after commit (`announceCommitted`) never announces what a crash could still undo. If the
- * COMMIT itself fails, every push of the group fails with it (none of them was acknowledged).
+ * `BEGIN IMMEDIATE … COMMIT`, and so one fsync. How members run and are answered (a savepoint
+ * each, answered after COMMIT) is shared with PostgreSQL: `group-commit.ts`.
  *
  * Members run one after another on the one writer connection, in arrival order, so two pushes to
  * one dataset in one group apply in order, each seeing the one before, and the stream's sequence
  * numbers are taken in commit order as before.
  */
+import { type GroupMember, type GroupTransaction, commitGroup } from "./group-commit.js";
 import type { Mutex } from "./mutex.js";
 import type { Db } from "./sqlite-rows.js";
 import type { SqlSession } from "./sql.js";
@@ -22,25 +18,22 @@ import type { SqlSession } from "./sql.js";
 /** Dataset transactions committed together at most; bounds how long the first waits for its answer. */
 export const MAX_GROUP_SIZE = 256;
 
-interface Member {
-  fn: (session: SqlSession) => Promise<unknown>;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
 /** Runs dataset transactions on the writer `db`, committed in groups, under the adapter's write lock. */
 export class SqliteGroupCommit {
-  readonly #waiting: Member[] = [];
+  readonly #waiting: GroupMember[] = [];
+  readonly #transaction: GroupTransaction;
   #draining = false;
 
   constructor(
     private readonly db: Db,
-    private readonly session: SqlSession,
+    session: SqlSession,
     /** The adapter's write lock (`#write`): one group per hold, so other writes take their turn between groups. */
     private readonly exclusive: <T>(fn: () => Promise<T>) => Promise<T>,
     private readonly writeLock: Mutex,
     private readonly maxGroupSize = MAX_GROUP_SIZE,
-  ) {}
+  ) {
+    this.#transaction = sqliteGroupTransaction(db, session);
+  }
 
   /**
    * Runs `fn` as one member of the next group: its writes commit with the group's, or roll back
@@ -65,7 +58,7 @@ export class SqliteGroupCommit {
         try {
           await this.exclusive(() => this.#commitGroup());
         } catch (error) {
-          // The lock refused (storage closed): nobody waiting can be served.
+          // The lock refused (storage closed), or BEGIN failed: nobody waiting can be served.
           for (const member of this.#waiting.splice(0)) member.reject(error);
         }
       }
@@ -76,57 +69,40 @@ export class SqliteGroupCommit {
 
   /**
    * Runs the waiting members, and those that arrive meanwhile, in one transaction, then commits.
-   * Before committing it yields once to the event loop, so requests read in the same turn join.
+   * When the queue runs dry it yields once to the event loop, so requests read in the same turn join.
    */
   async #commitGroup(): Promise<void> {
-    const { db } = this;
-    const applied: Array<{ member: Member; result: unknown }> = [];
-    db.exec("BEGIN IMMEDIATE"); // throws to `#drain` with nothing taken from the queue
-    try {
-      while (applied.length < this.maxGroupSize) {
-        let member = this.#waiting.shift();
-        if (!member) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          member = this.#waiting.shift();
-          if (!member) break;
-        }
-        const result = await this.#runMember(member);
-        if (result !== REFUSED) applied.push({ member, result: result.value });
+    this.db.exec("BEGIN IMMEDIATE"); // throws to `#drain` with nothing taken from the queue
+    let handedOut = 0;
+    await commitGroup(this.#transaction, async () => {
+      if (handedOut >= this.maxGroupSize) return undefined;
+      let member = this.#waiting.shift();
+      if (!member) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        member = this.#waiting.shift();
       }
-      if (!db.inTransaction) throw new Error("SQLite rolled the write transaction back on its own (I/O error or disk full)");
-      db.exec("COMMIT"); // may throw (deferred foreign key); the catch below rolls back
-    } catch (error) {
-      if (db.inTransaction) rollbackKeepingError(db);
-      for (const { member } of applied) member.reject(error);
-      return;
-    }
-    for (const { member, result } of applied) member.resolve(result);
-  }
-
-  /**
-   * One member inside its savepoint. A member that throws is refused at once and its writes undone;
-   * if SQLite itself ended the transaction, the whole group is lost and this rethrows.
-   */
-  async #runMember(member: Member): Promise<{ value: unknown } | typeof REFUSED> {
-    const { db } = this;
-    db.exec("SAVEPOINT push");
-    try {
-      const value = await member.fn(this.session);
-      if (!db.inTransaction) throw new Error("SQLite rolled the write transaction back on its own (I/O error or disk full)");
-      db.exec("RELEASE push");
-      return { value };
-    } catch (error) {
-      member.reject(error);
-      if (!db.inTransaction) throw error;
-      db.exec("ROLLBACK TO push");
-      db.exec("RELEASE push");
-      return REFUSED;
-    }
+      if (member) handedOut++;
+      return member;
+    });
   }
 }
 
-/** A member that threw: already answered, its writes rolled back. */
-const REFUSED = Symbol("refused");
+/** The writer's transaction as a group sees it: every statement runs at once (better-sqlite3). */
+function sqliteGroupTransaction(db: Db, session: SqlSession): GroupTransaction {
+  return {
+    session,
+    savepoint: () => void db.exec("SAVEPOINT push"),
+    release: () => void db.exec("RELEASE push"),
+    rollbackToSavepoint: () => void db.exec("ROLLBACK TO push; RELEASE push"),
+    assertOpen: () => {
+      if (!db.inTransaction) throw new Error("SQLite rolled the write transaction back on its own (I/O error or disk full)");
+    },
+    commit: () => void db.exec("COMMIT"), // may throw (deferred foreign key); the group then rolls back
+    rollback: () => {
+      if (db.inTransaction) rollbackKeepingError(db);
+    },
+  };
+}
 
 /** The caller's error says what went wrong; a failing ROLLBACK after it would only hide it. */
 export function rollbackKeepingError(db: Db): void {
