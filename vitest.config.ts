@@ -17,6 +17,7 @@ const postgresUrl = process.env.SYNCPOOL_TEST_DATABASE_URL ?? "postgres://postgr
 const postgresOnly = [
   "test/conformance/postgres.test.ts",
   "test/conformance/postgres-instances.test.ts",
+  "test/conformance/postgres-group-commit.test.ts",
   "test/integration/scale-out.test.ts",
   "test/integration/change-bus-fanout.test.ts",
   "test/integration/shared-datasets-fanout.test.ts",

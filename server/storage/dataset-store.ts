@@ -118,8 +118,21 @@ export interface DatasetStore {
    * Runs `fn` as the only writer of (identityId, dataset): concurrent calls for the same dataset
    * wait their turn, so sync counts are never skipped or reused. Commits when `fn` resolves, rolls
    * back when it throws (and rethrows). `fn` must not call other Storage methods that write.
+   * `options.streamShard` lets the write commit together with others (below).
    */
-  writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T>;
+  writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>, options?: DatasetWriteOptions): Promise<T>;
   /** Forgets remembered push answers created before `beforeMs`; returns how many. */
   purgeMutations(beforeMs: number): Promise<number>;
+}
+
+/** How a dataset write may be committed. */
+export interface DatasetWriteOptions {
+  /**
+   * The stream shard the write appends its event to (any text naming pool and shard, the same for
+   * every write to that shard), if it appends one at all; it must append to no other. PostgreSQL
+   * commits the writes naming one shard together, one transaction for a group of them
+   * (`postgres-group-commit.ts`); without it a write is its own transaction there. SQLite groups
+   * every dataset write anyway and ignores it.
+   */
+  streamShard?: string;
 }

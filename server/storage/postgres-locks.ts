@@ -2,8 +2,8 @@
  * PostgreSQL's locks: the one part of dataset writes and identity merges that differs per backend
  * (SQLite's single writer already holds everything at once). Always taken in this order, so two
  * transactions can never wait on each other in a cycle:
- * 1. dataset advisory locks (a merge takes every one it writes, sorted by (identity, name)), each
- *    before its dataset row is read;
+ * 1. dataset advisory locks (a merge, and a group commit's transaction, take every one they write
+ *    at once, sorted by (identity, name), before any other lock), each before its dataset row is read;
  * 2. a merge only: the source identity's row, `FOR UPDATE`. A push reads that row `FOR KEY SHARE`
  *    after its dataset lock (`assertIdentityWritable`), so a push already past its dataset lock
  *    finishes first, and one that comes later sees the source disabled;
@@ -13,6 +13,7 @@
  * All are transaction-scoped: COMMIT or ROLLBACK releases them, a crashed server's too.
  */
 import { type DatasetTxDriver, SqlDatasetTx } from "./sql-dataset-tx.js";
+import type { DatasetRef } from "./identity-store.js";
 import type { MergeLocks } from "./sql-identities.js";
 import { type SqlSession, sql } from "./sql.js";
 
@@ -25,6 +26,18 @@ import { type SqlSession, sql } from "./sql.js";
  */
 export async function lockDataset(session: SqlSession, schema: string, identityId: string, name: string): Promise<void> {
   await session.run(sql`SELECT pg_advisory_xact_lock(hashtext(${`${schema}.${identityId}`}), hashtext(${name}))`);
+}
+
+/**
+ * Takes the locks of `datasets` (sorted by (identity, name), as `sortDatasetRefs` orders them) in
+ * that order, in one statement: unnest hands the rows to the lock calls in array order. The keys
+ * are `lockDataset`'s, so a group and a single writer of one dataset exclude each other.
+ */
+export async function lockDatasets(session: SqlSession, schema: string, datasets: readonly DatasetRef[]): Promise<void> {
+  const owners = datasets.map((ref) => `${schema}.${ref.identityId}`);
+  const names = datasets.map((ref) => ref.name);
+  await session.run(sql`
+    SELECT pg_advisory_xact_lock(hashtext(owner), hashtext(name)) FROM unnest(${owners}::text[], ${names}::text[]) AS locks(owner, name)`);
 }
 
 /** Takes the identity's dataset-creation lock: one int8 key, a key space apart from the dataset locks' int4 pairs. */

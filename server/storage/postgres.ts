@@ -1,8 +1,10 @@
 /**
  * The scale-out storage: PostgreSQL through a `pg.Pool`, shared by any number of stateless servers.
- * Every `writeDataset` is one transaction on one pooled client, serialized per dataset across
- * processes by an advisory lock (see `postgres-locks.ts` for the locks and their order) and,
- * within this process, by a `WriteGate` so waiting writers do not sit on pooled connections.
+ * A `writeDataset` is serialized per dataset across processes by an advisory lock (see
+ * `postgres-locks.ts` for the locks and their order). One that names its stream shard commits in a
+ * group with the others of that shard, one transaction per group (`postgres-group-commit.ts`);
+ * any other is one transaction on one pooled client, queued per dataset within this process by a
+ * `WriteGate` so waiting writers do not sit on pooled connections.
  * Reads go straight to the pool; `readRecords` reads its row and page in one REPEATABLE READ
  * snapshot. All tables live in one schema (`public` unless told), set as each connection's
  * `search_path` at startup, so tests and co-hosted deployments can isolate themselves.
@@ -12,6 +14,7 @@ import pg from "pg";
 import type { DatasetConnections } from "./sql-datasets.js";
 import type { IdentityConnections } from "./sql-identities.js";
 import { type SqlSubStores, sqlSubStores } from "./sql-sub-stores.js";
+import { PostgresGroupCommit } from "./postgres-group-commit.js";
 import { lockDataset, lockIdentityDatasets, lockMerge } from "./postgres-locks.js";
 import type { SqlConnections } from "./sql.js";
 import { migratePostgres } from "./postgres-migrations.js";
@@ -102,12 +105,19 @@ class PostgresAdapter implements PostgresStorage {
   readonly #inFlight = new Set<Promise<unknown>>();
   /** This storage's entry in `writesHere`: marks async contexts inside one of its writes. */
   readonly #insideWrite = new WriteContext(this);
+  readonly #groupCommit: PostgresGroupCommit;
   #closing: Promise<void> | null = null;
 
   constructor(pool: pg.Pool, schema: string, poolSize: number) {
     this.#pool = pool;
     this.schema = schema;
     this.#gate = new WriteGate(poolSize - 1);
+    this.#groupCommit = new PostgresGroupCommit({
+      schema,
+      connect: () => pool.connect(),
+      gate: this.#gate,
+      insideWrite: (run) => this.#markedInsideWrite(run),
+    });
     // After the field initializers, so the connections below exist.
     Object.assign(this, sqlSubStores({ sql: this.#sql, datasets: this.#datasetConnections, identities: this.#identityConnections }));
   }
@@ -159,18 +169,22 @@ class PostgresAdapter implements PostgresStorage {
   };
   readonly #datasetConnections: DatasetConnections = {
     ...this.#sql,
-    // The gate queues this process's writers of one dataset off the pool; the advisory lock serializes
-    // them across processes. READ COMMITTED explicitly (whatever the server default): each statement
-    // after the lock must see the previous holder's commit, which a REPEATABLE READ snapshot would not.
-    datasetTransaction: (identityId, dataset, fn) =>
+    // A write naming its stream shard joins that shard's next group (the group takes its lock).
+    // Any other: the gate queues this process's writers of one dataset off the pool; the advisory
+    // lock serializes them across processes. READ COMMITTED explicitly (whatever the server default):
+    // each statement after the lock must see the previous holder's commit, which a REPEATABLE READ
+    // snapshot would not.
+    datasetTransaction: (identityId, dataset, fn, options) =>
       this.#write(() =>
-        this.#gate.run(JSON.stringify([identityId, dataset]), () =>
-          this.#insideWriteTransaction(async (client) => {
-            const session = postgresSession(client);
-            await lockDataset(session, this.schema, identityId, dataset);
-            return fn(session);
-          }),
-        ),
+        options?.streamShard !== undefined
+          ? this.#groupCommit.run(options.streamShard, identityId, dataset, fn)
+          : this.#gate.run(JSON.stringify([identityId, dataset]), () =>
+              this.#insideWriteTransaction(async (client) => {
+                const session = postgresSession(client);
+                await lockDataset(session, this.schema, identityId, dataset);
+                return fn(session);
+              }),
+            ),
       ),
     snapshot: (fn) => this.#track(() => this.#transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", (client) => fn(postgresSession(client)))),
     datasetTx: {
@@ -196,10 +210,13 @@ class PostgresAdapter implements PostgresStorage {
    * calls is refused instead of deadlocking; work the callback leaves running is no longer inside.
    */
   #insideWriteTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => {
-      const hold = { active: true };
-      return this.#insideWrite.run(hold, () => fn(client)).finally(() => (hold.active = false));
-    });
+    return this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => this.#markedInsideWrite(() => fn(client)));
+  }
+
+  /** Runs `fn` counted as inside a write until it settles; work it leaves running is no longer inside. */
+  #markedInsideWrite<T>(fn: () => Promise<T>): Promise<T> {
+    const hold = { active: true };
+    return this.#insideWrite.run(hold, fn).finally(() => (hold.active = false));
   }
 
   /** Runs `fn` inside `begin` … COMMIT on one client; rolls back and rethrows when anything fails. */

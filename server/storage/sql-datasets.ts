@@ -6,7 +6,7 @@
  * PostgreSQL's session through its U+0000 codec. Reads of records run on every pull: plain
  * templates, and no promise on SQLite (`SqlSession.now`).
  */
-import type { DatasetRow, DatasetStore, DatasetWriteTx, ReadRecordsOptions, RecordsSnapshot } from "./dataset-store.js";
+import type { DatasetRow, DatasetStore, DatasetWriteOptions, DatasetWriteTx, ReadRecordsOptions, RecordsSnapshot } from "./dataset-store.js";
 import { type SqlConnections, type SqlSession, sql } from "./sql.js";
 import {
   type DatasetSqlRow,
@@ -26,9 +26,10 @@ export interface DatasetConnections extends SqlConnections {
    * Runs `fn` in a write transaction as the only writer of (identityId, dataset) in every process
    * on the database. Each statement of `fn` sees every earlier writer's writes. Commits when `fn`
    * resolves, rolls back when it throws; SQLite may commit it together with other writers'
-   * transactions (group commit, each still all or nothing), and resolves only once it committed.
+   * transactions (group commit, each still all or nothing), and resolves only once it committed;
+   * PostgreSQL does the same for writes naming one `options.streamShard`.
    */
-  datasetTransaction<T>(identityId: string, dataset: string, fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  datasetTransaction<T>(identityId: string, dataset: string, fn: (session: SqlSession) => Promise<T>, options?: DatasetWriteOptions): Promise<T>;
   /**
    * Runs `fn`'s reads in one snapshot. On SQLite they must run through `session.now`, before `fn`'s
    * first `await`: the snapshot ends as `fn` returns its promise.
@@ -91,7 +92,7 @@ export class SqlDatasetStore implements DatasetStore {
     });
   }
 
-  writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>): Promise<T> {
+  writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>, options?: DatasetWriteOptions): Promise<T> {
     return this.db.datasetTransaction(identityId, dataset, async (session) => {
       await assertIdentityWritable(session, identityId); // a disabled or merged identity writes nothing
       const tx = await SqlDatasetTx.open(session, this.db.datasetTx, identityId, dataset);
@@ -100,7 +101,7 @@ export class SqlDatasetStore implements DatasetStore {
       } finally {
         tx.end();
       }
-    });
+    }, options);
   }
 
   purgeMutations(beforeMs: number): Promise<number> {

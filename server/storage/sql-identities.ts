@@ -173,7 +173,7 @@ export class SqlIdentityStore implements IdentityStore {
   }
 
   writeMerge<T>(sourceId: string, targetId: string, datasets: readonly DatasetRef[], fn: (tx: MergeWriteTx) => Promise<T>): Promise<T> {
-    const locks: MergeLocks = { sourceId, identityIds: [...new Set([sourceId, targetId])].sort(), datasets: sortRefs(datasets) };
+    const locks: MergeLocks = { sourceId, identityIds: [...new Set([sourceId, targetId])].sort(), datasets: sortDatasetRefs(datasets) };
     return this.db.mergeTransaction(locks, async (session, handles) => {
       const tx = new SqlMergeTx(session, await selectStatus(session, sourceId), handles, locks.datasets);
       try {
@@ -195,8 +195,8 @@ export class SqlIdentityStore implements IdentityStore {
   }
 }
 
-/** One total order every process agrees on, with duplicates removed. */
-function sortRefs(datasets: readonly DatasetRef[]): DatasetRef[] {
+/** One total order of dataset locks every process agrees on (merges and group commits), with duplicates removed. */
+export function sortDatasetRefs(datasets: readonly DatasetRef[]): DatasetRef[] {
   const unique = new Map(datasets.map((ref) => [JSON.stringify([ref.identityId, ref.name]), ref]));
   return [...unique.values()].sort((a, b) =>
     a.identityId !== b.identityId ? (a.identityId < b.identityId ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,

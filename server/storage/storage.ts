@@ -20,6 +20,7 @@ export type { IdentityRow, StoredPool } from "./pool-store.js";
 export type {
   DatasetRow,
   DatasetStore,
+  DatasetWriteOptions,
   DatasetWriteTx,
   MutationRow,
   ReadRecordsOptions,

@@ -32,6 +32,7 @@ import type { JsonRecordCheck } from "../identity/json-schemas.js";
 import { materializeStoredJson } from "../../core/shown-value.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
 import { announceCommitted, appendCommitted, nextSyncCount, type CommittedChange } from "../change.js";
+import { shardOf } from "../stream/shard.js";
 import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.js";
 import { prepareYdocMerges } from "../ydoc/ydoc-merges.js";
 import { createInlineYdocWork, type YdocWork } from "../ydoc/ydoc-work.js";
@@ -130,6 +131,8 @@ async function planUnderLock(push: Push, tx: DatasetWriteTx): Promise<Outcome | 
  */
 async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | typeof RACED> {
   const { deps, caller, input, pool } = push;
+  // Naming the shard its event goes to lets this write commit with the shard's other pushes (PostgreSQL).
+  const streamShard = `${caller.poolId}/${shardOf(caller.identityId, pool.shards)}`;
   return deps.storage.datasets.writeDataset(caller.identityId, input.dataset, async (tx): Promise<Outcome | typeof RACED> => {
     const state = await readState(push, tx);
     if ("result" in state) return state;
@@ -154,7 +157,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
     const change = { ...committed(push, syncCount, final.changed), origin: "device" as const };
     await appendCommitted(tx, pool.shards, change, now, final.triggerKeys);
     return { result, triggered: final.triggerKeys.size > 0 };
-  });
+  }, { streamShard });
 }
 
 /**

@@ -1,0 +1,144 @@
+/**
+ * Group commit for PostgreSQL's dataset writes that append to the event stream. A push holds its
+ * stream shard's counter row from its append until its COMMIT, so one commit per push lets a
+ * shard take one push per commit round trip (and its WAL flush). Here the pushes of one shard
+ * waiting in this process share one transaction and one COMMIT; how members run and are answered
+ * (a savepoint each, answered after COMMIT) is shared with SQLite: `group-commit.ts`.
+ *
+ * Groups are formed per lane, the stream shard the writes append to (`DatasetWriteOptions.streamShard`):
+ * one group of a lane runs at a time, groups of different lanes run side by side on their own
+ * connections. A group is closed when it starts: it takes the lane's waiting writes (the ones
+ * that arrived while the previous group ran, up to `MAX_POSTGRES_GROUP_SIZE`), and, before any
+ * member runs, every dataset lock of its members in the order merges use (`postgres-locks.ts`).
+ * So a group waits for a dataset only while it holds nothing else, and holds one shard row: two
+ * groups, or a group and a single write, never wait on each other in a cycle through datasets
+ * or shards, on one server or several. Members run sorted by (identity, dataset), stably, so two
+ * writes of one dataset keep their arrival order.
+ */
+import type pg from "pg";
+import { type GroupMember, type GroupTransaction, commitGroup } from "./group-commit.js";
+import { lockDatasets } from "./postgres-locks.js";
+import { postgresSession } from "./postgres-rows.js";
+import { sortDatasetRefs } from "./sql-identities.js";
+import type { SqlSession } from "./sql.js";
+import type { WriteGate } from "./write-gate.js";
+
+/**
+ * Writes committed together at most. Members run one after another on one connection, a few
+ * round trips each, so this bounds how long the first waits for its answer.
+ */
+export const MAX_POSTGRES_GROUP_SIZE = 64;
+
+/** A member and the dataset it writes. */
+interface LaneMember extends GroupMember {
+  identityId: string;
+  dataset: string;
+}
+
+/** What the group commit needs from the adapter (`postgres.ts`). */
+export interface PostgresGroupCommitDeps {
+  schema: string;
+  /** Checks a connection out of the pool. */
+  connect(): Promise<pg.PoolClient>;
+  /** The adapter's writer admission: a group takes one slot, keyed by its lane. */
+  gate: WriteGate;
+  /** Runs a member's callback marked as inside a write, so a write it starts is refused. */
+  insideWrite(run: () => Promise<unknown>): Promise<unknown>;
+  maxGroupSize?: number;
+}
+
+/** Runs dataset write transactions in per-lane groups, each group one PostgreSQL transaction. */
+export class PostgresGroupCommit {
+  /** Per lane, the writes waiting for its next group; a lane is here while it has work. */
+  readonly #lanes = new Map<string, LaneMember[]>();
+
+  constructor(private readonly deps: PostgresGroupCommitDeps) {}
+
+  /**
+   * Runs `fn` as a member of a group of `lane`, holding the lock of (identityId, dataset): its
+   * writes commit with the group's, or roll back alone when it throws. Resolves after the COMMIT.
+   */
+  run<T>(lane: string, identityId: string, dataset: string, fn: (session: SqlSession) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const member: LaneMember = { identityId, dataset, fn, resolve: resolve as (value: unknown) => void, reject };
+      const waiting = this.#lanes.get(lane);
+      if (waiting) {
+        waiting.push(member);
+        return;
+      }
+      const queue = [member];
+      this.#lanes.set(lane, queue);
+      void this.#drain(lane, queue);
+    });
+  }
+
+  /** One group at a time for the lane, until nobody waits; then the lane is forgotten. */
+  async #drain(lane: string, queue: LaneMember[]): Promise<void> {
+    try {
+      while (queue.length > 0) await this.deps.gate.run(`group ${lane}`, () => this.#commitNextGroup(queue));
+    } finally {
+      this.#lanes.delete(lane);
+    }
+  }
+
+  /** Opens a transaction, closes the group (members that arrived meanwhile included), locks, runs, commits. */
+  async #commitNextGroup(queue: LaneMember[]): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.deps.connect();
+    } catch (error) {
+      for (const member of queue.splice(0)) member.reject(error);
+      return;
+    }
+    let broken: Error | undefined;
+    let members: LaneMember[] = [];
+    try {
+      await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+      // Taken after BEGIN's round trip, so the writes that arrived during it join this group.
+      members = stableSortByDataset(queue.splice(0, this.deps.maxGroupSize ?? MAX_POSTGRES_GROUP_SIZE));
+      await lockDatasets(postgresSession(client), this.deps.schema, sortDatasetRefs(members.map(({ identityId, dataset }) => ({ identityId, name: dataset }))));
+    } catch (error) {
+      // Nothing was written; without members yet (BEGIN failed), everyone waiting fails alike.
+      await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+      for (const member of members.length > 0 ? members : queue.splice(0)) member.reject(error);
+      client.release(broken);
+      return;
+    }
+    let next = 0;
+    const transaction = postgresGroupTransaction(client, (error) => (broken = error));
+    await commitGroup(transaction, () => members[next++], this.deps.insideWrite);
+    client.release(broken);
+  }
+}
+
+/** Sorted by (identity, dataset), the order of their locks; members of one dataset keep their order. */
+function stableSortByDataset(members: LaneMember[]): LaneMember[] {
+  return members
+    .map((member, index) => ({ member, index }))
+    .sort((a, b) =>
+      a.member.identityId !== b.member.identityId
+        ? a.member.identityId < b.member.identityId ? -1 : 1
+        : a.member.dataset !== b.member.dataset ? (a.member.dataset < b.member.dataset ? -1 : 1) : a.index - b.index,
+    )
+    .map(({ member }) => member);
+}
+
+/** The client's open transaction as a group sees it. `onBroken` hears of a connection that could not even roll back. */
+function postgresGroupTransaction(client: pg.PoolClient, onBroken: (error: Error) => void): GroupTransaction {
+  return {
+    session: postgresSession(client),
+    savepoint: async () => void (await client.query("SAVEPOINT push")),
+    // After a failed statement that the member caught, PostgreSQL refuses RELEASE: the member is then refused.
+    release: async () => void (await client.query("RELEASE SAVEPOINT push")),
+    rollbackToSavepoint: async () => void (await client.query("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push")),
+    assertOpen: () => undefined, // a lost transaction shows as the next statement's error
+    commit: async () => {
+      // After a failed statement PostgreSQL answers COMMIT with ROLLBACK instead of an error.
+      const { command } = await client.query("COMMIT");
+      if (command !== "COMMIT") throw new Error("PostgreSQL rolled the group's transaction back");
+    },
+    rollback: async () => {
+      await client.query("ROLLBACK").catch(onBroken);
+    },
+  };
+}
