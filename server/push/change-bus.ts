@@ -42,16 +42,16 @@ export interface ChangeBus {
  * and does not keep the change from the others.
  */
 export function createInProcessChangeBus(onError: (error: unknown) => void = () => undefined): ChangeBus {
-  const listeners = new Map<string, Set<ChangeListener>>();
+  const listeners = new Map<string, Set<{ listener: ChangeListener }>>();
   let count = 0;
   return {
     publish(change) {
       const set = listeners.get(change.identityId);
       if (!set) return;
       // A copy: a listener may unsubscribe (or subscribe another) while we iterate.
-      for (const listener of [...set]) {
+      for (const entry of [...set]) {
         try {
-          listener(change);
+          entry.listener(change);
         } catch (error) {
           onError(error);
         }
@@ -61,7 +61,7 @@ export function createInProcessChangeBus(onError: (error: unknown) => void = () 
       let set = listeners.get(identityId);
       if (!set) listeners.set(identityId, (set = new Set()));
       // One entry per subscription, even when the same function subscribes twice.
-      const entry: ChangeListener = (change) => listener(change);
+      const entry = { listener };
       set.add(entry);
       count++;
       let subscribed = true;

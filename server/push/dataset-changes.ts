@@ -48,10 +48,11 @@ export interface DatasetChangesRequest {
   /** Bytes that may wait for this subscriber before it is dropped. */
   maxPendingBytes: number;
   /**
-   * Drops the whole connection (graphql-ws: close the socket with a code). Without it (SSE, one
-   * stream per subscription) the stream ends with an error carrying the reason's code instead.
+   * The connection the subscription runs on (graphql-ws), dropped whole: its socket closes with the
+   * reason's code. Without it (SSE, one stream per subscription) the stream ends with an error
+   * carrying the reason's code instead.
    */
-  drop?: ((reason: DropReason) => void) | undefined;
+  connection?: { drop(reason: DropReason): void } | undefined;
   /** Called once when the subscription ends, however it ends. */
   onEnd?: (() => void) | undefined;
   /** Shared datasets: listen to these owner ids instead of `caller.identityId`, and check each change. */
@@ -78,60 +79,8 @@ export async function openDatasetChanges(deps: DatasetChangesDeps, request: Data
     if (dataset === null) throw badInput("sinceSyncCount", "sinceSyncCount needs a dataset: a count belongs to one dataset");
     if (sinceSyncCount < 0) throw badInput("sinceSyncCount", "sinceSyncCount must be 0 or more");
   }
-
-  let stopListening = () => {};
-  let expiryTimer: NodeJS.Timeout | undefined;
-  const dropOrFail = (reason: DropReason) => {
-    if (request.drop) request.drop(reason);
-    else queue.fail(dropError(reason, request.maxPendingBytes));
-  };
-  const queue = new EventQueue<DatasetChangeEvent>({
-    maxPendingBytes: request.maxPendingBytes,
-    onOverflow: () => dropOrFail("slow-consumer"),
-    onClose: () => {
-      deps.live?.delete(queue);
-      stopListening();
-      clearTimeout(expiryTimer);
-      request.onEnd?.();
-    },
-  });
-
-  const expired = () => deps.now() >= request.expiresAtMs;
-  const deliver = (change: CommittedChange) => {
-    if (expired()) return dropOrFail("token-expired");
-    queue.push(toDatasetEvent(change));
-  };
-  let checks = Promise.resolve();
-  const listenTo = request.shared?.ownerIds ?? [caller.identityId];
-  const stops = listenTo.map((ownerId) =>
-    deps.bus.subscribe(ownerId, (change) => {
-      // The bus only hands us the changes of the id we listen to; checked again, as this is the one rule that must never break.
-      if (change.identityId !== ownerId) return;
-      if (dataset !== null && change.dataset !== dataset) return;
-      if (request.canRead && !request.canRead(change.dataset)) return;
-      if (sinceSyncCount !== null && change.syncCount <= sinceSyncCount) return;
-      const shared = request.shared;
-      if (shared === undefined) return deliver(change);
-      // A failed check (storage unreachable) withholds the event: it is a hint, the next pull catches up.
-      checks = checks.then(() =>
-        shared.mayRead(change).then(
-          (allowed) => {
-            if (allowed) deliver(change);
-          },
-          () => undefined,
-        ),
-      );
-    }),
-  );
-  stopListening = () => stops.forEach((stop) => stop());
-  // Wall-clock expiry for an idle subscription (setTimeout caps at 2^31-1 ms, about 24 days). A
-  // subscription that can drop its connection needs none: the connection's own timer drops it then.
-  if (!request.drop) {
-    expiryTimer = setTimeout(() => dropOrFail("token-expired"), Math.min(Math.max(request.expiresAtMs - deps.now(), 0), 2 ** 31 - 1));
-    expiryTimer.unref();
-  }
-  deps.live?.add(queue);
-
+  const subscription = new DatasetSubscription(deps, request);
+  const { queue } = subscription;
   try {
     if (dataset !== null && sinceSyncCount !== null) {
       const row = await deps.storage.getDataset(caller.identityId, dataset);
@@ -142,6 +91,98 @@ export async function openDatasetChanges(deps: DatasetChangesDeps, request: Data
     throw error;
   }
   return queue;
+}
+
+/**
+ * One live subscription: the filter between the bus and its queue, and the queue's owner. A class
+ * rather than a set of closures because thousands of them sit idle at once: its methods are shared,
+ * and it keeps only the fields of the request that filtering and dropping read (not the caller).
+ */
+class DatasetSubscription {
+  readonly queue: EventQueue<DatasetChangeEvent>;
+  readonly maxPendingBytes: number;
+  readonly #deps: DatasetChangesDeps;
+  readonly #dataset: string | null;
+  readonly #canRead: ((dataset: string) => boolean) | undefined;
+  readonly #sinceSyncCount: number | null;
+  readonly #expiresAtMs: number;
+  readonly #connection: { drop(reason: DropReason): void } | undefined;
+  readonly #onEnd: (() => void) | undefined;
+  readonly #mayRead: SharedListening["mayRead"] | undefined;
+  /** Stops listening on the bus: one function per owner id listened to. */
+  readonly #stops: Array<() => void>;
+  #expiryTimer: NodeJS.Timeout | undefined;
+  /** The chain of shared-dataset checks, so events keep the bus's order; unused otherwise. */
+  #checks: Promise<void> | undefined;
+
+  constructor(deps: DatasetChangesDeps, request: DatasetChangesRequest) {
+    this.#deps = deps;
+    this.#dataset = request.dataset;
+    this.#canRead = request.canRead;
+    this.#sinceSyncCount = request.sinceSyncCount;
+    this.#expiresAtMs = request.expiresAtMs;
+    this.#connection = request.connection;
+    this.#onEnd = request.onEnd;
+    this.#mayRead = request.shared?.mayRead;
+    this.maxPendingBytes = request.maxPendingBytes;
+    // Listen first: no change committed while the caller looks at the dataset is lost.
+    this.queue = new EventQueue<DatasetChangeEvent>(this);
+    const listenTo = request.shared?.ownerIds ?? [request.caller.identityId];
+    this.#stops = listenTo.map((ownerId) => deps.bus.subscribe(ownerId, (change) => this.#hear(ownerId, change)));
+    // Wall-clock expiry for an idle subscription (setTimeout caps at 2^31-1 ms, about 24 days). A
+    // subscription that can drop its connection needs none: the connection's own timer drops it then.
+    if (!request.connection) {
+      this.#expiryTimer = setTimeout(DatasetSubscription.#expire, Math.min(Math.max(request.expiresAtMs - deps.now(), 0), 2 ** 31 - 1), this);
+      this.#expiryTimer.unref();
+    }
+    deps.live?.add(this.queue);
+  }
+
+  /** `EventQueueOptions.onOverflow`: the consumer fell behind. */
+  onOverflow(): void {
+    this.#dropOrFail("slow-consumer");
+  }
+
+  /** `EventQueueOptions.onClose`: the consumer stopped, however it stopped. */
+  onClose(): void {
+    this.#deps.live?.delete(this.queue);
+    for (const stop of this.#stops) stop();
+    clearTimeout(this.#expiryTimer);
+    this.#onEnd?.();
+  }
+
+  static #expire(this: void, subscription: DatasetSubscription): void {
+    subscription.#dropOrFail("token-expired");
+  }
+
+  #hear(ownerId: string, change: CommittedChange): void {
+    // The bus only hands us the changes of the id we listen to; checked again, as this is the one rule that must never break.
+    if (change.identityId !== ownerId) return;
+    if (this.#dataset !== null && change.dataset !== this.#dataset) return;
+    if (this.#canRead && !this.#canRead(change.dataset)) return;
+    if (this.#sinceSyncCount !== null && change.syncCount <= this.#sinceSyncCount) return;
+    const mayRead = this.#mayRead;
+    if (mayRead === undefined) return this.#deliver(change);
+    // A failed check (storage unreachable) withholds the event: it is a hint, the next pull catches up.
+    this.#checks = (this.#checks ?? Promise.resolve()).then(() =>
+      mayRead(change).then(
+        (allowed) => {
+          if (allowed) this.#deliver(change);
+        },
+        () => undefined,
+      ),
+    );
+  }
+
+  #deliver(change: CommittedChange): void {
+    if (this.#deps.now() >= this.#expiresAtMs) return this.#dropOrFail("token-expired");
+    this.queue.push(toDatasetEvent(change));
+  }
+
+  #dropOrFail(reason: DropReason): void {
+    if (this.#connection) this.#connection.drop(reason);
+    else this.queue.fail(dropError(reason, this.maxPendingBytes));
+  }
 }
 
 function dropError(reason: DropReason, maxPendingBytes: number): SyncpoolError {

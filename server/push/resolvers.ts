@@ -101,7 +101,7 @@ export function createPushArea(deps: PushResolverDeps): SchemaArea {
                 sinceSyncCount: args.sinceSyncCount ?? null,
                 expiresAtMs: live?.expiresAtMs ?? bearerExpiryMs(context.request),
                 maxPendingBytes: deps.maxPendingBytes,
-                drop: live?.drop,
+                connection: live,
                 onEnd: release,
                 shared,
               });

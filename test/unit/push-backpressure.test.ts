@@ -137,7 +137,7 @@ describe("a subscription whose consumer stops reading", () => {
       sinceSyncCount: null,
       expiresAtMs: 1_000_000,
       maxPendingBytes: 64 * 1024,
-      drop: (reason) => drops.push(reason),
+      connection: { drop: (reason) => void drops.push(reason) },
     });
     const big = "v".repeat(10_000);
     for (let count = 1; count <= 20; count++) d.bus.publish(change(count, big));
