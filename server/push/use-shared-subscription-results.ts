@@ -87,22 +87,46 @@ export function useSharedSubscriptionResults(): Plugin {
 async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source;
-  const key = selectionKey(args);
-  // What an event's execution needs; not the caller's context, which the fields never read (and
-  // which an idle subscription need not keep alive).
-  const { schema, document, operationName, variableValues } = args;
-  const executionArgs: ExecutionArgs = { schema, document, operationName, variableValues };
-  const events = source as AsyncIterableIterator<unknown>;
-  const toResult = (step: IteratorResult<unknown>): IteratorResult<ExecutionResult> =>
-    step.done ? { done: true, value: undefined } : { done: false, value: sharedResult(step.value, key, executionArgs) };
-  const results: AsyncIterableIterator<ExecutionResult> = {
-    next: () => events.next().then(toResult),
-    return: () => (events.return ? events.return().then(toResult) : Promise.resolve({ done: true, value: undefined })),
-    throw: (error?: unknown) => (events.throw ? events.throw(error).then(toResult) : Promise.reject(error)),
-    [Symbol.asyncIterator]: () => results,
-  };
+  const results = new SharedResults(source as AsyncIterableIterator<unknown>, selectionKey(args), args);
   if (typeof args.contextValue === "object" && args.contextValue !== null) openedByContext.set(args.contextValue, results);
   return results;
+}
+
+/**
+ * A subscription's results: each event from its source stream, executed once per selection. A
+ * class (its methods shared) because thousands sit idle at once; it keeps what an event's
+ * execution needs, not the caller's context, which the fields never read.
+ */
+class SharedResults implements AsyncIterableIterator<ExecutionResult> {
+  readonly #events: AsyncIterableIterator<unknown>;
+  readonly #key: string;
+  readonly #executionArgs: ExecutionArgs;
+
+  constructor(events: AsyncIterableIterator<unknown>, key: string, { schema, document, operationName, variableValues }: ExecutionArgs) {
+    this.#events = events;
+    this.#key = key;
+    this.#executionArgs = { schema, document, operationName, variableValues };
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.#events.next().then((step) => this.#toResult(step));
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    return this.#events.return ? this.#events.return().then((step) => this.#toResult(step)) : Promise.resolve({ done: true, value: undefined });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    return this.#events.throw ? this.#events.throw(error).then((step) => this.#toResult(step)) : Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #toResult(step: IteratorResult<unknown>): IteratorResult<ExecutionResult> {
+    return step.done ? { done: true, value: undefined } : { done: false, value: sharedResult(step.value, this.#key, this.#executionArgs) };
+  }
 }
 
 function sharedResult(event: unknown, key: string, args: ExecutionArgs): ExecutionResult {
