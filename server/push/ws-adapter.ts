@@ -5,7 +5,9 @@
  * - One keep-alive timer for every socket, not one interval (and its closures) per socket: each
  *   tick terminates the sockets that did not answer the previous tick's ping, then pings the rest.
  *   A socket that does not pong within `keepAliveMs` is therefore terminated, as before.
- * - Per socket, one small object with its methods on the prototype instead of a set of closures.
+ * - Per socket, one small object with its methods on the prototype instead of a set of closures,
+ *   and the same listener functions on every socket (they find the socket's object by `this`).
+ * - Of the upgrade request only the peer's address is kept (`SocketExtra`).
  * - A `next` frame whose payload is a `PreparedPayload` gets that payload's text spliced in: the
  *   payload was serialized once for every subscriber of the change (`use-shared-subscription-results.ts`),
  *   and only the frame around it (`{"id":…,"type":"next","payload":…}`) is built per subscriber.
@@ -16,10 +18,14 @@ import type { WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../logger.js";
 import { PREPARED_PLACEHOLDER, takePreparedText } from "./use-shared-subscription-results.js";
 
-/** What graphql-ws's hooks see as `ctx.extra`: the socket and its upgrade request. */
+/**
+ * What graphql-ws's hooks see as `ctx.extra`: the socket, and of its upgrade request the one part
+ * operations read (the peer's address, for per-address rate limits). Not the request itself: it
+ * would stay alive, headers and all, for as long as the socket is open.
+ */
 export interface SocketExtra {
   socket: WebSocket;
-  request: IncomingMessage;
+  request: { socket: { remoteAddress: string | undefined } };
 }
 
 /** The end of a frame whose payload is the placeholder. */
@@ -28,6 +34,10 @@ const PREPARED_TAIL = `"payload":${JSON.stringify(PREPARED_PLACEHOLDER)}}`;
 /** graphql-ws's view of one socket. */
 class AdaptedSocket {
   #onMessage: ((data: string) => Promise<void>) | null = null;
+  /** Set once the socket reported an error (it is closing). */
+  failed = false;
+  /** What graphql-ws runs when the socket closes. */
+  closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
 
   constructor(
     readonly socket: WebSocket,
@@ -68,12 +78,26 @@ const adapted = new WeakMap<WebSocket, AdaptedSocket>();
 /** Sockets pinged by the last keep-alive tick and not heard from since. */
 const awaitingPong = new WeakSet<WebSocket>();
 
-// Shared listeners: `ws` calls them with the socket as `this`.
+// Shared listeners: `ws` calls them with the socket as `this`, so no socket holds closures of its own.
 function onMessage(this: WebSocket, data: unknown): void {
   adapted.get(this)?.received(data);
 }
 function onPong(this: WebSocket): void {
   awaitingPong.delete(this);
+}
+function onError(this: WebSocket, error: Error): void {
+  const adapter = adapted.get(this);
+  // The first error is logged and closes the socket; later ones (while it closes) say nothing new.
+  if (!adapter || adapter.failed) return;
+  adapter.failed = true;
+  adapter.logger.error({ err: error }, "WebSocket socket error");
+  this.close(CloseCode.InternalServerError, "Internal server error");
+}
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  awaitingPong.delete(this);
+  const adapter = adapted.get(this);
+  adapted.delete(this);
+  void adapter?.closed?.(code, String(reason));
 }
 
 /**
@@ -105,19 +129,13 @@ export function serveGraphqlWs<Params extends Record<string, unknown>>(
   keepAlive?.unref();
 
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
-    socket.once("error", (error) => {
-      logger.error({ err: error }, "WebSocket socket error");
-      socket.close(CloseCode.InternalServerError, "Internal server error");
-    });
+    socket.on("error", onError);
     const adapter = new AdaptedSocket(socket, logger);
     adapted.set(socket, adapter);
-    const closed = server.opened(adapter, { socket, request });
+    adapter.closed = server.opened(adapter, { socket, request: { socket: { remoteAddress: request.socket.remoteAddress } } });
     socket.on("message", onMessage);
     socket.on("pong", onPong);
-    socket.once("close", (code, reason) => {
-      awaitingPong.delete(socket);
-      void closed(code, String(reason));
-    });
+    socket.on("close", onClose);
   });
 
   return {

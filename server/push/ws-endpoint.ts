@@ -62,13 +62,44 @@ export interface WebSocketEndpoint {
 /** The root value operations carry: yoga's enveloped execute and subscribe for this operation. */
 type EnvelopedRoot = Pick<ReturnType<YogaServerInstance<{}, GraphQLContext>["getEnveloped"]>, "execute" | "subscribe">;
 
-/** One authenticated socket. */
-interface Connection extends LiveConnection {
-  caller: Caller;
-  /** `Authorization` header value every operation's context is built from. */
-  authorization: string;
-  release: () => void;
-  expiryTimer: NodeJS.Timeout;
+/**
+ * One authenticated socket: what its operations and its end need, and nothing else (the caller
+ * is verified again by every operation). A class because thousands sit idle at once: its methods
+ * are shared, and its expiry timer calls a shared function instead of holding a closure.
+ */
+class Connection implements LiveConnection {
+  readonly expiryTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly socket: WebSocket,
+    /** `Authorization` header value every operation's context is built from. */
+    readonly authorization: string,
+    readonly expiresAtMs: number,
+    readonly release: () => void,
+    /** The reason a slow consumer's socket is closed with (one string per endpoint). */
+    readonly slowConsumerReason: string,
+    nowMs: number,
+  ) {
+    this.expiryTimer = setTimeout(Connection.#expire, Math.min(Math.max(expiresAtMs - nowMs, 0), 2 ** 31 - 1), this);
+    this.expiryTimer.unref();
+  }
+
+  drop(reason: DropReason): void {
+    if (reason === "token-expired") dropSocket(this.socket, PUSH_CLOSE_CODES.UNAUTHORIZED, "token expired: sign in again and reconnect");
+    else dropSocket(this.socket, PUSH_CLOSE_CODES.SLOW_CONSUMER, this.slowConsumerReason);
+  }
+
+  static #expire(this: void, connection: Connection): void {
+    connection.drop("token-expired");
+  }
+}
+
+/** The size of the message graphql-ws is handling on each socket, recorded before it reads it. */
+const messageBytes = new WeakMap<WebSocket, number>();
+// Registered before graphql-ws's own listener, so each message's size is known when it is handled.
+// One function for every socket (`ws` calls it with the socket as `this`).
+function recordMessageSize(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[]): void {
+  messageBytes.set(this, byteLength(data));
 }
 
 /** Attaches graphql-ws to `httpServer` at `/graphql`. */
@@ -90,22 +121,17 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
         logger.warn({ limit: admission.refused }, "WebSocket upgrade refused: connection cap reached");
         return accept(false, 429, body, headers);
       }
-      // The TCP socket outlives the upgrade and closes with the WebSocket (or a failed handshake).
-      info.req.socket.once("close", admission.release);
+      // The TCP socket outlives the upgrade and closes with the WebSocket (or a failed handshake);
+      // it closes once, and `release` is idempotent: `on`, without `once`'s wrapper per socket.
+      info.req.socket.on("close", admission.release);
       accept(true);
     },
   });
   const open = new Map<WebSocket, Connection>();
-  /** The size of the message graphql-ws is handling on each socket, recorded before it reads it. */
-  const messageBytes = new WeakMap<WebSocket, number>();
+  const slowConsumerReason = `slow consumer: over ${config.maxBufferedBytes} bytes waiting; reconnect and resume`;
   // yoga reads headers from a Fetch request; a socket's operations get one carrying the init token.
   // A POST, as an operation sent over HTTP with a body would be: yoga refuses mutations over GET.
   const requestFor = (authorization: string) => new Request("http://syncpool.internal/graphql", { method: "POST", headers: { authorization } });
-
-  const drop = (socket: WebSocket, reason: DropReason) =>
-    reason === "token-expired"
-      ? dropSocket(socket, PUSH_CLOSE_CODES.UNAUTHORIZED, "token expired: sign in again and reconnect")
-      : dropSocket(socket, PUSH_CLOSE_CODES.SLOW_CONSUMER, `slow consumer: over ${config.maxBufferedBytes} bytes waiting; reconnect and resume`);
 
   const server = serveGraphqlWs<Record<string, unknown>>(
     {
@@ -135,9 +161,9 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           return false;
         }
         const expiresAtMs = (decodeJwt(authorization.slice("Bearer ".length)).exp ?? 0) * 1000;
-        const expiryTimer = setTimeout(() => drop(socket, "token-expired"), Math.min(Math.max(expiresAtMs - deps.now(), 0), 2 ** 31 - 1));
-        expiryTimer.unref();
-        open.set(socket, { caller, authorization, release, expiryTimer, expiresAtMs, drop: (reason) => drop(socket, reason) });
+        open.set(socket, new Connection(socket, authorization, expiresAtMs, release, slowConsumerReason, deps.now()));
+        // The parameters (the token again, as sent) are not read after this.
+        (ctx as { connectionParams?: unknown }).connectionParams = undefined;
         return { identityId: caller.identityId, expiresAt: expiresAtMs };
       },
 
@@ -164,7 +190,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           request: requestFor(connection.authorization),
           req: ctx.extra.request, // the client's address, for per-address rate limits
           params: payload,
-          pushConnection: { expiresAtMs: connection.expiresAtMs, drop: connection.drop } satisfies LiveConnection,
+          pushConnection: connection satisfies LiveConnection,
         });
         let document;
         try {
@@ -220,8 +246,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
   httpServer.on("upgrade", (request, socket, head) => {
     if (!wss.shouldHandle(request)) return;
     wss.handleUpgrade(request, socket, head, (webSocket) => {
-      // Registered before graphql-ws's own listener, so each message's size is known when it is handled.
-      webSocket.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => messageBytes.set(webSocket, byteLength(data)));
+      webSocket.on("message", recordMessageSize);
       wss.emit("connection", webSocket, request);
     });
   });
