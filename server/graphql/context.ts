@@ -151,7 +151,7 @@ export function createContextFactory(deps: ContextDeps): (initial: InitialContex
       },
       async readableDatasets() {
         const { subject, pool } = await verify();
-        return (dataset) => isAllowed(pool, subject, ["read"], dataset);
+        return readableBy(pool, subject);
       },
       requireAdmin,
       bearerToken: () => bearerToken(header),
@@ -184,6 +184,14 @@ async function verifyCaller(deps: ContextDeps, header: string | null, address: s
     authenticated: claims.authenticated,
     groups: claims.groups ?? [],
   };
+}
+
+/**
+ * The read test of `readableDatasets`, made outside the context's scope: a live subscription keeps
+ * it for as long as it listens, and it should keep the pool and the subject, not the whole request.
+ */
+function readableBy(pool: PoolSettings, subject: PolicySubject): (dataset: string) => boolean {
+  return (dataset) => isAllowed(pool, subject, ["read"], dataset);
 }
 
 /** The token of `Authorization: Bearer <token>`, or null when absent. */
