@@ -36,6 +36,11 @@ export async function countPending(db: IdentityDb, dataset?: string): Promise<nu
   return dataset === undefined ? db.outbox.count() : db.outbox.where("dataset").equals(dataset).count();
 }
 
+/** The datasets with local writes waiting for the server. */
+export async function datasetsWithPending(db: IdentityDb): Promise<Set<string>> {
+  return new Set((await db.outbox.orderBy("dataset").uniqueKeys()) as string[]);
+}
+
 /** The datasets this device holds (written locally or pulled), by name. */
 export async function readDatasetMetas(db: IdentityDb): Promise<DatasetMeta[]> {
   const rows = await db.meta.where("id").startsWith("dataset:").toArray();

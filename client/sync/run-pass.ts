@@ -4,7 +4,8 @@
  * changed and brings their changes, and only datasets with local writes, or that the answer could
  * not bring whole, take a pass of their own; without a feed cursor the server's list is fetched (so
  * a new device discovers every dataset) and each dataset is synced in turn. Datasets sync one after
- * another; a failing dataset does not stop the others, and the pass rejects with the first failure
+ * another, each one's pull fetched while the one before is applied (`pull-pages.ts`); a failing
+ * dataset does not stop the others, and the pass rejects with the first failure
  * after all have run (the feed cursor is stored only when none failed). Each failure is also
  * reported as `syncError` with its dataset, except those caused by the client closing its database
  * under the pass (`close()`, `signOut()`).
@@ -13,6 +14,7 @@ import { saveChangesCursor } from "../store/changes-cursor.js";
 import { countPending, readDatasetMetas } from "../store/read-records.js";
 import { applyFeedChanges, feedAction, planFullPass, type FeedPlan } from "./feed-pass.js";
 import type { SyncState, SyncTarget } from "./sync-loop.js";
+import { prefetchPull, prefetchPlan, type PrefetchedPull } from "./pull-pages.js";
 import { syncDataset, type SyncContext } from "./sync-dataset.js";
 
 /** Errors already reported as `syncError` (the loop does not report them twice). */
@@ -43,8 +45,18 @@ export async function runSyncPass(
     names = [...target];
   }
 
+  // Without the feed, each dataset's pull is fetched while the one before is applied.
+  const ahead = plan?.mode === "feed" || names.length < 2 ? new Map<string, number>() : await prefetchPlan(ctx, names);
+  let prefetched: PrefetchedPull | undefined;
   let firstError: unknown;
-  for (const dataset of names) {
+  for (const [index, dataset] of names.entries()) {
+    const mine = prefetched?.dataset === dataset ? prefetched : undefined;
+    prefetched = undefined;
+    const next = names[index + 1];
+    const pulled = () => {
+      const since = next === undefined ? undefined : ahead.get(next);
+      if (next !== undefined && since !== undefined) prefetched = prefetchPull(ctx, next, since, totals.get(next));
+    };
     try {
       if (plan?.mode === "feed") {
         const meta = plan.metas.get(dataset);
@@ -58,7 +70,7 @@ export async function runSyncPass(
         }
       }
       const expectedTotal = totals.get(dataset);
-      await syncDataset(ctx, dataset, { setState, ...(expectedTotal !== undefined ? { expectedTotal } : {}) });
+      await syncDataset(ctx, dataset, { setState, pulled, ...(expectedTotal !== undefined ? { expectedTotal } : {}), ...(mine ? { prefetched: mine } : {}) });
     } catch (error) {
       // The client closed (or signed out) under the pass: the rest would fail the same way, and
       // the app caused it on purpose, so nothing is reported.

@@ -9,15 +9,16 @@
  *    leaves the outbox and is reported as `writeRejected`, and the server's values come back with
  *    the pull. Any other verdict of the server (TRIGGER_FAILED, RATE_LIMITED past its retries...)
  *    still lets the pull run, and fails the pass after it; a network failure ends the pass;
- * 3. pulling: every page since the stored count (a `deletedAfterSince` answer restarts from 0);
+ * 3. pulling: every page since the stored count (a `deletedAfterSince` answer restarts from 0),
+ *    or the pull the full pass started ahead while the previous dataset was applied, when nothing
+ *    was pushed and the count did not move since (`pull-pages.ts`);
  * 4. applying: the pages in one transaction, the cursor advanced with them.
  * RATE_LIMITED waits as long as the server says, then retries the call (a few times).
  */
 import { SyncpoolError } from "../../core/errors.js";
-import type { SyncRecord } from "../../core/types.js";
 import type { DeviceClock } from "../device-clock.js";
 import type { Emitter, OverwrittenReport } from "../events.js";
-import { applyPull, type PullOutcome } from "../store/apply-pull.js";
+import { applyPull } from "../store/apply-pull.js";
 import { dropPending } from "../store/drop-pending.js";
 import { finishDatasetDelete } from "../store/dataset-store.js";
 import type { IdentityDb } from "../store/identity-db.js";
@@ -26,10 +27,13 @@ import { ackBatch, setInFlight, takeBatch } from "../store/push-store.js";
 import { readDatasetMeta } from "../store/read-records.js";
 import type { InFlightBatch, LocalRecord } from "../store/rows.js";
 import { isNetworkError } from "../transport/network-error.js";
-import type { PushResult, RecordPage, Transport } from "../transport/transport.js";
+import type { PushResult, Transport } from "../transport/transport.js";
+import { callServer as call, pullAll, takePrefetched, type PrefetchedPull } from "./pull-pages.js";
 import { resolveConflicts, type ConflictHandler } from "./resolve-conflicts.js";
 import { isPermanentRefusal } from "./retry-policy.js";
 import type { SyncState } from "./sync-loop.js";
+
+export { retryAfterMs } from "./pull-pages.js";
 
 /** What a pass needs from the client. */
 export interface SyncContext {
@@ -54,9 +58,13 @@ export interface DatasetPassOptions {
   setState(state: SyncState): void;
   /** Live records on the server, when known (progress totals on a first pull). */
   expectedTotal?: number;
+  /** This dataset's pull, started ahead of its turn (`prefetchPull`); used when it still holds. */
+  prefetched?: PrefetchedPull;
+  /** Called once the pull is in, before it is applied: the pass may start the next pull. */
+  pulled?(): void;
 }
 
-/** Most retries of one call after CLOCK_SKEW or RATE_LIMITED before the pass fails. */
+/** Most retries of a push after CLOCK_SKEW before the pass fails. */
 const MAX_CALL_RETRIES = 3;
 /** A guard against a pass that never ends (a handler that keeps picking stale values). */
 const MAX_BATCHES_PER_PASS = 1_000;
@@ -75,16 +83,20 @@ export async function syncDataset(ctx: SyncContext, dataset: string, options: Da
   // A network failure ends the pass at once: the pull would only meet it (or its timeout) again.
   let pushFailure: { error: unknown } | null = null;
   let unresolved = new Set<string>();
+  let pushedBatches = 0;
   try {
-    unresolved = await pushOutbox(ctx, dataset);
+    ({ unresolved, pushedBatches } = await pushOutbox(ctx, dataset));
   } catch (error) {
     if (isNetworkError(error)) throw error;
     pushFailure = { error };
+    pushedBatches = 1; // some batches may have gone out before the failure
   }
 
   options.setState("pulling");
   const since = (await readDatasetMeta(ctx.db, dataset))?.pulledSyncCount ?? 0;
-  const pull = await pullAll(ctx, dataset, since, options.expectedTotal);
+  const wroteFirst = Boolean(meta?.pendingDelete) || pushedBatches > 0;
+  const pull = await (takePrefetched(options.prefetched, dataset, since, wroteFirst) ?? pullAll(ctx, dataset, since, options.expectedTotal));
+  options.pulled?.();
 
   options.setState("applying");
   const overwritten: OverwrittenReport[] = [];
@@ -104,12 +116,15 @@ export async function syncDataset(ctx: SyncContext, dataset: string, options: Da
   }
 }
 
-/** Pushes the outbox until it is empty (except unresolved conflicts); returns those keys. */
-async function pushOutbox(ctx: SyncContext, dataset: string): Promise<Set<string>> {
+/**
+ * Pushes the outbox until it is empty (except unresolved conflicts); returns those keys and how
+ * many batches went out.
+ */
+async function pushOutbox(ctx: SyncContext, dataset: string): Promise<{ unresolved: Set<string>; pushedBatches: number }> {
   const unresolved = new Set<string>();
   for (let round = 0; round < MAX_BATCHES_PER_PASS; round++) {
     const batch = await takeBatch(ctx.db, dataset, ctx.newMutationId, { skipKeys: unresolved });
-    if (!batch) return unresolved;
+    if (!batch) return { unresolved, pushedBatches: round };
     let pushed: { result: PushResult; sent: InFlightBatch };
     try {
       pushed = await pushBatch(ctx, dataset, batch);
@@ -181,64 +196,6 @@ async function pushBatch(
       await setInFlight(ctx.db, dataset, sent);
     }
   }
-}
-
-interface PullAll extends PullOutcome {
-  mergedDatasetNames: string[];
-}
-
-/** Fetches every page since `since`; restarts from 0 when the server says the data is gone. */
-async function pullAll(ctx: SyncContext, dataset: string, since: number, expectedTotal?: number): Promise<PullAll> {
-  let from = since;
-  let dropSynced = false;
-  const records: SyncRecord[] = [];
-  const merged = new Set<string>();
-  let after: string | null = null;
-  let page: RecordPage;
-  for (;;) {
-    const args = { dataset, sinceSyncCount: from, first: ctx.pageSize, after };
-    page = await call(ctx, (token) => ctx.transport.records(token, args));
-    if (page.deletedAfterSince && from > 0) {
-      dropSynced = true;
-      from = 0;
-      after = null;
-      records.length = 0;
-      continue;
-    }
-    for (const name of page.mergedDatasetNames) merged.add(name);
-    records.push(...page.records);
-    after = page.nextCursor;
-    const total = expectedTotal !== undefined && from === 0 ? Math.max(expectedTotal, records.length) : undefined;
-    ctx.emitter.emit("syncProgress", { dataset, fetched: records.length, ...(total !== undefined ? { total } : {}) });
-    if (after === null) break;
-  }
-  return {
-    dataset,
-    records,
-    datasetSyncCount: page.datasetSyncCount,
-    conflictStrategy: page.conflictStrategy,
-    dropSynced,
-    datasetExists: page.datasetExists,
-    mergedDatasetNames: [...merged],
-  };
-}
-
-/** A server call with RATE_LIMITED handled: wait as told, retry a few times. */
-async function call<T>(ctx: SyncContext, request: (token: string) => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await ctx.authed(request);
-    } catch (error) {
-      if (!(error instanceof SyncpoolError) || error.code !== "RATE_LIMITED" || attempt >= MAX_CALL_RETRIES) throw error;
-      await ctx.sleep(retryAfterMs(error));
-    }
-  }
-}
-
-/** The wait a RATE_LIMITED error asks for (1 s when it does not say). */
-export function retryAfterMs(error: SyncpoolError): number {
-  const ms = Number(error.details.retryAfterMs);
-  return Number.isFinite(ms) && ms >= 0 ? ms : 1_000;
 }
 
 /** Tells the app of local writes a merge made lose (after the merge is stored). */
