@@ -42,7 +42,7 @@ export async function mergeRemote(
   if (records.length === 0) return [];
   const meta = (await db.meta.get(datasetMetaId(dataset))) as DatasetMeta | undefined;
   const optimistic = meta?.conflictStrategy === "OPTIMISTIC";
-  const stored = await db.records.bulkGet(records.map((record) => [dataset, record.key] as [string, string]));
+  const stored = await heldRecords(db, dataset, records);
   // The local view as this merge leaves it: a key may come twice (pages read in different
   // snapshots), and its second version merges with what the first one left.
   const held = new Map<string, LocalRecord>();
@@ -85,6 +85,17 @@ export async function mergeRemote(
     if (totals) await saveTotals(db, dataset, totals);
   }
   return changed;
+}
+
+/**
+ * The local records of `records`' keys, in their order (undefined where none). A first pull into a
+ * dataset this device holds nothing of reads nothing: one index probe instead of a get per key.
+ */
+async function heldRecords(db: IdentityDb, dataset: string, records: readonly SyncRecord[]): Promise<(LocalRecord | undefined)[]> {
+  if (records.length > 1 && (await db.records.where("dataset").equals(dataset).first()) === undefined) {
+    return new Array<undefined>(records.length);
+  }
+  return db.records.bulkGet(records.map((record) => [dataset, record.key] as [string, string]));
 }
 
 /** The dataset's pending writes by key, each key's in write order. */

@@ -149,6 +149,20 @@ describe("applying a pull", () => {
     expect(applied.changed.map((r) => r.key).sort()).toEqual(["mine", "new"]);
   });
 
+  it("stores a first pull whole into a dataset the device holds nothing of, beside another dataset's pending writes", async () => {
+    const { db, put } = await setup();
+    await put("a", "other-local", "other");
+    const records = [serverRecord("a", "remote-a", 3, "000000000000001-000000-dev-b"), serverRecord("b", null, 3, "000000000000002-000000-dev-b")];
+    const applied = await applyPull(
+      db,
+      { dataset: "d", records, datasetSyncCount: 3, conflictStrategy: "CRDT", dropSynced: false, datasetExists: true },
+      new HybridClock("dev-a"),
+    );
+    expect(await db.records.where("dataset").equals("d").toArray()).toEqual(records.map((record) => ({ ...record, dataset: "d" })));
+    expect((await db.records.get(["other", "a"]))?.value).toBe("other-local");
+    expect(applied.changed.map((r) => r.key)).toEqual(["a", "b"]);
+  });
+
   it("keeps the local value and its base in OPTIMISTIC datasets so the push is seen as stale", async () => {
     const { db, put } = await setup();
     await applyPull(
