@@ -66,7 +66,8 @@ let net: TestNetwork;
 beforeAll(async () => {
   // Every seed signs a new guest in from this one address: lift the hourly new-guest cap above RUNS.
   const pool = poolSettingsSchema.parse({ id: "default", rateLimits: { maxGuestIdentitiesPerAddressPerHour: 1_000_000 } });
-  net = await TestNetwork.start({ config: { pools: [pool] } });
+  // In-process: what converges is the client and the server; the clients here open no live socket.
+  net = await TestNetwork.start({ config: { pools: [pool] } }, { inProcess: true });
 });
 afterAll(async () => {
   await net.close();

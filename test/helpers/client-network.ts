@@ -1,5 +1,6 @@
 /**
- * A controllable network between test clients and a real syncpool server. Each device gets its own
+ * A controllable network between test clients and a real syncpool server (on a port, or in-process
+ * without live sockets). Each device gets its own
  * fake-indexeddb instance and a `fetch` that routes to whichever server is running now, so the
  * server can stop and come back (same data directory, new port) while clients keep one endpoint.
  * Live updates go through the device's `WebSocket` (the `ws` package), likewise routed to the
@@ -18,7 +19,7 @@ import { join } from "node:path";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import WebSocket from "ws";
 import { createClient, type ClientOptions, type SyncClient } from "../../client/index.js";
-import { startTestServer, type TestServer, type TestServerOptions } from "./server.js";
+import { startInProcessServer, startTestServer, type InProcessServer, type TestServerOptions } from "./server.js";
 
 /** What happens to one delivery of a push. */
 export type PushFault = "drop" | "duplicate";
@@ -96,14 +97,14 @@ export class DeviceLink {
     }
     // Anything but GraphQL (the user pool's API under the same origin) goes to its own path.
     const path = new URL(url).pathname;
-    if (path !== new URL(TEST_ENDPOINT).pathname) return fetch(`${server.url}${path}`, init);
+    if (path !== new URL(TEST_ENDPOINT).pathname) return server.testFetch(`${server.url}${path}`, init);
     const isPush = typeof init.body === "string" && init.body.includes("pushRecords(");
     const fault = isPush ? (this.pushFaults.shift() ?? this.randomFault?.() ?? null) : null;
     if (fault === "duplicate") {
       this.pushesDelivered += 1;
-      await (await fetch(server.graphqlUrl, init)).text();
+      await (await server.testFetch(server.graphqlUrl, init)).text();
     }
-    const response = await fetch(server.graphqlUrl, init);
+    const response = await server.testFetch(server.graphqlUrl, init);
     if (isPush) this.pushesDelivered += 1;
     if (fault === "drop") {
       await response.text();
@@ -130,18 +131,22 @@ export class DeviceLink {
 }
 
 export class TestNetwork {
-  server: TestServer | null = null;
+  server: InProcessServer | null = null;
   readonly clients = new Set<SyncClient>();
   readonly #devices = new Map<string, DeviceLink>();
 
   private constructor(
     readonly dataDir: string,
     private readonly serverOptions: TestServerOptions,
+    private readonly inProcess: boolean,
   ) {}
 
-  /** Starts a server on a fresh data directory. */
-  static async start(serverOptions: TestServerOptions = {}): Promise<TestNetwork> {
-    const network = new TestNetwork(mkdtempSync(join(tmpdir(), "syncpool-client-")), serverOptions);
+  /**
+   * Starts a server on a fresh data directory. `inProcess`: without a port, requests reach it
+   * through `server.fetch` (`startInProcessServer`), for tests that use no live socket.
+   */
+  static async start(serverOptions: TestServerOptions = {}, { inProcess = false } = {}): Promise<TestNetwork> {
+    const network = new TestNetwork(mkdtempSync(join(tmpdir(), "syncpool-client-")), serverOptions, inProcess);
     await network.startServer();
     return network;
   }
@@ -160,7 +165,8 @@ export class TestNetwork {
 
   async startServer(): Promise<void> {
     if (this.server) return;
-    this.server = await startTestServer({ ...this.serverOptions, dataDir: this.dataDir });
+    const options = { ...this.serverOptions, dataDir: this.dataDir };
+    this.server = await (this.inProcess ? startInProcessServer(options) : startTestServer(options));
   }
 
   async stopServer(): Promise<void> {
