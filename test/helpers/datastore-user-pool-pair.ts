@@ -10,10 +10,10 @@
  */
 import { AdminAddUserToGroupCommand, CreateGroupCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { expect } from "vitest";
-import { poolSettingsSchema } from "../../server/identity/pool-settings.js";
 import { startUserPoolDevice, type Device } from "./datastore-device.js";
-import { startTestServer, type TestServer } from "./server.js";
-import { codeFromLog, cognitoClient, userPoolsConfig } from "./user-pool-clients.js";
+import type { TestServer } from "./server.js";
+import { codeFromLog } from "./user-pool-clients.js";
+import { startUserPoolSdkServer } from "./user-pool-sdk-server.js";
 
 const DEVELOPER = { accessKeyId: "AKIADATASTOREUSERPOOLPAIR", secretAccessKey: "datastore-user-pool-pair-developer-secret" };
 const PASSWORD = "Correct-horse-9";
@@ -30,15 +30,12 @@ export interface UserPoolPair {
 }
 
 export async function startUserPoolPair(schema: string): Promise<UserPoolPair> {
-  const identityPool = poolSettingsSchema.parse({ id: "default", developerCredentials: DEVELOPER, models: { schema, conflictHandler: "AUTOMERGE" } });
-  const server = await startTestServer({ config: { userPools: userPoolsConfig("http://user-pool.test"), pools: [identityPool] } });
-  // A copy: the SDK marks the credentials object it is given ($source), which the pool settings would then refuse.
-  const developer = cognitoClient(server.url, { ...DEVELOPER });
+  const pool = await startUserPoolSdkServer({ developerCredentials: DEVELOPER, identityPool: { models: { schema, conflictHandler: "AUTOMERGE" } } });
+  const { server, developer } = pool;
   const devices: Device[] = [];
   const close = async () => {
     for (const device of devices) device.kill();
-    developer.destroy();
-    await server.close();
+    await pool.close();
   };
   try {
     await developer.send(new CreateGroupCommand({ UserPoolId: "local_default", GroupName: "Admin" }));
