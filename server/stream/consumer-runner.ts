@@ -2,8 +2,9 @@
  * Runs every consumer of this server over every shard of the pools it reads. A tick reads the
  * head of every shard (one small query) and wakes the `ShardWorker` of each (consumer, shard)
  * that is behind; ticks run on an interval (for events other processes append: another server,
- * the CLI's bulk publish) and right after this process commits an event (`wake`). Workers of
- * different shards run concurrently; one shard's events are fed strictly one after another.
+ * the CLI's bulk publish) and right after this process commits an event (`wake`: in a microtask,
+ * no timer or event-loop turn between the commit and the read). Workers of different shards run
+ * concurrently; one shard's events are fed strictly one after another.
  */
 import type { Logger } from "../logger.js";
 import type { StreamStore } from "../storage/stream-store.js";
@@ -81,11 +82,14 @@ export class ConsumerRunner {
     this.wake();
   }
 
-  /** An event was committed here: look at the shards soon (calls coalesce). Never throws. */
+  /**
+   * An event was committed here: look at the shards once the committing code has returned (calls
+   * in one turn coalesce; a commit during a tick makes it read the heads once more). Never throws.
+   */
   wake(): void {
     if (this.#wakeScheduled || !this.#timer) return;
     this.#wakeScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.#wakeScheduled = false;
       void this.#tick();
     });

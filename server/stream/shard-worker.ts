@@ -1,7 +1,10 @@
 /**
  * Feeds one consumer the events of one shard, in sequence order, at least once. Progress is the
- * checkpoint: every event up to it is done. It is saved after each batch and before each backoff
- * wait, so a crash re-offers at most one batch. A failing event is retried with capped
+ * checkpoint: every event up to it is done. It is saved behind the deliveries (one write at a time,
+ * always the newest checkpoint) while the next batch is read and delivered, so a storm's events are
+ * never held up by a checkpoint write waiting its turn at the database; a batch is read only as
+ * large as keeps the delivered-but-unsaved events within one batch, and the checkpoint is saved
+ * before each backoff wait, so a crash re-offers at most one batch. A failing event is retried with capped
  * exponential backoff; after the consumer's `maxAttempts` it is parked in the dead letters (the
  * checkpoint moves past it in the same transaction) and the shard moves on.
  *
@@ -64,6 +67,8 @@ export class ShardWorker {
   #saved: number;
   #head = 0;
   #running: Promise<void> | null = null;
+  /** The checkpoint writes behind the deliveries (`#saveBehind`); null when none is under way. */
+  #saving: Promise<void> | null = null;
   #claimed = true;
   #attempts = 0;
   #lastError: string | null = null;
@@ -82,13 +87,18 @@ export class ShardWorker {
   notify(lastSequence: number): void {
     this.#head = Math.max(this.#head, lastSequence);
     if (this.#running === null && this.#checkpoint < this.#head && !this.deps.signal.aborted) {
-      this.#running = this.#run().finally(() => (this.#running = null));
+      this.#running = this.#run().then((caughtUp) => {
+        this.#running = null;
+        // A notice that came between the run's last look at the head and now found it running.
+        if (caughtUp) this.notify(this.#head);
+      });
     }
   }
 
-  /** Resolves when the current run (if any) has ended. */
-  idle(): Promise<void> {
-    return this.#running ?? Promise.resolve();
+  /** Resolves when the current run (if any) has ended and the checkpoint it reached is saved (or failed to be). */
+  async idle(): Promise<void> {
+    await this.#running;
+    await this.#flush().catch((error: unknown) => this.#saveFailed(error));
   }
 
   progress(): ShardProgress {
@@ -102,12 +112,19 @@ export class ShardWorker {
     };
   }
 
-  async #run(): Promise<void> {
+  /** Feeds the shard up to its head; true when it got there (not stopped, refused or failed). */
+  async #run(): Promise<boolean> {
     const { storage, batchSize, logger } = this.deps;
     try {
       while (!this.deps.signal.aborted && this.#checkpoint < this.#head) {
-        if (!(await this.#claim())) return;
-        const events = await storage.readStreamEvents(this.poolId, this.shard, this.#checkpoint + 1, batchSize, MAX_PAGE_BYTES);
+        if (!(await this.#claim())) return false;
+        // Delivered and not yet saved stays within one batch: that is all a crash can re-offer.
+        const room = batchSize - (this.#checkpoint - this.#saved);
+        if (room <= 0) {
+          await this.#flush();
+          continue;
+        }
+        const events = await storage.readStreamEvents(this.poolId, this.shard, this.#checkpoint + 1, room, MAX_PAGE_BYTES);
         const first = events[0]?.sequence ?? this.#head + 1;
         if (first > this.#checkpoint + 1) {
           // Retention trimmed events this consumer never saw: they are gone for every reader.
@@ -115,16 +132,18 @@ export class ShardWorker {
           this.#checkpoint = Math.min(first - 1, this.#head);
         }
         for (const event of events) {
-          if (!(await this.#deliver(event))) return;
+          if (!(await this.#deliver(event))) return false;
         }
-        await this.#save();
+        this.#saveBehind();
       }
+      return !this.deps.signal.aborted;
     } catch (error) {
       // Storage trouble (or a lost claim): report, and let the next tick start the shard again.
       logger.error({ err: error, consumer: this.consumer.name, pool: this.poolId, shard: this.shard }, "stream consumer stopped on an error");
       await this.#sleep(this.deps.retry.baseMs);
+      return false;
     } finally {
-      await this.#save().catch(() => undefined);
+      this.#saveBehind();
     }
   }
 
@@ -150,7 +169,7 @@ export class ShardWorker {
           return true;
         }
         this.deps.logger.warn({ ...context, error: this.#lastError }, "stream consumer failed; retrying");
-        await this.#save(); // the events before this one are done: do not offer them again after a crash
+        await this.#flush(); // the events before this one are done: do not offer them again after a crash
         await this.#sleep(backoffMs(this.#attempts, this.deps.retry));
         if (this.deps.signal.aborted) return false;
       }
@@ -161,11 +180,42 @@ export class ShardWorker {
     const claim = await this.deps.claim(this.consumer.name, this.poolId, this.shard);
     const claimed = claim !== false;
     if (claim === "acquired" || (claimed && !this.#claimed)) {
+      while (this.#saving) await this.#saving; // this instance's own write must not be taken for another's progress
       const stored = (await this.deps.storage.getCheckpoints(this.consumer.name)).find((c) => c.poolId === this.poolId && c.shard === this.shard);
-      this.#checkpoint = this.#saved = Math.max(this.#checkpoint, stored?.sequence ?? 0);
+      this.#saved = stored?.sequence ?? 0;
+      this.#checkpoint = Math.max(this.#checkpoint, this.#saved);
     }
     this.#claimed = claimed;
     return claimed;
+  }
+
+  /**
+   * Starts writing the checkpoint unless a write is under way (which starts the next one when it
+   * ends, if the checkpoint moved on meanwhile). Deliveries go on without waiting. A failed write
+   * is logged and tried again after the next batch, or by `#flush` when the unsaved bound is hit.
+   */
+  #saveBehind(): void {
+    if (this.#saving !== null || this.#checkpoint <= this.#saved) return;
+    this.#saving = this.#save().then(
+      () => {
+        this.#saving = null;
+        this.#saveBehind();
+      },
+      (error: unknown) => {
+        this.#saving = null;
+        this.#saveFailed(error);
+      },
+    );
+  }
+
+  /** Waits for the write behind, then saves what it left; throws when the write fails. */
+  async #flush(): Promise<void> {
+    while (this.#saving) await this.#saving;
+    await this.#save();
+  }
+
+  #saveFailed(error: unknown): void {
+    this.deps.logger.warn({ err: error, consumer: this.consumer.name, pool: this.poolId, shard: this.shard }, "saving a stream checkpoint failed; retrying");
   }
 
   async #save(): Promise<void> {
