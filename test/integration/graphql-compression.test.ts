@@ -5,7 +5,7 @@
  */
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chooseEncoding, COMPRESS_MIN_BYTES } from "../../server/graphql/use-compression.js";
+import { chooseEncoding, COMPRESS_MIN_BYTES, compressionLevel, FAST_COMPRESS_MIN_BYTES } from "../../server/graphql/use-compression.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { syncApi } from "../helpers/sync-api.js";
 
@@ -53,6 +53,26 @@ describe("compressed answers", () => {
     });
     expect(response.headers.get("content-encoding")).toBeNull();
     expect((await response.json()).data.usage.datasetCount).toBe(1);
+  });
+
+  it("compresses a page of many records at a faster level, and the client reads it whole", async () => {
+    const value = "record value ".repeat(80);
+    const patches = Array.from({ length: 100 }, (_, i) => ({ op: "REPLACE" as const, key: `k${i}`, value }));
+    await syncApi(server, token).push({ dataset: "page", patches });
+    expect(compressionLevel("gzip", FAST_COMPRESS_MIN_BYTES)).toBeLessThan(compressionLevel("gzip", FAST_COMPRESS_MIN_BYTES - 1));
+    expect(compressionLevel("br", FAST_COMPRESS_MIN_BYTES)).toBeLessThan(compressionLevel("br", FAST_COMPRESS_MIN_BYTES - 1));
+    for (const encoding of ["gzip", "br"]) {
+      const response = await server.fetch("/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "accept-encoding": encoding },
+        body: JSON.stringify({ query: `{ records(dataset: "page", first: 1000) { records { key value } } }` }),
+      });
+      expect(response.headers.get("content-encoding")).toBe(encoding);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const text = (encoding === "br" ? brotliDecompressSync(bytes) : gunzipSync(bytes)).toString();
+      expect(text.length).toBeGreaterThanOrEqual(FAST_COMPRESS_MIN_BYTES);
+      expect(JSON.parse(text).data.records.records.map((record: { value: string }) => record.value)).toEqual(patches.map(() => value));
+    }
   });
 
   it("reads Accept-Encoding as HTTP does: q=0 refuses, order does not matter", () => {
