@@ -14,7 +14,7 @@ import type { IdentityConnections } from "./sql-identities.js";
 import { type SqlSubStores, sqlSubStores } from "./sql-sub-stores.js";
 import { SqlDatasetTx } from "./sql-dataset-tx.js";
 import { type SqlConnections, type SqlSession, sql } from "./sql.js";
-import { SqliteGroupCommit, rollbackKeepingError } from "./sqlite-group-commit.js";
+import { SqliteGroupCommit } from "./sqlite-group-commit.js";
 import { migrateSqlite } from "./sqlite-migrations.js";
 import { type Db, sqliteSession } from "./sqlite-rows.js";
 import type { Storage } from "./storage.js";
@@ -135,16 +135,21 @@ class SqliteAdapter implements SqliteStorage {
     return this.#closing;
   }
 
-  /** Sub-stores written once in SQL (`sql.ts`) run on these: reads on the reader, writes under the write lock. */
+  /**
+   * Sub-stores written once in SQL (`sql.ts`) run on these: reads on the reader; every write a
+   * member of a group commit (`sqlite-group-commit.ts`), all or nothing in its savepoint and answered
+   * after its group's fsync, so concurrent sign-ins, refreshes and audit appends share fsyncs as
+   * pushes do. The group's write lock makes each the only writer in the process, IMMEDIATE the only
+   * one on the file.
+   */
   readonly #sql: SqlConnections = {
     read: async (fn) => (this.#assertOpen(), fn(this.#readerSession)),
-    write: (fn) => this.#write(() => fn(this.#writerSession)),
-    // The write lock already makes this the only writer in the process, and IMMEDIATE the only one on the file.
-    transaction: (fn) => this.#write(() => inTransaction(this.#writer, () => fn(this.#writerSession))),
+    write: (fn) => this.#grouped(fn),
+    transaction: (fn) => this.#grouped(fn),
   };
   /**
    * One writer at a time holds every dataset at once: the write transaction is the dataset's lock.
-   * Dataset writes commit in groups, each in its own savepoint (`sqlite-group-commit.ts`).
+   * Dataset writes commit in groups with every other write, each in its own savepoint (`sqlite-group-commit.ts`).
    */
   readonly #datasetConnections: DatasetConnections = {
     ...this.#sql,
@@ -172,6 +177,11 @@ class SqliteAdapter implements SqliteStorage {
       }),
   };
 
+  #grouped<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    return this.#groupCommit.run(fn);
+  }
+
   #write<T>(fn: () => T | Promise<T>): Promise<T> {
     this.#assertOpen();
     return this.#writeLock.runExclusive(fn);
@@ -179,23 +189,5 @@ class SqliteAdapter implements SqliteStorage {
 
   #assertOpen(): void {
     if (this.#closing) throw new Error("SQLite storage is closed");
-  }
-}
-
-/**
- * Runs `fn` as one transaction on the writer `db` (the caller holds the write lock): commits when it
- * resolves, rolls back and rethrows when it throws. IMMEDIATE takes the file's write lock at once,
- * so another process cannot slip in between what `fn` reads and what it writes back.
- */
-async function inTransaction<T>(db: Db, fn: () => Promise<T>): Promise<T> {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = await fn();
-    if (!db.inTransaction) throw new Error("SQLite rolled the write transaction back on its own (I/O error or disk full)");
-    db.exec("COMMIT"); // may throw (deferred foreign key); the catch below rolls back
-    return result;
-  } catch (error) {
-    if (db.inTransaction) rollbackKeepingError(db);
-    throw error;
   }
 }
