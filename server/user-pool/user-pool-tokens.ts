@@ -8,13 +8,13 @@
  * their session has been revoked.
  */
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { jwtVerify, type JWTPayload } from "jose";
 import type { UserPoolSession, UserPoolUserWithAttributes } from "../storage/user-pool-store.js";
 import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-deps.js";
 import { visibleAttributes } from "./attribute-schema.js";
 import { groupClaims } from "./group-claims.js";
 import { UserPoolError } from "./user-pool-errors.js";
-import { USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
+import { signUserPoolJwt, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
 import { preTokenGeneration, type TokenGenerationSource } from "./triggers/pre-token-generation.js";
 
 /** Cognito's `AuthenticationResult`. */
@@ -91,8 +91,7 @@ export async function issueTokens(
     username: user.username,
   };
   await preTokenGeneration(deps, loaded, user, source, idClaims, accessClaims, groups);
-  const sign = (claims: JWTPayload) => new SignJWT(claims).setProtectedHeader({ alg: USER_POOL_TOKEN_ALGORITHM, kid: pool.key.kid }).sign(pool.key.privateKey);
-  const [IdToken, AccessToken] = await Promise.all([sign(idClaims), sign(accessClaims)]);
+  const [IdToken, AccessToken] = await Promise.all([signUserPoolJwt(pool.key, idClaims), signUserPoolJwt(pool.key, accessClaims)]);
   return { AccessToken, IdToken, ExpiresIn: client.accessTokenValiditySeconds, TokenType: "Bearer" };
 }
 

@@ -5,11 +5,11 @@
  * so resource servers verify it like the pool's other access tokens. No refresh token, no ID token.
  */
 import { randomUUID } from "node:crypto";
-import { SignJWT, type JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
 import { clientCredentialsTokenGeneration } from "../triggers/pre-token-generation.js";
 import { UserPoolError } from "../user-pool-errors.js";
 import type { LoadedClient, UserPoolDeps } from "../user-pool-deps.js";
-import { USER_POOL_TOKEN_ALGORITHM } from "../user-pool-keys.js";
+import { signUserPoolJwt } from "../user-pool-keys.js";
 import { OAuthError } from "./oauth-errors.js";
 import { USER_SCOPES } from "./oauth-settings.js";
 
@@ -42,6 +42,6 @@ export async function issueClientCredentials(deps: UserPoolDeps, loaded: LoadedC
     if (error instanceof UserPoolError) throw new OAuthError("invalid_request", `${error.type}: ${error.message}`);
     throw error;
   }
-  const accessToken = await new SignJWT(claims).setProtectedHeader({ alg: USER_POOL_TOKEN_ALGORITHM, kid: pool.key.kid }).sign(pool.key.privateKey);
+  const accessToken = await signUserPoolJwt(pool.key, claims);
   return { access_token: accessToken, expires_in: client.accessTokenValiditySeconds, token_type: "Bearer" };
 }
