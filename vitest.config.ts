@@ -119,8 +119,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       maxWorkers: 3,
       // The longest files start first (see the sequencer), so none starts last and runs on alone.
       sequence: { sequencer: LongestFirstSequencer },
-      // The server's code compiled once per run for the tests that start the CLI as a child process.
-      globalSetup: ["test/helpers/cli-build.ts"],
+      // The server's code compiled once per run for the tests that start the CLI as a child process;
+      // the run's reusable PostgreSQL schemas named, and dropped at its end.
+      globalSetup: ["test/helpers/cli-build.ts", "test/helpers/postgres-run-schemas.ts"],
       // A promise rejected with nobody listening fails the test that caused it (an app's Node
       // process would exit on it); the helpers' end-of-file clean-up (children, schemas, temporary
       // files) runs after every file, see file-end.ts.

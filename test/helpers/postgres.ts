@@ -15,7 +15,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { describe, it } from "vitest";
+import { describe, inject, it } from "vitest";
 import { redactUrl } from "../../server/storage/open-storage.js";
 import { openPostgresStorage, type PostgresStorage } from "../../server/storage/postgres.js";
 import { POSTGRES_MIGRATIONS } from "../../server/storage/postgres-migrations.js";
@@ -81,13 +81,13 @@ export async function withTestClient<T>(fn: (client: pg.Client) => Promise<T>): 
 }
 
 /** A unique schema name (lowercase, as `openPostgresStorage` requires); not created. */
-export function testSchemaName(): string {
-  return `syncpool_test_${randomBytes(6).toString("hex")}`;
+export function testSchemaName(prefix = ""): string {
+  return `syncpool_test_${prefix}${randomBytes(6).toString("hex")}`;
 }
 
 /** Creates and returns a fresh, empty schema. Drop it with `dropTestSchema`. */
-export async function createTestSchema(): Promise<string> {
-  const schema = testSchemaName();
+export async function createTestSchema(name = testSchemaName()): Promise<string> {
+  const schema = name;
   await withTestClient((client) => client.query(`CREATE SCHEMA ${schema}`));
   return schema;
 }
@@ -121,8 +121,17 @@ export async function openTestPostgresStorage(
   };
 }
 
-// Schemas migrated by an earlier test (or test server) of this file, emptied since (this worker's).
+// Schemas migrated by an earlier test (or test server) of this worker, emptied since.
 const emptied: string[] = [];
+// The run's prefix of reusable schemas (`postgres-run-schemas.ts`), which drops them when the run
+// ends; without that global setup they are dropped at the end of each file instead.
+const runId = (() => {
+  try {
+    return inject("postgresRunId");
+  } catch {
+    return undefined; // not in a vitest worker
+  }
+})();
 // One connection per worker for emptying and dropping those schemas, opened on first use and
 // closed at the end of each file: a new connection per test costs PostgreSQL a backend start and
 // a cold catalog cache, more than the emptying itself.
@@ -130,7 +139,7 @@ let janitor: Promise<pg.Client> | undefined;
 onEveryFileEnd(async () => {
   if (!janitor) return;
   const client = await janitor;
-  for (const schema of emptied.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  if (!runId) for (const schema of emptied.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   janitor = undefined;
   await client.end();
 });
@@ -150,12 +159,12 @@ function janitorClient(): Promise<pg.Client> {
 }
 
 /**
- * A migrated schema for one storage or test server, as if fresh: one an earlier test of the file
+ * A migrated schema for one storage or test server, as if fresh: one an earlier test of the worker
  * migrated and `releaseTestSchema` emptied, when there is one, else a new empty one (the caller
  * migrates it). Migrating the reused one again finds nothing to do.
  */
 export async function takeTestSchema(): Promise<string> {
-  return emptied.pop() ?? (await createTestSchema());
+  return emptied.pop() ?? (await createTestSchema(testSchemaName(runId)));
 }
 
 /**
