@@ -28,7 +28,7 @@ export interface GroupMember {
 /** What a backend's open group transaction offers: its session and its savepoint statements. */
 export interface GroupTransaction {
   readonly session: SqlSession;
-  /** Opens the member's savepoint. */
+  /** Opens the member's savepoint. Throws when the transaction is lost. */
   savepoint(): MaybePromise<void>;
   /**
    * Keeps the member's writes (RELEASE). Throws when they cannot be kept (a statement of the
@@ -48,27 +48,32 @@ export interface GroupTransaction {
 /**
  * Runs the members `next` hands out (until it hands out none) inside `tx`, which the caller has
  * begun, then commits and answers them. `wrap` runs each member's callback (PostgreSQL marks it
- * as inside a write there). Resolves once every member is answered; never rejects.
+ * as inside a write there). Resolves once every member handed out is answered: with nothing when
+ * the group committed, else with the error that lost it (members not yet handed out are the
+ * caller's to answer). Never rejects.
  */
 export async function commitGroup(
   tx: GroupTransaction,
   next: () => MaybePromise<GroupMember | undefined>,
   wrap: (run: () => Promise<unknown>) => Promise<unknown> = (run) => run(),
-): Promise<void> {
+): Promise<{ lost: unknown } | undefined> {
   const applied: Array<{ member: GroupMember; result: unknown }> = [];
+  let current: GroupMember | undefined;
   try {
-    for (let member = await next(); member; member = await next()) {
-      const result = await runMember(tx, member, wrap);
-      if (result !== REFUSED) applied.push({ member, result: result.value });
+    for (current = await next(); current; current = await next()) {
+      const result = await runMember(tx, current, wrap);
+      if (result !== REFUSED) applied.push({ member: current, result: result.value });
     }
     tx.assertOpen();
     await tx.commit();
   } catch (error) {
     await tx.rollback();
+    current?.reject(error); // the member running when the transaction was lost (no effect if it was refused already)
     for (const entry of applied) entry.member.reject(error);
-    return;
+    return { lost: error };
   }
   for (const { member, result } of applied) member.resolve(result);
+  return undefined;
 }
 
 /** A member that threw: already answered, its writes rolled back. */

@@ -25,7 +25,10 @@ import type { WriteGate } from "./write-gate.js";
 
 /**
  * Writes committed together at most. Members run one after another on one connection, a few
- * round trips each, so this bounds how long the first waits for its answer.
+ * round trips each, so this bounds how long the first waits for its answer. Each member that
+ * writes is a subtransaction with its own id, and PostgreSQL caches 64 of them per session
+ * (`PGPROC_MAX_CACHED_SUBXIDS`): past that, every snapshot of every session must look them up
+ * in pg_subtrans, which slows the whole database.
  */
 export const MAX_POSTGRES_GROUP_SIZE = 64;
 
@@ -106,7 +109,9 @@ export class PostgresGroupCommit {
     }
     let next = 0;
     const transaction = postgresGroupTransaction(client, (error) => (broken = error));
-    await commitGroup(transaction, () => members[next++], this.deps.insideWrite);
+    const failure = await commitGroup(transaction, () => members[next++], this.deps.insideWrite);
+    // Members the lost group never reached ran nothing; they fail with it.
+    if (failure) for (const member of members.slice(next)) member.reject(failure.lost);
     client.release(broken);
   }
 }
@@ -123,14 +128,29 @@ function stableSortByDataset(members: LaneMember[]): LaneMember[] {
     .map(({ member }) => member);
 }
 
-/** The client's open transaction as a group sees it. `onBroken` hears of a connection that could not even roll back. */
+/**
+ * The client's open transaction as a group sees it. `onBroken` hears of a connection that could not
+ * even roll back. A member's savepoint is released by the next member's SAVEPOINT, in one round trip
+ * ("RELEASE …; SAVEPOINT …"), or by COMMIT; whether a member may keep its writes is read from the
+ * transaction status of the connection's last answer ('E': a statement failed and the member
+ * caught it). If a member left a statement running that fails later, that combined statement fails
+ * and the whole group with it, so no member is answered for writes that were undone.
+ */
 function postgresGroupTransaction(client: pg.PoolClient, onBroken: (error: Error) => void): GroupTransaction {
+  let open = false; // a member's savepoint not yet released
   return {
     session: postgresSession(client),
-    savepoint: async () => void (await client.query("SAVEPOINT push")),
-    // After a failed statement that the member caught, PostgreSQL refuses RELEASE: the member is then refused.
-    release: async () => void (await client.query("RELEASE SAVEPOINT push")),
-    rollbackToSavepoint: async () => void (await client.query("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push")),
+    savepoint: async () => {
+      await client.query(open ? "RELEASE SAVEPOINT push; SAVEPOINT push" : "SAVEPOINT push");
+      open = true;
+    },
+    release: () => {
+      if (client.getTransactionStatus() === "E") throw new Error("PostgreSQL refused a statement of this write, which went on without it");
+    },
+    rollbackToSavepoint: async () => {
+      await client.query("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push");
+      open = false;
+    },
     assertOpen: () => undefined, // a lost transaction shows as the next statement's error
     commit: async () => {
       // After a failed statement PostgreSQL answers COMMIT with ROLLBACK instead of an error.
