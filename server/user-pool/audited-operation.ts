@@ -142,7 +142,7 @@ async function subjectOf(deps: UserPoolDeps, rule: AuditRule, body: Body): Promi
  */
 export async function auditedOperation(deps: UserPoolDeps, name: string, body: Body, run: () => Promise<unknown>): Promise<unknown> {
   const rule = ruleOf(name);
-  if (rule === null) return run();
+  if (rule === null || !mayRecord(rule, body)) return run();
   const before = name === "SignUp" ? null : await subjectOf(deps, rule, body);
   let outcome: Outcome;
   let result: unknown;
@@ -158,6 +158,13 @@ export async function auditedOperation(deps: UserPoolDeps, name: string, body: B
   await record(deps, rule, name, body, before ?? (await subjectOf(deps, rule, body)), outcome);
   return result;
 }
+
+/**
+ * Whether `body` can make an event, whichever way the call ends: USER_SRP_AUTH's first step, a
+ * refresh or an MFA_SETUP that only sends a code cannot, so the user is not looked up for them.
+ */
+const mayRecord = (rule: AuditRule, body: Body): boolean =>
+  rule.event(body, { ok: true, result: {} }) !== null || rule.event(body, { ok: false, errorType: "NotAuthorizedException" }) !== null;
 
 async function record(deps: UserPoolDeps, rule: AuditRule, name: string, body: Body, subject: AuthEventSubject | null, outcome: Outcome): Promise<void> {
   const event = rule.event(body, outcome);
