@@ -134,7 +134,9 @@ export class ConsumerRunner {
         for (const consumer of this.#consumers) {
           for (const head of heads) {
             if (!consumer.accepts(head.poolId)) continue;
-            (await this.#worker(consumer, head.poolId, head.shard)).notify(head.lastSequence);
+            // Known workers are looked up without an await, so every shard's worker starts in this same microtask.
+            const worker = this.#workers.get(consumer.name)?.get(`${head.poolId}/${head.shard}`) ?? (await this.#newWorker(consumer, head.poolId, head.shard));
+            worker.notify(head.lastSequence);
           }
         }
       } while (this.#again && !this.#abort.signal.aborted);
@@ -145,16 +147,14 @@ export class ConsumerRunner {
     }
   }
 
-  async #worker(consumer: Consumer, poolId: string, shard: number): Promise<ShardWorker> {
+  /** The worker of a (consumer, shard) seen for the first time, starting at its stored checkpoint. */
+  async #newWorker(consumer: Consumer, poolId: string, shard: number): Promise<ShardWorker> {
+    const key = `${poolId}/${shard}`;
+    const checkpoints = await this.#loadCheckpoints(consumer.name);
     let byShard = this.#workers.get(consumer.name);
     if (!byShard) this.#workers.set(consumer.name, (byShard = new Map()));
-    const key = `${poolId}/${shard}`;
-    let worker = byShard.get(key);
-    if (!worker) {
-      const checkpoints = await this.#loadCheckpoints(consumer.name);
-      worker = new ShardWorker(consumer, poolId, shard, checkpoints.get(key) ?? 0, this.#workerDeps);
-      byShard.set(key, worker);
-    }
+    const worker = new ShardWorker(consumer, poolId, shard, checkpoints.get(key) ?? 0, this.#workerDeps);
+    byShard.set(key, worker);
     return worker;
   }
 
