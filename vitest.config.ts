@@ -8,8 +8,8 @@ const require = createRequire(import.meta.url);
 // The whole suite runs on SQLite. The postgres project runs the PostgreSQL half of the storage
 // conformance suite, plus the integration and security tests whose behaviour depends on the backend
 // (several servers on one database, per-dataset locking under concurrent pushes, identity and dataset
-// merges, the event stream, leases, keys kept in the database), each test server on its own fresh
-// PostgreSQL schema (`test/helpers/server.ts` reads SYNCPOOL_TEST_BACKEND). Everything else is
+// merges, the event stream, leases, keys kept in the database), each test server on a PostgreSQL schema
+// of its own, as if fresh (`test/helpers/server.ts` reads SYNCPOOL_TEST_BACKEND). Everything else is
 // storage-agnostic above the `Storage` interface, which the conformance suite pins down for both backends.
 const postgresUrl = process.env.SYNCPOOL_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exited, startChildServer } from "./cli.js";
 import type { PostgresStorage } from "../../server/storage/postgres.js";
-import { createTestSchema, dropTestSchema, openTestPostgresStorage, postgresTestUrl } from "./postgres.js";
+import { openTestPostgresStorage, postgresTestUrl, releaseTestSchema, takeTestSchema } from "./postgres.js";
 import { connectWs, type DatasetChange, type LiveSubscription, type WsConnection } from "./push-clients.js";
 import { startReceiver, type Receiver } from "./push-receivers.js";
 import { syncApi } from "./sync-api.js";
@@ -32,10 +32,11 @@ export interface Cluster {
   storage: PostgresStorage;
 }
 
-/** Three instances on a fresh schema, a webhook receiver, one shared data directory (the keys). */
+/** Three instances on a schema of their own, a webhook receiver, one shared data directory (the keys). */
 export async function startCluster(): Promise<Cluster> {
-  const schema = await createTestSchema();
-  cleanups.push(() => dropTestSchema(schema));
+  // A migrated schema as if fresh (run last of the clean-ups, once every instance has stopped).
+  const schema = await takeTestSchema();
+  cleanups.push(() => releaseTestSchema(schema));
   const dataDir = mkdtempSync(join(tmpdir(), "syncpool-scale-out-"));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const receiver = await startReceiver(200);
