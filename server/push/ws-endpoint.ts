@@ -7,7 +7,7 @@
  * - `connection_init` must carry `{ authorization: "Bearer <token>" }` (or `{ token }`); without a
  *   valid one the socket closes with 4401 (1013 when rate limited). The token is checked here
  *   and again, with the identity's policies and rate limits, by every operation; when it expires
- *   the socket closes with 4401 too (the client signs in again and reconnects).
+ *   the socket closes with 4401 too, within a second (the client signs in again and reconnects).
  * - the upgrade itself takes a slot of the per-address and total caps (`connection-caps.ts`; HTTP 429
  *   with Retry-After when none is left, before any WebSocket exists), given back when the socket closes;
  * - one connection slot per identity is taken on init (4420 when none is left) and given back on close;
@@ -62,14 +62,15 @@ export interface WebSocketEndpoint {
 /** The root value operations carry: yoga's enveloped execute and subscribe for this operation. */
 type EnvelopedRoot = Pick<ReturnType<YogaServerInstance<{}, GraphQLContext>["getEnveloped"]>, "execute" | "subscribe">;
 
+/** How often open connections are checked for an expired token: a socket closes at most this late. */
+const EXPIRY_SWEEP_MS = 1000;
+
 /**
  * One authenticated socket: what its operations and its end need, and nothing else (the caller
  * is verified again by every operation). A class because thousands sit idle at once: its methods
- * are shared, and its expiry timer calls a shared function instead of holding a closure.
+ * are shared, and it has no timer of its own (one sweep checks every connection's expiry).
  */
 class Connection implements LiveConnection {
-  readonly expiryTimer: NodeJS.Timeout;
-
   constructor(
     readonly socket: WebSocket,
     /** `Authorization` header value every operation's context is built from. */
@@ -78,19 +79,11 @@ class Connection implements LiveConnection {
     readonly release: () => void,
     /** The reason a slow consumer's socket is closed with (one string per endpoint). */
     readonly slowConsumerReason: string,
-    nowMs: number,
-  ) {
-    this.expiryTimer = setTimeout(Connection.#expire, Math.min(Math.max(expiresAtMs - nowMs, 0), 2 ** 31 - 1), this);
-    this.expiryTimer.unref();
-  }
+  ) {}
 
   drop(reason: DropReason): void {
     if (reason === "token-expired") dropSocket(this.socket, PUSH_CLOSE_CODES.UNAUTHORIZED, "token expired: sign in again and reconnect");
     else dropSocket(this.socket, PUSH_CLOSE_CODES.SLOW_CONSUMER, this.slowConsumerReason);
-  }
-
-  static #expire(this: void, connection: Connection): void {
-    connection.drop("token-expired");
   }
 }
 
@@ -129,6 +122,14 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
   });
   const open = new Map<WebSocket, Connection>();
   const slowConsumerReason = `slow consumer: over ${config.maxBufferedBytes} bytes waiting; reconnect and resume`;
+  // One timer for every connection's token expiry instead of one per connection (a timer, its
+  // arguments and, as every expiry differs, a timer list each): a sweep over the open connections
+  // is a comparison each, and a socket closes within EXPIRY_SWEEP_MS of its token's expiry.
+  const expirySweep = setInterval(() => {
+    const nowMs = deps.now();
+    for (const connection of open.values()) if (nowMs >= connection.expiresAtMs) connection.drop("token-expired");
+  }, EXPIRY_SWEEP_MS);
+  expirySweep.unref();
   // yoga reads headers from a Fetch request; a socket's operations get one carrying the init token.
   // A POST, as an operation sent over HTTP with a body would be: yoga refuses mutations over GET.
   const requestFor = (authorization: string) => new Request("http://syncpool.internal/graphql", { method: "POST", headers: { authorization } });
@@ -161,7 +162,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           return false;
         }
         const expiresAtMs = (decodeJwt(authorization.slice("Bearer ".length)).exp ?? 0) * 1000;
-        open.set(socket, new Connection(socket, authorization, expiresAtMs, release, slowConsumerReason, deps.now()));
+        open.set(socket, new Connection(socket, authorization, expiresAtMs, release, slowConsumerReason));
         // The parameters (the token again, as sent) are not read after this.
         (ctx as { connectionParams?: unknown }).connectionParams = undefined;
         return { identityId: caller.identityId, expiresAt: expiresAtMs };
@@ -221,7 +222,6 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
         const connection = open.get(ctx.extra.socket);
         if (!connection) return;
         open.delete(ctx.extra.socket);
-        clearTimeout(connection.expiryTimer);
         connection.release();
       },
 
@@ -253,7 +253,10 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
 
   return {
     connectionCount: () => open.size,
-    close: () => server.dispose() as Promise<void>,
+    close: () => {
+      clearInterval(expirySweep);
+      return server.dispose() as Promise<void>;
+    },
   };
 }
 
