@@ -15,6 +15,8 @@ import {
   openReusedTestPostgresStorage,
   openTestPostgresStorage,
   postgresTestUrl,
+  releaseTestSchema,
+  takeTestSchema,
   testSchemaName,
   withTestClient,
 } from "../helpers/postgres.js";
@@ -25,10 +27,14 @@ await describeWithPostgres("PostgreSQL conformance", () => {
   // Each test on an empty migrated schema: fresh, or one an earlier test migrated, emptied.
   runStorageConformance("postgres", () => openReusedTestPostgresStorage());
 
-  /** A migrated storage on a fresh schema, closed and dropped when the test finishes. */
+  /** A migrated storage on an empty schema (`takeTestSchema`), closed and given back when the test finishes. */
   async function openMigrated(poolSize?: number): Promise<PostgresStorage> {
-    const { storage, cleanup } = await openTestPostgresStorage(poolSize ? { poolSize } : {});
-    onTestFinished(cleanup);
+    const schema = await takeTestSchema();
+    const { storage, cleanup } = await openTestPostgresStorage({ schema, ...(poolSize ? { poolSize } : {}) });
+    onTestFinished(async () => {
+      await cleanup();
+      await releaseTestSchema(schema);
+    });
     await storage.migrate();
     return storage;
   }
