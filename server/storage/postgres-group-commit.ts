@@ -130,27 +130,17 @@ function stableSortByDataset(members: LaneMember[]): LaneMember[] {
 
 /**
  * The client's open transaction as a group sees it. `onBroken` hears of a connection that could not
- * even roll back. A member's savepoint is released by the next member's SAVEPOINT, in one round trip
- * ("RELEASE …; SAVEPOINT …"), or by COMMIT; whether a member may keep its writes is read from the
- * transaction status of the connection's last answer ('E': a statement failed and the member
- * caught it). If a member left a statement running that fails later, that combined statement fails
- * and the whole group with it, so no member is answered for writes that were undone.
+ * even roll back. RELEASE is its own round trip: it is queued behind any statement the member left
+ * running, so PostgreSQL's refusal of it (after a failed statement, even one the member caught)
+ * refuses that member alone. The connection's transaction status cannot stand in for it: it is
+ * updated by the ReadyForQuery after an error, which may arrive after the member saw the error.
  */
 function postgresGroupTransaction(client: pg.PoolClient, onBroken: (error: Error) => void): GroupTransaction {
-  let open = false; // a member's savepoint not yet released
   return {
     session: postgresSession(client),
-    savepoint: async () => {
-      await client.query(open ? "RELEASE SAVEPOINT push; SAVEPOINT push" : "SAVEPOINT push");
-      open = true;
-    },
-    release: () => {
-      if (client.getTransactionStatus() === "E") throw new Error("PostgreSQL refused a statement of this write, which went on without it");
-    },
-    rollbackToSavepoint: async () => {
-      await client.query("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push");
-      open = false;
-    },
+    savepoint: async () => void (await client.query("SAVEPOINT push")),
+    release: async () => void (await client.query("RELEASE SAVEPOINT push")),
+    rollbackToSavepoint: async () => void (await client.query("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push")),
     assertOpen: () => undefined, // a lost transaction shows as the next statement's error
     commit: async () => {
       // After a failed statement PostgreSQL answers COMMIT with ROLLBACK instead of an error.
