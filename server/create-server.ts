@@ -16,6 +16,7 @@ import { createAdminArea } from "./graphql/admin-area.js";
 import { createIdentityArea } from "./graphql/identity-area.js";
 import { createSyncpoolSchema } from "./graphql/schema.js";
 import { MAX_REQUEST_BODY_BYTES, useBodyLimit } from "./graphql/use-body-limit.js";
+import { useClientOperations } from "./graphql/use-client-operations.js";
 import { useCompression } from "./graphql/use-compression.js";
 import { useIntrospectionGuard } from "./graphql/use-introspection-guard.js";
 import { useQueryLimits } from "./graphql/use-query-limits.js";
@@ -195,7 +196,6 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       handles: (path: string) => routeOf(path) !== undefined,
       fetch: (request: Request) => routeOf(new URL(request.url).pathname)!(request),
     };
-
     const yoga = createYoga<{}, GraphQLContext>({
       schema: createSyncpoolSchema({ sync, pools, signIn: identity }, [push.area, stream.area, createIdentityArea(identity), createAdminArea({ sync, identity }), createKeysArea({ store: storage.keys, box, ring, now }), createModelsAdminArea({ pools, sessionSecrets: ring.sessionSecrets, now })]),
       // Who is asking (token, identity status, role), and the rate limits per identity and address.
@@ -239,8 +239,8 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
         usePathHandler(operations, logger),
         // The app models' AppSync-style API, for Amplify DataStore apps (`server/models/`).
         usePathHandler(createAppsyncApi({ pools, sync, verifyToken: (token) => tokens.verify(token), identity, verifyUserPoolAccessToken: userPools.verifyAccessToken, logger: logger.child({ component: "models" }), corsOrigins: config.corsOrigins, triggerCall: stream.triggerCall }), logger.child({ component: "models" })),
-        // 1. Refuse bodies over ~2 MB with 413 before parsing them.
-        useBodyLimit(MAX_REQUEST_BODY_BYTES),
+        // 1. Refuse bodies over ~2 MB with 413 before parsing them; put back the text of a client operation sent by hash.
+        ...[useBodyLimit(MAX_REQUEST_BODY_BYTES), useClientOperations()],
         // 2. Refuse abusive documents: token count while parsing; depth, aliases, cost while validating.
         ...useQueryLimits(),
         // 3. Give parse, validation and variable errors the code BAD_USER_INPUT.

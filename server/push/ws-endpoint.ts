@@ -19,7 +19,7 @@
  * the checks of a POST: the operation's context is built from a POST request carrying the init
  * token (yoga refuses mutations over GET), and a `subscribe` message larger than the HTTP body
  * limit is refused with the same LIMIT_EXCEEDED error (only a message of twice that closes the
- * socket, 1009, as ws's own bound).
+ * socket, 1009, as ws's own bound). A client operation may be named by its hash, as over HTTP.
  */
 import type { Server } from "node:http";
 import { CloseCode } from "graphql-ws";
@@ -28,6 +28,7 @@ import { decodeJwt } from "jose";
 import { WebSocketServer, type WebSocket } from "ws";
 import { isSyncpoolError } from "../../core/errors.js";
 import type { GraphQLContext } from "../graphql/context.js";
+import { clientOperationText, persistedQueryNotFound } from "../graphql/use-client-operations.js";
 import { MAX_REQUEST_BODY_BYTES, tooLarge } from "../graphql/use-body-limit.js";
 import type { Logger } from "../logger.js";
 import type { Caller } from "../sync/types.js";
@@ -193,9 +194,12 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           params: payload,
           pushConnection: connection satisfies LiveConnection,
         });
+        // A client operation named by hash (yoga's persisted-operations plugin sees only HTTP requests).
+        const persisted = payload.query === "" ? clientOperationText(payload.extensions) : undefined;
+        if (persisted === null) return [persistedQueryNotFound()];
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(persisted ?? payload.query);
         } catch (error) {
           return [createGraphQLError((error as Error).message, { extensions: { code: "BAD_USER_INPUT" } })];
         }
