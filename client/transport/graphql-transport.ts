@@ -1,14 +1,18 @@
 /**
  * `Transport` over GraphQL: one POST per operation through an injected `fetch` (the global one by
- * default). The operations are exactly those of `schema/type-defs.ts`. GraphQL errors become
+ * default). The operations are those of `schema/client-operations.ts`, each named by its hash
+ * (persisted operations) and sent as text only to a server that does not know the hash
+ * (`persisted-operations.ts`). GraphQL errors become
  * `SyncpoolError`s with the server's `extensions.code` (the other extensions land in `details`);
  * an answer that is not GraphQL from a wrong endpoint (404, an HTML page) is a `BadEndpointError`;
  * anything else (no answer, a gateway's 502 page, an error without a known code) is a `NetworkError`.
  */
 import { ERROR_CODES, SyncpoolError, type ErrorCode } from "../../core/errors.js";
 import type { ConflictStrategy } from "../../core/types.js";
+import { CLIENT_OPERATIONS as OPERATIONS, type ClientOperation } from "../../schema/client-operations.js";
 import { BadEndpointError } from "./bad-endpoint-error.js";
 import { NetworkError } from "./network-error.js";
+import { hashRefusal, persistedOperations } from "./persisted-operations.js";
 import { serverName } from "./shared-name.js";
 import type {
   ChangeFeed,
@@ -38,44 +42,16 @@ export interface GraphqlTransportOptions {
   requestTimeoutMs?: number;
 }
 
-const RECORD = "key value kind syncCount clock lastModifiedBy lastModifiedAt deviceLastModifiedAt deleted";
-const DATASET = "name syncCount recordCount sizeBytes conflictStrategy createdAt lastModifiedAt lastModifiedBy";
-
-const SIGN_IN = `mutation SignIn($input: SignInInput!) {
-  signIn(input: $input) { identityId token expiresAt deviceSecret mergedIdentityIds
-    limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } }
-}`;
-const RECORDS = `query Records($dataset: String!, $sinceSyncCount: Int, $first: Int, $after: String, $shared: Boolean) {
-  records(dataset: $dataset, sinceSyncCount: $sinceSyncCount, first: $first, after: $after, shared: $shared) {
-    records { ${RECORD} } datasetSyncCount datasetExists deletedAfterSince mergedDatasetNames
-    conflictStrategy syncSessionToken nextCursor
-  }
-}`;
-const CHANGES = `query Changes($cursor: String) {
-  changes(cursor: $cursor) {
-    cursor resync more datasets { name shared sinceSyncCount datasetSyncCount complete mergedDatasetNames
-      conflictStrategy records { ${RECORD} } }
-  }
-}`;
-/** The push mutation, sent as a POST or, by `socket-push.ts`, over the live connection. */
-export const PUSH = `mutation Push($input: PushRecordsInput!) {
-  pushRecords(input: $input) {
-    datasetSyncCount records { ${RECORD} } replayed
-    conflicts { key patchSyncCount serverRecord { ${RECORD} } }
-  }
-}`;
-const DATASETS = `query Datasets { datasets { ${DATASET} } }`;
-const CONFIGURE = `mutation Configure($name: String!, $conflictStrategy: ConflictStrategy!) {
-  configureDataset(name: $name, conflictStrategy: $conflictStrategy) { ${DATASET} }
-}`;
-const DELETE = `mutation Delete($name: String!, $shared: Boolean) { deleteDataset(name: $name, shared: $shared) { name deleted syncCount } }`;
-const USAGE = `query Usage { usage { identityId datasetCount sizeBytes
-  limits { maxDatasets maxRecords maxDatasetBytes maxClockSkewMs } } }`;
-
 /** One entry of a GraphQL answer's `errors`. */
 export interface GraphqlError {
   message: string;
   extensions?: Record<string, unknown>;
+}
+
+/** A GraphQL answer: data, errors or both. */
+interface GraphqlAnswer {
+  data?: Record<string, unknown> | null;
+  errors?: GraphqlError[];
 }
 
 /** Builds the GraphQL transport. */
@@ -83,7 +59,27 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
   const fetchFn: FetchFunction = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 
-  async function call<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const persisted = persistedOperations();
+
+  /** One operation; by hash first, and by text when the server does not know the hash. */
+  async function call<T>(operation: ClientOperation, variables: Record<string, unknown>, token?: string): Promise<T> {
+    const byHash = persisted.byHash(operation);
+    let answer = await post({ ...persisted.request(operation), variables }, token);
+    const refusal = byHash && answer.body.errors?.[0] ? hashRefusal(answer.body.errors[0]) : null;
+    if (refusal !== null) {
+      persisted.refused(operation, refusal);
+      answer = await post({ query: operation.text, variables }, token);
+    }
+    const { status, body } = answer;
+    const first = body.errors?.[0];
+    if (first) throw toError(first, status);
+    const data = body.data ? Object.values(body.data)[0] : undefined;
+    if (data === undefined) throw new NetworkError(`empty answer (HTTP ${status})`, status);
+    return data as T;
+  }
+
+  /** POSTs one GraphQL request; its answer when it is GraphQL (data or errors), else the failure. */
+  async function post(request: Record<string, unknown>, token: string | undefined): Promise<{ status: number; body: GraphqlAnswer }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: Response;
@@ -96,7 +92,7 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
           accept: "application/graphql-response+json, application/json",
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify(request),
         signal: controller.signal,
       });
       // Read in full first: a connection lost mid-body is the network's failure, not a bad answer.
@@ -106,43 +102,39 @@ export function createGraphqlTransport(options: GraphqlTransportOptions): Transp
     } finally {
       clearTimeout(timer);
     }
-    let body: { data?: Record<string, unknown> | null; errors?: GraphqlError[] };
+    let body: GraphqlAnswer;
     try {
-      body = JSON.parse(text) as typeof body;
+      body = JSON.parse(text) as GraphqlAnswer;
     } catch (error) {
       throw notGraphql(response.status, options.endpoint, "the answer is not JSON", error);
     }
     if (typeof body !== "object" || body === null || (body.data === undefined && body.errors === undefined)) {
       throw notGraphql(response.status, options.endpoint, "the JSON answer has neither data nor errors");
     }
-    const first = body.errors?.[0];
-    if (first) throw toError(first, response.status);
-    const data = body.data ? Object.values(body.data)[0] : undefined;
-    if (data === undefined) throw new NetworkError(`empty answer (HTTP ${response.status})`, response.status);
-    return data as T;
+    return { status: response.status, body };
   }
 
   return {
-    signIn: (input: SignInInput) => call<Session>(SIGN_IN, { input }),
+    signIn: (input: SignInInput) => call<Session>(OPERATIONS.signIn, { input }),
     // Local names of shared datasets (`shared/<name>`) become the server's name plus shared: true.
     records: (token: string, args: RecordsArgs) => {
       const { dataset, shared } = serverName(args.dataset);
-      return call<RecordPage>(RECORDS, { ...args, dataset, ...(shared ? { shared } : {}) }, token);
+      return call<RecordPage>(OPERATIONS.records, { ...args, dataset, ...(shared ? { shared } : {}) }, token);
     },
-    changes: (token: string, cursor: string | null) => call<ChangeFeed>(CHANGES, cursor === null ? {} : { cursor }, token),
-    pushRecords: (token: string, input: PushInput) => call<PushResult>(PUSH, pushVariables(input), token),
-    datasets: (token: string) => call<RemoteDataset[]>(DATASETS, {}, token),
+    changes: (token: string, cursor: string | null) => call<ChangeFeed>(OPERATIONS.changes, cursor === null ? {} : { cursor }, token),
+    pushRecords: (token: string, input: PushInput) => call<PushResult>(OPERATIONS.push, pushVariables(input), token),
+    datasets: (token: string) => call<RemoteDataset[]>(OPERATIONS.datasets, {}, token),
     configureDataset: (token: string, name: string, conflictStrategy: ConflictStrategy) => {
       if (serverName(name).shared) {
         return Promise.reject(new SyncpoolError("BAD_USER_INPUT", "a shared dataset's conflict strategy is not set by clients", { field: "name" }));
       }
-      return call<RemoteDataset>(CONFIGURE, { name, conflictStrategy }, token);
+      return call<RemoteDataset>(OPERATIONS.configureDataset, { name, conflictStrategy }, token);
     },
     deleteDataset: (token: string, name: string) => {
       const { dataset, shared } = serverName(name);
-      return call<DeleteDatasetResult>(DELETE, { name: dataset, ...(shared ? { shared } : {}) }, token);
+      return call<DeleteDatasetResult>(OPERATIONS.deleteDataset, { name: dataset, ...(shared ? { shared } : {}) }, token);
     },
-    usage: (token: string) => call<Usage>(USAGE, {}, token),
+    usage: (token: string) => call<Usage>(OPERATIONS.usage, {}, token),
   };
 }
 

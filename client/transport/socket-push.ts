@@ -11,14 +11,20 @@
  * repeat with the first answer (`replayed: true`), so a push the server committed just before the
  * socket dropped is answered, not applied again, when it arrives by HTTP.
  *
+ * The push names its operation by hash, as over HTTP; a server that refuses the hash (it does not
+ * know it, or is older than persisted operations) gets this push by HTTP, and the next ones over the
+ * socket carry the text (`persisted-operations.ts`).
+ *
  * graphql-ws would re-send an operation on its own after reconnecting; a push is withdrawn from
  * the client when its socket closes, so it is sent again only here, once, by HTTP.
  */
 import type { GraphQLFormattedError } from "graphql";
 import type { Client } from "graphql-ws/client";
 import { SyncpoolError } from "../../core/errors.js";
-import { PUSH, pushVariables, toError } from "./graphql-transport.js";
+import { CLIENT_OPERATIONS } from "../../schema/client-operations.js";
+import { pushVariables, toError } from "./graphql-transport.js";
 import { isNetworkError, NetworkError } from "./network-error.js";
+import { hashRefusal, type PersistedOperations } from "./persisted-operations.js";
 import type { PushInput, PushResult, Transport } from "./transport.js";
 
 /** Something that may carry a push now: the live subscription, or nothing when it is off. */
@@ -31,13 +37,15 @@ export interface PushChannel {
 export class SocketPushes implements PushChannel {
   readonly #client: Client;
   readonly #timeoutMs: number;
+  readonly #persisted: PersistedOperations;
   #open = false;
   /** Fails each push waiting for its answer; called when the socket closes. */
   readonly #waiting = new Set<(error: Error) => void>();
 
-  constructor(client: Client, timeoutMs: number) {
+  constructor(client: Client, timeoutMs: number, persisted: PersistedOperations) {
     this.#client = client;
     this.#timeoutMs = timeoutMs;
+    this.#persisted = persisted;
   }
 
   /** The socket was acknowledged: pushes may go over it. */
@@ -69,16 +77,26 @@ export class SocketPushes implements PushChannel {
       const fail = (error: Error) => settle(error);
       const timer = setTimeout(() => fail(new NetworkError(`no answer to the push over the live connection within ${this.#timeoutMs} ms`)), this.#timeoutMs);
       this.#waiting.add(fail);
+      const operation = CLIENT_OPERATIONS.push;
+      const byHash = this.#persisted.byHash(operation);
+      /** The first error of an answer; a refused hash is no verdict on the push: it goes by HTTP. */
+      const failWith = (error: GraphQLFormattedError) => {
+        const refusal = byHash ? hashRefusal(error) : null;
+        if (refusal !== null) this.#persisted.refused(operation, refusal);
+        fail(refusal !== null ? new NetworkError(`the live connection refused the push's hash: ${error.message}`) : toError(error));
+      };
+      // graphql-ws requires a query string: empty when the hash names the operation.
+      const request = this.#persisted.request(operation);
       const withdraw = this.#client.subscribe<{ pushRecords: PushResult }>(
-        { query: PUSH, variables: pushVariables(input) },
+        { query: "", ...request, variables: pushVariables(input) },
         {
           next: (result) => {
             const first = result.errors?.[0];
-            if (first) fail(toError(first));
+            if (first) failWith(first);
             else answer = result.data?.pushRecords;
           },
           // GraphQL errors before execution (refused by the endpoint's checks), or the socket's failure.
-          error: (error) => fail(Array.isArray(error) && error.length > 0 ? toError(error[0] as GraphQLFormattedError) : new NetworkError(`the push over the live connection failed: ${describe(error)}`)),
+          error: (error) => (Array.isArray(error) && error.length > 0 ? failWith(error[0] as GraphQLFormattedError) : fail(new NetworkError(`the push over the live connection failed: ${describe(error)}`))),
           complete: () => settle(null),
         },
       );

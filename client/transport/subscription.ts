@@ -14,14 +14,18 @@
  * - anything else that ends the subscription (a GraphQL error, a fatal code): subscribe again
  *   after the backoff. Errors go to `onError`; nothing is thrown into the void.
  * A platform `online` event (`wake()`) cuts a pending wait short.
- * While the socket is open it also carries this client's pushes (`socket-push.ts`).
+ * While the socket is open it also carries this client's pushes (`socket-push.ts`). Every
+ * operation on it is named by hash (`schema/client-operations.ts`); a subscription whose hash the
+ * server refuses subscribes again at once with its text.
  */
 import type { GraphQLFormattedError } from "graphql";
 import { createClient, type Client } from "graphql-ws/client";
 import { SyncpoolError } from "../../core/errors.js";
 import type { SyncRecord } from "../../core/types.js";
+import { CLIENT_OPERATIONS, type ClientOperation } from "../../schema/client-operations.js";
 import { backoffDelayMs, type BackoffOptions } from "../sync/backoff.js";
 import { NetworkError } from "./network-error.js";
+import { hashRefusal, persistedOperations } from "./persisted-operations.js";
 import { sharedLocalName } from "./shared-name.js";
 import { SocketPushes, type PushChannel } from "./socket-push.js";
 
@@ -66,13 +70,8 @@ export interface LiveSubscription extends PushChannel {
   stop(): void;
 }
 
-const RECORD = "key value kind syncCount clock lastModifiedBy lastModifiedAt deviceLastModifiedAt deleted";
-const CHANGE = `dataset syncCount deviceId mutationId deleted behind records { ${RECORD} }`;
 /** Own datasets, and shared datasets: each its own subscription, restarted on its own. */
-const DATASET_CHANGED = [
-  `subscription DatasetChanged { datasetChanged { ${CHANGE} } }`,
-  `subscription SharedDatasetChanged { datasetChanged(shared: true) { ${CHANGE} } }`,
-] as const;
+const DATASET_CHANGED = [CLIENT_OPERATIONS.datasetChanged, CLIENT_OPERATIONS.sharedDatasetChanged] as const;
 
 /** Close codes after which reconnecting at once would only be refused again. */
 const BACK_OFF_CODES = new Set([4420, 1013]);
@@ -94,7 +93,8 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
   let attempt = 0;
   let lastCloseCode: number | null = null;
   let wakeUp: (() => void) | null = null;
-  const unsubscribes = new Map<string, () => void>();
+  const unsubscribes = new Map<ClientOperation, () => void>();
+  const persisted = persistedOperations();
   // Assigned before the client can report anything: graphql-ws connects asynchronously.
   let pushes: SocketPushes | null = null;
 
@@ -135,42 +135,49 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
       },
     },
   });
-  pushes = new SocketPushes(client, options.pushTimeoutMs);
+  pushes = new SocketPushes(client, options.pushTimeoutMs, persisted);
 
-  const subscribe = (query: string) => {
+  const subscribe = (operation: ClientOperation) => {
     if (stopped) return;
-    const shared = query === DATASET_CHANGED[1];
+    const shared = operation === CLIENT_OPERATIONS.sharedDatasetChanged;
+    const byHash = persisted.byHash(operation);
+    // graphql-ws requires a query string: empty when the hash names the operation.
     const unsubscribe = client.subscribe<{ datasetChanged: DatasetChange }>(
-      { query },
+      { query: "", ...persisted.request(operation) },
       {
         next: (result) => {
           const change = result.data?.datasetChanged;
           if (change) options.onChange(shared ? { ...change, dataset: sharedLocalName(change.dataset) } : change);
           else if (result.errors?.length) options.onError(toError(result.errors));
         },
-        error: (error) => void restart(query, error),
+        error: (error) => {
+          const refusal = byHash && Array.isArray(error) && error.length > 0 ? hashRefusal(error[0] as GraphQLFormattedError) : null;
+          if (refusal === null) return void restart(operation, error);
+          persisted.refused(operation, refusal);
+          subscribe(operation);
+        },
         // The server never ends the subscription on its own: treat it as a drop.
-        complete: () => void restart(query, null),
+        complete: () => void restart(operation, null),
       },
     );
-    unsubscribes.set(query, unsubscribe);
+    unsubscribes.set(operation, unsubscribe);
   };
 
   // Both subscriptions share the socket, so one close ends both: they recover together, once
   // (one error reported, one silent sign-in), and subscribe again together.
-  const ended = new Set<string>();
+  const ended = new Set<ClientOperation>();
   let recovering = false;
-  const restart = (query: string, error: unknown) => {
-    unsubscribes.delete(query);
-    ended.add(query);
+  const restart = (operation: ClientOperation, error: unknown) => {
+    unsubscribes.delete(operation);
+    ended.add(operation);
     if (stopped || recovering) return;
     recovering = true;
     void recover(error).then((again) => {
       recovering = false;
       if (!again || stopped) return;
-      const queries = [...ended];
+      const operations = [...ended];
       ended.clear();
-      for (const each of queries) subscribe(each);
+      for (const each of operations) subscribe(each);
     });
   };
 
@@ -196,7 +203,7 @@ export function subscribeToDatasetChanges(options: LiveSubscriptionOptions): Liv
     return true;
   };
 
-  for (const query of DATASET_CHANGED) subscribe(query);
+  for (const operation of DATASET_CHANGED) subscribe(operation);
   return {
     push: (input) => (stopped ? null : (pushes?.push(input) ?? null)),
     wake: () => wakeUp?.(),

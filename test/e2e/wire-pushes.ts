@@ -1,11 +1,12 @@
 /**
- * Every push the pages of a browser context send, read off the wire: a `pushRecords` mutation
+ * Every push the pages of a browser context send, read off the wire: a `Push` mutation (by hash or text)
  * POSTed to `/graphql`, or sent as a graphql-ws `subscribe` message on the live connection (where
  * the client pushes while its socket is open).
  *
  *   onPushSent(context, (page, input) => pushes.push(input));
  */
 import type { BrowserContext, Page } from "playwright-core";
+import { sentOperationName } from "../helpers/sent-operation.js";
 
 /** What a push names: the `pushRecords` input as the page sent it. */
 export interface WirePush {
@@ -20,7 +21,7 @@ interface Operation {
 }
 
 const pushOf = (operation: Operation | undefined): WirePush | null =>
-  operation?.query?.includes("pushRecords") && operation.variables?.input ? operation.variables.input : null;
+  sentOperationName(operation) === "Push" && operation?.variables?.input ? operation.variables.input : null;
 
 /** Calls `sent` with each push any page of `context` (present or later) sends, over HTTP or the socket. */
 export function onPushSent(context: BrowserContext, sent: (page: Page, push: WirePush) => void): void {

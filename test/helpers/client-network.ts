@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import WebSocket from "ws";
 import { createClient, type ClientOptions, type SyncClient } from "../../client/index.js";
+import { sentOperationName, socketOperationName } from "./sent-operation.js";
 import { startInProcessServer, startTestServer, type InProcessServer, type TestServerOptions } from "./server.js";
 
 /** What happens to one delivery of a push. */
@@ -68,8 +69,9 @@ export class DeviceLink {
         this.on("close", () => link.sockets.delete(this));
       }
       override send(data: unknown, ...rest: unknown[]): void {
-        if (typeof data === "string" && data.includes("pushRecords(")) link.socketPushes += 1;
-        else if (typeof data === "string" && data.includes('"type":"subscribe"') && !data.includes("SharedDatasetChanged")) link.liveSubscribes += 1;
+        const operation = socketOperationName(data);
+        if (operation === "Push") link.socketPushes += 1;
+        else if (operation !== null && operation !== "SharedDatasetChanged") link.liveSubscribes += 1;
         (super.send as (...args: unknown[]) => void)(data, ...rest);
       }
       override emit(event: string | symbol, ...args: unknown[]): boolean {
@@ -98,7 +100,7 @@ export class DeviceLink {
     // Anything but GraphQL (the user pool's API under the same origin) goes to its own path.
     const path = new URL(url).pathname;
     if (path !== new URL(TEST_ENDPOINT).pathname) return server.testFetch(`${server.url}${path}`, init);
-    const isPush = typeof init.body === "string" && init.body.includes("pushRecords(");
+    const isPush = sentOperationName(init.body) === "Push";
     const fault = isPush ? (this.pushFaults.shift() ?? this.randomFault?.() ?? null) : null;
     if (fault === "duplicate") {
       this.pushesDelivered += 1;

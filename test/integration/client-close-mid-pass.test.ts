@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClientEvents } from "../../client/index.js";
 import { TestNetwork } from "../helpers/client-network.js";
+import { sentOperationName } from "../helpers/sent-operation.js";
 
 let net: TestNetwork;
 beforeAll(async () => {
@@ -27,7 +28,7 @@ function holdingFirstPull(fetchFn: (url: string, init: RequestInit) => Promise<R
   let answered = false;
   const fetch = async (url: string, init: RequestInit): Promise<Response> => {
     const body = String(init.body);
-    if (!holding && body.includes("query Records") && body.includes(`"dataset":"${held}"`)) {
+    if (!holding && sentOperationName(body) === "Records" && body.includes(`"dataset":"${held}"`)) {
       holding = true;
       await released;
       const response = await fetchFn(url, init);

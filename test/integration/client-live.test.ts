@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SyncClient } from "../../client/index.js";
 import { TestNetwork, type DeviceLink } from "../helpers/client-network.js";
+import { sentOperationName } from "../helpers/sent-operation.js";
 
 let net: TestNetwork;
 let serverSkewMs = 0;
@@ -40,7 +41,7 @@ async function pair(prefix: string): Promise<{ a: SyncClient; b: SyncClient; lin
     WebSocket: linkB.WebSocket,
     backoff: { baseMs: 50, maxMs: 400 },
     fetch: (url, init) => {
-      requests.all.push(/^(?:query|mutation) (\w+)/.exec(String(JSON.parse(String(init.body)).query))?.[1] ?? "?");
+      requests.all.push(sentOperationName(init.body));
       return linkB.fetch(url, init);
     },
   });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetworkError } from "../../client/index.js";
 import { TestNetwork } from "../helpers/client-network.js";
+import { sentOperationName } from "../helpers/sent-operation.js";
 
 let net: TestNetwork;
 beforeAll(async () => {
@@ -20,7 +21,7 @@ function captureMutationIds(fetchFn: typeof fetch | ((url: string, init: Request
   const ids: string[] = [];
   const wrapped = (url: string, init: RequestInit) => {
     const body = JSON.parse(String(init.body)) as { variables?: { input?: { mutationId?: string } } };
-    if (String(init.body).includes("pushRecords(")) ids.push(body.variables?.input?.mutationId as string);
+    if (sentOperationName(init.body) === "Push") ids.push(body.variables?.input?.mutationId as string);
     return fetchFn(url, init);
   };
   return { ids, fetch: wrapped };

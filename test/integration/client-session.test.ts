@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseClock } from "../../core/clock.js";
 import type { SyncClient } from "../../client/index.js";
 import { TestNetwork } from "../helpers/client-network.js";
+import { sentOperationName } from "../helpers/sent-operation.js";
 
 let net: TestNetwork;
 let serverSkewMs = 0;
@@ -52,7 +53,7 @@ describe("sign-in and sign-out", () => {
     let signIns = 0;
     const client = link.client({
       fetch: (url, init) => {
-        if (String(init.body).includes("signIn(")) signIns += 1;
+        if (sentOperationName(init.body) === "SignIn") signIns += 1;
         return link.fetch(url, init);
       },
     });

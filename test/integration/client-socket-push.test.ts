@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SyncClient } from "../../client/index.js";
 import { TestNetwork, type DeviceLink } from "../helpers/client-network.js";
 import { syncApi } from "../helpers/sync-api.js";
+import { sentOperationName } from "../helpers/sent-operation.js";
 
 let net: TestNetwork;
 beforeAll(async () => {
@@ -28,7 +29,7 @@ async function liveDevice(name: string): Promise<{ client: SyncClient; link: Dev
     WebSocket: link.WebSocket,
     backoff: { baseMs: 50, maxMs: 400 },
     fetch: (url, init) => {
-      operations.push(/^(?:query|mutation) (\w+)/.exec(String(JSON.parse(String(init.body)).query))?.[1] ?? "?");
+      operations.push(sentOperationName(init.body));
       return link.fetch(url, init);
     },
   });
