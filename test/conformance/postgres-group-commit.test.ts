@@ -51,6 +51,7 @@ function datasetLockHolders(schema: string, datasets: Array<[string, string]>): 
 const eventNames = async (storage: Storage) =>
   (await storage.stream.readStreamEvents("pool", 0, 1, 100)).map((event) => [event.sequence, (JSON.parse(event.data) as { name: string }).name]);
 
+// Each test migrates a fresh schema (the last one two instances' worth), seconds on a busy machine.
 await describeWithPostgres("PostgreSQL group commit", () => {
   async function openMigrated(schema?: string): Promise<PostgresStorage> {
     const { storage, cleanup } = await openTestPostgresStorage(schema ? { schema } : {});
@@ -207,4 +208,4 @@ await describeWithPostgres("PostgreSQL group commit", () => {
     const sequences = (await first.stream.readStreamEvents("pool", 0, 1, 1000)).map((event) => event.sequence);
     expect(sequences).toEqual(Array.from({ length: 2 * names.length }, (_, index) => index + 1));
   });
-});
+}, { timeout: 30_000 });
