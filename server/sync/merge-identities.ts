@@ -8,7 +8,7 @@
  * 1. list the source's datasets (no lock) and lock every pair the merge may write: (source, N),
  *    (target, N) and the conflict copy (target, `N.merged.<sourceId>`);
  * 2. under the locks, list again: a dataset the source created meanwhile was not locked, so the
- *    merge starts over (rare; bounded by `MERGE_ATTEMPTS`);
+ *    merge starts over with the datasets found there (rare; bounded by `MERGE_ATTEMPTS`);
  * 3. plan every dataset, then check the target's limits (dataset count, records and bytes per
  *    dataset) for the whole merge: a merge that would break one is refused before anything is
  *    written;
@@ -67,7 +67,12 @@ export class SourceNotActiveError extends Error {
   }
 }
 
-class DatasetsChanged extends Error {}
+/** The source's datasets inside the transaction were not the ones locked: `live` names them. */
+class DatasetsChanged extends Error {
+  constructor(readonly live: string[]) {
+    super("the source's datasets changed");
+  }
+}
 
 /**
  * Merges `sourceId` into `targetId`; see the module comment for the order of work.
@@ -77,14 +82,17 @@ export async function mergeIdentities(deps: SyncDeps, input: MergeIdentitiesInpu
   const { sourceId, targetId } = input;
   if (sourceId === targetId) throw new Error("an identity cannot merge into itself");
   const { shards } = await deps.stream.poolStream(input.poolId);
+  // The datasets to lock are read before the transaction; a retry locks the ones the failed
+  // attempt found inside its own. Reading them again outside would race the writes of the group
+  // the attempt ran in, which commit after it is refused (SQLite's group commit).
+  let names = (await deps.storage.datasets.listDatasets(sourceId)).map((row) => row.name);
   for (let attempt = 1; attempt <= MERGE_ATTEMPTS; attempt++) {
-    const names = (await deps.storage.datasets.listDatasets(sourceId)).map((row) => row.name);
     try {
       const changes = await deps.storage.identities.writeMerge(sourceId, targetId, lockList(names, sourceId, targetId), async (tx) => {
         if (!tx.source || tx.source.poolId !== input.poolId) throw new Error(`identity ${sourceId} is not in pool ${input.poolId}`);
         if (tx.source.disabledAt !== null) throw new SourceNotActiveError(tx.source.mergedInto);
         const live = (await tx.listDatasets(sourceId)).map((row) => row.name);
-        if (live.join("\n") !== names.join("\n")) throw new DatasetsChanged();
+        if (live.join("\n") !== names.join("\n")) throw new DatasetsChanged(live);
         const plans = await planAll(tx, input, names, deps.ydoc ?? createInlineYdocWork(DEFAULT_YDOC_BUDGET));
         await checkLimits(tx, input, plans);
         const now = deps.now();
@@ -109,6 +117,7 @@ export async function mergeIdentities(deps: SyncDeps, input: MergeIdentitiesInpu
       };
     } catch (error) {
       if (!(error instanceof DatasetsChanged)) throw error;
+      names = error.live;
     }
   }
   throw new Error(`merging ${sourceId} into ${targetId}: its datasets kept changing (${MERGE_ATTEMPTS} attempts)`);
