@@ -1,6 +1,6 @@
 /**
  * At most `limit` runs of some async work at once; the rest wait in order. The user pool puts
- * argon2id behind one: each hash is memory-bound (19 MiB), and more of them than there are cores
+ * argon2id behind one: each hash is memory-bound (12 MiB), and more of them than there are cores
  * (libuv runs four at once) evict each other from the caches, so each costs more CPU time and
  * fewer finish per second, while they also hold every libuv thread that token signing needs.
  */

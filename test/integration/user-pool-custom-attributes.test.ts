@@ -71,7 +71,7 @@ const DECLARED: CustomAttributes = [
   { name: "tenant", mutable: false },
 ];
 
-// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (19 MiB, two
+// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (12 MiB, three
 // passes), several per test, which takes seconds when the two cores are busy.
 describe("declared custom attributes", { timeout: 30_000 }, () => {
   it("refuses undeclared, mistyped and out-of-bounds values at sign-up with Cognito's schema message, creating no user", async () => {

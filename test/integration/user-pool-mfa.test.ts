@@ -34,7 +34,7 @@ async function signUpConfirmed(clientId: string, username: string): Promise<void
 const passwordSignIn = (clientId: string, username: string) =>
   call("InitiateAuth", { ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD } });
 
-// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (19 MiB, two
+// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (12 MiB, three
 // passes), several per test, which takes seconds when the two cores are busy.
 describe("user-pool TOTP MFA", { timeout: 30_000 }, () => {
   let secret = "";

@@ -40,7 +40,7 @@ const rows: [string, string, Record<string, unknown>, string][] = [
   ["an unsupported flow", "InitiateAuth", { ClientId: "default", AuthFlow: "CUSTOM_AUTH", AuthParameters: { USERNAME: "kept" } }, "InvalidParameterException"],
 ];
 
-// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (19 MiB, two
+// Slow by nature: every sign-up, sign-in and password change hashes with argon2id (12 MiB, three
 // passes), several per test, which takes seconds when the two cores are busy.
 describe("user-pool refusals", { timeout: 30_000 }, () => {
   it.each(rows)("refuses %s (%s) with %s", async (_why, operation, body, type) => {
