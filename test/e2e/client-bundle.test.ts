@@ -28,9 +28,10 @@ const ARTIFACTS_DIR = join(here, "artifacts");
  * for a restarted app, added 0.6 KB; the calls themselves stay out, in a chunk of their own.
  * Pushing over the live connection, the one-request change feed and applying a pull in bulk,
  * which cut a sync's bytes on the wire and its time, added 1.4 KB. Persisted operations added
- * 1.2 KB, half of it the ten sha256 hashes the client sends instead of its operations' texts.)
+ * 1.2 KB, half of it the ten sha256 hashes the client sends instead of its operations' texts.
+ * Fetching the next dataset's pages while the one before is applied took it to 29.0 KB.)
  */
-const BUDGET_GZIP_BYTES = { withDependencies: 88 * 1024, ownCode: 29 * 1024 };
+const BUDGET_GZIP_BYTES = { withDependencies: 88 * 1024, ownCode: 30 * 1024 };
 
 /**
  * Builds `client/index.ts` as an app's bundler does: what it import()s (the user-pool calls) goes
