@@ -5,6 +5,7 @@
  * the integration tests run the real server.
  */
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
+import { afterEach } from "vitest";
 import { createClient, type ClientOptions, type SyncClient } from "../../client/index.js";
 import { SyncpoolError } from "../../core/errors.js";
 import { mergeRecordStates, stateChanged, type RecordState } from "../../core/merge.js";
@@ -230,4 +231,16 @@ export function memoryClient(server: MemoryServer, options: Partial<ClientOption
     intervalMs: 0,
     ...options,
   });
+}
+
+/** Returns `track`: every client passed to it is closed after the test that made it. */
+export function closedAfterEach(): (client: SyncClient) => SyncClient {
+  const clients: SyncClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
+  });
+  return (client) => {
+    clients.push(client);
+    return client;
+  };
 }

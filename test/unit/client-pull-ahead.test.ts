@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SyncClient } from "../../client/index.js";
 import { NetworkError } from "../../client/transport/network-error.js";
 import type { RecordsArgs, Transport } from "../../client/transport/transport.js";
-import { MemoryServer, memoryClient } from "../helpers/client-memory-transport.js";
+import { MemoryServer, closedAfterEach, memoryClient } from "../helpers/client-memory-transport.js";
 
-const clients: SyncClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
-});
-
-function track(client: SyncClient): SyncClient {
-  clients.push(client);
-  return client;
-}
+const track = closedAfterEach();
 
 /** A server holding `datasets`, each with `count` records written by another device. */
 async function serverWith(datasets: string[], count: number): Promise<MemoryServer> {

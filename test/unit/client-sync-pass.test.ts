@@ -1,20 +1,12 @@
 import { IDBFactory } from "fake-indexeddb";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SyncpoolError } from "../../core/errors.js";
 import type { SyncClient } from "../../client/index.js";
 import { NetworkError } from "../../client/transport/network-error.js";
 import type { PushInput } from "../../client/transport/transport.js";
-import { MemoryServer, memoryClient } from "../helpers/client-memory-transport.js";
+import { MemoryServer, closedAfterEach, memoryClient } from "../helpers/client-memory-transport.js";
 
-const clients: SyncClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
-});
-
-function track(client: SyncClient): SyncClient {
-  clients.push(client);
-  return client;
-}
+const track = closedAfterEach();
 
 function pushes(server: MemoryServer): PushInput[] {
   return server.calls.filter((call) => call.method === "pushRecords").map((call) => call.args[1] as PushInput);
