@@ -5,13 +5,15 @@
  * group is formed and what it locks first; how its members run, and when each is answered, is
  * written once here.
  *
- * Each member runs inside its own SAVEPOINT: one that throws rolls back to it, is refused at once,
- * and its neighbours still commit. Members run one after another in the order they are handed
- * out, so two members of one dataset apply in order, each seeing the one before. No member is
- * answered before the group's COMMIT returned: an acknowledged write is durable, and a notice
- * after commit never announces what a crash could still undo. If the transaction is lost (the
- * COMMIT fails, or the database ended the transaction on its own), every member that was not
- * already refused fails with it; none of them was acknowledged.
+ * Each member runs inside its own SAVEPOINT: one that throws rolls back to it and is refused, and
+ * its neighbours still commit. Members run one after another in the order they are handed out,
+ * so two members of one dataset apply in order, each seeing the one before. No member is
+ * answered before the group ended: an acknowledged write is durable, and a notice after commit
+ * never announces what a crash could still undo. A refusal waits too, since it may rest on what
+ * an earlier member of the group wrote (the login a racing sign-in linked, the dataset a push
+ * created): a caller that reads again on being refused then finds it. If the transaction is lost
+ * (the COMMIT fails, or the database ended the transaction on its own), every member that was not
+ * refused fails with it; none of them was acknowledged.
  */
 import type { SqlSession } from "./sql.js";
 
@@ -58,36 +60,41 @@ export async function commitGroup(
   wrap: (run: () => Promise<unknown>) => Promise<unknown> = (run) => run(),
 ): Promise<{ lost: unknown } | undefined> {
   const applied: Array<{ member: GroupMember; result: unknown }> = [];
+  const refused: Array<{ member: GroupMember; error: unknown }> = [];
+  const answerRefused = () => {
+    for (const { member, error } of refused) member.reject(error);
+  };
   let current: GroupMember | undefined;
   try {
     for (current = await next(); current; current = await next()) {
-      const result = await runMember(tx, current, wrap);
-      if (result !== REFUSED) applied.push({ member: current, result: result.value });
+      const outcome = await runMember(tx, current, wrap);
+      if ("refused" in outcome) refused.push({ member: current, error: outcome.refused });
+      else applied.push({ member: current, result: outcome.value });
     }
     tx.assertOpen();
     await tx.commit();
   } catch (error) {
     await tx.rollback();
-    current?.reject(error); // the member running when the transaction was lost (no effect if it was refused already)
+    answerRefused();
+    current?.reject(error); // the member running when the transaction was lost (no effect if it was refused)
     for (const entry of applied) entry.member.reject(error);
     return { lost: error };
   }
+  answerRefused();
   for (const { member, result } of applied) member.resolve(result);
   return undefined;
 }
 
-/** A member that threw: already answered, its writes rolled back. */
-const REFUSED = Symbol("refused");
-
 /**
- * One member inside its savepoint. A member that throws is refused at once and its writes undone;
- * if the transaction itself is lost, this rethrows and the whole group fails.
+ * One member inside its savepoint: its value, or, when it throws, its error with its writes
+ * undone (answered by the caller once the group ended). If the transaction itself is lost, this
+ * rethrows and the whole group fails.
  */
 async function runMember(
   tx: GroupTransaction,
   member: GroupMember,
   wrap: (run: () => Promise<unknown>) => Promise<unknown>,
-): Promise<{ value: unknown } | typeof REFUSED> {
+): Promise<{ value: unknown } | { refused: unknown }> {
   await tx.savepoint();
   let value: unknown;
   try {
@@ -96,9 +103,8 @@ async function runMember(
     await tx.release();
     return { value };
   } catch (error) {
-    member.reject(error);
     tx.assertOpen();
     await tx.rollbackToSavepoint();
-    return REFUSED;
+    return { refused: error };
   }
 }
