@@ -48,8 +48,16 @@ export async function openPostgresListener(url: string, channel: string, handler
     throw error;
   }
   listening = true;
+  // One notify at a time on the connection: pg queues concurrent queries on one client but
+  // deprecates relying on it ("client.query() when the client is already executing a query"), and
+  // a group commit announces many pushes at once.
+  let previous: Promise<unknown> = Promise.resolve();
   return {
-    notify: async (payload) => void (await client.query("SELECT pg_notify($1, $2)", [channel, payload])),
+    notify: (payload) => {
+      const sent = previous.then(() => client.query("SELECT pg_notify($1, $2)", [channel, payload])).then(() => undefined);
+      previous = sent.catch(() => undefined);
+      return sent;
+    },
     close: async () => {
       finished = true;
       await client.end().catch(() => undefined);
