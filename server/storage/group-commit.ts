@@ -1,5 +1,5 @@
 /**
- * Group commit, the part both backends share: several dataset write transactions run as members
+ * Group commit, the part both backends share: several write transactions run as members
  * of one database transaction and share its one COMMIT (one fsync), each still all or nothing.
  * SQLite (`sqlite-group-commit.ts`) and PostgreSQL (`postgres-group-commit.ts`) differ in how a
  * group is formed and what it locks first; how its members run, and when each is answered, is
@@ -20,7 +20,7 @@ import type { SqlSession } from "./sql.js";
 /** Work that may finish at once (SQLite) or after a round trip (PostgreSQL). */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** One dataset write transaction waiting for, or running in, a group. */
+/** One write transaction waiting for, or running in, a group. */
 export interface GroupMember {
   fn: (session: SqlSession) => Promise<unknown>;
   resolve(value: unknown): void;

@@ -1,7 +1,8 @@
 /**
- * Group commit for SQLite's dataset writes. better-sqlite3 is synchronous and, with
- * `synchronous = FULL`, every COMMIT is an fsync that stalls the event loop; one COMMIT per push
- * caps pushes per second at the disk's fsyncs per second. So the dataset transactions that are
+ * Group commit for SQLite's writes: pushes, and every other write of the SQL sub-stores (sign-ins,
+ * refreshes, audit events, merges, leases). better-sqlite3 is synchronous and, with
+ * `synchronous = FULL`, every COMMIT is an fsync that stalls the event loop; one COMMIT per write
+ * caps writes per second at the disk's fsyncs per second. So the write transactions that are
  * waiting when the writer is free (or that arrive while a group is still running) share one
  * `BEGIN IMMEDIATE … COMMIT`, and so one fsync. How members run and are answered (a savepoint
  * each, answered after COMMIT) is shared with PostgreSQL: `group-commit.ts`.
@@ -15,10 +16,10 @@ import type { Mutex } from "./mutex.js";
 import type { Db } from "./sqlite-rows.js";
 import type { SqlSession } from "./sql.js";
 
-/** Dataset transactions committed together at most; bounds how long the first waits for its answer. */
+/** Write transactions committed together at most; bounds how long the first waits for its answer. */
 export const MAX_GROUP_SIZE = 256;
 
-/** Runs dataset transactions on the writer `db`, committed in groups, under the adapter's write lock. */
+/** Runs write transactions on the writer `db`, committed in groups, under the adapter's write lock. */
 export class SqliteGroupCommit {
   readonly #waiting: GroupMember[] = [];
   readonly #transaction: GroupTransaction;
@@ -42,7 +43,7 @@ export class SqliteGroupCommit {
    */
   run<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
     if (this.writeLock.isHeldHere()) {
-      return Promise.reject(new Error("SQLite storage writes are not reentrant: a dataset write was called from inside a write"));
+      return Promise.reject(new Error("SQLite storage writes are not reentrant: a write was called from inside a write"));
     }
     return new Promise<T>((resolve, reject) => {
       this.#waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
@@ -91,9 +92,9 @@ export class SqliteGroupCommit {
 function sqliteGroupTransaction(db: Db, session: SqlSession): GroupTransaction {
   return {
     session,
-    savepoint: () => void db.exec("SAVEPOINT push"),
-    release: () => void db.exec("RELEASE push"),
-    rollbackToSavepoint: () => void db.exec("ROLLBACK TO push; RELEASE push"),
+    savepoint: () => void db.exec("SAVEPOINT member"),
+    release: () => void db.exec("RELEASE member"),
+    rollbackToSavepoint: () => void db.exec("ROLLBACK TO member; RELEASE member"),
     assertOpen: () => {
       if (!db.inTransaction) throw new Error("SQLite rolled the write transaction back on its own (I/O error or disk full)");
     },

@@ -83,8 +83,7 @@ export async function mergeIdentities(deps: SyncDeps, input: MergeIdentitiesInpu
   if (sourceId === targetId) throw new Error("an identity cannot merge into itself");
   const { shards } = await deps.stream.poolStream(input.poolId);
   // The datasets to lock are read before the transaction; a retry locks the ones the failed
-  // attempt found inside its own. Reading them again outside would race the writes of the group
-  // the attempt ran in, which commit after it is refused (SQLite's group commit).
+  // attempt found inside its own, which are what the first list lacked, without another read.
   let names = (await deps.storage.datasets.listDatasets(sourceId)).map((row) => row.name);
   for (let attempt = 1; attempt <= MERGE_ATTEMPTS; attempt++) {
     try {
