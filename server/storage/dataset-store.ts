@@ -135,4 +135,10 @@ export interface DatasetWriteOptions {
    * every dataset write anyway and ignores it.
    */
   streamShard?: string;
+  /**
+   * The remembered answer the write looks up first (`DatasetWriteTx.getMutation`), if it does.
+   * SQLite reads it in the statement that opens the write (with the identity's status and the
+   * dataset's row), so the lookup costs no statement of its own; PostgreSQL ignores it.
+   */
+  mutation?: { deviceId: string; mutationId: string };
 }

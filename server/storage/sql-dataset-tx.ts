@@ -35,6 +35,13 @@ export interface DatasetTxDriver {
 export type DatasetSqlRow = Omit<DatasetRow, "deleted"> & { deleted: boolean | 0 | 1 };
 export type RecordSqlRow = Omit<SyncRecord, "deleted"> & { deleted: boolean | 0 | 1 };
 
+/** A remembered answer looked up before it was asked for: null when none is stored. */
+export interface RememberedLookup {
+  deviceId: string;
+  mutationId: string;
+  resultJson: string | null;
+}
+
 /** Back to the interface's shape. */
 export const toDatasetRow = (row: DatasetSqlRow): DatasetRow => ({ ...row, deleted: row.deleted === true || row.deleted === 1 });
 export const toRecord = (row: RecordSqlRow): SyncRecord => ({ ...row, deleted: row.deleted === true || row.deleted === 1 });
@@ -74,6 +81,8 @@ const runStatement = (session: SqlSession, query: SqlQuery): Promise<number> | u
 export class SqlDatasetTx implements EndableDatasetTx {
   #active = true;
   #identityLocked = false;
+  /** A remembered answer read with the dataset's row (`opened`), answered once by `getMutation`. */
+  #remembered: RememberedLookup | null = null;
 
   private constructor(
     private readonly session: SqlSession,
@@ -88,6 +97,17 @@ export class SqlDatasetTx implements EndableDatasetTx {
     const query = selectDataset(identityId, name);
     const row = session.now ? session.now.get<DatasetSqlRow>(query) : await session.get<DatasetSqlRow>(query);
     return new SqlDatasetTx(session, driver, identityId, name, row ? toDatasetRow(row) : null);
+  }
+
+  /**
+   * The handle of a transaction that has already read the dataset's row, and perhaps the
+   * remembered answer of one mutation (`sql-datasets.ts` reads both with the identity's status in
+   * one SQLite statement). The first `getMutation` of that mutation answers from it.
+   */
+  static opened(session: SqlSession, driver: DatasetTxDriver, identityId: string, name: string, row: DatasetSqlRow | null, remembered: RememberedLookup | null): SqlDatasetTx {
+    const tx = new SqlDatasetTx(session, driver, identityId, name, row ? toDatasetRow(row) : null);
+    tx.#remembered = remembered;
+    return tx;
   }
 
   /** Called as the transaction commits or rolls back; the handle is dead after. */
@@ -133,6 +153,10 @@ export class SqlDatasetTx implements EndableDatasetTx {
 
   async getMutation(deviceId: string, mutationId: string): Promise<string | null> {
     this.#assertActive();
+    const remembered = this.#remembered;
+    // Once only: a later lookup may follow this transaction's own saveMutation.
+    this.#remembered = null;
+    if (remembered && remembered.deviceId === deviceId && remembered.mutationId === mutationId) return remembered.resultJson;
     const pending = allRows<{ resultJson: string }>(this.session, sql`
       SELECT result_json AS "resultJson" FROM mutations
       WHERE identity_id = ${this.identityId} AND device_id = ${deviceId} AND mutation_id = ${mutationId}`);

@@ -7,7 +7,7 @@
  * templates, and no promise on SQLite (`SqlSession.now`).
  */
 import type { DatasetRow, DatasetStore, DatasetWriteOptions, DatasetWriteTx, ReadRecordsOptions, RecordsSnapshot } from "./dataset-store.js";
-import { type SqlConnections, type SqlSession, sql } from "./sql.js";
+import { type SqlConnections, type SqlSession, type SqlSessionNow, sql } from "./sql.js";
 import {
   type DatasetSqlRow,
   type DatasetTxDriver,
@@ -18,6 +18,7 @@ import {
   toDatasetRow,
   toRecord,
 } from "./sql-dataset-tx.js";
+import { identityDisabled } from "./identity-store.js";
 import { assertIdentityWritable } from "./sql-identities.js";
 
 /** How the store reaches its backend: the sub-store connections, plus the dataset lock and read snapshot. */
@@ -94,8 +95,9 @@ export class SqlDatasetStore implements DatasetStore {
 
   writeDataset<T>(identityId: string, dataset: string, fn: (tx: DatasetWriteTx) => Promise<T>, options?: DatasetWriteOptions): Promise<T> {
     return this.db.datasetTransaction(identityId, dataset, async (session) => {
-      await assertIdentityWritable(session, identityId); // a disabled or merged identity writes nothing
-      const tx = await SqlDatasetTx.open(session, this.db.datasetTx, identityId, dataset);
+      const tx = session.now
+        ? openSqliteWrite(session, session.now, this.db.datasetTx, identityId, dataset, options?.mutation)
+        : await openWrite(session, this.db.datasetTx, identityId, dataset);
       try {
         return await fn(tx);
       } finally {
@@ -109,3 +111,41 @@ export class SqlDatasetStore implements DatasetStore {
   }
 }
 
+/** Opens a dataset write: a disabled or merged identity writes nothing. */
+async function openWrite(session: SqlSession, driver: DatasetTxDriver, identityId: string, dataset: string): Promise<SqlDatasetTx> {
+  await assertIdentityWritable(session, identityId);
+  return SqlDatasetTx.open(session, driver, identityId, dataset);
+}
+
+type OpeningRow = { disabledAt: number | null; mergedInto: string | null; resultJson: string | null } & (DatasetSqlRow | { [K in keyof DatasetSqlRow]: null });
+
+/**
+ * `openWrite` on SQLite, whose statements run at once: the identity's status, the dataset's row and
+ * the remembered answer of `mutation` in one statement, since these lookups open every push
+ * (`assertIdentityWritable` says why the status is read inside the transaction). Identities that
+ * were never stored (storage tests) are not refused, as there.
+ */
+function openSqliteWrite(
+  session: SqlSession,
+  now: SqlSessionNow,
+  driver: DatasetTxDriver,
+  identityId: string,
+  dataset: string,
+  mutation: { deviceId: string; mutationId: string } | undefined,
+): SqlDatasetTx {
+  const row = now.get<OpeningRow>(sql`
+    SELECT i.disabled_at AS "disabledAt", i.merged_into AS "mergedInto", m.result_json AS "resultJson",
+      d.identity_id AS "identityId", d.name, d.sync_count AS "syncCount", d.record_count AS "recordCount", d.size_bytes AS "sizeBytes",
+      d.conflict_strategy AS "conflictStrategy", d.created_at AS "createdAt", d.last_modified_at AS "lastModifiedAt",
+      d.last_modified_by AS "lastModifiedBy", d.deleted, d.deleted_at_sync_count AS "deletedAtSyncCount"
+    FROM (SELECT 1) one
+    LEFT JOIN identities i ON i.id = ${identityId}
+    LEFT JOIN datasets d ON d.identity_id = ${identityId} AND d.name = ${dataset}
+    LEFT JOIN mutations m ON m.identity_id = ${identityId} AND m.device_id = ${mutation?.deviceId ?? null}
+      AND m.mutation_id = ${mutation?.mutationId ?? null}`)!;
+  if (row.disabledAt !== null) throw identityDisabled(row);
+  const { disabledAt: _disabledAt, mergedInto: _mergedInto, resultJson, ...datasetRow } = row;
+  const remembered = mutation ? { deviceId: mutation.deviceId, mutationId: mutation.mutationId, resultJson } : null;
+  const stored = datasetRow.identityId === null ? null : (datasetRow as DatasetSqlRow);
+  return SqlDatasetTx.opened(session, driver, identityId, dataset, stored, remembered);
+}

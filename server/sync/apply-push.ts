@@ -103,7 +103,7 @@ type Decide = (tx: DatasetWriteTx, plan: PushPlan) => Promise<PushPlan | typeof 
 async function pushWithTrigger(push: Push, trigger: SyncTrigger): Promise<Outcome> {
   const { deps, caller, input } = push;
   for (let attempt = 0; attempt < OPTIMISTIC_TRIGGER_ATTEMPTS; attempt++) {
-    const seen = await deps.storage.datasets.writeDataset(caller.identityId, input.dataset, (tx) => planUnderLock(push, tx));
+    const seen = await deps.storage.datasets.writeDataset(caller.identityId, input.dataset, (tx) => planUnderLock(push, tx), { mutation: input });
     if ("result" in seen) return seen; // a replay or OPTIMISTIC conflicts: the trigger is not asked
     const answer = await askTrigger(push, trigger, seen.plan);
     if (answer.outcome === "reject") throw rejection(answer.message); // nothing to commit: no second pass
@@ -157,7 +157,7 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
     const change = { ...committed(push, syncCount, final.changed), origin: "device" as const };
     await appendCommitted(tx, pool.shards, change, now, final.triggerKeys);
     return { result, triggered: final.triggerKeys.size > 0 };
-  }, { streamShard });
+  }, { streamShard, mutation: input }); // readState looks the mutation up first
 }
 
 /**

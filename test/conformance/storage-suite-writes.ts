@@ -63,6 +63,22 @@ export function describeDatasetWrites(storage: () => Storage): void {
       expect((await readAll(IDENTITY_A, "notes")).dataset?.syncCount).toBe(2);
     });
 
+    it("answers the remembered answer a write names up front, and its own answer once it saved one", async () => {
+      const mutation = { deviceId: "device-a", mutationId: "m-1" };
+      const save = (tx: DatasetWriteTx, resultJson: string) => tx.saveMutation({ ...mutation, dataset: "notes", resultJson, createdAt: 1 });
+      const seen = await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
+        const before = await tx.getMutation(mutation.deviceId, mutation.mutationId);
+        await save(tx, "first");
+        return [before, await tx.getMutation(mutation.deviceId, mutation.mutationId), await tx.getMutation("device-a", "m-other")];
+      }, { mutation });
+      expect(seen).toEqual([null, "first", null]);
+      const again = await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) =>
+        [await tx.getMutation(mutation.deviceId, mutation.mutationId), await tx.getMutation(mutation.deviceId, mutation.mutationId)], { mutation });
+      expect(again).toEqual(["first", "first"]);
+      // Another identity's write naming the same device and mutation finds nothing.
+      expect(await storage().datasets.writeDataset(IDENTITY_B, "notes", (tx) => tx.getMutation(mutation.deviceId, mutation.mutationId), { mutation })).toBeNull();
+    });
+
     it("serializes concurrent writers of one dataset: 50 read-modify-write pushes end at 50", async () => {
       const seen: number[] = [];
       await Promise.all(
