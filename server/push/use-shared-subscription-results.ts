@@ -1,7 +1,7 @@
 /**
  * Fan-out once per change: a `datasetChanged` event is executed against a subscription's selection
  * once, however many subscribers selected the same fields, and (over graphql-ws) its `next`
- * payload is serialized once too (`preparedPayloadFor`, spliced into each frame by `ws-adapter.ts`).
+ * payload is serialized once too (`preparedPayloadFor`, spliced into each frame by `graphql-ws-server.ts`).
  *
  * Why this is safe: who hears a change is decided before execution, per subscriber, by the
  * subscription's own event stream (`dataset-changes.ts`: identity, dataset, policies, shared
@@ -29,30 +29,11 @@ let nextDocumentId = 0;
 const openedByContext = new WeakMap<object, AsyncIterableIterator<ExecutionResult>>();
 
 /**
- * A `next` payload serialized once. graphql-ws serializes the frame with `JSON.stringify`, which
- * calls `toJSON`: it answers a short placeholder and leaves the text for the socket adapter to
- * splice in (`takePreparedText`), so the payload's JSON is built once per change and selection.
+ * A `next` payload serialized once: the graphql-ws endpoint (`graphql-ws-server.ts`) builds only
+ * the frame around this text per subscriber (`{"id":…,"type":"next","payload":…}`).
  */
 export class PreparedPayload {
   constructor(readonly json: string) {}
-  toJSON(): string {
-    lastPrepared = this.json;
-    return PREPARED_PLACEHOLDER;
-  }
-}
-
-/** What `PreparedPayload.toJSON` answers; the adapter replaces its JSON form with the text. */
-export const PREPARED_PLACEHOLDER = "\u0000syncpool-prepared-payload";
-let lastPrepared: string | null = null;
-
-/**
- * The text of the payload serialized last (and forgets it), or null. Stringifying a frame and
- * sending it happen in one synchronous step in graphql-ws, so the text belongs to that frame.
- */
-export function takePreparedText(): string | null {
-  const text = lastPrepared;
-  lastPrepared = null;
-  return text;
 }
 
 /** The payload to send for `result` when it was shared and has no errors; undefined otherwise (graphql-ws serializes it). */

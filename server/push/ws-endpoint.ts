@@ -1,8 +1,8 @@
 /**
- * GraphQL over WebSocket (graphql-ws protocol) on the same `/graphql` URL as HTTP: the documented
- * yoga + graphql-ws setup (`useServer` on a `ws` server attached to the Node HTTP server), where
- * every operation runs through yoga's envelop, so parsing limits, validation, error masking and
- * request logs are the same as over HTTP. What this file adds is the socket's lifecycle:
+ * GraphQL over WebSocket (the graphql-transport-ws protocol, `graphql-ws-server.ts`) on the same
+ * `/graphql` URL as HTTP, on a `ws` server attached to the Node HTTP server, where every operation
+ * runs through yoga's envelop, so parsing limits, validation, error masking and request logs are
+ * the same as over HTTP. What this file adds is the socket's lifecycle:
  *
  * - `connection_init` must carry `{ authorization: "Bearer <token>" }` (or `{ token }`); without a
  *   valid one the socket closes with 4401 (1013 when rate limited). The token is checked here
@@ -39,8 +39,8 @@ import type { ConnectionLimits } from "./connection-limits.js";
 import type { DropReason } from "./dataset-changes.js";
 import type { PushConfig } from "./push-config.js";
 import type { LiveConnection } from "./resolvers.js";
+import { serveGraphqlWs, type GraphqlWsSocket } from "./graphql-ws-server.js";
 import { preparedPayloadFor, takeSharedStream } from "./use-shared-subscription-results.js";
-import { serveGraphqlWs } from "./ws-adapter.js";
 
 /** What the WebSocket endpoint needs: yoga (to run operations), the limits, a logger and the clock. */
 export interface WebSocketEndpointDeps {
@@ -88,15 +88,7 @@ class Connection implements LiveConnection {
   }
 }
 
-/** The size of the message graphql-ws is handling on each socket, recorded before it reads it. */
-const messageBytes = new WeakMap<WebSocket, number>();
-// Registered before graphql-ws's own listener, so each message's size is known when it is handled.
-// One function for every socket (`ws` calls it with the socket as `this`).
-function recordMessageSize(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[]): void {
-  messageBytes.set(this, byteLength(data));
-}
-
-/** Attaches graphql-ws to `httpServer` at `/graphql`. */
+/** Serves GraphQL over WebSocket on `httpServer` at `/graphql`. */
 export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpointDeps): WebSocketEndpoint {
   const { yoga, config, logger } = deps;
   // Not attached with `server:`: ws would answer every other path's upgrade with 400, and the
@@ -121,32 +113,35 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
       accept(true);
     },
   });
-  const open = new Map<WebSocket, Connection>();
+  const open = new Set<Connection>();
   const slowConsumerReason = `slow consumer: over ${config.maxBufferedBytes} bytes waiting; reconnect and resume`;
   // One timer for every connection's token expiry instead of one per connection (a timer, its
   // arguments and, as every expiry differs, a timer list each): a sweep over the open connections
   // is a comparison each, and a socket closes within EXPIRY_SWEEP_MS of its token's expiry.
   const expirySweep = setInterval(() => {
     const nowMs = deps.now();
-    for (const connection of open.values()) if (nowMs >= connection.expiresAtMs) connection.drop("token-expired");
+    for (const connection of open) if (nowMs >= connection.expiresAtMs) connection.drop("token-expired");
   }, EXPIRY_SWEEP_MS);
   expirySweep.unref();
   // yoga reads headers from a Fetch request; a socket's operations get one carrying the init token.
   // A POST, as an operation sent over HTTP with a body would be: yoga refuses mutations over GET.
   const requestFor = (authorization: string) => new Request("http://syncpool.internal/graphql", { method: "POST", headers: { authorization } });
 
-  const server = serveGraphqlWs<Record<string, unknown>>(
+  // The client's address, for per-address rate limits: what yoga's context reads of a Node request.
+  const peer = (ws: GraphqlWsSocket<Connection>) => ({ socket: { remoteAddress: ws.peerAddress } });
+
+  const server = serveGraphqlWs<Connection>(
     {
-      onConnect: async (ctx) => {
-        const socket = ctx.extra.socket;
-        const authorization = authorizationFrom(ctx.connectionParams);
+      connect: async (ws, params) => {
+        const { socket } = ws;
+        const authorization = authorizationFrom(params);
         if (authorization === null) {
           dropSocket(socket, PUSH_CLOSE_CODES.UNAUTHORIZED, "unauthorized: send { authorization: 'Bearer <token>' } in connection_init");
           return false;
         }
         let caller: Caller;
         try {
-          caller = await (await yoga.getEnveloped({ request: requestFor(authorization), req: ctx.extra.request }).contextFactory()).caller();
+          caller = await (await yoga.getEnveloped({ request: requestFor(authorization), req: peer(ws) }).contextFactory()).caller();
         } catch (error) {
           if (isSyncpoolError(error)) {
             dropSocket(socket, closeCodeFor(error.code), `${error.code === "UNAUTHENTICATED" ? "unauthorized" : "refused"}: ${error.message}`);
@@ -163,24 +158,21 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           return false;
         }
         const expiresAtMs = (decodeJwt(authorization.slice("Bearer ".length)).exp ?? 0) * 1000;
-        open.set(socket, new Connection(socket, authorization, expiresAtMs, release, slowConsumerReason));
-        // The parameters (the token again, as sent) are not read after this.
-        (ctx as { connectionParams?: unknown }).connectionParams = undefined;
-        return { identityId: caller.identityId, expiresAt: expiresAtMs };
+        const session = new Connection(socket, authorization, expiresAtMs, release, slowConsumerReason);
+        open.add(session);
+        return { session, ack: { identityId: caller.identityId, expiresAt: expiresAtMs } };
       },
 
-      onSubscribe: async (ctx, _id, payload) => {
-        // Read before the first await: graphql-ws calls this in the same turn as the message arrived.
-        const sizeBytes = messageBytes.get(ctx.extra.socket) ?? 0;
-        const connection = open.get(ctx.extra.socket);
+      operation: async (ws, _id, payload, sizeBytes) => {
+        const connection = ws.session;
         if (!connection) return [createGraphQLError("the connection is not authenticated", { extensions: { code: "UNAUTHENTICATED" } })];
         if (deps.now() >= connection.expiresAtMs) {
           connection.drop("token-expired");
           return [createGraphQLError("token expired: sign in again", { extensions: { code: "UNAUTHENTICATED", reason: "TOKEN_EXPIRED" } })];
         }
         if (sizeBytes > MAX_REQUEST_BODY_BYTES) return [tooLarge(MAX_REQUEST_BODY_BYTES)];
-        // graphql-ws registered this operation before calling us, so it is counted.
-        const active = Object.keys(ctx.subscriptions).length;
+        // The protocol registered this operation before calling us, so it is counted.
+        const active = ws.operationCount;
         if (active > config.maxSubscriptionsPerConnection) {
           return [
             createGraphQLError(`too many operations on this connection: ${active} exceeds the limit of ${config.maxSubscriptionsPerConnection}`, {
@@ -190,7 +182,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           request: requestFor(connection.authorization),
-          req: ctx.extra.request, // the client's address, for per-address rate limits
+          req: peer(ws),
           params: payload,
           pushConnection: connection satisfies LiveConnection,
         });
@@ -217,23 +209,22 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
 
       // Runs before each result is sent: refuse to grow a send buffer that is already over the bound.
       // A result shared by every subscriber of the change goes out as its one serialized text.
-      onNext: (ctx, _id, _payload, _args, result) => {
-        admitSend(ctx.extra.socket, config.maxBufferedBytes);
-        return preparedPayloadFor(result) as never;
+      beforeNext: (ws, result) => {
+        admitSend(ws.socket, config.maxBufferedBytes);
+        return preparedPayloadFor(result)?.json;
       },
 
-      onClose: (ctx) => {
-        const connection = open.get(ctx.extra.socket);
-        if (!connection) return;
-        open.delete(ctx.extra.socket);
+      closed: (ws) => {
+        const connection = ws.session;
+        if (!connection || !open.delete(connection)) return;
         connection.release();
       },
 
       // Every operation runs through yoga's envelop (masking, limits, logs) via the root value.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       // Once the stream is open, the operation's context and enveloped functions are not needed
-      // again (graphql-ws keeps these arguments for the subscription's life): let them go, and
-      // keep a shared `datasetChanged` stream without envelop's wrappers, which hold the context.
+      // again: let them go, and keep a shared `datasetChanged` stream without envelop's wrappers,
+      // which hold the context.
       subscribe: async (args) => {
         const stream = await (args.rootValue as EnvelopedRoot).subscribe(args);
         const shared = Symbol.asyncIterator in stream ? takeSharedStream(args.contextValue) : undefined;
@@ -249,10 +240,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
   wss.on("error", (error) => logger.error({ err: error }, "WebSocket server error"));
   httpServer.on("upgrade", (request, socket, head) => {
     if (!wss.shouldHandle(request)) return;
-    wss.handleUpgrade(request, socket, head, (webSocket) => {
-      webSocket.on("message", recordMessageSize);
-      wss.emit("connection", webSocket, request);
-    });
+    wss.handleUpgrade(request, socket, head, (webSocket) => wss.emit("connection", webSocket, request));
   });
 
   return {
@@ -273,12 +261,6 @@ function closeCodeFor(code: string): number {
   if (code === "UNAUTHENTICATED") return PUSH_CLOSE_CODES.UNAUTHORIZED;
   if (code === "RATE_LIMITED") return PUSH_CLOSE_CODES.TRY_AGAIN_LATER;
   return CloseCode.Forbidden;
-}
-
-/** The size of a message as ws hands it over (one buffer, an array of fragments, or an ArrayBuffer). */
-function byteLength(data: Buffer | ArrayBuffer | Buffer[]): number {
-  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.byteLength, 0);
-  return data.byteLength;
 }
 
 /** `Bearer <token>` from the `connection_init` payload, or null when it carries none. */
