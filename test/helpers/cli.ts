@@ -2,16 +2,21 @@
  * The real `syncpool` CLI as child processes, for tests that need a separate process: a server to
  * SIGKILL, or `syncpool stream ...` commands. Children run the server's code as compiled once for
  * the whole test run (`cli-build.ts`), or through tsx when run without that global setup. Children
- * still running when the test file ends are killed.
+ * still running when the test file ends are killed. A child server stores its data on the run's
+ * backend (`test-backend.ts`): in `dataDir` on SQLite, in the directory's schema on PostgreSQL,
+ * unless `env` names a database of its own; other commands find it with `childBackendEnv`.
  *
  *   const { child, graphqlUrl } = await startChildServer(dataDir);
- *   const { stdout, code } = await runCli(["stream", "read", "--pool", "default", "--data-dir", dataDir]);
+ *   const { stdout, code } = await runCli(["stream", "read", "--pool", "default", "--data-dir", dataDir], await childBackendEnv(dataDir));
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { inject } from "vitest";
 import { onEveryFileEnd } from "./file-end.js";
+import { childBackendEnv } from "./test-backend.js";
+
+export { childBackendEnv };
 
 /** Where the CLI runs (its working directory), the repository. */
 export const repoRoot = resolve(import.meta.dirname, "../..");
@@ -49,9 +54,13 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   return { code, stdout, stderr };
 }
 
-/** Starts `syncpool serve --port 0` on `dataDir`; resolves with its GraphQL URL from its start-up log line. */
+/**
+ * Starts `syncpool serve --port 0` on `dataDir` and the run's backend (unless `env` sets
+ * `DATABASE_URL`); resolves with its GraphQL URL from its start-up log line.
+ */
 export async function startChildServer(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; graphqlUrl: string }> {
-  const child = spawnCli(["serve", "--port", "0", "--data-dir", dataDir], { LOG_LEVEL: "info", ...env });
+  const backend = env["DATABASE_URL"] === undefined ? await childBackendEnv(dataDir) : {};
+  const child = spawnCli(["serve", "--port", "0", "--data-dir", dataDir], { LOG_LEVEL: "info", ...backend, ...env });
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
   const graphqlUrl = await new Promise<string>((resolveUrl, reject) => {

@@ -24,7 +24,7 @@
  *   const server = await startInProcessServer();
  *   const api = syncApi(server, (await server.signInGuest()).token);
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GraphQLFormattedError } from "graphql";
@@ -33,8 +33,10 @@ import { createLogger, silentLogger, type Logger } from "../../server/logger.js"
 import { startServer, type RunningServer, type StartServerOptions } from "../../server/node.js";
 import { createSyncpoolServer, type SyncpoolServer } from "../../server/create-server.js";
 import type { Storage } from "../../server/storage/storage.js";
-import { onEveryFileEnd } from "./file-end.js";
-import { createTestSchema, dropTestSchema, postgresTestUrl, releaseTestSchema, takeTestSchema } from "./postgres.js";
+import { postgresTestUrl, releaseTestSchema } from "./postgres.js";
+import { schemaOfDirectory, TEST_POOL_SIZE, testBackend } from "./test-backend.js";
+
+export { testBackend };
 
 export interface TestServerOptions {
   /** Fields of the server config to set (pools, adminToken, tokenTtlSeconds...). */
@@ -101,37 +103,6 @@ process.once("exit", () => {
   for (const dir of pendingCleanup) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The test run's storage backend for servers: SQLite unless the postgres project says otherwise. */
-export const testBackend: "sqlite" | "postgres" = process.env["SYNCPOOL_TEST_BACKEND"] === "postgres" ? "postgres" : "sqlite";
-
-/**
- * Connections per test server's pool on PostgreSQL (plus one for LISTEN). Small, so that parallel
- * test files, several servers per test and both projects stay within PostgreSQL's 100 connections.
- */
-const TEST_POOL_SIZE = 3;
-/** Schemas of data directories the test passed in (restart tests): dropped when the file's tests end. */
-const sharedSchemas = new Set<string>();
-onEveryFileEnd(async () => {
-  await Promise.all([...sharedSchemas].map((schema) => dropTestSchema(schema).catch(() => undefined)));
-  sharedSchemas.clear();
-});
-
-/** The schema of `dataDir`'s server on PostgreSQL: created on first use, remembered in the directory. */
-async function schemaFor(dataDir: string, ownsDir: boolean): Promise<string> {
-  const file = join(dataDir, ".test-postgres-schema");
-  if (existsSync(file)) return readFileSync(file, "utf8");
-  let schema: string;
-  try {
-    // A server of its own directory gets a schema an earlier server of the file left, emptied.
-    schema = ownsDir ? await takeTestSchema() : await createTestSchema();
-  } catch (error) {
-    throw new Error(`the postgres test project needs PostgreSQL at ${postgresTestUrl}: ${(error as Error).message}; set SYNCPOOL_TEST_DATABASE_URL`, { cause: error });
-  }
-  writeFileSync(file, schema);
-  if (!ownsDir) sharedSchemas.add(schema);
-  return schema;
-}
-
 /** Starts a server on 127.0.0.1, port 0. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const setup = await prepare(options);
@@ -168,7 +139,7 @@ async function prepare(options: TestServerOptions): Promise<Setup> {
   if (ownsDir) pendingCleanup.add(dataDir);
 
   const usePostgres = testBackend === "postgres" && !options.serverOptions?.storage && !options.config?.databaseUrl;
-  const schema = usePostgres ? await schemaFor(dataDir, ownsDir) : null;
+  const schema = usePostgres ? await schemaOfDirectory(dataDir, ownsDir) : null;
   const config: ServerConfig = {
     ...loadConfig({ LOG_LEVEL: "silent" }, { port: 0, host: "127.0.0.1", dataDir }),
     // Tests do not pull the plug; the crash test runs the real CLI with FULL.

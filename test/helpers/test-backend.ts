@@ -1,0 +1,63 @@
+/**
+ * The storage backend of the test run's servers, in-process (`server.ts`) or child processes
+ * (`cli.ts`): SQLite, unless the postgres project of `vitest.config.ts` sets
+ * `SYNCPOOL_TEST_BACKEND=postgres`. On PostgreSQL a data directory has a schema of its own, named
+ * in a file inside it, so a server restarted on the directory (in the test's process or as a new
+ * child) finds the same data, as it would in the SQLite file.
+ *
+ *   const env = await childBackendEnv(dataDir); // {} on SQLite; DATABASE_URL and the schema on PostgreSQL
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { onEveryFileEnd } from "./file-end.js";
+import { createTestSchema, dropTestSchema, postgresTestUrl, takeTestSchema } from "./postgres.js";
+
+/** The test run's storage backend for servers: SQLite unless the postgres project says otherwise. */
+export const testBackend: "sqlite" | "postgres" = process.env["SYNCPOOL_TEST_BACKEND"] === "postgres" ? "postgres" : "sqlite";
+
+/**
+ * Connections per test server's pool on PostgreSQL (plus one for LISTEN). Small, so that parallel
+ * test files, several servers per test and both projects stay within PostgreSQL's 100 connections.
+ */
+export const TEST_POOL_SIZE = 3;
+
+/** Schemas of data directories the test passed in (restart tests): dropped when the file's tests end. */
+const sharedSchemas = new Set<string>();
+onEveryFileEnd(async () => {
+  await Promise.all([...sharedSchemas].map((schema) => dropTestSchema(schema).catch(() => undefined)));
+  sharedSchemas.clear();
+});
+
+/**
+ * The PostgreSQL schema of `dataDir`'s server: created on first use, remembered in the directory.
+ * A directory the server owns (`ownsDir`) gets a migrated schema an earlier server of the worker
+ * left emptied, which its owner gives back (`releaseTestSchema`); any other a fresh one, dropped
+ * when the test file ends.
+ */
+export async function schemaOfDirectory(dataDir: string, ownsDir: boolean): Promise<string> {
+  const file = join(dataDir, ".test-postgres-schema");
+  if (existsSync(file)) return readFileSync(file, "utf8");
+  let schema: string;
+  try {
+    schema = ownsDir ? await takeTestSchema() : await createTestSchema();
+  } catch (error) {
+    throw new Error(`the postgres test project needs PostgreSQL at ${postgresTestUrl}: ${(error as Error).message}; set SYNCPOOL_TEST_DATABASE_URL`, { cause: error });
+  }
+  writeFileSync(file, schema);
+  if (!ownsDir) sharedSchemas.add(schema);
+  return schema;
+}
+
+/**
+ * The environment that points a `syncpool` child process (`serve`, `stream read`...) at the run's
+ * backend for `dataDir`: nothing on SQLite (the data directory holds the database), the test
+ * database and the directory's schema on PostgreSQL.
+ */
+export async function childBackendEnv(dataDir: string): Promise<Record<string, string>> {
+  if (testBackend === "sqlite") return {};
+  return {
+    DATABASE_URL: postgresTestUrl,
+    SYNCPOOL_DATABASE_SCHEMA: await schemaOfDirectory(dataDir, false),
+    SYNCPOOL_DATABASE_POOL_SIZE: String(TEST_POOL_SIZE),
+  };
+}
