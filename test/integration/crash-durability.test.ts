@@ -1,70 +1,23 @@
 /**
- * An acknowledged push survives the process dying at any moment: the server runs as a child
- * process (the real CLI, SQLite with synchronous=FULL), is killed with SIGKILL while pushes are
- * in flight, restarts on the same data directory, and must still hold every push it answered.
- * The burst is concurrent, so its pushes commit in groups (one transaction, one fsync, a
- * savepoint each): an acknowledged push is there whole, an unacknowledged one whole or not at all.
- * Spawns processes: SIGKILL and a restart on the same files are the point.
+ * An acknowledged push survives the server process dying at any moment: the server runs as a
+ * child process (the real CLI), is killed with SIGKILL while pushes are in flight, restarts on the
+ * same data, and must still hold every push it answered. The same test runs on both backends
+ * (`test-backend.ts`): SQLite with synchronous=FULL in the data directory, or PostgreSQL in a
+ * schema of its own, where the kill drops the server's connections mid-transaction. The burst is
+ * concurrent, so its pushes commit in groups (one transaction, one COMMIT, a savepoint each: per
+ * stream shard on PostgreSQL): an acknowledged push is there whole, an unacknowledged one whole
+ * or not at all.
+ * Spawns processes: SIGKILL and a restart on the same data are the point.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cliArgs } from "../helpers/cli.js";
+import { exited, startChildServer } from "../helpers/cli.js";
+import { syncApi } from "../helpers/sync-api.js";
 
-const repoRoot = resolve(import.meta.dirname, "../..");
 const dataDir = mkdtempSync(join(tmpdir(), "syncpool-crash-"));
-const children = new Set<ChildProcess>();
-
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-/** Starts `syncpool serve` and resolves with its GraphQL URL, read from its start-up log line. */
-async function startChild(): Promise<{ child: ChildProcess; graphqlUrl: string }> {
-  const child = spawn(process.execPath, cliArgs(["serve", "--port", "0", "--data-dir", dataDir]), {
-    cwd: repoRoot,
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
-
-  const graphqlUrl = await new Promise<string>((resolveUrl, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on("line", (line) => {
-      try {
-        const entry = JSON.parse(line) as { graphqlUrl?: string };
-        if (entry.graphqlUrl) resolveUrl(entry.graphqlUrl);
-      } catch {
-        // not a log line
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
-  });
-  return { child, graphqlUrl };
-}
-
-async function gql<T>(graphqlUrl: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const response = await fetch(graphqlUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-const PUSH = `mutation ($input: PushRecordsInput!) { pushRecords(input: $input) { datasetSyncCount } }`;
-const RECORDS = `query ($dataset: String!, $after: String) {
-  records(dataset: $dataset, sinceSyncCount: 0, first: 1000, after: $after) { records { key value } datasetSyncCount nextCursor }
-}`;
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 interface Acknowledged {
   dataset: string;
@@ -79,22 +32,17 @@ const pairKey = (key: string): string => `${key}-pair`;
 function push(graphqlUrl: string, token: string, dataset: string, index: number): Promise<Acknowledged> {
   const key = `key-${index}`;
   const value = `value-${index}`;
-  const patches = [{ op: "REPLACE", key, value }, { op: "REPLACE", key: pairKey(key), value }];
-  return gql<{ pushRecords: { datasetSyncCount: number } }>(
-    graphqlUrl,
-    PUSH,
-    { input: { dataset, deviceId: "crash-device", mutationId: `mutation-${index}`, patches } },
-    token,
-  ).then(({ pushRecords }) => ({ dataset, key, value, syncCount: pushRecords.datasetSyncCount }));
+  const patches = [{ op: "REPLACE" as const, key, value }, { op: "REPLACE" as const, key: pairKey(key), value }];
+  return syncApi(graphqlUrl, token)
+    .push({ dataset, deviceId: "crash-device", mutationId: `mutation-${index}`, patches })
+    .then(({ datasetSyncCount }) => ({ dataset, key, value, syncCount: datasetSyncCount }));
 }
 
 describe("crash durability", () => {
   it("keeps every acknowledged push after SIGKILL and a restart", async () => {
-    const first = await startChild();
-    const { signIn } = await gql<{ signIn: { identityId: string; token: string; deviceSecret: string } }>(
-      first.graphqlUrl,
+    const first = await startChildServer(dataDir);
+    const { signIn } = await syncApi(first.graphqlUrl, undefined).call<{ signIn: { identityId: string; token: string; deviceSecret: string } }>(
       `mutation { signIn(input: { identityPoolId: "default" }) { identityId token deviceSecret } }`,
-      {},
     );
     const acknowledged: Acknowledged[] = [];
 
@@ -117,30 +65,21 @@ describe("crash durability", () => {
     });
     first.child.kill("SIGKILL");
     await Promise.allSettled(burst);
-    await new Promise((resolveExit) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolveExit(null) : first.child.once("exit", resolveExit)));
+    await exited(first.child);
     expect(acknowledged.length).toBeGreaterThanOrEqual(45);
 
-    const second = await startChild();
+    const second = await startChildServer(dataDir);
     try {
       // The identity, its device secret and the signing key all survived too.
-      const { signIn: again } = await gql<{ signIn: { token: string } }>(
-        second.graphqlUrl,
+      const { signIn: again } = await syncApi(second.graphqlUrl, undefined).call<{ signIn: { token: string } }>(
         `mutation ($input: SignInInput!) { signIn(input: $input) { token } }`,
         { input: { identityPoolId: "default", identityId: signIn.identityId, deviceSecret: signIn.deviceSecret } },
       );
+      const api = syncApi(second.graphqlUrl, again.token);
 
-      const datasets = ["sequential", "burst-0", "burst-1", "burst-2"];
-      for (const dataset of datasets) {
-        const stored = new Map<string, string | null>();
-        let datasetSyncCount = 0;
-        let after: string | null = null;
-        do {
-          const { records }: { records: { records: Array<{ key: string; value: string | null }>; datasetSyncCount: number; nextCursor: string | null } } =
-            await gql(second.graphqlUrl, RECORDS, { dataset, after }, again.token);
-          for (const record of records.records) stored.set(record.key, record.value);
-          datasetSyncCount = records.datasetSyncCount;
-          after = records.nextCursor;
-        } while (after !== null);
+      for (const dataset of ["sequential", "burst-0", "burst-1", "burst-2"]) {
+        const { records, datasetSyncCount } = await api.pullAll(dataset, 0, 1000);
+        const stored = new Map(records.map((record) => [record.key, record.value]));
 
         for (const ack of acknowledged.filter((candidate) => candidate.dataset === dataset)) {
           expect(stored.get(ack.key), `${dataset}/${ack.key}`).toBe(ack.value);
@@ -155,9 +94,8 @@ describe("crash durability", () => {
       }
     } finally {
       // A graceful stop: SIGTERM closes the server and its storage and exits 0.
-      const exited = new Promise<number | null>((resolveExit) => second.child.once("exit", (code) => resolveExit(code)));
       second.child.kill("SIGTERM");
-      expect(await exited).toBe(0);
+      expect(await exited(second.child)).toBe(0);
     }
     // Two server child processes, one killed mid-storm and one restarted on the same data.
   }, 60_000);

@@ -2,16 +2,17 @@
  * The stream is an outbox in the same transaction as the records: a server killed with SIGKILL
  * in the middle of a storm of pushes, then restarted, holds exactly one event per acknowledged
  * push (and per committed one: an unanswered push that committed is in the stream once too), with
- * every shard still gap-free. The server is the real CLI (SQLite, synchronous=FULL), and the
- * stream is read back with `syncpool stream read`, straight from the database.
- * Spawns processes: SIGKILL, a restart on the same files and the CLI are the point.
+ * every shard still gap-free. The server is the real CLI on the run's backend (SQLite with
+ * synchronous=FULL, or PostgreSQL in a schema of its own: `test-backend.ts`), and the stream is
+ * read back with `syncpool stream read`, straight from the database.
+ * Spawns processes: SIGKILL, a restart on the same data and the CLI are the point.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StreamRecord } from "../../server/stream/consumer.js";
-import { exited, runCli, startChildServer } from "../helpers/cli.js";
+import { childBackendEnv, exited, runCli, startChildServer } from "../helpers/cli.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "syncpool-stream-crash-"));
@@ -50,7 +51,7 @@ describe("stream crash durability", () => {
 
     const second = await startChildServer(dataDir);
     try {
-      const read = await runCli(["stream", "read", "--pool", "default", "--data-dir", dataDir]);
+      const read = await runCli(["stream", "read", "--pool", "default", "--data-dir", dataDir], await childBackendEnv(dataDir));
       expect(read.stderr).toBe("");
       expect(read.code).toBe(0);
       const records = read.stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as StreamRecord);
