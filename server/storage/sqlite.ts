@@ -39,6 +39,8 @@ export interface SqliteConnectionSettings {
   synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA";
   foreignKeys: boolean;
   busyTimeoutMs: number;
+  /** Where temporary files (a savepoint's sub-journal among them) live: MEMORY, FILE or DEFAULT. */
+  tempStore: "DEFAULT" | "FILE" | "MEMORY";
 }
 
 /** `Storage` plus what only SQLite has: for startup logs and the adapter's own tests. */
@@ -69,6 +71,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
 }
 
 const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
+const TEMP_STORE_NAMES = ["DEFAULT", "FILE", "MEMORY"] as const;
 
 function readSettings(db: Db): SqliteConnectionSettings {
   return {
@@ -76,6 +79,7 @@ function readSettings(db: Db): SqliteConnectionSettings {
     synchronous: SYNCHRONOUS_NAMES[Number(db.pragma("synchronous", { simple: true }))] ?? "OFF",
     foreignKeys: db.pragma("foreign_keys", { simple: true }) === 1,
     busyTimeoutMs: Number(db.pragma("busy_timeout", { simple: true })),
+    tempStore: TEMP_STORE_NAMES[Number(db.pragma("temp_store", { simple: true }))] ?? "DEFAULT",
   };
 }
 
@@ -84,6 +88,11 @@ function openConnection(options: SqliteStorageOptions): Db {
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
   db.pragma("foreign_keys = ON");
+  // Every member of a group commit runs in a savepoint, and a page the group already changed is
+  // copied to the savepoint's sub-journal before a member changes it again: in a temporary file
+  // by default, a write system call per page. In memory it costs a copy; it never needs to
+  // survive a crash (the WAL holds nothing of an uncommitted transaction).
+  db.pragma("temp_store = MEMORY");
   return db;
 }
 

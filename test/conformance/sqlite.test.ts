@@ -48,9 +48,9 @@ describe("sqlite storage", () => {
     return storage;
   }
 
-  it("runs WAL with synchronous FULL and foreign keys on both connections by default", async () => {
+  it("runs WAL with synchronous FULL, foreign keys and temporary files in memory on both connections by default", async () => {
     const storage = await openMigrated(join(await tempDir(), "syncpool.db"));
-    const expected = { journalMode: "wal", synchronous: "FULL", foreignKeys: true, busyTimeoutMs: 5000 };
+    const expected = { journalMode: "wal", synchronous: "FULL", foreignKeys: true, busyTimeoutMs: 5000, tempStore: "MEMORY" };
     expect(storage.connectionSettings()).toEqual({ writer: expected, reader: expected });
   });
 
