@@ -23,10 +23,19 @@ export const TEST_POOL_SIZE = 3;
 
 /** Schemas of data directories the test passed in (restart tests): dropped when the file's tests end. */
 const sharedSchemas = new Set<string>();
-onEveryFileEnd(async () => {
-  await Promise.all([...sharedSchemas].map((schema) => dropTestSchema(schema).catch(() => undefined)));
-  sharedSchemas.clear();
-});
+let dropsAtFileEnd = false;
+/**
+ * Registered on first use, so it runs after the hook that kills the file's child servers (`cli.ts`,
+ * registered when imported): DROP SCHEMA would otherwise wait on the locks of a child still running.
+ */
+function dropSharedSchemasAtFileEnd(): void {
+  if (dropsAtFileEnd) return;
+  dropsAtFileEnd = true;
+  onEveryFileEnd(async () => {
+    await Promise.all([...sharedSchemas].map((schema) => dropTestSchema(schema).catch(() => undefined)));
+    sharedSchemas.clear();
+  });
+}
 
 /**
  * The PostgreSQL schema of `dataDir`'s server: created on first use, remembered in the directory.
@@ -44,7 +53,10 @@ export async function schemaOfDirectory(dataDir: string, ownsDir: boolean): Prom
     throw new Error(`the postgres test project needs PostgreSQL at ${postgresTestUrl}: ${(error as Error).message}; set SYNCPOOL_TEST_DATABASE_URL`, { cause: error });
   }
   writeFileSync(file, schema);
-  if (!ownsDir) sharedSchemas.add(schema);
+  if (!ownsDir) {
+    sharedSchemas.add(schema);
+    dropSharedSchemasAtFileEnd();
+  }
   return schema;
 }
 
