@@ -85,6 +85,6 @@ describe("stream crash durability", () => {
     }
     // Two server child processes, one killed mid-storm and one restarted on the same data: each
     // start-up takes seconds of CPU, and on PostgreSQL the first migrates its schema; the whole
-    // test took up to 50 s with the two crash files side by side on a busy 2-core machine.
+    // test took over 60 s with the two crash files side by side on a busy 2-core machine.
   }, 120_000);
 });
