@@ -3,11 +3,13 @@
  * head of every shard (one small query) and wakes the `ShardWorker` of each (consumer, shard)
  * that is behind; ticks run on an interval (for events other processes append: another server,
  * the CLI's bulk publish) and right after this process commits an event (`wake`: in a microtask,
- * no timer or event-loop turn between the commit and the read). Workers of different shards run
- * concurrently; one shard's events are fed strictly one after another.
+ * no timer or event-loop turn between the commit and the read). An event committed here comes
+ * with the wake-up, as stored: it is handed to the workers of its shard, which deliver it without
+ * reading it back (nor the heads) when it is the next one they need. Workers of different shards
+ * run concurrently; one shard's events are fed strictly one after another.
  */
 import type { Logger } from "../logger.js";
-import type { StreamStore } from "../storage/stream-store.js";
+import type { StreamEventRow, StreamStore } from "../storage/stream-store.js";
 import type { Consumer } from "./consumer.js";
 import { ShardWorker, type ClaimShard, type ShardProgress, type ShardWorkerDeps } from "./shard-worker.js";
 
@@ -83,16 +85,34 @@ export class ConsumerRunner {
   }
 
   /**
-   * An event was committed here: look at the shards once the committing code has returned (calls
-   * in one turn coalesce; a commit during a tick makes it read the heads once more). Never throws.
+   * Events were committed here: `events` (as stored) go straight to the workers of their shards;
+   * without them, or for a shard with no worker yet, look at the shards once the committing code
+   * has returned (calls in one turn coalesce; a commit during a tick makes it read the heads once
+   * more). Never throws.
    */
-  wake(): void {
-    if (this.#wakeScheduled || !this.#timer) return;
+  wake(events: readonly StreamEventRow[] = []): void {
+    if (!this.#timer) return;
+    if (events.length > 0 && this.#handOver(events)) return;
+    if (this.#wakeScheduled) return;
     this.#wakeScheduled = true;
     queueMicrotask(() => {
       this.#wakeScheduled = false;
       void this.#tick();
     });
+  }
+
+  /** Offers each event to the worker of every consumer reading its pool; false when a worker is missing. */
+  #handOver(events: readonly StreamEventRow[]): boolean {
+    let everyWorker = true;
+    for (const event of events) {
+      for (const consumer of this.#consumers) {
+        if (!consumer.accepts(event.poolId)) continue;
+        const worker = this.#workers.get(consumer.name)?.get(`${event.poolId}/${event.shard}`);
+        if (worker) worker.offer(event);
+        else everyWorker = false;
+      }
+    }
+    return everyWorker;
   }
 
   /** The consumer named `name`, or undefined. */

@@ -7,7 +7,7 @@ import type { RecordKind, SyncRecord } from "../../core/types.js";
 import { shownRecordValue } from "../../core/shown-value.js";
 import type { ChangeOrigin } from "../committed-change.js";
 import type { DatasetWriteTx } from "../storage/storage.js";
-import type { AppendedEvent } from "../storage/stream-store.js";
+import type { StreamEventRow } from "../storage/stream-store.js";
 import { shardOf } from "./shard.js";
 
 /** One record of an event, as Cognito's `kinesisSyncRecords[]` entries plus `kind` and `origin`. */
@@ -111,14 +111,17 @@ export function buildEventBody(change: ChangeEventInput): StreamEventBody {
 /**
  * Appends the change's event inside the transaction `tx` that commits the change itself (the
  * transactional outbox): the change and its event commit together or not at all. Call it last in
- * the transaction. `shards` is the pool's shard count.
+ * the transaction. `shards` is the pool's shard count. Resolves with the event as stored, which
+ * this process's consumers are handed once the transaction has committed (no read back).
  */
-export function appendChangeEvent(tx: DatasetWriteTx, shards: number, change: ChangeEventInput): Promise<AppendedEvent> {
-  return tx.appendEvent({
+export async function appendChangeEvent(tx: DatasetWriteTx, shards: number, change: ChangeEventInput): Promise<StreamEventRow> {
+  const input = {
     poolId: change.poolId,
     shard: shardOf(change.identityId, shards),
     partitionKey: change.identityId,
     arrivedAt: change.committedAt,
     data: JSON.stringify(buildEventBody(change)),
-  });
+  };
+  const { sequence, arrivedAt } = await tx.appendEvent(input);
+  return { ...input, sequence, arrivedAt };
 }

@@ -8,13 +8,17 @@
  * exponential backoff; after the consumer's `maxAttempts` it is parked in the dead letters (the
  * checkpoint moves past it in the same transaction) and the shard moves on.
  *
+ * Events this process commits are offered to the worker as stored (`offer`); while the next one it
+ * needs is among them, it delivers them without reading the shard. A few only are kept (a batch):
+ * any other event, or one offered to a worker that is behind, is read from storage as before.
+ *
  * Before each batch the worker asks `claim`: only the instance holding the shard's lease may feed
  * it (`consumer-leases.ts`). A worker that (re)gains a claim reloads the checkpoint, since another
  * instance may have moved it meanwhile.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "../logger.js";
-import type { StreamStore } from "../storage/stream-store.js";
+import type { StreamEventRow, StreamStore } from "../storage/stream-store.js";
 import { toStreamRecord, type Consumer } from "./consumer.js";
 import { MAX_PAGE_BYTES } from "./read-stream.js";
 
@@ -70,6 +74,8 @@ export class ShardWorker {
   /** The checkpoint writes behind the deliveries (`#saveBehind`); null when none is under way. */
   #saving: Promise<void> | null = null;
   #claimed = true;
+  /** Events committed in this process, by sequence, not yet delivered (at most a batch). */
+  readonly #offered = new Map<number, StreamEventRow>();
   #attempts = 0;
   #lastError: string | null = null;
 
@@ -95,6 +101,12 @@ export class ShardWorker {
     }
   }
 
+  /** An event committed in this process, as stored: kept (room permitting) to be delivered without a read. */
+  offer(event: StreamEventRow): void {
+    if (event.sequence > this.#checkpoint && this.#offered.size < this.deps.batchSize) this.#offered.set(event.sequence, event);
+    this.notify(event.sequence);
+  }
+
   /** Resolves when the current run (if any) has ended and the checkpoint it reached is saved (or failed to be). */
   async idle(): Promise<void> {
     await this.#running;
@@ -117,14 +129,17 @@ export class ShardWorker {
     const { storage, batchSize, logger } = this.deps;
     try {
       while (!this.deps.signal.aborted && this.#checkpoint < this.#head) {
-        if (!(await this.#claim())) return false;
+        if (!(await this.#claim())) {
+          this.#offered.clear(); // another instance feeds the shard; it reads what it needs
+          return false;
+        }
         // Delivered and not yet saved stays within one batch: that is all a crash can re-offer.
         const room = batchSize - (this.#checkpoint - this.#saved);
         if (room <= 0) {
           await this.#flush();
           continue;
         }
-        const events = await storage.readStreamEvents(this.poolId, this.shard, this.#checkpoint + 1, room, MAX_PAGE_BYTES);
+        const events = this.#takeOffered(room) ?? (await storage.readStreamEvents(this.poolId, this.shard, this.#checkpoint + 1, room, MAX_PAGE_BYTES));
         const first = events[0]?.sequence ?? this.#head + 1;
         if (first > this.#checkpoint + 1) {
           // Retention trimmed events this consumer never saw: they are gone for every reader.
@@ -147,8 +162,21 @@ export class ShardWorker {
     }
   }
 
+  /** The offered events that follow the checkpoint without a gap, at most `room`; null when the next is not among them. */
+  #takeOffered(room: number): StreamEventRow[] | null {
+    for (const sequence of this.#offered.keys()) if (sequence <= this.#checkpoint) this.#offered.delete(sequence);
+    const events: StreamEventRow[] = [];
+    for (let sequence = this.#checkpoint + 1; events.length < room; sequence++) {
+      const event = this.#offered.get(sequence);
+      if (!event) break;
+      this.#offered.delete(sequence);
+      events.push(event);
+    }
+    return events.length > 0 ? events : null;
+  }
+
   /** Delivers one event until it succeeds or goes to the dead letters; false when stopped. */
-  async #deliver(event: Awaited<ReturnType<StreamStore["readStreamEvents"]>>[number]): Promise<boolean> {
+  async #deliver(event: StreamEventRow): Promise<boolean> {
     const { consumer } = this;
     for (;;) {
       try {

@@ -138,7 +138,7 @@ export async function createStreamRuntime(deps: StreamRuntimeDeps): Promise<Stre
         checkJson: jsonCheckOf(settings),
       };
     },
-    onAppended: () => runner.wake(),
+    onAppended: (events) => runner.wake(events),
   };
 
   const bulk: BulkPublishDeps = { storage, now, logger };

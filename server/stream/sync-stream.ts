@@ -5,14 +5,18 @@
  */
 import type { ConflictStrategy } from "../../core/types.js";
 import type { JsonRecordCheck } from "../identity/json-schemas.js";
+import type { StreamEventRow } from "../storage/stream-store.js";
 import type { SyncTrigger } from "./trigger-contract.js";
 
 /** What the sync operations need from the event stream (`server/stream/`). */
 export interface SyncStreamDeps {
   /** The pool's stream shape and sync trigger, read on every push (pools are cached). */
   poolStream(poolId: string): Promise<PoolStream>;
-  /** Called after a change and its event committed, to wake this process's consumers. Must not throw. */
-  onAppended(): void;
+  /**
+   * Called after a change and its event committed, with the events as stored (or none: the
+   * consumers then read the shards). Must not throw.
+   */
+  onAppended(events?: readonly StreamEventRow[]): void;
 }
 
 /** A pool's stream settings as a push uses them. */

@@ -31,6 +31,7 @@ import { DEFAULT_YDOC_BUDGET } from "../../core/ydoc-budget.js";
 import type { JsonRecordCheck } from "../identity/json-schemas.js";
 import { materializeStoredJson } from "../../core/shown-value.js";
 import type { DatasetRow, DatasetWriteTx } from "../storage/storage.js";
+import type { StreamEventRow } from "../storage/stream-store.js";
 import { announceCommitted, appendCommitted, nextSyncCount, type CommittedChange } from "../change.js";
 import { shardOf } from "../stream/shard.js";
 import type { SyncTrigger, SyncTriggerAnswer } from "../stream/trigger-contract.js";
@@ -62,10 +63,10 @@ export async function applyPush(deps: SyncDeps, caller: Caller, input: PushRecor
   const push: Push = { deps, caller, input, patches, pool, ydoc };
   const outcome = pool.trigger ? await pushWithTrigger(push, pool.trigger) : await commitPush(push, null);
   if (outcome === RACED) throw new Error("unreachable: a push without a version check cannot race");
-  const { result, triggered } = outcome;
+  const { result, triggered, event } = outcome;
   if (!result.replayed && result.conflicts.length === 0) {
     const records = result.records.filter((record) => record.syncCount === result.datasetSyncCount);
-    announceCommitted(deps, [{ ...committed(push, result.datasetSyncCount, records), origin: triggered ? "trigger" : "device" }]);
+    announceCommitted(deps, [{ ...committed(push, result.datasetSyncCount, records), origin: triggered ? "trigger" : "device" }], event ? [event] : []);
   }
   return result;
 }
@@ -88,10 +89,11 @@ function committed(push: Push, syncCount: number, records: SyncRecord[]): Omit<C
 /** YDOC work for deps built without a pool (tests): in place, budget still checked. */
 const INLINE_YDOC_WORK = createInlineYdocWork(DEFAULT_YDOC_BUDGET);
 
-/** The push's answer, and whether a trigger changed any record of it. */
+/** The push's answer, whether a trigger changed any record of it, and the stream event it committed. */
 interface Outcome {
   result: PushResult;
   triggered: boolean;
+  event?: StreamEventRow;
 }
 
 /** The commit pass found the dataset changed since the trigger saw it. */
@@ -155,8 +157,8 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
       createdAt: now,
     });
     const change = { ...committed(push, syncCount, final.changed), origin: "device" as const };
-    await appendCommitted(tx, pool.shards, change, now, final.triggerKeys);
-    return { result, triggered: final.triggerKeys.size > 0 };
+    const event = await appendCommitted(tx, pool.shards, change, now, final.triggerKeys);
+    return { result, triggered: final.triggerKeys.size > 0, event };
   }, { streamShard, mutation: input }); // readState looks the mutation up first
 }
 
