@@ -4,9 +4,13 @@
  * transactions can never wait on each other in a cycle:
  * 1. dataset advisory locks (a merge, and a group commit's transaction, take every one they write
  *    at once, sorted by (identity, name), before any other lock), each before its dataset row is read;
- * 2. a merge only: the source identity's row, `FOR UPDATE`. A push reads that row `FOR KEY SHARE`
- *    after its dataset lock (`assertIdentityWritable`), so a push already past its dataset lock
- *    finishes first, and one that comes later sees the source disabled;
+ * 2. identity rows: a merge takes the source's `FOR UPDATE`. A push reads its identity's row
+ *    `FOR KEY SHARE` after its dataset lock (`assertIdentityWritable`), so a push already past its
+ *    dataset lock finishes first, and one that comes later sees the source disabled. A group
+ *    commit's transaction takes every member's identity row `FOR KEY SHARE`, sorted, right after
+ *    its dataset locks and before any member runs: otherwise an earlier member could take a lock a
+ *    merge still needs (its target's dataset-creation lock, the stream shard's row) while a later
+ *    member of the merge's source waits for the merge's row lock, a cycle;
  * 3. identity dataset-creation advisory locks (a merge takes both identities', sorted by id); a
  *    dataset write takes its identity's when it counts live datasets or creates or revives one,
  *    so dataset creation per identity is serialized across servers.
@@ -38,6 +42,15 @@ export async function lockDatasets(session: SqlSession, schema: string, datasets
   const names = datasets.map((ref) => ref.name);
   await session.run(sql`
     SELECT pg_advisory_xact_lock(hashtext(owner), hashtext(name)) FROM unnest(${owners}::text[], ${names}::text[]) AS locks(owner, name)`);
+}
+
+/**
+ * Takes the identity rows of `identityIds` `FOR KEY SHARE`, sorted, in one statement: a group
+ * commit's step 2. A merge's `FOR UPDATE` of its source then waits for the group, or the group for
+ * the merge, while the waiting side holds only dataset locks. Identities without a row lock nothing.
+ */
+export async function lockIdentityRows(session: SqlSession, identityIds: readonly string[]): Promise<void> {
+  await session.run(sql`SELECT 1 FROM identities WHERE id = ANY(${[...new Set(identityIds)]}::text[]) ORDER BY id FOR KEY SHARE`);
 }
 
 /** Takes the identity's dataset-creation lock: one int8 key, a key space apart from the dataset locks' int4 pairs. */

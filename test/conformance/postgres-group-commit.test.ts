@@ -48,6 +48,21 @@ function datasetLockHolders(schema: string, datasets: Array<[string, string]>): 
   });
 }
 
+/** Whether a session waits for a lock held by the one holding `identityId`'s dataset-creation lock. */
+function waitsForCreator(schema: string, identityId: string): Promise<boolean> {
+  return withTestClient(async (client) => {
+    const { rows } = await client.query<{ waits: boolean }>(
+      `WITH holder AS (
+         SELECT l.pid FROM pg_locks l, hashtextextended($1, 0) AS key
+         WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+           AND l.classid::bigint = ((key >> 32) & 4294967295) AND l.objid::bigint = (key & 4294967295))
+       SELECT EXISTS (SELECT 1 FROM pg_stat_activity a JOIN holder h ON h.pid = ANY(pg_blocking_pids(a.pid))) AS waits`,
+      [`syncpool.datasets.${schema}.${identityId}`],
+    );
+    return rows[0]!.waits;
+  });
+}
+
 const eventNames = async (storage: Storage) =>
   (await storage.stream.readStreamEvents("pool", 0, 1, 100)).map((event) => [event.sequence, (JSON.parse(event.data) as { name: string }).name]);
 
@@ -177,6 +192,41 @@ await describeWithPostgres("PostgreSQL group commit", () => {
     const nested = storage.datasets.writeDataset(IDENTITY_A, "outer", () => write(storage, IDENTITY_A, "inner", []), { streamShard: SHARD });
     await expect(nested).rejects.toThrow(/not reentrant/);
     await expect(write(storage, IDENTITY_B, "later", [])).resolves.toBe("later");
+  });
+
+  it("commits a group and a merge racing it, an earlier member creating a dataset of the merge's target and a later one writing as its source, without a deadlock", async () => {
+    const storage = await openMigrated();
+    // IDENTITY_A sorts first: the group runs the target's member, then the source's.
+    const [target, source] = [IDENTITY_A, IDENTITY_B];
+    for (const id of [target, source]) await storage.identities.createIdentityWithLogins({ id, poolId: "pool", secretHash: null, createdAt: 1 }, []);
+    let created!: () => void;
+    const targetCreated = new Promise<void>((resolve) => (created = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    // Neither new dataset is on the merge's list: it holds none of their locks.
+    const targetWrite = storage.datasets.writeDataset(target, "new", async (tx) => {
+      await tx.saveDataset(makeDataset(target, "new", 1)); // takes the target's dataset-creation lock
+      created();
+      await resumed;
+      return "target";
+    }, { streamShard: SHARD });
+    const sourceWrite = storage.datasets.writeDataset(source, "new", async (tx) => {
+      await tx.saveDataset(makeDataset(source, "new", 1));
+      return "source";
+    }, { streamShard: SHARD });
+    await targetCreated;
+    const merge = storage.identities.writeMerge(source, target, [{ identityId: source, name: "d" }, { identityId: target, name: "d" }], async (tx) => {
+      await tx.markMerged(source, target, 2);
+      return "merged";
+    });
+    // The merge now waits for the group (for the target's creation lock, or the source's row).
+    await expect.poll(() => waitsForCreator(storage.schema, target), { timeout: 20_000 }).toBe(true);
+    resume();
+    expect(await Promise.allSettled([targetWrite, sourceWrite, merge])).toEqual(
+      ["target", "source", "merged"].map((value) => ({ status: "fulfilled", value })),
+    );
+    expect(await storage.datasets.getDataset(source, "new")).toMatchObject({ syncCount: 1 });
+    expect(await storage.identities.getIdentityStatus(source)).toMatchObject({ mergedInto: target });
   });
 
   it("commits the groups of two instances writing the same datasets in opposite orders, without a deadlock", async () => {
