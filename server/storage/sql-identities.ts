@@ -48,9 +48,15 @@ const STATUS_COLUMNS = raw(`i.id, i.pool_id AS "poolId", i.secret_hash IS NOT NU
 type StatusRow = Omit<IdentityStatus, "hasSecret"> & { hasSecret: boolean | 0 | 1 };
 const toStatus = ({ hasSecret, ...row }: StatusRow): IdentityStatus => ({ ...row, hasSecret: hasSecret === true || hasSecret === 1 });
 
-/** The identity's status as `session` sees it now, or null. */
+/**
+ * The identity's status as `session` sees it now, or null. Every request with a token reads it:
+ * the columns are `STATUS_COLUMNS` written out, so the query is a plain template whose text is
+ * rendered once (`renderSql`), and SQLite answers it without a promise (`SqlSession.now`).
+ */
 async function selectStatus(session: SqlSession, id: string): Promise<IdentityStatus | null> {
-  const row = await session.get<StatusRow>(sql`SELECT ${STATUS_COLUMNS} FROM identities i WHERE i.id = ${id}`);
+  const query = sql`SELECT i.id, i.pool_id AS "poolId", i.secret_hash IS NOT NULL AS "hasSecret", i.disabled_at AS "disabledAt",
+    i.merged_into AS "mergedInto" FROM identities i WHERE i.id = ${id}`;
+  const row = session.now ? session.now.get<StatusRow>(query) : await session.get<StatusRow>(query);
   return row ? toStatus(row) : null;
 }
 
