@@ -24,7 +24,7 @@
  *   const server = await startInProcessServer();
  *   const api = syncApi(server, (await server.signInGuest()).token);
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GraphQLFormattedError } from "graphql";
@@ -32,6 +32,7 @@ import { loadConfig, type ServerConfig } from "../../server/config.js";
 import { createLogger, silentLogger, type Logger } from "../../server/logger.js";
 import { startServer, type RunningServer, type StartServerOptions } from "../../server/node.js";
 import { createSyncpoolServer, type SyncpoolServer } from "../../server/create-server.js";
+import { openStorage, SQLITE_FILE_NAME } from "../../server/storage/open-storage.js";
 import type { Storage } from "../../server/storage/storage.js";
 import { postgresTestUrl, releaseTestSchema } from "./postgres.js";
 import { schemaOfDirectory, TEST_POOL_SIZE, testBackend } from "./test-backend.js";
@@ -103,6 +104,23 @@ process.once("exit", () => {
   for (const dir of pendingCleanup) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * A SQLite database the migrations brought to the newest version, made once per worker: a server
+ * of a fresh directory starts on a copy of it (still empty: no keys, pools or users), so each
+ * does not run every migration again. Starting on an empty directory, and migrating an older
+ * database, are what the storage, CLI and restart tests prove.
+ */
+let migratedTemplate: Promise<string> | undefined;
+function migratedSqliteTemplate(): Promise<string> {
+  return (migratedTemplate ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "syncpool-test-template-"));
+    pendingCleanup.add(dir);
+    // Closing checkpoints the write-ahead log into the file: the copy is the whole database.
+    await (await openStorage({ dataDir: dir, sqliteSynchronous: "NORMAL" })).close();
+    return join(dir, SQLITE_FILE_NAME);
+  })());
+}
+
 /** Starts a server on 127.0.0.1, port 0. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const setup = await prepare(options);
@@ -140,6 +158,8 @@ async function prepare(options: TestServerOptions): Promise<Setup> {
 
   const usePostgres = testBackend === "postgres" && !options.serverOptions?.storage && !options.config?.databaseUrl;
   const schema = usePostgres ? await schemaOfDirectory(dataDir, ownsDir) : null;
+  const ownSqlite = !usePostgres && ownsDir && !options.serverOptions?.storage && !options.config?.databaseUrl;
+  if (ownSqlite) copyFileSync(await migratedSqliteTemplate(), join(dataDir, SQLITE_FILE_NAME));
   const config: ServerConfig = {
     ...loadConfig({ LOG_LEVEL: "silent" }, { port: 0, host: "127.0.0.1", dataDir }),
     // Tests do not pull the plug; the crash test runs the real CLI with FULL.
