@@ -2,7 +2,8 @@
  * `GET /metrics`: off by default (404), open with SYNCPOOL_METRICS=on, behind the admin token with
  * `admin`. After real traffic (sign-ins, pushes, errors, a rate limit, a live subscription, a
  * stream consumer holding an event) the scrape, parsed as Prometheus text, shows every counter moved.
- * Binds a port: the live connection counted per transport is a real SSE stream.
+ * The server with traffic binds a port: the live connection counted per transport is a real SSE
+ * stream. The endpoint's modes need no socket: their servers are in-process, started once in the hook.
  */
 import { readFileSync } from "node:fs";
 import parsePrometheusTextFormat, { type PrometheusFamily } from "parse-prometheus-text-format";
@@ -10,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolSettingsSchema } from "../../server/config.js";
 import type { StreamHandler } from "../../server/stream/consumer.js";
 import { subscribeSse } from "../helpers/push-clients.js";
-import { startTestServer, testBackend, type TestServer } from "../helpers/server.js";
+import { startInProcessServer, startTestServer, testBackend, type InProcessServer, type TestServer } from "../helpers/server.js";
 import { syncApi } from "../helpers/sync-api.js";
 
 const ADMIN_TOKEN = "admin-token-for-metrics-0123456789abcdef";
 
-async function scrape(server: TestServer, token?: string): Promise<PrometheusFamily[]> {
-  const response = await fetch(`${server.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+async function scrape(server: InProcessServer, token?: string): Promise<PrometheusFamily[]> {
+  const response = await server.testFetch(`${server.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
   return parsePrometheusTextFormat(await response.text());
@@ -30,26 +31,26 @@ function sample(families: PrometheusFamily[], name: string, labels: Record<strin
 }
 
 describe("metrics endpoint", () => {
+  // One server per mode: metrics left at their default, and metrics behind the admin token.
+  let byDefault: InProcessServer;
+  let adminOnly: InProcessServer;
+  beforeAll(async () => {
+    [byDefault, adminOnly] = await Promise.all([startInProcessServer(), startInProcessServer({ config: { adminToken: ADMIN_TOKEN, metrics: "admin" } })]);
+  });
+  afterAll(async () => {
+    await Promise.all([byDefault?.close(), adminOnly?.close()]);
+  });
+
   it("answers 404 when SYNCPOOL_METRICS is left at its default", async () => {
-    const server = await startTestServer();
-    try {
-      expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
-    } finally {
-      await server.close();
-    }
+    expect((await byDefault.fetch("/metrics")).status).toBe(404);
   });
 
   it("in admin mode refuses a scrape without the admin token or with a wrong one, and serves it with the token", async () => {
-    const server = await startTestServer({ config: { adminToken: ADMIN_TOKEN, metrics: "admin" } });
-    try {
-      expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
-      const wrong = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } });
-      expect(wrong.status).toBe(401);
-      expect(await wrong.text()).not.toContain("syncpool_");
-      expect(sample(await scrape(server, ADMIN_TOKEN), "syncpool_stream_events_appended_total")).toBe(0);
-    } finally {
-      await server.close();
-    }
+    expect((await adminOnly.fetch("/metrics")).status).toBe(401);
+    const wrong = await adminOnly.fetch("/metrics", { headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain("syncpool_");
+    expect(sample(await scrape(adminOnly, ADMIN_TOKEN), "syncpool_stream_events_appended_total")).toBe(0);
   });
 });
 
