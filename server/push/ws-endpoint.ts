@@ -40,6 +40,7 @@ import type { DropReason } from "./dataset-changes.js";
 import type { PushConfig } from "./push-config.js";
 import type { LiveConnection } from "./resolvers.js";
 import { serveGraphqlWs, type GraphqlWsSocket } from "./graphql-ws-server.js";
+import { socketOperationRequest } from "./socket-request.js";
 import { preparedPayloadFor, takeSharedStream } from "./use-shared-subscription-results.js";
 
 /** What the WebSocket endpoint needs: yoga (to run operations), the limits, a logger and the clock. */
@@ -123,9 +124,6 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
     for (const connection of open) if (nowMs >= connection.expiresAtMs) connection.drop("token-expired");
   }, EXPIRY_SWEEP_MS);
   expirySweep.unref();
-  // yoga reads headers from a Fetch request; a socket's operations get one carrying the init token.
-  // A POST, as an operation sent over HTTP with a body would be: yoga refuses mutations over GET.
-  const requestFor = (authorization: string) => new Request("http://syncpool.internal/graphql", { method: "POST", headers: { authorization } });
 
   // The client's address, for per-address rate limits: what yoga's context reads of a Node request.
   const peer = (ws: GraphqlWsSocket<Connection>) => ({ socket: { remoteAddress: ws.peerAddress } });
@@ -141,7 +139,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
         }
         let caller: Caller;
         try {
-          caller = await (await yoga.getEnveloped({ request: requestFor(authorization), req: peer(ws) }).contextFactory()).caller();
+          caller = await (await yoga.getEnveloped({ request: socketOperationRequest(authorization), req: peer(ws) }).contextFactory()).caller();
         } catch (error) {
           if (isSyncpoolError(error)) {
             dropSocket(socket, closeCodeFor(error.code), `${error.code === "UNAUTHENTICATED" ? "unauthorized" : "refused"}: ${error.message}`);
@@ -181,7 +179,7 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           ];
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          request: requestFor(connection.authorization),
+          request: socketOperationRequest(connection.authorization),
           req: peer(ws),
           params: payload,
           pushConnection: connection satisfies LiveConnection,
