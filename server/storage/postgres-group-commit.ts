@@ -10,15 +10,15 @@
  * connections. A group is closed when it starts: it takes the lane's waiting writes (the ones
  * that arrived while the previous group ran, up to `MAX_POSTGRES_GROUP_SIZE`), and, before any
  * member runs, every dataset lock of its members in the order merges use, then its members'
- * identity rows `FOR KEY SHARE` (`postgres-locks.ts`). So a group waits for a dataset, or for a
- * merge's source row, only while it holds nothing a merge or another writer waits for, and holds
- * one shard row: groups, single writes and merges never wait on each other in a cycle, on one
- * server or several. Members run sorted by (identity, dataset), stably, so two writes of one
+ * identity rows `FOR KEY SHARE` and their dataset-creation locks (`postgres-locks.ts`). So a group
+ * waits for any of these only while it holds nothing a merge or another writer waits for, then
+ * takes one shard row: groups, single writes and merges never wait on each other in a cycle, on
+ * one server or several. Members run sorted by (identity, dataset), stably, so two writes of one
  * dataset keep their arrival order.
  */
 import type pg from "pg";
 import { type GroupMember, type GroupTransaction, commitGroup } from "./group-commit.js";
-import { lockDatasets, lockIdentityRows } from "./postgres-locks.js";
+import { lockDatasets, lockIdentitiesDatasets, lockIdentityRows } from "./postgres-locks.js";
 import { postgresSession } from "./postgres-rows.js";
 import { sortDatasetRefs } from "./sql-identities.js";
 import type { SqlSession } from "./sql.js";
@@ -102,7 +102,9 @@ export class PostgresGroupCommit {
       members = stableSortByDataset(queue.splice(0, this.deps.maxGroupSize ?? MAX_POSTGRES_GROUP_SIZE));
       const session = postgresSession(client);
       await lockDatasets(session, this.deps.schema, sortDatasetRefs(members.map(({ identityId, dataset }) => ({ identityId, name: dataset }))));
-      await lockIdentityRows(session, members.map((member) => member.identityId));
+      const identityIds = members.map((member) => member.identityId);
+      await lockIdentityRows(session, identityIds);
+      await lockIdentitiesDatasets(session, this.deps.schema, identityIds);
     } catch (error) {
       // Nothing was written; without members yet (BEGIN failed), everyone waiting fails alike.
       await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));

@@ -13,7 +13,11 @@
  *    member of the merge's source waits for the merge's row lock, a cycle;
  * 3. identity dataset-creation advisory locks (a merge takes both identities', sorted by id); a
  *    dataset write takes its identity's when it counts live datasets or creates or revives one,
- *    so dataset creation per identity is serialized across servers.
+ *    so dataset creation per identity is serialized across servers. A group commit's transaction
+ *    takes every member's, sorted, after their rows and before any member runs: otherwise an
+ *    earlier member's append could hold the shard's row, which a merge appends to last, while a
+ *    later member waits for that merge's creation lock of its target, a cycle;
+ * 4. the stream shard's counter row, by the append that ends a push or a merge.
  * All are transaction-scoped: COMMIT or ROLLBACK releases them, a crashed server's too.
  */
 import { type DatasetTxDriver, SqlDatasetTx } from "./sql-dataset-tx.js";
@@ -56,6 +60,12 @@ export async function lockIdentityRows(session: SqlSession, identityIds: readonl
 /** Takes the identity's dataset-creation lock: one int8 key, a key space apart from the dataset locks' int4 pairs. */
 export async function lockIdentityDatasets(session: SqlSession, schema: string, identityId: string): Promise<void> {
   await session.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`syncpool.datasets.${schema}.${identityId}`}, 0))`);
+}
+
+/** Takes the dataset-creation locks of `identityIds`, sorted, in one statement (a group commit's step 3); keys as `lockIdentityDatasets`. */
+export async function lockIdentitiesDatasets(session: SqlSession, schema: string, identityIds: readonly string[]): Promise<void> {
+  const keys = [...new Set(identityIds)].sort().map((id) => `syncpool.datasets.${schema}.${id}`);
+  await session.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${keys}::text[]) AS locks(key)`);
 }
 
 /** Takes a merge's `locks` on `session`, inside its READ COMMITTED transaction; returns the dataset handles in order. */

@@ -48,19 +48,25 @@ function datasetLockHolders(schema: string, datasets: Array<[string, string]>): 
   });
 }
 
-/** Whether a session waits for a lock held by the one holding `identityId`'s dataset-creation lock. */
-function waitsForCreator(schema: string, identityId: string): Promise<boolean> {
+/** Whether a session waits for a lock held by the one holding the dataset lock of (identityId, name). */
+function waitsForHolder(schema: string, identityId: string, name: string): Promise<boolean> {
   return withTestClient(async (client) => {
     const { rows } = await client.query<{ waits: boolean }>(
       `WITH holder AS (
-         SELECT l.pid FROM pg_locks l, hashtextextended($1, 0) AS key
-         WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
-           AND l.classid::bigint = ((key >> 32) & 4294967295) AND l.objid::bigint = (key & 4294967295))
+         SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+           AND classid::bigint = (hashtext($1)::bigint & 4294967295) AND objid::bigint = (hashtext($2)::bigint & 4294967295))
        SELECT EXISTS (SELECT 1 FROM pg_stat_activity a JOIN holder h ON h.pid = ANY(pg_blocking_pids(a.pid))) AS waits`,
-      [`syncpool.datasets.${schema}.${identityId}`],
+      [`${schema}.${identityId}`, name],
     );
     return rows[0]!.waits;
   });
+}
+
+/** A gate a test opens: `passed` resolves once `open` was called. */
+function gate(): { open: () => void; passed: Promise<void> } {
+  let open!: () => void;
+  const passed = new Promise<void>((resolve) => (open = resolve));
+  return { open, passed };
 }
 
 const eventNames = async (storage: Storage) =>
@@ -199,34 +205,61 @@ await describeWithPostgres("PostgreSQL group commit", () => {
     // IDENTITY_A sorts first: the group runs the target's member, then the source's.
     const [target, source] = [IDENTITY_A, IDENTITY_B];
     for (const id of [target, source]) await storage.identities.createIdentityWithLogins({ id, poolId: "pool", secretHash: null, createdAt: 1 }, []);
-    let created!: () => void;
-    const targetCreated = new Promise<void>((resolve) => (created = resolve));
-    let resume!: () => void;
-    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const [created, resumed] = [gate(), gate()];
     // Neither new dataset is on the merge's list: it holds none of their locks.
     const targetWrite = storage.datasets.writeDataset(target, "new", async (tx) => {
       await tx.saveDataset(makeDataset(target, "new", 1)); // takes the target's dataset-creation lock
-      created();
-      await resumed;
+      created.open();
+      await resumed.passed;
       return "target";
     }, { streamShard: SHARD });
     const sourceWrite = storage.datasets.writeDataset(source, "new", async (tx) => {
       await tx.saveDataset(makeDataset(source, "new", 1));
       return "source";
     }, { streamShard: SHARD });
-    await targetCreated;
+    await created.passed;
     const merge = storage.identities.writeMerge(source, target, [{ identityId: source, name: "d" }, { identityId: target, name: "d" }], async (tx) => {
       await tx.markMerged(source, target, 2);
       return "merged";
     });
     // The merge now waits for the group (for the target's creation lock, or the source's row).
-    await expect.poll(() => waitsForCreator(storage.schema, target), { timeout: 20_000 }).toBe(true);
-    resume();
+    await expect.poll(() => waitsForHolder(storage.schema, target, "new"), { timeout: 20_000 }).toBe(true);
+    resumed.open();
     expect(await Promise.allSettled([targetWrite, sourceWrite, merge])).toEqual(
       ["target", "source", "merged"].map((value) => ({ status: "fulfilled", value })),
     );
     expect(await storage.datasets.getDataset(source, "new")).toMatchObject({ syncCount: 1 });
     expect(await storage.identities.getIdentityStatus(source)).toMatchObject({ mergedInto: target });
+  });
+
+  it("commits a group and a merge racing it, an earlier member holding the shard's row and a later one creating a dataset of the merge's target, without a deadlock", async () => {
+    const storage = await openMigrated();
+    // IDENTITY_A's member runs first and appends; the merge's target, IDENTITY_B, then creates.
+    const [other, target, source] = [IDENTITY_A, IDENTITY_B, "local:cccccccc-cccc-4ccc-8ccc-cccccccccccc"];
+    const [appended, resumed] = [gate(), gate()];
+    const otherWrite = storage.datasets.writeDataset(other, "notes", async (tx) => {
+      await tx.saveDataset(makeDataset(other, "notes", 1));
+      await appendEvent(tx, other, "notes"); // holds the shard's row until the group commits
+      appended.open();
+      await resumed.passed;
+      return "other";
+    }, { streamShard: SHARD });
+    const targetWrite = storage.datasets.writeDataset(target, "new", async (tx) => {
+      await tx.saveDataset(makeDataset(target, "new", 1)); // needs the target's dataset-creation lock
+      return "target";
+    }, { streamShard: SHARD });
+    await appended.passed;
+    // The merge appends its event to the same shard last, as a merge that changed a dataset does.
+    const merge = storage.identities.writeMerge(source, target, [{ identityId: source, name: "d" }, { identityId: target, name: "d" }], async (tx) => {
+      await appendEvent(tx.dataset(target, "d"), target, "merged");
+      return "merged";
+    });
+    await expect.poll(() => waitsForHolder(storage.schema, other, "notes"), { timeout: 20_000 }).toBe(true);
+    resumed.open();
+    expect(await Promise.allSettled([otherWrite, targetWrite, merge])).toEqual(
+      ["other", "target", "merged"].map((value) => ({ status: "fulfilled", value })),
+    );
+    expect((await eventNames(storage)).map(([, name]) => name)).toEqual(["notes", "merged"]);
   });
 
   it("commits the groups of two instances writing the same datasets in opposite orders, without a deadlock", async () => {
