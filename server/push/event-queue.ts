@@ -11,6 +11,20 @@ export interface Sized {
   sizeBytes: number;
 }
 
+/** A consumer told when a step is ready, instead of holding a pending `next()` (`Pollable`). */
+export interface Waker {
+  wake(): void;
+}
+
+/**
+ * Results that can be read without a promise per step: `poll` answers the next step when one is
+ * ready (and throws a failure), or undefined, and then calls `waker.wake()` once when one is. An
+ * idle subscription polled this way holds no promise, reaction or suspended frame while it waits.
+ */
+export interface Pollable<T> {
+  poll(waker: Waker): IteratorResult<T> | undefined;
+}
+
 /** The queue's bound and the hooks its owner reacts with. */
 export interface EventQueueOptions {
   /** Bytes that may wait; an event that would pass it is refused and `onOverflow` runs (once). */
@@ -22,13 +36,15 @@ export interface EventQueueOptions {
 }
 
 /** A bounded, single-consumer async queue that is itself the consumer's async iterator. */
-export class EventQueue<T extends Sized> implements AsyncIterableIterator<T> {
+export class EventQueue<T extends Sized> implements AsyncIterableIterator<T>, Pollable<T> {
   readonly #options: EventQueueOptions;
   readonly #items: T[] = [];
   #pendingBytes = 0;
   /** The consumer's `next()` waiting for an item, if any. */
   #waiting: ((result: IteratorResult<T>) => void) | null = null;
   #failWaiting: ((error: unknown) => void) | null = null;
+  /** The consumer that polled an empty queue, if any. */
+  #waker: Waker | null = null;
   #state: "open" | "overflowed" | "ended" | "closed" = "open";
   #failure: { error: unknown } | null = null;
 
@@ -68,8 +84,30 @@ export class EventQueue<T extends Sized> implements AsyncIterableIterator<T> {
     this.#settleWaiting();
   }
 
+  /** `Pollable.poll`: the next step now (a failure is thrown), or undefined and `waker` woken once one is ready. */
+  poll(waker: Waker): IteratorResult<T> | undefined {
+    if (this.#waiting) throw new Error("EventQueue has a single consumer: poll() called while next() waits");
+    const item = this.#items.shift();
+    if (item) {
+      this.#pendingBytes -= item.sizeBytes;
+      return { value: item, done: false };
+    }
+    if (this.#failure) {
+      const { error } = this.#failure;
+      this.#failure = null;
+      this.#close();
+      throw error;
+    }
+    if (this.#state === "ended" || this.#state === "closed") {
+      this.#close();
+      return { value: undefined, done: true };
+    }
+    this.#waker = waker;
+    return undefined;
+  }
+
   next(): Promise<IteratorResult<T>> {
-    if (this.#waiting) return Promise.reject(new Error("EventQueue has a single consumer: next() called while waiting"));
+    if (this.#waiting || this.#waker) return Promise.reject(new Error("EventQueue has a single consumer: next() called while waiting"));
     const item = this.#items.shift();
     if (item) {
       this.#pendingBytes -= item.sizeBytes;
@@ -96,6 +134,7 @@ export class EventQueue<T extends Sized> implements AsyncIterableIterator<T> {
     this.#items.length = 0;
     this.#pendingBytes = 0;
     this.#close();
+    this.#waker = null;
     const waiting = this.#waiting;
     this.#waiting = this.#failWaiting = null;
     waiting?.({ value: undefined, done: true });
@@ -113,6 +152,15 @@ export class EventQueue<T extends Sized> implements AsyncIterableIterator<T> {
 
   #accept(item: T, where: "front" | "back"): boolean {
     if (this.#state !== "open") return false;
+    if (this.#waker) {
+      // The consumer polled an empty queue: the item waits for its next poll, which it is woken for.
+      const waker = this.#waker;
+      this.#waker = null;
+      this.#items.push(item);
+      this.#pendingBytes += item.sizeBytes;
+      waker.wake();
+      return true;
+    }
     if (this.#waiting) {
       // The consumer is already waiting: hand the item over, nothing piles up.
       const waiting = this.#waiting;
@@ -133,6 +181,12 @@ export class EventQueue<T extends Sized> implements AsyncIterableIterator<T> {
 
   /** Wakes a waiting consumer after `end()` or `fail()`. */
   #settleWaiting(): void {
+    if (this.#waker) {
+      // The polling consumer reads the end or the failure on its next poll.
+      const waker = this.#waker;
+      this.#waker = null;
+      return waker.wake();
+    }
     if (!this.#waiting) return;
     const waiting = this.#waiting;
     const failWaiting = this.#failWaiting!;

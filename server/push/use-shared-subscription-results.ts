@@ -1,7 +1,7 @@
 /**
  * Fan-out once per change: a `datasetChanged` event is executed against a subscription's selection
  * once, however many subscribers selected the same fields, and (over graphql-ws) its `next`
- * payload is serialized once too (`preparedPayloadFor`, spliced into each frame by `graphql-ws-server.ts`).
+ * payload is serialized once too (`preparedPayloadFor`, spliced into each frame by `graphql-ws-socket.ts`).
  *
  * Why this is safe: who hears a change is decided before execution, per subscriber, by the
  * subscription's own event stream (`dataset-changes.ts`: identity, dataset, policies, shared
@@ -14,6 +14,7 @@
  */
 import { createSourceEventStream, execute, getOperationAST, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import type { Pollable, Waker } from "./event-queue.js";
 
 /** The subscription field whose events are shared. */
 const SHARED_FIELD = "datasetChanged";
@@ -29,7 +30,7 @@ let nextDocumentId = 0;
 const openedByContext = new WeakMap<object, AsyncIterableIterator<ExecutionResult>>();
 
 /**
- * A `next` payload serialized once: the graphql-ws endpoint (`graphql-ws-server.ts`) builds only
+ * A `next` payload serialized once: the graphql-ws endpoint (`graphql-ws-socket.ts`) builds only
  * the frame around this text per subscriber (`{"id":…,"type":"next","payload":…}`).
  */
 export class PreparedPayload {
@@ -68,7 +69,8 @@ export function useSharedSubscriptionResults(): Plugin {
 async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source;
-  const results = new SharedResults(source as AsyncIterableIterator<unknown>, selectionKey(args), args);
+  const events = source as AsyncIterableIterator<unknown> & Partial<Pollable<unknown>>;
+  const results = typeof events.poll === "function" ? new PollableSharedResults(events, selectionKey(args), args) : new SharedResults(events, selectionKey(args), args);
   if (typeof args.contextValue === "object" && args.contextValue !== null) openedByContext.set(args.contextValue, results);
   return results;
 }
@@ -79,34 +81,42 @@ async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterat
  * execution needs, not the caller's context, which the fields never read.
  */
 class SharedResults implements AsyncIterableIterator<ExecutionResult> {
-  readonly #events: AsyncIterableIterator<unknown>;
+  protected readonly events: AsyncIterableIterator<unknown>;
   readonly #key: string;
   readonly #executionArgs: ExecutionArgs;
 
   constructor(events: AsyncIterableIterator<unknown>, key: string, { schema, document, operationName, variableValues }: ExecutionArgs) {
-    this.#events = events;
+    this.events = events;
     this.#key = key;
     this.#executionArgs = { schema, document, operationName, variableValues };
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    return this.#events.next().then((step) => this.#toResult(step));
+    return this.events.next().then((step) => this.toResult(step));
   }
 
   return(): Promise<IteratorResult<ExecutionResult>> {
-    return this.#events.return ? this.#events.return().then((step) => this.#toResult(step)) : Promise.resolve({ done: true, value: undefined });
+    return this.events.return ? this.events.return().then((step) => this.toResult(step)) : Promise.resolve({ done: true, value: undefined });
   }
 
   throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
-    return this.#events.throw ? this.#events.throw(error).then((step) => this.#toResult(step)) : Promise.reject(error);
+    return this.events.throw ? this.events.throw(error).then((step) => this.toResult(step)) : Promise.reject(error);
   }
 
   [Symbol.asyncIterator](): this {
     return this;
   }
 
-  #toResult(step: IteratorResult<unknown>): IteratorResult<ExecutionResult> {
+  protected toResult(step: IteratorResult<unknown>): IteratorResult<ExecutionResult> {
     return step.done ? { done: true, value: undefined } : { done: false, value: sharedResult(step.value, this.#key, this.#executionArgs) };
+  }
+}
+
+/** Shared results of a source that can be polled (the subscription's `EventQueue`), pollable in turn. */
+class PollableSharedResults extends SharedResults implements Pollable<ExecutionResult> {
+  poll(waker: Waker): IteratorResult<ExecutionResult> | undefined {
+    const step = (this.events as AsyncIterableIterator<unknown> & Pollable<unknown>).poll(waker);
+    return step === undefined ? undefined : this.toResult(step);
   }
 }
 

@@ -39,7 +39,8 @@ import type { ConnectionLimits } from "./connection-limits.js";
 import type { DropReason } from "./dataset-changes.js";
 import type { PushConfig } from "./push-config.js";
 import type { LiveConnection } from "./resolvers.js";
-import { serveGraphqlWs, type GraphqlWsSocket } from "./graphql-ws-server.js";
+import { serveGraphqlWs } from "./graphql-ws-server.js";
+import type { GraphqlWsSocket } from "./graphql-ws-socket.js";
 import { socketOperationRequest } from "./socket-request.js";
 import { preparedPayloadFor, takeSharedStream } from "./use-shared-subscription-results.js";
 

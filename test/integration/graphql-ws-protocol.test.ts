@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { CONNECTION_INIT_TIMEOUT_MS } from "../../server/push/graphql-ws-server.js";
+import { CONNECTION_INIT_TIMEOUT_MS } from "../../server/push/graphql-ws-socket.js";
 import { subscriptionsReleased } from "../helpers/push-clients.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
