@@ -136,13 +136,19 @@ const runId = (() => {
 // closed at the end of each file: a new connection per test costs PostgreSQL a backend start and
 // a cold catalog cache, more than the emptying itself.
 let janitor: Promise<pg.Client> | undefined;
-onEveryFileEnd(async () => {
+onEveryFileEnd(closeJanitor);
+
+/**
+ * Closes the worker's emptying connection (dropping the emptied schemas first when no run keeps
+ * them). Runs at the end of every file, and again after a later end-of-file hook gives schemas back.
+ */
+export async function closeJanitor(): Promise<void> {
   if (!janitor) return;
   const client = await janitor;
   if (!runId) for (const schema of emptied.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   janitor = undefined;
   await client.end();
-});
+}
 
 function janitorClient(): Promise<pg.Client> {
   janitor ??= (async () => {

@@ -8,7 +8,7 @@
  * stores its data in a PostgreSQL schema of its own instead of SQLite, as if fresh (one an earlier
  * server of the file migrated, emptied by `close()`: `takeTestSchema` in `postgres.ts`); a server
  * restarted on the same data directory finds the same schema again (its name is kept in the
- * directory), and schemas of directories the test passed in are dropped when the file's tests end.
+ * directory), and schemas of directories the test passed in are given back emptied when the file's tests end.
  *
  *   const server = await startTestServer();
  *   const { token } = await server.signInGuest();
@@ -157,7 +157,7 @@ async function prepare(options: TestServerOptions): Promise<Setup> {
   if (ownsDir) pendingCleanup.add(dataDir);
 
   const usePostgres = testBackend === "postgres" && !options.serverOptions?.storage && !options.config?.databaseUrl;
-  const schema = usePostgres ? await schemaOfDirectory(dataDir, ownsDir) : null;
+  const schema = usePostgres ? await schemaOfDirectory(dataDir, ownsDir, true) : null;
   const ownSqlite = !usePostgres && ownsDir && !options.serverOptions?.storage && !options.config?.databaseUrl;
   if (ownSqlite) copyFileSync(await migratedSqliteTemplate(), join(dataDir, SQLITE_FILE_NAME));
   const config: ServerConfig = {
