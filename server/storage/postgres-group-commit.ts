@@ -85,7 +85,7 @@ export class PostgresGroupCommit {
     }
   }
 
-  /** Opens a transaction, closes the group (members that arrived meanwhile included), locks, runs, commits. */
+  /** Closes the group (the writes waiting once a connection is had), opens its transaction, locks, runs, commits. */
   async #commitNextGroup(queue: LaneMember[]): Promise<void> {
     let client: pg.PoolClient;
     try {
@@ -95,20 +95,23 @@ export class PostgresGroupCommit {
       return;
     }
     let broken: Error | undefined;
-    let members: LaneMember[] = [];
+    const members = stableSortByDataset(queue.splice(0, this.deps.maxGroupSize ?? MAX_POSTGRES_GROUP_SIZE));
     try {
-      await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
-      // Taken after BEGIN's round trip, so the writes that arrived during it join this group.
-      members = stableSortByDataset(queue.splice(0, this.deps.maxGroupSize ?? MAX_POSTGRES_GROUP_SIZE));
+      // BEGIN and the locks go out together (the connection pipelines; the server takes them in
+      // the order sent, as postgres-locks.ts orders them): one round trip, not four.
       const session = postgresSession(client);
-      await lockDatasets(session, this.deps.schema, sortDatasetRefs(members.map(({ identityId, dataset }) => ({ identityId, name: dataset }))));
+      const refs = sortDatasetRefs(members.map(({ identityId, dataset }) => ({ identityId, name: dataset })));
       const identityIds = members.map((member) => member.identityId);
-      await lockIdentityRows(session, identityIds);
-      await lockIdentitiesDatasets(session, this.deps.schema, identityIds);
+      await Promise.all([
+        client.query("BEGIN ISOLATION LEVEL READ COMMITTED"),
+        lockDatasets(session, this.deps.schema, refs),
+        lockIdentityRows(session, identityIds),
+        lockIdentitiesDatasets(session, this.deps.schema, identityIds),
+      ]);
     } catch (error) {
-      // Nothing was written; without members yet (BEGIN failed), everyone waiting fails alike.
+      // Nothing was written: the group's members fail alike; writes waiting behind them get the next group.
       await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
-      for (const member of members.length > 0 ? members : queue.splice(0)) member.reject(error);
+      for (const member of members) member.reject(error);
       client.release(broken);
       return;
     }
@@ -141,11 +144,25 @@ function stableSortByDataset(members: LaneMember[]): LaneMember[] {
  * updated by the ReadyForQuery after an error, which may arrive after the member saw the error.
  */
 function postgresGroupTransaction(client: pg.PoolClient, onBroken: (error: Error) => void): GroupTransaction {
+  // SAVEPOINT is sent without waiting for its answer, so it shares a round trip with the member's
+  // first statements (the connection pipelines; the server still runs them in order). Its outcome
+  // is checked before the member's savepoint is released or rolled back to: a SAVEPOINT refused
+  // means the transaction was already lost, and so then is the group.
+  let opened: Promise<unknown> = Promise.resolve();
   return {
     session: postgresSession(client),
-    savepoint: async () => void (await client.query("SAVEPOINT push")),
-    release: async () => void (await client.query("RELEASE SAVEPOINT push")),
-    rollbackToSavepoint: async () => void (await client.query("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push")),
+    savepoint: () => {
+      opened = client.query("SAVEPOINT push");
+      opened.catch(() => undefined); // seen by release or rollbackToSavepoint
+    },
+    release: async () => {
+      await opened;
+      await client.query("RELEASE SAVEPOINT push");
+    },
+    rollbackToSavepoint: async () => {
+      await opened;
+      await client.query("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push");
+    },
     assertOpen: () => undefined, // a lost transaction shows as the next statement's error
     commit: async () => {
       // After a failed statement PostgreSQL answers COMMIT with ROLLBACK instead of an error.

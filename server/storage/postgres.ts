@@ -77,6 +77,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     max: poolSize,
     types: PG_TYPES,
     application_name: "syncpool",
+    // Pipelining: a statement issued while an earlier one on the connection is still running is
+    // sent at once instead of after that one's answer (each still has its own Sync, so the server
+    // runs them in order, each alone). Writes that do not depend on one another share a round trip.
+    pipeline: true,
   });
   pool.on("error", options.onError ?? (() => undefined));
   return new PostgresAdapter(pool, schema, poolSize);
