@@ -138,7 +138,13 @@ export interface DatasetWriteOptions {
   /**
    * The remembered answer the write looks up first (`DatasetWriteTx.getMutation`), if it does.
    * SQLite reads it in the statement that opens the write (with the identity's status and the
-   * dataset's row), so the lookup costs no statement of its own; PostgreSQL ignores it.
+   * dataset's row), so the lookup costs no statement of its own; PostgreSQL sends its statement
+   * along with the dataset row's, in the same round trip.
    */
   mutation?: { deviceId: string; mutationId: string };
+  /**
+   * The keys whose records the write reads first (`getRecords` of exactly these, before any
+   * write), if it does. PostgreSQL sends that read along with the dataset row's too; SQLite ignores it.
+   */
+  recordKeys?: readonly string[];
 }

@@ -13,7 +13,11 @@ import type { DatasetRow, MutationRow } from "./dataset-store.js";
 import type { EndableDatasetTx } from "./sql-merge-tx.js";
 import { type SqlQuery, type SqlSession, sql } from "./sql.js";
 import { appendStreamEvent } from "./sql-stream.js";
+import { type DatasetPrefetch, type Prefetched, handled, sameKeys } from "./sql-dataset-prefetch.js";
+import { type DatasetSqlRow, type RecordSqlRow, type RememberedLookup, selectDataset, selectMutation, selectRecordsByHash, toDatasetRow, toRecord } from "./sql-dataset-rows.js";
 import type { AppendEventInput, AppendedEvent } from "./stream-store.js";
+
+export { type DatasetSqlRow, type RecordSqlRow, type RememberedLookup, selectDataset, selectLiveDatasets, toDatasetRow, toRecord } from "./sql-dataset-rows.js";
 
 /** What a dataset write handle needs from its backend beyond SQL. */
 export interface DatasetTxDriver {
@@ -30,47 +34,12 @@ export interface DatasetTxDriver {
   keyHash?(key: string): Buffer;
 }
 
-
-/** A dataset row as either backend answers it: SQLite keeps booleans as 0/1. */
-export type DatasetSqlRow = Omit<DatasetRow, "deleted"> & { deleted: boolean | 0 | 1 };
-export type RecordSqlRow = Omit<SyncRecord, "deleted"> & { deleted: boolean | 0 | 1 };
-
-/** A remembered answer looked up before it was asked for: null when none is stored. */
-export interface RememberedLookup {
-  deviceId: string;
-  mutationId: string;
-  resultJson: string | null;
-}
-
-/** Back to the interface's shape. */
-export const toDatasetRow = (row: DatasetSqlRow): DatasetRow => ({ ...row, deleted: row.deleted === true || row.deleted === 1 });
-export const toRecord = (row: RecordSqlRow): SyncRecord => ({ ...row, deleted: row.deleted === true || row.deleted === 1 });
 /** Both backends take 0/1 for a boolean: SQLite stores it, PostgreSQL's boolean input reads it. */
 const flag = (value: boolean): 0 | 1 => (value ? 1 : 0);
-
-export const selectDataset = (identityId: string, name: string): SqlQuery => sql`
-  SELECT identity_id AS "identityId", name, sync_count AS "syncCount", record_count AS "recordCount", size_bytes AS "sizeBytes",
-    conflict_strategy AS "conflictStrategy", created_at AS "createdAt", last_modified_at AS "lastModifiedAt",
-    last_modified_by AS "lastModifiedBy", deleted, deleted_at_sync_count AS "deletedAtSyncCount"
-  FROM datasets WHERE identity_id = ${identityId} AND name = ${name}`;
-
-/** The identity's live datasets as `session` sees them now, ordered by name. */
-export async function selectLiveDatasets(session: SqlSession, identityId: string): Promise<DatasetRow[]> {
-  const rows = await session.all<DatasetSqlRow>(sql`
-    SELECT identity_id AS "identityId", name, sync_count AS "syncCount", record_count AS "recordCount", size_bytes AS "sizeBytes",
-      conflict_strategy AS "conflictStrategy", created_at AS "createdAt", last_modified_at AS "lastModifiedAt",
-      last_modified_by AS "lastModifiedBy", deleted, deleted_at_sync_count AS "deletedAtSyncCount"
-    FROM datasets WHERE identity_id = ${identityId} AND NOT deleted ORDER BY name`);
-  return rows.map(toDatasetRow);
-}
 
 /** A statement's rows: at once on SQLite (no promise to await), after the round trip elsewhere. */
 const allRows = <Row>(session: SqlSession, query: SqlQuery): Row[] | Promise<Row[]> =>
   session.now ? session.now.all<Row>(query) : session.all<Row>(query);
-/** Runs a statement: at once on SQLite (returns nothing to await), after the round trip elsewhere. */
-const runStatement = (session: SqlSession, query: SqlQuery): Promise<number> | undefined =>
-  session.now ? void session.now.run(query) : session.run(query);
-
 
 /**
  * The handle a dataset write transaction passes to its callback, on the session of that
@@ -83,6 +52,9 @@ export class SqlDatasetTx implements EndableDatasetTx {
   #identityLocked = false;
   /** A remembered answer read with the dataset's row (`opened`), answered once by `getMutation`. */
   #remembered: RememberedLookup | null = null;
+  /** Writes sent but not yet answered (`openPipelined` handles only), oldest first. */
+  readonly #writes: Array<Promise<unknown>> = [];
+  #prefetched: Prefetched = {};
 
   private constructor(
     private readonly session: SqlSession,
@@ -90,6 +62,8 @@ export class SqlDatasetTx implements EndableDatasetTx {
     private readonly identityId: string,
     private readonly name: string,
     readonly dataset: DatasetRow | null,
+    /** Writes return once sent; their answers are awaited by the next read, or by `flush()`. */
+    private readonly deferWrites = false,
   ) {}
 
   /** Reads the dataset's row on `session`, whose transaction already holds the dataset's lock. */
@@ -110,6 +84,34 @@ export class SqlDatasetTx implements EndableDatasetTx {
     return tx;
   }
 
+  /**
+   * PostgreSQL's handle for one dataset write (`SqlDatasetStore.writeDataset`), on a connection
+   * that pipelines. The dataset row and `prefetch`'s reads are sent together: one round trip. Its
+   * writes are sent without waiting for their answers, so the writes of a push share a round trip
+   * with the statement after them; the server still runs every statement in order. A write's
+   * failure is thrown by the next statement awaited through this handle, or by `flush()`, which
+   * the caller awaits before the transaction commits.
+   */
+  static async openPipelined(session: SqlSession, driver: DatasetTxDriver, identityId: string, name: string, prefetch: DatasetPrefetch): Promise<SqlDatasetTx> {
+    const row = session.get<DatasetSqlRow>(selectDataset(identityId, name));
+    const prefetched: Prefetched = {};
+    const { mutation, recordKeys: keys } = prefetch;
+    if (mutation) {
+      const { deviceId, mutationId } = mutation;
+      prefetched.mutation = { deviceId, mutationId, rows: handled(session.all(selectMutation(identityId, deviceId, mutationId))) };
+    }
+    if (keys && keys.length > 0 && driver.keyHash) prefetched.records = { keys, rows: handled(session.all(selectRecordsByHash(identityId, name, keys, driver.keyHash))) };
+    const found = await row;
+    const tx = new SqlDatasetTx(session, driver, identityId, name, found ? toDatasetRow(found) : null, true);
+    tx.#prefetched = prefetched;
+    return tx;
+  }
+
+  /** Waits for the writes sent so far; throws the first one's error. A no-op unless writes are deferred. */
+  async flush(): Promise<void> {
+    for (const write of this.#writes.splice(0)) await write;
+  }
+
   /** Called as the transaction commits or rolls back; the handle is dead after. */
   end(): void {
     this.#active = false;
@@ -121,7 +123,7 @@ export class SqlDatasetTx implements EndableDatasetTx {
     // true until commit: hold the identity lock first, then count in a fresh statement snapshot.
     await this.#lockIdentity();
     const rows = allRows<{ n: number }>(this.session, sql`SELECT count(*) AS n FROM datasets WHERE identity_id = ${this.identityId} AND NOT deleted`);
-    return (Array.isArray(rows) ? rows : await rows)[0]!.n;
+    return (Array.isArray(rows) ? rows : await this.#afterWrites(rows))[0]!.n;
   }
 
   async getRecords(keys: readonly string[]): Promise<Map<string, SyncRecord>> {
@@ -129,25 +131,27 @@ export class SqlDatasetTx implements EndableDatasetTx {
     if (keys.length === 0) return new Map();
     const { identityId, name, session } = this;
     const { keyHash } = this.driver;
-    const pending = keyHash
-      ? session.all<RecordSqlRow>(sql`
-          SELECT key, value, kind, sync_count AS "syncCount", clock, last_modified_by AS "lastModifiedBy",
-            last_modified_at AS "lastModifiedAt", device_last_modified_at AS "deviceLastModifiedAt", deleted
-          FROM records WHERE identity_id = ${identityId} AND dataset = ${name} AND key_hash = ANY(${keys.map(keyHash)}::bytea[])`)
+    const prefetched = this.#prefetched.records;
+    this.#prefetched.records = undefined;
+    const pending = prefetched && sameKeys(prefetched.keys, keys)
+      ? prefetched.rows
+      : keyHash
+      ? session.all<RecordSqlRow>(selectRecordsByHash(identityId, name, keys, keyHash))
       : allRows<RecordSqlRow>(session, sql`
           SELECT key, value, kind, sync_count AS "syncCount", clock, last_modified_by AS "lastModifiedBy",
             last_modified_at AS "lastModifiedAt", device_last_modified_at AS "deviceLastModifiedAt", deleted
           FROM records WHERE identity_id = ${identityId} AND dataset = ${name} AND key IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`);
-    const rows = Array.isArray(pending) ? pending : await pending;
+    const rows = Array.isArray(pending) ? pending : await this.#afterWrites(pending);
     return new Map(rows.map((row) => [row.key, toRecord(row)]));
   }
 
   async getAllRecords(): Promise<SyncRecord[]> {
     this.#assertActive();
-    const rows = await allRows<RecordSqlRow>(this.session, sql`
+    const pending = allRows<RecordSqlRow>(this.session, sql`
       SELECT key, value, kind, sync_count AS "syncCount", clock, last_modified_by AS "lastModifiedBy",
         last_modified_at AS "lastModifiedAt", device_last_modified_at AS "deviceLastModifiedAt", deleted
       FROM records WHERE identity_id = ${this.identityId} AND dataset = ${this.name} ORDER BY key`);
+    const rows = Array.isArray(pending) ? pending : await this.#afterWrites(pending);
     return rows.map(toRecord);
   }
 
@@ -157,10 +161,12 @@ export class SqlDatasetTx implements EndableDatasetTx {
     // Once only: a later lookup may follow this transaction's own saveMutation.
     this.#remembered = null;
     if (remembered && remembered.deviceId === deviceId && remembered.mutationId === mutationId) return remembered.resultJson;
-    const pending = allRows<{ resultJson: string }>(this.session, sql`
-      SELECT result_json AS "resultJson" FROM mutations
-      WHERE identity_id = ${this.identityId} AND device_id = ${deviceId} AND mutation_id = ${mutationId}`);
-    const rows = Array.isArray(pending) ? pending : await pending;
+    const prefetched = this.#prefetched.mutation;
+    this.#prefetched.mutation = undefined;
+    const pending = prefetched && prefetched.deviceId === deviceId && prefetched.mutationId === mutationId
+      ? prefetched.rows
+      : allRows<{ resultJson: string }>(this.session, selectMutation(this.identityId, deviceId, mutationId));
+    const rows = Array.isArray(pending) ? pending : await this.#afterWrites(pending);
     return rows[0]?.resultJson ?? null;
   }
 
@@ -182,8 +188,7 @@ export class SqlDatasetTx implements EndableDatasetTx {
         conflict_strategy = excluded.conflict_strategy, created_at = excluded.created_at,
         last_modified_at = excluded.last_modified_at, last_modified_by = excluded.last_modified_by,
         deleted = excluded.deleted, deleted_at_sync_count = excluded.deleted_at_sync_count`;
-    const pending = runStatement(this.session, query);
-    if (pending) await pending;
+    await this.#write(query);
   }
 
   async saveRecords(records: readonly SyncRecord[]): Promise<void> {
@@ -202,8 +207,7 @@ export class SqlDatasetTx implements EndableDatasetTx {
             sync_count = excluded.sync_count, clock = excluded.clock, last_modified_by = excluded.last_modified_by,
             last_modified_at = excluded.last_modified_at, device_last_modified_at = excluded.device_last_modified_at,
             deleted = excluded.deleted`;
-        const pending = runStatement(session, query);
-        if (pending) await pending;
+        await this.#write(query);
       }
       return;
     }
@@ -212,7 +216,7 @@ export class SqlDatasetTx implements EndableDatasetTx {
     const batch = [...new Map(records.map((record) => [record.key, record])).values()];
     if (batch.length === 0) return;
     const column = <K extends keyof SyncRecord>(field: K) => batch.map((record) => record[field]);
-    await session.run(sql`
+    await this.#write(sql`
       INSERT INTO records (identity_id, dataset, key_hash, key, value, kind, sync_count, clock, last_modified_by,
         last_modified_at, device_last_modified_at, deleted)
       SELECT ${identityId}, ${name}, batch.* FROM unnest(${batch.map((record) => keyHash(record.key))}::bytea[], ${column("key")}::text[],
@@ -228,8 +232,7 @@ export class SqlDatasetTx implements EndableDatasetTx {
   async deleteAllRecords(): Promise<void> {
     this.#assertActive();
     const query = sql`DELETE FROM records WHERE identity_id = ${this.identityId} AND dataset = ${this.name}`;
-    const pending = runStatement(this.session, query);
-    if (pending) await pending;
+    await this.#write(query);
   }
 
   async deleteRecords(keys: readonly string[]): Promise<void> {
@@ -240,8 +243,7 @@ export class SqlDatasetTx implements EndableDatasetTx {
     const query = keyHash
       ? sql`DELETE FROM records WHERE identity_id = ${identityId} AND dataset = ${name} AND key_hash = ANY(${keys.map(keyHash)}::bytea[])`
       : sql`DELETE FROM records WHERE identity_id = ${identityId} AND dataset = ${name} AND key IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`;
-    const pending = runStatement(session, query);
-    if (pending) await pending;
+    await this.#write(query);
   }
 
   async saveMutation(row: Omit<MutationRow, "identityId">): Promise<void> {
@@ -249,19 +251,45 @@ export class SqlDatasetTx implements EndableDatasetTx {
     const query = sql`
       INSERT INTO mutations (identity_id, device_id, mutation_id, dataset, result_json, created_at)
       VALUES (${this.identityId}, ${row.deviceId}, ${row.mutationId}, ${row.dataset}, ${row.resultJson}, ${row.createdAt})`;
-    const pending = runStatement(this.session, query);
-    if (pending) await pending;
+    await this.#write(query);
   }
 
   async appendEvent(event: AppendEventInput): Promise<AppendedEvent> {
     this.#assertActive();
-    return appendStreamEvent(this.session, event);
+    return this.#afterWrites(appendStreamEvent(this.session, event));
   }
 
   async #lockIdentity(): Promise<void> {
     if (this.#identityLocked || !this.driver.lockIdentity) return;
-    await this.driver.lockIdentity(this.session, this.identityId);
+    await this.#afterWrites(this.driver.lockIdentity(this.session, this.identityId));
     this.#identityLocked = true;
+  }
+
+  /**
+   * Runs a write: at once on SQLite; on PostgreSQL, when writes are deferred, sent and left to
+   * `#afterWrites`/`flush` to check, else awaited. Any write makes the prefetched reads stale.
+   */
+  async #write(query: SqlQuery): Promise<void> {
+    this.#prefetched = {};
+    if (this.session.now) {
+      this.session.now.run(query);
+      return;
+    }
+    const pending = this.session.run(query);
+    if (this.deferWrites) this.#writes.push(handled(pending));
+    else await pending;
+  }
+
+  /**
+   * `pending`'s answer, once every write sent before it was answered: a failed write is the error
+   * reported, not the aborted transaction's refusal of the statements after it.
+   */
+  async #afterWrites<T>(pending: Promise<T>): Promise<T> {
+    if (this.#writes.length > 0) {
+      handled(pending);
+      await this.flush();
+    }
+    return pending;
   }
 
   #assertActive(): void {

@@ -97,9 +97,11 @@ export class SqlDatasetStore implements DatasetStore {
     return this.db.datasetTransaction(identityId, dataset, async (session) => {
       const tx = session.now
         ? openSqliteWrite(session, session.now, this.db.datasetTx, identityId, dataset, options?.mutation)
-        : await openWrite(session, this.db.datasetTx, identityId, dataset);
+        : await openWrite(session, this.db.datasetTx, identityId, dataset, options ?? {});
       try {
-        return await fn(tx);
+        const value = await fn(tx);
+        await tx.flush(); // its deferred writes (PostgreSQL), answered before the transaction commits
+        return value;
       } finally {
         tx.end();
       }
@@ -112,9 +114,12 @@ export class SqlDatasetStore implements DatasetStore {
 }
 
 /** Opens a dataset write: a disabled or merged identity writes nothing. */
-async function openWrite(session: SqlSession, driver: DatasetTxDriver, identityId: string, dataset: string): Promise<SqlDatasetTx> {
-  await assertIdentityWritable(session, identityId);
-  return SqlDatasetTx.open(session, driver, identityId, dataset);
+async function openWrite(session: SqlSession, driver: DatasetTxDriver, identityId: string, dataset: string, options: DatasetWriteOptions): Promise<SqlDatasetTx> {
+  // PostgreSQL: the identity check, the dataset row and the reads the caller named go out
+  // together (the connection pipelines); the server runs them in the order sent, the check first.
+  const writable = assertIdentityWritable(session, identityId);
+  const [, tx] = await Promise.all([writable, SqlDatasetTx.openPipelined(session, driver, identityId, dataset, options)]);
+  return tx;
 }
 
 type OpeningRow = { disabledAt: number | null; mergedInto: string | null; resultJson: string | null } & (DatasetSqlRow | { [K in keyof DatasetSqlRow]: null });

@@ -105,7 +105,7 @@ type Decide = (tx: DatasetWriteTx, plan: PushPlan) => Promise<PushPlan | typeof 
 async function pushWithTrigger(push: Push, trigger: SyncTrigger): Promise<Outcome> {
   const { deps, caller, input } = push;
   for (let attempt = 0; attempt < OPTIMISTIC_TRIGGER_ATTEMPTS; attempt++) {
-    const seen = await deps.storage.datasets.writeDataset(caller.identityId, input.dataset, (tx) => planUnderLock(push, tx), { mutation: input });
+    const seen = await deps.storage.datasets.writeDataset(caller.identityId, input.dataset, (tx) => planUnderLock(push, tx), { mutation: input, recordKeys: keysOf(push) });
     if ("result" in seen) return seen; // a replay or OPTIMISTIC conflicts: the trigger is not asked
     const answer = await askTrigger(push, trigger, seen.plan);
     if (answer.outcome === "reject") throw rejection(answer.message); // nothing to commit: no second pass
@@ -159,8 +159,11 @@ async function commitPush(push: Push, decide: Decide | null): Promise<Outcome | 
     const change = { ...committed(push, syncCount, final.changed), origin: "device" as const };
     const event = await appendCommitted(tx, pool.shards, change, now, final.triggerKeys);
     return { result, triggered: final.triggerKeys.size > 0, event };
-  }, { streamShard, mutation: input }); // readState looks the mutation up first
+  }, { streamShard, mutation: input, recordKeys: keysOf(push) }); // readState looks these up first
 }
+
+/** The pushed keys, whose records `readState` reads. */
+const keysOf = (push: Push): string[] => push.patches.map((patch) => patch.key);
 
 /**
  * Steps 2-4 under the lock: a remembered answer, the dataset limit, OPTIMISTIC conflicts (each

@@ -119,9 +119,9 @@ await describeWithPostgres("PostgreSQL group commit", () => {
       async (tx) => {
         events.push("run swallowing");
         await tx.saveDataset(makeDataset(IDENTITY_A, "swallowing", 1));
-        const mutation = { deviceId: "d", mutationId: "m", dataset: "swallowing", resultJson: "{}", createdAt: 1 };
-        await tx.saveMutation(mutation);
-        await tx.saveMutation(mutation).catch(() => undefined); // a duplicate key, caught: the transaction cannot go on
+        // A shard past its integer column, caught: the transaction cannot go on. (A failed write
+        // cannot be caught this way: its error comes with the next statement awaited, or at the end.)
+        await tx.appendEvent({ poolId: "default", shard: 2 ** 40, partitionKey: IDENTITY_A, arrivedAt: 1, data: "{}" }).catch(() => undefined);
         return "swallowing";
       },
       { streamShard: SHARD },

@@ -98,12 +98,11 @@ await describeWithPostgres("PostgreSQL conformance", () => {
 
   it("does not report a commit when the callback swallowed a failed statement", async () => {
     const storage = await openMigrated();
-    const answer = { deviceId: "device-a", mutationId: "m-1", dataset: "notes", resultJson: "{}", createdAt: 1 };
-    await storage.datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveMutation(answer));
     const swallowing = storage.datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
       await tx.saveRecords([makeRecord("a", 1)]);
       await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
-      await tx.saveMutation(answer).catch(() => undefined); // duplicate: the statement fails
+      // A shard past its integer column: the statement fails, and the callback swallows its error.
+      await tx.appendEvent({ poolId: "default", shard: 2 ** 40, partitionKey: IDENTITY_A, arrivedAt: 1, data: "{}" }).catch(() => undefined);
     });
     await expect(swallowing).rejects.toThrow(/rolled the transaction back/);
     expect(await readAll(storage, "notes")).toEqual({ dataset: null, records: [] });

@@ -155,6 +155,52 @@ export function describeDatasetWrites(storage: () => Storage): void {
       expect((await readAll(IDENTITY_B, "notes")).records).toHaveLength(1);
     });
 
+    it("answers prefetched reads as plain reads would, and reads again what the transaction wrote since", async () => {
+      await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
+        await tx.saveRecords([makeRecord("a", 1)]);
+        await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
+        await tx.saveMutation({ deviceId: "device-a", mutationId: "m-1", dataset: "notes", resultJson: '{"n":1}', createdAt: 1 });
+      });
+      const prefetch = { mutation: { deviceId: "device-a", mutationId: "m-1" }, recordKeys: ["a", "missing"] };
+      const seen = await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
+        const first = [await tx.getMutation("device-a", "m-1"), await tx.getRecords(["a", "missing"])];
+        const other = await tx.getMutation("device-a", "m-2"); // not the prefetched one
+        await tx.saveRecords([makeRecord("a", 2, { value: "changed" })]);
+        await tx.saveMutation({ deviceId: "device-a", mutationId: "m-2", dataset: "notes", resultJson: '{"n":2}', createdAt: 2 });
+        return [...first, other, await tx.getMutation("device-a", "m-2"), await tx.getRecords(["a", "missing"])];
+      }, prefetch);
+      expect(seen).toEqual([
+        '{"n":1}',
+        new Map([["a", makeRecord("a", 1)]]),
+        null,
+        '{"n":2}',
+        new Map([["a", makeRecord("a", 2, { value: "changed" })]]),
+      ]);
+      const afterWrite = await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
+        await tx.saveRecords([makeRecord("a", 3, { value: "again" })]);
+        return tx.getRecords(["a", "missing"]); // prefetched before the write: read again
+      }, prefetch);
+      expect(afterWrite).toEqual(new Map([["a", makeRecord("a", 3, { value: "again" })]]));
+    });
+
+    it("rejects with a failed write's own error, whether a read follows it or not, and keeps nothing", async () => {
+      const answer = { deviceId: "device-a", mutationId: "m-1", dataset: "notes", resultJson: "{}", createdAt: 1 };
+      await storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
+        await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 1));
+        await tx.saveMutation(answer);
+      });
+      const duplicate = (readAfter: boolean) =>
+        storage().datasets.writeDataset(IDENTITY_A, "notes", async (tx) => {
+          await tx.saveRecords([makeRecord("a", 2)]);
+          await tx.saveMutation(answer); // the same (device, mutation) again: refused as a duplicate
+          await tx.saveDataset(makeDataset(IDENTITY_A, "notes", 2));
+          if (readAfter) await tx.getRecords(["a"]);
+        });
+      await expect(duplicate(true)).rejects.toThrow(/unique/i);
+      await expect(duplicate(false)).rejects.toThrow(/unique/i);
+      expect(await readAll(IDENTITY_A, "notes")).toEqual({ dataset: makeDataset(IDENTITY_A, "notes", 1), records: [] });
+    });
+
     it("countLiveDatasets counts the identity's live datasets, one created in this transaction included", async () => {
       await commitPush(storage(), IDENTITY_A, "one", 1, []);
       await commitPush(storage(), IDENTITY_A, "two", 1, []);
