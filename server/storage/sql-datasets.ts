@@ -100,7 +100,7 @@ export class SqlDatasetStore implements DatasetStore {
         : await openWrite(session, this.db.datasetTx, identityId, dataset, options ?? {});
       try {
         const value = await fn(tx);
-        await tx.flush(); // its deferred writes (PostgreSQL), answered before the transaction commits
+        if (!session.now) await tx.flush(); // its deferred writes, answered before the transaction commits
         return value;
       } finally {
         tx.end();
