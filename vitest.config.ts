@@ -117,6 +117,10 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       // vitest's own timeouts (5 s a test, 10 s a hook): a file slow by nature (child processes,
       // several servers, argon2id hashing, long storms) declares its own, saying why.
       pool: "forks",
+      // `expect.poll` waits for a fact; its bound is only how long a busy machine may take to
+      // show it (vitest's 1 s default failed on 2 shared cores). A poll still ends as soon as the
+      // fact holds, and a file that needs longer says so in its own options.
+      expect: { poll: { timeout: 4_000 } },
       // Three workers on two cores: most files wait on sockets, child processes and PostgreSQL
       // more than they compute (vitest's default here would be one worker). Every wait in the
       // tests is for a fact, never a set time, so the suite also passes on a busy machine.
