@@ -36,7 +36,8 @@ await describeWithPostgres("PostgreSQL across instances", () => {
       return rows.map((row) => row.version);
     });
 
-  it("serializes writers of one dataset across two instances: 50 read-modify-write pushes end at 50", async () => {
+  // Fifty writes that each wait for the one before on the dataset's lock, on two connections: seconds on a busy machine.
+  it("serializes writers of one dataset across two instances: 50 read-modify-write pushes end at 50", { timeout: 30_000 }, async () => {
     const [first, second] = await openInstances(2);
     const seen: number[] = [];
     await Promise.all(

@@ -72,6 +72,7 @@ async function accepts(server: RunningServer, token: string): Promise<boolean> {
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
 // Several server instances on one database; a rotation waits for every instance's key cache to refresh.
+// Each test starts three instances and runs the CLI: up to a minute on a busy machine.
 await describeWithPostgres("stateless instances: keys shared through PostgreSQL", () => {
   it("accepts a token from any instance on all of them, with nothing shared on disk but the master key setting", async () => {
     const schema = await createTestSchema();
@@ -126,4 +127,4 @@ await describeWithPostgres("stateless instances: keys shared through PostgreSQL"
     }
     console.info(`rotation honoured by all three instances ${pickedUpMs} ms after the CLI returned`);
   });
-}, { timeout: 30_000 });
+}, { timeout: 60_000 });
