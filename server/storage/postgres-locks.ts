@@ -57,14 +57,17 @@ export async function lockIdentityRows(session: SqlSession, identityIds: readonl
   await session.run(sql`SELECT 1 FROM identities WHERE id = ANY(${[...new Set(identityIds)]}::text[]) ORDER BY id FOR KEY SHARE`);
 }
 
-/** Takes the identity's dataset-creation lock: one int8 key, a key space apart from the dataset locks' int4 pairs. */
+/** The text an identity's dataset-creation lock is hashed from: one int8 key, a key space apart from the dataset locks' int4 pairs. */
+const creationLockKey = (schema: string, identityId: string): string => `syncpool.datasets.${schema}.${identityId}`;
+
+/** Takes the identity's dataset-creation lock. */
 export async function lockIdentityDatasets(session: SqlSession, schema: string, identityId: string): Promise<void> {
-  await session.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`syncpool.datasets.${schema}.${identityId}`}, 0))`);
+  await session.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(${creationLockKey(schema, identityId)}, 0))`);
 }
 
 /** Takes the dataset-creation locks of `identityIds`, sorted, in one statement (a group commit's step 3); keys as `lockIdentityDatasets`. */
 export async function lockIdentitiesDatasets(session: SqlSession, schema: string, identityIds: readonly string[]): Promise<void> {
-  const keys = [...new Set(identityIds)].sort().map((id) => `syncpool.datasets.${schema}.${id}`);
+  const keys = [...new Set(identityIds)].sort().map((id) => creationLockKey(schema, id));
   await session.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${keys}::text[]) AS locks(key)`);
 }
 
