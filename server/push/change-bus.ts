@@ -13,6 +13,15 @@ import type { CommittedChange } from "../sync/types.js";
 export type ChangeListener = (change: CommittedChange) => void;
 
 /**
+ * A listener as an object, for what listens by the thousand (idle subscriptions): `hear` is one
+ * shared method where a `ChangeListener` and the function that stops it are two closures each.
+ */
+export interface ChangeHearer {
+  /** As a `ChangeListener`. */
+  hear(change: CommittedChange): void;
+}
+
+/**
  * Publish/subscribe of committed changes, keyed by identity.
  *
  * Contract for implementations:
@@ -32,6 +41,10 @@ export interface ChangeBus {
   publish(change: CommittedChange): void;
   /** Listens to one identity's changes until the returned function is called (idempotent). */
   subscribe(identityId: string, listener: ChangeListener): () => void;
+  /** Listens to one identity's changes with `hearer` until `unlisten` (once per identity and hearer: a second `listen` of the same pair is ignored). */
+  listen(identityId: string, hearer: ChangeHearer): void;
+  /** Stops `listen(identityId, hearer)`; idempotent. */
+  unlisten(identityId: string, hearer: ChangeHearer): void;
   /** Listeners currently subscribed, over all identities (for metrics and tests). */
   listenerCount(): number;
 }
@@ -42,37 +55,42 @@ export interface ChangeBus {
  * and does not keep the change from the others.
  */
 export function createInProcessChangeBus(onError: (error: unknown) => void = () => undefined): ChangeBus {
-  const listeners = new Map<string, Set<{ listener: ChangeListener }>>();
+  const hearers = new Map<string, Set<ChangeHearer>>();
   let count = 0;
+  const listen = (identityId: string, hearer: ChangeHearer) => {
+    let set = hearers.get(identityId);
+    if (!set) hearers.set(identityId, (set = new Set()));
+    if (set.has(hearer)) return;
+    set.add(hearer);
+    count++;
+  };
+  const unlisten = (identityId: string, hearer: ChangeHearer) => {
+    const set = hearers.get(identityId);
+    if (!set?.delete(hearer)) return;
+    count--;
+    if (set.size === 0) hearers.delete(identityId);
+  };
   return {
     publish(change) {
-      const set = listeners.get(change.identityId);
+      const set = hearers.get(change.identityId);
       if (!set) return;
       // A copy: a listener may unsubscribe (or subscribe another) while we iterate.
-      for (const entry of [...set]) {
+      for (const hearer of [...set]) {
         try {
-          entry.listener(change);
+          hearer.hear(change);
         } catch (error) {
           onError(error);
         }
       }
     },
     subscribe(identityId, listener) {
-      let set = listeners.get(identityId);
-      if (!set) listeners.set(identityId, (set = new Set()));
       // One entry per subscription, even when the same function subscribes twice.
-      const entry = { listener };
-      set.add(entry);
-      count++;
-      let subscribed = true;
-      return () => {
-        if (!subscribed) return;
-        subscribed = false;
-        count--;
-        set.delete(entry);
-        if (set.size === 0 && listeners.get(identityId) === set) listeners.delete(identityId);
-      };
+      const hearer: ChangeHearer = { hear: listener };
+      listen(identityId, hearer);
+      return () => unlisten(identityId, hearer);
     },
+    listen,
+    unlisten,
     listenerCount: () => count,
   };
 }

@@ -47,30 +47,57 @@ export class ConnectionCaps {
    * that refuses it. The caller releases when the socket or response closes.
    */
   admit(request: IncomingMessage, transport: LiveTransport): { release: () => void } | { refused: CapRefusal } {
+    const taken = this.#take(request, transport);
+    if (typeof taken !== "string") return taken;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.#give(taken, transport);
+      },
+    };
+  }
+
+  /**
+   * Takes a WebSocket's slot for the upgrade `request`, given back when its TCP socket closes (the
+   * socket outlives the upgrade and closes with the WebSocket, or with a failed handshake): null,
+   * or the cap that refuses it. No function per socket: one listener, shared by every socket,
+   * finds the slot's address by the socket (an idle connection holds it for its whole life).
+   */
+  admitSocket(request: IncomingMessage): CapRefusal | null {
+    const taken = this.#take(request, "websocket");
+    if (typeof taken !== "string") return taken.refused;
+    this.#addressBySocket.set(request.socket, taken);
+    request.socket.on("close", this.#socketClosed);
+    return null;
+  }
+
+  readonly #addressBySocket = new WeakMap<object, string>();
+  // Runs with the closed socket as `this` (an arrow would not see it); given back once.
+  readonly #socketClosed = ((caps: ConnectionCaps) =>
+    function socketClosed(this: object): void {
+      const address = caps.#addressBySocket.get(this);
+      if (address === undefined) return;
+      caps.#addressBySocket.delete(this);
+      caps.#give(address, "websocket");
+    })(this);
+
+  /** The address bucket the slot was taken for, or the cap that refuses it. */
+  #take(request: IncomingMessage, transport: LiveTransport): string | { refused: CapRefusal } {
     if (this.#total >= this.settings.maxConnections) return { refused: "maxConnections" };
     const forwardedFor = request.headers["x-forwarded-for"];
     const address = addressBucket(
       clientAddress(request.socket.remoteAddress, Array.isArray(forwardedFor) ? forwardedFor.join(",") : (forwardedFor ?? null), this.settings.trustedProxyHops),
     );
-    const releaseAddress = this.#perAddress.acquire(address, transport);
-    if (releaseAddress === null) return { refused: "maxConnectionsPerAddress" };
+    if (!this.#perAddress.take(address, transport)) return { refused: "maxConnectionsPerAddress" };
     this.#total += 1;
-    return { release: this.#releaser(releaseAddress) };
+    return address;
   }
 
-  /**
-   * The idempotent release of one slot. Made here and returned, rather than written as an arrow
-   * in the object above: an idle connection holds it for its whole life, and a function assigned
-   * to a property gets a name property of its own under tsx (esbuild's keepNames), 256 bytes more.
-   */
-  #releaser(releaseAddress: () => void): () => void {
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this.#total -= 1;
-      releaseAddress();
-    };
+  #give(address: string, transport: LiveTransport): void {
+    this.#total -= 1;
+    this.#perAddress.give(address, transport);
   }
 
   /** Live connections counted now. */

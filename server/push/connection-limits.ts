@@ -29,19 +29,34 @@ export class ConnectionLimits {
    * identity already holds `maxPerIdentity` connections.
    */
   acquire(identityId: string, transport: LiveTransport): (() => void) | null {
-    const open = this.#open.get(identityId) ?? 0;
-    if (open >= this.#maxPerIdentity) return null;
-    this.#open.set(identityId, open + 1);
-    this.#byTransport[transport] += 1;
+    if (!this.take(identityId, transport)) return null;
     let held = true;
     return () => {
       if (!held) return;
       held = false;
-      this.#byTransport[transport] -= 1;
-      const now = (this.#open.get(identityId) ?? 1) - 1;
-      if (now === 0) this.#open.delete(identityId);
-      else this.#open.set(identityId, now);
+      this.give(identityId, transport);
     };
+  }
+
+  /**
+   * Takes a slot for `identityId` without a release function: false when none is left. The caller
+   * gives it back with `give`, exactly once. For what holds thousands of slots at once (idle
+   * WebSockets), where a closure and its scope per slot would be most of what the slot costs.
+   */
+  take(identityId: string, transport: LiveTransport): boolean {
+    const open = this.#open.get(identityId) ?? 0;
+    if (open >= this.#maxPerIdentity) return false;
+    this.#open.set(identityId, open + 1);
+    this.#byTransport[transport] += 1;
+    return true;
+  }
+
+  /** Gives back a slot taken with `take` (once per `take`). */
+  give(identityId: string, transport: LiveTransport): void {
+    this.#byTransport[transport] -= 1;
+    const now = (this.#open.get(identityId) ?? 1) - 1;
+    if (now === 0) this.#open.delete(identityId);
+    else this.#open.set(identityId, now);
   }
 
   /** Connections held now by every identity, per transport. */

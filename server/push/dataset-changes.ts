@@ -17,7 +17,7 @@ import { SyncpoolError } from "../../core/errors.js";
 import { assertDatasetName } from "../../core/limits.js";
 import type { DatasetStore } from "../storage/dataset-store.js";
 import type { Caller, CommittedChange } from "../sync/types.js";
-import type { ChangeBus } from "./change-bus.js";
+import type { ChangeBus, ChangeHearer } from "./change-bus.js";
 import { behindEvent, toDatasetEvent, type DatasetChangeEvent } from "./dataset-event.js";
 import { EventQueue } from "./event-queue.js";
 
@@ -98,7 +98,7 @@ export async function openDatasetChanges(deps: DatasetChangesDeps, request: Data
  * rather than a set of closures because thousands of them sit idle at once: its methods are shared,
  * and it keeps only the fields of the request that filtering and dropping read (not the caller).
  */
-class DatasetSubscription {
+class DatasetSubscription implements ChangeHearer {
   readonly queue: EventQueue<DatasetChangeEvent>;
   readonly maxPendingBytes: number;
   readonly #deps: DatasetChangesDeps;
@@ -109,8 +109,8 @@ class DatasetSubscription {
   readonly #connection: { drop(reason: DropReason): void } | undefined;
   readonly #onEnd: (() => void) | undefined;
   readonly #mayRead: SharedListening["mayRead"] | undefined;
-  /** Stops listening on the bus: one function per owner id listened to. */
-  readonly #stops: Array<() => void>;
+  /** The owner ids it listens to on the bus (one, its caller's identity, unless shared). */
+  readonly #ownerIds: string | readonly string[];
   #expiryTimer: NodeJS.Timeout | undefined;
   /** The chain of shared-dataset checks, so events keep the bus's order; unused otherwise. */
   #checks: Promise<void> | undefined;
@@ -127,8 +127,10 @@ class DatasetSubscription {
     this.maxPendingBytes = request.maxPendingBytes;
     // Listen first: no change committed while the caller looks at the dataset is lost.
     this.queue = new EventQueue<DatasetChangeEvent>(this);
-    const listenTo = request.shared?.ownerIds ?? [request.caller.identityId];
-    this.#stops = listenTo.map((ownerId) => deps.bus.subscribe(ownerId, (change) => this.#hear(ownerId, change)));
+    const ownerIds = request.shared?.ownerIds ?? request.caller.identityId;
+    this.#ownerIds = ownerIds;
+    if (typeof ownerIds === "string") deps.bus.listen(ownerIds, this);
+    else for (const ownerId of ownerIds) deps.bus.listen(ownerId, this);
     // Wall-clock expiry for an idle subscription (setTimeout caps at 2^31-1 ms, about 24 days). A
     // subscription that can drop its connection needs none: the connection's own timer drops it then.
     if (!request.connection) {
@@ -146,7 +148,9 @@ class DatasetSubscription {
   /** `EventQueueOptions.onClose`: the consumer stopped, however it stopped. */
   onClose(): void {
     this.#deps.live?.delete(this.queue);
-    for (const stop of this.#stops) stop();
+    const ownerIds = this.#ownerIds;
+    if (typeof ownerIds === "string") this.#deps.bus.unlisten(ownerIds, this);
+    else for (const ownerId of ownerIds) this.#deps.bus.unlisten(ownerId, this);
     clearTimeout(this.#expiryTimer);
     this.#onEnd?.();
   }
@@ -155,9 +159,11 @@ class DatasetSubscription {
     subscription.#dropOrFail("token-expired");
   }
 
-  #hear(ownerId: string, change: CommittedChange): void {
-    // The bus only hands us the changes of the id we listen to; checked again, as this is the one rule that must never break.
-    if (change.identityId !== ownerId) return;
+  /** `ChangeHearer.hear`: a change of one of the owner ids listened to. */
+  hear(change: CommittedChange): void {
+    // The bus only hands us the changes of the ids we listen to; checked again, as this is the one rule that must never break.
+    const ownerIds = this.#ownerIds;
+    if (typeof ownerIds === "string" ? change.identityId !== ownerIds : !ownerIds.includes(change.identityId)) return;
     if (this.#dataset !== null && change.dataset !== this.#dataset) return;
     if (this.#canRead && !this.#canRead(change.dataset)) return;
     if (this.#sinceSyncCount !== null && change.syncCount <= this.#sinceSyncCount) return;

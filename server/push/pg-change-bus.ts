@@ -93,6 +93,8 @@ export async function openPgChangeBus(options: PgChangeBusOptions): Promise<Scal
     kind: "postgres",
     publish: (change) => bus.publish(change),
     subscribe: (identityId, listener) => bus.subscribe(identityId, listener),
+    listen: (identityId, hearer) => bus.listen(identityId, hearer),
+    unlisten: (identityId, hearer) => bus.unlisten(identityId, hearer),
     listenerCount: () => bus.listenerCount(),
     async close() {
       if (closed) return;

@@ -84,6 +84,8 @@ export async function openRedisChangeBus(options: RedisChangeBusOptions): Promis
     kind: "redis",
     publish: (change) => bus.publish(change),
     subscribe: (identityId, listener) => bus.subscribe(identityId, listener),
+    listen: (identityId, hearer) => bus.listen(identityId, hearer),
+    unlisten: (identityId, hearer) => bus.unlisten(identityId, hearer),
     listenerCount: () => bus.listenerCount(),
     async close() {
       if (closed) return;

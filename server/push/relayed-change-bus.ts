@@ -52,6 +52,8 @@ export function createRelayedChangeBus(instanceId: string, transport: () => Chan
       }
     },
     subscribe: (identityId, listener) => local.subscribe(identityId, listener),
+    listen: (identityId, hearer) => local.listen(identityId, hearer),
+    unlisten: (identityId, hearer) => local.unlisten(identityId, hearer),
     listenerCount: () => local.listenerCount(),
     receive(message) {
       const decoded = decodeChange(message);

@@ -23,8 +23,12 @@ const SHARED_FIELD = "datasetChanged";
 const resultsByEvent = new WeakMap<object, Map<string, ExecutionResult>>();
 /** Results executed here, so `preparedPayloadFor` serializes only those (shared, and free of errors). */
 const preparedByResult = new WeakMap<ExecutionResult, PreparedPayload>();
-/** A number per parsed document (yoga's parse cache hands every subscriber of one query text the same document). */
-const documentIds = new WeakMap<DocumentNode, { id: number; variablesMatter: boolean }>();
+/**
+ * Per parsed document (yoga's parse cache hands every subscriber of one query text the same
+ * document): a number for its keys, and its selections by operation name when the variables do
+ * not matter, so that every subscriber of one query shares one.
+ */
+const documentIds = new WeakMap<DocumentNode, { id: number; variablesMatter: boolean; selections: Map<string, Selection> }>();
 let nextDocumentId = 0;
 /** Streams this file opened, by the context that opened them (`takeSharedStream`). */
 const openedByContext = new WeakMap<object, AsyncIterableIterator<ExecutionResult>>();
@@ -70,7 +74,7 @@ async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterat
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source;
   const events = source as AsyncIterableIterator<unknown> & Partial<Pollable<unknown>>;
-  const results = typeof events.poll === "function" ? new PollableSharedResults(events, selectionKey(args), args) : new SharedResults(events, selectionKey(args), args);
+  const results = typeof events.poll === "function" ? new PollableSharedResults(events, selectionOf(args)) : new SharedResults(events, selectionOf(args));
   if (typeof args.contextValue === "object" && args.contextValue !== null) openedByContext.set(args.contextValue, results);
   return results;
 }
@@ -82,13 +86,11 @@ async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterat
  */
 class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   protected readonly events: AsyncIterableIterator<unknown>;
-  readonly #key: string;
-  readonly #executionArgs: ExecutionArgs;
+  readonly #selection: Selection;
 
-  constructor(events: AsyncIterableIterator<unknown>, key: string, { schema, document, operationName, variableValues }: ExecutionArgs) {
+  constructor(events: AsyncIterableIterator<unknown>, selection: Selection) {
     this.events = events;
-    this.#key = key;
-    this.#executionArgs = { schema, document, operationName, variableValues };
+    this.#selection = selection;
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
@@ -108,7 +110,7 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   }
 
   protected toResult(step: IteratorResult<unknown>): IteratorResult<ExecutionResult> {
-    return step.done ? { done: true, value: undefined } : { done: false, value: sharedResult(step.value, this.#key, this.#executionArgs) };
+    return step.done ? { done: true, value: undefined } : { done: false, value: sharedResult(step.value, this.#selection) };
   }
 }
 
@@ -120,7 +122,7 @@ class PollableSharedResults extends SharedResults implements Pollable<ExecutionR
   }
 }
 
-function sharedResult(event: unknown, key: string, args: ExecutionArgs): ExecutionResult {
+function sharedResult(event: unknown, { key, args }: Selection): ExecutionResult {
   if (typeof event !== "object" || event === null) return execute({ ...args, rootValue: event }) as ExecutionResult;
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));
@@ -134,12 +136,26 @@ function sharedResult(event: unknown, key: string, args: ExecutionArgs): Executi
   return result;
 }
 
-/** What the result of one event depends on besides the event: the document, the operation, and variables read by directives. */
-function selectionKey(args: ExecutionArgs): string {
-  let entry = documentIds.get(args.document);
-  if (!entry) documentIds.set(args.document, (entry = { id: nextDocumentId++, variablesMatter: directivesReadVariables(args.document) }));
-  const variables = entry.variablesMatter ? JSON.stringify(args.variableValues ?? {}) : "";
-  return `${entry.id}\n${args.operationName ?? ""}\n${variables}`;
+/** What the result of one event depends on besides the event: its key, and the execution arguments that are not the event. */
+class Selection {
+  constructor(
+    readonly key: string,
+    readonly args: ExecutionArgs,
+  ) {}
+}
+
+/** The selection of a subscription's arguments: shared by every subscriber of the same document and operation, unless directives read the variables. */
+function selectionOf({ schema, document, operationName, variableValues }: ExecutionArgs): Selection {
+  let entry = documentIds.get(document);
+  if (!entry) documentIds.set(document, (entry = { id: nextDocumentId++, variablesMatter: directivesReadVariables(document), selections: new Map() }));
+  const args: ExecutionArgs = { schema, document, operationName, variableValues };
+  if (entry.variablesMatter) return new Selection(`${entry.id}\n${operationName ?? ""}\n${JSON.stringify(variableValues ?? {})}`, args);
+  const shared = entry.selections.get(operationName ?? "");
+  // Same document, operation and schema: the same result for every event, whatever the variables.
+  if (shared && shared.args.schema === schema) return shared;
+  const selection = new Selection(`${entry.id}\n${operationName ?? ""}\n`, args);
+  entry.selections.set(operationName ?? "", selection);
+  return selection;
 }
 
 /** True when an `@include(if: $x)` or the like makes the selection depend on the variables. */

@@ -76,10 +76,11 @@ const EXPIRY_SWEEP_MS = 1000;
 class Connection implements LiveConnection {
   constructor(
     readonly socket: WebSocket,
-    /** `Authorization` header value every operation's context is built from. */
+    /** `Authorization` header value every operation's context is built from, shared by the connections that sent the same token. */
     readonly authorization: string,
     readonly expiresAtMs: number,
-    readonly release: () => void,
+    /** The identity whose connection slot this connection holds (`ConnectionLimits.take`). */
+    readonly identityId: string,
     /** The reason a slow consumer's socket is closed with (one string per endpoint). */
     readonly slowConsumerReason: string,
   ) {}
@@ -87,6 +88,32 @@ class Connection implements LiveConnection {
   drop(reason: DropReason): void {
     if (reason === "token-expired") dropSocket(this.socket, PUSH_CLOSE_CODES.UNAUTHORIZED, "token expired: sign in again and reconnect");
     else dropSocket(this.socket, PUSH_CLOSE_CODES.SLOW_CONSUMER, this.slowConsumerReason);
+  }
+}
+
+/**
+ * The `Authorization` values of the open connections, one string per distinct token: a token is
+ * most of what an idle connection keeps of its own (hundreds of bytes), and the devices and tabs
+ * of one sign-in send the same one, each parsed into a string of its own.
+ */
+class SharedTokens {
+  readonly #held = new Map<string, { authorization: string; connections: number }>();
+
+  /** The shared copy of `authorization`, counted until `letGo`. */
+  hold(authorization: string): string {
+    const held = this.#held.get(authorization);
+    if (held) {
+      held.connections += 1;
+      return held.authorization;
+    }
+    this.#held.set(authorization, { authorization, connections: 1 });
+    return authorization;
+  }
+
+  /** One connection holding `authorization` closed. */
+  letGo(authorization: string): void {
+    const held = this.#held.get(authorization);
+    if (held && --held.connections === 0) this.#held.delete(authorization);
   }
 }
 
@@ -103,19 +130,18 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
     maxPayload: 2 * MAX_REQUEST_BODY_BYTES,
     // Runs before the upgrade is answered: an over-cap client gets a plain 429, no socket.
     verifyClient: (info, accept) => {
-      const admission = deps.caps.admit(info.req, "websocket");
-      if ("refused" in admission) {
-        const { body, headers } = ConnectionCaps.refusal(admission.refused, deps.caps.settings);
-        logger.warn({ limit: admission.refused }, "WebSocket upgrade refused: connection cap reached");
+      // Given back when the TCP socket closes, which outlives the upgrade and closes with the WebSocket.
+      const refused = deps.caps.admitSocket(info.req);
+      if (refused !== null) {
+        const { body, headers } = ConnectionCaps.refusal(refused, deps.caps.settings);
+        logger.warn({ limit: refused }, "WebSocket upgrade refused: connection cap reached");
         return accept(false, 429, body, headers);
       }
-      // The TCP socket outlives the upgrade and closes with the WebSocket (or a failed handshake);
-      // it closes once, and `release` is idempotent: `on`, without `once`'s wrapper per socket.
-      info.req.socket.on("close", admission.release);
       accept(true);
     },
   });
   const open = new Set<Connection>();
+  const tokens = new SharedTokens();
   const slowConsumerReason = `slow consumer: over ${config.maxBufferedBytes} bytes waiting; reconnect and resume`;
   // One timer for every connection's token expiry instead of one per connection (a timer, its
   // arguments and, as every expiry differs, a timer list each): a sweep over the open connections
@@ -151,13 +177,12 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
           }
           return false;
         }
-        const release = deps.connections.acquire(caller.identityId, "websocket");
-        if (release === null) {
+        if (!deps.connections.take(caller.identityId, "websocket")) {
           dropSocket(socket, PUSH_CLOSE_CODES.TOO_MANY_CONNECTIONS, `too many connections for this identity (limit ${deps.connections.maxPerIdentity})`);
           return false;
         }
         const expiresAtMs = (decodeJwt(authorization.slice("Bearer ".length)).exp ?? 0) * 1000;
-        const session = new Connection(socket, authorization, expiresAtMs, release, slowConsumerReason);
+        const session = new Connection(socket, tokens.hold(authorization), expiresAtMs, caller.identityId, slowConsumerReason);
         open.add(session);
         return { session, ack: { identityId: caller.identityId, expiresAt: expiresAtMs } };
       },
@@ -216,7 +241,8 @@ export function attachWebSocketEndpoint(httpServer: Server, deps: WebSocketEndpo
       closed: (ws) => {
         const connection = ws.session;
         if (!connection || !open.delete(connection)) return;
-        connection.release();
+        deps.connections.give(connection.identityId, "websocket");
+        tokens.letGo(connection.authorization);
       },
 
       // Every operation runs through yoga's envelop (masking, limits, logs) via the root value.
