@@ -1,13 +1,17 @@
 /**
  * SQLite's group commit (`server/storage/sqlite-group-commit.ts`) on a real file: concurrent
- * dataset writes share one transaction and one COMMIT, each is still all or nothing, and none is
- * answered before its group committed.
+ * dataset writes share one transaction and one COMMIT, each is still all or nothing, none is
+ * answered before its group committed, and a group takes later writes only while it is young.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { Mutex } from "../../server/storage/mutex.js";
 import { openStorage } from "../../server/storage/open-storage.js";
+import { SqliteGroupCommit } from "../../server/storage/sqlite-group-commit.js";
+import { sqliteSession } from "../../server/storage/sqlite-rows.js";
 import type { Storage } from "../../server/storage/storage.js";
 import { IDENTITY_A, IDENTITY_B, makeDataset, makeRecord } from "./storage-fixtures.js";
 
@@ -102,5 +106,44 @@ describe("sqlite group commit", () => {
     await expect(nested).rejects.toThrow(/not reentrant/);
     // The writer is free again: a later write commits.
     await expect(write(storage, IDENTITY_B, "later", [])).resolves.toBe("later");
+  });
+
+  it("takes a write that arrives while the group is young, and leaves one that arrives later to the next COMMIT", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "syncpool-group-"));
+    const db = new Database(join(dir, "group.db"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }), async () => void db.close());
+    db.exec("CREATE TABLE writes (name TEXT)");
+    const lock = new Mutex();
+    let clock = 0;
+    const group = new SqliteGroupCommit(db, sqliteSession(db), (fn) => lock.runExclusive(fn), lock, { maxOpenMs: 5, now: () => clock });
+    const events: string[] = [];
+    /** A write that takes `ms` on the group's clock; `ran` resolves once it has run, before its group commits. */
+    const write = (name: string, ms: number): { ran: Promise<void>; answered: Promise<string> } => {
+      let ran!: () => void;
+      const ranPromise = new Promise<void>((resolve) => (ran = resolve));
+      const answered = group.run(async () => {
+        events.push(`run ${name}`);
+        db.prepare("INSERT INTO writes (name) VALUES (?)").run(name);
+        clock += ms;
+        ran();
+        return name;
+      }).then(() => (events.push(`answered ${name}`), name));
+      return { ran: ranPromise, answered };
+    };
+
+    // 1 ms into the group: a write that arrives now joins it.
+    const early = write("early", 1);
+    await early.ran;
+    const joins = write("joins", 0);
+    await Promise.all([early.answered, joins.answered]);
+    expect(events.splice(0)).toEqual(["run early", "run joins", "answered early", "answered joins"]);
+
+    // 6 ms into the group (past its 5): the first write commits and is answered without the later one.
+    const slow = write("slow", 6);
+    await slow.ran;
+    const later = write("next group", 0);
+    await Promise.all([slow.answered, later.answered]);
+    expect(events).toEqual(["run slow", "answered slow", "run next group", "answered next group"]);
+    expect(db.prepare("SELECT name FROM writes ORDER BY rowid").pluck().all()).toEqual(["early", "joins", "slow", "next group"]);
   });
 });
