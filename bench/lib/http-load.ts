@@ -48,7 +48,7 @@ function checkGraphqlAnswer(text: string): void {
  * `windowMs` after `warmUpMs` not counted, each loop on its own keep-alive socket. The same call
  * drives syncpool and the bare server, so both see the same bodies at the same concurrency.
  */
-export async function measureHttpLoad(url: string, clients: number, windowMs: number, warmUpMs: number, next: (client: number, sequence: number) => LoadRequest): Promise<HttpLoadResult> {
+export async function measureHttpLoad(url: string, clients: number, windowMs: number, warmUpMs: number, next: (client: number, sequence: number) => LoadRequest, onWindow?: (edge: "start" | "end") => void): Promise<HttpLoadResult> {
   const target = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: clients, maxFreeSockets: clients });
   let sequence = 0;
@@ -56,7 +56,7 @@ export async function measureHttpLoad(url: string, clients: number, windowMs: nu
     return await measureClosedLoop(clients, windowMs, warmUpMs, async (client) => {
       const { body, token } = next(client, sequence++);
       checkGraphqlAnswer(await postJson(agent, target, body, token));
-    });
+    }, onWindow);
   } finally {
     agent.destroy();
   }

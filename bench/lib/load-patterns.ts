@@ -21,9 +21,10 @@ export interface LoadResult {
 
 /**
  * `workers` closed loops of `operation(worker)` for `windowMs`, after `warmUpMs` of the same
- * load that is not counted.
+ * load that is not counted. `onWindow` is called as the counted window starts and as it ends
+ * (after its last answer), to measure something over exactly that window.
  */
-export async function measureClosedLoop(workers: number, windowMs: number, warmUpMs: number, operation: (worker: number) => Promise<void>): Promise<LoadResult> {
+export async function measureClosedLoop(workers: number, windowMs: number, warmUpMs: number, operation: (worker: number) => Promise<void>, onWindow?: (edge: "start" | "end") => void): Promise<LoadResult> {
   const run = async (durationMs: number) => {
     const latencies: number[] = [];
     const failures: string[] = [];
@@ -44,7 +45,10 @@ export async function measureClosedLoop(workers: number, windowMs: number, warmU
     return toResult(latencies, failures, (performance.now() - started) / 1000);
   };
   await run(warmUpMs);
-  return run(windowMs);
+  onWindow?.("start");
+  const result = await run(windowMs);
+  onWindow?.("end");
+  return result;
 }
 
 /** `operation()` started `perSecond` times a second for `windowMs`, each timed from when it was due. */

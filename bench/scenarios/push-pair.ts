@@ -53,9 +53,11 @@ export async function runPushPair(quick: boolean): Promise<ScenarioResult> {
         better: "lower",
         baselines: [{ name: "y-websocket + y-leveldb", value: peer.medianMs, p99: peer.p99Ms }],
       },
+      // The server and both devices' clients share this process: CPU per push, steadier than latency on a shared machine.
+      { scenario: "2b push over WebSocket", case: "process CPU per push (server and its 1,000 devices in one process, all threads)", value: measured.cpuMsPerPush, unit: "ms", better: "lower", baselines: [] },
     ],
     // Where syncpool's time goes: sending and committing, then the notice reaching device B.
-    details: { pushes, syncpool, sentToCommit: summarize(measured.sentToCommit), commitToOther: summarize(measured.commitToOther), yWebsocketLeveldb: peer },
+    details: { pushes, cpuMsPerPush: measured.cpuMsPerPush, syncpool, sentToCommit: summarize(measured.sentToCommit), commitToOther: summarize(measured.commitToOther), yWebsocketLeveldb: peer },
     charts: [],
   };
 }
@@ -72,7 +74,7 @@ interface Waiting {
  * Latencies (ms) of `pushes` pushes, each from device A of an identity to its device B, and split
  * at the commit (stamped by a listener on the change bus, first in line for the identity).
  */
-async function pairLatencies(identities: number, pushes: number): Promise<{ sentToOther: number[]; sentToCommit: number[]; commitToOther: number[] }> {
+async function pairLatencies(identities: number, pushes: number): Promise<{ sentToOther: number[]; sentToCommit: number[]; commitToOther: number[]; cpuMsPerPush: number }> {
   const server = await startBenchServer({ storage: "sqlite" });
   const clients: Client[] = [];
   try {
@@ -117,7 +119,9 @@ async function pairLatencies(identities: number, pushes: number): Promise<{ sent
 
     const samples = { sentToOther: [] as number[], sentToCommit: [] as number[], commitToOther: [] as number[] };
     const syncCounts = new Array<number>(identities).fill(0);
+    let cpuAtStart = process.cpuUsage();
     for (let push = 0; push < WARMUP_PUSHES + pushes; push++) {
+      if (push === WARMUP_PUSHES) cpuAtStart = process.cpuUsage();
       const identity = push % identities;
       const { a } = devices[identity]!;
       const syncCount = ++syncCounts[identity]!;
@@ -138,7 +142,8 @@ async function pairLatencies(identities: number, pushes: number): Promise<{ sent
         samples.commitToOther.push(arrivedAt - committedAt);
       }
     }
-    return samples;
+    const cpu = process.cpuUsage(cpuAtStart);
+    return { ...samples, cpuMsPerPush: (cpu.user + cpu.system) / 1000 / pushes };
   } finally {
     await Promise.all(clients.map((client) => client.dispose()));
     await server.close();

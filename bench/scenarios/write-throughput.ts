@@ -14,6 +14,7 @@ import { startChildServer } from "../lib/child-server.js";
 import { probePostgres } from "../lib/bench-server.js";
 import { signInGuests, type BenchPatch } from "../lib/gql.js";
 import { measureHttpLoad, type HttpLoadResult, type LoadRequest } from "../lib/http-load.js";
+import { processCpuMs } from "../lib/machine.js";
 import type { Baseline, ResultRow, ScenarioResult } from "../lib/report.js";
 import type { SqliteInsertBaseline } from "../baselines/sqlite-inserts.js";
 
@@ -63,7 +64,7 @@ export async function runWriteThroughput(quick: boolean, sqlite: SqliteInsertBas
         httpRate.set(clients, raw.perSecond);
       }
       for (const [index, cell] of CELLS.entries()) {
-        const measured = await measureCell(server.url, tokens.slice(0, cell.clients), cell, windowMs, `c${index}`);
+        const measured = await measureCell(server.url, tokens.slice(0, cell.clients), cell, windowMs, `c${index}`, server.pid);
         details[`${backend.label}: ${describe(cell)}`] = measured;
         // Requests per second compare with pushes per second; a 100-patch push's records have no HTTP counterpart.
         const baselines: Baseline[] = cell.patchesPerPush === 1 ? [{ name: `raw HTTP req/s at ${cell.clients}`, value: httpRate.get(cell.clients)! }] : [];
@@ -86,6 +87,10 @@ export async function runWriteThroughput(quick: boolean, sqlite: SqliteInsertBas
           baselines,
           ...(isGoalCell ? { goal: { text: "5,000 pushes/s at 64 clients, SQLite", met: measured.perSecond >= 5000 } } : {}),
         });
+        // Server CPU per push at 64 clients: steadier than the rate on a machine shared with other work.
+        if (cell.clients === 64 && cell.patchesPerPush === 1) {
+          rows.push({ scenario: "2 write throughput", case: `${backend.label}: server CPU per push at 64 clients (all threads)`, value: measured.serverCpuMsPerPush, unit: "ms", better: "lower", baselines: [] });
+        }
       }
     } finally {
       await server.stop();
@@ -127,14 +132,19 @@ const PUSH = `mutation ($input: PushRecordsInput!) { pushRecords(input: $input) 
  * Each token pushes to its own dataset, one push after another, for `windowMs` (after a short
  * warm-up), through the shared load generator. A push answered with GraphQL errors is a failure.
  */
-async function measureCell(url: string, tokens: string[], cell: Cell, windowMs: number, tag: string): Promise<HttpLoadResult> {
+async function measureCell(url: string, tokens: string[], cell: Cell, windowMs: number, tag: string, serverPid?: number): Promise<HttpLoadResult & { serverCpuMsPerPush: number }> {
   const value = "x".repeat(40);
   const patches = (push: number): BenchPatch[] => Array.from({ length: cell.patchesPerPush }, (_, index) => ({ op: "REPLACE", key: `k${(push * cell.patchesPerPush + index) % 1000}`, value }));
   const next = (client: number, push: number): LoadRequest => ({
     token: tokens[client]!,
     body: JSON.stringify({ query: PUSH, variables: { input: { dataset: `bench-${tag}`, deviceId: `device-${client}`, mutationId: `${tag}-${push}`, patches: patches(push) } } }),
   });
-  const measured = await measureHttpLoad(url, tokens.length, windowMs, 300, next);
+  // The server's CPU time (user + system, all threads) over the counted window, when it runs in a process of its own.
+  let cpuMs = Number.NaN;
+  const onWindow = (edge: "start" | "end") => {
+    if (serverPid !== undefined) cpuMs = edge === "start" ? processCpuMs(serverPid) : processCpuMs(serverPid) - cpuMs;
+  };
+  const measured = await measureHttpLoad(url, tokens.length, windowMs, 300, next, onWindow);
   if (measured.firstFailure) console.warn(`write-throughput ${tag}: ${measured.failed} failed pushes, first: ${measured.firstFailure}`);
-  return measured;
+  return { ...measured, serverCpuMsPerPush: cpuMs / measured.completed };
 }
