@@ -10,11 +10,14 @@
  * on the caller. So the result is cached per (event, document, operation name, and the variables
  * when a directive reads them): subscribers that select different fields get their own result.
  * The event stream is created by the subscription's resolver as before (authorization, limits and
- * errors unchanged); only the per-event execution is shared.
+ * errors unchanged); only the per-event execution is shared. That execution is itself a
+ * projection of the event onto the selection, planned once per selection (`project-event.ts`),
+ * where the selection is plain fields; graphql-js's `execute` runs for anything else.
  */
 import { createSourceEventStream, execute, getOperationAST, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Pollable, Waker } from "./event-queue.js";
+import { planEventProjection, type EventProjection } from "./project-event.js";
 
 /** The subscription field whose events are shared. */
 const SHARED_FIELD = "datasetChanged";
@@ -122,14 +125,16 @@ class PollableSharedResults extends SharedResults implements Pollable<ExecutionR
   }
 }
 
-function sharedResult(event: unknown, { key, args }: Selection): ExecutionResult {
+function sharedResult(event: unknown, selection: Selection): ExecutionResult {
+  const { key, args } = selection;
   if (typeof event !== "object" || event === null) return execute({ ...args, rootValue: event }) as ExecutionResult;
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));
   let result = results.get(key);
   if (!result) {
-    // Plain property reads only (see the header): the execution is synchronous.
-    result = execute({ ...args, rootValue: event }) as ExecutionResult;
+    // Plain property reads only (see the header): projected without `execute` where the selection
+    // allows it (`project-event.ts`), else executed, synchronously.
+    result = selection.projection()?.(event) ?? (execute({ ...args, rootValue: event }) as ExecutionResult);
     results.set(key, result);
     if (!result.errors) preparedByResult.set(result, new PreparedPayload(JSON.stringify(result)));
   }
@@ -138,10 +143,18 @@ function sharedResult(event: unknown, { key, args }: Selection): ExecutionResult
 
 /** What the result of one event depends on besides the event: its key, and the execution arguments that are not the event. */
 class Selection {
+  /** Planned at the first event; null when `execute` must run (directives, fragments, resolvers). */
+  #projection: EventProjection | null | undefined;
+
   constructor(
     readonly key: string,
     readonly args: ExecutionArgs,
   ) {}
+
+  projection(): EventProjection | null {
+    if (this.#projection === undefined) this.#projection = planEventProjection(this.args.schema, this.args.document, this.args.operationName);
+    return this.#projection;
+  }
 }
 
 /** The selection of a subscription's arguments: shared by every subscriber of the same document and operation, unless directives read the variables. */
