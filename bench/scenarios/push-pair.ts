@@ -93,7 +93,7 @@ async function pairLatencies(identities: number, pushes: number): Promise<{ sent
         { query: `subscription { datasetChanged(dataset: "bench") { syncCount deviceId mutationId records { key value syncCount } } }` },
         {
           next: (result) => (result.data ? onChange(result.data.datasetChanged.syncCount) : (failure ??= new Error(JSON.stringify(result.errors)))),
-          error: (error) => (failure ??= new Error(`a device's subscription failed: ${String((error as { code?: number }).code ?? error)}`)),
+          error: (error) => (failure ??= new Error(`a device's subscription failed: ${String((error as { code?: number }).code ?? JSON.stringify(error))}`)),
           complete: () => undefined,
         },
       );
