@@ -19,7 +19,8 @@
 import type pg from "pg";
 import { type GroupMember, type GroupTransaction, commitGroup } from "./group-commit.js";
 import { lockDatasets, lockIdentitiesDatasets, lockIdentityRows } from "./postgres-locks.js";
-import { postgresSession } from "./postgres-rows.js";
+import { handled } from "./sql-dataset-prefetch.js";
+import { postgresSession, sendTogether } from "./postgres-rows.js";
 import { sortDatasetRefs } from "./sql-identities.js";
 import type { SqlSession } from "./sql.js";
 import type { WriteGate } from "./write-gate.js";
@@ -99,6 +100,7 @@ export class PostgresGroupCommit {
     try {
       // BEGIN and the locks go out together (the connection pipelines; the server takes them in
       // the order sent, as postgres-locks.ts orders them): one round trip, not four.
+      sendTogether(client);
       const session = postgresSession(client);
       const refs = sortDatasetRefs(members.map(({ identityId, dataset }) => ({ identityId, name: dataset })));
       const identityIds = members.map((member) => member.identityId);
@@ -138,35 +140,70 @@ function stableSortByDataset(members: LaneMember[]): LaneMember[] {
 
 /**
  * The client's open transaction as a group sees it. `onBroken` hears of a connection that could not
- * even roll back. RELEASE is its own round trip: it is queued behind any statement the member left
- * running, so PostgreSQL's refusal of it (after a failed statement, even one the member caught)
- * refuses that member alone. The connection's transaction status cannot stand in for it: it is
- * updated by the ReadyForQuery after an error, which may arrive after the member saw the error.
+ * even roll back. Every statement goes through `send`, which counts the ones not yet answered and
+ * notes any that failed since the member's SAVEPOINT, and corks the socket for the turn
+ * (`sendTogether`), so a member's statements of one turn leave in one write.
+ *
+ * RELEASE is refused only after a failed statement of the member (even one it caught). When every
+ * statement of the member, its SAVEPOINT first, was answered without error, nothing the member did
+ * can make RELEASE fail, so it is sent without waiting: it leaves with the next member's SAVEPOINT
+ * and reads, or with the COMMIT, saving each member a round trip. If it fails all the same (the
+ * connection broke), the group is lost: the next SAVEPOINT, the member's rollback and the COMMIT
+ * all wait for it and throw. Otherwise (a statement failed, or is still running) RELEASE is its own
+ * round trip, queued behind the member's statements, so its refusal refuses that member alone. The
+ * connection's transaction status cannot stand in for the count: it is updated by the
+ * ReadyForQuery after an error, which may arrive after the member saw the error.
  */
 function postgresGroupTransaction(client: pg.PoolClient, onBroken: (error: Error) => void): GroupTransaction {
+  let running = 0;
+  let failedSinceSavepoint = false;
+  const send = (query: string | pg.QueryConfig): Promise<pg.QueryResult> => {
+    sendTogether(client);
+    running += 1;
+    const answer = client.query(query);
+    answer.then(
+      () => void (running -= 1),
+      () => {
+        running -= 1;
+        failedSinceSavepoint = true;
+      },
+    );
+    return answer;
+  };
   // SAVEPOINT is sent without waiting for its answer, so it shares a round trip with the member's
   // first statements (the connection pipelines; the server still runs them in order). Its outcome
   // is checked before the member's savepoint is released or rolled back to: a SAVEPOINT refused
   // means the transaction was already lost, and so then is the group.
   let opened: Promise<unknown> = Promise.resolve();
+  // The last RELEASE sent without waiting; whatever follows it checks it.
+  let released: Promise<unknown> = Promise.resolve();
   return {
-    session: postgresSession(client),
+    session: postgresSession({ query: send }),
     savepoint: () => {
-      opened = client.query("SAVEPOINT push");
-      opened.catch(() => undefined); // seen by release or rollbackToSavepoint
+      failedSinceSavepoint = false;
+      opened = handled(send("SAVEPOINT push")); // seen by release or rollbackToSavepoint
     },
     release: async () => {
+      if (running === 0 && !failedSinceSavepoint) {
+        released = handled(send("RELEASE SAVEPOINT push"));
+        return;
+      }
+      await released;
       await opened;
-      await client.query("RELEASE SAVEPOINT push");
+      await send("RELEASE SAVEPOINT push");
     },
     rollbackToSavepoint: async () => {
+      await released;
       await opened;
-      await client.query("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push");
+      await send("ROLLBACK TO SAVEPOINT push; RELEASE SAVEPOINT push");
     },
     assertOpen: () => undefined, // a lost transaction shows as the next statement's error
     commit: async () => {
-      // After a failed statement PostgreSQL answers COMMIT with ROLLBACK instead of an error.
-      const { command } = await client.query("COMMIT");
+      // Sent at once, behind the last RELEASE; after a failed statement (that RELEASE's included)
+      // PostgreSQL answers COMMIT with ROLLBACK instead of an error.
+      const committed = handled(send("COMMIT"));
+      await released;
+      const { command } = await committed;
       if (command !== "COMMIT") throw new Error("PostgreSQL rolled the group's transaction back");
     },
     rollback: async () => {

@@ -8,7 +8,34 @@ import pg from "pg";
 import { POSTGRES_DIALECT, type SqlQuery, type SqlSession, renderSql } from "./sql.js";
 
 /** Anything that runs a query: the pool (autocommit) or one checked-out client (a transaction). */
-export type Queryable = Pick<pg.ClientBase, "query">;
+export interface Queryable {
+  query(query: pg.QueryConfig): Promise<pg.QueryResult>;
+}
+
+/** Sockets corked by `sendTogether` and not yet uncorked. */
+const corked = new WeakSet<object>();
+
+/**
+ * Makes the statements `client` is handed from now until the current turn's microtasks have run
+ * leave in one write to its socket. node-postgres writes each statement as it is queued (it corks
+ * the socket only around that statement's own messages), one system call per statement, which on
+ * a pipelined connection is most of a push's cost in the server. Corking the connection's socket
+ * (`client.connection.stream`, a `net.Socket`) lets Node gather them; the uncork is scheduled on
+ * the same turn, after the microtasks queued now (and those they queue) ran, so nothing sent
+ * waits for a later event. Statements keep their order; each still has its own Sync.
+ */
+export function sendTogether(client: pg.Client): void {
+  const socket = client.connection.stream;
+  if (corked.has(socket)) return;
+  corked.add(socket);
+  socket.cork();
+  queueMicrotask(() =>
+    process.nextTick(() => {
+      corked.delete(socket);
+      socket.uncork();
+    }),
+  );
+}
 
 /**
  * Schema names are interpolated into SQL and into the connection's startup options, so only plain
@@ -67,12 +94,15 @@ export function keyHash(storedKey: string): Buffer {
  * A `SqlSession` (`sql.ts`) on `db`, the pool (autocommit) or a client inside a transaction. Text
  * crosses it through the U+0000 codec both ways: every string parameter is `encodeText`ed and
  * every string column `decodeText`d, so queries written once never think about it. Text without
- * U+0000/U+0001 passes unchanged, and jsonb parameters are JSON text, which escapes both.
+ * U+0000/U+0001 passes unchanged, and jsonb parameters are JSON text, which escapes both. On a
+ * client, the statements of one turn leave in one write (`sendTogether`).
  */
 export function postgresSession(db: Queryable): SqlSession {
+  const client = db instanceof pg.Client ? db : null;
   const query = async <Row>(built: SqlQuery) => {
     const { text, params } = renderSql(built, POSTGRES_DIALECT);
-    const result = await db.query(text, params.map(encodeParam));
+    if (client) sendTogether(client);
+    const result = await db.query({ text, values: params.map(encodeParam) });
     return { rows: (result.rows as Record<string, unknown>[]).map(decodeRow) as Row[], rowCount: result.rowCount ?? 0 };
   };
   return {

@@ -4,10 +4,14 @@
  * nested writes, a callback reading through a small pool, the deferred foreign key, schemas).
  * Several instances on one database (like several servers) are in `postgres-instances.test.ts`.
  */
+import type { Socket } from "node:net";
+import pg from "pg";
 import { expect, it, onTestFinished } from "vitest";
 import { openStorage } from "../../server/storage/open-storage.js";
 import type { PostgresStorage } from "../../server/storage/postgres.js";
 import { openPostgresStorage } from "../../server/storage/postgres.js";
+import { postgresSession } from "../../server/storage/postgres-rows.js";
+import { sql } from "../../server/storage/sql.js";
 import {
   createTestSchema,
   describeWithPostgres,
@@ -159,5 +163,30 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     const opening = openStorage({ dataDir: "/nonexistent", databaseUrl: url.toString().replace(/^postgres:/, "postgresql:") });
     await expect(opening).rejects.toThrow(/PostgreSQL storage at postgresql:\/\/.*:\*\*\*@.*syncpool_no_such_database/);
     await expect(opening).rejects.not.toThrow(/hunter2/);
+  });
+
+  it("sends the statements queued on a client in one turn in one socket write, and answers each in order", async () => {
+    const client = new pg.Client({ connectionString: postgresTestUrl, pipeline: true });
+    await client.connect();
+    onTestFinished(() => client.end());
+    const socket = client.connection.stream as Socket;
+    let writes = 0;
+    const write = socket._write.bind(socket);
+    const writev = socket._writev?.bind(socket);
+    socket._write = (...args) => (writes++, write(...args));
+    if (writev) socket._writev = (...args) => (writes++, writev(...args));
+
+    const session = postgresSession(client);
+    const answers = Promise.all([1, 2, 3].map((n) => session.get<{ n: number }>(sql`SELECT ${n}::int AS n`)));
+    // A statement queued in a later turn (after the answers came) is a write of its own.
+    const later = (async () => {
+      await answers;
+      return session.get<{ n: number }>(sql`SELECT 4::int AS n`);
+    })();
+
+    expect(await answers).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(writes).toBe(1);
+    expect(await later).toEqual({ n: 4 });
+    expect(writes).toBe(2);
   });
 });
