@@ -101,7 +101,7 @@ export class PostgresGroupCommit {
       // BEGIN and the locks go out together (the connection pipelines; the server takes them in
       // the order sent, as postgres-locks.ts orders them): one round trip, not four.
       sendTogether(client);
-      const session = postgresSession(client);
+      const session = postgresSession(client, { prepare: true });
       const refs = sortDatasetRefs(members.map(({ identityId, dataset }) => ({ identityId, name: dataset })));
       const identityIds = members.map((member) => member.identityId);
       await Promise.all([
@@ -178,7 +178,7 @@ function postgresGroupTransaction(client: pg.PoolClient, onBroken: (error: Error
   // The last RELEASE sent without waiting; whatever follows it checks it.
   let released: Promise<unknown> = Promise.resolve();
   return {
-    session: postgresSession({ query: send }),
+    session: postgresSession({ query: send }, { prepare: true }),
     savepoint: () => {
       failedSinceSavepoint = false;
       opened = handled(send("SAVEPOINT push")); // seen by release or rollbackToSavepoint

@@ -97,12 +97,14 @@ export function keyHash(storedKey: string): Buffer {
  * U+0000/U+0001 passes unchanged, and jsonb parameters are JSON text, which escapes both. On a
  * client, the statements of one turn leave in one write (`sendTogether`).
  */
-export function postgresSession(db: Queryable): SqlSession {
+export function postgresSession(db: Queryable, options: { prepare?: boolean } = {}): SqlSession {
   const client = db instanceof pg.Client ? db : null;
   const query = async <Row>(built: SqlQuery) => {
     const { text, params } = renderSql(built, POSTGRES_DIALECT);
     if (client) sendTogether(client);
-    const result = await db.query({ text, values: params.map(encodeParam) });
+    // Only a template's own strings (frozen, `sql.ts`) name a statement: their texts are few and fixed.
+    const name = options.prepare && Object.isFrozen(built.strings) ? statementName(text) : undefined;
+    const result = await db.query({ text, values: params.map(encodeParam), name });
     return { rows: (result.rows as Record<string, unknown>[]).map(decodeRow) as Row[], rowCount: result.rowCount ?? 0 };
   };
   return {
@@ -111,6 +113,20 @@ export function postgresSession(db: Queryable): SqlSession {
     get: async <Row>(built: SqlQuery) => (await query<Row>(built)).rows[0],
     run: async (built) => (await query(built)).rowCount,
   };
+}
+
+/** Names of prepared statements, per text, the same on every connection. */
+const statementNames = new Map<string, string>();
+
+/**
+ * The name `text` is prepared under. A named statement is parsed and planned once per connection
+ * (node-postgres remembers which it prepared there) instead of on every run; PostgreSQL plans it
+ * again when a table it reads changes.
+ */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `syncpool_${statementNames.size + 1}`));
+  return name;
 }
 
 /** Strings, and the strings of arrays (a batch's `text[]` columns), through the codec; anything else as is. */

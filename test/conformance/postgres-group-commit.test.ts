@@ -172,6 +172,38 @@ await describeWithPostgres("PostgreSQL group commit", () => {
     expect(await storage.datasets.getDataset(IDENTITY_B, "third")).toMatchObject({ syncCount: 1 });
   });
 
+  it("runs a statement for a member after the refused one whose aborted savepoint first sent it on the connection", async () => {
+    const storage = await openMigrated();
+    const aborted = storage.datasets.writeDataset(
+      IDENTITY_A,
+      "aborted",
+      async (tx) => {
+        // A shard past its integer column, caught: the transaction cannot go on ...
+        await tx.appendEvent({ poolId: "default", shard: 2 ** 40, partitionKey: IDENTITY_A, arrivedAt: 1, data: "{}" }).catch(() => undefined);
+        // ... so this statement, new to the connection, is refused before it could be prepared.
+        await tx.getAllRecords().catch(() => undefined);
+        return "aborted";
+      },
+      { streamShard: SHARD },
+    );
+    const next = storage.datasets.writeDataset(
+      IDENTITY_B,
+      "next",
+      async (tx) => {
+        const before = await tx.getAllRecords();
+        await tx.saveRecords([makeRecord("k", 1, { value: "next" })]);
+        await tx.saveDataset(makeDataset(IDENTITY_B, "next", 1, { recordCount: 1 }));
+        return before.length;
+      },
+      { streamShard: SHARD },
+    );
+    const results = await Promise.allSettled([aborted, next]);
+    expect(results[0]).toMatchObject({ status: "rejected", reason: { message: expect.stringMatching(/aborted/) } });
+    expect(results[1]).toEqual({ status: "fulfilled", value: 0 });
+    const stored = await storage.datasets.readRecords(IDENTITY_B, "next", { sinceSyncCount: 0, limit: 10 });
+    expect(stored.records.map((record) => record.value)).toEqual(["next"]);
+  });
+
   it("applies writes of one dataset in one group in arrival order, and a replay sees the answer a neighbour remembered", async () => {
     const storage = await openMigrated();
     const mutation = { deviceId: "d", mutationId: "m", dataset: "one", createdAt: 1 };
