@@ -19,6 +19,7 @@ import { CloseCode, MessageType, parseMessage, stringifyMessage, type SubscribeP
 import type { WebSocket } from "ws";
 import type { Logger } from "../logger.js";
 import type { Pollable, Waker } from "./event-queue.js";
+import { EMPTY_ID_TABLE, idTableDelete, idTableGet, idTableHas, idTableSet, idTableSize, idTableValues, type IdTable } from "./id-table.js";
 
 /** How long a socket may wait before its `connection_init` (graphql-ws's default). */
 export const CONNECTION_INIT_TIMEOUT_MS = 3000;
@@ -69,7 +70,7 @@ export class GraphqlWsSocket<Session> {
   #initReceived = false;
   #initTimer: NodeJS.Timeout | null;
   /** Operations by id; null while an id's operation is being set up. */
-  readonly #operations = new Map<string, Operation | null>();
+  #operations: IdTable<Operation | null> = EMPTY_ID_TABLE;
   failed = false; // set once the socket reported an error (it is closing)
 
   constructor(
@@ -84,7 +85,7 @@ export class GraphqlWsSocket<Session> {
 
   /** Operations registered now, the one being set up included. */
   get operationCount(): number {
-    return this.#operations.size;
+    return idTableSize(this.#operations);
   }
 
   static #initTimedOut(this: void, socket: GraphqlWsSocket<unknown>): void {
@@ -109,12 +110,12 @@ export class GraphqlWsSocket<Session> {
         return;
       case MessageType.Subscribe:
         if (this.session === null) return this.socket.close(CloseCode.Unauthorized, "Unauthorized");
-        if (this.#operations.has(message.id)) return this.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${message.id} already exists`);
-        this.#operations.set(message.id, null);
+        if (idTableHas(this.#operations, message.id)) return this.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${message.id} already exists`);
+        this.#operations = idTableSet(this.#operations, message.id, null);
         return this.#guard(this.#subscribe(message.id, message.payload, data.byteLength));
       case MessageType.Complete: {
-        const operation = this.#operations.get(message.id);
-        this.#operations.delete(message.id);
+        const operation = idTableGet(this.#operations, message.id);
+        this.#operations = idTableDelete(this.#operations, message.id);
         if (operation) return this.#guard(operation.results.return?.());
         return;
       }
@@ -127,8 +128,8 @@ export class GraphqlWsSocket<Session> {
   /** The socket closed: stops its operations, then tells the endpoint. */
   async onClosed(): Promise<void> {
     clearTimeout(this.#initTimer ?? undefined);
-    const operations = [...this.#operations.values()];
-    this.#operations.clear();
+    const operations = idTableValues(this.#operations);
+    this.#operations = EMPTY_ID_TABLE;
     await Promise.all(operations.map((operation) => operation?.results.return?.()));
     this.endpoint.hooks.closed(this);
   }
@@ -158,17 +159,17 @@ export class GraphqlWsSocket<Session> {
       if (Symbol.asyncIterator in result) {
         const results = result[Symbol.asyncIterator]() as Results;
         // The client completed it while it was being set up.
-        if (!this.#operations.has(id)) return void (await results.return?.());
+        if (!idTableHas(this.#operations, id)) return void (await results.return?.());
         const running = new Operation(id, results, this as GraphqlWsSocket<unknown>);
-        this.#operations.set(id, running);
+        this.#operations = idTableSet(this.#operations, id, running);
         streaming = true;
         void this.stream(running);
         return;
       }
-      if (this.#operations.has(id)) await this.#sendResult(id, result);
+      if (idTableHas(this.#operations, id)) await this.#sendResult(id, result);
       await this.#complete(id, null);
     } finally {
-      if (!streaming && this.#operations.get(id) === null) this.#operations.delete(id);
+      if (!streaming && idTableGet(this.#operations, id) === null) this.#operations = idTableDelete(this.#operations, id);
     }
   }
 
@@ -187,12 +188,12 @@ export class GraphqlWsSocket<Session> {
           if (step === undefined) return;
         } catch (error) {
           // The results failed (and closed themselves): an `error` message with the failure's message and extensions.
-          if (this.#operations.get(id) !== operation) return;
-          this.#operations.delete(id);
+          if (idTableGet(this.#operations, id) !== operation) return;
+          this.#operations = idTableDelete(this.#operations, id);
           return await this.#send(stringifyMessage({ id, type: MessageType.Error, payload: [streamError(error).toJSON()] }));
         }
         if (step.done) return await this.#complete(id, operation);
-        if (this.#operations.get(id) !== operation) return;
+        if (idTableGet(this.#operations, id) !== operation) return;
         await this.#sendResult(id, step.value);
       }
     } catch (error) {
@@ -202,8 +203,8 @@ export class GraphqlWsSocket<Session> {
 
   /** Sends `complete` when the operation is still registered (not completed by the client, nor closed), and forgets it. */
   async #complete(id: string, operation: Operation | null): Promise<void> {
-    if (this.#operations.get(id) !== operation) return;
-    this.#operations.delete(id);
+    if (idTableGet(this.#operations, id) !== operation) return;
+    this.#operations = idTableDelete(this.#operations, id);
     await this.#send(stringifyMessage({ id, type: MessageType.Complete }));
   }
 
@@ -216,7 +217,7 @@ export class GraphqlWsSocket<Session> {
   }
 
   async #sendErrorsIfOpen(id: string, errors: readonly GraphQLError[]): Promise<void> {
-    if (this.#operations.has(id)) await this.#send(stringifyMessage({ id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) }));
+    if (idTableHas(this.#operations, id)) await this.#send(stringifyMessage({ id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) }));
   }
 
   /** Resolves once `ws` handed the frame to the kernel (or at once when the socket is no longer open). */
