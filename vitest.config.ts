@@ -132,8 +132,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       globalSetup: ["test/helpers/cli-build.ts", "test/helpers/postgres-run-schemas.ts"],
       // A promise rejected with nobody listening fails the test that caused it (an app's Node
       // process would exit on it); the helpers' end-of-file clean-up (children, schemas, temporary
-      // files) runs after every file, see file-end.ts.
-      setupFiles: ["test/helpers/unhandled-rejection-trap.ts", "test/helpers/file-end-setup.ts"],
+      // files) runs after every file, see file-end.ts. With SYNCPOOL_TEST_CPU_LOG set, each file's CPU
+      // time is logged (file-cpu.ts, first so that it counts the others' clean-up too).
+      setupFiles: ["test/helpers/file-cpu.ts", "test/helpers/unhandled-rejection-trap.ts", "test/helpers/file-end-setup.ts"],
       projects: [
         // `isolate: false`: a worker runs file after file without re-importing the server's modules
         // (graphql, yoga, the AWS SDK...). Importing them again was most of the project's time:
