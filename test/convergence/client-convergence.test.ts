@@ -9,12 +9,12 @@
  * hold every acknowledged edit. JSON records must materialize the same on every device as on the
  * server.
  *
- *   SYNCPOOL_CONVERGENCE_RUNS=1000 npx vitest run test/convergence   # more seeds (default 25)
+ *   SYNCPOOL_CONVERGENCE_RUNS=1000 npx vitest run test/convergence   # more seeds (default 15)
  *   SEED=137 npx vitest run test/convergence                         # replay one seed (printed on failure)
  *
- * Seeds share one server (fresh identities per seed); each costs a few hundred milliseconds, so
- * the default run keeps to seeds 1-25, which between them exercise every operation and fault
- * (the last test checks that they still do); a long run sweeps many more.
+ * Seeds share one server (fresh identities per seed); each costs about 0.4 s of CPU, the most of
+ * any file of `npm test`, so the default run keeps to seeds 1-15, which between them exercise
+ * every operation and fault (the last test checks that they still do); a long run sweeps many more.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dataset, SyncClient } from "../../client/index.js";
@@ -24,7 +24,7 @@ import { materializeJson } from "../../core/json-record.js";
 import { poolSettingsSchema } from "../../server/config.js";
 import { TestNetwork } from "../helpers/client-network.js";
 
-const RUNS = Number(process.env.SYNCPOOL_CONVERGENCE_RUNS ?? 25);
+const RUNS = Number(process.env.SYNCPOOL_CONVERGENCE_RUNS ?? 15);
 const ONLY_SEED = process.env.SEED === undefined ? undefined : Number(process.env.SEED);
 const STEPS = 30;
 const KEYS = ["a", "b", "c", "d", "e"];
