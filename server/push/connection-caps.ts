@@ -35,11 +35,17 @@ export interface ConnectionCapSettings {
 export class ConnectionCaps {
   readonly settings: Readonly<ConnectionCapSettings>;
   readonly #perAddress: ConnectionLimits;
+  readonly #onSocketClose: (this: object) => void;
   #total = 0;
 
   constructor(settings: ConnectionCapSettings) {
     this.settings = settings;
     this.#perAddress = new ConnectionLimits(settings.maxConnectionsPerAddress);
+    // One listener for every socket; it runs with the closed socket as `this`, which an arrow would not see.
+    const caps = this;
+    this.#onSocketClose = function onSocketClose(this: object): void {
+      caps.#socketClosed(this);
+    };
   }
 
   /**
@@ -69,19 +75,20 @@ export class ConnectionCaps {
     const taken = this.#take(request, "websocket");
     if (typeof taken !== "string") return taken.refused;
     this.#addressBySocket.set(request.socket, taken);
-    request.socket.on("close", this.#socketClosed);
+    request.socket.on("close", this.#onSocketClose);
     return null;
   }
 
+  /** The address bucket of each socket holding a slot of `admitSocket`. */
   readonly #addressBySocket = new WeakMap<object, string>();
-  // Runs with the closed socket as `this` (an arrow would not see it); given back once.
-  readonly #socketClosed = ((caps: ConnectionCaps) =>
-    function socketClosed(this: object): void {
-      const address = caps.#addressBySocket.get(this);
-      if (address === undefined) return;
-      caps.#addressBySocket.delete(this);
-      caps.#give(address, "websocket");
-    })(this);
+
+  /** Gives back the slot of `socket`, once (`admitSocket`'s listener calls it with the closed socket). */
+  #socketClosed(socket: object): void {
+    const address = this.#addressBySocket.get(socket);
+    if (address === undefined) return;
+    this.#addressBySocket.delete(socket);
+    this.#give(address, "websocket");
+  }
 
   /** The address bucket the slot was taken for, or the cap that refuses it. */
   #take(request: IncomingMessage, transport: LiveTransport): string | { refused: CapRefusal } {
