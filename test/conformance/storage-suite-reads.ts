@@ -187,7 +187,8 @@ export function describeDatasetReads(storage: () => Storage): void {
       expect(await readAll(IDENTITY_A, "never")).toEqual({ dataset: null, records: [] });
     });
 
-    it("reads the dataset row and the page from one snapshot while pushes commit", async () => {
+    // Forty durable commits with reads between them: slow by nature on a busy machine.
+    it("reads the dataset row and the page from one snapshot while pushes commit", { timeout: 15_000 }, async () => {
       let writing = true;
       const writer = (async () => {
         for (let syncCount = 1; syncCount <= 40; syncCount++) {
