@@ -93,6 +93,12 @@ export async function openDatasetChanges(deps: DatasetChangesDeps, request: Data
   return queue;
 }
 
+/** Calls `fn` with each of `ownerIds`: one id (kept without an array, as most subscriptions have one) or several. */
+function forEachOwner(ownerIds: string | readonly string[], fn: (ownerId: string) => void): void {
+  if (typeof ownerIds === "string") fn(ownerIds);
+  else for (const ownerId of ownerIds) fn(ownerId);
+}
+
 /**
  * One live subscription: the filter between the bus and its queue, and the queue's owner. A class
  * rather than a set of closures because thousands of them sit idle at once: its methods are shared,
@@ -129,8 +135,7 @@ class DatasetSubscription implements ChangeHearer {
     this.queue = new EventQueue<DatasetChangeEvent>(this);
     const ownerIds = request.shared?.ownerIds ?? request.caller.identityId;
     this.#ownerIds = ownerIds;
-    if (typeof ownerIds === "string") deps.bus.listen(ownerIds, this);
-    else for (const ownerId of ownerIds) deps.bus.listen(ownerId, this);
+    forEachOwner(ownerIds, (ownerId) => deps.bus.listen(ownerId, this));
     // Wall-clock expiry for an idle subscription (setTimeout caps at 2^31-1 ms, about 24 days). A
     // subscription that can drop its connection needs none: the connection's own timer drops it then.
     if (!request.connection) {
@@ -148,9 +153,7 @@ class DatasetSubscription implements ChangeHearer {
   /** `EventQueueOptions.onClose`: the consumer stopped, however it stopped. */
   onClose(): void {
     this.#deps.live?.delete(this.queue);
-    const ownerIds = this.#ownerIds;
-    if (typeof ownerIds === "string") this.#deps.bus.unlisten(ownerIds, this);
-    else for (const ownerId of ownerIds) this.#deps.bus.unlisten(ownerId, this);
+    forEachOwner(this.#ownerIds, (ownerId) => this.#deps.bus.unlisten(ownerId, this));
     clearTimeout(this.#expiryTimer);
     this.#onEnd?.();
   }

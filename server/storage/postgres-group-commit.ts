@@ -19,7 +19,7 @@
 import type pg from "pg";
 import { type GroupMember, type GroupTransaction, commitGroup } from "./group-commit.js";
 import { lockDatasets, lockIdentitiesDatasets, lockIdentityRows } from "./postgres-locks.js";
-import { handled } from "./sql-dataset-prefetch.js";
+import { handled } from "./handled.js";
 import { postgresSession, sendTogether } from "./postgres-rows.js";
 import { sortDatasetRefs } from "./sql-identities.js";
 import type { SqlSession } from "./sql.js";

@@ -9,12 +9,6 @@ import type { RecordSqlRow } from "./sql-dataset-rows.js";
 /** The reads a write names up front (`DatasetWriteOptions`). */
 export type DatasetPrefetch = Pick<DatasetWriteOptions, "mutation" | "recordKeys">;
 
-/** Marks a promise whose rejection is seen later (or deliberately not at all) as handled. */
-export const handled = <T>(pending: Promise<T>): Promise<T> => {
-  pending.catch(() => undefined);
-  return pending;
-};
-
 /** Reads answered along with the dataset row (`openPipelined`), each taken once, before any write. */
 export interface Prefetched {
   mutation?: { deviceId: string; mutationId: string; rows: Promise<Array<{ resultJson: string }>> };

@@ -13,7 +13,8 @@ import type { DatasetRow, MutationRow } from "./dataset-store.js";
 import type { EndableDatasetTx } from "./sql-merge-tx.js";
 import { type SqlQuery, type SqlSession, sql } from "./sql.js";
 import { appendStreamEvent } from "./sql-stream.js";
-import { type DatasetPrefetch, type Prefetched, handled, sameKeys } from "./sql-dataset-prefetch.js";
+import { handled } from "./handled.js";
+import { type DatasetPrefetch, type Prefetched, sameKeys } from "./sql-dataset-prefetch.js";
 import { type DatasetSqlRow, type RecordSqlRow, type RememberedLookup, selectDataset, selectMutation, selectRecordsByHash, toDatasetRow, toRecord } from "./sql-dataset-rows.js";
 import type { AppendEventInput, AppendedEvent } from "./stream-store.js";
 
