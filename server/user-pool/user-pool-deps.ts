@@ -10,14 +10,15 @@ import type { RequestAuditLog } from "./audit-log.js";
 import type { CodeMailer } from "./code-mailer.js";
 import type { SmsSender } from "./sms-sender.js";
 import type { UserPoolClientSettings, UserPoolSettings } from "./user-pool-config.js";
-import type { UserPoolSigningKey } from "./user-pool-keys.js";
+import type { UserPoolKey } from "./user-pool-keys.js";
 import type { UserPoolTriggers } from "./triggers/user-pool-triggers.js";
 import type { CognitoMigrationSource } from "./migration/cognito-migration-source.js";
 
 /** A served pool. */
 export interface LoadedUserPool {
   settings: UserPoolSettings;
-  key: UserPoolSigningKey;
+  /** Its token signing key, loaded on first use. */
+  key: UserPoolKey;
   /** `<public url><aws prefix>/cognito-idp/<poolId>`: tokens' `iss`. */
   issuer: string;
   /** The SRP pool name: the part of the id after `_`, as clients derive it. */

@@ -3,7 +3,8 @@
  * such as aws-jwt-verify accept nothing else), one per pool so pools never verify each other's
  * tokens. Kept in the server-key table (`storage.keys`, kind `user-pool-signing:<poolId>`), sealed
  * under the master key exactly as the key ring seals its own kinds, so every instance on the
- * database signs with the same key and the first to start creates it.
+ * database signs with the same key and the first to need it creates it (`userPoolKey`: on first
+ * use, not at start).
  *
  * Tokens are signed here with node:crypto on a KeyObject made once per key: a compact JWS is two
  * base64url parts and a signature, and OpenSSL's RSA on libuv's thread pool costs about half of
@@ -33,32 +34,47 @@ const kindOf = (poolId: string) => `user-pool-signing:${poolId}`;
 /** The key ring's sealing context (`server/keys/key-ring.ts`): it opens every row of the table. */
 const sealContext = (kind: string, keyId: string) => `server-key:${kind}:${keyId}`;
 
+/** A pool's signing key, loaded the first time something signs or verifies with it (`userPoolKey`). */
+export interface UserPoolKey {
+  /**
+   * The key: read from the database, or made and stored there first when it holds none. Later calls
+   * answer from memory; a failed load (the database down) is tried again by the next call.
+   */
+  get(): Promise<UserPoolSigningKey>;
+}
+
 /**
- * The signing keys of `poolIds`, created where missing. Returns them by pool id.
+ * The signing key of `poolId`, loaded on first use rather than at start. Making a 2048-bit RSA key
+ * costs 50-300 ms of CPU on libuv's thread pool, which every start on a new database paid for each
+ * pool: a server whose pools have issued no token yet now pays it with the first token (or key-set
+ * read), and one that never serves a user-pool client never does.
  */
-export async function loadUserPoolKeys(store: KeyStore, box: SecretBox, poolIds: readonly string[], now: number): Promise<Map<string, UserPoolSigningKey>> {
-  const stored = await store.listServerKeys();
-  const missing = poolIds.filter((poolId) => !stored.some((row) => row.kind === kindOf(poolId)));
-  if (missing.length > 0) {
-    const created = await Promise.all(
-      missing.map(async (poolId) => {
-        const { privateKey } = await generateKeyPair(USER_POOL_TOKEN_ALGORITHM, { modulusLength: 2048, extractable: true });
-        const material = JSON.stringify(await exportJWK(privateKey));
-        const keyId = await thumbprint(material);
-        return { kind: kindOf(poolId), keyId, sealed: box.seal(material, sealContext(kindOf(poolId), keyId)), createdAt: now };
-      }),
-    );
-    // Instances starting together: the store keeps the first key of each kind and skips the rest.
-    await store.addMissingServerKeys(created);
+export function userPoolKey(store: KeyStore, box: SecretBox, poolId: string, now: () => number): UserPoolKey {
+  let loading: Promise<UserPoolSigningKey> | undefined;
+  return {
+    get: () =>
+      (loading ??= loadKey(store, box, poolId, now).catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      })),
+  };
+}
+
+/** The newest stored key of `poolId`, made and stored first when there is none. */
+async function loadKey(store: KeyStore, box: SecretBox, poolId: string, now: () => number): Promise<UserPoolSigningKey> {
+  const kind = kindOf(poolId);
+  let rows = await store.listServerKeys();
+  if (!rows.some((row) => row.kind === kind)) {
+    const { privateKey } = await generateKeyPair(USER_POOL_TOKEN_ALGORITHM, { modulusLength: 2048, extractable: true });
+    const material = JSON.stringify(await exportJWK(privateKey));
+    const keyId = await thumbprint(material);
+    // Instances making the key together: the store keeps the first key of each kind and skips the rest.
+    await store.addMissingServerKeys([{ kind, keyId, sealed: box.seal(material, sealContext(kind, keyId)), createdAt: now() }]);
+    rows = await store.listServerKeys();
   }
-  const rows = await store.listServerKeys();
-  const keys = new Map<string, UserPoolSigningKey>();
-  for (const poolId of poolIds) {
-    const newest = rows.filter((row) => row.kind === kindOf(poolId)).at(-1);
-    if (newest === undefined) throw new Error(`no signing key for user pool ${poolId} in the database`);
-    keys.set(poolId, await importKey(box.open(newest.sealed, sealContext(newest.kind, newest.keyId))));
-  }
-  return keys;
+  const newest = rows.filter((row) => row.kind === kind).at(-1);
+  if (newest === undefined) throw new Error(`no signing key for user pool ${poolId} in the database`);
+  return importKey(box.open(newest.sealed, sealContext(newest.kind, newest.keyId)));
 }
 
 /** The pool's JWKS document. */
@@ -84,9 +100,10 @@ async function importKey(material: string): Promise<UserPoolSigningKey> {
 
 /**
  * `claims` as a compact RS256 JWS under the pool's key (what jose's SignJWT makes), signed on
- * libuv's thread pool.
+ * libuv's thread pool; the pool's first token loads (or makes) the key.
  */
-export function signUserPoolJwt(key: UserPoolSigningKey, claims: JWTPayload): Promise<string> {
+export async function signUserPoolJwt(poolKey: UserPoolKey, claims: JWTPayload): Promise<string> {
+  const key = await poolKey.get();
   const signingInput = `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
   return new Promise((resolve, reject) => {
     sign("sha256", Buffer.from(signingInput), key.privateKey, (error, signature) => {

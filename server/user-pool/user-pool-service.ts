@@ -1,5 +1,5 @@
 /**
- * The built-in user pool's orchestrator: loads each configured pool's signing key, and answers
+ * The built-in user pool's orchestrator: gives each configured pool its signing key (loaded on first use), and answers
  * Cognito's user-pool API as unmodified Amplify and the AWS SDK call it:
  *
  *   POST <prefix>/cognito-idp                                    AWS JSON 1.1, X-Amz-Target: AWSCognitoIdentityProviderService.<Op>
@@ -44,7 +44,7 @@ import type { LoadedClient, LoadedUserPool, UserPoolDeps } from "./user-pool-dep
 import { UserPoolError, userPoolErrorResponse } from "./user-pool-errors.js";
 import { verifyAccessToken } from "./user-pool-tokens.js";
 import type { Body } from "./user-pool-input.js";
-import { jwksOf, loadUserPoolKeys, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
+import { jwksOf, userPoolKey, USER_POOL_TOKEN_ALGORITHM } from "./user-pool-keys.js";
 import { createHostedUi, hostedUiBaseOf } from "./oauth/hosted-ui.js";
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
@@ -105,11 +105,10 @@ export interface UserPoolService {
 export async function createUserPoolService(options: UserPoolServiceOptions): Promise<UserPoolService> {
   const { config, pathPrefix, logger } = options;
   const base = `${pathPrefix}/cognito-idp`;
-  const keys = await loadUserPoolKeys(options.keys, options.box, config.pools.map((pool) => pool.id), options.now());
   const pools = new Map<string, LoadedUserPool>();
   const clients = new Map<string, LoadedClient>();
   for (const settings of config.pools) {
-    const pool: LoadedUserPool = { settings, key: keys.get(settings.id)!, issuer: `${config.publicUrl}${base}/${settings.id}`, srpPoolName: settings.id.split("_")[1]! };
+    const pool: LoadedUserPool = { settings, key: userPoolKey(options.keys, options.box, settings.id, options.now), issuer: `${config.publicUrl}${base}/${settings.id}`, srpPoolName: settings.id.split("_")[1]! };
     pools.set(settings.id, pool);
     for (const client of settings.clients) {
       if (clients.has(client.id)) throw new Error(`user pool app client id "${client.id}" is used by two pools: client ids must be unique`);
@@ -147,11 +146,11 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
   };
 
   const addressLimits = createAddressLimits(options.rateLimitClock ? { clock: options.rateLimitClock } : {});
-  const wellKnown = (path: string): Response | null => {
+  const wellKnown = async (path: string): Promise<Response | null> => {
     const match = /^\/([^/]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(path.slice(base.length));
     const pool = match ? pools.get(match[1]!) : undefined;
     if (!match || !pool) return null;
-    const body = match[2] === "jwks.json" ? jwksOf(pool.key) : discoveryOf(pool, hostedUiBaseOf(config.publicUrl, pool.settings.id));
+    const body = match[2] === "jwks.json" ? jwksOf(await pool.key.get()) : discoveryOf(pool, hostedUiBaseOf(config.publicUrl, pool.settings.id));
     return new Response(JSON.stringify(body), { headers: { "content-type": "application/json", "cache-control": "public, max-age=300", ...CORS } });
   };
 
@@ -197,7 +196,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
       const path = new URL(request.url).pathname;
       if (hostedUi.handles(path)) return hostedUi.fetch(request, socketAddress);
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: PREFLIGHT });
-      if (request.method === "GET" || request.method === "HEAD") return wellKnown(path) ?? new Response("Not Found", { status: 404 });
+      if (request.method === "GET" || request.method === "HEAD") return (await wellKnown(path)) ?? new Response("Not Found", { status: 404 });
       if (request.method !== "POST" || (path !== base && path !== `${base}/`)) return new Response("Not Found", { status: 404 });
       try {
         return await answer(request, socketAddress);
@@ -233,7 +232,7 @@ export async function createUserPoolService(options: UserPoolServiceOptions): Pr
       return async (url, init) => {
         const parsed = new URL(url);
         const own = `${parsed.origin}${parsed.pathname}`.startsWith(`${config.publicUrl}${base}/`);
-        return own ? (wellKnown(parsed.pathname) ?? new Response("Not Found", { status: 404 })) : fallback(url, init);
+        return own ? ((await wellKnown(parsed.pathname)) ?? new Response("Not Found", { status: 404 })) : fallback(url, init);
       };
     },
     issuerOf: (poolId) => pools.get(poolId)?.issuer ?? null,

@@ -117,8 +117,10 @@ export async function verifyAccessToken(deps: UserPoolDeps, token: unknown): Pro
   let payload: JWTPayload | undefined;
   let pool: LoadedUserPool | undefined;
   for (const candidate of deps.pools.values()) {
+    // Outside the try: a key that cannot be loaded (the database down) is an error, not an invalid token.
+    const { publicKey } = await candidate.key.get();
     try {
-      ({ payload } = await jwtVerify(token, candidate.key.publicKey, { algorithms: [USER_POOL_TOKEN_ALGORITHM], issuer: candidate.issuer, currentDate: new Date(deps.now()) }));
+      ({ payload } = await jwtVerify(token, publicKey, { algorithms: [USER_POOL_TOKEN_ALGORITHM], issuer: candidate.issuer, currentDate: new Date(deps.now()) }));
       pool = candidate;
       break;
     } catch (error) {
