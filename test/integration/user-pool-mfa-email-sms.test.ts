@@ -7,6 +7,12 @@
  * Then the raw API's refusals, with Cognito's exception names, and AdminSetUserMFAPreference
  * signed through the AWS SDK. Runs on SQLite and PostgreSQL. Binds ports: Amplify, the SDK, the
  * mailer and the SMS webhook all speak real HTTP and SMTP.
+ *
+ * Amplify signs in here with its USER_PASSWORD_AUTH flow: what these tests prove starts after the
+ * password was accepted, and a server answers both flows' first factor with the same MFA challenges
+ * (`completeSignIn`). Amplify's default SRP sign-in into an MFA challenge is
+ * `user-pool-amplify.test.ts`'s; its big-number arithmetic in JavaScript costs about a quarter of
+ * a CPU-second a sign-in, ten times a USER_PASSWORD_AUTH sign-in.
  */
 import { AdminGetUserCommand, AdminListUserAuthEventsCommand, AdminSetUserMFAPreferenceCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -86,6 +92,9 @@ async function nextText(): Promise<{ type: string; phoneNumber: string; code: st
   return JSON.parse(body);
 }
 
+/** Amplify's `signIn` of `username` with `PASSWORD`, by USER_PASSWORD_AUTH (see the header). */
+const passwordSignInWithAmplify = (username: string) => signIn({ username, password: PASSWORD, options: { authFlowType: "USER_PASSWORD_AUTH" } });
+
 async function signUpWithAmplify(username: string, attributes: Record<string, string>): Promise<void> {
   const seen = mails.length;
   await signUp({ username, password: PASSWORD, options: { userAttributes: attributes } });
@@ -98,13 +107,13 @@ describe("email and SMS MFA through unmodified Amplify", { timeout: 60_000 }, ()
   it("signs in with a mailed eight-digit code once email MFA is preferred, refusing a wrong one", async () => {
     configure("local_default", "default");
     await signUpWithAmplify("emma", { email: "emma@example.com" });
-    expect((await signIn({ username: "emma", password: PASSWORD })).nextStep.signInStep).toBe("DONE");
+    expect((await passwordSignInWithAmplify("emma")).nextStep.signInStep).toBe("DONE");
     await updateMFAPreference({ email: "PREFERRED" });
     expect(await fetchMFAPreference()).toMatchObject({ enabled: ["EMAIL"], preferred: "EMAIL" });
     await signOut();
 
     const seen = mails.length;
-    const challenged = await signIn({ username: "emma", password: PASSWORD });
+    const challenged = await passwordSignInWithAmplify("emma");
     expect(challenged.nextStep).toEqual({ signInStep: "CONFIRM_SIGN_IN_WITH_EMAIL_CODE", codeDeliveryDetails: { deliveryMedium: "EMAIL", destination: "e***@e***" } });
     const code = await mailedCode("emma@example.com", seen, 8);
     await expect(confirmSignIn({ challengeResponse: code === "00000000" ? "11111111" : "00000000" })).rejects.toMatchObject({ name: "CodeMismatchException" });
@@ -115,7 +124,7 @@ describe("email and SMS MFA through unmodified Amplify", { timeout: 60_000 }, ()
   it("verifies a phone number by a texted code, then signs in with SMS MFA, and lets the user choose between two factors", async () => {
     configure("local_default", "default");
     await signUpWithAmplify("sam", { email: "sam@example.com", phone_number: "+15550100199" });
-    await signIn({ username: "sam", password: PASSWORD });
+    await passwordSignInWithAmplify("sam");
     await expect(updateMFAPreference({ sms: "PREFERRED" })).rejects.toMatchObject({ name: "InvalidParameterException" });
     expect(await sendUserAttributeVerificationCode({ userAttributeKey: "phone_number" })).toMatchObject({ deliveryMedium: "SMS", destination: "+*******0199", attributeName: "phone_number" });
     const verification = await nextText();
@@ -125,7 +134,7 @@ describe("email and SMS MFA through unmodified Amplify", { timeout: 60_000 }, ()
     await updateMFAPreference({ sms: "PREFERRED" });
     await signOut();
 
-    const challenged = await signIn({ username: "sam", password: PASSWORD });
+    const challenged = await passwordSignInWithAmplify("sam");
     expect(challenged.nextStep).toEqual({ signInStep: "CONFIRM_SIGN_IN_WITH_SMS_CODE", codeDeliveryDetails: { deliveryMedium: "SMS", destination: "+*******0199" } });
     const text = await nextText();
     expect(text).toMatchObject({ type: "SMS_MFA", phoneNumber: "+15550100199", message: `Your sign-in code is ${text.code}` });
@@ -135,7 +144,7 @@ describe("email and SMS MFA through unmodified Amplify", { timeout: 60_000 }, ()
     await updateMFAPreference({ sms: "NOT_PREFERRED", email: "ENABLED" });
     expect(await fetchMFAPreference()).toEqual({ enabled: ["SMS", "EMAIL"] });
     await signOut();
-    const choosing = await signIn({ username: "sam", password: PASSWORD });
+    const choosing = await passwordSignInWithAmplify("sam");
     expect(choosing.nextStep).toEqual({ signInStep: "CONTINUE_SIGN_IN_WITH_MFA_SELECTION", allowedMFATypes: ["SMS", "EMAIL"] });
     const seen = mails.length;
     const chosen = await confirmSignIn({ challengeResponse: "EMAIL" });
@@ -147,7 +156,7 @@ describe("email and SMS MFA through unmodified Amplify", { timeout: 60_000 }, ()
   it("sets email MFA up at sign-in in a pool whose MFA is ON, the proven address becoming the user's verified email", async () => {
     configure("local_required", "required");
     await signUpWithAmplify("rita", { email: "rita@example.com" });
-    const setup = await signIn({ username: "rita", password: PASSWORD });
+    const setup = await passwordSignInWithAmplify("rita");
     expect(setup.nextStep).toEqual({ signInStep: "CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION", allowedMFATypes: ["TOTP", "EMAIL"] });
     expect((await confirmSignIn({ challengeResponse: "EMAIL" })).nextStep.signInStep).toBe("CONTINUE_SIGN_IN_WITH_EMAIL_SETUP");
     const seen = mails.length;
