@@ -67,7 +67,8 @@ describe("a guest signing in through unmodified Amplify", { timeout: 60_000 }, (
     await expect.poll(() => smtp.mails.slice(seen).some((mail) => mail.includes("eve@example.com")), { timeout: 15_000 }).toBe(true);
     const code = /is (\d{6})/.exec(smtp.mails.slice(seen).find((mail) => mail.includes("eve@example.com"))!)![1]!;
     await confirmSignUp({ username: "eve", confirmationCode: code });
-    await expect(signIn({ username: "eve", password: "Correct-horse-9" })).resolves.toMatchObject({ isSignedIn: true });
+    // USER_PASSWORD_AUTH: the login's tokens are what the identity pool links; Amplify's SRP is user-pool-amplify.test.ts's.
+    await expect(signIn({ username: "eve", password: "Correct-horse-9", options: { authFlowType: "USER_PASSWORD_AUTH" } })).resolves.toMatchObject({ isSignedIn: true });
 
     const user = await syncAsSession();
     expect((await fetchAuthSession()).tokens?.idToken).toBeDefined();

@@ -150,7 +150,8 @@ describe("USER_AUTH through unmodified Amplify", { timeout: 30_000 }, () => {
     await signOut();
   });
 
+  // By PASSWORD: a wrong password's SRP refusal, through Amplify, is user-pool-amplify.test.ts's.
   it("refuses a wrong password in USER_AUTH as Cognito does", async () => {
-    expect(await refusal(signIn({ username: "uma", password: "Wrong-horse-9", options: { authFlowType: "USER_AUTH", preferredChallenge: "PASSWORD_SRP" } }))).toBe("NotAuthorizedException");
+    expect(await refusal(signIn({ username: "uma", password: "Wrong-horse-9", options: { authFlowType: "USER_AUTH", preferredChallenge: "PASSWORD" } }))).toBe("NotAuthorizedException");
   });
 });
