@@ -81,6 +81,8 @@ async function srpSignsIn(server: TestServer, username: string, password: string
   return typeof answered.body["AuthenticationResult"]?.["IdToken"] === "string";
 }
 
+// Two servers, the second on a PostgreSQL schema made and migrated here (not a reused one): past
+// vitest's 10 s for a hook on two cores at load 20.
 beforeAll(async () => {
   const userPools = userPoolsConfig("http://user-pool.test");
   pool = transferPoolOf(userPools.pools[0]!);
@@ -88,7 +90,7 @@ beforeAll(async () => {
   schema = await createTestSchema();
   target = await startTestServer({ config: { userPools, databaseUrl: postgresTestUrl, databaseSchema: schema } });
   for (const server of [source, target]) boxes.set(server, createSecretBox(await loadMasterKey(server.dataDir, null)));
-});
+}, 60_000);
 afterAll(async () => {
   await source?.close();
   await target?.close();
