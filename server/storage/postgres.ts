@@ -56,6 +56,9 @@ export interface PostgresStorageOptions {
   onError?: (error: Error) => void;
 }
 
+/** Sessions whose template statements are prepared once per connection (`postgresSession`). */
+const PREPARED = { prepare: true } as const;
+
 /** `Storage` plus what only PostgreSQL has, for startup logs and the adapter's own tests. */
 export interface PostgresStorage extends Storage {
   readonly schema: string;
@@ -159,10 +162,15 @@ class PostgresAdapter implements PostgresStorage {
     return this.#closing;
   }
 
-  /** Sub-stores written once in SQL (`sql.ts`) run on these: autocommit statements on the pool, tracked for `close()`. */
+  /**
+   * Sub-stores written once in SQL (`sql.ts`) run on these: autocommit statements on the pool,
+   * tracked for `close()`. Prepared, as a group's are: every request with a token reads its
+   * identity's status here and every committed push its subscribed devices, and an unnamed
+   * statement is parsed and planned again on each run.
+   */
   readonly #sql: SqlConnections = {
-    read: (fn) => this.#track(() => fn(postgresSession(this.#pool))),
-    write: (fn) => this.#write(() => fn(postgresSession(this.#pool))),
+    read: (fn) => this.#track(() => fn(postgresSession(this.#pool, PREPARED))),
+    write: (fn) => this.#write(() => fn(postgresSession(this.#pool, PREPARED))),
     transaction: (fn, lockKey) =>
       this.#write(() =>
         this.#transaction("BEGIN", async (client) => {
