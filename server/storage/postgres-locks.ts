@@ -5,7 +5,7 @@
  * 1. dataset advisory locks (a merge, and a group commit's transaction, take every one they write
  *    at once, sorted by (identity, name), before any other lock), each before its dataset row is read;
  * 2. identity rows: a merge takes the source's `FOR UPDATE`. A push reads its identity's row
- *    `FOR KEY SHARE` after its dataset lock (`assertIdentityWritable`), so a push already past its
+ *    `FOR KEY SHARE` after its dataset lock (`sql-dataset-opening.ts`), so a push already past its
  *    dataset lock finishes first, and one that comes later sees the source disabled. A group
  *    commit's transaction takes every member's identity row `FOR KEY SHARE`, sorted, right after
  *    its dataset locks and before any member runs: otherwise an earlier member could take a lock a

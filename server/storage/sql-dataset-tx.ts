@@ -14,7 +14,7 @@ import type { EndableDatasetTx } from "./sql-merge-tx.js";
 import { type SqlQuery, type SqlSession, sql } from "./sql.js";
 import { appendStreamEvent } from "./sql-stream.js";
 import { handled } from "./handled.js";
-import { type DatasetPrefetch, type Prefetched, sameKeys } from "./sql-dataset-prefetch.js";
+import { type Prefetched, sameKeys } from "./sql-dataset-prefetch.js";
 import { type DatasetSqlRow, type RecordSqlRow, type RememberedLookup, selectDataset, selectMutation, selectRecordsByHash, toDatasetRow, toRecord } from "./sql-dataset-rows.js";
 import type { AppendEventInput, AppendedEvent } from "./stream-store.js";
 
@@ -51,9 +51,9 @@ const allRows = <Row>(session: SqlSession, query: SqlQuery): Row[] | Promise<Row
 export class SqlDatasetTx implements EndableDatasetTx {
   #active = true;
   #identityLocked = false;
-  /** A remembered answer read with the dataset's row (`opened`), answered once by `getMutation`. */
+  /** A remembered answer read with the dataset's row (`opened`, `pipelined`), answered once by `getMutation`. */
   #remembered: RememberedLookup | null = null;
-  /** Writes sent but not yet answered (`openPipelined` handles only), oldest first. */
+  /** Writes sent but not yet answered (`pipelined` handles only), oldest first. */
   readonly #writes: Array<Promise<unknown>> = [];
   #prefetched: Prefetched = {};
 
@@ -87,23 +87,16 @@ export class SqlDatasetTx implements EndableDatasetTx {
 
   /**
    * PostgreSQL's handle for one dataset write (`SqlDatasetStore.writeDataset`), on a connection
-   * that pipelines. The dataset row and `prefetch`'s reads are sent together: one round trip. Its
-   * writes are sent without waiting for their answers, so the writes of a push share a round trip
-   * with the statement after them; the server still runs every statement in order. A write's
-   * failure is thrown by the next statement awaited through this handle, or by `flush()`, which
-   * the caller awaits before the transaction commits.
+   * that pipelines, once its opening statement (`sql-dataset-opening.ts`) read the dataset's row,
+   * the remembered answer of one mutation and the records of the keys the caller named, each
+   * answered once, before any write. Its writes are sent without waiting for their answers, so the
+   * writes of a push share a round trip with the statement after them; the server still runs every
+   * statement in order. A write's failure is thrown by the next statement awaited through this
+   * handle, or by `flush()`, which the caller awaits before the transaction commits.
    */
-  static async openPipelined(session: SqlSession, driver: DatasetTxDriver, identityId: string, name: string, prefetch: DatasetPrefetch): Promise<SqlDatasetTx> {
-    const row = session.get<DatasetSqlRow>(selectDataset(identityId, name));
-    const prefetched: Prefetched = {};
-    const { mutation, recordKeys: keys } = prefetch;
-    if (mutation) {
-      const { deviceId, mutationId } = mutation;
-      prefetched.mutation = { deviceId, mutationId, rows: handled(session.all(selectMutation(identityId, deviceId, mutationId))) };
-    }
-    if (keys && keys.length > 0 && driver.keyHash) prefetched.records = { keys, rows: handled(session.all(selectRecordsByHash(identityId, name, keys, driver.keyHash))) };
-    const found = await row;
-    const tx = new SqlDatasetTx(session, driver, identityId, name, found ? toDatasetRow(found) : null, true);
+  static pipelined(session: SqlSession, driver: DatasetTxDriver, identityId: string, name: string, row: DatasetSqlRow | null, remembered: RememberedLookup | null, prefetched: Prefetched): SqlDatasetTx {
+    const tx = new SqlDatasetTx(session, driver, identityId, name, row ? toDatasetRow(row) : null, true);
+    tx.#remembered = remembered;
     tx.#prefetched = prefetched;
     return tx;
   }
@@ -162,11 +155,7 @@ export class SqlDatasetTx implements EndableDatasetTx {
     // Once only: a later lookup may follow this transaction's own saveMutation.
     this.#remembered = null;
     if (remembered && remembered.deviceId === deviceId && remembered.mutationId === mutationId) return remembered.resultJson;
-    const prefetched = this.#prefetched.mutation;
-    this.#prefetched.mutation = undefined;
-    const pending = prefetched && prefetched.deviceId === deviceId && prefetched.mutationId === mutationId
-      ? prefetched.rows
-      : allRows<{ resultJson: string }>(this.session, selectMutation(this.identityId, deviceId, mutationId));
+    const pending = allRows<{ resultJson: string }>(this.session, selectMutation(this.identityId, deviceId, mutationId));
     const rows = Array.isArray(pending) ? pending : await this.#afterWrites(pending);
     return rows[0]?.resultJson ?? null;
   }
@@ -268,10 +257,11 @@ export class SqlDatasetTx implements EndableDatasetTx {
 
   /**
    * Runs a write: at once on SQLite; on PostgreSQL, when writes are deferred, sent and left to
-   * `#afterWrites`/`flush` to check, else awaited. Any write makes the prefetched reads stale.
+   * `#afterWrites`/`flush` to check, else awaited. Any write makes the reads taken ahead stale.
    */
   async #write(query: SqlQuery): Promise<void> {
     this.#prefetched = {};
+    this.#remembered = null;
     if (this.session.now) {
       this.session.now.run(query);
       return;

@@ -19,7 +19,7 @@ import {
   toRecord,
 } from "./sql-dataset-tx.js";
 import { identityDisabled } from "./identity-store.js";
-import { assertIdentityWritable } from "./sql-identities.js";
+import { openPostgresWrite } from "./sql-dataset-opening.js";
 
 /** How the store reaches its backend: the sub-store connections, plus the dataset lock and read snapshot. */
 export interface DatasetConnections extends SqlConnections {
@@ -97,7 +97,7 @@ export class SqlDatasetStore implements DatasetStore {
     return this.db.datasetTransaction(identityId, dataset, async (session) => {
       const tx = session.now
         ? openSqliteWrite(session, session.now, this.db.datasetTx, identityId, dataset, options?.mutation)
-        : await openWrite(session, this.db.datasetTx, identityId, dataset, options ?? {});
+        : await openPostgresWrite(session, this.db.datasetTx, identityId, dataset, options ?? {});
       try {
         const value = await fn(tx);
         if (!session.now) await tx.flush(); // its deferred writes, answered before the transaction commits
@@ -113,22 +113,15 @@ export class SqlDatasetStore implements DatasetStore {
   }
 }
 
-/** Opens a dataset write: a disabled or merged identity writes nothing. */
-async function openWrite(session: SqlSession, driver: DatasetTxDriver, identityId: string, dataset: string, options: DatasetWriteOptions): Promise<SqlDatasetTx> {
-  // PostgreSQL: the identity check, the dataset row and the reads the caller named go out
-  // together (the connection pipelines); the server runs them in the order sent, the check first.
-  const writable = assertIdentityWritable(session, identityId);
-  const [, tx] = await Promise.all([writable, SqlDatasetTx.openPipelined(session, driver, identityId, dataset, options)]);
-  return tx;
-}
-
 type OpeningRow = { disabledAt: number | null; mergedInto: string | null; resultJson: string | null } & (DatasetSqlRow | { [K in keyof DatasetSqlRow]: null });
 
 /**
- * `openWrite` on SQLite, whose statements run at once: the identity's status, the dataset's row and
- * the remembered answer of `mutation` in one statement, since these lookups open every push
- * (`assertIdentityWritable` says why the status is read inside the transaction). Identities that
- * were never stored (storage tests) are not refused, as there.
+ * Opens a dataset write on SQLite, whose statements run at once: the identity's status, the
+ * dataset's row and the remembered answer of `mutation` in one statement, since these lookups open
+ * every push (PostgreSQL's: `sql-dataset-opening.ts`). The status is read inside the transaction,
+ * after the dataset's lock: a disabled or merged identity writes nothing, even a push that was
+ * already waiting when the merge committed. Identities that were never stored (storage tests) are
+ * not refused.
  */
 function openSqliteWrite(
   session: SqlSession,

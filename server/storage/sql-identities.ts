@@ -7,7 +7,6 @@
  * them through its U+0000 codec.
  */
 import {
-  identityDisabled,
   type CreatedOrFound,
   type DatasetRef,
   type IdentityStatus,
@@ -58,28 +57,6 @@ async function selectStatus(session: SqlSession, id: string): Promise<IdentitySt
     i.merged_into AS "mergedInto" FROM identities i WHERE i.id = ${id}`;
   const row = session.now ? session.now.get<StatusRow>(query) : await session.get<StatusRow>(query);
   return row ? toStatus(row) : null;
-}
-
-/**
- * Called by `writeDataset` inside its transaction, after its dataset lock: a disabled (or merged)
- * identity writes nothing, even a push that was already waiting for the lock when the merge
- * committed. Identities that were never stored (storage tests) are not refused.
- */
-export async function assertIdentityWritable(session: SqlSession, identityId: string): Promise<void> {
-  // On PostgreSQL `FOR KEY SHARE` waits for a merge holding the row (`postgres-locks.ts`),
-  // then reads its outcome; SQLite has one writer, so there is nothing to wait for. This runs on
-  // every push: plain templates (their text is rendered once), and no promise on SQLite (`now`).
-  type Row = { disabledAt: number | null; mergedInto: string | null };
-  let status: Row | undefined;
-  if (session.dialect.name === "postgres") {
-    status = await session.get<Row>(
-      sql`SELECT disabled_at AS "disabledAt", merged_into AS "mergedInto" FROM identities WHERE id = ${identityId} FOR KEY SHARE`,
-    );
-  } else {
-    const query = sql`SELECT disabled_at AS "disabledAt", merged_into AS "mergedInto" FROM identities WHERE id = ${identityId}`;
-    status = session.now ? session.now.get<Row>(query) : await session.get<Row>(query);
-  }
-  if (status?.disabledAt != null) throw identityDisabled(status);
 }
 
 /** Thrown inside a transaction to roll it back and answer `identityId` instead. */
