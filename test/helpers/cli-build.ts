@@ -1,28 +1,38 @@
 /**
  * A vitest global setup (every project): bundles the `syncpool` CLI (`server/cli.ts` and what it
  * imports, packages included) once per run with esbuild into a temporary directory, and hands its
- * entry to the tests (`inject("cliEntry")`, used by `cli.ts`). A child process started from it
+ * entry to the tests (`inject("cliBuild")`, used by `cli.ts`). A child process started from it
  * runs the same code as `node --import tsx server/cli.ts` (tsx compiles with esbuild too), but
  * loads a few large files instead of resolving, reading and compiling hundreds of small ones: a
  * child's start-up is mostly module loading, so this is most of a CLI child's CPU time. The copy
  * is built from the working tree at the start of every run, so it is never stale, and deleted at
  * the end.
  *
+ * The tests do not wait for the build to start: it takes seconds, most files never start the CLI,
+ * and those that do wait for its result file (`cli.ts`), which says done or why it failed.
+ *
  * The layout keeps the server's own file lookups working: the bundle sits two directories below
  * the build's root (`<root>/server/bundle/`), as `server/console/serve-console.ts` sits below the
  * repository and expects `<root>/dist/console`, and the YDOC worker is an entry of its own beside
  * the chunks, where `server/ydoc/ydoc-pool.ts` looks for `ydoc-worker.js`.
  */
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import type { TestProject } from "vitest/node";
 
+/** Where the run's CLI is, and how the tests learn that it is ready. */
+export interface CliBuild {
+  /** The bundled `syncpool` CLI to run with `node`, once built. */
+  entry: string;
+  /** Appears (in one rename) when the build has ended: JSON `{ "error": null }`, or the build's error message. */
+  resultFile: string;
+}
+
 declare module "vitest" {
   export interface ProvidedContext {
-    /** The bundled `syncpool` CLI to run with `node`. */
-    cliEntry: string;
+    cliBuild: CliBuild;
   }
 }
 
@@ -42,8 +52,7 @@ const notBundled = ["better-sqlite3", "pg-native", "@node-rs/*", "ioredis", "@aw
  */
 const requireForCommonJs = 'import { createRequire as createRequireForCommonJs } from "node:module"; const require = createRequireForCommonJs(import.meta.url);';
 
-async function compile(): Promise<string> {
-  const root = mkdtempSync(join(tmpdir(), "syncpool-test-cli-"));
+async function compile(root: string): Promise<void> {
   await build({
     entryPoints: [join(repoRoot, "server/cli.ts"), join(repoRoot, "server/ydoc/ydoc-worker.ts")],
     outdir: join(root, "server", "bundle"),
@@ -64,21 +73,38 @@ async function compile(): Promise<string> {
   // Packages left out resolve from the repository's node_modules; the built console (if any) from its dist/.
   symlinkSync(join(repoRoot, "node_modules"), join(root, "node_modules"), "dir");
   symlinkSync(join(repoRoot, "dist"), join(root, "dist"), "dir");
-  return root;
+}
+
+/** Builds into `root`, then writes `cliBuild.resultFile` whole (a rename), whether the build worked or not. */
+async function buildAndReport(root: string, cliBuild: CliBuild): Promise<void> {
+  let error: string | null = null;
+  try {
+    await compile(root);
+  } catch (cause) {
+    error = `the test CLI build failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+  }
+  writeFileSync(`${cliBuild.resultFile}.partial`, JSON.stringify({ error }));
+  renameSync(`${cliBuild.resultFile}.partial`, cliBuild.resultFile);
 }
 
 // Each project runs the global setup; one build (in the main process) serves them all.
 const shared = Symbol.for("syncpool.test.cliBuild");
-type Shared = { root: Promise<string>; users: number };
+type Shared = { root: string; cliBuild: CliBuild; built: Promise<void>; users: number };
 
-export default async function setup(project: TestProject): Promise<() => void> {
-  const state = ((globalThis as Record<symbol, Shared | undefined>)[shared] ??= { root: compile(), users: 0 });
+function startBuild(): Shared {
+  const root = mkdtempSync(join(tmpdir(), "syncpool-test-cli-"));
+  const cliBuild = { entry: join(root, "server", "bundle", "cli.js"), resultFile: join(root, "build-result.json") };
+  return { root, cliBuild, built: buildAndReport(root, cliBuild), users: 0 };
+}
+
+export default function setup(project: TestProject): () => Promise<void> {
+  const state = ((globalThis as Record<symbol, Shared | undefined>)[shared] ??= startBuild());
   state.users += 1;
-  const root = await state.root;
-  project.provide("cliEntry", join(root, "server", "bundle", "cli.js"));
-  return () => {
+  project.provide("cliBuild", state.cliBuild);
+  return async () => {
     if ((state.users -= 1) > 0) return;
-    rmSync(root, { recursive: true, force: true });
+    await state.built;
+    rmSync(state.root, { recursive: true, force: true });
     delete (globalThis as Record<symbol, Shared | undefined>)[shared];
   };
 }

@@ -1,18 +1,21 @@
 /**
  * The real `syncpool` CLI as child processes, for tests that need a separate process: a server to
- * SIGKILL, or `syncpool stream ...` commands. Children run the server's code as compiled once for
- * the whole test run (`cli-build.ts`), or through tsx when run without that global setup. Children
- * still running when the test file ends are killed. A child server stores its data on the run's
- * backend (`test-backend.ts`): in `dataDir` on SQLite, in the directory's schema on PostgreSQL,
- * unless `env` names a database of its own; other commands find it with `childBackendEnv`.
+ * SIGKILL, or `syncpool stream ...` commands. Children run the server's code as bundled once for
+ * the whole test run (`cli-build.ts`; the first child of a file may wait for that build to end),
+ * or through tsx when run without that global setup. Children still running when the test file
+ * ends are killed. A child server stores its data on the run's backend (`test-backend.ts`): in
+ * `dataDir` on SQLite, in the directory's schema on PostgreSQL, unless `env` names a database of
+ * its own; other commands find it with `childBackendEnv`.
  *
  *   const { child, graphqlUrl } = await startChildServer(dataDir);
  *   const { stdout, code } = await runCli(["stream", "read", "--pool", "default", "--data-dir", dataDir], await childBackendEnv(dataDir));
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, watch } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { inject } from "vitest";
+import type { CliBuild } from "./cli-build.js";
 import { onEveryFileEnd } from "./file-end.js";
 import { childBackendEnv } from "./test-backend.js";
 
@@ -25,15 +28,37 @@ onEveryFileEnd(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
+let builtEntry: Promise<string> | undefined;
+
+/**
+ * Resolves with the bundled CLI's entry when its build has ended (rejects with the build's error):
+ * watches the build's directory for the result file, which appears in one rename.
+ */
+function whenBuilt({ entry, resultFile }: CliBuild): Promise<string> {
+  return new Promise((resolveEntry, reject) => {
+    const settleIfEnded = () => {
+      if (!existsSync(resultFile)) return;
+      watcher.close();
+      const { error } = JSON.parse(readFileSync(resultFile, "utf8")) as { error: string | null };
+      if (error === null) resolveEntry(entry);
+      else reject(new Error(error));
+    };
+    const watcher = watch(dirname(resultFile), settleIfEnded);
+    // The build may have ended before the watch began.
+    settleIfEnded();
+  });
+}
+
 /** The arguments for `node` that run `syncpool <args>`. */
-export function cliArgs(args: string[]): string[] {
-  const built = inject("cliEntry");
-  return built ? [built, ...args] : ["--import", "tsx", "server/cli.ts", ...args];
+export async function cliArgs(args: string[]): Promise<string[]> {
+  const build = inject("cliBuild");
+  if (!build) return ["--import", "tsx", "server/cli.ts", ...args];
+  return [await (builtEntry ??= whenBuilt(build)), ...args];
 }
 
 /** Spawns `syncpool <args>` with a minimal environment plus `env`. */
-export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, cliArgs(args), {
+export async function spawnCli(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, await cliArgs(args), {
     cwd: repoRoot,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -45,7 +70,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Chil
 
 /** Runs `syncpool <args>` to completion. */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnCli(args, env);
+  const child = await spawnCli(args, env);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk) => (stdout += String(chunk)));
@@ -60,7 +85,7 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
  */
 export async function startChildServer(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; graphqlUrl: string }> {
   const backend = env["DATABASE_URL"] === undefined ? await childBackendEnv(dataDir) : {};
-  const child = spawnCli(["serve", "--port", "0", "--data-dir", dataDir], { LOG_LEVEL: "info", ...backend, ...env });
+  const child = await spawnCli(["serve", "--port", "0", "--data-dir", dataDir], { LOG_LEVEL: "info", ...backend, ...env });
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
   const graphqlUrl = await new Promise<string>((resolveUrl, reject) => {

@@ -13,7 +13,7 @@ const repoRoot = resolve(import.meta.dirname, "../..");
 describe("the CLI", { timeout: 30_000 }, () => {
   async function serve(args: string[], env: Record<string, string> = {}) {
     try {
-      await run(process.execPath, cliArgs(["serve", ...args]), {
+      await run(process.execPath, await cliArgs(["serve", ...args]), {
         cwd: repoRoot,
         env: { PATH: process.env["PATH"] ?? "", ...env },
         timeout: 20_000,

@@ -44,7 +44,7 @@ describe("syncpool stream", { timeout: 90_000 }, () => {
   });
 
   it("read --follow prints events as they are committed and stops cleanly on SIGTERM", async () => {
-    const child = spawnCli(["stream", "read", "--pool", "default", "--from", "LATEST", "--follow", "--poll-ms", "50", "--data-dir", server.dataDir]);
+    const child = await spawnCli(["stream", "read", "--pool", "default", "--from", "LATEST", "--follow", "--poll-ms", "50", "--data-dir", server.dataDir]);
     const seen: StreamRecord[] = [];
     createInterface({ input: child.stdout! }).on("line", (line) => seen.push(JSON.parse(line) as StreamRecord));
     // It says on stderr when it has read LATEST and follows; only then is a push "after LATEST".
