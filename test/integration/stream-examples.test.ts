@@ -63,5 +63,7 @@ describe("docs/events.md examples", () => {
     await waitFor(() => received.length === 1, 10_000, "the webhook delivery");
     expect(received[0]!.event.dataSetName).toBe("profile");
     expect(received[0]!.event.kinesisSyncRecords.map((record) => [record.key, record.value])).toEqual([["nickname", "ada"], ["updatedBy", "phone-1"]]);
-  });
+    // A receiver process to start, then a server, its trigger module and a webhook delivery (itself
+    // given 10 s): 6-7 s at load 15-22, past vitest's 5 s.
+  }, 30_000);
 });
