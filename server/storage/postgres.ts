@@ -15,6 +15,7 @@ import type { DatasetConnections } from "./sql-datasets.js";
 import type { IdentityConnections } from "./sql-identities.js";
 import { type SqlSubStores, sqlSubStores } from "./sql-sub-stores.js";
 import { PostgresGroupCommit } from "./postgres-group-commit.js";
+import { BatchedDeviceStore, BatchedIdentityStore } from "./postgres-read-batches.js";
 import { lockDataset, lockIdentityDatasets, lockMerge } from "./postgres-locks.js";
 import type { SqlConnections } from "./sql.js";
 import { migratePostgres } from "./postgres-migrations.js";
@@ -126,7 +127,11 @@ class PostgresAdapter implements PostgresStorage {
       insideWrite: (run) => this.#markedInsideWrite(run),
     });
     // After the field initializers, so the connections below exist.
-    Object.assign(this, sqlSubStores({ sql: this.#sql, datasets: this.#datasetConnections, identities: this.#identityConnections }));
+    // The identities' and devices' stores batch the pool reads of every push (`postgres-read-batches.ts`).
+    Object.assign(this, sqlSubStores({ sql: this.#sql, datasets: this.#datasetConnections, identities: this.#identityConnections }), {
+      identities: new BatchedIdentityStore(this.#identityConnections),
+      devices: new BatchedDeviceStore(this.#sql),
+    });
   }
 
   async migrate(): Promise<void> {

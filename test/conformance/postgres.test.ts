@@ -24,7 +24,7 @@ import {
   testSchemaName,
   withTestClient,
 } from "../helpers/postgres.js";
-import { IDENTITY_A, commitPush, deferred, makeDataset, makeRecord, yieldToOthers } from "./storage-fixtures.js";
+import { BASE_MS, IDENTITY_A, commitPush, deferred, makeDataset, makeRecord, yieldToOthers } from "./storage-fixtures.js";
 import { runStorageConformance } from "./storage-suite.js";
 
 await describeWithPostgres("PostgreSQL conformance", () => {
@@ -188,5 +188,36 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     expect(writes).toBe(1);
     expect(await later).toEqual({ n: 4 });
     expect(writes).toBe(2);
+  });
+
+  it("answers concurrent status and subscribed-device reads in shared statements, each caller its own, as committed before it asked", async () => {
+    const storage = await openMigrated();
+    const ids = Array.from({ length: 12 }, (_, index) => `local:00000000-0000-4000-8000-${String(index).padStart(12, "0")}`);
+    const missing = "local:00000000-0000-4000-8000-999999999999";
+    for (const [index, id] of ids.entries()) {
+      await storage.identities.createIdentityWithLogins({ id, poolId: "default", secretHash: null, createdAt: BASE_MS }, []);
+      const device = { identityId: id, deviceId: `phone-${index}`, poolId: "default", platform: "WEBHOOK" as const, url: "https://gateway.example/push" };
+      await storage.devices.saveDevice({ ...device, p256dh: null, auth: null, token: `token-${index}`, createdAt: BASE_MS, updatedAt: BASE_MS });
+      await storage.devices.subscribeDevice(id, `phone-${index}`, "notes", BASE_MS);
+    }
+    await storage.identities.disableIdentity(ids[0]!, BASE_MS + 1);
+
+    let statements = 0;
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      statements++;
+      return (query as (...args: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    onTestFinished(() => void (pg.Client.prototype.query = query));
+    const [statuses, devices] = await Promise.all([
+      Promise.all([...ids, missing].map((id) => storage.identities.getIdentityStatus(id))),
+      Promise.all([...ids, missing].map((id) => storage.devices.listSubscribedDevices(id, "notes"))),
+    ]);
+    pg.Client.prototype.query = query;
+
+    expect(statuses.map((status) => status && [status.id, status.disabledAt])).toEqual([[ids[0], BASE_MS + 1], ...ids.slice(1).map((id) => [id, null]), null]);
+    expect(devices.map((list) => list.map((device) => [device.identityId, device.token]))).toEqual([...ids.map((id, index) => [[id, `token-${index}`]]), []]);
+    // 26 callers, two batches of each kind on their way at a time: the first two callers of a kind go at once, the rest together.
+    expect(statements).toBeLessThanOrEqual(6);
   });
 });
