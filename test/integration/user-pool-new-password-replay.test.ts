@@ -42,7 +42,9 @@ const answer = (username: string, session: string, password: string) =>
   call("RespondToAuthChallenge", { ClientId: CLIENT, ChallengeName: "NEW_PASSWORD_REQUIRED", Session: session, ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password } });
 const signIn = (username: string, password: string) => call("InitiateAuth", { ClientId: CLIENT, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: username, PASSWORD: password } });
 
-describe("NEW_PASSWORD_REQUIRED sessions", () => {
+// Each test hashes or checks a password with argon2id six times or more (sign-up, sign-ins, the new
+// password): past vitest's 5 s on two cores at load 16, where every hash waits for a core.
+describe("NEW_PASSWORD_REQUIRED sessions", { timeout: 30_000 }, () => {
   it("refuses a replayed answer with Cognito's error for a used session, setting no password", async () => {
     const session = await newPasswordChallenge("nia");
     const refused = await answer("nia", session, "short");
