@@ -26,6 +26,7 @@ export type SignInMethod = "guest" | "login" | "developer";
 
 /** The metrics of one server instance. */
 export interface SyncpoolMetrics {
+  /** This server's own metrics; the process's default metrics live apart and are rendered with them. */
   readonly registry: Registry;
   /** One executed GraphQL operation: `code` is `OK` or the first error's code. */
   recordRequest(operation: string, code: string): void;
@@ -48,11 +49,26 @@ const PUSH_RECORD_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1024];
 /** Push latency, 2.5 ms to 10 s. */
 const PUSH_SECONDS_BUCKETS = [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Builds the metrics over a fresh registry, with Node's default metrics under the same prefix. */
+/**
+ * Node's default metrics (event-loop lag, heap, GC, handles: `syncpool_nodejs_eventloop_lag_seconds`
+ * and friends) describe the process, not a server: one registry of them per process, made by the
+ * first server and rendered by each. Made per server, every set kept an event-loop delay monitor
+ * (sampling every 10 ms) and a GC observer running for the rest of the process, its server closed
+ * or not: prom-client offers no way to stop them.
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: "syncpool_" });
+  }
+  return processRegistry;
+}
+
+/** Builds the metrics over a fresh registry; the process's default metrics are rendered with them. */
 export function createSyncpoolMetrics(sources: MetricSources): SyncpoolMetrics {
   const registry = new Registry();
-  // Event-loop lag, heap, GC, handles: `syncpool_nodejs_eventloop_lag_seconds` and friends.
-  collectDefaultMetrics({ register: registry, prefix: "syncpool_" });
+  const processRegistry = processMetrics();
 
   const requests = new Counter({
     name: "syncpool_graphql_requests_total",
@@ -136,7 +152,7 @@ export function createSyncpoolMetrics(sources: MetricSources): SyncpoolMetrics {
       appended.inc();
       if (change.origin === "device" && !change.deleted) pushRecords.observe(change.records.length);
     },
-    render: () => registry.metrics(),
+    render: () => Registry.merge([processRegistry, registry]).metrics(),
     contentType: registry.contentType,
   };
 }
