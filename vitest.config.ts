@@ -18,6 +18,7 @@ const postgresOnly = [
   "test/conformance/postgres.test.ts",
   "test/conformance/postgres-instances.test.ts",
   "test/conformance/postgres-group-commit.test.ts",
+  "test/conformance/postgres-group-commit-races.test.ts",
   "test/integration/scale-out.test.ts",
   "test/integration/change-bus-fanout.test.ts",
   "test/integration/shared-datasets-fanout.test.ts",

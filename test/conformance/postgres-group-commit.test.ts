@@ -1,86 +1,15 @@
 /**
  * PostgreSQL's group commit (`server/storage/postgres-group-commit.ts`): dataset writes that name
- * one stream shard share one transaction and one COMMIT, each is still all or nothing, none is
- * answered before its group committed, and groups on several instances never deadlock.
+ * one stream shard share one transaction and one COMMIT, each is still all or nothing, and none is
+ * answered before its group committed. Groups racing merges and other instances: the races file.
  */
-import { expect, it, onTestFinished } from "vitest";
-import type { DatasetWriteTx, Storage } from "../../server/storage/storage.js";
-import type { PostgresStorage } from "../../server/storage/postgres.js";
-import { createTestSchema, describeWithPostgres, dropTestSchema, openTestPostgresStorage, withTestClient } from "../helpers/postgres.js";
+import { expect, it } from "vitest";
+import { describeWithPostgres } from "../helpers/postgres.js";
+import { SHARD, appendEvent, datasetLockHolders, eventNames, openMigrated, write } from "./postgres-group-commit-fixtures.js";
 import { IDENTITY_A, IDENTITY_B, makeDataset, makeRecord } from "./storage-fixtures.js";
 
-const SHARD = "pool/0";
-
-/** Appends a change event of `name` to the test shard, as a push's last step does. */
-function appendEvent(tx: DatasetWriteTx, identityId: string, name: string) {
-  return tx.appendEvent({ poolId: "pool", shard: 0, partitionKey: identityId, arrivedAt: 1, data: JSON.stringify({ name }) });
-}
-
-/** A write in the test shard's group: saves one record, bumps the dataset's count, appends its event; `refuse` then throws. */
-function write(storage: Storage, identityId: string, name: string, events: string[], refuse?: Error): Promise<string> {
-  return storage.datasets.writeDataset(
-    identityId,
-    name,
-    async (tx) => {
-      events.push(`run ${name}`);
-      const syncCount = (tx.dataset?.syncCount ?? 0) + 1;
-      await tx.saveRecords([makeRecord("k", syncCount, { value: name })]);
-      await tx.saveDataset(makeDataset(identityId, name, syncCount, { recordCount: 1 }));
-      await appendEvent(tx, identityId, name);
-      if (refuse) throw refuse;
-      return name;
-    },
-    { streamShard: SHARD },
-  );
-}
-
-/** The sessions holding a dataset lock of `datasets`, and how many of those locks each holds. */
-function datasetLockHolders(schema: string, datasets: Array<[string, string]>): Promise<number[]> {
-  return withTestClient(async (client) => {
-    const { rows } = await client.query<{ locks: number }>(
-      `SELECT count(*)::int AS locks FROM pg_locks l
-       JOIN unnest($1::text[], $2::text[]) AS d(owner, name)
-         ON l.classid::bigint = (hashtext(d.owner)::bigint & 4294967295) AND l.objid::bigint = (hashtext(d.name)::bigint & 4294967295)
-       WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted GROUP BY l.pid`,
-      [datasets.map(([identityId]) => `${schema}.${identityId}`), datasets.map(([, name]) => name)],
-    );
-    return rows.map((row) => row.locks);
-  });
-}
-
-/** Whether a session waits for a lock held by the one holding the dataset lock of (identityId, name). */
-function waitsForHolder(schema: string, identityId: string, name: string): Promise<boolean> {
-  return withTestClient(async (client) => {
-    const { rows } = await client.query<{ waits: boolean }>(
-      `WITH holder AS (
-         SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted
-           AND classid::bigint = (hashtext($1)::bigint & 4294967295) AND objid::bigint = (hashtext($2)::bigint & 4294967295))
-       SELECT EXISTS (SELECT 1 FROM pg_stat_activity a JOIN holder h ON h.pid = ANY(pg_blocking_pids(a.pid))) AS waits`,
-      [`${schema}.${identityId}`, name],
-    );
-    return rows[0]!.waits;
-  });
-}
-
-/** A gate a test opens: `passed` resolves once `open` was called. */
-function gate(): { open: () => void; passed: Promise<void> } {
-  let open!: () => void;
-  const passed = new Promise<void>((resolve) => (open = resolve));
-  return { open, passed };
-}
-
-const eventNames = async (storage: Storage) =>
-  (await storage.stream.readStreamEvents("pool", 0, 1, 100)).map((event) => [event.sequence, (JSON.parse(event.data) as { name: string }).name]);
-
-// Each test migrates a fresh schema (the last one two instances' worth), seconds on a busy machine.
+// Each test migrates a fresh schema, seconds on a busy machine.
 await describeWithPostgres("PostgreSQL group commit", () => {
-  async function openMigrated(schema?: string): Promise<PostgresStorage> {
-    const { storage, cleanup } = await openTestPostgresStorage(schema ? { schema } : {});
-    onTestFinished(cleanup);
-    await storage.migrate();
-    return storage;
-  }
-
   it("commits writes naming one stream shard in one transaction, and answers none before its COMMIT", async () => {
     const storage = await openMigrated();
     const events: string[] = [];
@@ -230,97 +159,5 @@ await describeWithPostgres("PostgreSQL group commit", () => {
     const nested = storage.datasets.writeDataset(IDENTITY_A, "outer", () => write(storage, IDENTITY_A, "inner", []), { streamShard: SHARD });
     await expect(nested).rejects.toThrow(/not reentrant/);
     await expect(write(storage, IDENTITY_B, "later", [])).resolves.toBe("later");
-  });
-
-  it("commits a group and a merge racing it, an earlier member creating a dataset of the merge's target and a later one writing as its source, without a deadlock", async () => {
-    const storage = await openMigrated();
-    // IDENTITY_A sorts first: the group runs the target's member, then the source's.
-    const [target, source] = [IDENTITY_A, IDENTITY_B];
-    for (const id of [target, source]) await storage.identities.createIdentityWithLogins({ id, poolId: "pool", secretHash: null, createdAt: 1 }, []);
-    const [created, resumed] = [gate(), gate()];
-    // Neither new dataset is on the merge's list: it holds none of their locks.
-    const targetWrite = storage.datasets.writeDataset(target, "new", async (tx) => {
-      await tx.saveDataset(makeDataset(target, "new", 1)); // takes the target's dataset-creation lock
-      created.open();
-      await resumed.passed;
-      return "target";
-    }, { streamShard: SHARD });
-    const sourceWrite = storage.datasets.writeDataset(source, "new", async (tx) => {
-      await tx.saveDataset(makeDataset(source, "new", 1));
-      return "source";
-    }, { streamShard: SHARD });
-    await created.passed;
-    const merge = storage.identities.writeMerge(source, target, [{ identityId: source, name: "d" }, { identityId: target, name: "d" }], async (tx) => {
-      await tx.markMerged(source, target, 2);
-      return "merged";
-    });
-    // The merge now waits for the group (for the target's creation lock, or the source's row).
-    await expect.poll(() => waitsForHolder(storage.schema, target, "new"), { timeout: 20_000 }).toBe(true);
-    resumed.open();
-    expect(await Promise.allSettled([targetWrite, sourceWrite, merge])).toEqual(
-      ["target", "source", "merged"].map((value) => ({ status: "fulfilled", value })),
-    );
-    expect(await storage.datasets.getDataset(source, "new")).toMatchObject({ syncCount: 1 });
-    expect(await storage.identities.getIdentityStatus(source)).toMatchObject({ mergedInto: target });
-  });
-
-  it("commits a group and a merge racing it, an earlier member holding the shard's row and a later one creating a dataset of the merge's target, without a deadlock", async () => {
-    const storage = await openMigrated();
-    // IDENTITY_A's member runs first and appends; the merge's target, IDENTITY_B, then creates.
-    const [other, target, source] = [IDENTITY_A, IDENTITY_B, "local:cccccccc-cccc-4ccc-8ccc-cccccccccccc"];
-    const [appended, resumed] = [gate(), gate()];
-    const otherWrite = storage.datasets.writeDataset(other, "notes", async (tx) => {
-      await tx.saveDataset(makeDataset(other, "notes", 1));
-      await appendEvent(tx, other, "notes"); // holds the shard's row until the group commits
-      appended.open();
-      await resumed.passed;
-      return "other";
-    }, { streamShard: SHARD });
-    const targetWrite = storage.datasets.writeDataset(target, "new", async (tx) => {
-      await tx.saveDataset(makeDataset(target, "new", 1)); // needs the target's dataset-creation lock
-      return "target";
-    }, { streamShard: SHARD });
-    await appended.passed;
-    // The merge appends its event to the same shard last, as a merge that changed a dataset does.
-    const merge = storage.identities.writeMerge(source, target, [{ identityId: source, name: "d" }, { identityId: target, name: "d" }], async (tx) => {
-      await appendEvent(tx.dataset(target, "d"), target, "merged");
-      return "merged";
-    });
-    await expect.poll(() => waitsForHolder(storage.schema, other, "notes"), { timeout: 20_000 }).toBe(true);
-    resumed.open();
-    expect(await Promise.allSettled([otherWrite, targetWrite, merge])).toEqual(
-      ["other", "target", "merged"].map((value) => ({ status: "fulfilled", value })),
-    );
-    expect((await eventNames(storage)).map(([, name]) => name)).toEqual(["notes", "merged"]);
-  });
-
-  it("commits the groups of two instances writing the same datasets in opposite orders, without a deadlock", async () => {
-    const schema = await createTestSchema();
-    onTestFinished(() => dropTestSchema(schema));
-    const first = await openMigrated(schema);
-    const second = await openMigrated(schema);
-    const names = Array.from({ length: 8 }, (_, index) => `dataset-${index}`);
-    const owner = `${schema}.${IDENTITY_A}`;
-    // A session outside holds the middle dataset, so both groups are caught halfway through taking
-    // their locks: taken in arrival order, each would then hold what the other waits for.
-    await withTestClient(async (blocker) => {
-      await blocker.query("BEGIN");
-      await blocker.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", [owner, "dataset-4"]);
-      const writes = [...names.map((name) => write(first, IDENTITY_A, name, [])), ...[...names].reverse().map((name) => write(second, IDENTITY_A, name, []))];
-      const waiting = async () => {
-        const { rows } = await blocker.query<{ waiting: number }>(
-          `SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND NOT granted
-             AND classid::bigint = (hashtext($1)::bigint & 4294967295)`,
-          [owner],
-        );
-        return rows[0]!.waiting;
-      };
-      await expect.poll(waiting, { timeout: 20_000 }).toBe(2);
-      await blocker.query("COMMIT");
-      await Promise.all(writes);
-    });
-    for (const name of names) expect(await first.datasets.getDataset(IDENTITY_A, name), name).toMatchObject({ syncCount: 2 });
-    const sequences = (await first.stream.readStreamEvents("pool", 0, 1, 1000)).map((event) => event.sequence);
-    expect(sequences).toEqual(Array.from({ length: 2 * names.length }, (_, index) => index + 1));
   });
 }, { timeout: 30_000 });
