@@ -11,7 +11,7 @@
  */
 import type { RegisteredDevice } from "./device-store.js";
 import type { IdentityStatus } from "./identity-store.js";
-import { SqlDeviceStore } from "./sql-devices.js";
+import { DEVICE_COLUMNS, SqlDeviceStore } from "./sql-devices.js";
 import { type IdentityConnections, SqlIdentityStore } from "./sql-identities.js";
 import { type SqlConnections, sql } from "./sql.js";
 
@@ -93,9 +93,7 @@ export class BatchedDeviceStore extends SqlDeviceStore {
       (pairs) =>
         db.read(async (session) => {
           const rows = await session.all<RegisteredDevice & { dataset: string }>(sql`
-            SELECT s.dataset, d.identity_id AS "identityId", d.device_id AS "deviceId", d.pool_id AS "poolId", d.platform,
-              d.url, d.p256dh, d.auth, d.token, d.created_at AS "createdAt", d.updated_at AS "updatedAt"
-            FROM push_dataset_subscriptions s
+            SELECT s.dataset, ${DEVICE_COLUMNS} FROM push_dataset_subscriptions s
             JOIN push_devices d ON d.identity_id = s.identity_id AND d.device_id = s.device_id
             WHERE (s.identity_id, s.dataset) IN (SELECT * FROM unnest(${pairs.map((pair) => pair.identityId)}::text[], ${pairs.map((pair) => pair.dataset)}::text[]))
             ORDER BY d.device_id`);

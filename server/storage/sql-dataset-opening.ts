@@ -12,8 +12,8 @@
  * merge left it, disabled: the push is refused and what the older snapshot read is never used.
  * The other rows cannot change meanwhile: the caller holds the dataset's lock.
  */
-import type { DatasetWriteOptions } from "./dataset-store.js";
 import { identityDisabled } from "./identity-store.js";
+import type { DatasetPrefetch } from "./sql-dataset-prefetch.js";
 import { type DatasetSqlRow, type DatasetTxDriver, type RecordSqlRow, SqlDatasetTx } from "./sql-dataset-tx.js";
 import { type SqlSession, sql } from "./sql.js";
 
@@ -44,7 +44,7 @@ export async function openPostgresWrite(
   driver: DatasetTxDriver,
   identityId: string,
   name: string,
-  options: Pick<DatasetWriteOptions, "mutation" | "recordKeys">,
+  options: DatasetPrefetch,
 ): Promise<SqlDatasetTx> {
   const { mutation, recordKeys = [] } = options;
   const hashes = driver.keyHash ? recordKeys.map(driver.keyHash) : [];

@@ -7,7 +7,8 @@
 import type { DeviceStore, RegisteredDevice } from "./device-store.js";
 import { type SqlConnections, raw, sql } from "./sql.js";
 
-const DEVICE_COLUMNS = raw(`d.identity_id AS "identityId", d.device_id AS "deviceId", d.pool_id AS "poolId", d.platform,
+/** A device's columns (of `push_devices d`) under `RegisteredDevice`'s names. */
+export const DEVICE_COLUMNS = raw(`d.identity_id AS "identityId", d.device_id AS "deviceId", d.pool_id AS "poolId", d.platform,
   d.url, d.p256dh, d.auth, d.token, d.created_at AS "createdAt", d.updated_at AS "updatedAt"`);
 
 /** `DeviceStore` over either backend. */
@@ -76,16 +77,10 @@ export class SqlDeviceStore implements DeviceStore {
     return rows.map((row) => row.dataset);
   }
 
-  /**
-   * Runs after every committed push: the columns are `DEVICE_COLUMNS` written out, so the query is
-   * a plain template whose text is rendered once and which PostgreSQL prepares once per connection.
-   */
   listSubscribedDevices(identityId: string, dataset: string): Promise<RegisteredDevice[]> {
     return this.db.read((session) =>
       session.all<RegisteredDevice>(sql`
-        SELECT d.identity_id AS "identityId", d.device_id AS "deviceId", d.pool_id AS "poolId", d.platform,
-          d.url, d.p256dh, d.auth, d.token, d.created_at AS "createdAt", d.updated_at AS "updatedAt"
-        FROM push_dataset_subscriptions s
+        SELECT ${DEVICE_COLUMNS} FROM push_dataset_subscriptions s
         JOIN push_devices d ON d.identity_id = s.identity_id AND d.device_id = s.device_id
         WHERE s.identity_id = ${identityId} AND s.dataset = ${dataset} ORDER BY d.device_id`),
     );

@@ -41,6 +41,29 @@ export function sql(strings: TemplateStringsArray, ...parts: readonly unknown[])
   // Only values: keep the call site's own strings array, which is the same object on every call,
   // so `renderSql` renders its text once (hot statements such as the stream append take this path).
   if (!parts.some((part) => part instanceof SqlText || isSqlQuery(part))) return { strings, values: parts };
+  if (!parts.some(isSqlQuery)) return withConstantText(strings, parts);
+  return splice(strings, parts);
+}
+
+/**
+ * The strings a call site spliced with the same `SqlText` objects last time (module constants such
+ * as a column list), frozen like a template's own: the same object on every call, so the text is
+ * rendered once and PostgreSQL may prepare it (`postgres-rows.ts` names only frozen strings).
+ */
+const splicedTexts = new WeakMap<TemplateStringsArray, { texts: readonly unknown[]; strings: readonly string[] }>();
+
+function withConstantText(strings: TemplateStringsArray, parts: readonly unknown[]): SqlQuery {
+  const texts = parts.map((part) => (part instanceof SqlText ? part : undefined));
+  const known = splicedTexts.get(strings);
+  const values = parts.filter((part) => !(part instanceof SqlText));
+  if (known && known.texts.every((text, index) => text === texts[index])) return { strings: known.strings, values };
+  // A first call, or other fragments than last time (made per call): spliced afresh, and remembered.
+  const spliced = splice(strings, parts);
+  splicedTexts.set(strings, { texts, strings: Object.freeze([...spliced.strings]) });
+  return spliced;
+}
+
+function splice(strings: readonly string[], parts: readonly unknown[]): SqlQuery {
   const outStrings: string[] = [strings[0] ?? ""];
   const values: unknown[] = [];
   parts.forEach((part, index) => {
