@@ -107,8 +107,9 @@ function checkLaws([a, b, c]: RecordState[], { associative = true } = {}): void 
 
 // --- properties -----------------------------------------------------------------------------
 
-// Property runs over random records and Yjs documents: seconds of CPU on a busy machine.
-describe("mergeRecordStates laws", { timeout: 20_000 }, () => {
+// Property runs over random records and Yjs documents: about 2 CPU-seconds a test, which a
+// machine loaded twelvefold stretches past 20 s (seen: 21 s), so a minute is allowed.
+describe("mergeRecordStates laws", { timeout: 60_000 }, () => {
   it("is commutative, associative and idempotent for STRING records and tombstones", () => {
     fc.assert(
       fc.property(stringStateArb, stringStateArb, stringStateArb, (a, b, c) => {
