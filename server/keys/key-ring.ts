@@ -15,7 +15,7 @@ import type { SecretBox } from "../secret-box.js";
 import type { KeyStore, NewServerKey, ServerKeyRow } from "../storage/key-store.js";
 import { importSigningKey, type SigningKeySet } from "../identity/keys.js";
 import type { StoredPushSecrets } from "../push/push-secrets.js";
-import { decodeSecret, readLegacyKeyFile, SERVER_KEY_KINDS, type ServerKeyKind } from "./key-kinds.js";
+import { decodeSecret, readLegacyKeyFile, SERVER_KEY_KINDS, type ServerKeyKind, type ServerKeyKindSpec } from "./key-kinds.js";
 
 /** Keys kept per kind by a rotation: the new one and the one before it. */
 export const KEEP_PER_KIND = 2;
@@ -57,12 +57,23 @@ export interface KeyRingOptions {
   pollMs?: number;
 }
 
-/** Creates missing keys, reads them all, and starts watching for rotations. */
+/**
+ * Creates missing keys, reads them all, and starts watching for rotations. Keys are made only for
+ * the kinds the database lacks: a restart, or an instance joining others, makes none.
+ */
 export async function openKeyRing(options: KeyRingOptions): Promise<KeyRing> {
   const { store, box, logger } = options;
-  const created = await store.addMissingServerKeys(await initialKeys(options));
-  if (created.length > 0) logger.info({ kinds: created }, "server keys stored in the database");
-  let state = await readState(store, box);
+  const rows = await store.listServerKeys();
+  const missing = SERVER_KEY_KINDS.filter((spec) => !rows.some((row) => row.kind === spec.kind));
+  let state: RingState;
+  if (missing.length === 0) {
+    state = await stateOf(rows, box);
+  } else {
+    // Another instance may store some of them first: only the kinds still missing under the store's lock are kept.
+    const created = await store.addMissingServerKeys(await initialKeys(options, missing));
+    if (created.length > 0) logger.info({ kinds: created }, "server keys stored in the database");
+    state = await readState(store, box);
+  }
 
   let refreshing: Promise<void> | undefined;
   const refresh = () =>
@@ -120,11 +131,11 @@ interface RingState {
   pushSecrets: StoredPushSecrets;
 }
 
-/** One key per kind, from the legacy file when present, else new. Only the missing kinds are stored. */
-async function initialKeys({ box, dataDir, now }: KeyRingOptions): Promise<NewServerKey[]> {
+/** One key per kind of `kinds`, from the legacy file when present, else new. Only the missing kinds are stored. */
+async function initialKeys({ box, dataDir, now }: KeyRingOptions, kinds: readonly ServerKeyKindSpec[]): Promise<NewServerKey[]> {
   const chosen = new Map<ServerKeyKind, string>();
   const keys: NewServerKey[] = [];
-  for (const spec of SERVER_KEY_KINDS) {
+  for (const spec of kinds) {
     const material = (await readLegacyKeyFile(dataDir, spec.legacyFile)) ?? (await spec.generate(chosen));
     chosen.set(spec.kind, material);
     keys.push(await sealedKey(box, spec.kind, material, await spec.keyIdOf(material), now()));
@@ -140,7 +151,10 @@ async function sealedKey(box: SecretBox, kind: ServerKeyKind, material: string, 
 const sealContext = (kind: string, keyId: string) => `server-key:${kind}:${keyId}`;
 
 async function readState(store: KeyStore, box: SecretBox): Promise<RingState> {
-  const rows = await store.listServerKeys();
+  return stateOf(await store.listServerKeys(), box);
+}
+
+async function stateOf(rows: readonly ServerKeyRow[], box: SecretBox): Promise<RingState> {
   // Newest first per kind: the first key of a kind is the one in use.
   const byKind = new Map<string, string[]>();
   for (const row of [...rows].reverse()) {

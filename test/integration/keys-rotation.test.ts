@@ -11,8 +11,10 @@ import { join } from "node:path";
 import { decodeProtectedHeader } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateSigningKeyMaterial, signingKeyId } from "../../server/identity/keys.js";
-import { rotateServerKeys } from "../../server/keys/key-ring.js";
+import { openKeyRing, rotateServerKeys } from "../../server/keys/key-ring.js";
+import { silentLogger } from "../../server/logger.js";
 import { createSecretBox, loadMasterKey } from "../../server/secret-box.js";
+import type { KeyStore } from "../../server/storage/key-store.js";
 import { issueSessionToken } from "../../server/sync/session-token.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
 import { ADMIN_TOKEN } from "../helpers/stream-api.js";
@@ -76,6 +78,30 @@ describe("server keys across restarts and rotations", { timeout: 30_000 }, () =>
     expect(await accepted(second, guest.token)).toBe(true);
     const answer = await syncApi(second, guest.token).push({ dataset: "notes", syncSessionToken, patches: [{ op: "REPLACE", key: "k", value: "v" }] });
     expect(answer.datasetSyncCount).toBe(1);
+  });
+
+  it("makes and stores no key at a restart when the database holds every kind", async () => {
+    const server = await start(freshDir());
+    const kid = kidOf((await server.signInGuest()).token);
+    const stored = await server.storage.keys.listServerKeys();
+    // The server's own key store, recording which kinds a start offers to store.
+    const keys = server.storage.keys;
+    const added: string[] = [];
+    const store: KeyStore = {
+      listServerKeys: () => keys.listServerKeys(),
+      serverKeyGeneration: () => keys.serverKeyGeneration(),
+      rotateServerKey: (key, keep) => keys.rotateServerKey(key, keep),
+      addMissingServerKeys: (offered) => {
+        added.push(...offered.map((key) => key.kind));
+        return keys.addMissingServerKeys(offered);
+      },
+    };
+    const box = createSecretBox(await loadMasterKey(server.dataDir, null));
+    const ring = await openKeyRing({ store, box, dataDir: server.dataDir, now: Date.now, logger: silentLogger(), pollMs: 0 });
+    ring.close();
+    expect(added).toEqual([]);
+    expect(ring.signing().current.kid).toBe(kid);
+    expect(await server.storage.keys.listServerKeys()).toEqual(stored);
   });
 
   it("signs with the new key after a rotation and still accepts tokens and session tokens from before, also after a restart", async () => {
