@@ -4,10 +4,9 @@
  * (JSON or base64url); what it means is up to the module that uses the kind. A new kind (user-pool
  * keys, say) is one more entry here: the table stores any kind.
  */
-import { randomBytes } from "node:crypto";
+import { createECDH, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import webpush from "web-push";
 import { generateSigningKeyMaterial, signingKeyId } from "../identity/keys.js";
 
 /** The kinds of key this build uses. */
@@ -30,6 +29,20 @@ const randomSecret = async () => randomBytes(32).toString("base64url");
 const randomKeyId = async () => randomBytes(8).toString("hex");
 
 /**
+ * A VAPID key pair (RFC 8292: P-256), as `web-push`'s `generateVAPIDKeys` makes it: the public key
+ * uncompressed (65 bytes), the private key 32 bytes, both base64url. Made here with `node:crypto`
+ * so that a server's start does not load `web-push`, needed only to send a notification.
+ */
+async function newVapidKeys(): Promise<string> {
+  const curve = createECDH("prime256v1");
+  curve.generateKeys();
+  const privateKey = curve.getPrivateKey();
+  // A private key with leading zero bytes comes back shorter; VAPID's is always 32 bytes.
+  const padded = Buffer.concat([Buffer.alloc(32 - privateKey.length), privateKey]);
+  return JSON.stringify({ publicKey: curve.getPublicKey().toString("base64url"), privateKey: padded.toString("base64url") });
+}
+
+/**
  * Every kind, in creation order. `aws-credentials` starts as a copy of the session secret because
  * the AWS endpoints derived their keys from it before: existing temporary credentials and shard
  * iterators stay valid. It is kept apart so that rotating the session secret does not invalidate
@@ -39,7 +52,7 @@ export const SERVER_KEY_KINDS: readonly ServerKeyKindSpec[] = [
   { kind: "token-signing", generate: generateSigningKeyMaterial, keyIdOf: signingKeyId, legacyFile: "signing-key.jwk.json", rotates: true },
   { kind: "session", generate: randomSecret, keyIdOf: randomKeyId, legacyFile: "session-secret", rotates: true },
   { kind: "aws-credentials", generate: async (chosen) => chosen.get("session") ?? randomSecret(), keyIdOf: randomKeyId, legacyFile: "session-secret", rotates: false },
-  { kind: "vapid", generate: async () => JSON.stringify(webpush.generateVAPIDKeys()), keyIdOf: randomKeyId, legacyFile: "vapid.json", rotates: false },
+  { kind: "vapid", generate: newVapidKeys, keyIdOf: randomKeyId, legacyFile: "vapid.json", rotates: false },
   { kind: "push-webhook", generate: randomSecret, keyIdOf: randomKeyId, legacyFile: "push-webhook-secret", rotates: false },
 ];
 

@@ -3,13 +3,13 @@
  * never carries record values: a push service or gateway sees only that a dataset moved on.
  *
  * - WEB_PUSH: RFC 8030 request to the subscription's endpoint, payload encrypted for the browser
- *   (RFC 8291, aes128gcm) and signed with our VAPID key (RFC 8292), built by `web-push`.
+ *   (RFC 8291, aes128gcm) and signed with our VAPID key (RFC 8292), built by `web-push` (loaded by
+ *   the first Web Push notification, not at start: most servers never send one).
  * - WEBHOOK: JSON POSTed to the device's gateway URL, signed exactly like the event stream's
  *   webhooks (`server/stream/signature.ts`: `x-syncpool-timestamp` and `x-syncpool-signature:
  *   v1=<HMAC-SHA256 of "<timestamp>.<body>">`), so a gateway verifies both with one function.
  */
 import { createHash } from "node:crypto";
-import webpush from "web-push";
 import type { RegisteredDevice } from "../storage/device-store.js";
 import { signatureHeaders } from "../stream/signature.js";
 import type { PushSecrets } from "./push-secrets.js";
@@ -39,7 +39,8 @@ export const WEBHOOK_DELIVERY_HEADER = "x-syncpool-delivery";
  * The Web Push request for `device`. Its `Topic` is derived from the dataset name, so a push service
  * holding an undelivered notification for the same dataset replaces it with the newer one.
  */
-export function webPushRequest(device: RegisteredDevice, notification: PushNotification, secrets: PushSecrets, subject: string): OutgoingRequest {
+export async function webPushRequest(device: RegisteredDevice, notification: PushNotification, secrets: PushSecrets, subject: string): Promise<OutgoingRequest> {
+  const { default: webpush } = await import("web-push");
   const details = webpush.generateRequestDetails(
     { endpoint: device.url, keys: { p256dh: device.p256dh ?? "", auth: device.auth ?? "" } },
     JSON.stringify(notification),

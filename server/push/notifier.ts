@@ -87,7 +87,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     try {
       request =
         device.platform === "WEB_PUSH"
-          ? webPushRequest(device, notification, deps.secrets, config.vapidSubject)
+          ? await webPushRequest(device, notification, deps.secrets, config.vapidSubject)
           : webhookRequest(device, notification, deps.secrets.webhookSecret, deliveryId, deps.now());
     } catch (error) {
       logger.warn({ ...where, err: error }, "push: could not build the notification (bad device keys?); dropped");

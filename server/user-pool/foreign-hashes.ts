@@ -14,7 +14,6 @@
  * AES-256-CTR under that key and a zero IV.
  */
 import { createCipheriv, pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
-import { verify as verifyBcrypt } from "@node-rs/bcrypt";
 
 /** A foreign password hash as an import file gives it. */
 export type ImportedPassword =
@@ -45,7 +44,8 @@ export const isForeignHash = (passwordHash: string): boolean => /^\$(2[aby]|pbkd
 /** Whether `password` matches the foreign `passwordHash`; false for one that does not parse. */
 export async function verifyForeignHash(passwordHash: string, password: string): Promise<boolean> {
   try {
-    if (/^\$2[aby]\$/.test(passwordHash)) return await verifyBcrypt(password, passwordHash);
+    // The bcrypt addon is loaded by the first bcrypt hash checked: most servers never hold one.
+    if (/^\$2[aby]\$/.test(passwordHash)) return await (await import("@node-rs/bcrypt")).verify(password, passwordHash);
     const parts = passwordHash.split("$");
     const scheme = parts[1] ?? "";
     const parameters = Object.fromEntries((parts[2] ?? "").split(",").map((pair) => pair.split("=")).map(([name, value]) => [name, Number(value)]));

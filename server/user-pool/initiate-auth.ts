@@ -89,7 +89,7 @@ export async function passwordSignIn(deps: UserPoolDeps, loaded: LoadedClient, n
   if (user.srpVerifier === "") {
     // An imported hash (`foreign-hashes.ts`): the password is now known, so argon2id and an SRP verifier replace it.
     await deps.store.updateUser(user.poolId, user.sub, { ...(await makeCredentials(deps, loaded.pool, user.username, user.sub, password, "signIn")), updatedAt: deps.now() });
-  } else if (needsRehash(user.passwordHash)) {
+  } else if (await needsRehash(user.passwordHash)) {
     await deps.store.updateUser(user.poolId, user.sub, { passwordHash: await hashPassword(password), updatedAt: deps.now() });
   }
   return completeSignIn(deps, loaded, user, failures);

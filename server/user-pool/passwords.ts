@@ -2,10 +2,11 @@
  * Passwords of the built-in user pool: Cognito's password policy, argon2id hashes at OWASP's
  * parameters (12 MiB, 3 passes, 1 lane; `@node-rs/argon2` defaults to argon2id), and the
  * rehash-on-login rule. The SRP verifier kept beside the hash is made in `srp.ts`. No more hashes
- * run at once than the machine has cores (`concurrency-limit.ts` says why).
+ * run at once than the machine has cores (`concurrency-limit.ts` says why). The argon2 addon is
+ * loaded by the first hash or check, not at start: a server without user pools, and every CLI
+ * command, never needs it.
  */
 import { availableParallelism } from "node:os";
-import { hash, parseOptions, verify } from "@node-rs/argon2";
 import { createConcurrencyLimit } from "./concurrency-limit.js";
 import { isForeignHash, verifyForeignHash } from "./foreign-hashes.js";
 import type { PasswordPolicy } from "./user-pool-config.js";
@@ -28,14 +29,20 @@ export const MAX_PASSWORD_LENGTH = 256;
 /** argon2id hashes and verifies in progress at once, across the process. */
 const argon2Limit = createConcurrencyLimit(availableParallelism());
 
+let argon2Module: Promise<typeof import("@node-rs/argon2")> | undefined;
+/** The argon2 addon, loaded on first use. */
+const argon2 = () => (argon2Module ??= import("@node-rs/argon2"));
+
 /** An argon2id hash of `password`, PHC string. */
-export function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
+  const { hash } = await argon2();
   return argon2Limit(() => hash(password, { ...ARGON2_PARAMETERS }));
 }
 
 /** Whether `password` matches `passwordHash` (argon2, or an imported hash: `foreign-hashes.ts`); false for a hash that does not parse. */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   if (isForeignHash(passwordHash)) return argon2Limit(() => verifyForeignHash(passwordHash, password));
+  const { verify } = await argon2();
   try {
     return await argon2Limit(() => verify(passwordHash, password));
   } catch {
@@ -44,7 +51,8 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 }
 
 /** True when a hash was made with other parameters than today's: it is replaced at the next password sign-in. */
-export function needsRehash(passwordHash: string): boolean {
+export async function needsRehash(passwordHash: string): Promise<boolean> {
+  const { parseOptions } = await argon2();
   try {
     const options = parseOptions(passwordHash);
     return (
