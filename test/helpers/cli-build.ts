@@ -1,7 +1,9 @@
 /**
  * A vitest global setup (every project): bundles the `syncpool` CLI (`server/cli.ts` and what it
  * imports, packages included) once per run with esbuild into a temporary directory, and hands its
- * entry to the tests (`inject("cliBuild")`, used by `cli.ts`). A child process started from it
+ * entry to the tests (`inject("cliBuild")`, used by `cli.ts`); the DataStore device scripts
+ * likewise, each with aws-amplify and the rest of what it requires in one CommonJS file
+ * (`datastore-device.ts`), which halves a device's start (module loading is most of it). A child process started from it
  * runs the same code as `node --import tsx server/cli.ts` (tsx compiles with esbuild too), but
  * loads a few large files instead of resolving, reading and compiling hundreds of small ones: a
  * child's start-up is mostly module loading, so this is most of a CLI child's CPU time. The copy
@@ -26,6 +28,8 @@ import type { TestProject } from "vitest/node";
 export interface CliBuild {
   /** The bundled `syncpool` CLI to run with `node`, once built. */
   entry: string;
+  /** The DataStore device scripts bundled, under their own file names (`datastore-device.cjs`...), once built. */
+  devicesDir: string;
   /** Appears (in one rename) when the build has ended: JSON `{ "error": null }`, or the build's error message. */
   resultFile: string;
 }
@@ -52,7 +56,30 @@ const notBundled = ["better-sqlite3", "pg-native", "@node-rs/*", "ioredis", "@aw
  */
 const requireForCommonJs = 'import { createRequire as createRequireForCommonJs } from "node:module"; const require = createRequireForCommonJs(import.meta.url);';
 
+/** The DataStore device scripts (`datastore-device.ts` starts them), CommonJS as they are written. */
+const deviceScripts = ["datastore-device.cjs", "datastore-user-pool-device.cjs"].map((script) => join(repoRoot, "test/helpers", script));
+
 async function compile(root: string): Promise<void> {
+  await Promise.all([compileCli(root), compileDevices(join(root, "devices"))]);
+}
+
+/** One CommonJS file per device script: `require` resolves as Node's does, so DataStore and aws-amplify stay one copy. */
+async function compileDevices(outdir: string): Promise<void> {
+  await build({
+    entryPoints: deviceScripts,
+    outdir,
+    outExtension: { ".js": ".cjs" },
+    bundle: true,
+    // ws's optional native helpers, absent here: ws falls back to JavaScript, as unbundled.
+    external: ["bufferutil", "utf-8-validate"],
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    logLevel: "warning",
+  });
+}
+
+async function compileCli(root: string): Promise<void> {
   await build({
     entryPoints: [join(repoRoot, "server/cli.ts"), join(repoRoot, "server/ydoc/ydoc-worker.ts")],
     outdir: join(root, "server", "bundle"),
@@ -93,7 +120,7 @@ type Shared = { root: string; cliBuild: CliBuild; built: Promise<void>; users: n
 
 function startBuild(): Shared {
   const root = mkdtempSync(join(tmpdir(), "syncpool-test-cli-"));
-  const cliBuild = { entry: join(root, "server", "bundle", "cli.js"), resultFile: join(root, "build-result.json") };
+  const cliBuild = { entry: join(root, "server", "bundle", "cli.js"), devicesDir: join(root, "devices"), resultFile: join(root, "build-result.json") };
   return { root, cliBuild, built: buildAndReport(root, cliBuild), users: 0 };
 }
 

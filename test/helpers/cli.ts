@@ -31,16 +31,16 @@ onEveryFileEnd(() => {
 let builtEntry: Promise<string> | undefined;
 
 /**
- * Resolves with the bundled CLI's entry when its build has ended (rejects with the build's error):
- * watches the build's directory for the result file, which appears in one rename.
+ * Resolves when the run's build (`cli-build.ts`) has ended, rejects with its error: watches the
+ * build's directory for the result file, which appears in one rename.
  */
-function whenBuilt({ entry, resultFile }: CliBuild): Promise<string> {
-  return new Promise((resolveEntry, reject) => {
+export function whenBuilt({ resultFile }: CliBuild): Promise<void> {
+  return new Promise((resolveBuilt, reject) => {
     const settleIfEnded = () => {
       if (!existsSync(resultFile)) return;
       watcher.close();
       const { error } = JSON.parse(readFileSync(resultFile, "utf8")) as { error: string | null };
-      if (error === null) resolveEntry(entry);
+      if (error === null) resolveBuilt();
       else reject(new Error(error));
     };
     const watcher = watch(dirname(resultFile), settleIfEnded);
@@ -53,7 +53,7 @@ function whenBuilt({ entry, resultFile }: CliBuild): Promise<string> {
 export async function cliArgs(args: string[]): Promise<string[]> {
   const build = inject("cliBuild");
   if (!build) return ["--import", "tsx", "server/cli.ts", ...args];
-  return [await (builtEntry ??= whenBuilt(build)), ...args];
+  return [await (builtEntry ??= whenBuilt(build).then(() => build.entry)), ...args];
 }
 
 /** Spawns `syncpool <args>` with a minimal environment plus `env`. */

@@ -2,15 +2,19 @@
  * Starts a DataStore device (test/helpers/datastore-device.cjs, or the user-pool app of
  * test/helpers/datastore-user-pool-device.cjs) as a child process and drives it over IPC. Killing
  * the process is the whole cleanup: DataStore, its IndexedDB and its sockets live and die with it,
- * so nothing is left in the test worker.
+ * so nothing is left in the test worker. The process runs the script as bundled once for the
+ * run (`cli-build.ts`; the first device may wait for that build), or as written without that
+ * global setup.
  *
  *   const phone = await startDevice(endpoint, { apiKey });
  *   await phone.run("start");
  *   await phone.run("save", { model: "Todo", fields: { title: "milk" } });
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
+import { whenBuilt } from "./cli.js";
 
 const DEVICE = fileURLToPath(new URL("./datastore-device.cjs", import.meta.url));
 const USER_POOL_DEVICE = fileURLToPath(new URL("./datastore-user-pool-device.cjs", import.meta.url));
@@ -49,10 +53,20 @@ export function startUserPoolDevice(endpoint: string, userPoolEndpoint: string):
   return startDeviceProcess(USER_POOL_DEVICE, { endpoint, userPoolEndpoint });
 }
 
+let built: Promise<void> | undefined;
+
+/** The bundled copy of `script` once the run's build has ended, or `script` itself without one. */
+async function runnableScript(script: string): Promise<string> {
+  const build = inject("cliBuild");
+  if (!build) return script;
+  await (built ??= whenBuilt(build));
+  return join(build.devicesDir, basename(script));
+}
+
 /** Forks `script` with `options` as its JSON argument and drives it over IPC. */
 async function startDeviceProcess(script: string, options: Record<string, unknown>): Promise<Device> {
   const name = basename(script);
-  const child: ChildProcess = fork(script, [JSON.stringify(options)], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  const child: ChildProcess = fork(await runnableScript(script), [JSON.stringify(options)], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
