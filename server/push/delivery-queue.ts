@@ -27,13 +27,19 @@ export class DeliveryQueue {
   readonly #timers = new Set<NodeJS.Timeout>();
   #running = 0;
   #closed = false;
+  #pumpScheduled = false;
   #idleWaiters: Array<() => void> = [];
 
   constructor(options: DeliveryQueueOptions) {
     this.#options = options;
   }
 
-  /** Runs `job` as soon as a slot is free; false when it was dropped (full or closed). */
+  /**
+   * Runs `job` as soon as a slot is free, and never in the caller's turn; false when it was
+   * dropped (full or closed). Jobs are added right after a commit, in the turn whose microtasks
+   * hand the change to its live subscribers: a job's first steps (a storage read) would run
+   * before those sends if it started at once.
+   */
   add(job: Job): boolean {
     if (this.#closed) return false;
     if (this.#queued() >= this.#options.maxQueued) {
@@ -41,7 +47,13 @@ export class DeliveryQueue {
       return false;
     }
     this.#waiting.push(job);
-    this.#pump();
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      setImmediate(() => {
+        this.#pumpScheduled = false;
+        this.#pump();
+      });
+    }
     return true;
   }
 

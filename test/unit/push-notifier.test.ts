@@ -32,10 +32,14 @@ const change = (deviceId: string | null, syncCount = 1): CommittedChange => ({
 /** A notifier over `devices`, answering each POST with the next status for its URL (then 200). */
 function setup(devices: RegisteredDevice[], answers: Record<string, number[]> = {}, overrides: Partial<typeof DEFAULT_PUSH_CONFIG> = {}) {
   const sent: OutgoingRequest[] = [];
+  let listings = 0;
   const registered = new Map(devices.map((device) => [device.deviceId, device]));
   const notifier = createNotifier({
     storage: {
-      listSubscribedDevices: async () => [...registered.values()],
+      listSubscribedDevices: async () => {
+        listings += 1;
+        return [...registered.values()];
+      },
       deleteDevice: async (_identityId, deviceId, onlyIfUrl) => {
         const device = registered.get(deviceId);
         if (!device || (onlyIfUrl !== undefined && device.url !== onlyIfUrl)) return false;
@@ -53,7 +57,7 @@ function setup(devices: RegisteredDevice[], answers: Record<string, number[]> = 
     random: () => 0.5,
   });
   const bodies = () => sent.map((request) => JSON.parse(request.body.toString("utf8")) as { deviceId: string; notification: unknown });
-  return { notifier, sent, registered, bodies };
+  return { notifier, sent, registered, bodies, listings: () => listings };
 }
 
 describe("the push notifier", () => {
@@ -63,6 +67,17 @@ describe("the push notifier", () => {
     await notifier.idle();
     expect(bodies().map((body) => body.deviceId).sort()).toEqual(["phone", "tablet"]);
     expect(bodies()[0]!.notification).toEqual({ identityPoolId: "default", identityId: IDENTITY, datasetName: "notes", syncCount: 7 });
+  });
+
+  it("looks up whom to notify on a later turn, leaving the turn of the commit to its live subscribers", async () => {
+    const { notifier, listings, sent } = setup([hook("phone")]);
+    notifier.notify(change("laptop"));
+    // What the committing turn still does after announcing: the live subscribers' sends, in microtasks.
+    for (let step = 0; step < 10; step++) await Promise.resolve();
+    expect(listings()).toBe(0);
+    await notifier.idle();
+    expect(listings()).toBe(1);
+    expect(sent).toHaveLength(1);
   });
 
   it("notifies every device of a change no device made (a dataset deletion)", async () => {
