@@ -7,8 +7,9 @@
  * fail: a CI run that silently tested no browser would be a lie.
  */
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { describe, it } from "vitest";
+import { onEveryFileEnd } from "../helpers/file-end.js";
 
 /** Where Debian's `chromium` package puts the browser. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -43,7 +44,114 @@ export function describeInBrowser(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
-/** Launches Debian's Chromium, headless, with `extraArgs` (e.g. `--ignore-certificate-errors` for a test's own certificate). */
-export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
+/**
+ * A test file's share of the worker's Chromium: browser contexts of its own (fresh storage,
+ * cookies and IndexedDB each), which `close()` closes. The browser itself outlives the file.
+ */
+export interface FileBrowser {
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+  /** A page in a new context of its own, as `Browser.newPage` gives. */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
+  /** Closes the contexts this file opened; the shared browser stays up for the worker's next file. */
+  close(): Promise<void>;
+}
+
+/** The worker's Chromium and the contexts its current file has open. */
+interface SharedChromium {
+  browser: Promise<Browser> | undefined;
+  openContexts: Set<BrowserContext>;
+  hooked: boolean;
+}
+
+// On `globalThis`, as file-end.ts keeps its hooks: one browser per worker whatever the module cache does.
+const sharedKey = Symbol.for("syncpool.test.sharedChromium");
+const shared: SharedChromium = ((globalThis as Record<symbol, SharedChromium | undefined>)[sharedKey] ??= {
+  browser: undefined,
+  openContexts: new Set(),
+  hooked: false,
+});
+
+/** The vitest worker's clean-up registry, run when the pool stops the worker (before it is killed). */
+type WorkerState = { onCleanup?(listener: () => unknown): void };
+
+/**
+ * Launching Chromium costs more CPU than most browser tests spend in it, so a test worker launches
+ * one on first use and every file it runs opens contexts in it (`isolate: false` keeps this module
+ * from file to file). Each file's contexts close at its end; the browser closes when the worker
+ * stops, awaited so that Chromium exits (and is reaped) before the worker does. A browser that
+ * crashed or disconnected is launched afresh for the next file, never reused.
+ */
+export async function openChromium(): Promise<FileBrowser> {
+  if (!shared.hooked) {
+    shared.hooked = true;
+    // A file whose afterAll failed before closing its contexts still leaves the next file a clean browser.
+    onEveryFileEnd(closeOpenContexts);
+    (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__?.onCleanup?.(closeSharedChromium);
+  }
+  const browser = await sharedBrowser();
+  const mine = new Set<BrowserContext>();
+  const newContext = async (options?: BrowserContextOptions) => {
+    const context = await browser.newContext(options);
+    mine.add(context);
+    shared.openContexts.add(context);
+    context.once("close", () => {
+      mine.delete(context);
+      shared.openContexts.delete(context);
+    });
+    return context;
+  };
+  return {
+    newContext,
+    newPage: async (options) => (await newContext(options)).newPage(),
+    close: async () => {
+      await Promise.all([...mine].map((context) => context.close()));
+    },
+  };
+}
+
+/** The worker's Chromium, launched now if there is none or the last one is gone. */
+function sharedBrowser(): Promise<Browser> {
+  const current = shared.browser;
+  if (current !== undefined) {
+    return current.then(
+      (browser) => (browser.isConnected() ? browser : relaunch(current)),
+      () => relaunch(current),
+    );
+  }
+  return relaunch(undefined);
+}
+
+function relaunch(previous: Promise<Browser> | undefined): Promise<Browser> {
+  // Another file of this worker may have relaunched it already.
+  if (shared.browser !== previous && shared.browser !== undefined) return sharedBrowser();
+  const launching = launchChromium();
+  shared.browser = launching;
+  launching.then(
+    (browser) =>
+      browser.on("disconnected", () => {
+        if (shared.browser === launching) shared.browser = undefined;
+      }),
+    () => {
+      if (shared.browser === launching) shared.browser = undefined;
+    },
+  );
+  return launching;
+}
+
+async function closeOpenContexts(): Promise<void> {
+  await Promise.all([...shared.openContexts].map((context) => context.close()));
+}
+
+async function closeSharedChromium(): Promise<void> {
+  const browser = shared.browser;
+  shared.browser = undefined;
+  await (await browser?.catch(() => undefined))?.close();
+}
+
+/**
+ * Launches Debian's Chromium, headless. A test's own certificate is trusted per context
+ * (`ignoreHTTPSErrors`), which covers the page's fetches and WebSockets, not by a launch flag.
+ */
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }

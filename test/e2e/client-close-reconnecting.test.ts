@@ -4,21 +4,21 @@
  * client is bundled for browsers with esbuild (with `syncpool/client/testing`'s offline switch)
  * and loaded into a page served by a real sync server, whose origin gives it IndexedDB.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import { bundleClientForPage } from "./client-script.js";
 
 describeInBrowser("a live client closed in the browser while reconnecting", () => {
   let server: TestServer;
-  let browser: Browser;
+  let browser: FileBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     let script: string;
-    [server, browser, script] = await Promise.all([startTestServer(), launchChromium(), bundleClientForPage()]);
+    [server, browser, script] = await Promise.all([startTestServer(), openChromium(), bundleClientForPage()]);
     page = await browser.newPage();
     page.on("pageerror", (error) => pageErrors.push(error.message));
     await page.goto(`${server.url}/healthz`);

@@ -3,22 +3,22 @@
  * identity) follows the app's client instead of leading sync too; a wipe by it signs the app's
  * client out; and its watcher, made before `signIn()`, follows every sign-in and sign-out.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import { bundleClientForPage } from "./client-script.js";
 import { openApp, startNotesApp, transferOf, type NotesApp } from "./notes-app.js";
 
 describeInBrowser("a second client in the same page", () => {
   let server: TestServer;
   let app: NotesApp;
-  let browser: Browser;
+  let browser: FileBrowser;
   let page: Page;
 
   beforeAll(async () => {
     server = await startTestServer();
-    [app, browser] = await Promise.all([startNotesApp(server.url), launchChromium()]);
+    [app, browser] = await Promise.all([startNotesApp(server.url), openChromium()]);
     page = await browser.newPage();
     await openApp(page, app.url);
     await page.addScriptTag({ content: await bundleClientForPage() });

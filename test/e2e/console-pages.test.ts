@@ -7,22 +7,22 @@
  */
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { syncApi } from "../helpers/sync-api.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import { buildConsole, CONSOLE_ADMIN_TOKEN, CONSOLE_DEVELOPER_KEY, openConsolePage, signInToConsole, startSeededConsole, type SeededConsole } from "./console-app.js";
 import { screenshot } from "./notes-app.js";
 
 describeInBrowser("admin console pages", () => {
   let seeded: SeededConsole;
-  let browser: Browser;
+  let browser: FileBrowser;
   let consoleDir: string;
   let page: Page;
 
   beforeAll(async () => {
     consoleDir = await buildConsole();
-    [seeded, browser] = await Promise.all([startSeededConsole(consoleDir), launchChromium()]);
+    [seeded, browser] = await Promise.all([startSeededConsole(consoleDir), openChromium()]);
     page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
     await signInToConsole(page, seeded.server.url, CONSOLE_ADMIN_TOKEN);
   });

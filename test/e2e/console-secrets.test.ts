@@ -6,21 +6,20 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import { buildConsole, CONSOLE_ADMIN_TOKEN, CONSOLE_DEVELOPER_KEY, openConsolePage, signInToConsole, startSeededConsole, type SeededConsole } from "./console-app.js";
 
 const SECRETS = [CONSOLE_ADMIN_TOKEN, CONSOLE_DEVELOPER_KEY, encodeURIComponent(CONSOLE_ADMIN_TOKEN)];
 
 describeInBrowser("admin console secrets", () => {
   let seeded: SeededConsole;
-  let browser: Browser;
+  let browser: FileBrowser;
   let consoleDir: string;
 
   beforeAll(async () => {
     consoleDir = await buildConsole();
-    [seeded, browser] = await Promise.all([startSeededConsole(consoleDir), launchChromium()]);
+    [seeded, browser] = await Promise.all([startSeededConsole(consoleDir), openChromium()]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -13,13 +13,13 @@
  * A write reaches the other device over that socket: the other device's count of sync queries
  * (`syncQueriesStarted`) stays as it was, so no sync carried it.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig, poolSettingsSchema } from "../../server/config.js";
 import { materializeStoredJson } from "../../core/shown-value.js";
 import { startTestServer, testFetch, type TestServer } from "../helpers/server.js";
 import { makeTlsCert } from "../helpers/tls-cert.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import { startDatastoreApp, type DatastoreApp } from "./datastore-app.js";
 import type { HubEvent, TodoItem } from "./datastore-app/main.js";
 
@@ -35,7 +35,7 @@ interface Device {
 describeInBrowser("Amplify DataStore in Chromium on two devices", () => {
   let server: TestServer;
   let app: DatastoreApp;
-  let browser: Browser;
+  let browser: FileBrowser;
   let alice: { identityId: string; token: string };
   let bob: { identityId: string; token: string };
   let phone: Device;
@@ -101,7 +101,7 @@ describeInBrowser("Amplify DataStore in Chromium on two devices", () => {
         pools: [poolSettingsSchema.parse({ id: "app", models: { schema: SCHEMA } })],
       },
     });
-    [app, browser] = await Promise.all([startDatastoreApp(server.url, tls), launchChromium(["--ignore-certificate-errors"])]);
+    [app, browser] = await Promise.all([startDatastoreApp(server.url, tls), openChromium()]);
     [alice, bob] = await Promise.all([signInGuest(), signInGuest()]);
     [phone, laptop] = await Promise.all([openDevice(alice.token), openDevice(alice.token)]);
   });

@@ -7,7 +7,8 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import type { FileBrowser } from "./browser.js";
 import { preview } from "vite";
 import { expect, inject } from "vitest";
 import { familyRoutes } from "../../examples/notes/server/family-routes.js";
@@ -180,7 +181,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Saves the screenshots at `paths` side by side, labelled, as one picture at `outPath`. */
-export async function sideBySide(browser: Browser, shots: Array<{ label: string; path: string }>, outPath: string): Promise<void> {
+export async function sideBySide(browser: FileBrowser, shots: Array<{ label: string; path: string }>, outPath: string): Promise<void> {
   // Large enough for both: an element screenshot is cut at the viewport.
   const page = await browser.newPage({ viewport: { width: 2000, height: 1000 } });
   const figures = shots.map(({ label, path }) => {

@@ -7,10 +7,10 @@
  */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import {
   addTodo,
   bodyText,
@@ -33,7 +33,7 @@ import {
 describeInBrowser("notes app on two devices", () => {
   let server: TestServer;
   let app: NotesApp;
-  let browser: Browser;
+  let browser: FileBrowser;
   let contextA: BrowserContext;
   let contextB: BrowserContext;
   let deviceA: Page;
@@ -41,7 +41,7 @@ describeInBrowser("notes app on two devices", () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    [app, browser] = await Promise.all([startNotesApp(server.url), launchChromium()]);
+    [app, browser] = await Promise.all([startNotesApp(server.url), openChromium()]);
     const viewport = { width: 900, height: 480 };
     contextA = await browser.newContext({ viewport });
     contextB = await browser.newContext({ viewport, colorScheme: "dark" });

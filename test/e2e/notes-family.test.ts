@@ -6,11 +6,11 @@
  * edits of different fields of one to-do both survive; an outsider sees none of it. Ports: a
  * browser reaches the app and the sync server over sockets.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { familyPool } from "../../examples/notes/server/family-pool.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import {
   addTodo,
   bodyText,
@@ -35,7 +35,7 @@ const LIVE = { timeout: 10_000 };
 describeInBrowser("notes app shared by a family", () => {
   let server: TestServer;
   let app: NotesApp;
-  let browser: Browser;
+  let browser: FileBrowser;
   let contexts: BrowserContext[];
   let alice: Page;
   let bob: Page;
@@ -45,7 +45,7 @@ describeInBrowser("notes app shared by a family", () => {
   beforeAll(async () => {
     server = await startTestServer({ config: { pools: [familyPool("default")], adminToken: ADMIN_TOKEN } });
     const backend = { adminToken: ADMIN_TOKEN, inviteSecret: "invite-secret-of-the-family-test" };
-    [app, browser] = await Promise.all([startNotesApp(server.url, backend), launchChromium()]);
+    [app, browser] = await Promise.all([startNotesApp(server.url, backend), openChromium()]);
     contexts = await Promise.all([0, 1, 2].map(() => browser.newContext({ viewport: { width: 1000, height: 520 } })));
     [alice, bob, outsider] = (await Promise.all(contexts.map((context) => context.newPage()))) as [Page, Page, Page];
   });

@@ -3,17 +3,17 @@
  * page loads, as in older Safari): the lease row in the shared database elects one leader, and
  * only that tab talks to the sync server, the other tab's writes included.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import { openApp, startNotesApp, transferOf, type NotesApp } from "./notes-app.js";
 import { onPushSent } from "./wire-pushes.js";
 
 describeInBrowser("notes app in two tabs without Web Locks", () => {
   let server: TestServer;
   let app: NotesApp;
-  let browser: Browser;
+  let browser: FileBrowser;
   let context: BrowserContext;
   let tabs: [Page, Page];
   /** Per page, the keys of every push it sent, read off the wire. */
@@ -21,7 +21,7 @@ describeInBrowser("notes app in two tabs without Web Locks", () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    [app, browser] = await Promise.all([startNotesApp(server.url), launchChromium()]);
+    [app, browser] = await Promise.all([startNotesApp(server.url), openChromium()]);
     context = await browser.newContext();
     await context.addInitScript(() => {
       delete (Navigator.prototype as { locks?: unknown }).locks;

@@ -4,12 +4,12 @@
  * BroadcastChannel, and the server receives every write exactly once. Sign-out with wipe removes
  * the database in every tab.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Patch } from "../../core/types.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { syncApi } from "../helpers/sync-api.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import {
   addTodo,
   bodyText,
@@ -34,14 +34,14 @@ interface SentPush {
 describeInBrowser("notes app in several tabs", () => {
   let server: TestServer;
   let app: NotesApp;
-  let browser: Browser;
+  let browser: FileBrowser;
   let context: BrowserContext;
   let tabs: Page[] = [];
   const pushes: SentPush[] = [];
 
   beforeAll(async () => {
     server = await startTestServer();
-    [app, browser] = await Promise.all([startNotesApp(server.url), launchChromium()]);
+    [app, browser] = await Promise.all([startNotesApp(server.url), openChromium()]);
     context = await browser.newContext({ viewport: { width: 1100, height: 560 } });
     // Every push any tab sends, read off the wire (HTTP or the live socket).
     onPushSent(context, (_page, push) => pushes.push(push as SentPush));

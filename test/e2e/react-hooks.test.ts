@@ -4,23 +4,23 @@
  * once; another guest signed in afterwards sees only its own data. A query hook takes in a JSON
  * record written elsewhere that matches, drops it when it stops matching, and ignores the rest.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 import { startReactApp, type ReactApp } from "./react-app.js";
 
 describeInBrowser("syncpool/react in a page", () => {
   let server: TestServer;
   let app: ReactApp;
-  let browser: Browser;
+  let browser: FileBrowser;
   let other: BrowserContext;
   let page: Page;
   let otherPage: Page;
 
   beforeAll(async () => {
     server = await startTestServer();
-    [app, browser] = await Promise.all([startReactApp(server.url), launchChromium()]);
+    [app, browser] = await Promise.all([startReactApp(server.url), openChromium()]);
     page = await browser.newPage();
     other = await browser.newContext();
     otherPage = await other.newPage();

@@ -14,12 +14,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startTlsFront, type TlsFront } from "../helpers/tls-front.js";
 import { callUserPool, codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 
 const POOL = "local_hosted";
 const CLIENT = "web";
@@ -60,7 +60,7 @@ describeInBrowser("the hosted UI through Amplify's signInWithRedirect in Chromiu
   let app: Awaited<ReturnType<typeof startAppServer>>;
   let front: TlsFront;
   let server: TestServer;
-  let browser: Browser;
+  let browser: FileBrowser;
   let page: Page;
   let cognito: CognitoIdentityProviderClient;
 
@@ -91,8 +91,9 @@ describeInBrowser("the hosted UI through Amplify's signInWithRedirect in Chromiu
       },
     });
     cognito = new CognitoIdentityProviderClient({ region: "local", endpoint: `${server.url}/aws/cognito-idp`, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
-    browser = await launchChromium(["--ignore-certificate-errors"]);
-    page = await browser.newPage();
+    browser = await openChromium();
+    // The TLS front's certificate is the test's own.
+    page = await browser.newPage({ ignoreHTTPSErrors: true });
   });
 
   afterAll(async () => {

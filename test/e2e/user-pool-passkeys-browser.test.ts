@@ -8,11 +8,11 @@
 import { build } from "esbuild";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { callUserPool, codeFromLog, userPoolsConfig } from "../helpers/user-pool-clients.js";
-import { describeInBrowser, launchChromium } from "./browser.js";
+import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
 
 const PASSWORD = "Correct-horse-9";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -34,7 +34,7 @@ async function bundleAmplifyForPage(): Promise<string> {
 
 describeInBrowser("passkeys through unmodified Amplify in Chromium", () => {
   let server: TestServer;
-  let browser: Browser;
+  let browser: FileBrowser;
   let page: Page;
   let pageUrl: string;
 
@@ -46,7 +46,7 @@ describeInBrowser("passkeys through unmodified Amplify in Chromium", () => {
     await call("SignUp", { ClientId: "default", Username: "vera", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "vera@example.com" }] });
     await call("ConfirmSignUp", { ClientId: "default", Username: "vera", ConfirmationCode: await codeFromLog(server.dataDir, "vera", "SIGN_UP") });
 
-    const [bundle, launched] = await Promise.all([bundleAmplifyForPage(), launchChromium()]);
+    const [bundle, launched] = await Promise.all([bundleAmplifyForPage(), openChromium()]);
     browser = launched;
     page = await browser.newPage();
     const cdp = await page.context().newCDPSession(page);

@@ -2,9 +2,11 @@
  * A vitest setup file (every project, every test file): with `SYNCPOOL_TEST_CPU_LOG=<path>`, appends
  * one tab-separated line per test file to that file: the file, the backend it ran on, the CPU
  * seconds of the test worker while the file ran, those of the child processes it started and
- * waited for (CLI servers, DataStore devices, Chromium; Linux only, from /proc), and its wall
- * seconds. On a shared machine a file's wall time says mostly how busy the machine was; its CPU
- * time says what the file costs, and their sum over the suite what `npm test` costs.
+ * waited for (CLI servers, DataStore devices; Linux only, from /proc), and its wall seconds. The
+ * browser tests' Chromium is their worker's, shared by its files and reaped when it stops, so it
+ * is in no file's line, only in the whole run's CPU. On a shared machine a file's wall time says
+ * mostly how busy the machine was; its CPU time says what the file costs, and their sum over the
+ * suite what `npm test` costs.
  *
  *   SYNCPOOL_TEST_CPU_LOG=/tmp/cpu.tsv npm test && sort -t$'\t' -k3,3 -gr /tmp/cpu.tsv | head
  *
