@@ -54,8 +54,6 @@ export class SqliteGroupCommit {
   /** Recent COMMITs' duration (ms), a moving average. */
   #commitMs = 0;
   #draining = false;
-  /** Set while an open group waits for more writes (`#nextArrival`): called when one arrives. */
-  #onArrival: (() => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -82,26 +80,7 @@ export class SqliteGroupCommit {
     }
     return new Promise<T>((resolve, reject) => {
       this.#waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      if (this.#onArrival) this.#onArrival();
-      else if (!this.#draining) void this.#drain();
-    });
-  }
-
-  /**
-   * Resolves when a write arrives, or at the end of this turn of the event loop when none does.
-   * A write that arrives mid-turn (in the callback of the request that makes it) runs at once
-   * instead of after every other callback of the turn, so a group that has been open long enough
-   * commits then, without holding its members' writes for the rest of the turn.
-   */
-  #nextArrival(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const arrived = () => {
-        this.#onArrival = null;
-        clearImmediate(endOfTurn);
-        resolve();
-      };
-      const endOfTurn = setImmediate(arrived);
-      this.#onArrival = arrived;
+      if (!this.#draining) void this.#drain();
     });
   }
 
@@ -124,8 +103,7 @@ export class SqliteGroupCommit {
 
   /**
    * Runs the waiting members, and those that arrive meanwhile, in one transaction, then commits.
-   * When the queue runs dry it waits for the next write, or for the end of the event loop's turn
-   * when none arrives in it, so requests read in the same turn join.
+   * When the queue runs dry it yields once to the event loop, so requests read in the same turn join.
    * It stops taking members when full or open long enough (the module comment).
    */
   async #commitGroup(): Promise<void> {
@@ -143,8 +121,8 @@ export class SqliteGroupCommit {
       if (closed()) return undefined;
       let member = this.#waiting.shift();
       if (!member) {
-        await this.#nextArrival();
-        if (closed()) return undefined; // the wait itself may have taken the group past its time
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (closed()) return undefined; // the turn itself may have taken the group past its time
         member = this.#waiting.shift();
       }
       if (member) handedOut++;
