@@ -80,8 +80,8 @@ export async function runWriteThroughput(quick: boolean, sqlite: SqliteInsertBas
             (window) => measureCell(server.url, cellTokens, cell, quick ? windowMs : 2000, `c${index}w${window}`, server.pid),
           );
           const cpuMs = windows.measured.reduce((sum, window) => sum + window.serverCpuMsPerPush * window.completed, 0);
-          measured = { ...combineWindows(windows.measured), serverCpuMsPerPush: 0 };
-          measured.serverCpuMsPerPush = cpuMs / measured.completed;
+          const combined = combineWindows(windows.measured);
+          measured = { ...combined, serverCpuMsPerPush: cpuMs / combined.completed };
           // The bare rate the adjacent windows give: this row's ratio is their median ratio.
           httpPerSecond = measured.perSecond / windows.medianRatio;
           details[`${backend.label}: ${describe(cell)}, alternating windows`] = { ...windows, measured: windows.measured.map((window) => window.perSecond) };

@@ -1,7 +1,7 @@
 /**
  * A vitest global setup (every project): bundles the `syncpool` CLI (`server/cli.ts` and what it
  * imports, packages included) once per run with esbuild into a temporary directory, and hands its
- * entry to the tests (`inject("cliBuild")`, used by `cli.ts`); the DataStore device scripts
+ * entry to the tests (`inject("cliBuild")`, awaited through `run-build.ts`); the DataStore device scripts
  * likewise, each with aws-amplify and the rest of what it requires in one CommonJS file
  * (`datastore-device.ts`), which halves a device's start (module loading is most of it). A child process started from it
  * runs the same code as `node --import tsx server/cli.ts` (tsx compiles with esbuild too), but

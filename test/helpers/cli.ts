@@ -11,12 +11,10 @@
  *   const { stdout, code } = await runCli(["stream", "read", "--pool", "default", "--data-dir", dataDir], await childBackendEnv(dataDir));
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, watch } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { inject } from "vitest";
-import type { CliBuild } from "./cli-build.js";
 import { onEveryFileEnd } from "./file-end.js";
+import { runBuild } from "./run-build.js";
 import { childBackendEnv } from "./test-backend.js";
 
 export { childBackendEnv };
@@ -28,32 +26,10 @@ onEveryFileEnd(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-let builtEntry: Promise<string> | undefined;
-
-/**
- * Resolves when the run's build (`cli-build.ts`) has ended, rejects with its error: watches the
- * build's directory for the result file, which appears in one rename.
- */
-export function whenBuilt({ resultFile }: CliBuild): Promise<void> {
-  return new Promise((resolveBuilt, reject) => {
-    const settleIfEnded = () => {
-      if (!existsSync(resultFile)) return;
-      watcher.close();
-      const { error } = JSON.parse(readFileSync(resultFile, "utf8")) as { error: string | null };
-      if (error === null) resolveBuilt();
-      else reject(new Error(error));
-    };
-    const watcher = watch(dirname(resultFile), settleIfEnded);
-    // The build may have ended before the watch began.
-    settleIfEnded();
-  });
-}
-
 /** The arguments for `node` that run `syncpool <args>`. */
 export async function cliArgs(args: string[]): Promise<string[]> {
-  const build = inject("cliBuild");
-  if (!build) return ["--import", "tsx", "server/cli.ts", ...args];
-  return [await (builtEntry ??= whenBuilt(build).then(() => build.entry)), ...args];
+  const build = await runBuild();
+  return build ? [build.entry, ...args] : ["--import", "tsx", "server/cli.ts", ...args];
 }
 
 /** Spawns `syncpool <args>` with a minimal environment plus `env`. */

@@ -13,8 +13,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { inject } from "vitest";
-import { whenBuilt } from "./cli.js";
+import { runBuild } from "./run-build.js";
 
 const DEVICE = fileURLToPath(new URL("./datastore-device.cjs", import.meta.url));
 const USER_POOL_DEVICE = fileURLToPath(new URL("./datastore-user-pool-device.cjs", import.meta.url));
@@ -53,14 +52,10 @@ export function startUserPoolDevice(endpoint: string, userPoolEndpoint: string):
   return startDeviceProcess(USER_POOL_DEVICE, { endpoint, userPoolEndpoint });
 }
 
-let built: Promise<void> | undefined;
-
 /** The bundled copy of `script` once the run's build has ended, or `script` itself without one. */
 async function runnableScript(script: string): Promise<string> {
-  const build = inject("cliBuild");
-  if (!build) return script;
-  await (built ??= whenBuilt(build));
-  return join(build.devicesDir, basename(script));
+  const build = await runBuild();
+  return build ? join(build.devicesDir, basename(script)) : script;
 }
 
 /** Forks `script` with `options` as its JSON argument and drives it over IPC. */
