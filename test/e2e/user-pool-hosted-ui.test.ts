@@ -143,8 +143,12 @@ describeInBrowser("the hosted UI through Amplify's signInWithRedirect in Chromiu
     expect(tokens.refreshedJti).not.toBe(tokens.firstJti);
     expect(tokens.refreshedOriginJti).toBe(tokens.originJti);
 
+    // The page is at app.url already, so waiting for that URL would return at once, before
+    // signOut's trip through /logout: wait for the new document that trip ends on instead.
+    const backFromLogout = page.waitForEvent("framenavigated", (frame) => frame === page.mainFrame() && frame.url() === app.url);
     void page.evaluate(() => (window as unknown as { amplify: AmplifyOnPage }).amplify.signOut());
-    await page.waitForURL((url) => url.origin === new URL(app.url).origin && url.href === app.url);
+    await backFromLogout;
+    await page.waitForLoadState("load");
     await expect.poll(signedInUsername).toBeNull();
     await expect(cognito.send(new InitiateAuthCommand({ ClientId: CLIENT, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: tokens.refreshToken! } }))).rejects.toMatchObject({
       name: expect.stringMatching(/^(NotAuthorizedException|RefreshTokenReuseException)$/),
