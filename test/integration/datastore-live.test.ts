@@ -61,6 +61,16 @@ describe("Amplify DataStore live against syncpool", { timeout: 90_000 }, () => {
   const syncQueries = async (device: Device) => (await device.run<DeviceWire>("wire")).syncQueries;
   /** The public model's item as the server stores it, or null. */
   const stored = (model: string, id: string) => storedModelItem(net.server!.storage, "_shared:app", model, id);
+  /**
+   * Rethrows a poll's failure with what the server stored of the item and what each device's
+   * socket saw, so a write that never reached the server can be told from a notice that never
+   * reached the device, or one the device got but did not show.
+   */
+  const withWhereItStopped = async (error: unknown, model: string, id: string, named: Record<string, Device>): Promise<never> => {
+    const wires = await Promise.all(Object.entries(named).map(async ([name, device]) => `${name} ${JSON.stringify(await device.run<DeviceWire>("wire"))}`));
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${message}\nserver stores ${JSON.stringify(await stored(model, id))}\n${wires.join("\n")}`, { cause: error });
+  };
   const todosOf = async (device: Device) =>
     ((await device.run("query", { model: "Todo" })) as Array<{ id: string; title: string; done: boolean | null }>)
       .map(({ id, title, done }) => ({ id, title, done }))
@@ -90,9 +100,15 @@ describe("Amplify DataStore live against syncpool", { timeout: 90_000 }, () => {
     expect(Math.min(phoneSyncs, laptopSyncs)).toBeGreaterThanOrEqual(3);
 
     const milk = await phone.run("save", { model: "Todo", fields: { title: "milk", done: false } });
-    await expect.poll(() => observed(laptop, "Todo"), { timeout: 15_000 }).toContainEqual(expect.objectContaining({ opType: "INSERT", element: expect.objectContaining({ id: milk.id, title: "milk", done: false }) }));
+    await expect
+      .poll(() => observed(laptop, "Todo"), { timeout: 15_000 })
+      .toContainEqual(expect.objectContaining({ opType: "INSERT", element: expect.objectContaining({ id: milk.id, title: "milk", done: false }) }))
+      .catch((error: unknown) => withWhereItStopped(error, "Todo", milk.id, { phone, laptop }));
     await laptop.run("update", { model: "Todo", id: milk.id, fields: { done: true } });
-    await expect.poll(() => observed(phone, "Todo"), { timeout: 15_000 }).toContainEqual(expect.objectContaining({ opType: "UPDATE", element: expect.objectContaining({ id: milk.id, title: "milk", done: true }) }));
+    await expect
+      .poll(() => observed(phone, "Todo"), { timeout: 15_000 })
+      .toContainEqual(expect.objectContaining({ opType: "UPDATE", element: expect.objectContaining({ id: milk.id, title: "milk", done: true }) }))
+      .catch((error: unknown) => withWhereItStopped(error, "Todo", milk.id, { phone, laptop }));
     // Both heard it over realtime: neither sent a sync query since it started.
     expect([await syncQueries(phone), await syncQueries(laptop)]).toEqual([phoneSyncs, laptopSyncs]);
 
