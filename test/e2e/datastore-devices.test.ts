@@ -74,6 +74,17 @@ describeInBrowser("Amplify DataStore in Chromium on two devices", () => {
     return (statuses.at(-1)?.data as { isEmpty: boolean } | undefined)?.isEmpty;
   };
 
+  /**
+   * Waits for the server's answers to `device`'s writes of item `id` (`outboxMutationProcessed`,
+   * sent once the write has left the outbox). While a write of an item waits in its outbox,
+   * DataStore sets aside what the realtime socket brings of that item, so another device's next
+   * change to it must come after this.
+   */
+  const answered = async (device: Device, id: string, writes: number) => {
+    const count = async () => (await hubEvents(device)).filter((event) => event.event === "outboxMutationProcessed" && (event.data as { element?: { id?: string } }).element?.id === id).length;
+    await expect.poll(count, { timeout: 20_000 }).toBe(writes);
+  };
+
   /** The identity's to-dos as the server stores them, by title. */
   const stored = async (identityId: string) => {
     const page = await server.storage.datasets.readRecords(identityId, "model-Todo", { sinceSyncCount: 0, limit: 1000 });
@@ -116,9 +127,11 @@ describeInBrowser("Amplify DataStore in Chromium on two devices", () => {
     const [phoneSyncs, laptopSyncs] = await Promise.all([countEvents(phone, "syncQueriesStarted"), countEvents(laptop, "syncQueriesStarted")]);
     const milk = await create(phone, "buy milk");
     await expect.poll(() => shown(laptop), { timeout: 20_000 }).toEqual([{ title: "buy milk", done: false }]);
+    await answered(phone, milk.id, 1);
 
     await update(laptop, milk.id, { done: true });
     await expect.poll(() => shown(phone), { timeout: 20_000 }).toEqual([{ title: "buy milk", done: true }]);
+    await answered(laptop, milk.id, 1);
 
     await remove(phone, milk.id);
     await expect.poll(() => shown(laptop), { timeout: 20_000 }).toEqual([]);
