@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeProtectedHeader } from "jose";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { generateSigningKeyMaterial, signingKeyId } from "../../server/identity/keys.js";
-import { openKeyRing, rotateServerKeys } from "../../server/keys/key-ring.js";
+import { DEFAULT_KEY_POLL_MS, openKeyRing, rotateServerKeys, type KeyRing } from "../../server/keys/key-ring.js";
 import { silentLogger } from "../../server/logger.js";
 import { createSecretBox, loadMasterKey } from "../../server/secret-box.js";
 import type { KeyStore } from "../../server/storage/key-store.js";
@@ -102,6 +102,32 @@ describe("server keys across restarts and rotations", { timeout: 30_000 }, () =>
     expect(added).toEqual([]);
     expect(ring.signing().current.kid).toBe(kid);
     expect(await server.storage.keys.listServerKeys()).toEqual(stored);
+  });
+
+  it("notices a rotation made elsewhere on its next poll, a quarter of a second after the last", async () => {
+    const server = await start(freshDir());
+    const box = createSecretBox(await loadMasterKey(server.dataDir, null));
+    // The ring's interval runs on a faked clock, so what is proven is the interval however busy the
+    // machine is: the rotation is read on the first tick after it, not before. The clock is real
+    // again once that tick has fired (expect.poll would move a faked one on), and the ring's next
+    // tick never comes: only the one tick can have read the new key.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    let ring: KeyRing | undefined;
+    try {
+      ring = await openKeyRing({ store: server.storage.keys, box, dataDir: server.dataDir, now: Date.now, logger: silentLogger() });
+      const generation = ring.generation();
+      const kid = await rotate(server);
+      await vi.advanceTimersByTimeAsync(DEFAULT_KEY_POLL_MS - 1);
+      expect(ring.generation()).toBe(generation);
+      await vi.advanceTimersByTimeAsync(1);
+      vi.useRealTimers();
+      await expect.poll(() => ring!.signing().current.kid).toBe(kid);
+      expect(ring.generation()).toBeGreaterThan(generation);
+    } finally {
+      vi.useRealTimers();
+      ring?.close();
+    }
+    expect(DEFAULT_KEY_POLL_MS).toBeLessThanOrEqual(250);
   });
 
   it("signs with the new key after a rotation and still accepts tokens and session tokens from before, also after a restart", async () => {

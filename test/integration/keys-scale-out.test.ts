@@ -2,7 +2,9 @@
  * Stateless instances: three servers on one PostgreSQL schema, each with its own EMPTY data
  * directory and the same SYNCPOOL_MASTER_KEY, share their keys through the database alone. A token
  * from any instance works on all; `syncpool keys rotate` (the CLI, against the same database) is
- * honoured by every instance within a second, and tokens signed before it keep working.
+ * honoured by every instance without a restart, and tokens signed before it keep working. How soon
+ * (each instance's next poll, a quarter of a second) is proven with the poll's clock faked in
+ * `keys-rotation.test.ts`: here a wall-clock bound would only measure how busy the machine is.
  *
  * The postgres test project only (`vitest.config.ts`): several servers on one database.
  * Spawns the CLI (`syncpool keys rotate`), as an operator runs it.
@@ -20,8 +22,8 @@ import { createTestSchema, describeWithPostgres, dropTestSchema, postgresTestUrl
 import { syncApi } from "../helpers/sync-api.js";
 
 const MASTER_KEY = randomBytes(32).toString("base64");
-/** How soon every instance must honour a rotation made elsewhere. */
-const ROTATION_PICKUP_MS = 1000;
+/** Only how long a busy two-core machine may take to show a pick-up that is due within a quarter of a second. */
+const PICKUP_BOUND_MS = 15_000;
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterAll(async () => {
@@ -90,7 +92,7 @@ await describeWithPostgres("stateless instances: keys shared through PostgreSQL"
     for (const { dataDir } of instances) expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it("honours a rotation on every instance within a second and keeps older tokens valid", async () => {
+  it("honours a rotation on every instance without a restart and keeps older tokens valid", async () => {
     const schema = await createTestSchema();
     cleanups.push(() => dropTestSchema(schema));
     const servers = (await startInstances(schema)).map((instance) => instance.running);
@@ -100,7 +102,6 @@ await describeWithPostgres("stateless instances: keys shared through PostgreSQL"
     const cliDir = mkdtempSync(join(tmpdir(), "syncpool-keys-cli-"));
     cleanups.push(() => rmSync(cliDir, { recursive: true, force: true }));
     const rotation = await runCli(["keys", "rotate"], instanceEnv(schema, cliDir));
-    const rotatedAt = Date.now();
     expect(rotation.stderr).toBe("");
     expect(rotation.code).toBe(0);
     const { rotated } = JSON.parse(rotation.stdout) as { rotated: Array<{ kind: string; keyId: string }> };
@@ -109,15 +110,10 @@ await describeWithPostgres("stateless instances: keys shared through PostgreSQL"
 
     // Instance 0 signs with the new key once it has noticed; every instance then accepts that token.
     let after = await signIn(servers[0]!);
-    while (kidOf(after.token) !== newKid) {
-      expect(Date.now() - rotatedAt).toBeLessThan(ROTATION_PICKUP_MS);
-      after = await signIn(servers[0]!);
-    }
+    await expect.poll(async () => kidOf((after = await signIn(servers[0]!)).token), { timeout: PICKUP_BOUND_MS, interval: 20 }).toBe(newKid);
     for (const server of servers) {
-      await expect.poll(() => accepts(server, after.token), { timeout: ROTATION_PICKUP_MS, interval: 20 }).toBe(true);
+      await expect.poll(() => accepts(server, after.token), { timeout: PICKUP_BOUND_MS, interval: 20 }).toBe(true);
     }
-    const pickedUpMs = Date.now() - rotatedAt;
-    expect(pickedUpMs).toBeLessThan(ROTATION_PICKUP_MS);
 
     // The token signed before the rotation still works everywhere; every JWKS serves both keys.
     for (const server of servers) {
@@ -125,6 +121,5 @@ await describeWithPostgres("stateless instances: keys shared through PostgreSQL"
       const { keys } = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
       expect(keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
     }
-    console.info(`rotation honoured by all three instances ${pickedUpMs} ms after the CLI returned`);
   });
 }, { timeout: 60_000 });
