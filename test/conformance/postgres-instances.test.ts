@@ -3,7 +3,7 @@
  * sharing a database do. The in-process queue cannot help here; only the database's locks can.
  * Also the migration runner: concurrent starts, ordering, rollback, and version checks.
  */
-import { expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { PostgresStorage } from "../../server/storage/postgres.js";
 import { POSTGRES_MIGRATIONS, migratePostgres } from "../../server/storage/postgres-migrations.js";
 import {
@@ -85,58 +85,62 @@ await describeWithPostgres("PostgreSQL across instances", () => {
     expect(outcomes.filter(Boolean)).toHaveLength(1);
   });
 
-  it("lets four instances migrate one fresh schema at once, applying each migration once", async () => {
-    const instances = await openInstances(4, false);
-    await Promise.all(instances.map((storage) => storage.migrate()));
-    expect(await migrationVersions(instances[0]!.schema)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
-    await expect(instances[3]!.pools.getPool("default")).resolves.toBeNull();
-  });
-
-  // The runner itself, on raw clients: each call says which versions it applied.
-  const extra = { version: POSTGRES_MIGRATIONS.at(-1)!.version + 1, name: "add notes", sql: "CREATE TABLE notes (id text);" };
-  /** A fresh schema, dropped when the test finishes; `created: false` leaves creating it to migrate. */
-  async function freshSchema(created = true): Promise<string> {
-    const schema = created ? await createTestSchema() : testSchemaName();
-    onTestFinished(() => dropTestSchema(schema));
-    return schema;
-  }
-
-  it("applies each version exactly once when four runners race on a schema that does not exist yet", async () => {
-    const schema = await freshSchema(false);
-    const applied = await Promise.all(
-      Array.from({ length: 4 }, () => withTestClient((client) => migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, extra]))),
-    );
-    expect(applied.flat().sort((a, b) => a - b)).toEqual([...POSTGRES_MIGRATIONS.map((m) => m.version), extra.version]);
-    expect(applied.filter((versions) => versions.length > 0)).toHaveLength(1);
-  });
-
-  it("applies pending migrations in order, records them, and applies nothing the second time", async () => {
-    const schema = await freshSchema();
-    await withTestClient(async (client) => {
-      expect(await migratePostgres(client, schema)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
-      expect(await migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, extra])).toEqual([extra.version]);
-      expect(await migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, extra])).toEqual([]);
+  // Each test runs every migration's DDL on a fresh schema, once or several times (under half a second
+  // when the machine is idle; past vitest's 5 s when two suites share its two cores).
+  describe("the migration runner", { timeout: 30_000 }, () => {
+    it("lets four instances migrate one fresh schema at once, applying each migration once", async () => {
+      const instances = await openInstances(4, false);
+      await Promise.all(instances.map((storage) => storage.migrate()));
+      expect(await migrationVersions(instances[0]!.schema)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+      await expect(instances[3]!.pools.getPool("default")).resolves.toBeNull();
     });
-    expect(await migrationVersions(schema)).toEqual([...POSTGRES_MIGRATIONS.map((m) => m.version), extra.version]);
-  });
 
-  it("rolls a failing migration back entirely, recording nothing", async () => {
-    const schema = await freshSchema();
-    const broken = { ...extra, sql: "CREATE TABLE half (id text); THIS IS NOT SQL;" };
-    await withTestClient(async (client) => {
-      await expect(migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, broken])).rejects.toThrow(/syntax/);
-      const { rows } = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [schema]);
-      expect(rows).toEqual([]);
-      expect((await client.query("SELECT 1 AS usable")).rows).toEqual([{ usable: 1 }]);
+    // The runner itself, on raw clients: each call says which versions it applied.
+    const extra = { version: POSTGRES_MIGRATIONS.at(-1)!.version + 1, name: "add notes", sql: "CREATE TABLE notes (id text);" };
+    /** A fresh schema, dropped when the test finishes; `created: false` leaves creating it to migrate. */
+    async function freshSchema(created = true): Promise<string> {
+      const schema = created ? await createTestSchema() : testSchemaName();
+      onTestFinished(() => dropTestSchema(schema));
+      return schema;
+    }
+
+    it("applies each version exactly once when four runners race on a schema that does not exist yet", async () => {
+      const schema = await freshSchema(false);
+      const applied = await Promise.all(
+        Array.from({ length: 4 }, () => withTestClient((client) => migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, extra]))),
+      );
+      expect(applied.flat().sort((a, b) => a - b)).toEqual([...POSTGRES_MIGRATIONS.map((m) => m.version), extra.version]);
+      expect(applied.filter((versions) => versions.length > 0)).toHaveLength(1);
     });
-  });
 
-  it("refuses a schema migrated by a newer build, and a list whose versions do not ascend", async () => {
-    const schema = await freshSchema();
-    await withTestClient(async (client) => {
-      await migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, extra]);
-      await expect(migratePostgres(client, schema)).rejects.toThrow(/newer than this build knows/);
-      await expect(migratePostgres(client, schema, [extra, ...POSTGRES_MIGRATIONS])).rejects.toThrow(/ascending/);
+    it("applies pending migrations in order, records them, and applies nothing the second time", async () => {
+      const schema = await freshSchema();
+      await withTestClient(async (client) => {
+        expect(await migratePostgres(client, schema)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+        expect(await migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, extra])).toEqual([extra.version]);
+        expect(await migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, extra])).toEqual([]);
+      });
+      expect(await migrationVersions(schema)).toEqual([...POSTGRES_MIGRATIONS.map((m) => m.version), extra.version]);
+    });
+
+    it("rolls a failing migration back entirely, recording nothing", async () => {
+      const schema = await freshSchema();
+      const broken = { ...extra, sql: "CREATE TABLE half (id text); THIS IS NOT SQL;" };
+      await withTestClient(async (client) => {
+        await expect(migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, broken])).rejects.toThrow(/syntax/);
+        const { rows } = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [schema]);
+        expect(rows).toEqual([]);
+        expect((await client.query("SELECT 1 AS usable")).rows).toEqual([{ usable: 1 }]);
+      });
+    });
+
+    it("refuses a schema migrated by a newer build, and a list whose versions do not ascend", async () => {
+      const schema = await freshSchema();
+      await withTestClient(async (client) => {
+        await migratePostgres(client, schema, [...POSTGRES_MIGRATIONS, extra]);
+        await expect(migratePostgres(client, schema)).rejects.toThrow(/newer than this build knows/);
+        await expect(migratePostgres(client, schema, [extra, ...POSTGRES_MIGRATIONS])).rejects.toThrow(/ascending/);
+      });
     });
   });
 });
