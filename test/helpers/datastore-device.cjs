@@ -22,7 +22,8 @@
  * start: DataStore's delta sync), save, update, remove, query, observe (record
  * `DataStore.observe(model)` events), observed (the events so far), network (`{ online }`), wire
  * (what went over the network: sync queries sent, realtime subscriptions acknowledged and open,
- * data frames received), conflicts, errors.
+ * data frames received), answered (`{ id }`: how many of its writes of the item the server has
+ * answered), conflicts, errors.
  */
 const { installWebSocket, loadDataStore } = require("./datastore-node-env.cjs");
 const { field, model, plain, dataStoreCommands, serveCommands } = require("./datastore-commands.cjs");
@@ -62,7 +63,18 @@ globalThis.fetch = async (input, init) => {
 
 const { Amplify } = require("aws-amplify");
 const { DataStore, initSchema, AuthModeStrategyType, IndexedDBAdapter } = loadDataStore(network);
-const { decodeJWT } = require("@aws-amplify/core");
+const { decodeJWT, Hub } = require("@aws-amplify/core");
+
+/**
+ * The server's answers to this device's writes, by item id: DataStore's `outboxMutationProcessed`,
+ * sent once a write has left the outbox. While a write of an item waits there, DataStore sets aside
+ * what its socket brings of that item, so a test lets another device change the item only after this.
+ */
+const answered = new Map();
+Hub.listen("datastore", ({ payload }) => {
+  const id = payload.event === "outboxMutationProcessed" ? payload.data?.element?.id : undefined;
+  if (id !== undefined) answered.set(id, (answered.get(id) ?? 0) + 1);
+});
 
 /** What `amplify codegen models` writes for the test app's schema (see datastore-sync.test.ts). */
 const PUBLIC = { allow: "public", operations: ["create", "update", "delete", "read"] };
@@ -131,6 +143,7 @@ serveCommands({
     network.dispatchEvent(new Event(online ? "online" : "offline"));
   },
   wire: () => ({ syncQueries: wire.syncQueries, startAcks: wire.startAcks, dataFrames: wire.dataFrames, openSubscriptions: wire.openSubscriptions() }),
+  answered: ({ id }) => answered.get(id) ?? 0,
   conflicts: () => conflicts,
   errors: () => errors,
 });
