@@ -110,20 +110,19 @@ export async function openChromium(): Promise<FileBrowser> {
 }
 
 /** The worker's Chromium, launched now if there is none or the last one is gone. */
-function sharedBrowser(): Promise<Browser> {
-  const current = shared.browser;
-  if (current !== undefined) {
-    return current.then(
-      (browser) => (browser.isConnected() ? browser : relaunch(current)),
-      () => relaunch(current),
-    );
+async function sharedBrowser(): Promise<Browser> {
+  for (;;) {
+    const current = shared.browser;
+    if (current === undefined) return launchShared();
+    const browser = await current.catch(() => undefined);
+    if (browser?.isConnected()) return browser;
+    // It died or never started: launch another, unless another file of this worker already has.
+    if (shared.browser === current) return launchShared();
   }
-  return relaunch(undefined);
 }
 
-function relaunch(previous: Promise<Browser> | undefined): Promise<Browser> {
-  // Another file of this worker may have relaunched it already.
-  if (shared.browser !== previous && shared.browser !== undefined) return sharedBrowser();
+/** Launches the worker's Chromium, forgotten again when it disconnects or fails to start. */
+function launchShared(): Promise<Browser> {
   const launching = launchChromium();
   shared.browser = launching;
   launching.then(
