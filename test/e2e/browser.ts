@@ -8,22 +8,9 @@
  */
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
-import { describe, it } from "vitest";
+import { describe, inject, it } from "vitest";
 import { onEveryFileEnd } from "../helpers/file-end.js";
-
-/** Where Debian's `chromium` package puts the browser. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
-
-/** Flags for a headless Chromium in a container, quiet on the network. */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-quic",
-  "--disable-sync",
-];
+import { CHROMIUM_PATH, chromiumArgs } from "./chromium-launch.js";
 
 /** `describe`, or (no Chromium) a skipped suite, or under `CI=true` a failing one. */
 export function describeInBrowser(name: string, body: () => void): void {
@@ -148,9 +135,10 @@ async function closeSharedChromium(): Promise<void> {
 }
 
 /**
- * Launches Debian's Chromium, headless. A test's own certificate is trusted per context
- * (`ignoreHTTPSErrors`), which covers the page's fetches and WebSockets, not by a launch flag.
+ * Launches Debian's Chromium, headless, with the flags of chromium-launch.ts. A test's own
+ * certificate is trusted per context (`ignoreHTTPSErrors`), which covers the page's fetches and
+ * WebSockets, not by a launch flag.
  */
 function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs(inject("chromiumDisabledFeatures")) });
 }
