@@ -28,7 +28,10 @@ async function devicesOfOneIdentity(names: string[]): Promise<SyncClient[]> {
   return [first, ...others];
 }
 
-describe("concurrent writes", () => {
+// Two or three devices, each a client with its own IndexedDB (fake-indexeddb), sign in and sync
+// several rounds through a real server: about a second on an idle machine on PostgreSQL, past
+// vitest's 5 s when two suites share its two cores.
+describe("concurrent writes", { timeout: 30_000 }, () => {
   it("converge on three devices to the merge rule's winner", async () => {
     const devices = await devicesOfOneIdentity(["m1", "m2", "m3"]);
     const keys = ["color", "size", "gone", "fresh"];

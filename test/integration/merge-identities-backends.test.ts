@@ -133,6 +133,8 @@ describe("mergeIdentities on SQLite", () => {
   });
 });
 
+// Each test migrates a fresh PostgreSQL schema (under half a second idle) before its merges: past
+// vitest's 5 s when two suites share the machine's two cores.
 await describeWithPostgres("mergeIdentities on PostgreSQL", () => {
   mergeSuite(async () => {
     const { storage, cleanup } = await openTestPostgresStorage();
@@ -140,4 +142,4 @@ await describeWithPostgres("mergeIdentities on PostgreSQL", () => {
     onTestFinished(cleanup);
     return storage;
   });
-});
+}, { timeout: 30_000 });
