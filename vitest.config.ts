@@ -131,9 +131,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
             hookTimeout: 120_000,
             // One import of the server, Vite and playwright-core per worker, not per file (as in the other projects).
             isolate: false,
-            // The notes app is built once per run for every file that serves it; Chromium's launch
-            // flags are completed once per run (chromium-launch.ts).
-            globalSetup: ["test/helpers/cli-build.ts", "test/e2e/notes-build.ts", "test/e2e/chromium-launch.ts"],
+            // The notes app is built once per run for every file that serves it.
+            globalSetup: ["test/helpers/cli-build.ts", "test/e2e/notes-build.ts"],
           },
         },
         ...(runPostgres

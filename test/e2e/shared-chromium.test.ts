@@ -1,11 +1,9 @@
 /**
  * The worker's one Chromium (`openChromium` in browser.ts): files share the browser, not their
- * state, a browser that died is launched afresh rather than handed out dead, and a context's
- * window comes without the address bar's hidden pages (chromium-launch.ts).
+ * state, and a browser that died is launched afresh rather than handed out dead.
  */
-import { afterAll, expect, inject, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { describeInBrowser, openChromium, type FileBrowser } from "./browser.js";
-import { UNUSED_FEATURES } from "./chromium-launch.js";
 
 describeInBrowser("the test worker's shared Chromium", () => {
   const opened: FileBrowser[] = [];
@@ -31,19 +29,6 @@ describeInBrowser("the test worker's shared Chromium", () => {
     expect(myPage.isClosed()).toBe(true);
     expect(theirPage.isClosed()).toBe(false);
     expect(theirs.browser()!.isConnected()).toBe(true);
-  });
-
-  it("opens a context's page without the address bar's hidden popup pages, keeping Playwright's disabled features", async () => {
-    const features = inject("chromiumDisabledFeatures");
-    expect(features).toEqual(expect.arrayContaining(UNUSED_FEATURES));
-    expect(features.length).toBeGreaterThan(UNUSED_FEATURES.length);
-    const page = await (await open()).newPage();
-    await page.setContent("<p>alone</p>");
-    const session = await page.context().browser()!.newBrowserCDPSession();
-    const { targetInfos } = await session.send("Target.getTargets", { filter: [{}] });
-    await session.detach();
-    expect(targetInfos.map((target) => target.url)).toContain("about:blank");
-    expect(targetInfos.filter((target) => target.url.startsWith("chrome://"))).toEqual([]);
   });
 
   it("launches a new browser after the shared one crashed", async () => {
