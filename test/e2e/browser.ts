@@ -15,10 +15,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { describe, it } from "vitest";
 import { onEveryFileEnd } from "../helpers/file-end.js";
 
-/**
- * Where Debian's `chromium-headless-shell` package puts the browser (not its `/usr/bin` script,
- * which would run it as a child of a shell that Playwright then stops alone).
- */
+/** Where Debian's `chromium-headless-shell` package puts the browser (its `/usr/bin` script runs this from a shell). */
 export const CHROMIUM_PATH = "/usr/lib/chromium/chromium-headless-shell";
 
 /** Flags for a headless Chromium in a container, quiet on the network. */
