@@ -101,11 +101,10 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       // show it (vitest's 1 s default failed on 2 shared cores). A poll still ends as soon as the
       // fact holds, and a file that needs longer says so in its own options.
       expect: { poll: { timeout: 4_000 } },
-      // Four workers on two cores: most files wait on sockets, child processes, Chromium and
-      // PostgreSQL more than they compute (vitest's default here would be one worker); idle, the
-      // run took 172 s with four against 185 s with three. Every wait in the tests is for a fact,
-      // never a set time, so the suite also passes on a busy machine.
-      maxWorkers: 4,
+      // Three workers on two cores: most files wait on sockets, child processes and PostgreSQL
+      // more than they compute (vitest's default here would be one worker). Every wait in the
+      // tests is for a fact, never a set time, so the suite also passes on a busy machine.
+      maxWorkers: 3,
       // The longest files start first (see the sequencer), so none starts last and runs on alone.
       sequence: { sequencer: LongestFirstSequencer },
       // The server's code compiled once per run for the tests that start the CLI as a child process;
