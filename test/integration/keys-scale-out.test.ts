@@ -109,10 +109,10 @@ await describeWithPostgres("stateless instances: keys shared through PostgreSQL"
     expect(newKid).not.toBe(oldKid);
 
     // Instance 0 signs with the new key once it has noticed; every instance then accepts that token.
-    let after = await signIn(servers[0]!);
-    await expect.poll(async () => kidOf((after = await signIn(servers[0]!)).token), { timeout: PICKUP_BOUND_MS, interval: 20 }).toBe(newKid);
+    let token = "";
+    await expect.poll(async () => kidOf((token = (await signIn(servers[0]!)).token)), { timeout: PICKUP_BOUND_MS, interval: 20 }).toBe(newKid);
     for (const server of servers) {
-      await expect.poll(() => accepts(server, after.token), { timeout: PICKUP_BOUND_MS, interval: 20 }).toBe(true);
+      await expect.poll(() => accepts(server, token), { timeout: PICKUP_BOUND_MS, interval: 20 }).toBe(true);
     }
 
     // The token signed before the rotation still works everywhere; every JWKS serves both keys.
