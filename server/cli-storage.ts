@@ -31,6 +31,7 @@ export async function openCommandStorage(overrides: { dataDir?: string; configFi
     databaseUrl: config.databaseUrl ?? undefined,
     postgresSchema: config.databaseSchema,
     sqliteSynchronous: config.sqliteSynchronous,
+    detectNestedWrites: !config.production,
     migrate: false,
   });
   return { config, storage };

@@ -73,7 +73,7 @@ export async function createSyncpoolServer(config: ServerConfig, options: Syncpo
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl ?? undefined,
       ...{ postgresSchema: config.databaseSchema, postgresPoolSize: config.databasePoolSize },
-      sqliteSynchronous: config.sqliteSynchronous,
+      ...{ sqliteSynchronous: config.sqliteSynchronous, detectNestedWrites: !config.production },
     }));
   // Names this process to the other instances: tags its relayed changes and holds its consumer leases.
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;

@@ -18,6 +18,13 @@ export interface OpenStorageOptions {
   sqliteSynchronous?: "FULL" | "NORMAL";
   /** Apply pending migrations before returning. Default true. */
   migrate?: boolean;
+  /**
+   * A storage write called from inside another write's callback would wait for itself forever;
+   * with this on (the default) it throws at once instead, naming the mistake. The check follows
+   * each write's async context with AsyncLocalStorage, which costs something on every promise of
+   * the process while any write is open. The server turns it off with `NODE_ENV=production`.
+   */
+  detectNestedWrites?: boolean;
 }
 
 /** The file name of the embedded database inside the data directory. */
@@ -47,7 +54,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
 // Each backend (and its driver) is loaded only when chosen: a SQLite server never loads pg.
 async function openSqlite(options: OpenStorageOptions): Promise<Storage> {
   const { openSqliteStorage } = await import("./sqlite.js");
-  return openSqliteStorage({ file: join(options.dataDir, SQLITE_FILE_NAME), synchronous: options.sqliteSynchronous ?? "FULL" });
+  return openSqliteStorage({ file: join(options.dataDir, SQLITE_FILE_NAME), synchronous: options.sqliteSynchronous ?? "FULL", detectNestedWrites: options.detectNestedWrites ?? true });
 }
 
 async function openPostgres(url: string, options: OpenStorageOptions): Promise<Storage> {
@@ -59,6 +66,7 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<S
     url,
     ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),
     ...(options.postgresPoolSize ? { poolSize: options.postgresPoolSize } : {}),
+    detectNestedWrites: options.detectNestedWrites ?? true,
   });
 }
 

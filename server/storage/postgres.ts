@@ -30,14 +30,20 @@ import { WriteGate } from "./write-gate.js";
  */
 const writesHere = new AsyncLocalStorage<ReadonlyMap<object, { active: boolean }>>();
 
-/** The `run`/`getStore` pair of one storage over the shared `writesHere`. */
+/**
+ * The `run`/`getStore` pair of one storage over the shared `writesHere`. Disabled
+ * (`detectNestedWrites: false`) it marks nothing and never turns AsyncLocalStorage on.
+ */
 class WriteContext {
-  constructor(private readonly owner: object) {}
+  constructor(
+    private readonly owner: object,
+    private readonly enabled: boolean,
+  ) {}
   run<T>(hold: { active: boolean }, fn: () => T): T {
-    return writesHere.run(new Map(writesHere.getStore()).set(this.owner, hold), fn);
+    return this.enabled ? writesHere.run(new Map(writesHere.getStore()).set(this.owner, hold), fn) : fn();
   }
   getStore(): { active: boolean } | undefined {
-    return writesHere.getStore()?.get(this.owner);
+    return this.enabled ? writesHere.getStore()?.get(this.owner) : undefined;
   }
 }
 
@@ -55,6 +61,8 @@ export interface PostgresStorageOptions {
    * rather than crashing the process as an unhandled 'error' event.
    */
   onError?: (error: Error) => void;
+  /** See `OpenStorageOptions.detectNestedWrites`. Default true. */
+  detectNestedWrites?: boolean;
 }
 
 /** Sessions whose template statements are prepared once per connection (`postgresSession`). */
@@ -87,7 +95,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     pipeline: true,
   });
   pool.on("error", options.onError ?? (() => undefined));
-  return new PostgresAdapter(pool, schema, poolSize);
+  return new PostgresAdapter(pool, schema, poolSize, options.detectNestedWrites ?? true);
 }
 
 /**
@@ -112,12 +120,13 @@ class PostgresAdapter implements PostgresStorage {
   /** Every call in progress, so `close()` can let them finish before ending the pool. */
   readonly #inFlight = new Set<Promise<unknown>>();
   /** This storage's entry in `writesHere`: marks async contexts inside one of its writes. */
-  readonly #insideWrite = new WriteContext(this);
+  readonly #insideWrite: WriteContext;
   readonly #groupCommit: PostgresGroupCommit;
   #closing: Promise<void> | null = null;
 
-  constructor(pool: pg.Pool, schema: string, poolSize: number) {
+  constructor(pool: pg.Pool, schema: string, poolSize: number, detectNestedWrites: boolean) {
     this.#pool = pool;
+    this.#insideWrite = new WriteContext(this, detectNestedWrites);
     this.schema = schema;
     this.#gate = new WriteGate(poolSize - 1);
     this.#groupCommit = new PostgresGroupCommit({

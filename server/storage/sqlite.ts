@@ -31,6 +31,8 @@ export interface SqliteStorageOptions {
   synchronous?: "FULL" | "NORMAL";
   /** How long a connection waits for another process's lock before failing. Default 5000. */
   busyTimeoutMs?: number;
+  /** See `OpenStorageOptions.detectNestedWrites`. Default true. */
+  detectNestedWrites?: boolean;
 }
 
 /** One connection's settings as SQLite reports them. */
@@ -63,7 +65,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     if (mode !== "wal") throw new Error(`SQLite refused WAL mode for ${options.file} (got "${String(mode)}")`);
     const reader = openConnection(options);
     reader.pragma("query_only = ON");
-    return new SqliteAdapter(options.file, writer, reader);
+    return new SqliteAdapter(options.file, writer, reader, new Mutex({ tracksHolders: options.detectNestedWrites ?? true }));
   } catch (error) {
     writer.close();
     throw error;
@@ -106,12 +108,13 @@ class SqliteAdapter implements SqliteStorage {
   readonly #reader: Db;
   readonly #writerSession: SqlSession;
   readonly #readerSession: SqlSession;
-  readonly #writeLock = new Mutex();
+  readonly #writeLock: Mutex;
   readonly #groupCommit: SqliteGroupCommit;
   #closing: Promise<void> | null = null;
 
-  constructor(file: string, writer: Db, reader: Db) {
+  constructor(file: string, writer: Db, reader: Db, writeLock: Mutex) {
     this.file = file;
+    this.#writeLock = writeLock;
     this.#writer = writer;
     this.#reader = reader;
     this.#writerSession = sqliteSession(writer);

@@ -32,9 +32,9 @@ await describeWithPostgres("PostgreSQL conformance", () => {
   runStorageConformance("postgres", () => openReusedTestPostgresStorage());
 
   /** A migrated storage on an empty schema (`takeTestSchema`), closed and given back when the test finishes. */
-  async function openMigrated(poolSize?: number): Promise<PostgresStorage> {
+  async function openMigrated(poolSize?: number, detectNestedWrites = true): Promise<PostgresStorage> {
     const schema = await takeTestSchema();
-    const { storage, cleanup } = await openTestPostgresStorage({ schema, ...(poolSize ? { poolSize } : {}) });
+    const { storage, cleanup } = await openTestPostgresStorage({ schema, detectNestedWrites, ...(poolSize ? { poolSize } : {}) });
     onTestFinished(async () => {
       await cleanup();
       await releaseTestSchema(schema);
@@ -76,6 +76,21 @@ await describeWithPostgres("PostgreSQL conformance", () => {
     const pool = storage.datasets.writeDataset(IDENTITY_A, "notes", () => storage.pools.savePool({ id: "p", settings: {}, createdAt: 1 }));
     await expect(pool).rejects.toThrow(/reentrant/);
     await expect(storage.datasets.writeDataset(IDENTITY_A, "notes", async () => "still usable")).resolves.toBe("still usable");
+  });
+
+  it("with the nested-write check off, queues a write of the same dataset started inside another's callback behind it", async () => {
+    const storage = await openMigrated(undefined, false);
+    const order: string[] = [];
+    let inner: Promise<string> | undefined;
+    const outer = await storage.datasets.writeDataset(IDENTITY_A, "notes", async () => {
+      // Not awaited here: awaited, it would wait for its own dataset's lock forever (what the check turns into an error).
+      inner = storage.datasets.writeDataset(IDENTITY_A, "notes", async () => (order.push("inner"), "inner"));
+      order.push("outer");
+      return "outer";
+    });
+    expect(outer).toBe("outer");
+    await expect(inner).resolves.toBe("inner");
+    expect(order).toEqual(["outer", "inner"]);
   });
 
   it("lets write callbacks read through the storage even when writers outnumber the pool", async () => {

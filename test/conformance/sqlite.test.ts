@@ -98,6 +98,23 @@ describe("sqlite storage", () => {
     await expect(storage.datasets.writeDataset(IDENTITY_A, "notes", async () => "still usable")).resolves.toBe("still usable");
   });
 
+  it("with the nested-write check off, queues a write started inside another's callback behind it instead of refusing it", async () => {
+    const storage = await openSqliteStorage({ file: join(await tempDir(), "syncpool.db"), detectNestedWrites: false });
+    opened.push(storage);
+    await storage.migrate();
+    const order: string[] = [];
+    let inner: Promise<string> | undefined;
+    const outer = await storage.datasets.writeDataset(IDENTITY_A, "notes", async () => {
+      // Not awaited here: awaited, it would wait for its own writer forever (what the check turns into an error).
+      inner = storage.datasets.writeDataset(IDENTITY_A, "other", async () => (order.push("inner"), "inner"));
+      order.push("outer");
+      return "outer";
+    });
+    expect(outer).toBe("outer");
+    await expect(inner).resolves.toBe("inner");
+    expect(order).toEqual(["outer", "inner"]);
+  });
+
   it("refuses to commit records of a dataset that has no row", async () => {
     const storage = await openMigrated(join(await tempDir(), "syncpool.db"));
     const orphan = storage.datasets.writeDataset(IDENTITY_A, "notes", (tx) => tx.saveRecords([makeRecord("orphan", 1)]));

@@ -107,10 +107,10 @@ function assertTestSchema(schema: string): void {
  * instances like several servers do). `cleanup` closes it and drops the schema if it created it.
  */
 export async function openTestPostgresStorage(
-  options: { schema?: string; poolSize?: number } = {},
+  options: { schema?: string; poolSize?: number; detectNestedWrites?: boolean } = {},
 ): Promise<{ storage: PostgresStorage; schema: string; cleanup(): Promise<void> }> {
   const schema = options.schema ?? (await createTestSchema());
-  const storage = await openPostgresStorage({ url: postgresTestUrl, schema, poolSize: options.poolSize ?? 4 });
+  const storage = await openPostgresStorage({ url: postgresTestUrl, schema, poolSize: options.poolSize ?? 4, detectNestedWrites: options.detectNestedWrites ?? true });
   return {
     storage,
     schema,
