@@ -57,9 +57,9 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** The config of a bench server: production defaults with the flood limits lifted. */
+/** The config of a bench server: production (`NODE_ENV=production`, as docs/security.md asks) with the flood limits lifted. */
 export function benchServerConfig(dataDir: string, options: BenchServerOptions): ServerConfig {
-  const base = loadConfig({ LOG_LEVEL: "silent", SYNCPOOL_ADMIN_TOKEN: BENCH_ADMIN_TOKEN }, { port: 0, host: "127.0.0.1", dataDir });
+  const base = loadConfig({ NODE_ENV: "production", LOG_LEVEL: "silent", SYNCPOOL_ADMIN_TOKEN: BENCH_ADMIN_TOKEN }, { port: 0, host: "127.0.0.1", dataDir });
   return {
     ...base,
     sqliteSynchronous: options.sqliteSynchronous ?? "FULL",
@@ -100,11 +100,11 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   let storage: Storage | undefined;
   let schema: string | undefined;
   try {
+    const config = benchServerConfig(dataDir, options);
     if (options.storage === "postgres") {
       schema = `syncpool_bench_${randomBytes(6).toString("hex")}`;
-      storage = await openPostgresStorage({ url: BENCH_DATABASE_URL, schema, poolSize: 10 });
+      storage = await openPostgresStorage({ url: BENCH_DATABASE_URL, schema, poolSize: 10, detectNestedWrites: !config.production });
     }
-    const config = benchServerConfig(dataDir, options);
     const running = await startServer(config, { logger: silentLogger(), ...(storage ? { storage } : {}), ...(options.handlers ? { handlers: options.handlers } : {}) });
     const describe = options.storage === "postgres" ? `postgres (schema ${schema})` : `sqlite (synchronous=${config.sqliteSynchronous})`;
     return {
