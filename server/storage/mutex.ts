@@ -26,8 +26,8 @@ export class Mutex {
   /**
    * `tracksHolders` (default true): mark each critical section's async context, so that
    * `isHeldHere` answers and a call from inside throws instead of deadlocking. Marking turns on
-   * AsyncLocalStorage, which then costs something on every promise of the process (a fifth of a
-   * SQLite push's CPU in the write benchmark); without it a call from inside waits for itself forever.
+   * AsyncLocalStorage, which then costs something on every promise of the process (13 to 20% of a
+   * push's server CPU in the write benchmark); without it a call from inside waits for itself forever.
    */
   constructor(options: { tracksHolders?: boolean } = {}) {
     this.#tracksHolders = options.tracksHolders ?? true;
