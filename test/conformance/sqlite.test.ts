@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openStorage } from "../../server/storage/open-storage.js";
 import { openSqliteStorage, type SqliteStorage } from "../../server/storage/sqlite.js";
 import { SQLITE_MIGRATIONS, migrateSqlite } from "../../server/storage/sqlite-migrations.js";
-import { IDENTITY_A, commitPush, deferred, makeDataset, makeRecord } from "./storage-fixtures.js";
+import { IDENTITY_A, commitPush, deferred, makeDataset, makeRecord, writeInsideWrite } from "./storage-fixtures.js";
 import { runStorageConformance } from "./storage-suite.js";
 
 const tempDirs: string[] = [];
@@ -102,16 +102,8 @@ describe("sqlite storage", () => {
     const storage = await openSqliteStorage({ file: join(await tempDir(), "syncpool.db"), detectNestedWrites: false });
     opened.push(storage);
     await storage.migrate();
-    const order: string[] = [];
-    let inner: Promise<string> | undefined;
-    const outer = await storage.datasets.writeDataset(IDENTITY_A, "notes", async () => {
-      // Not awaited here: awaited, it would wait for its own writer forever (what the check turns into an error).
-      inner = storage.datasets.writeDataset(IDENTITY_A, "other", async () => (order.push("inner"), "inner"));
-      order.push("outer");
-      return "outer";
-    });
-    expect(outer).toBe("outer");
-    await expect(inner).resolves.toBe("inner");
+    const { order, inner } = await writeInsideWrite(storage, "other");
+    expect(inner).toEqual({ status: "fulfilled", value: "inner" });
     expect(order).toEqual(["outer", "inner"]);
   });
 

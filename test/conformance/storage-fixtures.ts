@@ -105,3 +105,19 @@ export function makeUserPoolUser(username: string, overrides: Partial<UserPoolUs
     ...overrides,
   };
 }
+
+/**
+ * Starts a write of `innerDataset` from inside a write of IDENTITY_A's "notes" without awaiting it
+ * there (awaited, it would wait for itself forever), and says how it ended and in which order the
+ * two callbacks ran: what the nested-write check refuses at once, and what without the check
+ * queues behind the outer write.
+ */
+export async function writeInsideWrite(storage: Storage, innerDataset: string): Promise<{ order: string[]; inner: PromiseSettledResult<string> }> {
+  const order: string[] = [];
+  let inner!: Promise<PromiseSettledResult<string>[]>;
+  await storage.datasets.writeDataset(IDENTITY_A, "notes", async () => {
+    inner = Promise.allSettled([storage.datasets.writeDataset(IDENTITY_A, innerDataset, async () => (order.push("inner"), "inner"))]);
+    order.push("outer");
+  });
+  return { order, inner: (await inner)[0]! };
+}

@@ -5,9 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ServerConfig } from "../../server/config.js";
+import { writeInsideWrite } from "../conformance/storage-fixtures.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/server.js";
-
-const IDENTITY = "local:00000000-0000-4000-8000-000000000001";
 
 describe("the server's nested-write check", () => {
   const servers: InProcessServer[] = [];
@@ -15,18 +14,10 @@ describe("the server's nested-write check", () => {
     for (const server of servers.splice(0)) await server.close();
   });
 
-  /** Starts a write from inside another's callback without awaiting it there, and says how it ended. */
-  async function nestedWrite(config: Partial<ServerConfig>): Promise<{ order: string[]; inner: PromiseSettledResult<string> }> {
+  async function nestedWrite(config: Partial<ServerConfig>): ReturnType<typeof writeInsideWrite> {
     const server = await startInProcessServer({ config });
     servers.push(server);
-    const { datasets } = server.storage;
-    const order: string[] = [];
-    let inner: Promise<PromiseSettledResult<string>[]> | undefined;
-    await datasets.writeDataset(IDENTITY, "outer", async () => {
-      inner = Promise.allSettled([datasets.writeDataset(IDENTITY, "inner", async () => (order.push("inner"), "inner"))]);
-      order.push("outer");
-    });
-    return { order, inner: (await inner!)[0]! };
+    return writeInsideWrite(server.storage, "inner");
   }
 
   it("refuses a write started inside another outside production", async () => {
