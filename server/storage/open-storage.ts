@@ -21,8 +21,8 @@ export interface OpenStorageOptions {
   /**
    * A storage write called from inside another write's callback would wait for itself forever;
    * with this on (the default) it throws at once instead, naming the mistake. The check follows
-   * each write's async context with AsyncLocalStorage, which costs something on every promise of
-   * the process while any write is open. The server turns it off with `NODE_ENV=production`.
+   * each write's async context with AsyncLocalStorage, which from the first write on costs
+   * something on every promise of the process. The server turns it off with `NODE_ENV=production`.
    */
   detectNestedWrites?: boolean;
 }
