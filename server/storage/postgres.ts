@@ -9,7 +9,6 @@
  * snapshot. All tables live in one schema (`public` unless told), set as each connection's
  * `search_path` at startup, so tests and co-hosted deployments can isolate themselves.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import type { DatasetConnections } from "./sql-datasets.js";
 import type { IdentityConnections } from "./sql-identities.js";
@@ -21,31 +20,8 @@ import type { SqlConnections } from "./sql.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { PG_TYPES, assertSchemaName, encodeText, keyHash, postgresSession } from "./postgres-rows.js";
 import type { ConnectionStats, Storage } from "./storage.js";
+import { WriteContext } from "./write-context.js";
 import { WriteGate } from "./write-gate.js";
-
-/**
- * Which storages the current async context is writing through. One AsyncLocalStorage for the
- * process: each instance adds a cost to every promise until disabled, so one per storage (opened
- * again on every server restart) would slow the whole process over time.
- */
-const writesHere = new AsyncLocalStorage<ReadonlyMap<object, { active: boolean }>>();
-
-/**
- * The `run`/`getStore` pair of one storage over the shared `writesHere`. Disabled
- * (`detectNestedWrites: false`) it marks nothing and never turns AsyncLocalStorage on.
- */
-class WriteContext {
-  constructor(
-    private readonly owner: object,
-    private readonly enabled: boolean,
-  ) {}
-  run<T>(hold: { active: boolean }, fn: () => T): T {
-    return this.enabled ? writesHere.run(new Map(writesHere.getStore()).set(this.owner, hold), fn) : fn();
-  }
-  getStore(): { active: boolean } | undefined {
-    return this.enabled ? writesHere.getStore()?.get(this.owner) : undefined;
-  }
-}
 
 /** How to reach the database; only `url` is required. */
 export interface PostgresStorageOptions {
@@ -119,7 +95,7 @@ class PostgresAdapter implements PostgresStorage {
   readonly #gate: WriteGate;
   /** Every call in progress, so `close()` can let them finish before ending the pool. */
   readonly #inFlight = new Set<Promise<unknown>>();
-  /** This storage's entry in `writesHere`: marks async contexts inside one of its writes. */
+  /** Marks async contexts inside one of this storage's writes (`write-context.ts`). */
   readonly #insideWrite: WriteContext;
   readonly #groupCommit: PostgresGroupCommit;
   #closing: Promise<void> | null = null;
@@ -133,7 +109,7 @@ class PostgresAdapter implements PostgresStorage {
       schema,
       connect: () => pool.connect(),
       gate: this.#gate,
-      insideWrite: (run) => this.#markedInsideWrite(run),
+      insideWrite: (run) => this.#insideWrite.run(run),
     });
     // After the field initializers, so the connections below exist.
     // The identities' and devices' stores batch the pool reads of every push (`postgres-read-batches.ts`).
@@ -236,13 +212,7 @@ class PostgresAdapter implements PostgresStorage {
    * calls is refused instead of deadlocking; work the callback leaves running is no longer inside.
    */
   #insideWriteTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => this.#markedInsideWrite(() => fn(client)));
-  }
-
-  /** Runs `fn` counted as inside a write until it settles; work it leaves running is no longer inside. */
-  #markedInsideWrite<T>(fn: () => Promise<T>): Promise<T> {
-    const hold = { active: true };
-    return this.#insideWrite.run(hold, fn).finally(() => (hold.active = false));
+    return this.#transaction("BEGIN ISOLATION LEVEL READ COMMITTED", (client) => this.#insideWrite.run(() => fn(client)));
   }
 
   /** Runs `fn` inside `begin` … COMMIT on one client; rolls back and rethrows when anything fails. */
@@ -266,7 +236,7 @@ class PostgresAdapter implements PostgresStorage {
   }
 
   async #write<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#insideWrite.getStore()?.active) {
+    if (this.#insideWrite.isInside()) {
       // Same dataset: it would wait for its own lock forever; another: it could starve the pool.
       throw new Error("PostgreSQL storage writes are not reentrant: a write was called from inside a writeDataset callback");
     }
